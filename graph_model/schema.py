@@ -1,0 +1,172 @@
+"""The graph schema, read once from ``schema.yaml``.
+
+Every other part of creditkb asks this module what exists: which labels, which key
+property identifies a node of a label, which relationship types may join which labels,
+which properties are required or indexed.  Nothing else spells these out again.
+
+A node's identity across the whole graph is its *uid*: ``"<Label>:<key>"``, for example
+``"Enterprise:91320500MA1MXXXX6X"``.  Both stores use it as the node's primary key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Mapping
+
+import yaml
+
+VALUE_TYPES = frozenset({"string", "date", "number", "integer", "list"})
+LABEL_KINDS = frozenset({"subject", "context", "record"})
+
+
+class SchemaError(ValueError):
+    """The schema file itself is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: str
+    required: bool = False
+    index: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    kind: str
+    in_graph: bool
+    key: str
+    doc: str
+    properties: Mapping[str, Property]
+
+    @property
+    def is_subject(self) -> bool:
+        return self.kind == "subject"
+
+    def uid(self, key: str) -> str:
+        return f"{self.name}:{key}"
+
+    def required(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.required]
+
+    def indexed(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.index and p.name != self.key]
+
+
+@dataclass(frozen=True)
+class RelType:
+    name: str
+    doc: str
+    from_labels: tuple[str, ...]
+    to_labels: tuple[str, ...]
+    properties: Mapping[str, Property]
+
+    @property
+    def in_graph(self) -> bool:
+        """True when both ends are topology nodes (so the edge lives in the traversal graph)."""
+        s = schema()
+        return all(s.labels[x].in_graph for x in self.from_labels + self.to_labels)
+
+
+@dataclass(frozen=True)
+class Schema:
+    labels: Mapping[str, Label]
+    relationships: Mapping[str, RelType]
+    identifier_types: frozenset[str] = field(default_factory=frozenset)
+
+    def label(self, name: str) -> Label:
+        try:
+            return self.labels[name]
+        except KeyError:
+            raise SchemaError(f"unknown label {name!r}; known: {', '.join(self.labels)}") from None
+
+    def rel(self, name: str) -> RelType:
+        try:
+            return self.relationships[name]
+        except KeyError:
+            raise SchemaError(
+                f"unknown relationship type {name!r}; known: {', '.join(self.relationships)}"
+            ) from None
+
+    def subject_labels(self) -> list[str]:
+        return [n for n, lab in self.labels.items() if lab.is_subject]
+
+    def graph_rel_types(self) -> list[str]:
+        """Relationship types kept in the in-memory traversal graph, in schema order."""
+        return [n for n, r in self.relationships.items() if r.in_graph]
+
+    def record_rel_types(self) -> list[str]:
+        return [n for n, r in self.relationships.items() if not r.in_graph]
+
+
+def split_uid(uid: str) -> tuple[str, str]:
+    """``"Vehicle:苏E12345"`` -> ``("Vehicle", "苏E12345")``; the label must exist."""
+    label, sep, key = uid.partition(":")
+    if not sep or not key:
+        raise SchemaError(f"{uid!r} is not a node id of the form Label:key")
+    schema().label(label)
+    return label, key
+
+
+def _props(raw: Mapping | None, known_types: frozenset[str], where: str) -> dict[str, Property]:
+    out = {}
+    for name, spec in (raw or {}).items():
+        ptype = spec.get("type", "string")
+        if ptype not in known_types:
+            raise SchemaError(f"{where}.{name}: unknown type {ptype!r}")
+        out[name] = Property(
+            name=name,
+            type=ptype,
+            required=bool(spec.get("required", False)),
+            index=bool(spec.get("index", False)),
+            doc=spec.get("doc", ""),
+        )
+    return out
+
+
+def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
+    """Build and check a :class:`Schema` from the parsed YAML document."""
+    known = VALUE_TYPES | identifier_types
+    labels = {}
+    for name, spec in doc["labels"].items():
+        if spec.get("kind") not in LABEL_KINDS:
+            raise SchemaError(f"label {name}: kind must be one of {sorted(LABEL_KINDS)}")
+        props = _props(spec.get("properties"), known, name)
+        key = spec["key"]
+        if key not in props or not props[key].required:
+            raise SchemaError(f"label {name}: key {key!r} must be a required property")
+        labels[name] = Label(
+            name=name,
+            kind=spec["kind"],
+            in_graph=bool(spec.get("in_graph", False)),
+            key=key,
+            doc=spec.get("doc", ""),
+            properties=props,
+        )
+    rels = {}
+    for name, spec in doc["relationships"].items():
+        ends = tuple(spec["from"]), tuple(spec["to"])
+        for lab in ends[0] + ends[1]:
+            if lab not in labels:
+                raise SchemaError(f"relationship {name}: unknown label {lab!r}")
+        rels[name] = RelType(
+            name=name,
+            doc=spec.get("doc", ""),
+            from_labels=ends[0],
+            to_labels=ends[1],
+            properties=_props(spec.get("properties"), known, name),
+        )
+    return Schema(labels=labels, relationships=rels, identifier_types=identifier_types)
+
+
+@cache
+def schema() -> Schema:
+    """The schema of this installation (parsed once per process)."""
+    from graph_model.identifiers import REGISTRY
+
+    text = resources.files("graph_model").joinpath("schema.yaml").read_text(encoding="utf-8")
+    return parse_schema(yaml.safe_load(text), frozenset(REGISTRY))
