@@ -94,6 +94,10 @@ class Writer(abc.ABC):
     def delete_nodes(self, uids: Sequence[str]) -> int:
         """Delete nodes and every edge touching them. Returns how many existed."""
 
+    @abc.abstractmethod
+    def delete_all(self) -> None:
+        """Delete every node and edge (tests, and rebuilding a store from its sources)."""
+
 
 class Store(abc.ABC):
     """A graph store. Open one per process with :func:`creditkb.stores.open_store`."""

@@ -1,0 +1,409 @@
+"""The embedded store: SQLite (WAL, full sync) on disk, a CSR topology in memory.
+
+Layout of the store directory::
+
+    graph.sqlite3    nodes, edges and meta; the only truth
+    topology.npz     cache of the traversal graph for the generation it names
+
+SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
+``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
+of the interrupted one.  Each commit bumps ``meta.generation``; a process whose topology
+shows an older generation rebuilds it before its next traversal (cheap: integer columns
+only), so several API workers and a loader can share one store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from creditkb.stores.port import (
+    Direction, Edge, MissingNodeError, Neighbourhood, Node, Store, StoreError, Writer,
+)
+from creditkb.stores.topology import Topology
+from graph_model.schema import schema
+
+DB_FILE = "graph.sqlite3"
+TOPOLOGY_FILE = "topology.npz"
+CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('format', '1');
+CREATE TABLE IF NOT EXISTS nodes(
+    nid INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    props TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS nodes_label_uid ON nodes(label, uid);
+CREATE TABLE IF NOT EXISTS edges(
+    eid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    src INTEGER NOT NULL REFERENCES nodes(nid),
+    dst INTEGER NOT NULL REFERENCES nodes(nid),
+    props TEXT NOT NULL,
+    UNIQUE(src, type, dst)
+);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, type);
+CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
+"""
+
+
+def index_statements() -> list[str]:
+    """Partial expression indexes for the properties the schema marks ``index: true``."""
+    out = []
+    for label in schema().labels.values():
+        for prop in label.indexed():
+            out.append(
+                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{prop} "
+                f"ON nodes(json_extract(props, '$.{prop}')) WHERE label = '{label.name}'"
+            )
+    return out
+
+
+def props_json(frame: pd.DataFrame) -> pd.Series:
+    """One JSON object per row, leaving out null cells (so a merge never erases a value).
+
+    Rows are grouped by which cells are null, and each group is serialised column-wise by
+    pandas, so millions of rows need no Python loop per row.
+    """
+    if frame.shape[1] == 0:
+        return pd.Series("{}", index=frame.index)
+    present = frame.notna().to_numpy()
+    patterns, inverse = np.unique(present, axis=0, return_inverse=True)
+    out = pd.Series("", index=frame.index, dtype=object)
+    for i, pattern in enumerate(patterns):
+        rows = np.flatnonzero(inverse.ravel() == i)
+        cols = frame.columns[pattern]
+        if len(cols) == 0:
+            out.iloc[rows] = "{}"
+            continue
+        text = frame.iloc[rows][cols].to_json(
+            orient="records", lines=True, force_ascii=False, date_format="iso"
+        )
+        out.iloc[rows] = text.rstrip("\n").split("\n")
+    return out
+
+
+def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+class EmbeddedWriter(Writer):
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+        self.wrote = False
+
+    def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
+        lab = schema().label(label)
+        if frame.empty:
+            return 0
+        if lab.key not in frame.columns:
+            raise ValueError(f"{label} rows need the key column {lab.key!r}")
+        keys = frame[lab.key].astype("string")
+        if keys.isna().any() or (keys.str.len() == 0).any():
+            raise ValueError(f"{label} rows with an empty key {lab.key!r}")
+        uids = (label + ":" + keys).tolist()
+        rows = zip(uids, [label] * len(uids), props_json(frame).tolist())
+        self.con.executemany(
+            "INSERT INTO nodes(uid, label, props) VALUES (?, ?, ?) "
+            "ON CONFLICT(uid) DO UPDATE SET props = json_patch(nodes.props, excluded.props)",
+            rows,
+        )
+        self.wrote = True
+        return len(uids)
+
+    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
+        rel = schema().rel(rel_type)
+        if frame.empty:
+            return 0
+        _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
+        props = props_json(frame.drop(columns=["src", "dst"]))
+        con = self.con
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src TEXT, dst TEXT, props TEXT)")
+        con.execute("DELETE FROM _edges_in")
+        con.executemany(
+            "INSERT INTO _edges_in VALUES (?, ?, ?)",
+            zip(frame["src"].tolist(), frame["dst"].tolist(), props.tolist()),
+        )
+        missing = [r[0] for r in con.execute(
+            "SELECT DISTINCT u FROM (SELECT src AS u FROM _edges_in UNION ALL "
+            "SELECT dst FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
+        )]
+        if missing:
+            raise MissingNodeError(rel_type, missing)
+        con.execute(
+            "INSERT INTO edges(type, src, dst, props) "
+            "SELECT ?, s.nid, d.nid, i.props FROM _edges_in i "
+            "JOIN nodes s ON s.uid = i.src JOIN nodes d ON d.uid = i.dst WHERE true "
+            "ON CONFLICT(src, type, dst) DO UPDATE SET props = json_patch(edges.props, excluded.props)",
+            (rel_type,),
+        )
+        self.wrote = True
+        return len(frame)
+
+    def delete_nodes(self, uids: Sequence[str]) -> int:
+        n = 0
+        for part in _chunks(list(uids)):
+            marks = ",".join("?" * len(part))
+            nids = [r[0] for r in self.con.execute(
+                f"SELECT nid FROM nodes WHERE uid IN ({marks})", part)]
+            if not nids:
+                continue
+            nm = ",".join("?" * len(nids))
+            self.con.execute(f"DELETE FROM edges WHERE src IN ({nm}) OR dst IN ({nm})", nids * 2)
+            self.con.execute(f"DELETE FROM nodes WHERE nid IN ({nm})", nids)
+            n += len(nids)
+        self.wrote = self.wrote or n > 0
+        return n
+
+    def delete_all(self) -> None:
+        self.con.execute("DELETE FROM edges")
+        self.con.execute("DELETE FROM nodes")
+        self.wrote = True
+
+
+def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
+    for col, allowed in (("src", allowed_from), ("dst", allowed_to)):
+        if col not in frame.columns:
+            raise ValueError(f"{rel_type} rows need a {col!r} column")
+        labels = frame[col].astype("string").str.partition(":")[0]
+        bad = ~labels.isin(allowed)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{rel_type}: row {i} has {col} {frame[col].iloc[i]!r}; "
+                f"allowed labels are {', '.join(allowed)}"
+            )
+
+
+class EmbeddedStore(Store):
+    """See the module docstring. Safe to share between threads of one process."""
+
+    def __init__(self, path: str):
+        self.location = path
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory {path!r}: {exc.strerror}") from None
+        self.db_path = os.path.join(path, DB_FILE)
+        self.topology_path = os.path.join(path, TOPOLOGY_FILE)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._topology: Topology | None = None
+        self._topology_lock = threading.Lock()
+        self._graph_types = schema().graph_rel_types()
+        self._type_code = {t: i for i, t in enumerate(self._graph_types)}
+        self.ensure_schema()
+
+    # -- connections -----------------------------------------------------------------
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(self.db_path, isolation_level=None, timeout=60,
+                                      check_same_thread=False)
+                con.execute("PRAGMA journal_mode=WAL")
+                # FULL: a commit is on disk before it is reported, also across power loss.
+                con.execute("PRAGMA synchronous=FULL")
+                con.execute("PRAGMA foreign_keys=OFF")
+                con.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
+            self._local.con = con
+            with self._connections_lock:
+                self._connections.append(con)
+        return con
+
+    def ensure_schema(self) -> None:
+        con = self._con()
+        try:
+            con.executescript(DDL)
+            for stmt in index_statements():
+                con.execute(stmt)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.db_path!r} is not a creditkb store: {exc}") from None
+
+    def generation(self) -> int:
+        return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
+
+    # -- writes ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        con = self._con()
+        con.execute("BEGIN IMMEDIATE")
+        writer = EmbeddedWriter(con)
+        try:
+            yield writer
+            if writer.wrote:
+                con.execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k='generation'")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # -- the traversal graph ---------------------------------------------------------
+
+    def topology(self) -> Topology:
+        """The CSR topology of the current generation: from memory, the cache file, or
+        rebuilt from SQLite (and cached) when the store changed."""
+        gen = self.generation()
+        with self._topology_lock:
+            topo = self._topology
+            if topo is None or topo.generation != gen:
+                topo = Topology.load(self.topology_path, gen) or self._build_topology(gen)
+                self._topology = topo
+            return topo
+
+    def _build_topology(self, gen: int) -> Topology:
+        con = self._con()
+        types = self._graph_types
+        marks = ",".join("?" * len(types))
+        code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
+        rows = con.execute(
+            f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})", types
+        ).fetchall()
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        labels = [n for n, lab in schema().labels.items() if lab.in_graph]
+        lm = ",".join("?" * len(labels))
+        ranked = np.fromiter(
+            (r[0] for r in con.execute(
+                f"SELECT nid FROM nodes WHERE label IN ({lm}) ORDER BY uid", labels)),
+            dtype=np.int64,
+        )
+        max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+        topo = Topology.build(gen, arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int8), arr[:, 3],
+                              ranked, max_nid)
+        try:
+            topo.save(self.topology_path)
+        except OSError:
+            pass  # a read-only store still answers; it just rebuilds next time
+        return topo
+
+    # -- reads -----------------------------------------------------------------------
+
+    def _nids(self, uids: Sequence[str]) -> dict[str, int]:
+        out = {}
+        for part in _chunks(list(uids)):
+            marks = ",".join("?" * len(part))
+            out.update(self._con().execute(
+                f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part).fetchall())
+        return out
+
+    def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
+        out = {}
+        for part in _chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            for uid, label, props in self._con().execute(
+                f"SELECT uid, label, props FROM nodes WHERE uid IN ({marks})", part
+            ):
+                out[uid] = Node(uid, label, json.loads(props))
+        return out
+
+    def neighbours(self, uids: Iterable[str], rel_types: Sequence[str] | None = None,
+                   direction: Direction = "both", limit: int | None = None) -> Neighbourhood:
+        if direction not in ("out", "in", "both"):
+            raise ValueError(f"direction must be out, in or both, not {direction!r}")
+        codes = None
+        if rel_types is not None:
+            for t in rel_types:
+                if t not in self._type_code:
+                    schema().rel(t)  # unknown type: a clear error
+                    raise ValueError(f"{t} is not a traversal relationship (its records stay in the store)")
+            codes = {self._type_code[t] for t in rel_types}
+        topo = self.topology()
+        nids = self._nids(list(dict.fromkeys(uids)))
+        found: list[tuple[str, int, int, int, bool]] = []
+        degrees: dict[tuple[str, str], int] = {}
+        for uid, nid in nids.items():
+            hits, cut = topo.hop(nid, direction, codes, limit)
+            found.extend((uid, code, far, eid, out) for code, far, eid, out in hits)
+            for code, count in cut.items():
+                degrees[(uid, self._graph_types[code])] = count
+        details = self._edge_details([f[3] for f in found])
+        edges = [Edge(self._graph_types[code], *details[eid]) for _, code, _, eid, _ in found]
+        return Neighbourhood(edges, degrees)
+
+    def _edge_details(self, eids: list[int]) -> dict[int, tuple[str, str, dict]]:
+        """(source uid, target uid, properties) of each edge id."""
+        rows: dict[int, tuple[str, str, dict]] = {}
+        for part in _chunks(list(dict.fromkeys(eids))):
+            marks = ",".join("?" * len(part))
+            for eid, s, d, props in self._con().execute(
+                f"SELECT e.eid, s.uid, d.uid, e.props FROM edges e JOIN nodes s ON s.nid = e.src "
+                f"JOIN nodes d ON d.nid = e.dst WHERE e.eid IN ({marks})", part
+            ):
+                rows[eid] = (s, d, json.loads(props))
+        return rows
+
+    def records_about(self, uids: Iterable[str],
+                      labels: Sequence[str] | None = None) -> dict[str, list[Node]]:
+        for lab in labels or ():
+            schema().label(lab)
+        label_sql = ""
+        if labels:
+            label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
+        out: dict[str, list[Node]] = {}
+        for part in _chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            for subj, uid, label, props in self._con().execute(
+                f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
+                f"JOIN edges e ON e.dst = d.nid AND e.type = 'ABOUT' "
+                f"JOIN nodes r ON r.nid = e.src WHERE d.uid IN ({marks}){label_sql} "
+                f"ORDER BY r.uid", part
+            ):
+                out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+        return out
+
+    def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
+                   after: str | None = None, limit: int = 100) -> list[Node]:
+        lab = schema().label(label)
+        # The label is spelled into the SQL (it is a schema name, checked above) so that
+        # SQLite can use the partial indexes, which name it literally.
+        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}'"
+        args: list[Any] = []
+        for prop, value in (where or {}).items():
+            if prop not in lab.properties:
+                raise ValueError(f"{label} has no property {prop!r}")
+            sql += f" AND json_extract(props, '$.{prop}') = ?"
+            args.append(value)
+        if after is not None:
+            sql += " AND uid > ?"
+            args.append(after)
+        sql += " ORDER BY uid LIMIT ?"
+        args.append(int(limit))
+        return [Node(u, lb, json.loads(p)) for u, lb, p in self._con().execute(sql, args)]
+
+    def count_nodes(self, label: str | None = None) -> int:
+        if label is None:
+            return self._con().execute("SELECT count(*) FROM nodes").fetchone()[0]
+        schema().label(label)
+        return self._con().execute("SELECT count(*) FROM nodes WHERE label = ?", (label,)).fetchone()[0]
+
+    def count_edges(self, rel_type: str | None = None) -> int:
+        if rel_type is None:
+            return self._con().execute("SELECT count(*) FROM edges").fetchone()[0]
+        schema().rel(rel_type)
+        return self._con().execute("SELECT count(*) FROM edges WHERE type = ?", (rel_type,)).fetchone()[0]
+
+    def integrity_check(self) -> str:
+        return self._con().execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for con in self._connections:
+                con.close()
+            self._connections.clear()
+        self._local = threading.local()

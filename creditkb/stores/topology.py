@@ -1,0 +1,142 @@
+"""The embedded store's in-memory traversal graph: the topology as CSR arrays.
+
+At Yangtze scale (about 2 million nodes and 5 million edges) a networkx graph rebuilt from
+SQLite took 58 s and 4.5 GiB here, while compressed sparse rows of the same topology took
+about 1 s and 0.3 GiB.  So the hot path keeps only integers: node ids (SQLite ``nid``),
+edge ids, relationship type codes, and a rank per node that orders neighbours by uid (the
+stable order the store port promises).  Properties stay in SQLite and are fetched for the
+few edges a question returns; networkx is used by queries/ on those small subgraphs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Adjacency:
+    """Edges grouped by one endpoint: ``indptr[n]:indptr[n+1]`` are node ``n``'s edges,
+    sorted by (type, rank of the far end)."""
+
+    indptr: np.ndarray  # int64, len = n_nodes + 1
+    far: np.ndarray  # int64 nid at the other end
+    types: np.ndarray  # int8 relationship type code
+    eids: np.ndarray  # int64 SQLite edge id
+
+
+def _adjacency(near: np.ndarray, far: np.ndarray, types: np.ndarray, eids: np.ndarray,
+               rank: np.ndarray, n_nodes: int) -> Adjacency:
+    order = np.lexsort((rank[far], types, near))
+    counts = np.bincount(near, minlength=n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return Adjacency(indptr, far[order], types[order], eids[order])
+
+
+@dataclass
+class Topology:
+    """Both directions of the traversal graph, stamped with the store generation it shows."""
+
+    generation: int
+    out: Adjacency
+    inc: Adjacency
+    rank: np.ndarray  # int64 position of each nid in uid order
+
+    @classmethod
+    def build(cls, generation: int, src: np.ndarray, dst: np.ndarray, types: np.ndarray,
+              eids: np.ndarray, ranked_nids: np.ndarray, max_nid: int) -> "Topology":
+        """``ranked_nids`` lists the graph's node ids in uid order."""
+        n = int(max_nid) + 1
+        rank = np.zeros(n, dtype=np.int64)
+        rank[ranked_nids] = np.arange(len(ranked_nids), dtype=np.int64)
+        return cls(
+            generation,
+            _adjacency(src, dst, types, eids, rank, n),
+            _adjacency(dst, src, types, eids, rank, n),
+            rank,
+        )
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.out.indptr) - 1
+
+    def hop(self, nid: int, direction: str, type_codes: set[int] | None,
+            limit: int | None) -> tuple[list[tuple[int, int, int, bool]], dict[int, int]]:
+        """Edges at ``nid``: a list of (type code, far nid, eid, outgoing), at most ``limit``
+        per type in uid order of the far end, and for each type cut by ``limit`` its full
+        count."""
+        if nid >= self.n_nodes:
+            return [], {}
+        groups: dict[int, list[tuple[np.ndarray, np.ndarray, bool]]] = {}
+        for adj, outgoing in ((self.out, True), (self.inc, False)):
+            if direction == ("in" if outgoing else "out"):
+                continue
+            lo, hi = int(adj.indptr[nid]), int(adj.indptr[nid + 1])
+            if lo == hi:
+                continue
+            codes, starts, counts = np.unique(adj.types[lo:hi], return_index=True,
+                                              return_counts=True)
+            for code, start, count in zip(codes.tolist(), starts.tolist(), counts.tolist()):
+                if type_codes is None or code in type_codes:
+                    a, b = lo + start, lo + start + count
+                    groups.setdefault(code, []).append((adj.far[a:b], adj.eids[a:b], outgoing))
+        hits: list[tuple[int, int, int, bool]] = []
+        cut: dict[int, int] = {}
+        for code, parts in groups.items():
+            far = np.concatenate([p[0] for p in parts])
+            eids = np.concatenate([p[1] for p in parts])
+            outgoing = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+            if len(parts) > 1:  # both directions: merge into one uid order
+                order = np.argsort(self.rank[far], kind="stable")
+                far, eids, outgoing = far[order], eids[order], outgoing[order]
+            if limit is not None and len(far) > limit:
+                cut[code] = len(far)
+                far, eids, outgoing = far[:limit], eids[:limit], outgoing[:limit]
+            hits.extend(zip([code] * len(far), far.tolist(), eids.tolist(), outgoing.tolist()))
+        return hits, cut
+
+    # -- persistence: a cache beside the database, never the truth --------------------
+
+    def save(self, path: str) -> None:
+        """Write atomically (temp file + rename), so a crash leaves the old cache or none."""
+        directory = os.path.dirname(path) or "."
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    meta=np.array([FORMAT_VERSION, self.generation], dtype=np.int64),
+                    rank=self.rank,
+                    **{f"out_{k}": v for k, v in vars(self.out).items()},
+                    **{f"in_{k}": v for k, v in vars(self.inc).items()},
+                )
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str, generation: int) -> "Topology | None":
+        """The cached topology, or None when missing, unreadable or of another generation."""
+        try:
+            with np.load(path) as z:
+                version, gen = z["meta"].tolist()
+                if version != FORMAT_VERSION or gen != generation:
+                    return None
+                parts = {k: z[k] for k in z.files}
+        except (OSError, ValueError, KeyError):
+            return None
+        fields = ("indptr", "far", "types", "eids")
+        return cls(
+            generation,
+            Adjacency(*(parts[f"out_{f}"] for f in fields)),
+            Adjacency(*(parts[f"in_{f}"] for f in fields)),
+            parts["rank"],
+        )

@@ -1,0 +1,53 @@
+"""Shared fixtures. The ``store`` fixture runs a test against every store adapter: the
+embedded store always, Neo4j whenever NEO4J_URI names a server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from creditkb.settings import Settings
+
+NEO4J_SKIP = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
+TEST_SECRET = "test-secret"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(store=str(tmp_path / "store"), secret=TEST_SECRET,
+                    neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+                    neo4j_password=os.environ.get("NEO4J_PASSWORD"),
+                    neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
+
+
+def _neo4j_store(settings):
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip(NEO4J_SKIP)
+    from creditkb.stores.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(uri, settings)
+    # Tests share one server: start from an empty database.
+    with store.transaction() as tx:
+        tx.delete_all()
+    store.ensure_schema()
+    return store
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request, settings):
+    if request.param == "embedded":
+        from creditkb.stores.embedded import EmbeddedStore
+
+        s = EmbeddedStore(settings.store)
+    else:
+        s = _neo4j_store(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]

@@ -1,0 +1,148 @@
+"""One conformance suite for every store adapter (the ``store`` fixture runs it against the
+embedded store, and against Neo4j whenever NEO4J_URI is set)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from creditkb.stores.port import MissingNodeError
+
+FIRM_A = "91320505MA1MXXXXXX"  # keys need not be valid identifiers at the store level
+FIRM_B = "91320200MA1MYYYYYY"
+
+
+def firms(*rows):
+    return pd.DataFrame(rows, columns=["uscc", "name", "region_code", "phone"])
+
+
+def seed(store, n_vehicles=0):
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "0512-1"),
+                                            (FIRM_B, "乙公司", "320200", None)))
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "name": ["张三"]}))
+        tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
+            "src": ["Person:p1", "Person:p1"],
+            "dst": [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"],
+            "valid_from": ["2020-01-01", None]}))
+        if n_vehicles:
+            plates = [f"苏E{i:05d}" for i in range(n_vehicles)]
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": plates, "region_code": "320500"}))
+            tx.upsert_edges("OWNS", pd.DataFrame({
+                "src": f"Enterprise:{FIRM_B}", "dst": [f"Vehicle:{p}" for p in plates]}))
+
+
+def test_upsert_creates_then_merges_without_erasing(store):
+    seed(store)
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.label == "Enterprise" and a.props["name"] == "甲公司" and a.props["phone"] == "0512-1"
+    # A second source names the firm again without a phone, and with a new address.
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司"],
+                                                    "phone": [None], "address": ["苏州"]}))
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.props["phone"] == "0512-1" and a.props["address"] == "苏州"
+    assert store.count_nodes("Enterprise") == 2
+    assert "phone" not in store.get_nodes([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"].props
+
+
+def test_reloading_the_same_rows_changes_nothing(store):
+    seed(store)
+    before = (store.count_nodes(), store.count_edges())
+    seed(store)
+    assert (store.count_nodes(), store.count_edges()) == before == (3, 2)
+
+
+def test_edge_to_missing_node_rolls_back_the_whole_transaction(store):
+    seed(store)
+    with pytest.raises(MissingNodeError) as err:
+        with store.transaction() as tx:
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E99999"], "region_code": "320500"}))
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Enterprise:91000000NOPE00000X"],
+                                                  "dst": ["Vehicle:苏E99999"]}))
+    assert "Enterprise:91000000NOPE00000X" in str(err.value)
+    assert store.get_nodes(["Vehicle:苏E99999"]) == {}
+    assert store.count_edges("OWNS") == 0
+
+
+def test_edge_between_wrong_labels_is_refused(store):
+    seed(store)
+    with pytest.raises(ValueError, match="OWNS"):
+        with store.transaction() as tx:
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Person:p1"],
+                                                  "dst": [f"Enterprise:{FIRM_A}"]}))
+
+
+def test_neighbours_follow_direction_and_types(store):
+    seed(store, n_vehicles=3)
+    hood = store.neighbours(["Person:p1"], direction="out")
+    assert sorted(e.dst for e in hood.edges) == sorted([f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"])
+    assert all(e.src == "Person:p1" and e.type == "LEGAL_REPRESENTATIVE_OF" for e in hood.edges)
+    assert store.neighbours(["Person:p1"], direction="in").edges == []
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["OWNS"])
+    assert {e.dst for e in hood.edges} == {"Vehicle:苏E00000", "Vehicle:苏E00001", "Vehicle:苏E00002"}
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])
+    [edge] = hood.edges
+    assert (edge.src, edge.dst) == ("Person:p1", f"Enterprise:{FIRM_B}")
+
+
+def test_neighbours_carry_edge_properties(store):
+    seed(store)
+    hood = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])
+    assert [dict(e.props) for e in hood.edges] == [{"valid_from": "2020-01-01"}]
+
+
+def test_hub_expansion_is_capped_in_uid_order_with_the_full_degree(store):
+    seed(store, n_vehicles=50)
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["OWNS"], limit=10)
+    assert [e.dst for e in hood.edges] == [f"Vehicle:苏E{i:05d}" for i in range(10)]
+    assert hood.degrees == {(f"Enterprise:{FIRM_B}", "OWNS"): 50}
+    uncut = store.neighbours([f"Enterprise:{FIRM_B}"], limit=100)
+    assert len(uncut.edges) == 51 and uncut.degrees == {}
+
+
+def test_records_stay_out_of_the_traversal_graph_but_are_found_by_subject(store):
+    seed(store)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": ["苏交罚〔2024〕1号", "苏交罚〔2024〕2号"], "violation": ["超载", "超速"],
+            "decision_date": ["2024-01-02", "2024-02-03"], "agency_region": "320500"}))
+        tx.upsert_edges("ABOUT", pd.DataFrame({
+            "src": ["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"],
+            "dst": f"Enterprise:{FIRM_A}"}))
+    about = store.records_about([f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"])
+    assert [n.props["violation"] for n in about[f"Enterprise:{FIRM_A}"]] == ["超载", "超速"]
+    assert f"Enterprise:{FIRM_B}" not in about
+    assert store.records_about([f"Enterprise:{FIRM_A}"], labels=["Evaluation"]) == {}
+    with pytest.raises(ValueError):
+        store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["ABOUT"])
+    assert all(e.type != "ABOUT" for e in store.neighbours([f"Enterprise:{FIRM_A}"]).edges)
+
+
+def test_find_nodes_filters_and_paginates_by_uid(store):
+    seed(store, n_vehicles=25)
+    page1 = store.find_nodes("Vehicle", {"region_code": "320500"}, limit=10)
+    page2 = store.find_nodes("Vehicle", {"region_code": "320500"}, after=page1[-1].uid, limit=10)
+    page3 = store.find_nodes("Vehicle", {"region_code": "320500"}, after=page2[-1].uid, limit=10)
+    uids = [n.uid for n in page1 + page2 + page3]
+    assert uids == sorted(uids) and len(set(uids)) == 25
+    assert store.find_nodes("Enterprise", {"region_code": "320200"})[0].props["name"] == "乙公司"
+    with pytest.raises(ValueError):
+        store.find_nodes("Enterprise", {"no_such_property": 1})
+
+
+def test_delete_nodes_removes_their_edges(store):
+    seed(store, n_vehicles=2)
+    with store.transaction() as tx:
+        assert tx.delete_nodes([f"Enterprise:{FIRM_B}", "Enterprise:nobody"]) == 1
+    assert store.count_edges("OWNS") == 0
+    assert store.count_edges("LEGAL_REPRESENTATIVE_OF") == 1
+    assert store.neighbours(["Vehicle:苏E00000"]).edges == []
+
+
+def test_unknown_label_or_type_is_a_clear_error(store):
+    with pytest.raises(ValueError, match="unknown label 'Company'"):
+        with store.transaction() as tx:
+            tx.upsert_nodes("Company", pd.DataFrame({"x": [1]}))
+    with pytest.raises(ValueError, match="unknown relationship type 'KNOWS'"):
+        store.neighbours(["Person:p1"], rel_types=["KNOWS"])
