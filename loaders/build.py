@@ -1,0 +1,230 @@
+"""From a file's valid rows to the nodes and edges they state, one small function per kind.
+
+Everything is column-wise: each function returns frames for ``Writer.upsert_nodes`` and
+``Writer.upsert_edges``.  Resident ID numbers are turned into a keyed hash and a masked
+form here, and the clear number goes no further.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from graph_model.identifiers import protect_ric_series
+
+SUBJECT_COLUMNS = ("subject_label", "subject_id")
+
+
+@dataclass
+class Batch:
+    nodes: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    edges: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+    def node(self, label: str, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.nodes.setdefault(label, []).append(frame)
+
+    def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, **props) -> None:
+        frame = pd.DataFrame({"src": src, "dst": dst, **props}).dropna(subset=["src", "dst"])
+        if len(frame):
+            self.edges.setdefault(rel_type, []).append(frame.drop_duplicates(["src", "dst"]))
+
+    def merged(self):
+        """(label, frame) and (type, frame) pairs, one frame each, nodes first."""
+        nodes = [(k, pd.concat(v, ignore_index=True).drop_duplicates(_key(v[0]), keep="last"))
+                 for k, v in self.nodes.items()]
+        edges = [(k, pd.concat(v, ignore_index=True).drop_duplicates(["src", "dst"], keep="last"))
+                 for k, v in self.edges.items()]
+        return nodes, edges
+
+
+def _key(frame: pd.DataFrame) -> str:
+    return frame.columns[0]  # every node frame below puts its key property first
+
+
+def norm_name(names: pd.Series) -> pd.Series:
+    """Names as compared across sources: NFKC (full-width to half-width), no spaces."""
+    return names.astype("string").map(
+        lambda s: unicodedata.normalize("NFKC", s).replace(" ", "") if isinstance(s, str) else s)
+
+
+def uid(label: str, keys: pd.Series) -> pd.Series:
+    return (label + ":" + keys.astype("string")).astype("string")
+
+
+def person_keys(ids: pd.Series, secret: str) -> tuple[pd.Series, pd.Series]:
+    hashes, masked = protect_ric_series(ids, secret)
+    return hashes.astype("string"), masked.astype("string")
+
+
+def subject_uids(df: pd.DataFrame, secret: str) -> pd.Series:
+    """uid of each row's subject (resident IDs hashed)."""
+    keys = df["subject_id"].astype("string").copy()
+    people = df["subject_label"] == "Person"
+    if people.any():
+        keys[people] = person_keys(keys[people], secret)[0]
+    return (df["subject_label"].astype("string") + ":" + keys).astype("string")
+
+
+def agency_uids(batch: Batch, df: pd.DataFrame) -> pd.Series:
+    """Agency nodes named by (agency, agency_region) and their uids."""
+    if "agency" not in df or "agency_region" not in df:
+        return pd.Series(pd.NA, index=df.index, dtype="string")
+    names = norm_name(df["agency"])
+    keys = (df["agency_region"].astype("string") + "|" + names).astype("string")
+    agencies = pd.DataFrame({"agency_key": keys, "name": names,
+                             "region_code": df["agency_region"]}).dropna().drop_duplicates("agency_key")
+    batch.node("Agency", agencies)
+    batch.edge("LOCATED_IN", uid("Agency", agencies["agency_key"]),
+               uid("Region", agencies["region_code"]))
+    return uid("Agency", keys)
+
+
+def _props(df: pd.DataFrame, first: str, columns) -> pd.DataFrame:
+    cols = [first] + [c for c in columns if c in df.columns and c != first]
+    return df[cols]
+
+
+def extra_columns(df: pd.DataFrame, known) -> list[str]:
+    """Columns the exchange format does not name: kept as properties."""
+    return [c for c in df.columns if c not in known and c not in SUBJECT_COLUMNS]
+
+
+def build_enterprises(df, batch, secret, kind):
+    props = ["name", "business_type", "region_code", "phone", "address", "established",
+             "status"] + extra_columns(df, kind.columns)
+    batch.node("Enterprise", _props(df, "uscc", props))
+    firms = uid("Enterprise", df["uscc"])
+    batch.edge("LOCATED_IN", firms, uid("Region", df["region_code"]))
+    if "legal_rep_id" in df:
+        reps = df[df["legal_rep_id"].notna()]
+        hashes, masked = person_keys(reps["legal_rep_id"], secret)
+        people = pd.DataFrame({"id_hash": hashes, "id_masked": masked,
+                               "name": reps.get("legal_rep_name")})
+        batch.node("Person", people)
+        batch.edge("LEGAL_REPRESENTATIVE_OF", uid("Person", hashes), firms[reps.index])
+
+
+def build_vehicles(df, batch, secret, kind):
+    props = ["plate_color", "vehicle_type", "transport_cert", "region_code"] + \
+        extra_columns(df, kind.columns)
+    batch.node("Vehicle", _props(df, "plate", props))
+    vehicles = uid("Vehicle", df["plate"])
+    batch.edge("LOCATED_IN", vehicles, uid("Region", df["region_code"]))
+    if "owner_uscc" in df:
+        batch.edge("OWNS", uid("Enterprise", df["owner_uscc"]), vehicles)
+
+
+def build_vessels(df, batch, secret, kind):
+    props = ["name", "imo", "vessel_type", "region_code"] + extra_columns(df, kind.columns)
+    batch.node("Vessel", _props(df, "vessel_id", props))
+    vessels = uid("Vessel", df["vessel_id"])
+    batch.edge("LOCATED_IN", vessels, uid("Region", df["region_code"]))
+    for col, rel in (("owner_uscc", "OWNS"), ("operator_uscc", "OPERATES")):
+        if col in df:
+            batch.edge(rel, uid("Enterprise", df[col]), vessels)
+
+
+def build_practitioners(df, batch, secret, kind):
+    hashes, masked = person_keys(df["id_number"], secret)
+    people = df.drop(columns=["id_number", "employer_uscc", "plates", "vessel_ids"],
+                     errors="ignore")
+    people.insert(0, "id_masked", masked)
+    people.insert(0, "id_hash", hashes)
+    batch.node("Person", people)
+    persons = uid("Person", hashes)
+    if "region_code" in df:
+        batch.edge("LOCATED_IN", persons, uid("Region", df["region_code"]))
+    if "employer_uscc" in df:
+        batch.edge("EMPLOYED_BY", persons, uid("Enterprise", df["employer_uscc"]))
+    for col, label, rel in (("plates", "Vehicle", "DRIVES"), ("vessel_ids", "Vessel", "SERVES_ON")):
+        if col in df:
+            pairs = pd.DataFrame({"p": persons, "x": df[col]}).explode("x").dropna()
+            batch.edge(rel, pairs["p"], uid(label, pairs["x"]))
+
+
+def _record(df, batch, secret, kind, label, key, key_values, skip=()):
+    """Nodes of a record kind about a subject, with ABOUT and ISSUED_BY edges."""
+    records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency", *skip],
+                      errors="ignore").copy()
+    records.insert(0, key, key_values)
+    if "agency" in df:
+        records["agency"] = df["agency"]
+    batch.node(label, records)
+    rec_uids = uid(label, key_values)
+    if "subject_id" in df:
+        batch.edge("ABOUT", rec_uids, subject_uids(df, secret))
+    batch.edge("ISSUED_BY", rec_uids, agency_uids(batch, df))
+    return rec_uids
+
+
+def build_penalties(df, batch, secret, kind):
+    _record(df, batch, secret, kind, "Penalty", "decision_no", df["decision_no"],
+            skip=("decision_no",))
+
+
+def build_evaluations(df, batch, secret, kind):
+    subj = subject_uids(df, secret)
+    key = subj + "|" + df["scheme"] + "|" + df["agency_region"] + "|" + df["valid_from"]
+    _record(df, batch, secret, kind, "Evaluation", "evaluation_key", key)
+
+
+def build_list_entries(df, batch, secret, kind):
+    subj = subject_uids(df, secret)
+    key = df["list_kind"] + "|" + subj + "|" + df["agency_region"] + "|" + df["listed_on"]
+    _record(df, batch, secret, kind, "ListEntry", "entry_key", key)
+
+
+def build_commitments(df, batch, secret, kind):
+    subj = subject_uids(df, secret)
+    key = subj + "|" + df["kind"] + "|" + df["made_on"]
+    _record(df, batch, secret, kind, "Commitment", "commitment_key", key)
+
+
+def build_repairs(df, batch, secret, kind):
+    key = df["decision_no"] + "|" + df["repaired_on"]
+    rec_uids = _record(df, batch, secret, kind, "Repair", "repair_key", key)
+    batch.edge("REPAIRS", rec_uids, uid("Penalty", df["decision_no"]))
+
+
+def build_agreements(df, batch, secret, kind):
+    keys = norm_name(df["name"])
+    agreements = df.copy()
+    agreements.insert(0, "agreement_key", keys)
+    batch.node("Agreement", agreements.drop(columns=["member_regions"]))
+    members = pd.DataFrame({"a": uid("Agreement", keys), "r": df["member_regions"]}).explode("r").dropna()
+    batch.edge("MEMBER_OF", uid("Region", members["r"]), members["a"])
+
+
+BUILDERS = {
+    "enterprises": build_enterprises, "vehicles": build_vehicles, "vessels": build_vessels,
+    "practitioners": build_practitioners, "penalties": build_penalties,
+    "evaluations": build_evaluations, "list_entries": build_list_entries,
+    "agreements": build_agreements, "repairs": build_repairs, "commitments": build_commitments,
+}
+
+
+def build(kind, df: pd.DataFrame, secret: str) -> Batch:
+    batch = Batch()
+    BUILDERS[kind.name](df, batch, secret, kind)
+    return batch
+
+
+def references(kind_name: str, df: pd.DataFrame, secret: str) -> list[tuple[str, pd.Series]]:
+    """For each column that names another node: (column, uid per row, exploded for lists).
+    Rows whose referenced node exists neither in the store nor in this file are rejected."""
+    refs = []
+    if "subject_id" in df:
+        refs.append(("subject_id", subject_uids(df, secret)))
+    for col, label in (("owner_uscc", "Enterprise"), ("operator_uscc", "Enterprise"),
+                       ("employer_uscc", "Enterprise")):
+        if col in df:
+            refs.append((col, uid(label, df[col].dropna())))
+    for col, label in (("plates", "Vehicle"), ("vessel_ids", "Vessel")):
+        if col in df:
+            refs.append((col, uid(label, df[col].explode().dropna())))
+    if kind_name == "repairs":
+        refs.append(("decision_no", uid("Penalty", df["decision_no"])))
+    return refs

@@ -1,0 +1,83 @@
+"""The exchange format's file kinds, read from ``kinds.yaml`` and completed from the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from graph_model.schema import schema
+
+SUBJECT_KINDS = {"企业": "Enterprise", "车辆": "Vehicle", "船舶": "Vessel", "人员": "Person"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    type: str = "string"
+    required: bool = False
+    values: tuple[str, ...] | None = None
+    default: str | None = None
+    item_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    columns: dict[str, Column]
+
+    def required(self) -> list[Column]:
+        return [c for c in self.columns.values() if c.required]
+
+    def header_map(self) -> dict[str, str]:
+        """Accepted header -> column name (Chinese and English, case-insensitive English)."""
+        out = {}
+        for col in self.columns.values():
+            out[col.header] = col.name
+            out[col.name.lower()] = col.name
+        return out
+
+
+@cache
+def kinds() -> dict[str, Kind]:
+    text = resources.files("loaders").joinpath("kinds.yaml").read_text(encoding="utf-8")
+    out = {}
+    for name, spec in yaml.safe_load(text).items():
+        label = schema().label(spec["label"])
+        cols = {}
+        for cname, c in spec["columns"].items():
+            prop = label.properties.get(cname)
+            cols[cname] = Column(
+                name=cname,
+                header=c["header"],
+                type=c.get("type", prop.type if prop else "string"),
+                required=c.get("required", prop.required if prop else False),
+                values=tuple(c["values"]) if "values" in c else None,
+                default=c.get("default"),
+                item_type=c.get("item_type"),
+            )
+        out[name] = Kind(name, label.name, cols)
+    return out
+
+
+def guess_kind(headers: list[str]) -> str | None:
+    """The kind whose required columns all appear among ``headers`` and which matches the
+    most headers; None when no kind fits."""
+    best, best_score = None, 0
+    for kind in kinds().values():
+        hmap = kind.header_map()
+        named = {hmap.get(_norm(h)) for h in headers} - {None}
+        if all(c.name in named for c in kind.required()):
+            score = len(named)
+            if score > best_score:
+                best, best_score = kind.name, score
+    return best
+
+
+def _norm(header: str) -> str:
+    h = str(header).strip().lstrip("\ufeff").rstrip("*").strip()
+    return h if not h.isascii() else h.lower()

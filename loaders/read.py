@@ -1,0 +1,98 @@
+"""Reading an agency's export into a frame of strings, whatever its encoding or format."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.errors import LoadError
+from loaders.kinds import Kind, _norm
+
+BOM = b"\xef\xbb\xbf"
+
+
+def decode(path: Path, raw: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, decided by strict decoding: GB18030 can
+    decode almost any bytes, so UTF-8 is tried first and wins whenever it is valid."""
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise LoadError(str(path), f"neither UTF-8 nor GB18030 (undecodable byte at offset "
+                                       f"{utf8_error.start})") from None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """All cells as strings (empty cells as <NA>), headers as in the file.
+
+    Excel files must have one sheet, or name the data sheet first; formulas are read as
+    their cached values (openpyxl ``data_only``), and a formula without one is refused.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(str(path), "no such file")
+    if path.stat().st_size == 0:
+        raise LoadError(str(path), "the file is empty")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = _read_excel(path)
+    else:
+        text = decode(path, path.read_bytes())
+        if not text.strip():
+            raise LoadError(str(path), "the file is empty")
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                na_values=[""], skipinitialspace=True)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise LoadError(str(path), f"not a readable CSV table: {exc}") from None
+    frame.columns = [_norm(c) for c in frame.columns]
+    return frame.apply(lambda s: s.str.strip() if s.dtype == object else s)
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise LoadError(str(path), f"not a readable Excel workbook: {exc}") from None
+    data = [(name, df) for name, df in sheets.items() if not df.dropna(how="all").empty]
+    if not data:
+        raise LoadError(str(path), "the workbook has no data")
+    if len(data) > 1:
+        names = ", ".join(repr(n) for n, _ in data)
+        raise LoadError(str(path), f"the workbook has {len(data)} sheets with data ({names}); "
+                                   f"export one sheet per file")
+    frame = data[0][1]
+    return frame.apply(_excel_cells_to_text)
+
+
+def _excel_cells_to_text(s: pd.Series) -> pd.Series:
+    def one(v):
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return pd.NA
+        if isinstance(v, pd.Timestamp) or hasattr(v, "strftime"):
+            return v.strftime("%Y-%m-%d")
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+    return s.map(one).astype("string")
+
+
+def map_headers(path: Path, frame: pd.DataFrame, kind: Kind) -> pd.DataFrame:
+    """Rename the file's headers to column names; unknown headers are kept as extra
+    properties under their own name; a missing required column refuses the file."""
+    hmap = kind.header_map()
+    renamed = {h: hmap.get(h, h) for h in frame.columns}
+    targets = list(renamed.values())
+    dupes = {t for t in targets if targets.count(t) > 1}
+    if dupes:
+        raise LoadError(str(path), f"column(s) given twice: {', '.join(sorted(dupes))}")
+    frame = frame.rename(columns=renamed)
+    missing = [f"{c.header} ({c.name})" for c in kind.required() if c.name not in frame.columns]
+    if missing:
+        raise LoadError(str(path), f"missing required column(s) for {kind.name}: {', '.join(missing)}")
+    return frame

@@ -1,0 +1,148 @@
+"""Column-wise validation of one file: every check runs over whole columns (pandas string
+methods and the identifier registry's vectorised checks), never row by row in Python.
+
+Each problem becomes one line of the rejects report: file, row (as numbered in the file,
+the header being row 1), column, value and reason.  A row with any problem is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from graph_model.identifiers import REGISTRY, guess_subject_labels
+from graph_model.schema import schema
+from loaders.kinds import SUBJECT_KINDS, Column, Kind
+
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+FIRST_DATA_ROW = 2  # row 1 is the header
+KEY_TYPE = {name: schema().label(name).properties[schema().label(name).key].type
+            for name in SUBJECT_KINDS.values()}
+KEY_TYPE["Person"] = "ric"  # a person's code in a file is the resident ID, hashed later
+
+
+@dataclass
+class Validated:
+    frame: pd.DataFrame  # the valid rows, cleaned; index = position in the file
+    rejects: pd.DataFrame  # REJECT_COLUMNS
+    rows_read: int
+
+
+class _Problems:
+    def __init__(self, path: str, frame: pd.DataFrame):
+        self.path, self.frame, self.parts = path, frame, []
+
+    def add(self, mask: pd.Series, column: str, reason) -> None:
+        """Record ``reason`` (a string, or a Series of strings) for the rows in ``mask``."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = self.frame.index[mask.to_numpy()]
+        values = self.frame.loc[rows, column] if column in self.frame else pd.Series(pd.NA, index=rows)
+        reasons = reason.loc[rows] if isinstance(reason, pd.Series) else reason
+        self.parts.append(pd.DataFrame({
+            "file": self.path, "row": rows + FIRST_DATA_ROW, "column": column,
+            "value": values.astype("string").to_numpy(), "reason": reasons,
+        }))
+
+    def report(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=REJECT_COLUMNS)
+        return pd.concat(self.parts, ignore_index=True).sort_values(["row", "column"], kind="stable")
+
+
+def validate(path: str, frame: pd.DataFrame, kind: Kind) -> Validated:
+    frame = frame.reset_index(drop=True)
+    out = frame.copy()
+    problems = _Problems(path, frame)
+    for col in kind.columns.values():
+        if col.name not in frame.columns:
+            continue
+        cells = frame[col.name].astype("string")
+        if col.default is not None:
+            cells = cells.fillna(col.default)
+            out[col.name] = cells
+        empty = cells.isna()
+        if col.required:
+            problems.add(empty, col.name, "required value missing")
+        if col.values is not None:
+            problems.add(~empty & ~cells.isin(col.values), col.name,
+                         f"not one of {', '.join(col.values)}")
+        checker = _CHECKS.get(col.type)
+        if checker is not None:
+            out[col.name] = checker(cells, col, problems)
+    if "subject_id" in frame.columns:
+        _resolve_subjects(frame, out, problems)
+    rejects = problems.report()
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[(rejects["row"].to_numpy(dtype=np.int64) - FIRST_DATA_ROW)] = True
+    return Validated(out[~bad], rejects, len(frame))
+
+
+def _check_identifier(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
+    values, reasons = REGISTRY[col.type].check_series(cells)
+    problems.add(reasons.notna(), col.name, reasons)
+    return values
+
+
+def _check_date(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
+    text = cells.str.replace("/", "-", regex=False)
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    # Excel stores dates as day numbers counted from 1899-12-30.
+    serial = pd.to_numeric(cells.where(parsed.isna()), errors="coerce")
+    from_serial = pd.to_datetime(serial.where(serial.between(1, 2958465)), unit="D",
+                                 origin="1899-12-30", errors="coerce")
+    parsed = parsed.fillna(from_serial)
+    problems.add(cells.notna() & parsed.isna(), col.name, "not a date (YYYY-MM-DD)")
+    return parsed.dt.strftime("%Y-%m-%d").astype("string")
+
+
+def _check_number(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
+    numbers = pd.to_numeric(cells.str.replace(",", "", regex=False), errors="coerce")
+    problems.add(cells.notna() & numbers.isna(), col.name, "not a number")
+    return numbers
+
+
+def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
+    items = cells.str.replace("；", ";", regex=False).str.split(";")
+    items = items.map(lambda xs: [x.strip() for x in xs if x.strip()] if isinstance(xs, list) else [])
+    if col.item_type is None:
+        return items
+    flat = items.explode().dropna()
+    values, reasons = REGISTRY[col.item_type].check_series(flat.astype("string"))
+    bad = reasons.dropna()
+    if not bad.empty:
+        first = bad.groupby(level=0).first()
+        mask = pd.Series(False, index=cells.index)
+        mask.loc[first.index] = True
+        problems.add(mask, col.name, first.reindex(cells.index))
+    cleaned = values.groupby(level=0).agg(lambda v: [x for x in v if pd.notna(x)])
+    return cleaned.reindex(cells.index).map(lambda v: v if isinstance(v, list) else [])
+
+
+_CHECKS = {name: _check_identifier for name in REGISTRY}
+_CHECKS.update(date=_check_date, number=_check_number, list=_check_list)
+
+
+def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problems) -> None:
+    """Give each row ``subject_label`` and a cleaned ``subject_id``: the label from
+    对象类型 when given, else guessed from the code's form."""
+    codes = frame["subject_id"].astype("string")
+    given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
+    guessed = guess_subject_labels(codes)
+    label = guessed if given is None else given.fillna(guessed)
+    problems.add(codes.notna() & label.isna(), "subject_id",
+                 "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
+    out["subject_label"] = label
+    cleaned = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for lab, type_name in KEY_TYPE.items():
+        rows = label == lab
+        if not rows.any():
+            continue
+        values, reasons = REGISTRY[type_name].check_series(codes[rows])
+        cleaned[rows] = values
+        problems.add(reasons.reindex(frame.index).notna(), "subject_id",
+                     reasons.reindex(frame.index))
+    out["subject_id"] = cleaned
