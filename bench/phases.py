@@ -1,0 +1,188 @@
+"""The phases of bench/run.py, each run in its own process: ``python -m bench.phases NAME ...``.
+Each prints one JSON line: its figures and its own peak memory."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def emit(**figures) -> None:
+    figures["max_rss_mib"] = max_rss_mib()
+    print(json.dumps(figures))
+
+
+def generate(out: str, scale: str) -> None:
+    from creditkb.generate import generate as gen
+
+    t = time.perf_counter()
+    files = gen(out, scale=float(scale), seed=1)
+    rows = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in files.values())
+    emit(seconds=time.perf_counter() - t, rows=rows)
+
+
+def _csvs(folder: str) -> list[Path]:
+    return sorted(Path(folder).glob("*.csv"))
+
+
+def floor_read(folder: str) -> None:
+    import pandas as pd
+
+    t = time.perf_counter()
+    rows = sum(len(pd.read_csv(p, dtype=str)) for p in _csvs(folder))
+    emit(seconds=time.perf_counter() - t, rows=rows)
+
+
+def floor_insert(folder: str, db: str) -> None:
+    """The same rows, as (key, JSON text) pairs, bulk-inserted into SQLite in WAL mode: the
+    least a store must do to keep them. Serialisation is not timed, the insert is."""
+    import pandas as pd
+
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE t(k TEXT PRIMARY KEY, v TEXT)")
+    elapsed, rows = 0.0, 0
+    for p in _csvs(folder):
+        frame = pd.read_csv(p, dtype=str)
+        payload = list(zip((f"{p.stem}:{i}" for i in range(len(frame))),
+                           frame.to_json(orient="records", lines=True, force_ascii=False).splitlines()))
+        t = time.perf_counter()
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO t VALUES (?, ?)", payload)
+        con.execute("COMMIT")
+        elapsed += time.perf_counter() - t
+        rows += len(payload)
+    emit(seconds=elapsed, rows=rows)
+
+
+def load(folder: str, store_path: str) -> None:
+    from creditkb.stores.embedded import EmbeddedStore
+    from loaders.load import load_paths
+
+    store = EmbeddedStore(store_path)
+    t = time.perf_counter()
+    summaries = load_paths(store, [folder], "bench-secret")
+    seconds = time.perf_counter() - t
+    emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),
+         rejected=sum(s.rows_rejected for s in summaries))
+
+
+def _subject_uids(store_path: str, n: int) -> list[str]:
+    con = sqlite3.connect(f"file:{store_path}/graph.sqlite3?mode=ro", uri=True)
+    max_nid = con.execute("SELECT max(nid) FROM nodes").fetchone()[0]
+    rng = random.Random(7)
+    out = []
+    while len(out) < n:
+        nid = rng.randint(1, max_nid)
+        row = con.execute("SELECT uid FROM nodes WHERE nid = ? AND label IN "
+                          "('Enterprise','Person','Vehicle','Vessel')", (nid,)).fetchone()
+        if row:
+            out.append(row[0])
+    con.close()
+    return out
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    a = np.array(samples) * 1000
+    return float(np.percentile(a, 50)), float(np.percentile(a, 95))
+
+
+CAP = 50
+
+
+def floor_csr(store_path: str, queries: str) -> None:
+    """The floor for traversals: a symmetric scipy CSR of the same topology, and 1- and
+    2-hop expansions on it with the same per-node cap, returning node ids only."""
+    import scipy.sparse as sp
+
+    from graph_model.schema import schema
+
+    con = sqlite3.connect(f"file:{store_path}/graph.sqlite3?mode=ro", uri=True)
+    types = schema().graph_rel_types()
+    t = time.perf_counter()
+    marks = ",".join("?" * len(types))
+    edges = np.array(con.execute(f"SELECT src, dst FROM edges WHERE type IN ({marks})", types)
+                     .fetchall(), dtype=np.int64).reshape(-1, 2)
+    n = int(con.execute("SELECT max(nid) FROM nodes").fetchone()[0]) + 1
+    ones = np.ones(len(edges), dtype=np.int8)
+    m = sp.csr_matrix((ones, (edges[:, 0], edges[:, 1])), shape=(n, n))
+    m = (m + m.T).tocsr()
+    build_s = time.perf_counter() - t
+    csr_mib = (m.indptr.nbytes + m.indices.nbytes + m.data.nbytes) / 2**20
+    uids = _subject_uids(store_path, int(queries))
+    nids = [con.execute("SELECT nid FROM nodes WHERE uid = ?", (u,)).fetchone()[0] for u in uids]
+
+    def expand(frontier):
+        out = []
+        for v in frontier:
+            out.extend(m.indices[m.indptr[v]:m.indptr[v + 1]][:CAP].tolist())
+        return out
+
+    figures = {"build_s": build_s, "csr_mib": csr_mib}
+    for depth in (1, 2):
+        samples = []
+        for v in nids:
+            t = time.perf_counter()
+            frontier, seen = [v], {v}
+            for _ in range(depth):
+                frontier = [x for x in expand(frontier) if x not in seen]
+                seen.update(frontier)
+            samples.append(time.perf_counter() - t)
+        figures[f"hop{depth}_p50_ms"], figures[f"hop{depth}_p95_ms"] = _percentiles(samples)
+    emit(**figures)
+
+
+def reopen(store_path: str) -> None:
+    from creditkb.stores.embedded import EmbeddedStore
+
+    uid = _subject_uids(store_path, 1)[0]
+    t = time.perf_counter()
+    store = EmbeddedStore(store_path)
+    store.neighbours([uid], limit=CAP)
+    emit(seconds=time.perf_counter() - t)
+
+
+def reopen_cold(store_path: str) -> None:
+    Path(store_path, "topology.npz").unlink(missing_ok=True)
+    reopen(store_path)
+
+
+def hops(store_path: str, queries: str) -> None:
+    from creditkb.stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore(store_path)
+    uids = _subject_uids(store_path, int(queries))
+    store.neighbours(uids[:1])  # load the topology before timing
+    figures = {}
+    for depth in (1, 2):
+        samples = []
+        for uid in uids:
+            t = time.perf_counter()
+            frontier, seen = [uid], {uid}
+            for _ in range(depth):
+                hood = store.neighbours(frontier, limit=CAP)
+                here = set(frontier)
+                nxt = {e.dst if e.src in here else e.src for e in hood.edges} - seen
+                seen |= nxt
+                frontier = list(nxt)
+            samples.append(time.perf_counter() - t)
+        figures[f"hop{depth}_p50_ms"], figures[f"hop{depth}_p95_ms"] = _percentiles(samples)
+    emit(**figures)
+
+
+PHASES = {f.__name__: f for f in (generate, floor_read, floor_insert, load, floor_csr, reopen,
+                                  reopen_cold, hops)}
+
+if __name__ == "__main__":
+    PHASES[sys.argv[1]](*sys.argv[2:])

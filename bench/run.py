@@ -1,0 +1,118 @@
+"""creditkb benchmark: one entry point, figures with their ratio to a floor measured in the
+same run.
+
+    .venv/bin/python -m bench.run --scale 0.1          # a tenth of Yangtze scale
+    .venv/bin/python -m bench.run --scale 1            # Yangtze scale (DOMAIN.md #19)
+
+Phases run in child processes, so each one's peak memory (max RSS) is its own:
+
+* generate   the synthetic exchange-format files (not a target, shown for context)
+* floor      pandas reading the same files; a bare bulk insert of the same rows into
+             SQLite in WAL mode; a scipy CSR built from the same topology and traversed
+* load       ``creditkb load`` of all files into a new embedded store
+* reopen     opening that store in a new process and answering a first traversal
+* hops       neighbourhood queries (1 and 2 hops, hub-capped) from random subjects,
+             against the same hops on the raw CSR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def child(phase: str, *args: str) -> dict:
+    """Run ``bench.phases <phase>`` in a child process and return its JSON result (each
+    phase reports its own peak memory)."""
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.phases", phase, *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"phase {phase} failed with exit code {proc.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.setdefault("wall_s", time.monotonic() - started)
+    return result
+
+
+def fmt_ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}x" if floor else "n/a"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.05)
+    ap.add_argument("--work", default=str(HERE / "out"), help="scratch folder")
+    ap.add_argument("--keep", action="store_true", help="keep the generated data and store")
+    ap.add_argument("--queries", type=int, default=300)
+    args = ap.parse_args(argv)
+
+    work = Path(args.work) / f"scale-{args.scale:g}"
+    data, store = work / "data", work / "store"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    rows = []
+
+    def show(name, value, unit, floor=None, floor_name=""):
+        ratio = f"  ({fmt_ratio(value, floor)} of {floor_name})" if floor is not None else ""
+        line = f"{name:<44} {value:>12,.2f} {unit}{ratio}"
+        print(line, flush=True)
+        rows.append(line)
+
+    print(f"# creditkb bench, scale {args.scale:g} (1 = Yangtze: ~450,000 subjects, ~5.8 M records)")
+    gen = child("generate", str(data), str(args.scale))
+    show("generate: seconds", gen["seconds"], "s")
+    show("generate: records written", gen["rows"], "rows")
+
+    floor = child("floor_read", str(data))
+    show("floor: pandas read of all files", floor["seconds"], "s")
+    show("floor: pandas read, rows/s", floor["rows"] / floor["seconds"], "rows/s")
+    ins = child("floor_insert", str(data), str(work / "floor.sqlite3"))
+    show("floor: bare SQLite WAL insert of all rows", ins["seconds"], "s")
+    floor_total = floor["seconds"] + ins["seconds"]
+    show("floor: read + insert", floor_total, "s")
+
+    load = child("load", str(data), str(store))
+    show("load: seconds (validation, resolution incl.)", load["seconds"], "s", floor_total, "read+insert floor")
+    show("load: rows/s", load["rows"] / load["seconds"], "rows/s")
+    show("load: peak memory", load["max_rss_mib"], "MiB")
+    show("load: rows rejected", load["rejected"], "rows")
+    size = sum(f.stat().st_size for f in store.iterdir()) / 2**20
+    show("store: size on disk", size, "MiB")
+
+    csr = child("floor_csr", str(store), str(args.queries))
+    show("floor: CSR build from the edge table", csr["build_s"], "s")
+    show("floor: CSR memory (arrays)", csr["csr_mib"], "MiB")
+    reopen = child("reopen", str(store))
+    show("reopen + first traversal (cache present)", reopen["seconds"], "s")
+    show("reopen: peak memory", reopen["max_rss_mib"], "MiB")
+    cold = child("reopen_cold", str(store))
+    show("reopen + first traversal (cache rebuilt)", cold["seconds"], "s", csr["build_s"], "CSR build")
+    show("reopen cold: peak memory", cold["max_rss_mib"], "MiB")
+
+    hops = child("hops", str(store), str(args.queries))
+    for depth in (1, 2):
+        raw = csr[f"hop{depth}_p50_ms"]
+        show(f"{depth}-hop neighbourhood, median", hops[f"hop{depth}_p50_ms"], "ms", raw, "raw CSR")
+        show(f"{depth}-hop neighbourhood, 95th pct", hops[f"hop{depth}_p95_ms"], "ms",
+             csr[f"hop{depth}_p95_ms"], "raw CSR")
+
+    (work / "results.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    if not args.keep:
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+        (work / "floor.sqlite3").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The ``creditkb`` command: demo, load, serve, generate.
+
+Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
+error, 1 for anything else the user can fix (bad input, unreachable store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+from creditkb.settings import Settings
+from creditkb.stores import open_store
+from creditkb.stores.port import StoreError
+from loaders.errors import LoadError
+
+DEMO_STORE = "./creditkb-demo"
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", help="store directory or neo4j:// URL (default: $CREDITKB_STORE "
+                                   "or ./creditkb-data)")
+
+
+def _server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="creditkb", description=(
+        "Cross-agency transport credit knowledge base: load agency exports into one graph "
+        "and serve it over GraphQL."))
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="load the demo data set and serve it")
+    p.add_argument("--store", default=None, help=f"store for the demo (default: {DEMO_STORE})")
+    p.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
+    _server_args(p)
+
+    p = sub.add_parser("load", help="load exchange-format files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--kind", help="file kind for all files (default: guessed from headers)")
+    p.add_argument("--max-bad", type=float, default=0.1, metavar="FRACTION",
+                   help="refuse a file whose share of bad rows is above this (default 0.1)")
+    p.add_argument("--rejects-dir", default="creditkb-rejects",
+                   help="where rejects reports are written (default ./creditkb-rejects)")
+    _store_arg(p)
+
+    p = sub.add_parser("serve", help="serve the GraphQL API")
+    _store_arg(p)
+    _server_args(p)
+
+    p = sub.add_parser("generate", help="write a synthetic exchange-format data set")
+    p.add_argument("--scale", type=float, default=0.01,
+                   help="1.0 = Yangtze scale, ~450,000 subjects and ~5.8 million records "
+                        "(default 0.01)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=0)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("creditkb: interrupted", file=sys.stderr)
+        return 130
+    except (LoadError, StoreError, ValueError, OSError) as exc:
+        print(f"creditkb: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("CREDITKB_DEBUG"):
+            raise
+        print(f"creditkb: error: unexpected {type(exc).__name__}: {exc} "
+              f"(set CREDITKB_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+def cmd_load(args) -> int:
+    settings = Settings.from_env(store=args.store)
+    with open_store(settings=settings) as store:
+        _load_with_progress(store, args.paths, settings, args.kind, args.max_bad,
+                            Path(args.rejects_dir))
+    return 0
+
+
+def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path):
+    from tqdm import tqdm
+
+    from loaders.load import load_paths
+
+    started = time.monotonic()
+    bar = tqdm(desc="loading", unit="file", disable=None, file=sys.stderr)
+
+    def report(s):
+        bar.update(1)
+        line = (f"{s.path}: {s.kind}, {s.rows_read} rows read, {s.rows_loaded} loaded, "
+                f"{s.rows_rejected} rejected, {s.nodes_written} nodes and {s.edges_written} "
+                f"relationships written")
+        if len(s.rejects):
+            rejects_dir.mkdir(parents=True, exist_ok=True)
+            target = rejects_dir / (Path(s.path).stem + ".rejects.csv")
+            s.rejects.to_csv(target, index=False, encoding="utf-8-sig")
+            line += f"; rejects in {target}"
+        tqdm.write(line, file=sys.stdout)
+
+    try:
+        summaries = load_paths(store, paths, settings.secret, kind, max_bad, on_file=report)
+    finally:
+        bar.close()
+    print(f"loaded {len(summaries)} file(s) in {time.monotonic() - started:.1f} s into "
+          f"{store.location}")
+    return summaries
+
+
+def cmd_demo(args) -> int:
+    settings = Settings.from_env(store=args.store or DEMO_STORE)
+    demo = resources.files("creditkb").joinpath("demo")
+    with resources.as_file(demo) as folder:
+        store = open_store(settings=settings)
+        _load_with_progress(store, [folder], settings, None, 0.0, Path("creditkb-rejects"))
+    if args.no_serve:
+        store.close()
+        return 0
+    return _serve(store, settings, args.host, args.port)
+
+
+def cmd_serve(args) -> int:
+    settings = Settings.from_env(store=args.store)
+    return _serve(open_store(settings=settings), settings, args.host, args.port)
+
+
+def _serve(store, settings, host, port) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    print(f"creditkb: GraphQL on http://{host}:{port}/graphql (store: {store.location})",
+          file=sys.stderr)
+    try:
+        uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from tqdm import tqdm
+
+    from creditkb.generate import generate
+
+    bar = tqdm(desc="generating", unit="row", unit_scale=True, disable=None, file=sys.stderr)
+
+    def progress(kind, rows):
+        bar.set_postfix_str(kind)
+        bar.update(rows)
+
+    try:
+        files = generate(args.out, scale=args.scale, seed=args.seed, progress=progress)
+    finally:
+        bar.close()
+    for kind, path in files.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "load": cmd_load, "serve": cmd_serve, "generate": cmd_generate}
+
+if __name__ == "__main__":
+    sys.exit(main())
