@@ -1,0 +1,531 @@
+"""The Neo4j adapter of the store port (see :mod:`creditkb.stores.port`).
+
+Layout in the database: every node carries its schema label and the common label
+``:Node``, its ``uid`` (``"<Label>:<key>"``, unique per label and across ``:Node``) and
+its properties; relationship types are the schema's.  Constraints and indexes are derived
+from the schema by :func:`creditkb.stores.cypher.schema_statements`.
+
+Writes: a ``transaction()`` block collects operations and runs them all in one managed
+write transaction when the block ends, so the driver can replay the whole unit on a
+transient failure (a cluster leader switch, a deadlock) and a failure anywhere rolls all
+of it back.  Writes within one block are therefore not visible to reads until it ends;
+the writer answers ``delete_nodes`` counts and endpoint checks from the store plus what
+the block itself has written so far.  A block is one server transaction, so it must fit
+the server's transaction memory (``db.memory.transaction.total.max``): loaders commit a
+file or a chunk per block.
+
+Every statement text comes from :mod:`creditkb.stores.cypher`; :func:`all_statements`
+lists them all for the offline check in ``tools/cypher-lint``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+from neo4j import GraphDatabase, ManagedTransaction, Driver, Result
+from neo4j.exceptions import DriverError, Neo4jError
+
+from creditkb.settings import Settings
+from creditkb.stores import cypher
+from creditkb.stores.cypher import Statement
+from creditkb.stores.port import (
+    Direction, Edge, MissingNodeError, Neighbourhood, Node, Store, StoreError, Writer,
+)
+from graph_model.schema import schema
+
+#: rows per UNWIND batch: large enough to amortise round trips, small enough to keep
+#: each parameter message a few MB
+CHUNK = 10_000
+#: seconds ensure_schema waits for new indexes to come online
+INDEX_WAIT_SECONDS = 300
+
+Op = Callable[[ManagedTransaction], None]
+
+
+def all_statements() -> list[tuple[str, str]]:
+    """Every statement the adapter can send, as ``(name, cypher)`` pairs.
+
+    Built by the same functions the adapter calls, for every label and relationship type
+    of the schema, so the offline check covers exactly what is sent.
+    """
+    return [(s.name, s.text) for s in cypher.all_statements()]
+
+
+# -- one driver per process -------------------------------------------------------------
+
+_drivers: dict[tuple[str, str], list] = {}  # (uri, user) -> [driver, open stores]
+_drivers_lock = threading.Lock()
+
+
+def _redact(uri: str) -> str:
+    """The URI without any ``user:password@`` part, fit for messages and ``location``."""
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """``"Type: message"`` on one line (driver messages put the reason on a later line)."""
+    text = " ".join(str(exc).split()) or "no details"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _acquire_driver(uri: str, settings: Settings) -> Driver:
+    """The process's driver for ``uri`` and the configured user, created on first use."""
+    key = (uri, settings.neo4j_user)
+    with _drivers_lock:
+        entry = _drivers.get(key)
+        if entry is None:
+            # No password means a server with authentication disabled (NEO4J_AUTH=none).
+            auth = None if settings.neo4j_password is None else (
+                settings.neo4j_user, settings.neo4j_password)
+            try:
+                driver = GraphDatabase.driver(uri, auth=auth)
+            except (ValueError, DriverError) as exc:  # a malformed URI or configuration
+                raise StoreError(f"cannot use Neo4j URL {_redact(uri)}: {_one_line(exc)}") from None
+            entry = _drivers[key] = [driver, 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def _release_driver(uri: str, user: str) -> None:
+    """Forget one user of the driver; the last one closes it."""
+    with _drivers_lock:
+        entry = _drivers.get((uri, user))
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del _drivers[(uri, user)]
+            entry[0].close()
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn driver and server errors into one-line :class:`StoreError`\\ s."""
+    try:
+        yield
+    except Neo4jError as exc:
+        message = " ".join((exc.message or "no details").split())
+        raise StoreError(f"Neo4j {what} failed: {exc.code}: {message}") from exc
+    except DriverError as exc:
+        raise StoreError(f"Neo4j {what} failed: {_one_line(exc)}") from exc
+
+
+def _run(tx: ManagedTransaction, stmt: Statement, **params: Any) -> Result:
+    """Run ``stmt`` with exactly the parameters it declares (the offline check trusts that)."""
+    if set(params) != stmt.params:
+        raise AssertionError(f"{stmt.name} takes {sorted(stmt.params)}, got {sorted(params)}")
+    return tx.run(stmt.text, params)
+
+
+def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+# -- frames to parameter rows -----------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value the driver can send: numpy and pandas scalars become Python ones, dates
+    become ISO strings (the schema stores dates as text in both stores)."""
+    if isinstance(value, (str, bool, int, float)) and not isinstance(value, np.generic):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        # Neo4j lists hold no nulls; a null inside a list is simply absent.
+        return [_plain(v) for v in value if not _is_null(v)]
+    return value
+
+
+def _is_null(value: Any) -> bool:
+    if isinstance(value, (list, tuple, np.ndarray, dict)):
+        return False
+    return bool(pd.isna(value))
+
+
+def _prop_maps(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One property map per row, without the null cells: a null must never erase a
+    stored value (the port's merge semantics), and Neo4j would delete on ``SET += null``."""
+    present = frame.notna().to_numpy()
+    columns = []
+    for j, name in enumerate(frame.columns):
+        values = frame[name].tolist()
+        mask = present[:, j]
+        columns.append([_plain(v) if m else None for v, m in zip(values, mask)])
+    names = [str(c) for c in frame.columns]
+    return [
+        {k: v for k, v in zip(names, row) if v is not None}
+        for row in zip(*columns)
+    ] if names else [{} for _ in range(len(frame))]
+
+
+def _endpoint_labels(rel_type: str, frame: pd.DataFrame) -> None:
+    """Refuse rows whose uid prefixes are not among the type's from/to labels."""
+    rel = schema().rel(rel_type)
+    for col, allowed in (("src", rel.from_labels), ("dst", rel.to_labels)):
+        if col not in frame.columns:
+            raise ValueError(f"{rel_type} rows need a {col!r} column")
+        labels = frame[col].astype("string").str.partition(":")[0]
+        bad = ~labels.isin(allowed).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{rel_type}: row {i} has {col} {frame[col].iloc[i]!r}; "
+                f"allowed labels are {', '.join(allowed)}"
+            )
+
+
+def _node(uid: str, props: Mapping[str, Any]) -> Node:
+    """A port Node: the label is the uid's prefix, props are all but the internal uid."""
+    return Node(uid, uid.partition(":")[0], {k: v for k, v in props.items() if k != "uid"})
+
+
+# -- the writer -------------------------------------------------------------------------
+
+
+class Neo4jWriter(Writer):
+    """Collects the operations of one ``transaction()`` block.
+
+    Nothing is sent until the block ends; then :meth:`Neo4jStore.transaction` runs
+    :attr:`ops` in one managed transaction.  The writer remembers which uids the block
+    created or deleted, so it can answer counts and refuse edges to missing nodes at the
+    call (the same check runs again inside the transaction, where it is authoritative).
+    """
+
+    def __init__(self, store: "Neo4jStore"):
+        self._store = store
+        self.ops: list[Op] = []
+        self._created: set[str] = set()
+        self._deleted: set[str] = set()
+        self._cleared = False
+        self.closed = False
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StoreError("this transaction has ended; open a new one")
+
+    def _existing(self, uids: Iterable[str]) -> set[str]:
+        """The uids among ``uids`` that exist once this block's writes so far apply."""
+        unknown, out = [], set()
+        for uid in uids:
+            if uid in self._created:
+                out.add(uid)
+            elif not (self._cleared or uid in self._deleted):
+                unknown.append(uid)
+        if unknown:
+            out.update(set(unknown) - self._store._missing(unknown))
+        return out
+
+    def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
+        lab = schema().label(label)
+        self._check_open()
+        if lab.key not in frame.columns:
+            raise ValueError(f"{label} rows need the key column {lab.key!r}")
+        if "uid" in frame.columns:
+            raise ValueError(f"{label} rows may not have a 'uid' column: the store sets it")
+        keys = frame[lab.key].astype("string")
+        if keys.isna().any() or (keys.str.len() == 0).any():
+            raise ValueError(f"{label} rows with an empty key {lab.key!r}")
+        uids = (label + ":" + keys).tolist()
+        rows = [{"uid": u, "props": p} for u, p in zip(uids, _prop_maps(frame))]
+        stmt = cypher.merge_nodes(label)
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(rows):
+                _run(tx, stmt, rows=list(part)).consume()
+
+        self.ops.append(op)
+        self._created.update(uids)
+        self._deleted.difference_update(uids)
+        return len(rows)
+
+    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
+        schema().rel(rel_type)
+        self._check_open()
+        _endpoint_labels(rel_type, frame)
+        src, dst = frame["src"].astype(str).tolist(), frame["dst"].astype(str).tolist()
+        ends = list(dict.fromkeys(src + dst))
+        missing = sorted(set(ends) - self._existing(ends))
+        if missing:
+            raise MissingNodeError(rel_type, missing)
+        props = _prop_maps(frame.drop(columns=["src", "dst"]))
+        rows = [{"src": s, "dst": d, "props": p} for s, d, p in zip(src, dst, props)]
+        merge, check = cypher.merge_edges(rel_type), cypher.missing_nodes()
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(rows):
+                uids = list({u for r in part for u in (r["src"], r["dst"])})
+                gone = [r["uid"] for r in _run(tx, check, uids=uids)]
+                if gone:
+                    # Raised inside the unit of work: the driver rolls back everything.
+                    raise MissingNodeError(rel_type, sorted(gone))
+                _run(tx, merge, rows=list(part)).consume()
+
+        self.ops.append(op)
+        return len(rows)
+
+    def delete_nodes(self, uids: Sequence[str]) -> int:
+        self._check_open()
+        uids = list(dict.fromkeys(uids))
+        existed = len(self._existing(uids))
+        stmt = cypher.delete_nodes()
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(uids):
+                _run(tx, stmt, uids=list(part)).consume()
+
+        self.ops.append(op)
+        self._deleted.update(uids)
+        self._created.difference_update(uids)
+        return existed
+
+    def delete_all(self) -> None:
+        """Delete every node and edge in the database, in this block's one transaction.
+
+        Fine for tests and small stores; a rebuild of millions of nodes needs the server's
+        transaction memory to match (``db.memory.transaction.total.max``).
+        """
+        self._check_open()
+        stmt = cypher.delete_all()
+        self.ops.append(lambda tx: _run(tx, stmt).consume())
+        self._created.clear()
+        self._deleted.clear()
+        self._cleared = True
+
+
+# -- the store --------------------------------------------------------------------------
+
+
+class Neo4jStore(Store):
+    """A Neo4j database as a creditkb store. Safe to share between threads.
+
+    Parameters
+    ----------
+    location : str
+        A ``neo4j://`` or ``bolt://`` URL (with ``+s``/``+ssc`` variants).
+    settings : Settings, optional
+        Credentials and database name; read from the environment when omitted.
+
+    Raises
+    ------
+    StoreError
+        If the server cannot be reached or refuses the credentials.
+    """
+
+    def __init__(self, location: str, settings: Settings | None = None):
+        settings = settings or Settings.from_env()
+        self.location = _redact(location)
+        self._uri, self._user = location, settings.neo4j_user
+        self._database = settings.neo4j_database
+        self._driver = _acquire_driver(location, settings)
+        self._closed = False
+        try:
+            self._driver.verify_connectivity()
+        except (Neo4jError, DriverError, OSError, ValueError) as exc:  # ValueError: bad address
+            self.close()
+            raise StoreError(
+                f"cannot open Neo4j store at {self.location} as user {self._user!r}: {_one_line(exc)}"
+            ) from None
+        # Sessions share one bookmark manager, so a read sees this store's earlier writes
+        # also when a cluster routes it to another member.
+        self._bookmarks = GraphDatabase.bookmark_manager()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _session(self, mode: str):
+        if self._closed:
+            raise StoreError(f"the Neo4j store at {self.location} is closed")
+        return self._driver.session(
+            database=self._database, default_access_mode=mode, bookmark_manager=self._bookmarks
+        )
+
+    def _read(self, what: str, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with _errors(what), self._session("READ") as session:
+            return session.execute_read(work)
+
+    def _write(self, what: str, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with _errors(what), self._session("WRITE") as session:
+            return session.execute_write(work)
+
+    def _missing(self, uids: Sequence[str]) -> set[str]:
+        """The uids among ``uids`` that name no committed node."""
+        stmt = cypher.missing_nodes()
+
+        def work(tx: ManagedTransaction) -> set[str]:
+            out: set[str] = set()
+            for part in _chunks(list(uids)):
+                out.update(r["uid"] for r in _run(tx, stmt, uids=list(part)))
+            return out
+
+        return self._read("endpoint check", work)
+
+    # -- the port ------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        # Schema commands may not share a transaction with each other or with data.
+        for stmt in cypher.schema_statements():
+            self._write(f"schema change {stmt.name}", lambda tx, s=stmt: _run(tx, s).consume())
+        wait = cypher.await_indexes()
+        self._read("waiting for indexes",
+                   lambda tx: _run(tx, wait, timeout=INDEX_WAIT_SECONDS).consume())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        writer = Neo4jWriter(self)
+        try:
+            yield writer
+        finally:
+            # An error in the block leaves nothing to roll back: nothing was sent yet.
+            writer.closed = True
+        ops = writer.ops
+        if ops:
+            def work(tx: ManagedTransaction) -> None:
+                for op in ops:  # replayed in full if the driver retries
+                    op(tx)
+
+            self._write("write transaction", work)
+
+    def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
+        uids, stmt = list(dict.fromkeys(uids)), cypher.get_nodes()
+
+        def work(tx: ManagedTransaction) -> dict[str, Node]:
+            out = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part)):
+                    out[r["uid"]] = _node(r["uid"], r["props"])
+            return out
+
+        return self._read("get_nodes", work)
+
+    def neighbours(
+        self,
+        uids: Iterable[str],
+        rel_types: Sequence[str] | None = None,
+        direction: Direction = "both",
+        limit: int | None = None,
+    ) -> Neighbourhood:
+        cypher.check_direction(direction)
+        types = list(schema().graph_rel_types() if rel_types is None else rel_types)
+        capped = limit is not None
+        if capped and (not isinstance(limit, (int, np.integer)) or limit < 0):
+            raise ValueError(f"limit must be a non-negative integer or None, not {limit!r}")
+        stmts = [(t, cypher.neighbours(t, direction, capped)) for t in types]  # validates
+        uids = list(dict.fromkeys(uids))
+        params = {"limit": int(limit)} if capped else {}
+
+        def work(tx: ManagedTransaction) -> dict[tuple[str, str], tuple[int, list]]:
+            found = {}
+            for t, stmt in stmts:
+                for part in _chunks(uids):
+                    for r in _run(tx, stmt, uids=list(part), **params):
+                        found[(r["uid"], t)] = (r["degree"], r["edges"])
+            return found
+
+        found = self._read("neighbours", work)
+        return self._assemble(uids, types, found, limit)
+
+    @staticmethod
+    def _assemble(uids, types, found, limit) -> Neighbourhood:
+        """Edges in input-uid then type order, each edge once (an edge between two of the
+        asked nodes is found from both ends), and the full degree of every cut pair."""
+        edges, seen, degrees = [], set(), {}
+        for uid in uids:
+            for t in types:
+                degree, hits = found.get((uid, t), (0, []))
+                if limit is not None and degree > limit:
+                    degrees[(uid, t)] = degree
+                for src, dst, props in hits:
+                    if (t, src, dst) not in seen:
+                        seen.add((t, src, dst))
+                        edges.append(Edge(t, src, dst, props))
+        return Neighbourhood(edges, degrees)
+
+    def records_about(
+        self, uids: Iterable[str], labels: Sequence[str] | None = None
+    ) -> dict[str, list[Node]]:
+        for lab in labels or ():
+            schema().label(lab)
+        uids, stmt = list(dict.fromkeys(uids)), cypher.records_about()
+        wanted = list(labels) if labels else None
+
+        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
+            out: dict[str, list[Node]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), labels=wanted):
+                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
+            return out
+
+        return self._read("records_about", work)
+
+    def find_nodes(
+        self,
+        label: str,
+        where: Mapping[str, Any] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Node]:
+        lab = schema().label(label)
+        rest = {}
+        for prop, value in (where or {}).items():
+            if prop not in lab.properties:
+                raise ValueError(f"{label} has no property {prop!r}")
+            rest[prop] = None if _is_null(value) else _plain(value)
+        if not isinstance(limit, (int, np.integer)) or limit < 0:
+            raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
+        if any(v is None for v in rest.values()):
+            return []  # equality with null holds for no node (as in SQL)
+        params: dict[str, Any] = {"after": after or "", "limit": int(limit)}
+        lead = self._lead(lab.name, lab.key, rest)
+        if lead == "uid":
+            params["value"] = lab.uid(str(rest.pop(lab.key)))
+        elif lead is not None:
+            params["value"] = rest.pop(lead)
+        stmt = cypher.find_nodes(label, lead)
+        params["rest"] = rest
+        return self._read(
+            "find_nodes",
+            lambda tx: [_node(r["uid"], r["props"]) for r in _run(tx, stmt, **params)],
+        )
+
+    @staticmethod
+    def _lead(label: str, key: str, where: Mapping[str, Any]) -> str | None:
+        """The filter to spell out: the key (an exact uid) before any indexed property."""
+        if key in where:
+            return "uid"
+        return next((p for p in schema().label(label).indexed() if p in where), None)
+
+    def count_nodes(self, label: str | None = None) -> int:
+        stmt = cypher.count_nodes(label)
+        return self._read("count_nodes", lambda tx: _run(tx, stmt).single()["count"])
+
+    def count_edges(self, rel_type: str | None = None) -> int:
+        stmt = cypher.count_edges(rel_type)
+        return self._read("count_edges", lambda tx: _run(tx, stmt).single()["count"])
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _release_driver(self._uri, self._user)
