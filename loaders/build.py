@@ -150,6 +150,8 @@ def _record(df, batch, secret, kind, label, key, key_values, skip=()):
     records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency", *skip],
                       errors="ignore").copy()
     records.insert(0, key, key_values)
+    if "subject_id" in df:
+        records["subject_uid"] = subject_uids(df, secret)
     if "agency" in df:
         records["agency"] = df["agency"]
     batch.node(label, records)

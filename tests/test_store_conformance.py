@@ -127,6 +127,10 @@ def test_find_nodes_filters_and_paginates_by_uid(store):
     uids = [n.uid for n in page1 + page2 + page3]
     assert uids == sorted(uids) and len(set(uids)) == 25
     assert store.find_nodes("Enterprise", {"region_code": "320200"})[0].props["name"] == "乙公司"
+    both = store.find_nodes("Enterprise", {"region_code": ["320200", "320505"], "name": ("甲公司",)})
+    assert [n.props["name"] for n in both] == ["甲公司"]
+    assert store.find_nodes("Enterprise", {"region_code": []}) == []
+    assert [n.uid for n in store.find_nodes("Enterprise", {"uscc": [FIRM_B]})] == [f"Enterprise:{FIRM_B}"]
     with pytest.raises(ValueError):
         store.find_nodes("Enterprise", {"no_such_property": 1})
 

@@ -262,7 +262,7 @@ def find_leads(label: str) -> list[str | None]:
 
 @cache
 def find_nodes(label: str, lead: str | None) -> Statement:
-    """Nodes of ``label`` in uid order after ``$after``, filtered by equality.
+    """Nodes of ``label`` in uid order after ``$after``, each filter a list of allowed values.
 
     One filter (``lead``) is spelled out so that Neo4j can use its index; the others are
     matched through the ``$rest`` map.  That keeps the number of distinct texts to one
@@ -272,11 +272,11 @@ def find_nodes(label: str, lead: str | None) -> Statement:
     """
     if lead not in find_leads(label):
         raise ValueError(f"{label}: {lead!r} is not an indexed property")
-    first = "" if lead is None else f"n.{ident(lead)} = $value AND "
+    first = "" if lead is None else f"n.{ident(lead)} IN $value AND "
     return _stmt(
         f"find_nodes:{label}:{lead or '-'}",
         f"MATCH (n:{_label(label)}) "
-        f"WHERE {first}n.uid > $after AND all(k IN keys($rest) WHERE n[k] = $rest[k]) "
+        f"WHERE {first}n.uid > $after AND all(k IN keys($rest) WHERE n[k] IN $rest[k]) "
         f"RETURN n.uid AS uid, properties(n) AS props ORDER BY n.uid LIMIT $limit",
         *(("after", "rest", "limit") if lead is None else ("value", "after", "rest", "limit")),
     )

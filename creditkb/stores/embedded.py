@@ -377,8 +377,13 @@ class EmbeddedStore(Store):
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
-            sql += f" AND json_extract(props, '$.{prop}') = ?"
-            args.append(value)
+            values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+            values = [v for v in values if v is not None and v == v]  # null matches nothing
+            if not values:
+                return []
+            marks = ",".join("?" * len(values))
+            sql += f" AND json_extract(props, '$.{prop}') IN ({marks})"
+            args.extend(values)
         if after is not None:
             sql += " AND uid > ?"
             args.append(after)

@@ -488,19 +488,21 @@ class Neo4jStore(Store):
         limit: int = 100,
     ) -> list[Node]:
         lab = schema().label(label)
-        rest = {}
+        rest: dict[str, list] = {}
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
-            rest[prop] = None if _is_null(value) else _plain(value)
+            values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+            # equality with null holds for no node (as in SQL)
+            rest[prop] = [_plain(v) for v in values if not _is_null(v)]
         if not isinstance(limit, (int, np.integer)) or limit < 0:
             raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
-        if any(v is None for v in rest.values()):
-            return []  # equality with null holds for no node (as in SQL)
+        if any(not v for v in rest.values()):
+            return []
         params: dict[str, Any] = {"after": after or "", "limit": int(limit)}
         lead = self._lead(lab.name, lab.key, rest)
         if lead == "uid":
-            params["value"] = lab.uid(str(rest.pop(lab.key)))
+            params["value"] = [lab.uid(str(k)) for k in rest.pop(lab.key)]
         elif lead is not None:
             params["value"] = rest.pop(lead)
         stmt = cypher.find_nodes(label, lead)

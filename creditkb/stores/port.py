@@ -142,8 +142,9 @@ class Store(abc.ABC):
         after: str | None = None,
         limit: int = 100,
     ) -> list[Node]:
-        """Nodes of ``label`` whose properties equal ``where``, ordered by uid, starting
-        after the uid ``after`` (keyset pagination)."""
+        """Nodes of ``label`` matching ``where``, ordered by uid, starting after the uid
+        ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
+        tuple or set of allowed values; null matches nothing."""
 
     @abc.abstractmethod
     def count_nodes(self, label: str | None = None) -> int: ...
