@@ -89,12 +89,28 @@ def _props(df: pd.DataFrame, first: str, columns) -> pd.DataFrame:
 
 def extra_columns(df: pd.DataFrame, known) -> list[str]:
     """Columns the exchange format does not name: kept as properties."""
-    return [c for c in df.columns if c not in known and c not in SUBJECT_COLUMNS]
+    derived = ("phone_norm", "address_norm")
+    return [c for c in df.columns if c not in known and c not in SUBJECT_COLUMNS + derived]
+
+
+def norm_phone(phones: pd.Series) -> pd.Series:
+    digits = phones.astype("string").str.replace(r"\D", "", regex=True)
+    return digits.where(digits.str.len() > 0)
+
+
+def norm_address(addresses: pd.Series) -> pd.Series:
+    text = norm_name(addresses).str.replace(r"[\s\-_,.;:，。、；：（）()#]", "", regex=True)
+    return text.where(text.str.len() > 0)
 
 
 def build_enterprises(df, batch, secret, kind):
-    props = ["name", "business_type", "region_code", "phone", "address", "established",
-             "status"] + extra_columns(df, kind.columns)
+    df = df.copy()
+    if "phone" in df:
+        df["phone_norm"] = norm_phone(df["phone"])
+    if "address" in df:
+        df["address_norm"] = norm_address(df["address"])
+    props = ["name", "business_type", "region_code", "phone", "phone_norm", "address",
+             "address_norm", "established", "status"] + extra_columns(df, kind.columns)
     batch.node("Enterprise", _props(df, "uscc", props))
     firms = uid("Enterprise", df["uscc"])
     batch.edge("LOCATED_IN", firms, uid("Region", df["region_code"]))
