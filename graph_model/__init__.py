@@ -1,0 +1,1 @@
+"""The graph model: schema as data, identifier types and region codes."""
