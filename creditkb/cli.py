@@ -82,8 +82,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _warn_demo_secret(settings: Settings) -> None:
+    if settings.uses_demo_secret:
+        print("creditkb: warning: CREDITKB_SECRET is not set; person ids are hashed with the "
+              "public demo key (set it for real data)", file=sys.stderr)
+
+
 def cmd_load(args) -> int:
     settings = Settings.from_env(store=args.store)
+    _warn_demo_secret(settings)
     with open_store(settings=settings) as store:
         _load_with_progress(store, args.paths, settings, args.kind, args.max_bad,
                             Path(args.rejects_dir))
@@ -133,6 +140,7 @@ def cmd_demo(args) -> int:
 
 def cmd_serve(args) -> int:
     settings = Settings.from_env(store=args.store)
+    _warn_demo_secret(settings)
     return _serve(open_store(settings=settings), settings, args.host, args.port)
 
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 
 DEFAULT_STORE = "./creditkb-data"
@@ -32,8 +31,6 @@ class Settings:
     def from_env(cls, **overrides) -> "Settings":
         env = os.environ
         secret = env.get("CREDITKB_SECRET")
-        if not secret:
-            warnings.warn("CREDITKB_SECRET is not set: using the demo key for person ids", stacklevel=2)
         values = dict(
             store=env.get("CREDITKB_STORE") or DEFAULT_STORE,
             secret=secret or DEMO_SECRET,
@@ -43,3 +40,7 @@ class Settings:
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        return self.secret == DEMO_SECRET

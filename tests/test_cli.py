@@ -1,0 +1,96 @@
+"""The creditkb command as a user runs it: real processes, real files, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+CREDITKB = [sys.executable, "-m", "creditkb.cli"]
+
+
+def run(*args, cwd, env=None, timeout=120):
+    return subprocess.run([*CREDITKB, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_help_lists_the_commands(tmp_path):
+    out = run("--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for command in ("demo", "load", "serve", "generate"):
+        assert command in out.stdout
+
+
+def test_demo_serves_graphql_on_loopback(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([*CREDITKB, "demo", "--store", str(tmp_path / "s"), "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "demo did not come up"
+            time.sleep(0.2)
+        query = '{ subject(id: "91320506MA1MKT3P0P") { __typename name regionCode } }'
+        r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=10)
+        assert r.json() == {"data": {"subject": {"__typename": "Enterprise",
+                                                 "name": "苏州恒通危险品运输有限公司",
+                                                 "regionCode": "320506"}}}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_load_reports_each_file_and_writes_rejects(tmp_path):
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "vehicles.csv").write_text(
+        "车牌号码,车辆类型,所在地区划代码\n苏E12345,客车,320505\n苏E1234,客车,320505\n", encoding="utf-8")
+    out = run("load", str(data), "--store", str(tmp_path / "s"), "--max-bad", "0.5", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "vehicles, 2 rows read, 1 loaded, 1 rejected" in out.stdout
+    rejects = (tmp_path / "creditkb-rejects" / "vehicles.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "苏E1234" in rejects and ",3,plate," in rejects
+
+
+@pytest.mark.parametrize("args, message", [
+    (["load", "missing.csv"], "missing.csv: no such file"),
+    (["serve", "--store", "redis://x"], "unknown store URL 'redis://x'"),
+])
+def test_failures_are_one_clear_line_and_nonzero(tmp_path, args, message):
+    out = run(*args, cwd=tmp_path, env={"CREDITKB_STORE": str(tmp_path / "s")})
+    assert out.returncode == 1
+    lines = [x for x in out.stderr.splitlines() if not x.startswith("creditkb: warning")]
+    assert len(lines) == 1 and lines[0].startswith("creditkb: error: ") and message in lines[0]
+
+
+def test_unreadable_store_path_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    out = run("load", "x.csv", "--store", str(blocker / "store"), cwd=tmp_path)
+    assert out.returncode == 1 and "cannot create the store directory" in out.stderr
+
+
+def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
+    store = tmp_path / "s"
+    store.mkdir()
+    (store / "graph.sqlite3").write_bytes(b"precious bytes, not a database" * 100)
+    out = run("load", "x.csv", "--store", str(store), cwd=tmp_path)
+    assert out.returncode == 1 and "file is not a database" in out.stderr
+    assert (store / "graph.sqlite3").read_bytes() == b"precious bytes, not a database" * 100
