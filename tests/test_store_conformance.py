@@ -150,3 +150,72 @@ def test_unknown_label_or_type_is_a_clear_error(store):
             tx.upsert_nodes("Company", pd.DataFrame({"x": [1]}))
     with pytest.raises(ValueError, match="unknown relationship type 'KNOWS'"):
         store.neighbours(["Person:p1"], rel_types=["KNOWS"])
+
+
+# -- provenance and undo ---------------------------------------------------------------
+
+from creditkb.stores.port import LoadInfo, StoreError, UndoRefused  # noqa: E402
+
+
+def load_info(load_id, file="f.csv", kind="enterprises"):
+    return LoadInfo(load_id=load_id, file=file, kind=kind, started_at="2026-11-25T10:00:00+00:00",
+                    agency="苏州市交通运输局", rows_read=2, rows_loaded=2)
+
+
+def test_loads_record_sources_on_nodes_and_edges(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1"), (FIRM_B, "乙公司", "320200", None))
+                        .assign(_row=[2, 3]))
+    with store.transaction(load_info("L2", "g.csv")) as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司"], "_row": [7]}))
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "_row": [7]}))
+        tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
+            "src": ["Person:p1"], "dst": [f"Enterprise:{FIRM_A}"], "_row": [7]}))
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert sorted(a.props["_sources"]) == ["L1#2", "L2#7"] and "_row" not in a.props
+    [edge] = store.neighbours(["Person:p1"]).edges
+    assert edge.props["_sources"] == ["L2#7"]
+    assert [(x.load_id, x.file, x.agency, x.status) for x in store.loads()] == [
+        ("L1", "f.csv", "苏州市交通运输局", "committed"), ("L2", "g.csv", "苏州市交通运输局", "committed")]
+    with pytest.raises(StoreError, match="already"):
+        with store.transaction(load_info("L1")) as tx:
+            pass
+
+
+def test_undo_takes_a_load_back_completely(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")).assign(_row=2))
+    with store.transaction(load_info("L2")) as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司（更名）"],
+                                                    "phone": ["2"], "_row": [2]}))
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"],
+                                                 "_row": [3]}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"],
+                                              "dst": ["Vehicle:苏E00001"], "_row": [3]}))
+    result = store.undo_load("L2")
+    assert (result.nodes_deleted, result.nodes_restored, result.edges_deleted) == (1, 1, 1)
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.props["name"] == "甲公司" and a.props["phone"] == "1" and a.props["_sources"] == ["L1#2"]
+    assert store.get_nodes(["Vehicle:苏E00001"]) == {} and store.count_edges() == 0
+    assert [x.status for x in store.loads()] == ["committed", "undone"]
+    with pytest.raises(StoreError, match="already undone"):
+        store.undo_load("L2")
+    with store.transaction(load_info("L2")) as tx:  # an undone load may be loaded again
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"]}))
+    assert store.count_nodes("Vehicle") == 1
+
+
+def test_undo_is_refused_while_a_later_load_builds_on_it(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")))
+    with store.transaction(load_info("L2")) as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"]}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"], "dst": ["Vehicle:苏E00001"]}))
+    with pytest.raises(UndoRefused, match="L2"):
+        store.undo_load("L1")
+    assert store.count_nodes("Enterprise") == 1 and store.count_edges("OWNS") == 1
+    store.undo_load("L2")
+    store.undo_load("L1")
+    assert store.count_nodes() == 0
+    with pytest.raises(StoreError, match="no load 'L9'"):
+        store.undo_load("L9")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from creditkb.stores.port import (
-    Direction, Edge, MissingNodeError, Neighbourhood, Node, Store, StoreError, Writer,
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
+    UndoRefused, UndoResult, Writer,
 )
 from creditkb.stores.topology import Topology
 from graph_model.schema import schema
@@ -54,6 +56,22 @@ CREATE TABLE IF NOT EXISTS edges(
 );
 CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, type);
 CREATE INDEX IF NOT EXISTS edges_type ON edges(type);
+CREATE TABLE IF NOT EXISTS loads(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    load_id TEXT NOT NULL UNIQUE,
+    info TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+-- One row per node ('n') or edge ('e') a load wrote: its props before the load, or NULL
+-- when the load created it.
+CREATE TABLE IF NOT EXISTS journal(
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    old TEXT,
+    PRIMARY KEY(seq, kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS journal_id ON journal(kind, id, seq);
 """
 
 
@@ -98,10 +116,42 @@ def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
         yield seq[i:i + n]
 
 
+def _merge_sql(table: str) -> str:
+    """The props of an upsert: new values over old, and ``_sources`` lists united."""
+    return (
+        f"CASE WHEN json_type(excluded.props, '$._sources') IS NULL "
+        f"THEN json_patch({table}.props, excluded.props) "
+        f"ELSE json_set(json_patch({table}.props, excluded.props), '$._sources', json("
+        f"(SELECT json_group_array(value) FROM ("
+        f"SELECT value FROM json_each({table}.props, '$._sources') UNION "
+        f"SELECT value FROM json_each(excluded.props, '$._sources'))))) END"
+    )
+
+
+# What a load's staged row becomes: its props, with its source entry when it has one.
+_STAGED_PROPS = "CASE WHEN i.src IS NULL THEN i.props ELSE json_set(i.props, '$._sources', json_array(i.src)) END"
+
+
 class EmbeddedWriter(Writer):
-    def __init__(self, con: sqlite3.Connection):
+    """Writes of one transaction. With a load (``seq`` set), every row it writes is
+    journaled once per load: the node's or edge's props before the load, or NULL when the
+    load created it, so :meth:`EmbeddedStore.undo_load` can take the load back."""
+
+    def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
         self.con = con
+        self.load_id = load_id
+        self.seq = seq
         self.wrote = False
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT, src TEXT)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, "
+                    "props TEXT, src TEXT)")
+        self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+        self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
+
+    def _sources(self, frame: pd.DataFrame) -> list:
+        if self.load_id is None or "_row" not in frame.columns:
+            return [None] * len(frame)
+        return (self.load_id + "#" + frame["_row"].astype("Int64").astype("string")).tolist()
 
     def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         lab = schema().label(label)
@@ -113,12 +163,19 @@ class EmbeddedWriter(Writer):
         if keys.isna().any() or (keys.str.len() == 0).any():
             raise ValueError(f"{label} rows with an empty key {lab.key!r}")
         uids = (label + ":" + keys).tolist()
-        rows = zip(uids, [label] * len(uids), props_json(frame).tolist())
-        self.con.executemany(
-            "INSERT INTO nodes(uid, label, props) VALUES (?, ?, ?) "
-            "ON CONFLICT(uid) DO UPDATE SET props = json_patch(nodes.props, excluded.props)",
-            rows,
+        props = props_json(frame.drop(columns=["_row"], errors="ignore"))
+        con = self.con
+        con.execute("DELETE FROM _nodes_in")
+        con.executemany("INSERT INTO _nodes_in VALUES (?, ?, ?)",
+                        zip(uids, props.tolist(), self._sources(frame)))
+        self._journal_existing("n", "SELECT n.nid, n.props FROM _nodes_in i JOIN nodes n ON n.uid = i.uid")
+        con.execute(
+            f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, {_STAGED_PROPS} "
+            f"FROM _nodes_in i WHERE true ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}",
+            (label,),
         )
+        self._journal_created("n", "SELECT n.nid FROM _nodes_in i JOIN nodes n ON n.uid = i.uid "
+                                   "WHERE n.nid > ?", self.max_nid)
         self.wrote = True
         return len(uids)
 
@@ -127,31 +184,53 @@ class EmbeddedWriter(Writer):
         if frame.empty:
             return 0
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
-        props = props_json(frame.drop(columns=["src", "dst"]))
+        props = props_json(frame.drop(columns=["src", "dst", "_row"], errors="ignore"))
         con = self.con
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src TEXT, dst TEXT, props TEXT)")
         con.execute("DELETE FROM _edges_in")
         con.executemany(
-            "INSERT INTO _edges_in VALUES (?, ?, ?)",
-            zip(frame["src"].tolist(), frame["dst"].tolist(), props.tolist()),
+            "INSERT INTO _edges_in VALUES (?, ?, ?, ?)",
+            zip(frame["src"].tolist(), frame["dst"].tolist(), props.tolist(), self._sources(frame)),
         )
         missing = [r[0] for r in con.execute(
-            "SELECT DISTINCT u FROM (SELECT src AS u FROM _edges_in UNION ALL "
-            "SELECT dst FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
+            "SELECT DISTINCT u FROM (SELECT src_uid AS u FROM _edges_in UNION ALL "
+            "SELECT dst_uid FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
         )]
         if missing:
             raise MissingNodeError(rel_type, missing)
+        ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
+                "JOIN nodes d ON d.uid = i.dst_uid")
+        self._journal_existing("e", f"SELECT e.eid, e.props {ends} JOIN edges e ON "
+                                    f"e.src = s.nid AND e.dst = d.nid AND e.type = '{rel.name}'")
         con.execute(
-            "INSERT INTO edges(type, src, dst, props) "
-            "SELECT ?, s.nid, d.nid, i.props FROM _edges_in i "
-            "JOIN nodes s ON s.uid = i.src JOIN nodes d ON d.uid = i.dst WHERE true "
-            "ON CONFLICT(src, type, dst) DO UPDATE SET props = json_patch(edges.props, excluded.props)",
+            f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, {_STAGED_PROPS} "
+            f"{ends} WHERE true ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
             (rel_type,),
         )
+        self._journal_created("e", f"SELECT e.eid {ends} JOIN edges e ON e.src = s.nid AND "
+                                   f"e.dst = d.nid AND e.type = '{rel.name}' WHERE e.eid > ?",
+                              self.max_eid)
         self.wrote = True
         return len(frame)
 
+    def _journal_existing(self, kind: str, select: str) -> None:
+        """Before an upsert: the old props of rows this load touches for the first time."""
+        if self.seq is not None:
+            self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
+                             f"SELECT {self.seq}, '{kind}', x.* FROM ({select}) x")
+
+    def _journal_created(self, kind: str, select: str, above: int) -> None:
+        """After an upsert: rows created in this transaction (ids above the maximum at its
+        start, which SQLite never hands out again within it) have no old props."""
+        if self.seq is not None:
+            self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
+                             f"SELECT {self.seq}, '{kind}', x.*, NULL FROM ({select}) x", (above,))
+
+    def _refuse_in_load(self, what: str) -> None:
+        if self.seq is not None:
+            raise StoreError(f"{what} inside a load transaction could not be undone")
+
     def delete_nodes(self, uids: Sequence[str]) -> int:
+        self._refuse_in_load("delete_nodes")
         n = 0
         for part in _chunks(list(uids)):
             marks = ",".join("?" * len(part))
@@ -167,8 +246,9 @@ class EmbeddedWriter(Writer):
         return n
 
     def delete_all(self) -> None:
-        self.con.execute("DELETE FROM edges")
-        self.con.execute("DELETE FROM nodes")
+        self._refuse_in_load("delete_all")
+        for table in ("edges", "nodes", "journal", "loads"):
+            self.con.execute(f"DELETE FROM {table}")
         self.wrote = True
 
 
@@ -241,18 +321,82 @@ class EmbeddedStore(Store):
     # -- writes ----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Writer]:
+    def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
         con.execute("BEGIN IMMEDIATE")
-        writer = EmbeddedWriter(con)
         try:
+            seq = None
+            if load is not None:
+                seq = self._record_load(load)
+            writer = EmbeddedWriter(con, load.load_id if load else None, seq)
             yield writer
             if writer.wrote:
-                con.execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k='generation'")
+                self._bump_generation()
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+    def _bump_generation(self) -> None:
+        self._con().execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k='generation'")
+
+    def _record_load(self, load: LoadInfo) -> int:
+        con = self._con()
+        row = con.execute("SELECT status FROM loads WHERE load_id = ?", (load.load_id,)).fetchone()
+        if row and row[0] == "committed":
+            raise StoreError(f"load {load.load_id} is already in the store")
+        con.execute("DELETE FROM loads WHERE load_id = ?", (load.load_id,))  # an undone one
+        info = json.dumps(asdict(load), ensure_ascii=False)
+        return con.execute("INSERT INTO loads(load_id, info, status) VALUES (?, ?, 'committed')",
+                           (load.load_id, info)).lastrowid
+
+    def loads(self) -> list[LoadInfo]:
+        return [LoadInfo(**{**json.loads(info), "status": status}) for info, status in
+                self._con().execute("SELECT info, status FROM loads ORDER BY seq")]
+
+    def undo_load(self, load_id: str) -> UndoResult:
+        con = self._con()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._undo(load_id)
+            self._bump_generation()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return result
+
+    def _undo(self, load_id: str) -> UndoResult:
+        con = self._con()
+        row = con.execute("SELECT seq, status FROM loads WHERE load_id = ?", (load_id,)).fetchone()
+        if row is None or row[1] != "committed":
+            raise StoreError(f"no load {load_id!r} to undo" + (" (already undone)" if row else ""))
+        seq = row[0]
+        # Later loads that changed what this one wrote, or tied edges to nodes it created.
+        later = [r[0] for r in con.execute(
+            "SELECT DISTINCT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
+            " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.kind = j1.kind AND j2.id = j1.id"
+            "         WHERE j1.seq = :s AND j2.seq = l.seq)"
+            " OR EXISTS (SELECT 1 FROM journal j2 JOIN edges e ON e.eid = j2.id"
+            "         JOIN journal j1 ON j1.seq = :s AND j1.kind = 'n' AND j1.old IS NULL"
+            "              AND j1.id IN (e.src, e.dst)"
+            "         WHERE j2.seq = l.seq AND j2.kind = 'e')) ORDER BY l.seq", {"s": seq})]
+        if later:
+            raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
+                              f"build on it; undo them first (newest first)")
+        counts = {}
+        for kind, table, key in (("e", "edges", "eid"), ("n", "nodes", "nid")):
+            counts[f"{kind}_restored"] = con.execute(
+                f"UPDATE {table} SET props = (SELECT old FROM journal WHERE seq = :s AND kind = '{kind}' "
+                f"AND id = {table}.{key}) WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
+                f"AND kind = '{kind}' AND old IS NOT NULL)", {"s": seq}).rowcount
+            counts[f"{kind}_deleted"] = con.execute(
+                f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
+                f"AND kind = '{kind}' AND old IS NULL)", {"s": seq}).rowcount
+        con.execute("DELETE FROM journal WHERE seq = ?", (seq,))
+        con.execute("UPDATE loads SET status = 'undone' WHERE seq = ?", (seq,))
+        return UndoResult(load_id, counts["n_deleted"], counts["n_restored"],
+                          counts["e_deleted"], counts["e_restored"])
 
     # -- the traversal graph ---------------------------------------------------------
 

@@ -17,6 +17,12 @@ Semantics every adapter keeps:
   fails with :class:`MissingNodeError`.
 * Everything written inside one ``transaction()`` block is committed together or not at
   all.
+* Provenance: a transaction opened with a :class:`LoadInfo` records the load, and every
+  node and edge it writes gets the source entry ``"<load_id>#<row>"`` (the row taken from
+  the frame's ``_row`` column, never stored as a property itself) added to its
+  ``_sources`` list property; a node reported by three agencies has three entries.
+  ``undo_load`` takes a load back completely: what it created is deleted and what it
+  changed gets the properties it had before, as long as no later load still builds on it.
 """
 
 from __future__ import annotations
@@ -54,6 +60,34 @@ class Node:
     @property
     def key(self) -> str:
         return self.uid.partition(":")[2]
+
+
+class UndoRefused(StoreError):
+    """A load cannot be undone while later loads build on it."""
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """One file loaded into the store: what, when, by whom, with what outcome."""
+
+    load_id: str
+    file: str
+    kind: str
+    started_at: str  # ISO 8601, UTC
+    agency: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    status: str = "committed"  # or "undone"
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    load_id: str
+    nodes_deleted: int
+    nodes_restored: int
+    edges_deleted: int
+    edges_restored: int
 
 
 @dataclass(frozen=True)
@@ -110,8 +144,20 @@ class Store(abc.ABC):
         """Create constraints and indexes derived from the schema (idempotent)."""
 
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[Writer]:
-        """A write transaction: committed when the block ends, rolled back on error."""
+    def transaction(self, load: LoadInfo | None = None) -> AbstractContextManager[Writer]:
+        """A write transaction: committed when the block ends, rolled back on error.
+        With ``load``, the writes carry provenance and the load is recorded (see the module
+        docstring); a load id already committed raises :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def loads(self) -> list[LoadInfo]:
+        """Every load recorded, oldest first."""
+
+    @abc.abstractmethod
+    def undo_load(self, load_id: str) -> UndoResult:
+        """Take a load back completely, or raise :class:`UndoRefused` naming the later
+        loads that build on it (undo those first), or :class:`StoreError` for an unknown
+        or already undone load."""
 
     @abc.abstractmethod
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
