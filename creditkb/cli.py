@@ -49,6 +49,14 @@ def parser() -> argparse.ArgumentParser:
                    help="refuse a file whose share of bad rows is above this (default 0.1)")
     p.add_argument("--rejects-dir", default="creditkb-rejects",
                    help="where rejects reports are written (default ./creditkb-rejects)")
+    p.add_argument("--agency", help="the agency that sent the files (recorded with each load)")
+    p.add_argument("--profile", help="column mapping profile: a bundled name or a YAML path "
+                                     "(default: a bundled profile whose headers match, if any)")
+    _store_arg(p)
+
+    p = sub.add_parser("loads", help="list past loads, or undo one")
+    p.add_argument("action", nargs="?", choices=["list", "undo"], default="list")
+    p.add_argument("load_id", nargs="?", help="with undo: the load to take back")
     _store_arg(p)
 
     p = sub.add_parser("serve", help="serve the GraphQL API")
@@ -93,11 +101,32 @@ def cmd_load(args) -> int:
     _warn_demo_secret(settings)
     with open_store(settings=settings) as store:
         _load_with_progress(store, args.paths, settings, args.kind, args.max_bad,
-                            Path(args.rejects_dir))
+                            Path(args.rejects_dir), agency=args.agency, profile=args.profile)
     return 0
 
 
-def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path):
+def cmd_loads(args) -> int:
+    settings = Settings.from_env(store=args.store)
+    with open_store(settings=settings) as store:
+        if args.action == "undo":
+            if not args.load_id:
+                raise ValueError("loads undo needs a LOAD_ID (see: creditkb loads)")
+            r = store.undo_load(args.load_id)
+            print(f"undid load {r.load_id}: {r.nodes_deleted} nodes and {r.edges_deleted} "
+                  f"relationships deleted, {r.nodes_restored} nodes and {r.edges_restored} "
+                  f"relationships restored")
+            return 0
+        loads = store.loads()
+        if not loads:
+            print("no loads yet")
+        for x in loads:
+            print(f"{x.load_id}  {x.status:<9}  {x.started_at}  {x.kind:<13} "
+                  f"{x.rows_loaded}/{x.rows_read} rows  {x.agency or '-'}  {x.file}")
+    return 0
+
+
+def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
+                        agency=None, profile=None):
     from tqdm import tqdm
 
     from loaders.load import load_paths
@@ -107,9 +136,18 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
 
     def report(s):
         bar.update(1)
-        line = (f"{s.path}: {s.kind}, {s.rows_read} rows read, {s.rows_loaded} loaded, "
-                f"{s.rows_rejected} rejected, {s.nodes_written} nodes and {s.edges_written} "
-                f"relationships written")
+        if s.skipped:
+            tqdm.write(f"{s.path}: {s.kind}, nothing to do: {s.skipped}", file=sys.stdout)
+            return
+        line = (f"{s.path}: {s.kind}, load {s.load_id}, {s.rows_read} rows read, "
+                f"{s.rows_loaded} loaded, {s.rows_rejected} rejected, {s.nodes_written} nodes "
+                f"and {s.edges_written} relationships written")
+        if s.profile:
+            line += f" (profile {s.profile})"
+        for f in s.findings:
+            line += f"\n  finding: {f.message}" + (
+                f" (rows {', '.join(map(str, f.rows[:10]))}{' ...' if len(f.rows) > 10 else ''})"
+                if f.rows else "")
         if len(s.rejects):
             rejects_dir.mkdir(parents=True, exist_ok=True)
             target = rejects_dir / (Path(s.path).stem + ".rejects.csv")
@@ -118,7 +156,8 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
         tqdm.write(line, file=sys.stdout)
 
     try:
-        summaries = load_paths(store, paths, settings.secret, kind, max_bad, on_file=report)
+        summaries = load_paths(store, paths, settings.secret, kind, max_bad, agency=agency,
+                               profile=profile, on_file=report)
     finally:
         bar.close()
     print(f"loaded {len(summaries)} file(s) in {time.monotonic() - started:.1f} s into "
@@ -178,7 +217,8 @@ def cmd_generate(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "load": cmd_load, "serve": cmd_serve, "generate": cmd_generate}
+COMMANDS = {"demo": cmd_demo, "load": cmd_load, "loads": cmd_loads, "serve": cmd_serve,
+            "generate": cmd_generate}
 
 if __name__ == "__main__":
     sys.exit(main())

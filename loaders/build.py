@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
+from graph_model.names import normalise_names
+from loaders.validate import FIRST_DATA_ROW
 
 SUBJECT_COLUMNS = ("subject_label", "subject_id")
 
@@ -24,12 +26,13 @@ class Batch:
 
     def node(self, label: str, frame: pd.DataFrame) -> None:
         if len(frame):
-            self.nodes.setdefault(label, []).append(frame)
+            self.nodes.setdefault(label, []).append(_with_row(frame))
 
     def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, **props) -> None:
         frame = pd.DataFrame({"src": src, "dst": dst, **props}).dropna(subset=["src", "dst"])
         if len(frame):
-            self.edges.setdefault(rel_type, []).append(frame.drop_duplicates(["src", "dst"]))
+            self.edges.setdefault(rel_type, []).append(
+                _with_row(frame.drop_duplicates(["src", "dst"])))
 
     def merged(self):
         """(label, frame) and (type, frame) pairs, one frame each, nodes first."""
@@ -38,6 +41,12 @@ class Batch:
         edges = [(k, pd.concat(v, ignore_index=True).drop_duplicates(["src", "dst"], keep="last"))
                  for k, v in self.edges.items()]
         return nodes, edges
+
+
+def _with_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """The file row each node or edge comes from, for its provenance: every frame here is
+    indexed by the position of its row in the file."""
+    return frame.assign(_row=frame.index.to_numpy() + FIRST_DATA_ROW)
 
 
 def _key(frame: pd.DataFrame) -> str:
@@ -89,7 +98,7 @@ def _props(df: pd.DataFrame, first: str, columns) -> pd.DataFrame:
 
 def extra_columns(df: pd.DataFrame, known) -> list[str]:
     """Columns the exchange format does not name: kept as properties."""
-    derived = ("phone_norm", "address_norm")
+    derived = ("name_norm", "phone_norm", "address_norm")
     return [c for c in df.columns if c not in known and c not in SUBJECT_COLUMNS + derived]
 
 
@@ -105,11 +114,12 @@ def norm_address(addresses: pd.Series) -> pd.Series:
 
 def build_enterprises(df, batch, secret, kind):
     df = df.copy()
+    df["name_norm"] = normalise_names(df["name"])
     if "phone" in df:
         df["phone_norm"] = norm_phone(df["phone"])
     if "address" in df:
         df["address_norm"] = norm_address(df["address"])
-    props = ["name", "business_type", "region_code", "phone", "phone_norm", "address",
+    props = ["name", "name_norm", "business_type", "region_code", "phone", "phone_norm", "address",
              "address_norm", "established", "status"] + extra_columns(df, kind.columns)
     batch.node("Enterprise", _props(df, "uscc", props))
     firms = uid("Enterprise", df["uscc"])

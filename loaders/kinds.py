@@ -22,6 +22,7 @@ class Column:
     values: tuple[str, ...] | None = None
     default: str | None = None
     item_type: str | None = None
+    resolves: str | None = None  # a firm-name column standing in for this USCC column
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Kind:
 
     def required(self) -> list[Column]:
         return [c for c in self.columns.values() if c.required]
+
+    def stand_ins(self) -> dict[str, str]:
+        """USCC column -> the name column that may stand in for it."""
+        return {c.resolves: c.name for c in self.columns.values() if c.resolves}
 
     def header_map(self) -> dict[str, str]:
         """Accepted header -> column name (Chinese and English, case-insensitive English)."""
@@ -59,6 +64,7 @@ def kinds() -> dict[str, Kind]:
                 values=tuple(c["values"]) if "values" in c else None,
                 default=c.get("default"),
                 item_type=c.get("item_type"),
+                resolves=c.get("resolves"),
             )
         out[name] = Kind(name, label.name, cols)
     return out

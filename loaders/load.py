@@ -1,27 +1,35 @@
-"""Loading agency exports into a store: read, validate, resolve references, build, commit.
+"""Loading agency exports into a store: read, validate, resolve, build, commit.
 
-Each file is one transaction: its valid rows are committed together, or (above the
-bad-row threshold, or on any store error) nothing of it is.  Files already committed stay
-committed when a later one fails.
+Each file is one load and one transaction: its valid rows are committed together, or
+(above the bad-row threshold, or on any store error) nothing of it is.  Files already
+committed stay committed when a later one fails.  A load is identified by the content of
+its file and its kind, so loading the same file again changes nothing; every node and
+edge it writes records the load and row it came from, and ``creditkb loads undo`` takes a
+load back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
 
-from creditkb.stores.port import Store
+from creditkb.stores.port import LoadInfo, Store
 from graph_model.regions import regions, successors
-from loaders.build import build, references
+from loaders.build import build, references, subject_uids
 from loaders.errors import LoadError
-from loaders.kinds import guess_kind, kinds
+from loaders.kinds import Kind, guess_kind, kinds
+from loaders.profiles import Profile, find_profile, matching_profile
+from loaders.quality import Finding, quality_findings
 from loaders.read import map_headers, read_table
-from loaders.validate import REJECT_COLUMNS, FIRST_DATA_ROW, validate
+from loaders.resolve import resolve_names
+from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
-# Subjects before the records about them; agreements before nothing in particular.
+# Subjects before the records about them, penalties before their repairs.
 KIND_ORDER = ["enterprises", "vehicles", "vessels", "practitioners", "agreements",
               "penalties", "evaluations", "list_entries", "commitments", "repairs"]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -31,12 +39,25 @@ SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 class FileSummary:
     path: str
     kind: str
+    load_id: str = ""
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
     nodes_written: int = 0
     edges_written: int = 0
+    skipped: str | None = None  # why nothing was done (already loaded)
+    profile: str | None = None
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Planned:
+    path: Path
+    kind: str
+    frame: pd.DataFrame
+    load_id: str
+    profile: Profile | None = None
 
 
 def ensure_regions(store: Store) -> int:
@@ -68,29 +89,53 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def plan(paths: Iterable[str | Path], kind: str | None = None) -> list[tuple[Path, str, pd.DataFrame]]:
-    """Read every file and decide its kind, in the order that loads subjects first."""
+def load_id_of(path: Path, kind: str) -> str:
+    """Same bytes and kind, same load: what makes reloading a file a no-op."""
+    digest = hashlib.sha256(kind.encode())
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def plan(paths: Iterable[str | Path], kind: str | None = None,
+         profile: str | None = None) -> list[Planned]:
+    """Read every file and decide its kind and profile, subjects first."""
+    chosen = find_profile(profile) if profile else None
     planned = []
     for path in discover(paths):
         frame = read_table(path)
-        k = kind or guess_kind(list(frame.columns))
+        prof = chosen or matching_profile(list(frame.columns))
+        if prof is not None:
+            frame = frame.rename(columns=prof.columns)
+        k = kind or (prof.kind if prof else None) or guess_kind(list(frame.columns))
         if k is None:
             raise LoadError(str(path), "cannot tell which kind of file this is from its headers; "
                                        f"name it with --kind ({', '.join(KIND_ORDER)})")
         if k not in kinds():
             raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
-        planned.append((path, k, frame))
-    planned.sort(key=lambda t: KIND_ORDER.index(t[1]))
+        planned.append(Planned(path, k, frame, load_id_of(path, k), prof))
+    planned.sort(key=lambda t: KIND_ORDER.index(t.kind))
     return planned
 
 
 def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str | None = None,
-               max_bad_fraction: float = 0.1,
+               max_bad_fraction: float = 0.1, agency: str | None = None,
+               profile: str | None = None,
                on_file: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
     ensure_regions(store)
+    done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []
-    for path, k, frame in plan(paths, kind):
-        summary = load_frame(store, str(path), k, frame, secret, max_bad_fraction)
+    for item in plan(paths, kind, profile):
+        if item.load_id in done:
+            prev = done[item.load_id]
+            summary = FileSummary(str(item.path), item.kind, item.load_id, skipped=(
+                f"already loaded as load {item.load_id} ({prev.file}, {prev.started_at})"))
+        else:
+            summary = load_frame(store, str(item.path), item.kind, item.frame, secret,
+                                 max_bad_fraction, load_id=item.load_id,
+                                 agency=agency or (item.profile.agency if item.profile else None))
+            summary.profile = item.profile.name if item.profile else None
         summaries.append(summary)
         if on_file:
             on_file(summary)
@@ -98,25 +143,43 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
 
 
 def load_frame(store: Store, path: str, kind_name: str, frame: pd.DataFrame, secret: str,
-               max_bad_fraction: float = 0.1) -> FileSummary:
+               max_bad_fraction: float = 0.1, load_id: str | None = None,
+               agency: str | None = None) -> FileSummary:
     kind = kinds()[kind_name]
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     frame = map_headers(Path(path), frame, kind)
     if frame.empty:
         raise LoadError(path, "the file has a header but no data rows")
     checked = validate(path, frame, kind)
-    good = _drop_dangling(store, path, kind_name, checked.frame, secret)
-    rejects = pd.concat([r for r in (checked.rejects, good[1]) if len(r)] or [checked.rejects],
-                        ignore_index=True)
-    df = good[0]
+    df, rejected = checked.frame, [checked.rejects]
+    df, bad = resolve_names(store, path, kind, df)
+    rejected.append(bad)
+    df, bad = _drop_dangling(store, path, kind, df, secret)
+    rejected.append(bad)
+    unknown = bad[bad["reason"].astype("string").str.startswith("unknown")] if len(bad) else bad
+    df, bad, findings = quality_findings(store, path, kind, df, secret)
+    rejected.append(bad)
+    if len(unknown):
+        findings.append(Finding("unknown_subject", f"{unknown['row'].nunique()} row(s) name a subject, "
+                                f"owner or penalty not in the store (rejected)",
+                                tuple(sorted(set(unknown["row"].astype(int))))))
+    rejects = pd.concat([r for r in rejected if len(r)] or [checked.rejects], ignore_index=True)
+    rejects = rejects.sort_values(["row", "column"], kind="stable", ignore_index=True)
     bad_rows = checked.rows_read - len(df)
-    summary = FileSummary(path, kind_name, checked.rows_read, len(df), bad_rows, rejects=rejects)
+    summary = FileSummary(path, kind_name, load_id or "", checked.rows_read, len(df), bad_rows,
+                          rejects=rejects, findings=findings)
     if bad_rows > max_bad_fraction * checked.rows_read:
+        first = rejects.iloc[0]
         raise LoadError(path, f"{bad_rows} of {checked.rows_read} rows are bad, above the threshold "
                               f"of {max_bad_fraction:.0%}; nothing of this file was loaded "
-                              f"(first: row {rejects.iloc[0]['row']}, {rejects.iloc[0]['column']}: "
-                              f"{rejects.iloc[0]['reason']})")
+                              f"(first: row {first['row']}, {first['column']}: {first['reason']})")
     nodes, edges = build(kind, df, secret).merged()
-    with store.transaction() as tx:
+    info = None
+    if load_id is not None:
+        info = LoadInfo(load_id=load_id, file=path, kind=kind_name, started_at=started,
+                        agency=agency, rows_read=checked.rows_read, rows_loaded=len(df),
+                        rows_rejected=bad_rows)
+    with store.transaction(info) as tx:
         for label, nf in nodes:
             summary.nodes_written += tx.upsert_nodes(label, nf)
         for rel, ef in edges:
@@ -124,24 +187,30 @@ def load_frame(store: Store, path: str, kind_name: str, frame: pd.DataFrame, sec
     return summary
 
 
-def _drop_dangling(store: Store, path: str, kind_name: str, df: pd.DataFrame, secret: str):
+def reject_rows(path: str, rows: pd.Series, column: str, values: pd.Series,
+                reasons) -> pd.DataFrame:
+    """Rejects-report lines for the rows (file positions) in ``rows``."""
+    return pd.DataFrame({"file": path, "row": rows.to_numpy() + FIRST_DATA_ROW, "column": column,
+                         "value": values.astype("string").to_numpy(), "reason": reasons})
+
+
+def _drop_dangling(store: Store, path: str, kind: Kind, df: pd.DataFrame, secret: str):
     """Rows naming a node that is not in the store are rejected (no kind refers to nodes
     its own file creates, so the store is the only place to look)."""
-    refs = references(kind_name, df, secret)
+    refs = references(kind.name, df, secret)
     if not refs:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
     wanted = pd.concat([r for _, r in refs]).dropna().unique().tolist()
-    known = set(store.get_nodes(wanted))
+    known = store.existing(wanted)
     parts = []
     bad_rows: set[int] = set()
     for col, uids in refs:
-        missing = ~uids.isin(known)
-        if missing.any():
-            rows = uids[missing]
-            parts.append(pd.DataFrame({
-                "file": path, "row": rows.index + FIRST_DATA_ROW, "column": col,
-                "value": rows.str.partition(":")[2].to_numpy(),
-                "reason": "unknown " + rows.str.partition(":")[0] + " (not loaded before)"}))
-            bad_rows.update(rows.index.tolist())
+        missing = uids[~uids.isin(known)]
+        if len(missing):
+            label, _, key = (missing.str.partition(":")[i] for i in range(3))
+            shown = key.where(label != "Person", "(resident ID)")  # never a person's hash
+            parts.append(reject_rows(path, pd.Series(missing.index), col, shown,
+                                     ("unknown " + label + " (not loaded before)").to_numpy()))
+            bad_rows.update(missing.index.tolist())
     rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
     return df.drop(index=list(bad_rows)), rejects

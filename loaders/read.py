@@ -92,6 +92,10 @@ def map_headers(path: Path, frame: pd.DataFrame, kind: Kind) -> pd.DataFrame:
     if dupes:
         raise LoadError(str(path), f"column(s) given twice: {', '.join(sorted(dupes))}")
     frame = frame.rename(columns=renamed)
+    stand_ins = kind.stand_ins()
+    for code, name in stand_ins.items():
+        if code not in frame.columns and name in frame.columns:
+            frame[code] = pd.Series(pd.NA, index=frame.index, dtype="string")
     missing = [f"{c.header} ({c.name})" for c in kind.required() if c.name not in frame.columns]
     if missing:
         raise LoadError(str(path), f"missing required column(s) for {kind.name}: {', '.join(missing)}")

@@ -66,7 +66,13 @@ def validate(path: str, frame: pd.DataFrame, kind: Kind) -> Validated:
             out[col.name] = cells
         empty = cells.isna()
         if col.required:
-            problems.add(empty, col.name, "required value missing")
+            stand_in = kind.stand_ins().get(col.name)
+            if stand_in in frame.columns:  # a firm's name may stand in for its code
+                missing = empty & frame[stand_in].isna()
+                reason = f"required value missing (and no {kind.columns[stand_in].header})"
+            else:
+                missing, reason = empty, "required value missing"
+            problems.add(missing, col.name, reason)
         if col.values is not None:
             problems.add(~empty & ~cells.isin(col.values), col.name,
                          f"not one of {', '.join(col.values)}")
@@ -135,6 +141,11 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     label = guessed if given is None else given.fillna(guessed)
     problems.add(codes.notna() & label.isna(), "subject_id",
                  "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
+    if "subject_name" in frame.columns:  # named, not coded: only a firm is found by name
+        by_name = codes.isna() & frame["subject_name"].notna()
+        problems.add(by_name & label.notna() & (label != "Enterprise"), "subject_name",
+                     "only an enterprise can be named without its code")
+        label = label.where(~by_name, "Enterprise")
     out["subject_label"] = label
     cleaned = pd.Series(pd.NA, index=frame.index, dtype="string")
     for lab, type_name in KEY_TYPE.items():

@@ -64,9 +64,26 @@ def test_load_reports_each_file_and_writes_rejects(tmp_path):
         "车牌号码,车辆类型,所在地区划代码\n苏E12345,客车,320505\n苏E1234,客车,320505\n", encoding="utf-8")
     out = run("load", str(data), "--store", str(tmp_path / "s"), "--max-bad", "0.5", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "vehicles, 2 rows read, 1 loaded, 1 rejected" in out.stdout
+    assert "2 rows read, 1 loaded, 1 rejected" in out.stdout
     rejects = (tmp_path / "creditkb-rejects" / "vehicles.rejects.csv").read_text(encoding="utf-8-sig")
     assert "苏E1234" in rejects and ",3,plate," in rejects
+
+
+def test_loads_lists_reloads_are_no_ops_and_undo_takes_a_load_back(tmp_path):
+    data = tmp_path / "vehicles.csv"
+    data.write_text("车牌号码,车辆类型,所在地区划代码\n苏E12345,客车,320505\n", encoding="utf-8")
+    store = ["--store", str(tmp_path / "s")]
+    assert run("load", str(data), *store, "--agency", "苏州市交通运输局", cwd=tmp_path).returncode == 0
+    again = run("load", str(data), *store, cwd=tmp_path)
+    assert "nothing to do: already loaded as load" in again.stdout
+    listing = run("loads", *store, cwd=tmp_path).stdout.splitlines()
+    assert len(listing) == 1 and "committed" in listing[0] and "苏州市交通运输局" in listing[0]
+    load_id = listing[0].split()[0]
+    undo = run("loads", "undo", load_id, *store, cwd=tmp_path)
+    assert undo.returncode == 0 and "1 nodes" in undo.stdout
+    assert "undone" in run("loads", *store, cwd=tmp_path).stdout
+    twice = run("loads", "undo", load_id, *store, cwd=tmp_path)
+    assert twice.returncode == 1 and "already undone" in twice.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -163,6 +163,11 @@ class Store(abc.ABC):
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         """The nodes that exist among ``uids``, by uid."""
 
+    def existing(self, uids: Iterable[str]) -> set[str]:
+        """The uids among ``uids`` that name a node (adapters may answer without
+        reading properties)."""
+        return set(self.get_nodes(uids))
+
     @abc.abstractmethod
     def neighbours(
         self,

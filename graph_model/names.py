@@ -1,0 +1,38 @@
+"""Normalised enterprise names, the key by which a row that names a firm without its
+USCC is matched to the stored firm.
+
+Agencies write one firm's name in several ways: full-width or half-width brackets and
+digits, stray spaces, and company-form variants (有限公司, 有限责任公司, 股份有限公司) for
+the same registration. The normal form folds all of these; it is for matching only and is
+never shown.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+# Longest first: 有限责任公司 must not be read as 有限 + 责任公司.
+COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司")
+FOLDED_FORM = "有限公司"
+
+
+def normalise_name(name: str) -> str:
+    """>>> normalise_name(" 苏州恒通 危险品运输有限责任公司（吴中）")
+    '苏州恒通危险品运输有限公司(吴中)'
+    """
+    text = "".join(unicodedata.normalize("NFKC", name).split())
+    for form in COMPANY_FORMS:
+        text = text.replace(form, FOLDED_FORM)
+    return text
+
+
+def normalise_names(names: pd.Series) -> pd.Series:
+    """Column-wise :func:`normalise_name`; null stays null."""
+    text = names.astype("string").map(
+        lambda s: unicodedata.normalize("NFKC", s) if isinstance(s, str) else s
+    ).astype("string").str.replace(r"\s+", "", regex=True)
+    for form in COMPANY_FORMS:
+        text = text.str.replace(form, FOLDED_FORM, regex=False)
+    return text.where(text.str.len() > 0)

@@ -1,0 +1,62 @@
+"""Entity resolution by name: a row that names a firm without its USCC is linked to the
+stored firm with the same normalised name (graph_model.names) when exactly one has it,
+and is rejected, saying why, when none or several do."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from creditkb.stores.port import Store
+from graph_model.names import normalise_names
+from loaders.kinds import Kind
+from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS
+
+LOOKUP_CHUNK = 500
+
+
+def firms_by_name(store: Store, names: list[str]) -> dict[str, list[str]]:
+    """Normalised name -> USCCs of the stored enterprises bearing it."""
+    found: dict[str, list[str]] = {}
+    for i in range(0, len(names), LOOKUP_CHUNK):
+        chunk, after = names[i:i + LOOKUP_CHUNK], None
+        while True:
+            page = store.find_nodes("Enterprise", {"name_norm": chunk}, after=after, limit=1000)
+            for node in page:
+                found.setdefault(node.props["name_norm"], []).append(node.key)
+            if len(page) < 1000:
+                break
+            after = page[-1].uid
+    return found
+
+
+def resolve_names(store: Store, path: str, kind: Kind, df: pd.DataFrame):
+    """Fill USCC columns from their stand-in name columns; return (rows, rejects)."""
+    parts, bad = [], set()
+    for code_col, name_col in kind.stand_ins().items():
+        if name_col not in df.columns or code_col not in df.columns:
+            continue
+        need = df[code_col].isna() & df[name_col].notna()
+        if code_col == "subject_id":
+            need &= df["subject_label"] == "Enterprise"
+        if not need.any():
+            continue
+        names = normalise_names(df.loc[need, name_col])
+        firms = firms_by_name(store, names.dropna().unique().tolist())
+        hits = names.map(lambda n: firms.get(n, []))
+        unique = hits.map(len) == 1
+        df.loc[unique[unique].index, code_col] = hits[unique].str[0]
+        for rows, reason in (
+            (hits.index[hits.map(len) == 0], "no enterprise with this name in the store"),
+            (hits.index[hits.map(len) > 1], None),
+        ):
+            if len(rows) == 0:
+                continue
+            reasons = reason or hits[rows].map(
+                lambda codes: f"{len(codes)} enterprises have this name ({', '.join(sorted(codes)[:5])}); "
+                              f"give the USCC")
+            parts.append(pd.DataFrame({"file": path, "row": rows + FIRST_DATA_ROW, "column": name_col,
+                                       "value": df.loc[rows, name_col].astype("string").to_numpy(),
+                                       "reason": reasons if isinstance(reasons, str) else reasons.to_numpy()}))
+            bad.update(rows.tolist())
+    rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    return df.drop(index=list(bad)), rejects
