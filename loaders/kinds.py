@@ -77,7 +77,8 @@ def guess_kind(headers: list[str]) -> str | None:
     for kind in kinds().values():
         hmap = kind.header_map()
         named = {hmap.get(_norm(h)) for h in headers} - {None}
-        if all(c.name in named for c in kind.required()):
+        stand_ins = kind.stand_ins()
+        if all(c.name in named or stand_ins.get(c.name) in named for c in kind.required()):
             score = len(named)
             if score > best_score:
                 best, best_score = kind.name, score

@@ -66,8 +66,24 @@ def _read_excel(path: Path) -> pd.DataFrame:
         names = ", ".join(repr(n) for n, _ in data)
         raise LoadError(str(path), f"the workbook has {len(data)} sheets with data ({names}); "
                                    f"export one sheet per file")
+    _refuse_uncomputed_formulas(path, data[0][0])
     frame = data[0][1]
     return frame.apply(_excel_cells_to_text)
+
+
+def _refuse_uncomputed_formulas(path: Path, sheet: str) -> None:
+    """Formulas are read as the values Excel last computed; a formula with no computed
+    value (a file written by a program, never opened in Excel) would read as empty."""
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)[sheet]
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)[sheet]
+    for f_row, v_row in zip(formulas.iter_rows(), values.iter_rows()):
+        for f_cell, v_cell in zip(f_row, v_row):
+            if isinstance(f_cell.value, str) and f_cell.value.startswith("=") and v_cell.value is None:
+                raise LoadError(str(path), f"cell {f_cell.coordinate} of sheet {sheet!r} holds the "
+                                           f"formula {f_cell.value} with no computed value; open and "
+                                           f"save the file in Excel, or export values only")
 
 
 def _excel_cells_to_text(s: pd.Series) -> pd.Series:
