@@ -270,3 +270,44 @@ def test_a_loader_killed_mid_load_keeps_whole_files_only(tmp_path):
         assert [x.kind for x in store.loads()] in (["enterprises"], ["enterprises", "vehicles"])
     finally:
         store.close()
+
+
+# -- validation ----------------------------------------------------------------------
+
+VEHICLES = (
+    "车牌号码,车牌颜色,车辆类型,所属企业统一社会信用代码,所在地区划代码\n"
+    f"苏E12345,黄,危险货物运输车,{FIRM_A},320505\n"
+    f"苏EIO345,黄,危险货物运输车,{FIRM_A},320505\n"
+    f"苏E23456,黄,危险货物运输车,{FIRM_A},999999\n"
+)
+
+
+def test_bad_rows_are_reported_with_file_row_column_value_reason(tmp_path, store):
+    load_paths(store, [write(tmp_path, "e.csv", FIRMS)], SECRET)
+    [s] = load_paths(store, [write(tmp_path, "v.csv", VEHICLES)], SECRET, max_bad_fraction=1.0)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (3, 1, 2)
+    rejects = s.rejects.set_index("row")
+    assert rejects.loc[3, "column"] == "plate" and rejects.loc[3, "value"] == "苏EIO345"
+    assert rejects.loc[4, "column"] == "region_code" and "unknown region" in rejects.loc[4, "reason"]
+    assert set(rejects["file"]) == {str(tmp_path / "v.csv")}
+    assert [e.dst for e in store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["OWNS"]).edges] == \
+        ["Vehicle:苏E12345"]
+
+
+def test_above_the_bad_row_threshold_nothing_of_the_file_is_committed(tmp_path, store):
+    load_paths(store, [write(tmp_path, "e.csv", FIRMS)], SECRET)
+    with pytest.raises(LoadError, match="2 of 3 rows are bad"):
+        load_paths(store, [write(tmp_path, "v.csv", VEHICLES)], SECRET, max_bad_fraction=0.5)
+    assert store.count_nodes("Vehicle") == 0 and store.count_nodes("Enterprise") == 3
+
+
+def test_english_headers_are_the_same_columns(tmp_path, store):
+    text = FIRMS.replace("统一社会信用代码,企业名称", "uscc,Name")
+    [s] = load_paths(store, [write(tmp_path, "e.csv", text)], SECRET)
+    assert s.kind == "enterprises" and s.rows_loaded == 3
+
+
+def test_missing_required_column_refuses_the_file(tmp_path, store):
+    text = "企业名称,注册地区划代码\n甲,320505\n"
+    with pytest.raises(LoadError, match="missing required column.*统一社会信用代码"):
+        load_paths(store, [write(tmp_path, "e.csv", text)], SECRET, kind="enterprises")
