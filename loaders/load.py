@@ -10,6 +10,7 @@ load back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ from loaders.build import build, references, subject_uids
 from loaders.errors import LoadError
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.profiles import Profile, find_profile, matching_profile
-from loaders.quality import Finding, quality_findings
-from loaders.read import map_headers, read_table
+from loaders.quality import Finding, QualityState
+from loaders.read import Table, map_headers
 from loaders.resolve import resolve_names
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
@@ -55,7 +56,7 @@ class FileSummary:
 class Planned:
     path: Path
     kind: str
-    frame: pd.DataFrame
+    table: Table
     load_id: str
     profile: Profile | None = None
 
@@ -104,17 +105,16 @@ def plan(paths: Iterable[str | Path], kind: str | None = None,
     chosen = find_profile(profile) if profile else None
     planned = []
     for path in discover(paths):
-        frame = read_table(path)
-        prof = chosen or matching_profile(list(frame.columns))
-        if prof is not None:
-            frame = frame.rename(columns=prof.columns)
-        k = kind or (prof.kind if prof else None) or guess_kind(list(frame.columns))
+        table = Table(path)
+        prof = chosen or matching_profile(table.headers)
+        headers = [prof.columns.get(h, h) for h in table.headers] if prof else table.headers
+        k = kind or (prof.kind if prof else None) or guess_kind(headers)
         if k is None:
             raise LoadError(str(path), "cannot tell which kind of file this is from its headers; "
                                        f"name it with --kind ({', '.join(KIND_ORDER)})")
         if k not in kinds():
             raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
-        planned.append(Planned(path, k, frame, load_id_of(path, k), prof))
+        planned.append(Planned(path, k, table, load_id_of(path, k), prof))
     planned.sort(key=lambda t: KIND_ORDER.index(t.kind))
     return planned
 
@@ -132,8 +132,7 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
             summary = FileSummary(str(item.path), item.kind, item.load_id, skipped=(
                 f"already loaded as load {item.load_id} ({prev.file}, {prev.started_at})"))
         else:
-            summary = load_frame(store, str(item.path), item.kind, item.frame, secret,
-                                 max_bad_fraction, load_id=item.load_id,
+            summary = load_table(store, item, secret, max_bad_fraction,
                                  agency=agency or (item.profile.agency if item.profile else None))
             summary.profile = item.profile.name if item.profile else None
         summaries.append(summary)
@@ -142,49 +141,67 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
     return summaries
 
 
-def load_frame(store: Store, path: str, kind_name: str, frame: pd.DataFrame, secret: str,
-               max_bad_fraction: float = 0.1, load_id: str | None = None,
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a file that turned out too bad."""
+
+
+def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float = 0.1,
                agency: str | None = None) -> FileSummary:
-    kind = kinds()[kind_name]
+    """Load one file in chunks, all inside one transaction."""
+    kind, path = kinds()[item.kind], str(item.path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    frame = map_headers(Path(path), frame, kind)
-    if frame.empty:
-        raise LoadError(path, "the file has a header but no data rows")
-    checked = validate(path, frame, kind)
-    df, rejected = checked.frame, [checked.rejects]
-    df, bad = resolve_names(store, path, kind, df)
-    rejected.append(bad)
-    df, bad = _drop_dangling(store, path, kind, df, secret)
-    rejected.append(bad)
-    unknown = bad[bad["reason"].astype("string").str.startswith("unknown")] if len(bad) else bad
-    df, bad, findings = quality_findings(store, path, kind, df, secret)
-    rejected.append(bad)
-    if len(unknown):
-        findings.append(Finding("unknown_subject", f"{unknown['row'].nunique()} row(s) name a subject, "
-                                f"owner or penalty not in the store (rejected)",
-                                tuple(sorted(set(unknown["row"].astype(int))))))
-    rejects = pd.concat([r for r in rejected if len(r)] or [checked.rejects], ignore_index=True)
-    rejects = rejects.sort_values(["row", "column"], kind="stable", ignore_index=True)
-    bad_rows = checked.rows_read - len(df)
-    summary = FileSummary(path, kind_name, load_id or "", checked.rows_read, len(df), bad_rows,
-                          rejects=rejects, findings=findings)
-    if bad_rows > max_bad_fraction * checked.rows_read:
-        first = rejects.iloc[0]
-        raise LoadError(path, f"{bad_rows} of {checked.rows_read} rows are bad, above the threshold "
-                              f"of {max_bad_fraction:.0%}; nothing of this file was loaded "
-                              f"(first: row {first['row']}, {first['column']}: {first['reason']})")
-    nodes, edges = build(kind, df, secret).merged()
-    info = None
-    if load_id is not None:
-        info = LoadInfo(load_id=load_id, file=path, kind=kind_name, started_at=started,
-                        agency=agency, rows_read=checked.rows_read, rows_loaded=len(df),
-                        rows_rejected=bad_rows)
-    with store.transaction(info) as tx:
-        for label, nf in nodes:
-            summary.nodes_written += tx.upsert_nodes(label, nf)
-        for rel, ef in edges:
-            summary.edges_written += tx.upsert_edges(rel, ef)
+    summary = FileSummary(path, item.kind, item.load_id)
+    state = QualityState()
+    info = LoadInfo(load_id=item.load_id, file=path, kind=item.kind, started_at=started,
+                    agency=agency)
+    rejects: list[pd.DataFrame] = []
+    try:
+        # The load is recorded with its counts when it commits: they are known only then.
+        with store.transaction(info) as tx:
+            for chunk in item.table.chunks(columns=item.profile.columns if item.profile else None):
+                df, bad = _check_chunk(store, path, kind, chunk, secret, state)
+                rejects.extend(b for b in bad if len(b))
+                summary.rows_read += len(chunk)
+                summary.rows_loaded += len(df)
+                nodes, edges = build(kind, df, secret).merged()
+                for label, nf in nodes:
+                    summary.nodes_written += tx.upsert_nodes(label, nf)
+                for rel, ef in edges:
+                    summary.edges_written += tx.upsert_edges(rel, ef)
+            if summary.rows_read == 0:
+                raise LoadError(path, "the file has a header but no data rows")
+            summary.rows_rejected = summary.rows_read - summary.rows_loaded
+            summary.rejects = _report(rejects)
+            summary.findings = state.findings()
+            if summary.rows_rejected > max_bad_fraction * summary.rows_read:
+                raise _Rollback
+            tx.finish_load(dataclasses.replace(info, rows_read=summary.rows_read,
+                                               rows_loaded=summary.rows_loaded,
+                                               rows_rejected=summary.rows_rejected))
+    except _Rollback:
+        first = summary.rejects.iloc[0]
+        raise LoadError(path, f"{summary.rows_rejected} of {summary.rows_read} rows are bad, above "
+                              f"the threshold of {max_bad_fraction:.0%}; nothing of this file was "
+                              f"loaded (first: row {first['row']}, {first['column']}: "
+                              f"{first['reason']})") from None
     return summary
+
+
+def _check_chunk(store, path, kind, chunk, secret, state):
+    """Validate and resolve one chunk: (rows to write, list of rejects frames)."""
+    frame = map_headers(Path(path), chunk, kind)
+    checked = validate(path, frame, kind)
+    df, bad1 = resolve_names(store, path, kind, checked.frame)
+    df, bad2 = _drop_dangling(store, path, kind, df, secret)
+    df, bad3 = state.check(store, path, kind, df, secret, bad2)
+    return df, [checked.rejects, bad1, bad2, bad3]
+
+
+def _report(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values(["row", "column"], kind="stable",
+                                                           ignore_index=True)
 
 
 def reject_rows(path: str, rows: pd.Series, column: str, values: pd.Series,

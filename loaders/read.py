@@ -28,30 +28,60 @@ def decode(path: Path, raw: bytes) -> str:
                                        f"{utf8_error.start})") from None
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """All cells as strings (empty cells as <NA>), headers as in the file.
+CHUNK_ROWS = 200_000  # rows validated, built and written at a time: bounds a load's memory
 
-    Excel files must have one sheet, or name the data sheet first; formulas are read as
-    their cached values (openpyxl ``data_only``), and a formula without one is refused.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise LoadError(str(path), "no such file")
-    if path.stat().st_size == 0:
-        raise LoadError(str(path), "the file is empty")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_excel(path)
-    else:
-        text = decode(path, path.read_bytes())
-        if not text.strip():
+
+class Table:
+    """One export file: its headers now, its rows in chunks later (each chunk indexed by
+    the row's position in the file, so row numbers stay true across chunks)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise LoadError(str(path), "no such file")
+        if self.path.stat().st_size == 0:
             raise LoadError(str(path), "the file is empty")
+        self.excel = self.path.suffix.lower() in (".xlsx", ".xlsm")
+        self._frame = _read_excel(self.path) if self.excel else None
+        if self._frame is not None:
+            self.headers = [_norm(c) for c in self._frame.columns]
+        else:
+            self.headers = [_norm(c) for c in self._csv(nrows=0).columns]
+
+    def _csv(self, **options):
+        text = decode(self.path, self.path.read_bytes())
+        if not text.strip():
+            raise LoadError(str(self.path), "the file is empty")
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                               na_values=[""], skipinitialspace=True, **options)
         except (pd.errors.ParserError, ValueError) as exc:
-            raise LoadError(str(path), f"not a readable CSV table: {exc}") from None
-    frame.columns = [_norm(c) for c in frame.columns]
-    return frame.apply(lambda s: s.str.strip() if s.dtype == object else s)
+            raise LoadError(str(self.path), f"not a readable CSV table: {exc}") from None
+
+    def chunks(self, rows: int | None = None, columns: dict[str, str] | None = None):
+        """Frames of at most ``rows`` rows, all cells stripped strings (empty: <NA>),
+        headers renamed by ``columns`` (a profile) when given."""
+        rows = rows or CHUNK_ROWS
+        if self._frame is not None:
+            parts = (self._frame.iloc[i:i + rows] for i in range(0, max(len(self._frame), 1), rows))
+        else:
+            parts = self._csv_chunks(rows)
+        for part in parts:
+            part = part.set_axis(self.headers, axis=1)
+            if columns:
+                part = part.rename(columns=columns)
+            yield part.apply(lambda s: s.astype("string").str.strip())
+
+    def _csv_chunks(self, rows: int):
+        try:
+            yield from self._csv(chunksize=rows)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise LoadError(str(self.path), f"not a readable CSV table: {exc}") from None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """The whole file as one frame (see :class:`Table`)."""
+    return pd.concat(list(Table(path).chunks()))
 
 
 def _read_excel(path: Path) -> pd.DataFrame:

@@ -54,7 +54,7 @@ class _Problems:
 
 
 def validate(path: str, frame: pd.DataFrame, kind: Kind) -> Validated:
-    frame = frame.reset_index(drop=True)
+    """Check every column of ``frame`` (indexed by row position in the file)."""
     out = frame.copy()
     problems = _Problems(path, frame)
     for col in kind.columns.values():
@@ -82,8 +82,7 @@ def validate(path: str, frame: pd.DataFrame, kind: Kind) -> Validated:
     if "subject_id" in frame.columns:
         _resolve_subjects(frame, out, problems)
     rejects = problems.report()
-    bad = np.zeros(len(frame), dtype=bool)
-    bad[(rejects["row"].to_numpy(dtype=np.int64) - FIRST_DATA_ROW)] = True
+    bad = frame.index.isin(rejects["row"].to_numpy(dtype=np.int64) - FIRST_DATA_ROW)
     return Validated(out[~bad], rejects, len(frame))
 
 

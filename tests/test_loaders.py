@@ -199,7 +199,7 @@ def test_legal_representative_becomes_a_person_linked_to_the_firm(tmp_path, stor
 
 # -- data quality (DOMAIN.md rule 12) -------------------------------------------------
 
-def test_conflicting_decision_numbers_are_rejected_and_exact_duplicates_loaded_once(tmp_path, store):
+def test_a_contradicting_decision_number_is_rejected_and_exact_duplicates_loaded_once(tmp_path, store):
     load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
     text = PENALTY_HEAD + (
         f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
@@ -207,11 +207,14 @@ def test_conflicting_decision_numbers_are_rejected_and_exact_duplicates_loaded_o
         f"苏交罚〔2024〕2号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
         f"苏交罚〔2024〕2号,企业,{FIRM_B},超速,2024-02-02,苏州市交通运输局,320500,一般,有效\n")
     [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
-    assert store.count_nodes("Penalty") == 1
+    # The first row of a decision number is kept; a later one that contradicts it is not.
+    assert store.count_nodes("Penalty") == 2
+    stored = store.get_nodes(["Penalty:苏交罚〔2024〕2号"])["Penalty:苏交罚〔2024〕2号"]
+    assert stored.props["subject_uid"] == f"Enterprise:{FIRM_A}"
     kinds = {f.kind: f for f in s.findings}
     assert kinds["duplicate_rows"].rows == (2, 3)
-    assert kinds["conflicting_decision_no"].rows == (4, 5)
-    assert set(s.rejects["row"]) == {4, 5} and "rows 4, 5" in s.rejects.iloc[0]["reason"]
+    assert kinds["conflicting_decision_no"].rows == (5,)
+    assert list(s.rejects["row"]) == [5] and "in row 4, which was kept" in s.rejects.iloc[0]["reason"]
 
 
 def test_revoked_penalty_still_repaired_and_unknown_subjects_are_findings(tmp_path, store):
@@ -311,3 +314,23 @@ def test_missing_required_column_refuses_the_file(tmp_path, store):
     text = "企业名称,注册地区划代码\n甲,320505\n"
     with pytest.raises(LoadError, match="missing required column.*统一社会信用代码"):
         load_paths(store, [write(tmp_path, "e.csv", text)], SECRET, kind="enterprises")
+
+
+def test_a_file_loaded_in_several_chunks_is_still_one_load(tmp_path, store, monkeypatch):
+    import loaders.read
+
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", 2)
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + "".join(
+        f"苏交罚〔2024〕{i}号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        for i in range(1, 6)) + f"苏交罚〔2024〕1号,企业,{FIRM_B},超速,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (6, 5, 1)
+    assert "in row 2, which was kept" in s.rejects.iloc[0]["reason"]  # seen two chunks before
+    [load] = [x for x in store.loads() if x.kind == "penalties"]
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (6, 5, 1)
+    with pytest.raises(LoadError, match="1 of 6 rows are bad"):
+        load_paths(store, [write(tmp_path, "p2.csv", text.replace("超载", "超限"))], SECRET,
+                   max_bad_fraction=0)
+    assert {x.file for x in store.loads()} == {str(tmp_path / "f.csv"), str(tmp_path / "p.csv")}
+    assert store.count_nodes("Penalty") == 5

@@ -95,11 +95,14 @@ def props_json(frame: pd.DataFrame) -> pd.Series:
     if frame.shape[1] == 0:
         return pd.Series("{}", index=frame.index)
     present = frame.notna().to_numpy()
-    patterns, inverse = np.unique(present, axis=0, return_inverse=True)
+    # One integer per row naming its pattern of present cells (np.unique on rows of a
+    # boolean matrix sorts lexicographically and is many times slower).
+    weights = 1 << np.arange(present.shape[1], dtype=object if present.shape[1] > 62 else np.int64)
+    codes, inverse = np.unique(present @ weights, return_inverse=True)
     out = pd.Series("", index=frame.index, dtype=object)
-    for i, pattern in enumerate(patterns):
+    for i, code in enumerate(codes.tolist()):
         rows = np.flatnonzero(inverse.ravel() == i)
-        cols = frame.columns[pattern]
+        cols = frame.columns[[bool(code >> j & 1) for j in range(present.shape[1])]]
         if len(cols) == 0:
             out.iloc[rows] = "{}"
             continue
@@ -127,10 +130,6 @@ def _merge_sql(table: str) -> str:
     )
 
 
-# What a load's staged row becomes: its props, with its source entry when it has one.
-_STAGED_PROPS = "CASE WHEN i.src IS NULL THEN i.props ELSE json_set(i.props, '$._sources', json_array(i.src)) END"
-
-
 class EmbeddedWriter(Writer):
     """Writes of one transaction. With a load (``seq`` set), every row it writes is
     journaled once per load: the node's or edge's props before the load, or NULL when the
@@ -141,16 +140,21 @@ class EmbeddedWriter(Writer):
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT, src TEXT)")
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, "
-                    "props TEXT, src TEXT)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
         self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
 
-    def _sources(self, frame: pd.DataFrame) -> list:
+    def _props(self, frame: pd.DataFrame) -> pd.Series:
+        """JSON props of each row, with its source entry when this is a load (spliced into
+        the JSON text column-wise: a Python list per row would cost more than the insert)."""
+        props = props_json(frame.drop(columns=["_row", "src", "dst"], errors="ignore"))
         if self.load_id is None or "_row" not in frame.columns:
-            return [None] * len(frame)
-        return (self.load_id + "#" + frame["_row"].astype("Int64").astype("string")).tolist()
+            return props
+        entry = ('"_sources":["' + self.load_id + "#"
+                 + frame["_row"].astype("Int64").astype("string") + '"]}')
+        body = props.str.slice(0, -1)
+        return body + (body.str.len() > 1).map({True: ",", False: ""}) + entry
 
     def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         lab = schema().label(label)
@@ -162,14 +166,12 @@ class EmbeddedWriter(Writer):
         if keys.isna().any() or (keys.str.len() == 0).any():
             raise ValueError(f"{label} rows with an empty key {lab.key!r}")
         uids = (label + ":" + keys).tolist()
-        props = props_json(frame.drop(columns=["_row"], errors="ignore"))
         con = self.con
         con.execute("DELETE FROM _nodes_in")
-        con.executemany("INSERT INTO _nodes_in VALUES (?, ?, ?)",
-                        zip(uids, props.tolist(), self._sources(frame)))
+        con.executemany("INSERT INTO _nodes_in VALUES (?, ?)", zip(uids, self._props(frame).tolist()))
         self._journal_existing("n", "SELECT n.nid, n.props FROM _nodes_in i JOIN nodes n ON n.uid = i.uid")
         con.execute(
-            f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, {_STAGED_PROPS} "
+            f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, i.props "
             f"FROM _nodes_in i WHERE true ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}",
             (label,),
         )
@@ -183,19 +185,18 @@ class EmbeddedWriter(Writer):
         if frame.empty:
             return 0
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
-        props = props_json(frame.drop(columns=["src", "dst", "_row"], errors="ignore"))
         con = self.con
         con.execute("DELETE FROM _edges_in")
         con.executemany(
-            "INSERT INTO _edges_in VALUES (?, ?, ?, ?)",
-            zip(frame["src"].tolist(), frame["dst"].tolist(), props.tolist(), self._sources(frame)),
+            "INSERT INTO _edges_in VALUES (?, ?, ?)",
+            zip(frame["src"].tolist(), frame["dst"].tolist(), self._props(frame).tolist()),
         )
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
         self._journal_existing("e", f"SELECT e.eid, e.props {ends} JOIN edges e ON "
                                     f"e.src = s.nid AND e.dst = d.nid AND e.type = '{rel.name}'")
         written = con.execute(
-            f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, {_STAGED_PROPS} "
+            f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
             f"{ends} WHERE true ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
             (rel_type,),
         ).rowcount
@@ -224,6 +225,12 @@ class EmbeddedWriter(Writer):
         if self.seq is not None:
             self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
                              f"SELECT {self.seq}, '{kind}', x.*, NULL FROM ({select}) x", (above,))
+
+    def finish_load(self, load: LoadInfo) -> None:
+        if self.seq is None or load.load_id != self.load_id:
+            raise StoreError(f"this transaction is not load {load.load_id!r}")
+        self.con.execute("UPDATE loads SET info = ? WHERE seq = ?",
+                         (json.dumps(asdict(load), ensure_ascii=False), self.seq))
 
     def _refuse_in_load(self, what: str) -> None:
         if self.seq is not None:

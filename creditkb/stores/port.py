@@ -129,6 +129,11 @@ class Writer(abc.ABC):
         """Delete nodes and every edge touching them. Returns how many existed."""
 
     @abc.abstractmethod
+    def finish_load(self, load: "LoadInfo") -> None:
+        """Record ``load`` (the same load_id as the transaction's) in place of what was
+        given at its start: a load's row counts are known only at its end."""
+
+    @abc.abstractmethod
     def delete_all(self) -> None:
         """Delete every node and edge (tests, and rebuilding a store from its sources)."""
 
