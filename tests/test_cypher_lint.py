@@ -64,9 +64,9 @@ def lint_schema() -> dict:
     props = {p for lab in s.labels.values() for p in lab.properties}
     props |= {p for rel in s.relationships.values() for p in rel.properties}
     return {
-        "labels": [*s.labels, cypher.NODE_LABEL],
+        "labels": [*s.labels, *cypher.BOOKKEEPING["labels"]],
         "relationshipTypes": list(s.relationships),
-        "propertyKeys": sorted(props | set(ROW_KEYS)),
+        "propertyKeys": sorted(props | set(ROW_KEYS) | set(cypher.BOOKKEEPING["propertyKeys"])),
     }
 
 

@@ -9,7 +9,9 @@ tests need no server: they cover what the adapter does before anything is sent.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,9 +20,9 @@ import pytest
 from creditkb.settings import Settings
 from creditkb.stores import cypher
 from creditkb.stores.neo4j_store import (
-    CHUNK, Neo4jStore, _endpoint_labels, _prop_maps, _redact,
+    CHUNK, Neo4jStore, Neo4jWriter, _endpoint_labels, _prop_maps, _redact,
 )
-from creditkb.stores.port import MissingNodeError, StoreError
+from creditkb.stores.port import LoadInfo, MissingNodeError, StoreError
 
 SKIP_REASON = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
 FIRM = "Enterprise:91320505MA1MXXXXXX"
@@ -129,6 +131,74 @@ def test_statement_builders_refuse_what_is_not_in_the_schema():
         cypher.find_nodes("Enterprise", "name")
     with pytest.raises(ValueError, match="cannot be used"):
         cypher.ident("x`) DETACH DELETE n //")
+
+
+def test_only_bookkeeping_properties_get_constraints():
+    with pytest.raises(ValueError, match="not a unique bookkeeping property"):
+        cypher.bookkeeping_constraint("LoadJournal", "ref")
+
+
+LOAD = LoadInfo(load_id="L1", file="f.csv", kind="enterprises", started_at="2026-01-01T00:00:00+00:00")
+
+
+def test_a_load_writer_adds_sources_and_refuses_what_it_could_not_undo():
+    writer = Neo4jWriter(None, LOAD)  # a store is needed only to check endpoints
+    frame = pd.DataFrame({"uscc": ["X1", "X2", "X3"], "_row": [2, None, 4]})
+    assert writer._sources(frame) == ["L1#2", None, "L1#4"]
+    assert Neo4jWriter(None)._sources(frame) == [None] * 3
+    with pytest.raises(StoreError, match="delete_nodes inside a load"):
+        writer.delete_nodes([FIRM])
+    with pytest.raises(StoreError, match="delete_all inside a load"):
+        writer.delete_all()
+    with pytest.raises(StoreError, match="not load 'L2'"):
+        writer.finish_load(LoadInfo(**{**LOAD.__dict__, "load_id": "L2"}))
+
+
+class RecordingResult(list):
+    def single(self):
+        return self[0] if self else None
+
+    def consume(self):
+        pass
+
+
+class RecordingTx:
+    """Stands in for a managed transaction: records what is sent, answers from ``replies``."""
+
+    def __init__(self, replies):
+        self.replies, self.sent = replies, []
+        self.names = {s.text: s.name for s in cypher.all_statements()}
+
+    def run(self, text, params):
+        name = self.names[text]
+        self.sent.append((name, params))
+        return RecordingResult(self.replies.get(name, []))
+
+
+def test_a_load_is_recorded_first_and_journals_before_each_write():
+    writer = Neo4jWriter(None, LOAD)
+    writer.upsert_nodes("Enterprise", pd.DataFrame({"uscc": ["X1", "X2", "X1"], "name": ["甲", "乙", "甲"],
+                                                    "_row": [2, 3, 4]}))
+    writer.finish_load(LoadInfo(**{**LOAD.__dict__, "rows_read": 3}))
+    tx = RecordingTx({
+        "next_load_seq": [{"seq": 7}],
+        "journal_nodes": [{"uid": "Enterprise:X1", "old": {"uid": "Enterprise:X1", "name": "旧"}},
+                          {"uid": "Enterprise:X2", "old": None}],
+    })
+    for op in writer.ops:
+        op(tx)
+    assert [name for name, _ in tx.sent] == [
+        "next_load_seq", "load_status", "record_load", "journal_nodes", "journal_add",
+        "merge_nodes:Enterprise"]
+    params = dict(tx.sent)
+    assert json.loads(params["record_load"]["info"])["rows_read"] == 3
+    assert params["record_load"]["seq"] == params["journal_add"]["seq"] == 7
+    assert params["journal_nodes"]["uids"] == ["Enterprise:X1", "Enterprise:X2"]
+    old = [(e["ref"], e["old"] and json.loads(e["old"])) for e in params["journal_add"]["entries"]]
+    assert old == [("Enterprise:X1", {"uid": "Enterprise:X1", "name": "旧"}), ("Enterprise:X2", None)]
+    rows = params["merge_nodes:Enterprise"]["rows"]
+    assert [r["source"] for r in rows] == ["L1#2", "L1#3", "L1#4"]
+    assert all("_row" not in r["props"] for r in rows)
 
 
 # -- with a server ----------------------------------------------------------------------
@@ -273,3 +343,14 @@ def test_find_nodes_filters_and_paginates_by_uid(store):
     assert store.find_nodes("Vehicle", {"vehicle_type": None}) == []
     with pytest.raises(ValueError, match="no property"):
         store.find_nodes("Vehicle", {"uid": "Vehicle:苏E00003"})
+
+
+@pytest.mark.neo4j
+def test_bookkeeping_stays_out_of_the_graph_and_delete_all_forgets_it(store):
+    with store.transaction(LOAD) as tx:
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "_row": [2]}))
+    assert store.count_nodes() == 1 and store.count_edges() == 0
+    assert [x.load_id for x in store.loads()] == ["L1"]
+    with store.transaction() as tx:
+        tx.delete_all()
+    assert store.loads() == [] and store.count_nodes() == 0

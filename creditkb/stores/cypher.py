@@ -10,6 +10,10 @@ very same text: the checked list cannot drift from what is sent.
 
 The statements keep to Cypher that Neo4j 5 (from 5.6, for ``COUNT {}`` and
 ``COLLECT {}``) and Cypher 25 both accept; the offline check parses them as both.
+
+Besides the schema's names, the statements use the store's own bookkeeping names
+(:data:`BOOKKEEPING`: the common label, the load records and their journal, see
+:mod:`creditkb.stores.neo4j_store`); the offline check takes those as known too.
 """
 
 from __future__ import annotations
@@ -29,6 +33,26 @@ ABOUT = "ABOUT"
 #: prefix of the names of the constraints and indexes creditkb creates
 PREFIX = "creditkb"
 DIRECTIONS = ("out", "in", "both")
+#: one node per load: ``{load_id, info (LoadInfo as JSON), status, seq}``
+LOAD_LABEL = "Load"
+#: one node per node or edge a load wrote: ``{seq, kind, ref, dst, rel_type, old}``
+JOURNAL_LABEL = "LoadJournal"
+#: the one node holding the last load sequence number; its write lock orders loads
+SEQUENCE_LABEL = "LoadSequence"
+#: the property holding a node's or edge's source entries ``"<load_id>#<row>"``
+SOURCES = "_sources"
+#: journal ``kind`` values
+NODE_KIND, EDGE_KIND = "node", "edge"
+#: load ``status`` values (as in :class:`creditkb.stores.port.LoadInfo`)
+COMMITTED, UNDONE = "committed", "undone"
+
+#: Labels and property keys the store itself writes besides the schema's: what the
+#: offline check (tests/test_cypher_lint.py) must take as present in the database.
+BOOKKEEPING = {
+    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL],
+    "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",
+                            "ref", "dst", "rel_type", "old", "name"]),
+}
 
 Direction = Literal["out", "in", "both"]
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -92,6 +116,13 @@ def _rel(name: str) -> str:
     return ident(schema().rel(name).name)
 
 
+def _lit(value: str) -> str:
+    """A bookkeeping constant (a journal kind, a status) as a string literal."""
+    if not _IDENT.match(value):
+        raise ValueError(f"{value!r} cannot be used as a Cypher literal")
+    return f"'{value}'"
+
+
 def check_direction(direction: str) -> None:
     """Refuse anything but ``out``, ``in`` and ``both``."""
     if direction not in DIRECTIONS:
@@ -130,27 +161,71 @@ def await_indexes() -> Statement:
     return _stmt("await_indexes", "CALL db.awaitIndexes($timeout)", "timeout")
 
 
+#: bookkeeping properties that are unique, and those that are indexed
+BOOKKEEPING_UNIQUE = ((LOAD_LABEL, "load_id"), (LOAD_LABEL, "seq"), (SEQUENCE_LABEL, "name"))
+BOOKKEEPING_INDEXED = ((JOURNAL_LABEL, "seq"), (JOURNAL_LABEL, "ref"), (JOURNAL_LABEL, "dst"))
+
+
+@cache
+def bookkeeping_constraint(label: str, prop: str) -> Statement:
+    """A uniqueness constraint of the store's own bookkeeping (load ids and sequence)."""
+    if (label, prop) not in BOOKKEEPING_UNIQUE:
+        raise ValueError(f"{label}.{prop} is not a unique bookkeeping property")
+    return _stmt(
+        f"bookkeeping_constraint:{label}.{prop}",
+        f"CREATE CONSTRAINT {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
+        f"FOR (n:{ident(label)}) REQUIRE n.{ident(prop)} IS UNIQUE",
+    )
+
+
+@cache
+def bookkeeping_index(label: str, prop: str) -> Statement:
+    """A range index of the load journal (by load, by node or edge source, by target)."""
+    if (label, prop) not in BOOKKEEPING_INDEXED:
+        raise ValueError(f"{label}.{prop} is not an indexed bookkeeping property")
+    return _stmt(
+        f"bookkeeping_index:{label}.{prop}",
+        f"CREATE INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
+        f"FOR (n:{ident(label)}) ON (n.{ident(prop)})",
+    )
+
+
 def schema_statements() -> list[Statement]:
-    """Constraints and indexes, all derived from the schema, in a fixed order."""
-    if NODE_LABEL in schema().labels:
-        raise ValueError(f"the schema may not define the label {NODE_LABEL!r}: the Neo4j store uses it")
+    """Constraints and indexes, all derived from the schema, in a fixed order, then those
+    of the store's bookkeeping."""
+    for name in BOOKKEEPING["labels"]:
+        if name in schema().labels:
+            raise ValueError(f"the schema may not define the label {name!r}: the Neo4j store uses it")
     out = [uid_constraint(None)]
     for label in schema().labels.values():
         out.append(uid_constraint(label.name))
         out.extend(property_index(label.name, prop) for prop in label.indexed())
+    out += [bookkeeping_constraint(*pair) for pair in BOOKKEEPING_UNIQUE]
+    out += [bookkeeping_index(*pair) for pair in BOOKKEEPING_INDEXED]
     return out
 
 
 # -- writes -----------------------------------------------------------------------------
 
 
+def _add_source(var: str) -> str:
+    """``SET`` item adding ``row.source`` (a string, or null outside a load) to the
+    ``_sources`` list of ``var`` unless it is there already; null leaves it as it is."""
+    sources = f"{var}.{ident(SOURCES)}"
+    return (
+        f"{sources} = CASE WHEN row.source IS NULL OR row.source IN coalesce({sources}, []) "
+        f"THEN {sources} ELSE coalesce({sources}, []) + row.source END"
+    )
+
+
 @cache
 def merge_nodes(label: str) -> Statement:
-    """Create or merge nodes: ``$rows`` holds ``{uid, props}`` maps (props without nulls)."""
+    """Create or merge nodes: ``$rows`` holds ``{uid, props, source}`` maps (props without
+    nulls; source the row's provenance entry, or null)."""
     return _stmt(
         f"merge_nodes:{label}",
         f"UNWIND $rows AS row MERGE (n:{_label(label)} {{uid: row.uid}}) "
-        f"SET n += row.props, n:{_label(None)}",
+        f"SET n += row.props, n:{_label(None)}, {_add_source('n')}",
         "rows",
     )
 
@@ -168,12 +243,12 @@ def missing_nodes() -> Statement:
 
 @cache
 def merge_edges(rel_type: str) -> Statement:
-    """Create or merge edges: ``$rows`` holds ``{src, dst, props}`` maps."""
+    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps."""
     node = _label(None)
     return _stmt(
         f"merge_edges:{rel_type}",
         f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
-        f"MERGE (a)-[r:{_rel(rel_type)}]->(b) SET r += row.props",
+        f"MERGE (a)-[r:{_rel(rel_type)}]->(b) SET r += row.props, {_add_source('r')}",
         "rows",
     )
 
@@ -189,8 +264,196 @@ def delete_nodes() -> Statement:
 
 @cache
 def delete_all() -> Statement:
-    """Everything in the database (for tests on a shared server)."""
+    """Everything in the database, loads and journal included (for tests on a shared
+    server)."""
     return _stmt("delete_all", "MATCH (n) DETACH DELETE n")
+
+
+# -- provenance: loads and their journal ------------------------------------------------
+
+_LOAD, _JOURNAL = ident(LOAD_LABEL), ident(JOURNAL_LABEL)
+_NODE_KIND, _EDGE_KIND = _lit(NODE_KIND), _lit(EDGE_KIND)
+
+
+@cache
+def next_load_seq() -> Statement:
+    """The next load sequence number. Its write lock on the one sequence node is held to
+    the end of the transaction, so loads and undos run one at a time, in seq order."""
+    return _stmt(
+        "next_load_seq",
+        f"MERGE (c:{ident(SEQUENCE_LABEL)} {{name: {_lit('loads')}}}) "
+        f"SET c.seq = coalesce(c.seq, 0) + 1 RETURN c.seq AS seq",
+    )
+
+
+@cache
+def load_status() -> Statement:
+    """Status and seq of the load ``$load_id`` (no row when there is none)."""
+    return _stmt(
+        "load_status",
+        f"MATCH (l:{_LOAD} {{load_id: $load_id}}) RETURN l.status AS status, l.seq AS seq",
+        "load_id",
+    )
+
+
+@cache
+def record_load() -> Statement:
+    """Record a committed load (reusing the node of an undone one with the same id)."""
+    return _stmt(
+        "record_load",
+        f"MERGE (l:{_LOAD} {{load_id: $load_id}}) "
+        f"SET l.info = $info, l.status = {_lit(COMMITTED)}, l.seq = $seq",
+        "load_id", "info", "seq",
+    )
+
+
+@cache
+def loads() -> Statement:
+    return _stmt(
+        "loads",
+        f"MATCH (l:{_LOAD}) RETURN l.info AS info, l.status AS status ORDER BY l.seq",
+    )
+
+
+@cache
+def journal_nodes() -> Statement:
+    """The props (null: no such node) of the nodes among ``$uids`` that load ``$seq`` has
+    not journaled yet: read before the load first writes them."""
+    return _stmt(
+        "journal_nodes",
+        f"UNWIND $uids AS uid OPTIONAL MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"WITH uid, n WHERE NOT EXISTS {{ MATCH (j:{_JOURNAL} {{ref: uid}}) "
+        f"WHERE j.seq = $seq AND j.kind = {_NODE_KIND} }} "
+        f"RETURN uid, properties(n) AS old",
+        "uids", "seq",
+    )
+
+
+@cache
+def journal_edges(rel_type: str) -> Statement:
+    """Like :func:`journal_nodes` for the edges ``$pairs`` (``{src, dst}`` maps) of one type."""
+    rel, node = _rel(rel_type), _label(None)
+    return _stmt(
+        f"journal_edges:{rel_type}",
+        f"UNWIND $pairs AS pair WITH pair WHERE NOT EXISTS {{ "
+        f"MATCH (j:{_JOURNAL} {{ref: pair.src}}) WHERE j.seq = $seq AND j.kind = {_EDGE_KIND} "
+        f"AND j.dst = pair.dst AND j.rel_type = {_lit(schema().rel(rel_type).name)} }} "
+        f"OPTIONAL MATCH (:{node} {{uid: pair.src}})-[r:{rel}]->(:{node} {{uid: pair.dst}}) "
+        f"RETURN pair.src AS src, pair.dst AS dst, properties(r) AS old",
+        "pairs", "seq",
+    )
+
+
+@cache
+def journal_add() -> Statement:
+    """Journal entries of load ``$seq``: ``$entries`` holds ``{kind, ref, dst, rel_type,
+    old}`` maps (dst and rel_type null for nodes; old null for what the load creates)."""
+    return _stmt(
+        "journal_add",
+        f"UNWIND $entries AS e CREATE (j:{_JOURNAL} {{seq: $seq, kind: e.kind, ref: e.ref}}) "
+        f"SET j.dst = e.dst, j.rel_type = e.rel_type, j.old = e.old",
+        "entries", "seq",
+    )
+
+
+def _later(match: str) -> str:
+    """A branch of :func:`later_loads`: ``match`` binds ``j2``, a later journal entry."""
+    return (
+        f"{match} WITH DISTINCT j2.seq AS s MATCH (l:{_LOAD} {{seq: s}}) "
+        f"WHERE l.status = {_lit(COMMITTED)} RETURN l.seq AS seq, l.load_id AS load_id"
+    )
+
+
+@cache
+def later_loads() -> Statement:
+    """Committed loads after load ``$seq`` that build on it: that wrote a node or edge it
+    wrote, or an edge from or to a node it created."""
+    created = f"MATCH (j1:{_JOURNAL} {{seq: $seq, kind: {_NODE_KIND}}}) WHERE j1.old IS NULL"
+    return _stmt(
+        "later_loads",
+        " UNION ".join([
+            _later(f"MATCH (j1:{_JOURNAL} {{seq: $seq}}) MATCH (j2:{_JOURNAL} {{ref: j1.ref}}) "
+                   f"WHERE j2.seq > $seq AND j2.kind = j1.kind AND (j1.kind = {_NODE_KIND} "
+                   f"OR (j2.dst = j1.dst AND j2.rel_type = j1.rel_type))"),
+            _later(f"{created} MATCH (j2:{_JOURNAL} {{ref: j1.ref, kind: {_EDGE_KIND}}}) "
+                   f"WHERE j2.seq > $seq"),
+            _later(f"{created} MATCH (j2:{_JOURNAL} {{dst: j1.ref}}) WHERE j2.seq > $seq"),
+        ]),
+        "seq",
+    )
+
+
+@cache
+def journal_changed() -> Statement:
+    """The entries of load ``$seq`` for what it changed (not created), with the old props."""
+    return _stmt(
+        "journal_changed",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq}}) WHERE j.old IS NOT NULL "
+        f"RETURN j.kind AS kind, j.ref AS ref, j.dst AS dst, j.rel_type AS rel_type, j.old AS old",
+        "seq",
+    )
+
+
+@cache
+def restore_nodes() -> Statement:
+    """Give nodes back their old props: ``$rows`` holds ``{uid, props}`` maps."""
+    return _stmt(
+        "restore_nodes",
+        f"UNWIND $rows AS row MATCH (n:{_label(None)} {{uid: row.uid}}) "
+        f"SET n = row.props, n.uid = row.uid RETURN count(n) AS count",
+        "rows",
+    )
+
+
+@cache
+def restore_edges() -> Statement:
+    """Give edges back their old props: ``$rows`` holds ``{src, dst, rel_type, props}`` maps."""
+    node = _label(None)
+    return _stmt(
+        "restore_edges",
+        f"UNWIND $rows AS row MATCH (:{node} {{uid: row.src}})-[r]->(:{node} {{uid: row.dst}}) "
+        f"WHERE type(r) = row.rel_type SET r = row.props RETURN count(r) AS count",
+        "rows",
+    )
+
+
+@cache
+def delete_created_edges() -> Statement:
+    """Delete the edges load ``$seq`` created."""
+    node = _label(None)
+    return _stmt(
+        "delete_created_edges",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq, kind: {_EDGE_KIND}}}) WHERE j.old IS NULL "
+        f"MATCH (:{node} {{uid: j.ref}})-[r]->(:{node} {{uid: j.dst}}) WHERE type(r) = j.rel_type "
+        f"DELETE r RETURN count(r) AS count",
+        "seq",
+    )
+
+
+@cache
+def delete_created_nodes() -> Statement:
+    """Delete the nodes load ``$seq`` created (after its edges: only edges written outside
+    any load can still touch them, and go with them)."""
+    return _stmt(
+        "delete_created_nodes",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq, kind: {_NODE_KIND}}}) WHERE j.old IS NULL "
+        f"MATCH (n:{_label(None)} {{uid: j.ref}}) DETACH DELETE n RETURN count(n) AS count",
+        "seq",
+    )
+
+
+@cache
+def forget_journal() -> Statement:
+    return _stmt("forget_journal", f"MATCH (j:{_JOURNAL} {{seq: $seq}}) DELETE j", "seq")
+
+
+@cache
+def mark_undone() -> Statement:
+    return _stmt(
+        "mark_undone",
+        f"MATCH (l:{_LOAD} {{load_id: $load_id}}) SET l.status = {_lit(UNDONE)}",
+        "load_id",
+    )
 
 
 # -- reads ------------------------------------------------------------------------------
@@ -308,6 +571,10 @@ def all_statements() -> list[Statement]:
     out += [merge_nodes(lab) for lab in s.labels]
     out += [missing_nodes(), *(merge_edges(t) for t in s.relationships)]
     out += [delete_nodes(), delete_all(), get_nodes(), records_about()]
+    out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
+            *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
+            journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
+            delete_created_nodes(), forget_journal(), mark_undone()]
     out += [
         neighbours(t, d, capped)
         for t in s.graph_rel_types() for d in DIRECTIONS for capped in (True, False)

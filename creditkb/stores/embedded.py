@@ -394,6 +394,10 @@ class EmbeddedStore(Store):
                               f"build on it; undo them first (newest first)")
         counts = {}
         for kind, table, key in (("e", "edges", "eid"), ("n", "nodes", "nid")):
+            if kind == "n":  # edges written outside any load to nodes it created go too
+                con.execute("DELETE FROM edges WHERE src IN (SELECT id FROM journal WHERE "
+                            "seq = :s AND kind = 'n' AND old IS NULL) OR dst IN (SELECT id FROM "
+                            "journal WHERE seq = :s AND kind = 'n' AND old IS NULL)", {"s": seq})
             counts[f"{kind}_restored"] = con.execute(
                 f"UPDATE {table} SET props = (SELECT old FROM journal WHERE seq = :s AND kind = '{kind}' "
                 f"AND id = {table}.{key}) WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "

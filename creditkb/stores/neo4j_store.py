@@ -14,6 +14,34 @@ the block itself has written so far.  A block is one server transaction, so it m
 the server's transaction memory (``db.memory.transaction.total.max``): loaders commit a
 file or a chunk per block.
 
+Provenance and undo (see :mod:`creditkb.stores.port`) are kept in the database beside
+the graph, in nodes without the ``:Node`` label (so counts and reads never see them):
+
+* ``(:Load {load_id, info, status, seq})``, one per load: ``info`` is the
+  :class:`~creditkb.stores.port.LoadInfo` as JSON, ``status`` ``committed`` or
+  ``undone``, ``seq`` its place in the order of loads.  ``seq`` comes from the one
+  ``(:LoadSequence {name: 'loads', seq})`` node, incremented first thing in every load
+  (and undo) transaction; the write lock that takes is held to commit, so loads and
+  undos run one at a time and ``seq`` order is commit order, which "a later load" needs.
+* ``(:LoadJournal {seq, kind, ref, dst, rel_type, old})``, one per node or edge a load
+  wrote, made before the load first writes it: ``kind`` ``node`` (``ref`` its uid) or
+  ``edge`` (the edge ``(ref)-[rel_type]->(dst)``), ``old`` its properties before the
+  load as JSON, absent when the load created it.  Cypher without APOC cannot turn a map
+  into a string, so the adapter reads the old properties and writes the entries from
+  Python, in the same transaction.  Indexed by ``seq`` (a load's entries), ``ref`` and
+  ``dst`` (who else wrote this node or edge, or an edge at this node).
+* ``_sources``: each written row's ``"<load_id>#<row>"`` (from the frame's ``_row``
+  column, never stored) is added to the node's or edge's list unless already there.
+
+``undo_load`` runs in one write transaction: it refuses while a later committed load
+wrote a node or edge this one wrote, or an edge at a node this one created; otherwise it
+gives changed edges and nodes their old properties (``SET x = old``: labels and uid stay),
+deletes the edges and then the nodes (``DETACH``) the load created, deletes its journal
+and marks it undone.  Only loads are journaled: writes outside any load are not
+undoable, and an undo overwrites what they changed since.  ``delete_nodes`` and
+``delete_all`` are refused inside a load (they could not be undone); ``delete_all``
+outside one forgets every load and the journal too.
+
 Every statement text comes from :mod:`creditkb.stores.cypher`; :func:`all_statements`
 lists them all for the offline check in ``tools/cypher-lint``.
 """
@@ -22,7 +50,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import threading
+from dataclasses import asdict
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -36,7 +66,8 @@ from creditkb.settings import Settings
 from creditkb.stores import cypher
 from creditkb.stores.cypher import Statement
 from creditkb.stores.port import (
-    Direction, Edge, MissingNodeError, Neighbourhood, Node, Store, StoreError, Writer,
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
+    UndoRefused, UndoResult, Writer,
 )
 from graph_model.schema import schema
 
@@ -198,6 +229,28 @@ def _endpoint_labels(rel_type: str, frame: pd.DataFrame) -> None:
             )
 
 
+def _old_json(props: Mapping[str, Any] | None) -> str | None:
+    """Properties read before a load writes, as the journal keeps them (None: created)."""
+    if props is None:
+        return None
+
+    def refuse(value: Any) -> Any:
+        raise StoreError(f"cannot journal a property value of type {type(value).__name__} "
+                         f"(creditkb stores text, numbers, booleans and lists)")
+
+    return json.dumps(dict(props), ensure_ascii=False, default=refuse)
+
+
+def _load_status(tx: ManagedTransaction, load_id: str) -> tuple[str | None, int | None]:
+    """(status, seq) of a recorded load, or (None, None)."""
+    record = _run(tx, cypher.load_status(), load_id=load_id).single()
+    return (None, None) if record is None else (record["status"], record["seq"])
+
+
+def _count(tx: ManagedTransaction, stmt: Statement, **params: Any) -> int:
+    return _run(tx, stmt, **params).single()["count"]
+
+
 def _node(uid: str, props: Mapping[str, Any]) -> Node:
     """A port Node: the label is the uid's prefix, props are all but the internal uid."""
     return Node(uid, uid.partition(":")[0], {k: v for k, v in props.items() if k != "uid"})
@@ -213,15 +266,62 @@ class Neo4jWriter(Writer):
     :attr:`ops` in one managed transaction.  The writer remembers which uids the block
     created or deleted, so it can answer counts and refuse edges to missing nodes at the
     call (the same check runs again inside the transaction, where it is authoritative).
+
+    With a load, the first op records it and sets :attr:`seq` (again on every attempt,
+    should the driver retry), and each write journals what it is about to change.
     """
 
-    def __init__(self, store: "Neo4jStore"):
+    def __init__(self, store: "Neo4jStore", load: LoadInfo | None = None):
         self._store = store
         self.ops: list[Op] = []
         self._created: set[str] = set()
         self._deleted: set[str] = set()
         self._cleared = False
         self.closed = False
+        self._load = load
+        self.seq: int | None = None
+        if load is not None:
+            self.ops.append(self._record_load)
+
+    def _record_load(self, tx: ManagedTransaction) -> None:
+        load = self._load
+        self.seq = _run(tx, cypher.next_load_seq()).single()["seq"]
+        if _load_status(tx, load.load_id)[0] == cypher.COMMITTED:
+            raise StoreError(f"load {load.load_id} is already in the store")
+        info = json.dumps(asdict(load), ensure_ascii=False)
+        _run(tx, cypher.record_load(), load_id=load.load_id, info=info, seq=self.seq).consume()
+
+    def _sources(self, frame: pd.DataFrame) -> list[str | None]:
+        """Each row's source entry ``"<load_id>#<row>"``, or None (no load, no ``_row``)."""
+        if self._load is None or "_row" not in frame.columns:
+            return [None] * len(frame)
+        rows = frame["_row"].astype("Int64").astype("string")
+        return [None if pd.isna(r) else f"{self._load.load_id}#{r}" for r in rows]
+
+    def _journal(self, tx: ManagedTransaction, records: Iterable, kind: str,
+                 rel_type: str | None = None) -> None:
+        """Write the journal entries of what ``records`` (``journal_*`` results) name."""
+        entries, seen = [], set()
+        for r in records:
+            ref, dst = (r["uid"], None) if kind == cypher.NODE_KIND else (r["src"], r["dst"])
+            if (ref, dst) not in seen:
+                seen.add((ref, dst))
+                entries.append({"kind": kind, "ref": ref, "dst": dst, "rel_type": rel_type,
+                                "old": _old_json(r["old"])})
+        if entries:
+            _run(tx, cypher.journal_add(), entries=entries, seq=self.seq).consume()
+
+    def finish_load(self, load: LoadInfo) -> None:
+        """Nothing is sent before the block ends, so the op recording the load (the first
+        one) simply records this ``load`` instead of the one given at the start."""
+        self._check_open()
+        if self._load is None or load.load_id != self._load.load_id:
+            raise StoreError(f"this transaction is not load {load.load_id!r}")
+        self._load = load
+
+    def _refuse_in_load(self, what: str) -> None:
+        if self._load is not None:
+            raise StoreError(f"{what} inside a load transaction could not be undone")
 
     def _check_open(self) -> None:
         if self.closed:
@@ -250,11 +350,17 @@ class Neo4jWriter(Writer):
         if keys.isna().any() or (keys.str.len() == 0).any():
             raise ValueError(f"{label} rows with an empty key {lab.key!r}")
         uids = (label + ":" + keys).tolist()
-        rows = [{"uid": u, "props": p} for u, p in zip(uids, _prop_maps(frame))]
-        stmt = cypher.merge_nodes(label)
+        props = _prop_maps(frame.drop(columns=["_row"], errors="ignore"))
+        rows = [{"uid": u, "props": p, "source": x}
+                for u, p, x in zip(uids, props, self._sources(frame))]
+        stmt, journal = cypher.merge_nodes(label), cypher.journal_nodes()
 
         def op(tx: ManagedTransaction) -> None:
             for part in _chunks(rows):
+                if self._load is not None:
+                    firsts = list(dict.fromkeys(r["uid"] for r in part))
+                    self._journal(tx, list(_run(tx, journal, uids=firsts, seq=self.seq)),
+                                  cypher.NODE_KIND)
                 _run(tx, stmt, rows=list(part)).consume()
 
         self.ops.append(op)
@@ -271,9 +377,11 @@ class Neo4jWriter(Writer):
         missing = sorted(set(ends) - self._existing(ends))
         if missing:
             raise MissingNodeError(rel_type, missing)
-        props = _prop_maps(frame.drop(columns=["src", "dst"]))
-        rows = [{"src": s, "dst": d, "props": p} for s, d, p in zip(src, dst, props)]
+        props = _prop_maps(frame.drop(columns=["src", "dst", "_row"], errors="ignore"))
+        rows = [{"src": s, "dst": d, "props": p, "source": x}
+                for s, d, p, x in zip(src, dst, props, self._sources(frame))]
         merge, check = cypher.merge_edges(rel_type), cypher.missing_nodes()
+        journal = cypher.journal_edges(rel_type)
 
         def op(tx: ManagedTransaction) -> None:
             for part in _chunks(rows):
@@ -282,6 +390,11 @@ class Neo4jWriter(Writer):
                 if gone:
                     # Raised inside the unit of work: the driver rolls back everything.
                     raise MissingNodeError(rel_type, sorted(gone))
+                if self._load is not None:
+                    pairs = [{"src": s, "dst": d}
+                             for s, d in dict.fromkeys((r["src"], r["dst"]) for r in part)]
+                    self._journal(tx, list(_run(tx, journal, pairs=pairs, seq=self.seq)),
+                                  cypher.EDGE_KIND, rel_type)
                 _run(tx, merge, rows=list(part)).consume()
 
         self.ops.append(op)
@@ -289,6 +402,7 @@ class Neo4jWriter(Writer):
 
     def delete_nodes(self, uids: Sequence[str]) -> int:
         self._check_open()
+        self._refuse_in_load("delete_nodes")
         uids = list(dict.fromkeys(uids))
         existed = len(self._existing(uids))
         stmt = cypher.delete_nodes()
@@ -305,10 +419,12 @@ class Neo4jWriter(Writer):
     def delete_all(self) -> None:
         """Delete every node and edge in the database, in this block's one transaction.
 
-        Fine for tests and small stores; a rebuild of millions of nodes needs the server's
-        transaction memory to match (``db.memory.transaction.total.max``).
+        Loads and their journal go too.  Fine for tests and small stores; a rebuild of
+        millions of nodes needs the server's transaction memory to match
+        (``db.memory.transaction.total.max``).
         """
         self._check_open()
+        self._refuse_in_load("delete_all")
         stmt = cypher.delete_all()
         self.ops.append(lambda tx: _run(tx, stmt).consume())
         self._created.clear()
@@ -393,20 +509,61 @@ class Neo4jStore(Store):
                    lambda tx: _run(tx, wait, timeout=INDEX_WAIT_SECONDS).consume())
 
     @contextmanager
-    def transaction(self) -> Iterator[Writer]:
-        writer = Neo4jWriter(self)
+    def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
+        if load is not None:
+            # Early, so a loader learns before it writes; checked again in the transaction.
+            status, _ = self._read("load check", lambda tx: _load_status(tx, load.load_id))
+            if status == cypher.COMMITTED:
+                raise StoreError(f"load {load.load_id} is already in the store")
+        writer = Neo4jWriter(self, load)
         try:
             yield writer
         finally:
             # An error in the block leaves nothing to roll back: nothing was sent yet.
             writer.closed = True
-        ops = writer.ops
+        ops = writer.ops  # a load has at least the op recording it
         if ops:
             def work(tx: ManagedTransaction) -> None:
                 for op in ops:  # replayed in full if the driver retries
                     op(tx)
 
             self._write("write transaction", work)
+
+    def loads(self) -> list[LoadInfo]:
+        rows = self._read("loads", lambda tx: [(r["info"], r["status"])
+                                               for r in _run(tx, cypher.loads())])
+        return [LoadInfo(**{**json.loads(info), "status": status}) for info, status in rows]
+
+    def undo_load(self, load_id: str) -> UndoResult:
+        def work(tx: ManagedTransaction) -> UndoResult:
+            _run(tx, cypher.next_load_seq()).consume()  # no load runs until this commits
+            status, seq = _load_status(tx, load_id)
+            if status != cypher.COMMITTED:
+                raise StoreError(f"no load {load_id!r} to undo" + (" (already undone)" if status else ""))
+            later = sorted({(r["seq"], r["load_id"]) for r in _run(tx, cypher.later_loads(), seq=seq)})
+            if later:
+                raise UndoRefused(f"load {load_id} cannot be undone: later load(s) "
+                                  f"{', '.join(name for _, name in later)} build on it; "
+                                  f"undo them first (newest first)")
+            nodes, edges = [], []
+            for r in list(_run(tx, cypher.journal_changed(), seq=seq)):
+                old = json.loads(r["old"])
+                if r["kind"] == cypher.NODE_KIND:
+                    nodes.append({"uid": r["ref"], "props": old})
+                else:
+                    edges.append({"src": r["ref"], "dst": r["dst"], "rel_type": r["rel_type"],
+                                  "props": old})
+            edges_restored = sum(_count(tx, cypher.restore_edges(), rows=list(part))
+                                 for part in _chunks(edges))
+            edges_deleted = _count(tx, cypher.delete_created_edges(), seq=seq)
+            nodes_restored = sum(_count(tx, cypher.restore_nodes(), rows=list(part))
+                                 for part in _chunks(nodes))
+            nodes_deleted = _count(tx, cypher.delete_created_nodes(), seq=seq)
+            _run(tx, cypher.forget_journal(), seq=seq).consume()
+            _run(tx, cypher.mark_undone(), load_id=load_id).consume()
+            return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
+
+        return self._write(f"undo of load {load_id}", work)
 
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         uids, stmt = list(dict.fromkeys(uids)), cypher.get_nodes()

@@ -41,7 +41,8 @@ function readInput() {
       throw new Error(`each statement needs a string name and cypher: ${JSON.stringify(s)}`);
     }
   }
-  return { statements, schema: Array.isArray(input) ? {} : input.schema ?? {} };
+  const schema = Array.isArray(input) ? {} : input.schema ?? {};
+  return { statements, schema };
 }
 
 function lintOne(stmt, version, schema) {
