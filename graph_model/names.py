@@ -28,11 +28,17 @@ def normalise_name(name: str) -> str:
     return text
 
 
-def normalise_names(names: pd.Series) -> pd.Series:
-    """Column-wise :func:`normalise_name`; null stays null."""
-    text = names.astype("string").map(
+def fold_text(texts: pd.Series) -> pd.Series:
+    """NFKC (full-width to half-width) without white space; empty becomes null."""
+    text = texts.astype("string").map(
         lambda s: unicodedata.normalize("NFKC", s) if isinstance(s, str) else s
     ).astype("string").str.replace(r"\s+", "", regex=True)
+    return text.where(text.str.len() > 0)
+
+
+def normalise_names(names: pd.Series) -> pd.Series:
+    """Column-wise :func:`normalise_name`; null stays null."""
+    text = fold_text(names)
     for form in COMPANY_FORMS:
         text = text.str.replace(form, FOLDED_FORM, regex=False)
-    return text.where(text.str.len() > 0)
+    return text

@@ -7,13 +7,12 @@ form here, and the clear number goes no further.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
-from graph_model.names import normalise_names
+from graph_model.names import fold_text, normalise_names
 from loaders.validate import FIRST_DATA_ROW
 
 SUBJECT_COLUMNS = ("subject_label", "subject_id")
@@ -53,12 +52,6 @@ def _key(frame: pd.DataFrame) -> str:
     return frame.columns[0]  # every node frame below puts its key property first
 
 
-def norm_name(names: pd.Series) -> pd.Series:
-    """Names as compared across sources: NFKC (full-width to half-width), no spaces."""
-    return names.astype("string").map(
-        lambda s: unicodedata.normalize("NFKC", s).replace(" ", "") if isinstance(s, str) else s)
-
-
 def uid(label: str, keys: pd.Series) -> pd.Series:
     return (label + ":" + keys.astype("string")).astype("string")
 
@@ -81,7 +74,7 @@ def agency_uids(batch: Batch, df: pd.DataFrame) -> pd.Series:
     """Agency nodes named by (agency, agency_region) and their uids."""
     if "agency" not in df or "agency_region" not in df:
         return pd.Series(pd.NA, index=df.index, dtype="string")
-    names = norm_name(df["agency"])
+    names = fold_text(df["agency"])
     keys = (df["agency_region"].astype("string") + "|" + names).astype("string")
     agencies = pd.DataFrame({"agency_key": keys, "name": names,
                              "region_code": df["agency_region"]}).dropna().drop_duplicates("agency_key")
@@ -108,7 +101,7 @@ def norm_phone(phones: pd.Series) -> pd.Series:
 
 
 def norm_address(addresses: pd.Series) -> pd.Series:
-    text = norm_name(addresses).str.replace(r"[\s\-_,.;:，。、；：（）()#]", "", regex=True)
+    text = fold_text(addresses).str.replace(r"[\-_,.;:，。、；：（）()#]", "", regex=True)
     return text.where(text.str.len() > 0)
 
 
@@ -218,7 +211,7 @@ def build_repairs(df, batch, secret, kind):
 
 
 def build_agreements(df, batch, secret, kind):
-    keys = norm_name(df["name"])
+    keys = fold_text(df["name"])
     agreements = df.copy()
     agreements.insert(0, "agreement_key", keys)
     batch.node("Agreement", agreements.drop(columns=["member_regions"]))
