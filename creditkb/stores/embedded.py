@@ -35,6 +35,10 @@ from graph_model.schema import schema
 DB_FILE = "graph.sqlite3"
 TOPOLOGY_FILE = "topology.npz"
 CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
+# Page caches: a write transaction updates indexes at random places (uids are not in
+# insertion order), so a load gets a large cache while it runs; readers get a modest one.
+READ_CACHE_KIB = 256 * 1024
+WRITE_CACHE_KIB = 2 * 1024 * 1024
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -70,7 +74,7 @@ CREATE TABLE IF NOT EXISTS journal(
     old TEXT,
     PRIMARY KEY(seq, kind, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS journal_id ON journal(kind, id, seq);
+DROP INDEX IF EXISTS journal_id;
 """
 
 
@@ -306,7 +310,7 @@ class EmbeddedStore(Store):
                 con.execute("PRAGMA synchronous=FULL")
                 con.execute("PRAGMA foreign_keys=OFF")
                 con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
-                con.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
+                con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
             self._local.con = con
@@ -331,6 +335,7 @@ class EmbeddedStore(Store):
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
+        con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
         con.execute("BEGIN IMMEDIATE")
         try:
             seq = None
@@ -344,6 +349,8 @@ class EmbeddedStore(Store):
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
 
     def _bump_generation(self) -> None:
         self._con().execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k='generation'")
