@@ -181,8 +181,74 @@ def hops(store_path: str, queries: str) -> None:
     emit(**figures)
 
 
+# -- the credit rules (queries/recognition.py, queries/discipline.py) --------------------
+# The generated data run to 2026-10-31, but their last annual road grades end on 2026-03-31
+# and their last quarterly grades on 2026-09-30: on 2026-10-31 no grade is valid.  The rule
+# phases ask on 2026-03-15, when every scheme has a valid round.
+RULES_AS_OF = "2026-03-15"
+
+
+def _city_of(code: str | None) -> str:
+    """The city a subject's regulator sits in (its region code's city; Suzhou if none)."""
+    from graph_model.regions import ancestors, is_known, level_of
+
+    if not code or not is_known(code):
+        return "320500"
+    if level_of(code) == "county":
+        up = ancestors(code)
+        return up[0] if up else code
+    return code
+
+
+def rules_single(store_path: str, queries: str) -> None:
+    """recognized_grade and discipline for random subjects, each asked by the regulator of
+    the subject's city (target: median under 10 ms each); discipline without a region too."""
+    from creditkb.stores.embedded import EmbeddedStore
+    from queries.discipline import discipline
+    from queries.recognition import recognized_grade
+
+    store = EmbeddedStore(store_path)
+    uids = _subject_uids(store_path, int(queries))
+    nodes = store.get_nodes(uids)
+    city = {u: _city_of(nodes[u].props.get("region_code")) for u in uids}
+    store.neighbours(uids[:1])  # load the topology before timing
+    recognized_grade(store, uids[0], city[uids[0]], RULES_AS_OF)  # read the rule files once
+    discipline(store, uids[0], RULES_AS_OF, city[uids[0]])
+    figures: dict = {}
+    counts = {"graded": 0, "with_measures": 0}
+    for name, call in (
+        ("recognized_grade", lambda u: recognized_grade(store, u, city[u], RULES_AS_OF)),
+        ("discipline", lambda u: discipline(store, u, RULES_AS_OF, city[u])),
+        ("discipline_anywhere", lambda u: discipline(store, u, RULES_AS_OF)),
+    ):
+        samples = []
+        for u in uids:
+            t = time.perf_counter()
+            out = call(u)
+            samples.append(time.perf_counter() - t)
+            if name == "recognized_grade":
+                counts["graded"] += out.found
+            elif name == "discipline":
+                counts["with_measures"] += bool(out.measures)
+        figures[f"{name}_p50_ms"], figures[f"{name}_p95_ms"] = _percentiles(samples)
+    emit(**figures, **counts)
+
+
+def rules_batch(store_path: str, region: str = "320000") -> None:
+    """discipline_batch for a whole province (target: under 30 s)."""
+    from creditkb.stores.embedded import EmbeddedStore
+    from queries.discipline import discipline_batch
+
+    store = EmbeddedStore(store_path)
+    store.neighbours([f"Region:{region}"])  # load the topology before timing
+    t = time.perf_counter()
+    out = discipline_batch(store, region, RULES_AS_OF)
+    emit(seconds=time.perf_counter() - t, subjects=len(out),
+         measures=sum(len(r.measures) for r in out.values()))
+
+
 PHASES = {f.__name__: f for f in (generate, floor_read, floor_insert, load, floor_csr, reopen,
-                                  reopen_cold, hops)}
+                                  reopen_cold, hops, rules_single, rules_batch)}
 
 if __name__ == "__main__":
     PHASES[sys.argv[1]](*sys.argv[2:])

@@ -13,6 +13,8 @@ Phases run in child processes, so each one's peak memory (max RSS) is its own:
 * reopen     opening that store in a new process and answering a first traversal
 * hops       neighbourhood queries (1 and 2 hops, hub-capped) from random subjects,
              against the same hops on the raw CSR
+* rules      recognized_grade and discipline for random subjects (by the regulator of the
+             subject's city), and discipline_batch for Jiangsu (320000)
 """
 
 from __future__ import annotations
@@ -105,6 +107,16 @@ def main(argv=None) -> int:
         show(f"{depth}-hop neighbourhood, median", hops[f"hop{depth}_p50_ms"], "ms", raw, "raw CSR")
         show(f"{depth}-hop neighbourhood, 95th pct", hops[f"hop{depth}_p95_ms"], "ms",
              csr[f"hop{depth}_p95_ms"], "raw CSR")
+
+    rules = child("rules_single", str(store), str(args.queries))
+    for name in ("recognized_grade", "discipline", "discipline_anywhere"):
+        show(f"rules: {name}, median", rules[f"{name}_p50_ms"], "ms")
+        show(f"rules: {name}, 95th pct", rules[f"{name}_p95_ms"], "ms")
+    batch = child("rules_batch", str(store), "320000")
+    show("rules: discipline_batch, Jiangsu", batch["seconds"], "s")
+    show("rules: discipline_batch, subjects", batch["subjects"], "subjects")
+    show("rules: discipline_batch, measures", batch["measures"], "measures")
+    show("rules: discipline_batch, peak memory", batch["max_rss_mib"], "MiB")
 
     (work / "results.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
     if not args.keep:

@@ -1,0 +1,117 @@
+"""Shared date handling for the rule queries.
+
+Every rule function in :mod:`queries` takes an ``as_of`` date.  This module
+turns the caller's value into a :class:`datetime.date` and rejects anything
+else with :class:`InvalidInput`, so that a malformed date is a clear error and
+never a silently wrong answer.
+
+Examples
+--------
+>>> from queries.dates import parse_as_of, InvalidInput
+>>> parse_as_of("2024-03-01")
+datetime.date(2024, 3, 1)
+>>> parse_as_of("2024-02-30")
+Traceback (most recent call last):
+...
+queries.dates.InvalidInput: as_of: '2024-02-30' is not a valid date (expected YYYY-MM-DD)
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+__all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date"]
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class InvalidInput(ValueError):
+    """Raised when a caller passes input the rules cannot answer for.
+
+    Examples: an unknown subject or region, a date that is not a date, a
+    malformed agreement or a grade scale that maps a grade twice.  It is a
+    :class:`ValueError` subclass so generic handlers still catch it.
+    """
+
+
+def parse_date(value, what: str = "date") -> _dt.date:
+    """Return ``value`` as a :class:`datetime.date`.
+
+    Parameters
+    ----------
+    value : datetime.date or str
+        A ``date`` (a ``datetime`` is reduced to its date) or an ISO string
+        ``'YYYY-MM-DD'``.  Surrounding whitespace is ignored.
+    what : str
+        Name used in the error message (for example ``'as_of'``).
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    InvalidInput
+        If ``value`` is None, of another type, or not a real calendar date.
+
+    Examples
+    --------
+    >>> parse_date(" 2023-12-31 ", "valid_to")
+    datetime.date(2023, 12, 31)
+    """
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _ISO.match(text):
+            try:
+                return _dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise InvalidInput(f"{what}: {value!r} is not a valid date (expected YYYY-MM-DD)")
+    raise InvalidInput(
+        f"{what}: expected a date or a 'YYYY-MM-DD' string, got {type(value).__name__} {value!r}"
+    )
+
+
+def parse_as_of(value) -> _dt.date:
+    """Parse the ``as_of`` argument of a rule query.
+
+    Parameters
+    ----------
+    value : datetime.date or str
+        The date the answer is computed for, or ``'YYYY-MM-DD'``.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    InvalidInput
+        If ``value`` is not a date.
+
+    Examples
+    --------
+    >>> parse_as_of("2024-06-30")
+    datetime.date(2024, 6, 30)
+    """
+    return parse_date(value, "as_of")
+
+
+def parse_optional_date(value, what: str = "date"):
+    """Like :func:`parse_date` but ``None`` and ``''`` give ``None``.
+
+    Used for stored record properties such as ``removed_on`` or ``valid_to``
+    that may be absent (open-ended).
+
+    Examples
+    --------
+    >>> parse_optional_date("", "removed_on") is None
+    True
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_date(value, what)

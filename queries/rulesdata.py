@@ -1,0 +1,131 @@
+"""Reading the rule data files of ``queries/data/`` (grade scales, measure catalogue, repair
+catalogue, score scheme, inspection ratios).
+
+Every file is YAML read with a loader that refuses duplicate mapping keys (plain PyYAML
+silently keeps the last one, which would turn "a scheme that maps a grade twice" into a
+wrong answer instead of an error).  Each module validates its own file once, when first
+used, and raises :class:`DataFileError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+__all__ = ["DataFileError", "read_yaml", "require", "as_str_list"]
+
+
+class DataFileError(ValueError):
+    """A rule data file is malformed (a data error of the installation, not of the caller)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that raises on a mapping key given twice."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise DataFileError(
+                f"key {key!r} is given twice (lines {seen[key].start_mark.line + 1} and "
+                f"{key_node.start_mark.line + 1})")
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_mapping)
+# Dates stay strings: the rule modules parse them with a clear message.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]:
+    """Parse a rule data file: ``path`` if given, else ``queries/data/<default_name>``.
+
+    Returns the document and a name for messages.  Raises :class:`DataFileError` for a
+    missing file, a YAML syntax error, a duplicate key or a document that is not a mapping.
+    """
+    if path is None:
+        where = f"queries/data/{default_name}"
+        try:
+            text = resources.files("queries").joinpath("data", default_name).read_text(
+                encoding="utf-8")
+        except OSError as exc:
+            raise DataFileError(f"{where}: cannot be read ({exc})") from None
+    else:
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DataFileError(f"{where}: cannot be read ({exc})") from None
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except DataFileError as exc:
+        raise DataFileError(f"{where}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(doc, Mapping):
+        raise DataFileError(f"{where}: the document must be a mapping")
+    return doc, where
+
+
+def require(cond: bool, where: str, message: str) -> None:
+    """Raise :class:`DataFileError` ``"<where>: <message>"`` unless ``cond``."""
+    if not cond:
+        raise DataFileError(f"{where}: {message}")
+
+
+def as_str_list(value, where: str, field: str, allow_empty: bool = True) -> tuple[str, ...]:
+    """A list of non-empty strings (a single string is a one-item list)."""
+    if value is None:
+        value = []
+    if isinstance(value, str):
+        value = [value]
+    require(isinstance(value, list), where, f"{field} must be a list of strings")
+    out = []
+    for item in value:
+        require(isinstance(item, str) and item.strip() != "", where,
+                f"{field} holds {item!r}, not a non-empty string")
+        out.append(item.strip())
+    require(allow_empty or bool(out), where, f"{field} must not be empty")
+    require(len(set(out)) == len(out), where, f"{field} names an item twice: {out}")
+    return tuple(out)
+
+
+def as_int(value, where: str, field: str, minimum: int | None = None) -> int:
+    require(isinstance(value, int) and not isinstance(value, bool), where,
+            f"{field} must be an integer, not {value!r}")
+    require(minimum is None or value >= minimum, where, f"{field} must be at least {minimum}")
+    return value
+
+
+def as_ratio(value, where: str, field: str) -> float:
+    require(isinstance(value, (int, float)) and not isinstance(value, bool), where,
+            f"{field} must be a number, not {value!r}")
+    require(0.0 <= float(value) <= 1.0, where, f"{field} must be between 0 and 1, not {value}")
+    return float(value)
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole calendar months; the 31st becomes the month's last day.
+
+    >>> months_after(dt.date(2024, 2, 29), 12)
+    datetime.date(2025, 2, 28)
+    >>> months_after(dt.date(2023, 11, 30), 3)
+    datetime.date(2024, 2, 29)
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
