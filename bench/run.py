@@ -31,11 +31,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def child(phase: str, *args: str) -> dict:
-    """Run ``bench.phases <phase>`` in a child process and return its JSON result (each
+def child(phase: str, *args: str, module: str = "bench.phases") -> dict:
+    """Run ``<module> <phase>`` in a child process and return its JSON result (each
     phase reports its own peak memory)."""
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.phases", phase, *args],
+    proc = subprocess.Popen([sys.executable, "-m", module, phase, *args],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     out, _ = proc.communicate()
     if proc.returncode:
@@ -117,6 +117,19 @@ def main(argv=None) -> int:
     show("rules: discipline_batch, subjects", batch["subjects"], "subjects")
     show("rules: discipline_batch, measures", batch["measures"], "measures")
     show("rules: discipline_batch, peak memory", batch["max_rss_mib"], "MiB")
+
+    tracing = "bench.tracing_phases"
+    rel = child("tracing_related", str(store), str(args.queries), module=tracing)
+    show("tracing: related depth 2, median", rel["p50_ms"], "ms")
+    show("tracing: related depth 2, 95th pct", rel["p95_ms"], "ms")
+    show("tracing: related depth 2, slowest hub", rel["hub_max_ms"], "ms")
+    pth = child("tracing_paths", str(store), str(args.queries), module=tracing)
+    show("tracing: paths depth 4, median", pth["p50_ms"], "ms")
+    show("tracing: paths depth 4, 95th pct", pth["p95_ms"], "ms")
+    clu = child("tracing_clusters", str(store), module=tracing)
+    show("tracing: whole-graph cluster pass", clu["seconds"], "s")
+    show("tracing: clusters found", clu["clusters"], "clusters")
+    show("tracing: cluster pass peak memory", clu["max_rss_mib"], "MiB")
 
     (work / "results.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
     if not args.keep:
