@@ -105,6 +105,15 @@ def norm_address(addresses: pd.Series) -> pd.Series:
     return text.where(text.str.len() > 0)
 
 
+def validity(df: pd.DataFrame, prefix: str, rows=None) -> dict[str, pd.Series]:
+    """valid_from / valid_to of a relationship from the row's <prefix>_since / _until."""
+    out = {}
+    for col, prop in ((f"{prefix}_since", "valid_from"), (f"{prefix}_until", "valid_to")):
+        if col in df.columns:
+            out[prop] = df[col] if rows is None else df.loc[rows, col]
+    return out
+
+
 def build_enterprises(df, batch, secret, kind):
     df = df.copy()
     df["name_norm"] = normalise_names(df["name"])
@@ -113,7 +122,7 @@ def build_enterprises(df, batch, secret, kind):
     if "address" in df:
         df["address_norm"] = norm_address(df["address"])
     props = ["name", "name_norm", "business_type", "region_code", "phone", "phone_norm", "address",
-             "address_norm", "established", "status"] + extra_columns(df, kind.columns)
+             "address_norm", "established", "status", "status_date"] + extra_columns(df, kind.columns)
     batch.node("Enterprise", _props(df, "uscc", props))
     firms = uid("Enterprise", df["uscc"])
     batch.edge("LOCATED_IN", firms, uid("Region", df["region_code"]))
@@ -123,7 +132,8 @@ def build_enterprises(df, batch, secret, kind):
         people = pd.DataFrame({"id_hash": hashes, "id_masked": masked,
                                "name": reps.get("legal_rep_name")})
         batch.node("Person", people)
-        batch.edge("LEGAL_REPRESENTATIVE_OF", uid("Person", hashes), firms[reps.index])
+        batch.edge("LEGAL_REPRESENTATIVE_OF", uid("Person", hashes), firms[reps.index],
+                   **validity(df, "legal_rep", reps.index))
 
 
 def build_vehicles(df, batch, secret, kind):
@@ -133,7 +143,7 @@ def build_vehicles(df, batch, secret, kind):
     vehicles = uid("Vehicle", df["plate"])
     batch.edge("LOCATED_IN", vehicles, uid("Region", df["region_code"]))
     if "owner_uscc" in df:
-        batch.edge("OWNS", uid("Enterprise", df["owner_uscc"]), vehicles)
+        batch.edge("OWNS", uid("Enterprise", df["owner_uscc"]), vehicles, **validity(df, "owned"))
 
 
 def build_vessels(df, batch, secret, kind):
@@ -141,15 +151,15 @@ def build_vessels(df, batch, secret, kind):
     batch.node("Vessel", _props(df, "vessel_id", props))
     vessels = uid("Vessel", df["vessel_id"])
     batch.edge("LOCATED_IN", vessels, uid("Region", df["region_code"]))
-    for col, rel in (("owner_uscc", "OWNS"), ("operator_uscc", "OPERATES")):
+    for col, rel, prefix in (("owner_uscc", "OWNS", "owned"), ("operator_uscc", "OPERATES", "operated")):
         if col in df:
-            batch.edge(rel, uid("Enterprise", df[col]), vessels)
+            batch.edge(rel, uid("Enterprise", df[col]), vessels, **validity(df, prefix))
 
 
 def build_practitioners(df, batch, secret, kind):
     hashes, masked = person_keys(df["id_number"], secret)
-    people = df.drop(columns=["id_number", "employer_uscc", "plates", "vessel_ids"],
-                     errors="ignore")
+    people = df.drop(columns=["id_number", "employer_uscc", "employer_name", "employed_since",
+                              "employed_until", "plates", "vessel_ids"], errors="ignore")
     people.insert(0, "id_masked", masked)
     people.insert(0, "id_hash", hashes)
     batch.node("Person", people)
@@ -157,7 +167,8 @@ def build_practitioners(df, batch, secret, kind):
     if "region_code" in df:
         batch.edge("LOCATED_IN", persons, uid("Region", df["region_code"]))
     if "employer_uscc" in df:
-        batch.edge("EMPLOYED_BY", persons, uid("Enterprise", df["employer_uscc"]))
+        batch.edge("EMPLOYED_BY", persons, uid("Enterprise", df["employer_uscc"]),
+                   **validity(df, "employed"))
     for col, label, rel in (("plates", "Vehicle", "DRIVES"), ("vessel_ids", "Vessel", "SERVES_ON")):
         if col in df:
             pairs = pd.DataFrame({"p": persons, "x": df[col]}).explode("x").dropna()

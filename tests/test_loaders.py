@@ -334,3 +334,18 @@ def test_a_file_loaded_in_several_chunks_is_still_one_load(tmp_path, store, monk
                    max_bad_fraction=0)
     assert {x.file for x in store.loads()} == {str(tmp_path / "f.csv"), str(tmp_path / "p.csv")}
     assert store.count_nodes("Penalty") == 5
+
+
+def test_relationship_dates_in_the_file_become_validity_on_the_edges(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    vessels = ("船舶识别号,船名,船舶所有人统一社会信用代码,所有起始日期,所有终止日期,船籍港区划代码\n"
+               f"CN20180001234,江海1,{FIRM_A},2020-01-01,2024-02-29,320505\n")
+    load_paths(store, [write(tmp_path, "s.csv", vessels)], SECRET)
+    [edge] = store.neighbours(["Vessel:CN20180001234"], rel_types=["OWNS"]).edges
+    assert edge.props["valid_from"] == "2020-01-01" and edge.props["valid_to"] == "2024-02-29"
+    assert "owned_since" not in store.get_nodes(["Vessel:CN20180001234"])["Vessel:CN20180001234"].props
+    people = ("身份证号,姓名,所属企业统一社会信用代码,入职日期\n"
+              f"{REP},张三,{FIRM_B},2023/05/06\n")
+    load_paths(store, [write(tmp_path, "p.csv", people)], SECRET)
+    [job] = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["EMPLOYED_BY"]).edges
+    assert job.props["valid_from"] == "2023-05-06" and "valid_to" not in job.props
