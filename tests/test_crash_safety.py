@@ -65,3 +65,23 @@ def test_store_reopens_with_committed_data_and_topology(tmp_path):
         assert [e.dst for e in again.neighbours(["Enterprise:A"]).edges] == ["Vehicle:苏E00001"]
     finally:
         again.close()
+
+
+def test_a_store_of_another_format_is_refused_not_altered(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from creditkb.stores.port import StoreError
+
+    path = tmp_path / "old"
+    path.mkdir()
+    con = sqlite3.connect(path / "graph.sqlite3")
+    con.execute("CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('format', '1'), ('generation', '7')")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="store format 1"):
+        EmbeddedStore(str(path))
+    con = sqlite3.connect(path / "graph.sqlite3")
+    assert con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("meta",)]

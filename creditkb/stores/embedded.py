@@ -34,6 +34,7 @@ from graph_model.schema import schema
 
 DB_FILE = "graph.sqlite3"
 TOPOLOGY_FILE = "topology.npz"
+STORE_FORMAT = "2"
 CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
@@ -42,16 +43,18 @@ WRITE_CACHE_KIB = 2 * 1024 * 1024
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('format', '1');
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('format', '2');
+-- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
+-- the range between the largest id before it and the largest after it.
 CREATE TABLE IF NOT EXISTS nodes(
-    nid INTEGER PRIMARY KEY,
+    nid INTEGER PRIMARY KEY AUTOINCREMENT,
     uid TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL,
     props TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS nodes_label_uid ON nodes(label, uid);
 CREATE TABLE IF NOT EXISTS edges(
-    eid INTEGER PRIMARY KEY,
+    eid INTEGER PRIMARY KEY AUTOINCREMENT,
     type TEXT NOT NULL,
     src INTEGER NOT NULL REFERENCES nodes(nid),
     dst INTEGER NOT NULL REFERENCES nodes(nid),
@@ -63,15 +66,16 @@ CREATE TABLE IF NOT EXISTS loads(
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     load_id TEXT NOT NULL UNIQUE,
     info TEXT NOT NULL,
-    status TEXT NOT NULL
+    status TEXT NOT NULL,
+    nid_lo INTEGER, nid_hi INTEGER,  -- nodes the load created: lo < nid <= hi
+    eid_lo INTEGER, eid_hi INTEGER   -- edges likewise
 );
--- One row per node ('n') or edge ('e') a load wrote: its props before the load, or NULL
--- when the load created it.
+-- One row per existing node ('n') or edge ('e') a load changed: its props before.
 CREATE TABLE IF NOT EXISTS journal(
     seq INTEGER NOT NULL,
     kind TEXT NOT NULL,
     id INTEGER NOT NULL,
-    old TEXT,
+    old TEXT NOT NULL,
     PRIMARY KEY(seq, kind, id)
 ) WITHOUT ROWID;
 DROP INDEX IF EXISTS journal_id;
@@ -135,9 +139,9 @@ def _merge_sql(table: str) -> str:
 
 
 class EmbeddedWriter(Writer):
-    """Writes of one transaction. With a load (``seq`` set), every row it writes is
-    journaled once per load: the node's or edge's props before the load, or NULL when the
-    load created it, so :meth:`EmbeddedStore.undo_load` can take the load back."""
+    """Writes of one transaction. With a load (``seq`` set), every existing row it changes
+    is journaled once with its props before the load, and the rows it creates are the id
+    range recorded at commit, so :meth:`EmbeddedStore.undo_load` can take the load back."""
 
     def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
         self.con = con
@@ -173,14 +177,13 @@ class EmbeddedWriter(Writer):
         con = self.con
         con.execute("DELETE FROM _nodes_in")
         con.executemany("INSERT INTO _nodes_in VALUES (?, ?)", zip(uids, self._props(frame).tolist()))
-        self._journal_existing("n", "SELECT n.nid, n.props FROM _nodes_in i JOIN nodes n ON n.uid = i.uid")
+        self._journal_existing("n", "SELECT n.nid AS id, n.props FROM _nodes_in i JOIN nodes n "
+                                    "ON n.uid = i.uid", self.max_nid)
         con.execute(
             f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, i.props "
             f"FROM _nodes_in i WHERE true ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}",
             (label,),
         )
-        self._journal_created("n", "SELECT n.nid FROM _nodes_in i JOIN nodes n ON n.uid = i.uid "
-                                   "WHERE n.nid > ?", self.max_nid)
         self.wrote = True
         return len(uids)
 
@@ -197,8 +200,9 @@ class EmbeddedWriter(Writer):
         )
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
-        self._journal_existing("e", f"SELECT e.eid, e.props {ends} JOIN edges e ON "
-                                    f"e.src = s.nid AND e.dst = d.nid AND e.type = '{rel.name}'")
+        self._journal_existing("e", f"SELECT e.eid AS id, e.props {ends} JOIN edges e ON "
+                                    f"e.src = s.nid AND e.dst = d.nid AND e.type = '{rel.name}'",
+                               self.max_eid)
         written = con.execute(
             f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
             f"{ends} WHERE true ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
@@ -211,24 +215,16 @@ class EmbeddedWriter(Writer):
             )]
             if missing:
                 raise MissingNodeError(rel_type, missing)
-        self._journal_created("e", f"SELECT e.eid {ends} JOIN edges e ON e.src = s.nid AND "
-                                   f"e.dst = d.nid AND e.type = '{rel.name}' WHERE e.eid > ?",
-                              self.max_eid)
         self.wrote = True
         return len(frame)
 
-    def _journal_existing(self, kind: str, select: str) -> None:
-        """Before an upsert: the old props of rows this load touches for the first time."""
+    def _journal_existing(self, kind: str, select: str, before: int) -> None:
+        """Before an upsert: the old props of rows that existed before this load and that
+        it touches for the first time (rows it created are known by their id range)."""
         if self.seq is not None:
             self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
-                             f"SELECT {self.seq}, '{kind}', x.* FROM ({select}) x")
-
-    def _journal_created(self, kind: str, select: str, above: int) -> None:
-        """After an upsert: rows created in this transaction (ids above the maximum at its
-        start, which SQLite never hands out again within it) have no old props."""
-        if self.seq is not None:
-            self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
-                             f"SELECT {self.seq}, '{kind}', x.*, NULL FROM ({select}) x", (above,))
+                             f"SELECT {self.seq}, '{kind}', x.id, x.props FROM ({select}) x "
+                             f"WHERE x.id <= ?", (before,))
 
     def finish_load(self, load: LoadInfo) -> None:
         if self.seq is None or load.load_id != self.load_id:
@@ -321,6 +317,12 @@ class EmbeddedStore(Store):
     def ensure_schema(self) -> None:
         con = self._con()
         try:
+            fmt = con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone() \
+                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
+            if fmt is not None and fmt[0] != STORE_FORMAT:
+                raise StoreError(f"{self.db_path!r} was written by another version of creditkb "
+                                 f"(store format {fmt[0]}, this one reads {STORE_FORMAT}); load "
+                                 f"its files into a new store")
             con.executescript(DDL)
             for stmt in index_statements():
                 con.execute(stmt)
@@ -343,6 +345,11 @@ class EmbeddedStore(Store):
                 seq = self._record_load(load)
             writer = EmbeddedWriter(con, load.load_id if load else None, seq)
             yield writer
+            if seq is not None:
+                con.execute("UPDATE loads SET nid_lo = ?, eid_lo = ?, "
+                            "nid_hi = (SELECT coalesce(max(nid), 0) FROM nodes), "
+                            "eid_hi = (SELECT coalesce(max(eid), 0) FROM edges) WHERE seq = ?",
+                            (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
                 self._bump_generation()
                 if load is not None:
@@ -392,31 +399,35 @@ class EmbeddedStore(Store):
         if row is None or row[1] != "committed":
             raise StoreError(f"no load {load_id!r} to undo" + (" (already undone)" if row else ""))
         seq = row[0]
+        ids = {"s": seq, **dict(zip(("nlo", "nhi", "elo", "ehi"), con.execute(
+            "SELECT nid_lo, nid_hi, eid_lo, eid_hi FROM loads WHERE seq = ?", (seq,)).fetchone()))}
         # Later loads that changed what this one wrote, or tied edges to nodes it created.
         later = [r[0] for r in con.execute(
-            "SELECT DISTINCT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
-            " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.kind = j1.kind AND j2.id = j1.id"
-            "         WHERE j1.seq = :s AND j2.seq = l.seq)"
-            " OR EXISTS (SELECT 1 FROM journal j2 JOIN edges e ON e.eid = j2.id"
-            "         JOIN journal j1 ON j1.seq = :s AND j1.kind = 'n' AND j1.old IS NULL"
-            "              AND j1.id IN (e.src, e.dst)"
-            "         WHERE j2.seq = l.seq AND j2.kind = 'e')) ORDER BY l.seq", {"s": seq})]
+            "SELECT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
+            " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.seq = l.seq"
+            "         AND j2.kind = j1.kind AND j2.id = j1.id WHERE j1.seq = :s)"
+            " OR EXISTS (SELECT 1 FROM journal j2 WHERE j2.seq = l.seq AND ("
+            "         (j2.kind = 'n' AND j2.id > :nlo AND j2.id <= :nhi) OR"
+            "         (j2.kind = 'e' AND j2.id > :elo AND j2.id <= :ehi)))"
+            " OR EXISTS (SELECT 1 FROM edges e WHERE e.eid > l.eid_lo AND e.eid <= l.eid_hi AND"
+            "         ((e.src > :nlo AND e.src <= :nhi) OR (e.dst > :nlo AND e.dst <= :nhi))))"
+            " ORDER BY l.seq", ids)]
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
-        counts = {}
-        for kind, table, key in (("e", "edges", "eid"), ("n", "nodes", "nid")):
-            if kind == "n":  # edges written outside any load to nodes it created go too
-                con.execute("DELETE FROM edges WHERE src IN (SELECT id FROM journal WHERE "
-                            "seq = :s AND kind = 'n' AND old IS NULL) OR dst IN (SELECT id FROM "
-                            "journal WHERE seq = :s AND kind = 'n' AND old IS NULL)", {"s": seq})
-            counts[f"{kind}_restored"] = con.execute(
-                f"UPDATE {table} SET props = (SELECT old FROM journal WHERE seq = :s AND kind = '{kind}' "
-                f"AND id = {table}.{key}) WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
-                f"AND kind = '{kind}' AND old IS NOT NULL)", {"s": seq}).rowcount
-            counts[f"{kind}_deleted"] = con.execute(
-                f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
-                f"AND kind = '{kind}' AND old IS NULL)", {"s": seq}).rowcount
+        restore = ("UPDATE {t} SET props = (SELECT old FROM journal WHERE seq = :s AND kind = '{k}' "
+                   "AND id = {t}.{key}) WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
+                   "AND kind = '{k}')")
+        counts = {
+            "e_restored": con.execute(restore.format(t="edges", k="e", key="eid"), ids).rowcount,
+            "e_deleted": con.execute("DELETE FROM edges WHERE eid > :elo AND eid <= :ehi", ids).rowcount,
+            "n_restored": con.execute(restore.format(t="nodes", k="n", key="nid"), ids).rowcount,
+        }
+        # Edges written outside any load to nodes it created go with those nodes.
+        con.execute("DELETE FROM edges WHERE (src > :nlo AND src <= :nhi) OR "
+                    "(dst > :nlo AND dst <= :nhi)", ids)
+        counts["n_deleted"] = con.execute("DELETE FROM nodes WHERE nid > :nlo AND nid <= :nhi",
+                                          ids).rowcount
         con.execute("DELETE FROM journal WHERE seq = ?", (seq,))
         con.execute("UPDATE loads SET status = 'undone' WHERE seq = ?", (seq,))
         return UndoResult(load_id, counts["n_deleted"], counts["n_restored"],
