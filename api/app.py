@@ -1,24 +1,89 @@
-"""The HTTP application: GraphQL at /graphql, a health check at /health."""
+"""The HTTP application: GraphQL at /graphql (GET and POST per GraphQL over HTTP, WebSocket
+for subscriptions, GraphiQL for a browser), the regulators' dashboard at /, its static
+files at /static, and a health check at /health."""
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
+from importlib import resources
+
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 
-from api.context import Context
+from api.access import AccessStore
+from api.context import RequestContext
+from api.http import GraphQLHTTP, bearer_token
 from api.schema import graphql_schema
+from api.subscription import EventHub
 from creditkb import __version__
 from creditkb.settings import Settings
 from creditkb.stores.port import Store
 
+log = logging.getLogger("creditkb.api")
 
-def create_app(store: Store, settings: Settings) -> FastAPI:
-    app = FastAPI(title="creditkb", version=__version__)
 
-    async def context() -> Context:
-        return Context(store=store, settings=settings)
+class _WebSocketRouter(GraphQLRouter):
+    """strawberry's router, used for its WebSocket protocols only (HTTP is api.http)."""
 
-    app.include_router(GraphQLRouter(graphql_schema, context_getter=context), prefix="/graphql")
+    def __init__(self, access: AccessStore, **kwargs):
+        super().__init__(graphql_schema, graphql_ide=None, **kwargs)
+        self.access = access
+
+    async def on_ws_connect(self, context: RequestContext):
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        header = params.get("Authorization") or params.get("authorization")
+        if not header and context.ws_headers is not None:
+            header = context.ws_headers.get("authorization")
+        key = self.access.authenticate(bearer_token(header))
+        if key is None:
+            raise ConnectionRejectionError({"message": "an API key is needed",
+                                            "extensions": {"code": "UNAUTHENTICATED"}})
+        context.key = key
+        return {"agency": key.agency, "region": key.region, "role": key.role}
+
+
+def create_app(store: Store, settings: Settings, access: AccessStore | None = None) -> FastAPI:
+    """The application over ``store``; keys and audit in ``access`` (default: the access
+    state beside the store, see :func:`api.access.state_dir`)."""
+    access = access or AccessStore.for_settings(settings)
+    hub = EventHub(access)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        await hub.close()
+
+    app = FastAPI(title="creditkb", version=__version__, lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.state.store, app.state.access, app.state.settings = store, access, settings
+    endpoint = GraphQLHTTP(store, settings, access, hub)
+    app.add_api_route("/graphql", endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+                      include_in_schema=False)
+
+    async def ws_context(websocket: WebSocket) -> RequestContext:
+        ctx = RequestContext(store, settings, access, None, hub=hub)
+        ctx.ws_headers = websocket.headers
+        return ctx
+
+    # strawberry's router serves the WebSocket protocols; its HTTP routes are shadowed by
+    # api.http's, registered above.
+    app.include_router(_WebSocketRouter(access, context_getter=ws_context), prefix="/graphql")
+
+    static = resources.files("api").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("index.html").read_text(encoding="utf-8"))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/health")
     def health() -> dict:
@@ -26,3 +91,12 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
                 "nodes": store.count_nodes()}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application for one worker process of ``creditkb serve --workers N``: the store
+    and settings from the environment, as the parent process set them."""
+    from creditkb.stores import open_store
+
+    settings = Settings.from_env()
+    return create_app(open_store(settings=settings), settings)

@@ -1,19 +1,286 @@
-"""What every resolver receives: the store and the settings of this process."""
+"""What every resolver receives: the store, the caller's key and scope, and per-request
+DataLoaders.
+
+The DataLoaders are created for each request (never shared between requests, so one
+caller's answers cannot leak into another's) and batch every read a query's fields make
+into one store call per kind of read: a page of twenty vehicles, each with its penalties
+and owners, costs one ``get_nodes``, one ``records_about`` and one ``neighbours``, not
+sixty.  Store calls run in a thread pool, so the event loop stays free to enforce the
+per-request time limit.
+
+Scope (who may see what): a key belongs to an agency of region R.
+
+* **own**: a subject registered or based in R (its ``region_code`` lies in R), or one an
+  agency of R (or above it) issued a record about;
+* **shared**: a subject one of R's partners listed on a list kind, or graded under a scheme,
+  that an agreement in force with R shares (the shared watchlists and mutual recognition);
+* **linked**: one subject relationship (legal representative, employer, owner, driver, crew)
+  away from an own or shared subject.
+
+Anything else is outside the scope, and answered exactly like a subject that does not
+exist.  Personal fields of a person (name, certificate, masked ID) are shown only where
+the person is *own*; resident ID numbers are never stored, so never shown.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import datetime as dt
+import functools
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Callable, Iterable, Sequence
 
+from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from api.access import AccessStore, ApiKey
+from api.errors import Forbidden, out_of_scope
 from creditkb.settings import Settings
-from creditkb.stores.port import Store
+from creditkb.stores.port import Edge, Node, Store
+from graph_model.schema import schema
+from queries.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
+from queries.scales import scales
+from queries.tracing import SUBJECT_RELATIONS
+
+SUBJECT_LABELS = frozenset(schema().subject_labels())
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
+
+
+async def blocking(fn: Callable, *args, **kwargs):
+    """Run a store or queries/ call in the API's thread pool."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+
+
+class Vis(IntEnum):
+    NONE = 0
+    LINKED = 1
+    SHARED = 2
+    OWN = 3
 
 
 @dataclass
-class Context(BaseContext):
-    store: Store
-    settings: Settings
+class AuditTrail:
+    """What one request read and wrote, appended to the audit log when it ends."""
 
-    def __post_init__(self):
+    operations: list[str] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)
+
+
+class Loaders:
+    """The DataLoaders of one request."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.nodes: DataLoader[str, Node | None] = DataLoader(self._nodes)
+        self.records: DataLoader[str, list[Node]] = DataLoader(self._records)
+        # key: (uid, rel_types tuple, direction, limit) -> (edges, {rel_type: full degree})
+        self.neighbours: DataLoader[tuple, tuple[list[Edge], dict[str, int]]] = \
+            DataLoader(self._neighbours)
+
+    async def _nodes(self, uids: list[str]) -> list[Node | None]:
+        found = await blocking(self.store.get_nodes, uids)
+        return [found.get(u) for u in uids]
+
+    async def _records(self, uids: list[str]) -> list[list[Node]]:
+        found = await blocking(records_of, self.store, uids)
+        return [found.get(u, []) for u in uids]
+
+    async def _neighbours(self, keys: list[tuple]) -> list[tuple[list[Edge], dict[str, int]]]:
+        groups: dict[tuple, list[str]] = {}
+        for uid, rels, direction, limit in keys:
+            groups.setdefault((rels, direction, limit), []).append(uid)
+        answers: dict[tuple, tuple[list[Edge], dict[str, int]]] = {}
+
+        def fetch():
+            for (rels, direction, limit), uids in groups.items():
+                hood = self.store.neighbours(uids, rel_types=list(rels), direction=direction,
+                                             limit=limit)
+                per: dict[str, list[Edge]] = {u: [] for u in uids}
+                for e in hood.edges:
+                    for end in (e.src, e.dst):
+                        if end in per and (direction == "both"
+                                           or (direction == "out" and end == e.src)
+                                           or (direction == "in" and end == e.dst)):
+                            per[end].append(e)
+                for u in uids:
+                    degrees = {t: n for (x, t), n in hood.degrees.items() if x == u}
+                    answers[(u, rels, direction, limit)] = (per[u], degrees)
+
+        await blocking(fetch)
+        return [answers[k] for k in keys]
+
+
+class RequestContext(BaseContext):
+    """The context of one GraphQL operation (an HTTP request or a subscription)."""
+
+    def __init__(self, store: Store, settings: Settings, access: AccessStore,
+                 key: ApiKey | None, hub=None, deadline: float | None = None):
         super().__init__()
+        self.store = store
+        self.settings = settings
+        self.access = access
+        self.key = key
+        self.hub = hub
+        self.deadline = deadline
+        self.audit = AuditTrail()
+        self.today = dt.date.today()
+        self.connection_params: Any = None  # set by the WebSocket protocols
+        self.ws_headers = None  # the WebSocket handshake's headers
+        self.fresh()
+
+    def fresh(self) -> None:
+        """New DataLoaders and scope: for each request, and for each event a subscription
+        sends (a subscription lives long; its answers must not come from old caches)."""
+        self.loaders = Loaders(self.store)
+        self._scope: Scope | None = None
+        self.today = dt.date.today()
+
+    @property
+    def scope(self) -> "Scope":
+        if self._scope is None:
+            self._scope = Scope(self)
+        return self._scope
+
+    # -- roles -------------------------------------------------------------------------
+
+    def require_role(self, *roles: str, what: str) -> None:
+        if self.key.role not in roles:
+            raise Forbidden(f"{what} needs a key of role {' or '.join(roles)}; this key is "
+                            f"a {self.key.role} key")
+
+    def check_region(self, region: str | None) -> str:
+        """The region a question is asked for: the key's own by default; a region
+        outside the key's is refused."""
+        from queries.jurisdiction import check_region
+
+        if region is None:
+            return self.key.region
+        code = check_region(region)
+        if not within(code, self.key.region):
+            raise Forbidden(f"region {code} is outside the jurisdiction of this key "
+                            f"({self.key.region})")
+        return code
+
+    def flush_audit(self) -> None:
+        """Append what this request read and wrote to the audit log, and start afresh."""
+        a, self.audit = self.audit, AuditTrail()
+        if self.key is None:
+            return
+        operation = ",".join(dict.fromkeys(a.operations)) or "-"
+        if a.written:
+            self.access.append_audit(self.key, operation, "write", a.written | a.read)
+        elif a.read:
+            self.access.append_audit(self.key, operation, "read", a.read)
+        if a.denied:
+            self.access.append_audit(self.key, operation, "read", a.denied, outcome="forbidden")
+
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    # -- subjects ----------------------------------------------------------------------
+
+    async def visible_node(self, uid: str) -> tuple[Node, Vis]:
+        """The subject ``uid`` names if the key may see it; otherwise the one FORBIDDEN
+        answer, the same whether the subject exists or not."""
+        node = await self.loaders.nodes.load(uid)
+        vis = await self.scope.visibility(uid) if node is not None else Vis.NONE
+        if node is None or vis is Vis.NONE or node.label not in SUBJECT_LABELS:
+            self.audit.denied.add(uid)
+            raise out_of_scope()
+        return node, vis
+
+
+class Scope:
+    """Visibility of subjects to one key (see the module docstring), batched and cached
+    for the request."""
+
+    def __init__(self, ctx: RequestContext):
+        self.ctx = ctx
+        self.region = ctx.key.region
+        self._agreements: tuple[Agreement, ...] | None = None
+        self._lock = asyncio.Lock()
+        self.loader: DataLoader[str, Vis] = DataLoader(self._batch)
+
+    async def agreements(self) -> tuple[Agreement, ...]:
+        """Agreements in force today that cover the key's region."""
+        async with self._lock:
+            if self._agreements is None:
+                found = await blocking(agreements_covering, self.ctx.store, [self.region])
+                self._agreements = tuple(a for a in found if a.in_force(self.ctx.today))
+        return self._agreements
+
+    async def visibility(self, uid: str) -> Vis:
+        return await self.loader.load(uid)
+
+    async def visibilities(self, uids: Iterable[str]) -> dict[str, Vis]:
+        uids = list(dict.fromkeys(uids))
+        return dict(zip(uids, await self.loader.load_many(uids)))
+
+    def _own_region(self, node: Node) -> bool:
+        return node.label in SUBJECT_LABELS and within(node.props.get("region_code"), self.region)
+
+    def _record_vis(self, records: Sequence[Node], agreements: Sequence[Agreement]) -> Vis:
+        best = Vis.NONE
+        for r in records:
+            issuer = r.props.get("agency_region")
+            if overlaps(issuer, self.region):
+                return Vis.OWN
+            if best is Vis.NONE and agreements and issuer:
+                for a in agreements:
+                    if not a.covers(issuer):
+                        continue
+                    if r.label == "ListEntry" and a.shares_list(r.props.get("list_kind")):
+                        best = Vis.SHARED
+                    elif r.label == "Evaluation" and a.covers_scheme(str(r.props.get("scheme")),
+                                                                     scales()):
+                        best = Vis.SHARED
+        return best
+
+    async def _direct(self, uids: list[str]) -> dict[str, Vis]:
+        """Own or shared, without looking at neighbours."""
+        nodes = await self.ctx.loaders.nodes.load_many(uids)
+        out: dict[str, Vis] = {}
+        rest = []
+        for uid, node in zip(uids, nodes):
+            if node is not None and node.label not in SUBJECT_LABELS:
+                out[uid] = Vis.NONE
+            elif node is not None and self._own_region(node):
+                out[uid] = Vis.OWN
+            else:
+                rest.append(uid)
+        if rest:
+            records = await self.ctx.loaders.records.load_many(rest)
+            # fetched even without records, so an unknown subject costs what one outside
+            # the scope costs (no timing hint of existence)
+            agreements = await self.agreements()
+            for uid, recs in zip(rest, records):
+                out[uid] = self._record_vis(recs, agreements)
+        return out
+
+    async def _batch(self, uids: list[str]) -> list[Vis]:
+        out = await self._direct(uids)
+        pending = [u for u in uids if out[u] is Vis.NONE
+                   and u.partition(":")[0] in SUBJECT_LABELS]
+        if pending:
+            keys = [(u, SUBJECT_RELATIONS, "both", LINK_CAP) for u in pending]
+            hoods = await self.ctx.loaders.neighbours.load_many(keys)
+            far: dict[str, set[str]] = {}
+            for u, (edges, _) in zip(pending, hoods):
+                far[u] = {e.dst if e.src == u else e.src for e in edges}
+            everyone = sorted(set().union(*far.values()))
+            if everyone:
+                near = await self._direct(everyone)
+                for u in pending:
+                    if any(near[f] >= Vis.SHARED for f in far[u]):
+                        out[u] = Vis.LINKED
+        return [out[u] for u in uids]
+
+
+#: Relationships looked at per (subject, type) to decide whether it is linked to the scope.
+LINK_CAP = 50

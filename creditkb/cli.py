@@ -1,4 +1,4 @@
-"""The ``creditkb`` command: demo, load, serve, generate.
+"""The ``creditkb`` command: demo, load, serve, generate, keys, audit.
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
 error, 1 for anything else the user can fix (bad input, unreachable store).
@@ -41,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default=None, help=f"store for the demo (default: {DEMO_STORE})")
     p.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
     _server_args(p)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
     p = sub.add_parser("load", help="load exchange-format files or folders of them")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -62,6 +63,29 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the GraphQL API")
     _store_arg(p)
     _server_args(p)
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default 1); each opens the store itself")
+
+    p = sub.add_parser("keys", help="create, list or revoke API keys")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("key_id", nargs="?", help="with revoke: the key to revoke")
+    p.add_argument("--agency", help="with create: the agency's name, e.g. 苏州市交通运输局")
+    p.add_argument("--region", help="with create: the agency's six-digit region code")
+    p.add_argument("--role", choices=["regulator", "investigator", "viewer"],
+                   help="with create: regulator (reads its scope, writes its agency's "
+                        "records), investigator (reads and traces), viewer (reads, personal "
+                        "fields always masked)")
+    p.add_argument("--note", help="with create: a note kept with the key")
+    _store_arg(p)
+
+    p = sub.add_parser("audit", help="read the audit log of the API")
+    p.add_argument("--agency", help="only this agency")
+    p.add_argument("--key", dest="key_id", help="only this key id")
+    p.add_argument("--subject", help="only entries naming this subject id")
+    p.add_argument("--since", help="only entries at or after this time (ISO 8601, UTC)")
+    p.add_argument("--limit", type=int, help="only the last N entries")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    _store_arg(p)
 
     p = sub.add_parser("generate", help="write a synthetic exchange-format data set")
     p.add_argument("--scale", type=float, default=0.01,
@@ -79,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("creditkb: interrupted", file=sys.stderr)
         return 130
-    except (LoadError, StoreError, ValueError, OSError) as exc:
+    except (LoadError, StoreError, ValueError, OSError) as exc:  # AccessError is a ValueError
         print(f"creditkb: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
@@ -165,35 +189,143 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
     return summaries
 
 
+#: The agencies of the demo data and the keys the demo hands them (creditkb/demo/README.md).
+DEMO_AGENCIES = [
+    ("苏州市交通运输局", "320500", "regulator"),
+    ("无锡市交通运输局", "320200", "regulator"),
+    ("常州市交通运输局", "320400", "regulator"),
+    ("南通市交通运输局", "320600", "regulator"),
+    ("杭州市交通运输局", "330100", "regulator"),
+    ("江苏省交通运输厅", "320000", "investigator"),
+    ("苏州市交通运输局", "320500", "viewer"),
+]
+DEMO_NOTE = "demo"
+
+
+def demo_keys(settings: Settings) -> list[tuple[object, str]]:
+    """Fresh keys for the demo agencies; the previous demo's keys are revoked."""
+    from api.access import AccessStore
+
+    access = AccessStore.for_settings(settings)
+    try:
+        for k in access.keys():
+            if k.note == DEMO_NOTE and k.active:
+                access.revoke_key(k.key_id)
+        return [access.create_key(a, r, role, DEMO_NOTE) for a, r, role in DEMO_AGENCIES]
+    finally:
+        access.close()
+
+
 def cmd_demo(args) -> int:
     settings = Settings.from_env(store=args.store or DEMO_STORE)
     demo = resources.files("creditkb").joinpath("demo")
     with resources.as_file(demo) as folder:
         store = open_store(settings=settings)
         _load_with_progress(store, [folder], settings, None, 0.0, Path("creditkb-rejects"))
+    keys = demo_keys(settings)
+    print("API keys of the demo agencies (shown once; earlier demo keys are revoked):")
+    for key, token in keys:
+        print(f"  {key.agency} {key.region} {key.role:<12} {token}")
+    suzhou = keys[0][1]
+    print(f"dashboard (苏州 regulator): http://{args.host}:{args.port}/#key={suzhou}")
+    print(f"try: curl -s http://{args.host}:{args.port}/graphql -H 'authorization: Bearer "
+          f"{suzhou}' -H 'content-type: application/json' "
+          "-d '{\"query\": \"{ me { agency region role } }\"}'", flush=True)
     if args.no_serve:
         store.close()
         return 0
-    return _serve(store, settings, args.host, args.port)
+    return _serve(store, settings, args.host, args.port, args.workers)
 
 
 def cmd_serve(args) -> int:
     settings = Settings.from_env(store=args.store)
     _warn_demo_secret(settings)
-    return _serve(open_store(settings=settings), settings, args.host, args.port)
+    return _serve(open_store(settings=settings), settings, args.host, args.port, args.workers)
 
 
-def _serve(store, settings, host, port) -> int:
+def _serve(store, settings, host, port, workers: int = 1) -> int:
     import uvicorn
 
+    from api.access import AccessStore
+
+    if workers < 1:
+        raise ValueError(f"--workers must be 1 or more, not {workers}")
+    AccessStore.for_settings(settings).close()  # refuse early when there is nowhere for keys
+    print(f"creditkb: GraphQL on http://{host}:{port}/graphql, dashboard on http://{host}:{port}/ "
+          f"(store: {store.location}, {workers} worker{'s' if workers > 1 else ''})",
+          file=sys.stderr)
+    if workers > 1:
+        # Each worker process opens the store itself, from the environment set here.
+        store.close()
+        os.environ["CREDITKB_STORE"] = settings.store
+        os.environ["CREDITKB_SECRET"] = settings.secret
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return 0
     from api.app import create_app
 
-    print(f"creditkb: GraphQL on http://{host}:{port}/graphql (store: {store.location})",
-          file=sys.stderr)
     try:
         uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
     finally:
         store.close()
+    return 0
+
+
+def cmd_keys(args) -> int:
+    from api.access import AccessStore
+
+    settings = Settings.from_env(store=args.store)
+    access = AccessStore.for_settings(settings)
+    try:
+        if args.action == "create":
+            missing = [f"--{n}" for n in ("agency", "region", "role") if not getattr(args, n)]
+            if missing:
+                raise ValueError(f"keys create needs {', '.join(missing)}")
+            key, token = access.create_key(args.agency, args.region, args.role, args.note)
+            print(f"created {key.key_id} for {key.agency} ({key.region}, {key.role})")
+            print(f"key (shown once, only its hash is kept): {token}")
+        elif args.action == "revoke":
+            if not args.key_id:
+                raise ValueError("keys revoke needs a KEY_ID (see: creditkb keys list)")
+            key = access.revoke_key(args.key_id)
+            print(f"revoked {key.key_id} ({key.agency}, {key.region}, {key.role}) at "
+                  f"{key.revoked_at}")
+        else:
+            keys = access.keys()
+            if not keys:
+                print("no keys yet (creditkb keys create --agency NAME --region CODE --role ROLE)")
+            for k in keys:
+                state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+                print(f"{k.key_id}  {k.role:<12} {k.region}  {k.agency}  created {k.created_at}  "
+                      f"{state}{'  (' + k.note + ')' if k.note else ''}")
+    finally:
+        access.close()
+    return 0
+
+
+def cmd_audit(args) -> int:
+    import json
+
+    from api.access import AccessStore
+
+    settings = Settings.from_env(store=args.store)
+    access = AccessStore.for_settings(settings)
+    try:
+        entries = access.audit(agency=args.agency, key_id=args.key_id, subject=args.subject,
+                               since=args.since, limit=args.limit)
+    finally:
+        access.close()
+    if not entries and not args.json:
+        print("no audit entries")
+    for e in entries:
+        if args.json:
+            print(json.dumps({"at": e.at, "agency": e.agency, "key_id": e.key_id, "role": e.role,
+                              "operation": e.operation, "kind": e.kind,
+                              "subjects": list(e.subjects), "outcome": e.outcome},
+                             ensure_ascii=False))
+        else:
+            print(f"{e.at}  {e.key_id}  {e.agency}  {e.kind:<5} {e.outcome:<9} {e.operation}  "
+                  f"{' '.join(e.subjects)}")
     return 0
 
 
@@ -218,7 +350,7 @@ def cmd_generate(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "load": cmd_load, "loads": cmd_loads, "serve": cmd_serve,
-            "generate": cmd_generate}
+            "generate": cmd_generate, "keys": cmd_keys, "audit": cmd_audit}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -28,33 +28,100 @@ def free_port() -> int:
 def test_help_lists_the_commands(tmp_path):
     out = run("--help", cwd=tmp_path)
     assert out.returncode == 0
-    for command in ("demo", "load", "serve", "generate"):
+    for command in ("demo", "load", "serve", "generate", "keys", "audit"):
         assert command in out.stdout
 
 
-def test_demo_serves_graphql_on_loopback(tmp_path):
+def wait_for_health(proc, port, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "server did not come up"
+        time.sleep(0.2)
+
+
+def test_demo_prints_a_key_per_agency_and_serves_graphql_on_loopback(tmp_path):
     port = free_port()
     proc = subprocess.Popen([*CREDITKB, "demo", "--store", str(tmp_path / "s"), "--port", str(port)],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, "demo did not come up"
-            time.sleep(0.2)
+        keys = {}
+        while len(keys) < 7:
+            line = proc.stdout.readline()
+            assert line, proc.communicate()
+            if line.startswith("  ") and "ckb_" in line:
+                agency, region, role, token = line.split()
+                keys[(region, role)] = token
+        assert ("320500", "regulator") in keys and ("320000", "investigator") in keys
+        wait_for_health(proc, port)
+        url = f"http://127.0.0.1:{port}/graphql"
         query = '{ subject(id: "91320506MA1MKT3P0P") { __typename name regionCode } }'
-        r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=10)
+        assert httpx.post(url, json={"query": query}, timeout=10).status_code == 401
+        r = httpx.post(url, json={"query": query}, timeout=10,
+                       headers={"authorization": f"Bearer {keys[('320500', 'regulator')]}"})
         assert r.json() == {"data": {"subject": {"__typename": "Enterprise",
                                                  "name": "苏州恒通危险品运输有限公司",
                                                  "regionCode": "320506"}}}
+        r = httpx.post(url, json={"query": query}, timeout=10,
+                       headers={"authorization": f"Bearer {keys[('330100', 'regulator')]}"})
+        assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "echarts.min.js" in httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_keys_are_created_listed_revoked_and_only_their_hash_is_kept(tmp_path):
+    store = ["--store", str(tmp_path / "s")]
+    out = run("keys", "create", "--agency", "苏州市交通运输局", "--region", "320500",
+              "--role", "regulator", *store, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    key_id = out.stdout.split()[1]
+    token = out.stdout.strip().split()[-1]
+    assert token.startswith("ckb_") and len(token) > 40
+    db = (tmp_path / "s" / "access.sqlite3").read_bytes()
+    assert token.encode() not in db  # only the hash is stored
+    listing = run("keys", "list", *store, cwd=tmp_path).stdout
+    assert key_id in listing and "active" in listing and token not in listing
+    assert run("keys", "revoke", key_id, *store, cwd=tmp_path).returncode == 0
+    assert "revoked" in run("keys", "list", *store, cwd=tmp_path).stdout
+    bad = run("keys", "create", "--agency", "x", "--region", "999999", "--role", "regulator",
+              *store, cwd=tmp_path)
+    assert bad.returncode == 1 and "999999" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    missing = run("keys", "revoke", "key_nope", *store, cwd=tmp_path)
+    assert missing.returncode == 1 and "no key 'key_nope'" in missing.stderr
+    assert run("audit", *store, cwd=tmp_path).stdout.strip() == "no audit entries"
+
+
+def test_serve_with_two_workers_answers_with_keys(tmp_path):
+    store = str(tmp_path / "s")
+    assert run("demo", "--store", store, "--no-serve", cwd=tmp_path).returncode == 0
+    out = run("keys", "create", "--agency", "无锡市交通运输局", "--region", "320200",
+              "--role", "regulator", "--store", store, cwd=tmp_path)
+    token = out.stdout.strip().split()[-1]
+    port = free_port()
+    proc = subprocess.Popen([*CREDITKB, "serve", "--store", store, "--port", str(port),
+                             "--workers", "2"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_health(proc, port)
+        with httpx.Client(headers={"authorization": f"Bearer {token}"}) as client:
+            for _ in range(6):  # several connections: both workers answer
+                r = client.post(f"http://127.0.0.1:{port}/graphql", timeout=10,
+                                json={"query": '{ me { agency } subject(id: "苏BD05227") { name } }'},
+                                headers={"connection": "close"})
+                assert r.json() == {"data": {"me": {"agency": "无锡市交通运输局"},
+                                             "subject": {"name": "苏BD05227"}}}
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    audit = run("audit", "--store", store, "--subject", "Vehicle:苏BD05227", cwd=tmp_path)
+    assert audit.stdout.count("Vehicle:苏BD05227") == 6
 
 
 def test_load_reports_each_file_and_writes_rejects(tmp_path):

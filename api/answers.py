@@ -1,0 +1,466 @@
+"""GraphQL types of the answers of the credit-rule and tracing queries (queries/), and their
+conversion.  Subjects named in an answer are shown only when the key may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from strawberry.types import Info
+
+from api.types import (
+    Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, level_out, maybe_subject,
+)
+
+
+async def _subject(info: Info, uid) -> Subject | None:
+    return await maybe_subject(info.context, str(uid) if uid else None)
+
+
+# -- recognizedGrade ------------------------------------------------------------------------
+
+@strawberry.type(description="An evaluation that counts in the region, and why")
+class GradeCandidate:
+    evaluation_id: strawberry.ID
+    grade: str
+    scheme: str
+    severity: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    issuing_agency: str | None
+    issuing_region: str
+    basis: Basis
+    agreement: Agreement | None
+
+
+@strawberry.type(description="An evaluation of the subject that does not count, and why")
+class GradeExclusion:
+    evaluation_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type(description="The grade the regulator of a region must act on (mutual "
+                             "recognition, 互认), with its evidence; `found` false means no "
+                             "grade (never a default B)")
+class RecognizedGrade:
+    subject_id: strawberry.ID
+    region: str
+    as_of: dt.date
+    found: bool
+    grade: str | None
+    severity: int | None = strawberry.field(description="Position on the common scale, 0 = best")
+    level: GradeLevel | None
+    scheme: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    issuing_agency: str | None
+    issuing_region: str | None
+    basis: Basis | None = strawberry.field(description="OWN jurisdiction, or an AGREEMENT")
+    agreement: Agreement | None
+    evaluation_id: strawberry.ID | None
+    explanation: str
+    candidates: list[GradeCandidate]
+    excluded: list[GradeExclusion]
+
+
+def candidate_out(c, agreement_out) -> GradeCandidate:
+    e = c.evaluation
+    return GradeCandidate(
+        evaluation_id=strawberry.ID(e.uid), grade=e.grade, scheme=e.scheme,
+        severity=e.level.severity if e.level else None, valid_from=e.valid_from,
+        valid_to=e.valid_to, issuing_agency=e.agency, issuing_region=e.agency_region,
+        basis=Basis.OWN if c.agreement is None else Basis.AGREEMENT,
+        agreement=agreement_out(c.agreement) if c.agreement else None)
+
+
+def grade_out(g, agreement_out, explanation: str) -> RecognizedGrade:
+    c = g.chosen
+    e = c.evaluation if c else None
+    return RecognizedGrade(
+        subject_id=strawberry.ID(g.subject), region=g.region, as_of=g.as_of, found=g.found,
+        grade=g.grade, severity=g.level.severity if g.level else None, level=level_out(g.level),
+        scheme=e.scheme if e else None, valid_from=e.valid_from if e else None,
+        valid_to=e.valid_to if e else None, issuing_agency=e.agency if e else None,
+        issuing_region=e.agency_region if e else None,
+        basis=(Basis.OWN if c.agreement is None else Basis.AGREEMENT) if c else None,
+        agreement=agreement_out(c.agreement) if c and c.agreement else None,
+        evaluation_id=strawberry.ID(e.uid) if e else None, explanation=explanation,
+        candidates=[candidate_out(x, agreement_out) for x in g.candidates],
+        excluded=[GradeExclusion(evaluation_id=strawberry.ID(x.evaluation), reason=x.reason)
+                  for x in g.excluded])
+
+
+# -- sharedWatchlist ------------------------------------------------------------------------
+
+@strawberry.type(description="A list entry in force that the region's regulator works from")
+class WatchlistEntry:
+    id: strawberry.ID
+    list_kind: str
+    subject_id: strawberry.ID
+    subject_region: str | None
+    listed_on: dt.date
+    removed_on: dt.date | None
+    reason: str | None
+    agency: str | None
+    agency_region: str
+    basis: Basis
+    counted_by: str = strawberry.field(description="'own jurisdiction' or the agreement's name")
+    agreement_id: strawberry.ID | None
+
+    @strawberry.field(description="The subject listed (null when outside the key's scope)")
+    async def subject(self, info: Info) -> Subject | None:
+        return await _subject(info, self.subject_id)
+
+
+@strawberry.type
+class WatchlistEdge:
+    cursor: str
+    node: WatchlistEntry
+
+
+@strawberry.type(description="Where the list draws from: own agencies or an agreement's partners")
+class WatchlistSource:
+    counted_by: str
+    agreement_id: strawberry.ID | None
+    list_kinds: list[str]
+    regions: list[str]
+
+
+@strawberry.type(description="A page of the shared watchlist")
+class WatchlistConnection:
+    edges: list[WatchlistEdge]
+    page_info: PageInfo
+    sources: list[WatchlistSource]
+
+
+# -- discipline -----------------------------------------------------------------------------
+
+@strawberry.type(description="A measure of joint discipline (联合惩戒)")
+class Measure:
+    code: str
+    name: str
+    doc: str
+
+
+@strawberry.type(description="One relationship of a discipline path, as stored")
+class Hop:
+    src: strawberry.ID
+    type: str
+    dst: strawberry.ID
+
+
+@strawberry.type(description="The record that triggers measures, its effect window and "
+                             "where it applies")
+class Trigger:
+    kind: str
+    name: str
+    record_id: strawberry.ID
+    record_label: str
+    subject_id: strawberry.ID
+    region: str | None
+    agency: str | None
+    since: dt.date
+    until: dt.date | None = strawberry.field(description="First day without effect; null: open")
+    agreements: list[str]
+    decision_no: str | None
+    list_kind: str | None
+    scheme: str | None
+    grade: str | None
+
+
+@strawberry.type(description="A measure that applies to the subject, the trigger behind it "
+                             "and the path from the trigger record to the subject")
+class AppliedMeasure:
+    measure: Measure
+    trigger: Trigger
+    rule: str = strawberry.field(description="'self' or the propagation rule's code")
+    rule_name: str
+    path: list[Hop]
+    nodes: list[strawberry.ID] = strawberry.field(description="The path's nodes: the trigger "
+                                                              "record first, the subject last")
+    regions: list[str] = strawberry.field(description="Regions where it applies: the "
+                                                      "trigger's and its agreement partners'")
+
+
+@strawberry.type(description="The measures of joint discipline that apply to a subject")
+class Discipline:
+    subject_id: strawberry.ID
+    as_of: dt.date
+    region: str | None
+    measures: list[AppliedMeasure]
+    measure_codes: list[str]
+
+
+def discipline_out(r) -> Discipline:
+    out = []
+    for m in r.measures:
+        t = m.trigger
+        out.append(AppliedMeasure(
+            measure=Measure(code=m.measure.code, name=m.measure.name, doc=m.measure.doc),
+            trigger=Trigger(kind=t.kind, name=t.name, record_id=strawberry.ID(t.record),
+                            record_label=t.record_label, subject_id=strawberry.ID(t.subject),
+                            region=t.region, agency=t.agency, since=t.since, until=t.until,
+                            agreements=list(t.agreements), decision_no=t.decision_no,
+                            list_kind=t.list_kind, scheme=t.scheme, grade=t.grade),
+            rule=m.rule, rule_name=m.rule_name,
+            path=[Hop(src=strawberry.ID(h.src), type=h.type, dst=strawberry.ID(h.dst))
+                  for h in m.path],
+            nodes=[strawberry.ID(n) for n in m.nodes], regions=list(m.applies_in)))
+    return Discipline(subject_id=strawberry.ID(r.subject), as_of=r.as_of, region=r.region,
+                      measures=out, measure_codes=list(r.measure_codes))
+
+
+# -- related / paths ------------------------------------------------------------------------
+
+@strawberry.type(description="Lists and grades of a subject on the day asked")
+class CreditStatus:
+    grade: str | None
+    scheme: str | None
+    lists: list[str]
+    seriously_dishonest: bool
+
+
+def status_out(s) -> CreditStatus:
+    return CreditStatus(grade=s.grade, scheme=s.scheme, lists=list(s.lists),
+                        seriously_dishonest=s.seriously_dishonest)
+
+
+@strawberry.type(description="A subject found near the starting one")
+class RelatedSubject:
+    subject: Subject
+    distance: int
+    path: list[Step] = strawberry.field(description="From the starting subject to this one")
+    status: CreditStatus
+
+
+@strawberry.type
+class RelatedEdge:
+    cursor: str
+    node: RelatedSubject
+
+
+@strawberry.type(description="Relationships of one type at a hub that the cap left out")
+class HubGroup:
+    via_id: strawberry.ID
+    rel_type: str
+    label: str
+    total: int
+    shown: int
+
+
+@strawberry.type(description="A page of the subjects related to one subject")
+class RelatedConnection:
+    edges: list[RelatedEdge]
+    page_info: PageInfo
+    total_count: int
+    hidden_count: int = strawberry.field(description="Subjects of this page left out because "
+                                                     "they, or the path to them, are outside "
+                                                     "the key's scope")
+    groups: list[HubGroup]
+    truncated: bool
+
+
+@strawberry.type(description="One shortest connection: its subjects in order and the steps")
+class PathConnection:
+    subjects: list[Subject]
+    steps: list[Step]
+
+
+@strawberry.type(description="The shortest connections between two subjects")
+class Paths:
+    from_id: strawberry.ID
+    to_id: strawberry.ID
+    length: int | None = strawberry.field(description="Steps of the shortest connection; null "
+                                                      "when none within maxDepth")
+    connections: list[PathConnection]
+    more: bool
+    incomplete: bool = strawberry.field(description="A hub was cut or the walk stopped: a path "
+                                                    "through what was left out may exist")
+    hidden_count: int = strawberry.field(description="Connections through subjects outside "
+                                                     "the key's scope, left out")
+
+
+# -- clusters / successor shells ------------------------------------------------------------
+
+@strawberry.type(description="A subject carrying dishonesty, and why")
+class DishonestMember:
+    subject: Subject
+    reasons: list[str]
+    severity: int
+    evidence: list[strawberry.ID]
+
+
+@strawberry.type(description="Connected subjects that carry dishonesty")
+class Cluster:
+    size: int
+    severity: int
+    members: list[DishonestMember]
+    bridges: list[Subject]
+    links: list[Step]
+    hidden_count: int = strawberry.field(description="Members and bridges outside the key's "
+                                                     "scope, left out")
+
+
+@strawberry.type
+class ClusterEdge:
+    cursor: str
+    node: Cluster
+
+
+@strawberry.type
+class ClusterConnection:
+    edges: list[ClusterEdge]
+    page_info: PageInfo
+    total_count: int
+    dishonest: int = strawberry.field(description="Subjects carrying dishonesty (whole graph)")
+
+
+@strawberry.type(description="What befell the predecessor")
+class ShellEvent:
+    kind: str
+    date: dt.date | None
+    date_source: str
+    evidence: strawberry.ID
+
+
+@strawberry.type(description="An identifier the two firms share")
+class SharedIdentifier:
+    kind: str
+    shown: str
+
+
+@strawberry.type(description="A unit (vehicle, vessel, employee) the successor took over")
+class Takeover:
+    unit_id: strawberry.ID
+    rel_type: str
+    on: dt.date | None
+
+
+@strawberry.type(description="A firm carrying on a dishonest, deregistered or revoked firm's "
+                             "business")
+class Shell:
+    predecessor: Subject
+    successor: Subject
+    event: ShellEvent
+    established: dt.date | None
+    shared: list[SharedIdentifier]
+    takeovers: list[Takeover]
+    days: int | None = strawberry.field(description="Days from the event to the takeover")
+
+
+@strawberry.type
+class ShellEdge:
+    cursor: str
+    node: Shell
+
+
+@strawberry.type
+class ShellConnection:
+    edges: list[ShellEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+# -- repairEligible -------------------------------------------------------------------------
+
+@strawberry.type(description="A penalty whose minimum publication period is over and that is "
+                             "not repaired: remind its subject")
+class RepairCandidate:
+    penalty: Penalty
+    minimum_end: dt.date
+    maximum_end: dt.date
+    mode: str = strawberry.field(description="承诺 (by commitment) or 闭环 (closed loop)")
+    mode_reason: str
+
+    @strawberry.field(description="The subject penalised (null when outside the key's scope)")
+    async def subject(self, info: Info) -> Subject | None:
+        return await _subject(info, self.penalty.subject_id)
+
+
+@strawberry.type
+class RepairEdge:
+    cursor: str
+    node: RepairCandidate
+
+
+@strawberry.type
+class RepairConnection:
+    edges: list[RepairEdge]
+    page_info: PageInfo
+
+
+# -- gradeDistribution / inspectionDraw -------------------------------------------------------
+
+@strawberry.type(description="Subjects at one level of the common scale")
+class LevelCount:
+    letter: str
+    code: str
+    name: str
+    severity: int
+    count: int
+    share: float
+
+
+@strawberry.type(description="Subjects with one grade of one scheme")
+class GradeCount:
+    scheme: str
+    grade: str
+    count: int
+
+
+@strawberry.type(description="Recognised grades of the enterprises registered in a region")
+class GradeDistribution:
+    region: str
+    region_name: str | None
+    scheme: str | None
+    as_of: dt.date
+    population: int
+    graded: int
+    ungraded: int
+    levels: list[LevelCount]
+    grades: list[GradeCount]
+
+
+@strawberry.type(description="One grade's stratum of an inspection draw")
+class Stratum:
+    key: str
+    ratio: float
+    second_ratio: float
+    population: int
+    first: int
+    second: int
+
+
+@strawberry.type(description="A subject drawn for inspection")
+class DrawnSubject:
+    subject_id: strawberry.ID
+    stratum: str
+    draw: str
+    grade: str | None
+    scheme: str | None
+    evaluation_id: strawberry.ID | None
+
+    @strawberry.field(description="The subject drawn")
+    async def subject(self, info: Info) -> Subject | None:
+        return await _subject(info, self.subject_id)
+
+
+@strawberry.type(description="#8: the share of the round graded B or below")
+class RoundCheck:
+    total: int
+    at_or_below: int
+    share: float
+    minimum_share: float
+    threshold: str
+    ok: bool
+
+
+@strawberry.type(description="One differentiated random-inspection round (#5, #8)")
+class InspectionDraw:
+    region: str
+    as_of: dt.date
+    seed: str
+    strata: list[Stratum]
+    selected: list[DrawnSubject]
+    check: RoundCheck

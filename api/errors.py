@@ -1,0 +1,107 @@
+"""Errors the API answers with: every GraphQL error carries ``extensions.code`` and never a
+traceback.
+
+Codes: ``BAD_USER_INPUT`` (a malformed id, cursor, date, region, page size, ... or input
+the rules refuse), ``NOT_FOUND``, ``FORBIDDEN`` (outside the key's scope or role; a subject
+outside the scope and a subject that does not exist get the same answer),
+``UNAUTHENTICATED`` (no key, unknown or revoked key), ``GRAPHQL_PARSE_FAILED``,
+``GRAPHQL_VALIDATION_FAILED`` (including the depth, alias and token limits),
+``TIMEOUT`` (the per-request time limit) and ``INTERNAL_SERVER_ERROR`` (a bug: the message
+says only that, with an id to find the traceback in the server log).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from graphql import GraphQLError
+
+from queries.dates import InvalidInput
+
+log = logging.getLogger("creditkb.api")
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+NOT_FOUND = "NOT_FOUND"
+FORBIDDEN = "FORBIDDEN"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+TIMEOUT = "TIMEOUT"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+#: The one answer for a subject outside the scope and a subject that does not exist.
+OUT_OF_SCOPE = "no such subject within the scope of this key"
+
+
+class ApiError(Exception):
+    code = INTERNAL
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(ApiError):
+    code = BAD_USER_INPUT
+
+
+class NotFound(ApiError):
+    code = NOT_FOUND
+
+
+class Forbidden(ApiError):
+    code = FORBIDDEN
+
+
+class Unauthenticated(ApiError):
+    code = UNAUTHENTICATED
+
+
+def out_of_scope() -> Forbidden:
+    return Forbidden(OUT_OF_SCOPE)
+
+
+def classify(error: GraphQLError) -> tuple[str, str]:
+    """(code, message) for one error of an execution result."""
+    original = error.original_error
+    if original is None:
+        msg = error.message
+        if msg.startswith("Syntax Error"):
+            return PARSE_FAILED, msg
+        if msg.startswith("Variable '$") or any(x in msg for x in (
+                "got invalid value", "cannot represent", "Expected value of type")):
+            return BAD_USER_INPUT, msg
+        return VALIDATION_FAILED, msg
+    if isinstance(original, ApiError):
+        return original.code, original.message
+    if isinstance(original, GraphQLError):  # raised by a limit or by graphql-core itself
+        return classify(original)
+    if isinstance(original, (InvalidInput, ValueError)):
+        # queries/ and the identifier registry explain bad input in their messages.
+        return BAD_USER_INPUT, str(original)
+    ref = secrets.token_hex(4)
+    log.error("internal error %s in %s", ref, error.path, exc_info=original)
+    return INTERNAL, f"internal error (reference {ref}; details are in the server log)"
+
+
+def format_error(error: GraphQLError) -> dict:
+    """The error as it goes out: message, locations, path and ``extensions.code``."""
+    code, message = classify(error)
+    out: dict = {"message": message}
+    if error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        out["path"] = list(error.path)
+    out["extensions"] = {"code": code}
+    return out
+
+
+def is_request_error(error: GraphQLError) -> bool:
+    """A parse, validation or variable error: the operation never ran."""
+    return error.path is None and classify(error)[0] in (PARSE_FAILED, VALIDATION_FAILED,
+                                                          BAD_USER_INPUT)
+
+
+def plain_error(code: str, message: str) -> dict:
+    return {"message": message, "extensions": {"code": code}}

@@ -1,0 +1,200 @@
+"""GraphQL over HTTP (https://graphql.github.io/graphql-over-http/), with the key check and
+the audit log in front of it.
+
+* ``GET /graphql?query=...&variables=...&operationName=...`` runs queries; a mutation over
+  GET is 405 (Allow: POST).  A browser's plain GET (Accept: text/html, no query) gets
+  GraphiQL.
+* ``POST /graphql`` with ``Content-Type: application/json`` and a JSON object body runs
+  queries and mutations; another media type is 415, a body that is not JSON (or too
+  large) 400 (413).
+* Responses are ``application/graphql-response+json`` when the client accepts it, else
+  ``application/json``; a client accepting neither gets 406.  With
+  ``application/graphql-response+json`` a request error (the document does not parse or
+  validate, or the variables do not fit) is 400 and has no ``data``; with
+  ``application/json`` every well-formed request is answered 200.
+* Without a valid key, 401 with ``WWW-Authenticate: Bearer``.
+* Each request has ``CREDITKB_REQUEST_TIMEOUT`` seconds; then a ``TIMEOUT`` error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from importlib import resources
+
+from graphql import OperationType as GqlOperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from api.access import AccessStore
+from api.context import RequestContext, blocking
+from api.errors import (
+    BAD_USER_INPUT, TIMEOUT, UNAUTHENTICATED, format_error, is_request_error, plain_error,
+)
+from api.limits import MAX_BODY, request_timeout
+from api.schema import graphql_schema
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header (None: nothing acceptable)."""
+    if not accept or not accept.strip():
+        return JSON
+    best, best_q = None, 0.0
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media, q = fields[0].lower(), 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            choice = GRAPHQL_RESPONSE
+        elif media in (JSON, "application/*", "*/*"):
+            choice = JSON
+        else:
+            continue
+        # prefer the higher q; on a tie prefer application/graphql-response+json
+        if q > best_q or (q == best_q and choice == GRAPHQL_RESPONSE):
+            best, best_q = choice, q
+    return best
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.query_params.get("query")
+
+
+def encode(body) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def respond(body, status: int, media: str, headers: dict | None = None) -> Response:
+    return Response(encode(body), status_code=status, media_type=f"{media}; charset=utf-8",
+                    headers=headers)
+
+
+def graphiql_page() -> HTMLResponse:
+    html = resources.files("api").joinpath("static/graphiql.html").read_text(encoding="utf-8")
+    return HTMLResponse(html)
+
+
+class GraphQLHTTP:
+    def __init__(self, store, settings, access: AccessStore, hub):
+        self.store, self.settings, self.access, self.hub = store, settings, access, hub
+
+    async def __call__(self, request: Request) -> Response:
+        method = request.method
+        if method not in ("GET", "POST"):
+            return Response("GraphQL is served over GET and POST", status_code=405,
+                            headers={"Allow": "GET, POST"})
+        if method == "GET" and wants_html(request):
+            return graphiql_page()
+        media = negotiate(request.headers.get("accept"))
+        if media is None:
+            return Response("Acceptable: application/graphql-response+json, application/json",
+                            status_code=406)
+        key = self.access.authenticate(bearer_token(request.headers.get("authorization")))
+        if key is None:
+            return respond({"errors": [plain_error(
+                UNAUTHENTICATED, "an API key is needed: Authorization: Bearer <key> "
+                                 "(creditkb keys create)")]}, 401, media,
+                {"WWW-Authenticate": 'Bearer realm="creditkb"'})
+
+        params, problem = await self._params(request)
+        if problem is not None:
+            status, message = problem
+            return respond({"errors": [plain_error(BAD_USER_INPUT, message)]}, status, media)
+
+        deadline = time.monotonic() + request_timeout()
+        ctx = RequestContext(self.store, self.settings, self.access, key, hub=self.hub,
+                             deadline=deadline)
+        allowed = {OperationType.QUERY} if method == "GET" else {
+            OperationType.QUERY, OperationType.MUTATION}
+        try:
+            result = await asyncio.wait_for(graphql_schema.execute(
+                params["query"], variable_values=params["variables"], context_value=ctx,
+                operation_name=params["operationName"], allowed_operation_types=allowed),
+                timeout=request_timeout())
+        except asyncio.TimeoutError:
+            await blocking(ctx.flush_audit)
+            return respond({"data": None, "errors": [plain_error(
+                TIMEOUT, f"the request took longer than {request_timeout():g} s and was "
+                         f"stopped")]}, 200, media)
+        except InvalidOperationTypeError as exc:
+            if method == "GET" and exc.operation_type in (OperationType.MUTATION,
+                                                         GqlOperationType.MUTATION):
+                return respond({"errors": [plain_error(
+                    BAD_USER_INPUT, "mutations are sent with POST")]}, 405, media,
+                    {"Allow": "POST"})
+            return respond({"errors": [plain_error(
+                BAD_USER_INPUT, "subscriptions are served over WebSocket at /graphql "
+                                "(graphql-transport-ws)")]}, 400 if media == GRAPHQL_RESPONSE
+                else 200, media)
+        except (CannotGetOperationTypeError, MissingQueryError) as exc:
+            message = (exc.as_http_error_reason() if isinstance(exc, CannotGetOperationTypeError)
+                       else "the request has no query")
+            return respond({"errors": [plain_error(BAD_USER_INPUT, message)]},
+                           400 if media == GRAPHQL_RESPONSE else 200, media)
+        await blocking(ctx.flush_audit)
+        errors = [format_error(e) for e in (result.errors or [])]
+        if result.errors and result.data is None and all(is_request_error(e) for e in result.errors):
+            return respond({"errors": errors}, 400 if media == GRAPHQL_RESPONSE else 200, media)
+        body = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        return respond(body, 200, media)
+
+    async def _params(self, request: Request):
+        """(params, None) or (None, (status, message))."""
+        if request.method == "GET":
+            q = request.query_params
+            raw = {"query": q.get("query"), "operationName": q.get("operationName")}
+            variables = q.get("variables")
+            if variables:
+                try:
+                    raw["variables"] = json.loads(variables)
+                except ValueError:
+                    return None, (400, "variables is not JSON")
+        else:
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != JSON:
+                return None, (415, "send the request as application/json")
+            body = await request.body()
+            if len(body) > MAX_BODY:
+                return None, (413, f"the request body is larger than {MAX_BODY} bytes")
+            try:
+                raw = json.loads(body)
+            except ValueError:
+                return None, (400, "the request body is not JSON")
+            if not isinstance(raw, dict):
+                return None, (400, "the request body must be a JSON object")
+        query = raw.get("query")
+        if not isinstance(query, str) or not query.strip():
+            return None, (400, "the request has no query")
+        if len(query) > MAX_BODY:
+            return None, (413, f"the query is longer than {MAX_BODY} characters")
+        variables = raw.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            return None, (400, "variables must be a JSON object")
+        name = raw.get("operationName")
+        if name is not None and not isinstance(name, str):
+            return None, (400, "operationName must be a string")
+        return {"query": query, "variables": variables, "operationName": name}, None

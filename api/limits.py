@@ -1,0 +1,74 @@
+"""Safety limits of the API and the cursor format of its connections.
+
+* documents: at most :data:`MAX_DEPTH` levels of selection, :data:`MAX_ALIASES` aliases,
+  :data:`MAX_TOKENS` tokens and :data:`MAX_BODY` bytes;
+* pages: ``first`` from 1 to :data:`MAX_PAGE` (default :data:`DEFAULT_PAGE`);
+* time: each request gets ``CREDITKB_REQUEST_TIMEOUT`` seconds (default 10), then answers
+  with a ``TIMEOUT`` error.
+
+Cursors are opaque to clients: base64url of a small JSON array naming the connection
+they belong to and a position in it.  A cursor that does not decode, or that belongs to
+another connection, is ``BAD_USER_INPUT``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+
+from api.errors import BadInput
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+MAX_BODY = 100_000
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+def request_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("CREDITKB_REQUEST_TIMEOUT", "10")))
+    except ValueError:
+        return 10.0
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE:
+        raise BadInput(f"first must be between 1 and {MAX_PAGE}, not {first}")
+    return first
+
+
+def encode_cursor(kind: str, value) -> str:
+    raw = json.dumps([kind, value], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str | None):
+    """The position a cursor holds, or None for no cursor."""
+    if cursor is None:
+        return None
+    try:
+        if not isinstance(cursor, str) or len(cursor) > 2000:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, value = json.loads(raw.decode("utf-8"))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadInput("after: not a cursor of this API (pass the endCursor of a previous "
+                       "page)") from None
+    if tag != kind:
+        raise BadInput(f"after: this cursor belongs to another list ({tag}), not to {kind}")
+    return value
+
+
+def offset_cursor(kind: str, cursor: str | None) -> int:
+    value = decode_cursor(kind, cursor)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadInput("after: not a cursor of this API (pass the endCursor of a previous page)")
+    return value + 1

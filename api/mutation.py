@@ -1,0 +1,260 @@
+"""Mutations for the acts regulators do by hand: list and unlist a subject, record a repair,
+record a commitment.
+
+Each write is checked like a loaded row: the mutation's input becomes a one-row frame of
+the exchange format's kind and goes through the loaders' own checks (identifiers, dates,
+enumerations, references to stored subjects and penalties, data-quality rules), is built
+into nodes and edges by the loaders' builders and committed as a load of its own (file
+``graphql:<mutation>``, the key's agency recorded), so ``creditkb loads`` lists it and
+``creditkb loads undo`` can take it back.  The agency and its region always come from the
+key: a regulator writes only records of its own agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import unicodedata
+
+import pandas as pd
+import strawberry
+from strawberry.types import Info
+
+from api.access import now
+from api.context import RequestContext, blocking
+from api.errors import BadInput, Forbidden, NotFound
+from api.query import enter, parse_subject
+from api.types import (
+    Commitment, ListEntry, Repair, commitment_out, list_entry_out, repair_out,
+)
+from creditkb.stores.port import LoadInfo, Store
+from loaders.kinds import SUBJECT_KINDS, kinds
+from loaders.load import _check_chunk
+from loaders.quality import QualityState
+from loaders.build import build
+from loaders.validate import validate
+from queries.jurisdiction import within
+from queries.repair import penalty_state
+
+KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
+
+
+def _fold(text) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+def _reasons(rejects: list[pd.DataFrame]) -> str:
+    parts = []
+    for frame in rejects:
+        for r in frame.itertuples(index=False):
+            parts.append(f"{r.column}: {r.reason}")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def write_row(store: Store, secret: str, kind_name: str, row: dict, agency: str,
+              mutation: str) -> list:
+    """Check and write one row of ``kind_name`` as its own load; the record nodes written."""
+    kind = kinds()[kind_name]
+    source = f"graphql:{mutation}"
+    chunk = pd.DataFrame([{k: v for k, v in row.items() if v is not None}], dtype="string")
+    df, bad = _check_chunk(store, source, kind, chunk, secret, QualityState())
+    rejected = [b for b in bad if len(b)]
+    if rejected or not len(df):
+        raise BadInput(_reasons(rejected) or "the row was refused")
+    nodes, edges = build(kind, df, secret).merged()
+    info = LoadInfo(load_id="api-" + secrets.token_hex(8), file=source, kind=kind_name,
+                    started_at=now(), agency=agency, rows_read=1, rows_loaded=1)
+    with store.transaction(info) as tx:
+        for label, frame in nodes:
+            tx.upsert_nodes(label, frame)
+        for rel, frame in edges:
+            tx.upsert_edges(rel, frame)
+        tx.finish_load(info)
+    written = [f for label, f in nodes if label == kind.label][0]
+    uids = [f"{kind.label}:{k}" for k in written.iloc[:, 0]]
+    return list(store.get_nodes(uids).values())
+
+
+def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
+    """(subject kind word, code) for the loader: the identifier as given, a node id's key."""
+    label, _, key = uid.partition(":")
+    if label == "Person":
+        if ":" in ref:
+            raise BadInput("subjectId: a person's records are written with the resident ID "
+                           "number (the node id holds only its keyed hash)")
+        return KIND_OF_LABEL[label], ref.strip()
+    return KIND_OF_LABEL[label], key
+
+
+def _check_date(value: dt.date | None, what: str) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _publish(ctx: RequestContext, change: str, entry) -> None:
+    p = entry.props
+    event = {"change": change, "entry": entry.uid, "list_kind": p.get("list_kind"),
+             "subject": p.get("subject_uid"), "agency": p.get("agency"),
+             "agency_region": p.get("agency_region"), "listed_on": p.get("listed_on"),
+             "removed_on": p.get("removed_on"), "reason": p.get("reason"),
+             "key_id": ctx.key.key_id}
+    ctx.access.publish(event)
+    if ctx.hub is not None:
+        ctx.hub.poke()
+
+
+@strawberry.input(description="A subject to put on a list")
+class AddListEntryInput:
+    subject_id: strawberry.ID = strawberry.field(description="Node id or USCC, plate, vessel "
+                                                             "number, resident ID number")
+    list_kind: str = strawberry.field(description="重点监管, 重点关注, 严重失信, 红名单, 守信激励, 白名单")
+    listed_on: dt.date
+    reason: str | None = None
+
+
+@strawberry.input(description="A list entry of the key's agency to end")
+class RemoveListEntryInput:
+    entry_id: strawberry.ID
+    removed_on: dt.date
+
+
+@strawberry.input(description="A credit repair of a penalty of the key's jurisdiction")
+class RecordRepairInput:
+    decision_no: str
+    mode: str = strawberry.field(description="承诺 (by commitment) or 闭环 (closed loop)")
+    repaired_on: dt.date
+
+
+@strawberry.input(description="A credit commitment accepted by the key's agency")
+class RecordCommitmentInput:
+    subject_id: strawberry.ID
+    kind: str = strawberry.field(description="Commitment kind, e.g. 告知承诺制审批, 信用修复承诺")
+    made_on: dt.date
+    due_on: dt.date | None = None
+    status: str = strawberry.field(default="履约中", description="履约中, 已履约, 违诺")
+
+
+def _writer(ctx: RequestContext, what: str) -> None:
+    ctx.require_role("regulator", what=what)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Put a subject on a list, as the key's agency; partner "
+                                     "cities subscribed to watchlistChanges see it at once")
+    async def add_list_entry(self, info: Info, input: AddListEntryInput) -> ListEntry:
+        ctx = enter(info)
+        _writer(ctx, "addListEntry")
+        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
+        await ctx.visible_node(uid)
+        word, code = _code_of(ctx, str(input.subject_id), uid)
+        row = {"list_kind": input.list_kind, "subject_kind": word, "subject_id": code,
+               "listed_on": _check_date(input.listed_on, "listedOn"),
+               "reason": input.reason, "agency": ctx.key.agency,
+               "agency_region": ctx.key.region}
+        entry_uid = (f"ListEntry:{input.list_kind}|{uid}|{ctx.key.region}|"
+                     f"{input.listed_on.isoformat()}")
+        if (await ctx.loaders.nodes.load(entry_uid)) is not None:
+            raise BadInput(f"entryId {entry_uid} already exists")
+        written = await blocking(write_row, ctx.store, ctx.settings.secret, "list_entries", row,
+                                 ctx.key.agency, "addListEntry")
+        entry = written[0]
+        ctx.audit.written.update({entry.uid, uid})
+        await blocking(_publish, ctx, "ADDED", entry)
+        return list_entry_out(entry)
+
+    @strawberry.mutation(description="End a list entry of the key's agency on `removedOn`")
+    async def remove_list_entry(self, info: Info, input: RemoveListEntryInput) -> ListEntry:
+        ctx = enter(info)
+        _writer(ctx, "removeListEntry")
+        ref = str(input.entry_id)
+        label, _, key = ref.partition(":")
+        parts = key.split("|")
+        if label != "ListEntry" or len(parts) != 4:
+            raise BadInput("entryId: not a list entry id (ListEntry:<kind>|<subject>|<region>|<date>)")
+        if not within(parts[2], ctx.key.region):
+            raise Forbidden("a list entry of another agency: only its agency may end it")
+        entry = await ctx.loaders.nodes.load(ref)
+        if entry is None or entry.label != "ListEntry":
+            raise NotFound(f"no list entry {ref}")
+        p = entry.props
+        if _fold(p.get("agency")) != _fold(ctx.key.agency):
+            raise Forbidden("a list entry of another agency: only its agency may end it")
+        removed = input.removed_on.isoformat()
+        checked = validate("graphql:removeListEntry",
+                           pd.DataFrame({"removed_on": [removed]}, dtype="string"),
+                           kinds()["list_entries"])
+        if len(checked.rejects):
+            raise BadInput(_reasons([checked.rejects]))
+        if p.get("removed_on"):
+            raise BadInput(f"the entry was already removed on {p['removed_on']}")
+        if removed < str(p.get("listed_on")):
+            raise BadInput(f"removedOn {removed} is before listedOn {p.get('listed_on')}")
+
+        def write():
+            info_ = LoadInfo(load_id="api-" + secrets.token_hex(8),
+                             file="graphql:removeListEntry", kind="list_entries",
+                             started_at=now(), agency=ctx.key.agency, rows_read=1, rows_loaded=1)
+            with ctx.store.transaction(info_) as tx:
+                tx.upsert_nodes("ListEntry", pd.DataFrame(
+                    {"entry_key": [entry.key], "removed_on": [removed], "_row": [2]}))
+                tx.finish_load(info_)
+            return ctx.store.get_nodes([ref])[ref]
+
+        updated = await blocking(write)
+        ctx.audit.written.update({ref, p.get("subject_uid")} - {None})
+        await blocking(_publish, ctx, "REMOVED", updated)
+        return list_entry_out(updated)
+
+    @strawberry.mutation(description="Record a credit repair (信用修复) of a penalty decided in "
+                                     "the key's jurisdiction, once its minimum publication "
+                                     "period is over")
+    async def record_repair(self, info: Info, input: RecordRepairInput) -> Repair:
+        ctx = enter(info)
+        _writer(ctx, "recordRepair")
+        number = (input.decision_no or "").strip()
+        if not number or len(number) > 200:
+            raise BadInput("decisionNo: give the penalty's decision number")
+        penalty = await ctx.loaders.nodes.load(f"Penalty:{number}")
+        if penalty is None:
+            raise NotFound(f"no penalty with decision number {number}")
+        if not within(penalty.props.get("agency_region"), ctx.key.region):
+            raise Forbidden("a penalty decided outside the key's jurisdiction")
+        state = await blocking(penalty_state, ctx.store, number, input.repaired_on)
+        if state.state != "repairable":
+            why = {"revoked": "the penalty is revoked",
+                   "not yet decided": "the penalty was not decided yet on that day",
+                   "published": f"its minimum publication period ends on {state.minimum_end}",
+                   "repaired": f"it was already repaired on "
+                               f"{state.repair.repaired_on if state.repair else '?'}",
+                   "expired": f"its publication ended on {state.maximum_end}"}
+            raise BadInput(f"cannot repair {number} on {input.repaired_on}: "
+                           f"{why.get(state.state, state.state)}")
+        row = {"decision_no": number, "mode": input.mode,
+               "repaired_on": input.repaired_on.isoformat(), "agency": ctx.key.agency,
+               "agency_region": ctx.key.region}
+        written = await blocking(write_row, ctx.store, ctx.settings.secret, "repairs", row,
+                                 ctx.key.agency, "recordRepair")
+        ctx.audit.written.update({written[0].uid, penalty.uid}
+                                 | ({penalty.props["subject_uid"]}
+                                    if penalty.props.get("subject_uid") else set()))
+        return repair_out(written[0])
+
+    @strawberry.mutation(description="Record a credit commitment (信用承诺) accepted by the key's "
+                                     "agency")
+    async def record_commitment(self, info: Info, input: RecordCommitmentInput) -> Commitment:
+        ctx = enter(info)
+        _writer(ctx, "recordCommitment")
+        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
+        await ctx.visible_node(uid)
+        word, code = _code_of(ctx, str(input.subject_id), uid)
+        if input.due_on is not None and input.due_on < input.made_on:
+            raise BadInput(f"dueOn {input.due_on} is before madeOn {input.made_on}")
+        row = {"subject_kind": word, "subject_id": code, "kind": input.kind,
+               "made_on": input.made_on.isoformat(),
+               "due_on": input.due_on.isoformat() if input.due_on else None,
+               "status": input.status, "agency": ctx.key.agency,
+               "agency_region": ctx.key.region}
+        written = await blocking(write_row, ctx.store, ctx.settings.secret, "commitments", row,
+                                 ctx.key.agency, "recordCommitment")
+        ctx.audit.written.update({written[0].uid, uid})
+        return commitment_out(written[0])

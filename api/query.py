@@ -1,0 +1,553 @@
+"""The Query type: resolvers call queries/ (in the thread pool) and the request's
+DataLoaders, check the key's scope, and convert answers to GraphQL types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections import Counter
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from api import cache
+from api.answers import (
+    Cluster, ClusterConnection, ClusterEdge, DishonestMember, Discipline, DrawnSubject,
+    GradeCount, GradeDistribution, HubGroup, InspectionDraw, LevelCount, PathConnection, Paths,
+    RecognizedGrade, RelatedConnection, RelatedEdge, RelatedSubject, RepairCandidate,
+    RepairConnection, RepairEdge, RoundCheck, SharedIdentifier, Shell, ShellConnection,
+    ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection, WatchlistEdge,
+    WatchlistEntry, WatchlistSource, discipline_out, grade_out, status_out,
+)
+from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
+from api.errors import BadInput, out_of_scope
+from api.limits import decode_cursor, encode_cursor, offset_cursor, page_size
+from api.search import NameIndex
+from api.types import (
+    Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
+    list_entry_out, penalty_out, step_out, subject_out,
+)
+from graph_model import regions as _regions
+from queries.clusters import clusters as q_clusters
+from queries.discipline import discipline as q_discipline
+from queries.inspection import inspection_draw as q_inspection_draw
+from queries.jurisdiction import find_all, inside, within
+from queries.paths import paths as q_paths
+from queries.recognition import recognized_grade as q_recognized_grade, recognized_grades
+from queries.related import related as q_related
+from queries.repair import repair_eligible as q_repair_eligible
+from queries.scales import scales
+from queries.subjects import subject_uid
+from queries.successors import successor_shells as q_successor_shells
+from queries.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
+
+RECORD_TYPES = {"Penalty": penalty_out, "Evaluation": evaluation_out,
+                "ListEntry": list_entry_out, "Commitment": commitment_out}
+
+
+def enter(info: Info) -> RequestContext:
+    """The request context, noting the top-level field asked for the audit log."""
+    ctx: RequestContext = info.context
+    if not info.path.prev:  # a root field
+        ctx.audit.operations.append(info.field_name)
+    return ctx
+
+
+_RIC_SHAPE = re.compile(r"\d{17}[\dXx]")
+
+
+def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
+    """The uid a subject reference names (node id or bare identifier), or BAD_USER_INPUT."""
+    if not isinstance(ref, str) or not ref.strip() or len(ref) > 300:
+        raise BadInput(f"{what}: not a subject id")
+    try:
+        uid = subject_uid(ref, ctx.settings.secret)
+    except Exception as exc:  # noqa: BLE001 - every failure here is the caller's input
+        message = str(exc)
+        text = ref.strip()
+        if _RIC_SHAPE.fullmatch(text):  # even a mistyped resident ID is not echoed in clear
+            message = message.replace(text, text[:6] + "********" + text[-4:])
+        raise BadInput(f"{what}: {message}") from None
+    if uid.partition(":")[0] not in SUBJECT_LABELS:
+        raise BadInput(f"{what}: {ref!r} is not a subject (an enterprise, person, vehicle or "
+                       f"vessel)")
+    return uid
+
+
+def day_of(ctx: RequestContext, as_of: dt.date | None) -> dt.date:
+    return as_of or ctx.today
+
+
+@strawberry.enum(description="Kinds of subject")
+class SubjectKind(Enum):
+    ENTERPRISE = "Enterprise"
+    PERSON = "Person"
+    VEHICLE = "Vehicle"
+    VESSEL = "Vessel"
+
+
+@strawberry.type(description="The key making the request")
+class Me:
+    key_id: str
+    agency: str
+    region: str
+    region_name: str | None
+    role: str
+
+
+@strawberry.type(description="An administrative division (GB/T 2260)")
+class Region:
+    code: str
+    name: str
+    level: str
+
+
+@strawberry.type(description="An evaluation scheme and its grades, best first")
+class Scheme:
+    name: str
+    grades: list[str]
+
+
+@strawberry.type
+class SearchHit:
+    cursor: str
+    node: Subject
+    score: float = strawberry.field(description="1 and above: the text matched whole")
+
+
+@strawberry.type(description="Subjects matching a search, best first")
+class SearchConnection:
+    edges: list[SearchHit]
+    page_info: PageInfo
+    total_count: int
+
+
+# -- per-process caches -----------------------------------------------------------------------
+
+_indexes: dict[int, NameIndex] = {}
+_index_lock = threading.Lock()
+
+
+def name_index(store) -> NameIndex:
+    with _index_lock:
+        idx = _indexes.get(id(store))
+        if idx is None or idx.store is not store:
+            idx = _indexes[id(store)] = NameIndex(store)
+        return idx
+
+
+def grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
+    """Recognised grades of the enterprises registered in ``region`` (queries/ calls only),
+    cached per store version."""
+    return cache.distributions.get(store, ("dist", region, day, scheme),
+                                   lambda: _grade_distribution(store, region, day, scheme))
+
+
+def _grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
+    population = [n.uid for n in find_all(store, "Enterprise",
+                                          {"region_code": sorted(inside(region))})]
+    grades = {}
+    for i in range(0, len(population), 2000):
+        grades.update(recognized_grades(store, population[i:i + 2000], region, day, scheme))
+    levels, by_grade = Counter(), Counter()
+    for g in grades.values():
+        if g.found and g.level is not None:
+            levels[g.level.code] += 1
+            by_grade[(g.evaluation.scheme, g.grade)] += 1
+    return {"population": len(population), "levels": levels, "grades": by_grade}
+
+
+def watchlist_page(store, region, day, list_kind, jurisdiction_only, after, limit):
+    """A page of :func:`queries.watchlist.shared_watchlist`, cached per store version: a
+    city's regulators and dashboards ask for the same pages over and over."""
+    return cache.watchlists.get(
+        store, ("watchlist", region, day, list_kind, bool(jurisdiction_only), after, limit),
+        lambda: q_shared_watchlist(store, region, day, list_kind, jurisdiction_only, after, limit))
+
+
+# -- the Query type -----------------------------------------------------------------------------
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The key making the request: agency, region and role")
+    def me(self, info: Info) -> Me:
+        ctx = enter(info)
+        k = ctx.key
+        return Me(key_id=k.key_id, agency=k.agency, region=k.region,
+                  region_name=_regions.name_of(k.region), role=k.role)
+
+    @strawberry.field(description="A subject by node id (Label:key) or by its USCC, plate, "
+                                  "vessel identification number or resident ID number. A "
+                                  "subject outside the key's scope and one that does not "
+                                  "exist get the same FORBIDDEN error.")
+    async def subject(self, info: Info, id: strawberry.ID) -> Subject | None:
+        ctx = enter(info)
+        uid = parse_subject(ctx, str(id))
+        node, vis = await ctx.visible_node(uid)
+        return subject_out(ctx, node, vis)
+
+    @strawberry.field(description="Any object by its global id (Relay): a subject or a "
+                                  "record about a subject in the key's scope")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        ctx = enter(info)
+        ref = str(id)
+        label = ref.partition(":")[0]
+        if label in RECORD_TYPES:
+            rec = await ctx.loaders.nodes.load(ref)
+            subject = rec.props.get("subject_uid") if rec is not None else None
+            if rec is None or rec.label != label or not subject:
+                ctx.audit.denied.add(ref)
+                raise out_of_scope()
+            await ctx.visible_node(subject)
+            ctx.audit.read.add(subject)
+            return RECORD_TYPES[label](rec)
+        uid = parse_subject(ctx, ref)
+        node, vis = await ctx.visible_node(uid)
+        return subject_out(ctx, node, vis)
+
+    @strawberry.field(description="Subjects by code, plate or vessel number (whole or in "
+                                  "part) or by name (fuzzy, normalised); persons by resident "
+                                  "ID number only. Only subjects in the key's scope.")
+    async def search(self, info: Info, text: str, kind: SubjectKind | None = None,
+                     first: int | None = None, after: str | None = None) -> SearchConnection:
+        ctx = enter(info)
+        n = page_size(first)
+        start = offset_cursor("search", after)
+        text = (text or "").strip()
+        if not text or len(text) > 100:
+            raise BadInput("text: give 1 to 100 characters")
+        labels = {kind.value} if kind else None
+        hits: list[tuple[str, float]] = []
+        try:
+            exact = subject_uid(text, ctx.settings.secret)
+        except Exception:  # noqa: BLE001 - not an identifier: search names
+            exact = None
+        if exact and exact.partition(":")[0] in SUBJECT_LABELS:
+            if labels is None or exact.partition(":")[0] in labels:
+                hits = [(exact, 2.0)]
+        else:
+            hits = await blocking(name_index(ctx.store).search, text,
+                                  labels - {"Person"} if labels else None)
+        uids = [u for u, _ in hits]
+        vis = await ctx.scope.visibilities(uids)
+        nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(uids)))
+        ranked = [(u, s) for u, s in hits
+                  if nodes.get(u) is not None and vis.get(u, Vis.NONE) is not Vis.NONE]
+        page = ranked[start:start + n]
+        edges = [SearchHit(cursor=encode_cursor("search", start + i),
+                           node=subject_out(ctx, nodes[u], vis[u]), score=round(sc, 3))
+                 for i, (u, sc) in enumerate(page)]
+        return SearchConnection(edges=edges, page_info=PageInfo(
+            has_next_page=start + n < len(ranked), has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None), total_count=len(ranked))
+
+    @strawberry.field(description="The grade the regulator of `region` (default: the key's) "
+                                  "must act on for a subject on `asOf` (default today): own "
+                                  "jurisdiction, or a partner's under an agreement in force "
+                                  "that covers the scheme (互认)")
+    async def recognized_grade(self, info: Info, subject_id: strawberry.ID,
+                               region: str | None = None, as_of: dt.date | None = None,
+                               scheme: str | None = None) -> RecognizedGrade:
+        ctx = enter(info)
+        uid = parse_subject(ctx, str(subject_id), "subjectId")
+        region = ctx.check_region(region)
+        await ctx.visible_node(uid)
+        ctx.audit.read.add(uid)
+        g = await blocking(q_recognized_grade, ctx.store, uid, region, day_of(ctx, as_of), scheme)
+        return grade_out(g, agreement_out, _explain(ctx, g))
+
+    @strawberry.field(description="The list entries in force that the regulator of `region` "
+                                  "works from: its own agencies' and those its agreements "
+                                  "share (#3), optionally only subjects it governs")
+    async def shared_watchlist(self, info: Info, region: str | None = None,
+                               as_of: dt.date | None = None, list_kind: str | None = None,
+                               jurisdiction_only: bool = False, first: int | None = None,
+                               after: str | None = None) -> WatchlistConnection:
+        ctx = enter(info)
+        region = ctx.check_region(region)
+        n = page_size(first)
+        cursor = decode_cursor("watchlist", after)
+        if cursor is not None and not isinstance(cursor, str):
+            raise BadInput("after: not a cursor of this API")
+        page = await blocking(watchlist_page, ctx.store, region, day_of(ctx, as_of),
+                              list_kind, jurisdiction_only, cursor, n)
+        edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=WatchlistEntry(
+            id=strawberry.ID(e.uid), list_kind=e.list_kind, subject_id=strawberry.ID(e.subject),
+            subject_region=e.subject_region,
+            listed_on=e.listed_on, removed_on=e.removed_on, reason=e.reason, agency=e.agency,
+            agency_region=e.agency_region, basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT,
+            counted_by=e.counted_by,
+            agreement_id=strawberry.ID(e.agreement) if e.agreement else None))
+            for e in page.entries]
+        return WatchlistConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.next_after is not None,
+                               has_previous_page=cursor is not None,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None),
+            sources=[WatchlistSource(counted_by=s.counted_by,
+                                     agreement_id=strawberry.ID(s.agreement) if s.agreement else None,
+                                     list_kinds=list(s.list_kinds), regions=list(s.regions))
+                     for s in page.sources])
+
+    @strawberry.field(description="The measures of joint discipline (联合惩戒) that apply to a "
+                                  "subject in `region` (default: the key's) on `asOf`, each "
+                                  "with its trigger, the path from the trigger record to the "
+                                  "subject and the regions where it applies")
+    async def discipline(self, info: Info, subject_id: strawberry.ID, as_of: dt.date | None = None,
+                         region: str | None = None) -> Discipline:
+        ctx = enter(info)
+        uid = parse_subject(ctx, str(subject_id), "subjectId")
+        region = ctx.check_region(region)
+        await ctx.visible_node(uid)
+        ctx.audit.read.add(uid)
+        r = await blocking(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
+        return discipline_out(r)
+
+    @strawberry.field(description="Subjects within `depth` hops (1-4) of a subject over the "
+                                  "subject relationships valid on `asOf`, nearest first, each "
+                                  "with the path to it and its credit status")
+    async def related(self, info: Info, subject_id: strawberry.ID, depth: int = 2,
+                      as_of: dt.date | None = None, first: int | None = None,
+                      after: str | None = None) -> RelatedConnection:
+        ctx = enter(info)
+        ctx.require_role("regulator", "investigator", what="related")
+        uid = parse_subject(ctx, str(subject_id), "subjectId")
+        await ctx.visible_node(uid)
+        n = page_size(first)
+        start = offset_cursor("related", after)
+        r = await blocking(q_related, ctx.store, uid, depth, as_of=day_of(ctx, as_of),
+                           offset=start, limit=n)
+        involved = {uid} | {s for it in r.items for st in it.path for s in (st.frm, st.to)}
+        vis = await ctx.scope.visibilities(involved)
+        nodes = dict(zip(involved, await ctx.loaders.nodes.load_many(list(involved))))
+        edges, hidden = [], 0
+        for i, it in enumerate(r.items):
+            chain = [it.uid] + [s for st in it.path for s in (st.frm, st.to)]
+            if any(vis.get(u, Vis.NONE) is Vis.NONE or nodes.get(u) is None for u in chain):
+                hidden += 1
+                continue
+            edges.append(RelatedEdge(cursor=encode_cursor("related", start + i), node=RelatedSubject(
+                subject=subject_out(ctx, nodes[it.uid], vis[it.uid]), distance=it.distance,
+                path=[step_out(s) for s in it.path], status=status_out(it.status))))
+        last = start + len(r.items) - 1
+        groups = [HubGroup(via_id=strawberry.ID(g.via), rel_type=g.rel_type, label=g.label,
+                           total=g.total, shown=len(g.shown))
+                  for g in r.groups if vis.get(g.via, Vis.NONE) is not Vis.NONE]
+        return RelatedConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=r.next_offset is not None, has_previous_page=start > 0,
+                               start_cursor=encode_cursor("related", start) if r.items else None,
+                               end_cursor=encode_cursor("related", last) if r.items else None),
+            total_count=r.total, hidden_count=hidden, groups=groups, truncated=r.truncated)
+
+    @strawberry.field(description="The shortest connections (up to `maxDepth` steps, 1-4) "
+                                  "between two subjects, every step named")
+    async def paths(self, info: Info, from_id: strawberry.ID, to_id: strawberry.ID,
+                    max_depth: int = 4, as_of: dt.date | None = None) -> Paths:
+        ctx = enter(info)
+        ctx.require_role("regulator", "investigator", what="paths")
+        a = parse_subject(ctx, str(from_id), "fromId")
+        b = parse_subject(ctx, str(to_id), "toId")
+        await ctx.visible_node(a)
+        await ctx.visible_node(b)
+        p = await blocking(q_paths, ctx.store, a, b, max_depth, as_of=day_of(ctx, as_of))
+        involved = list({u for c in p.connections for u in c.nodes})
+        vis = await ctx.scope.visibilities(involved)
+        nodes = dict(zip(involved, await ctx.loaders.nodes.load_many(involved)))
+        conns, hidden = [], 0
+        for c in p.connections:
+            if any(nodes.get(u) is None or vis.get(u, Vis.NONE) is Vis.NONE for u in c.nodes):
+                hidden += 1
+                continue
+            conns.append(PathConnection(subjects=[subject_out(ctx, nodes[u], vis[u])
+                                                  for u in c.nodes],
+                                        steps=[step_out(s) for s in c.steps]))
+        return Paths(from_id=strawberry.ID(a), to_id=strawberry.ID(b), length=p.length,
+                     connections=conns, more=p.more, incomplete=p.incomplete, hidden_count=hidden)
+
+    @strawberry.field(description="Groups of connected subjects carrying dishonesty (serious "
+                                  "dishonesty list, worst grade, repeated serious penalties) "
+                                  "with a member in `region`, largest first")
+    async def clusters(self, info: Info, region: str | None = None, as_of: dt.date | None = None,
+                       first: int | None = None, after: str | None = None) -> ClusterConnection:
+        ctx = enter(info)
+        ctx.require_role("regulator", "investigator", what="clusters")
+        region = ctx.check_region(region)
+        n = page_size(first)
+        start = offset_cursor("clusters", after)
+        res = await blocking(q_clusters, ctx.store, as_of=day_of(ctx, as_of), limit=100_000)
+        uids = {m.uid for c in res.clusters for m in c.members} | \
+               {b for c in res.clusters for b in c.bridges}
+        nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(list(uids))))
+        vis = await ctx.scope.visibilities(uids)
+        kept = []
+        for c in res.clusters:
+            if any(vis.get(m.uid, Vis.NONE) >= Vis.SHARED and nodes.get(m.uid) is not None
+                   and within(nodes[m.uid].props.get("region_code"), region) for m in c.members):
+                kept.append(c)
+        page = kept[start:start + n]
+        edges = []
+        for i, c in enumerate(page):
+            shown = {u for u in [m.uid for m in c.members] + list(c.bridges)
+                     if vis.get(u, Vis.NONE) is not Vis.NONE and nodes.get(u) is not None}
+            members = [DishonestMember(subject=subject_out(ctx, nodes[m.uid], vis[m.uid]),
+                                       reasons=list(m.reasons), severity=m.severity,
+                                       evidence=[strawberry.ID(e) for e in m.evidence])
+                       for m in c.members if m.uid in shown]
+            bridges = [subject_out(ctx, nodes[b], vis[b]) for b in c.bridges if b in shown]
+            links = [step_out(s) for s in c.links if s.frm in shown and s.to in shown]
+            edges.append(ClusterEdge(cursor=encode_cursor("clusters", start + i), node=Cluster(
+                size=c.size, severity=c.severity, members=members, bridges=bridges, links=links,
+                hidden_count=len(c.members) + len(c.bridges) - len(members) - len(bridges))))
+        return ClusterConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=start + n < len(kept), has_previous_page=start > 0,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None),
+            total_count=len(kept), dishonest=res.dishonest)
+
+    @strawberry.field(description="Successor shells: new firms sharing a legal representative, "
+                                  "phone or address with a dishonest, deregistered or revoked "
+                                  "firm of `region` and taking over its vehicles, vessels or "
+                                  "staff")
+    async def successor_shells(self, info: Info, region: str | None = None,
+                               as_of: dt.date | None = None, first: int | None = None,
+                               after: str | None = None) -> ShellConnection:
+        ctx = enter(info)
+        ctx.require_role("regulator", "investigator", what="successorShells")
+        region = ctx.check_region(region)
+        n = page_size(first)
+        start = offset_cursor("shells", after)
+        res = await blocking(q_successor_shells, ctx.store, as_of=day_of(ctx, as_of),
+                             limit=100_000)
+        uids = {u for s in res.shells for u in (s.predecessor, s.successor)}
+        nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(list(uids))))
+        vis = await ctx.scope.visibilities(uids)
+
+        def shown(u):
+            return nodes.get(u) is not None and vis.get(u, Vis.NONE) is not Vis.NONE
+
+        kept = [s for s in res.shells if shown(s.predecessor) and shown(s.successor) and any(
+            within(nodes[u].props.get("region_code"), region) for u in (s.predecessor, s.successor))]
+        page = kept[start:start + n]
+        edges = []
+        for i, s in enumerate(page):
+            shared = [SharedIdentifier(kind=k, shown=v if k != "legal_representative"
+                                       else "the same legal representative") for k, v in s.shared]
+            edges.append(ShellEdge(cursor=encode_cursor("shells", start + i), node=Shell(
+                predecessor=subject_out(ctx, nodes[s.predecessor], vis[s.predecessor]),
+                successor=subject_out(ctx, nodes[s.successor], vis[s.successor]),
+                event=ShellEvent(kind=s.event.kind, date=s.event.date,
+                                 date_source=s.event.date_source,
+                                 evidence=strawberry.ID(s.event.evidence)),
+                established=s.established, shared=shared,
+                takeovers=[Takeover(unit_id=strawberry.ID(t.unit), rel_type=t.rel_type, on=t.on)
+                           for t in s.takeovers], days=s.days)))
+        return ShellConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=start + n < len(kept), has_previous_page=start > 0,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None),
+            total_count=len(kept))
+
+    @strawberry.field(description="Penalties issued in `region` whose minimum publication "
+                                  "period is over on `asOf` and that are not repaired (#2, #12), "
+                                  "with the repair mode each calls for")
+    async def repair_eligible(self, info: Info, region: str | None = None,
+                              as_of: dt.date | None = None, first: int | None = None,
+                              after: str | None = None) -> RepairConnection:
+        ctx = enter(info)
+        region = ctx.check_region(region)
+        n = page_size(first)
+        cursor = decode_cursor("repairs", after)
+        if cursor is not None and not isinstance(cursor, str):
+            raise BadInput("after: not a cursor of this API")
+        page = await blocking(q_repair_eligible, ctx.store, region, day_of(ctx, as_of), cursor, n)
+        nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
+        edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid), node=RepairCandidate(
+            penalty=penalty_out(node),
+            minimum_end=c.minimum_end, maximum_end=c.maximum_end, mode=c.mode,
+            mode_reason=c.mode_reason)) for c, node in zip(page.items, nodes) if node is not None]
+        return RepairConnection(edges=edges, page_info=PageInfo(
+            has_next_page=page.next_after is not None, has_previous_page=cursor is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="Recognised grades of the enterprises registered in `region` "
+                                  "on `asOf`, by level of the common scale and by grade")
+    async def grade_distribution(self, info: Info, region: str | None = None,
+                                 scheme: str | None = None,
+                                 as_of: dt.date | None = None) -> GradeDistribution:
+        ctx = enter(info)
+        region = ctx.check_region(region)
+        day = day_of(ctx, as_of)
+        if scheme is not None:
+            scales().scheme(scheme)  # an unknown scheme is BAD_USER_INPUT
+        d = await blocking(grade_distribution, ctx.store, region, day, scheme)
+        pop = d["population"]
+        graded = sum(d["levels"].values())
+        levels = [LevelCount(letter=lv.letter, code=lv.code, name=lv.name, severity=lv.severity,
+                             count=d["levels"].get(lv.code, 0),
+                             share=round(d["levels"].get(lv.code, 0) / pop, 4) if pop else 0.0)
+                  for lv in scales().levels]
+        grades = [GradeCount(scheme=s, grade=g, count=c)
+                  for (s, g), c in sorted(d["grades"].items(), key=lambda kv: (kv[0][0], -kv[1]))]
+        return GradeDistribution(region=region, region_name=_regions.name_of(region),
+                                 scheme=scheme, as_of=day, population=pop, graded=graded,
+                                 ungraded=pop - graded, levels=levels, grades=grades)
+
+    @strawberry.field(description="One differentiated random-inspection round of the "
+                                  "enterprises of `region` (#5 ratios by grade, a second draw "
+                                  "of C and D; #8 check); the same seed gives the same draw")
+    async def inspection_draw(self, info: Info, region: str | None = None,
+                              as_of: dt.date | None = None, seed: str = "0") -> InspectionDraw:
+        ctx = enter(info)
+        ctx.require_role("regulator", what="inspectionDraw")
+        region = ctx.check_region(region)
+        d = await blocking(q_inspection_draw, ctx.store, region, day_of(ctx, as_of), seed=seed)
+        return InspectionDraw(
+            region=d.region, as_of=d.as_of, seed=d.seed,
+            strata=[Stratum(key=s.key, ratio=s.ratio, second_ratio=s.second_ratio,
+                            population=s.population, first=len(s.first), second=len(s.second))
+                    for s in d.strata],
+            selected=[DrawnSubject(subject_id=strawberry.ID(s.subject),
+                                   stratum=s.stratum, draw=s.draw, grade=s.grade, scheme=s.scheme,
+                                   evaluation_id=strawberry.ID(s.evaluation) if s.evaluation else None)
+                      for s in d.selected],
+            check=RoundCheck(total=d.check.total, at_or_below=d.check.at_or_below,
+                             share=d.check.share, minimum_share=d.check.minimum_share,
+                             threshold=d.check.threshold, ok=d.check.ok))
+
+    @strawberry.field(description="A region of the key's jurisdiction (default: the key's "
+                                  "own) and the current regions directly below it (for pickers)")
+    def regions(self, info: Info, parent: str | None = None) -> list[Region]:
+        ctx = enter(info)
+        root = ctx.check_region(parent)
+        table = _regions.regions()
+        rows = table[(table["code"] == root) | (table["parent"] == root)]
+        rows = rows[rows["current"]]
+        return [Region(code=c, name=n, level=lv)
+                for c, n, lv in rows[["code", "name", "level"]].itertuples(index=False)]
+
+    @strawberry.field(description="The list kinds of the exchange format")
+    def list_kinds(self, info: Info) -> list[str]:
+        enter(info)
+        return list(list_kinds())
+
+    @strawberry.field(description="The evaluation schemes of the grade scales")
+    def schemes(self, info: Info) -> list[Scheme]:
+        enter(info)
+        return [Scheme(name=s.name, grades=[g for g, _ in s.grades])
+                for s in scales().schemes.values()]
+
+
+def _explain(ctx: RequestContext, g) -> str:
+    if not g.chosen:
+        return f"no grade recognised in {g.region} on {g.as_of}"
+    e = g.chosen.evaluation
+    return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
+            f"{e.agency} {e.agency_region}, counted in {g.region} by {g.counted_by}")

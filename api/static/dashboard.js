@@ -1,0 +1,324 @@
+// creditkb regulator dashboard: a region and a day; the grade distribution (ECharts), the
+// shared watchlist (live over the GraphQL subscription), and a subject's related entities
+// (Cytoscape.js) with the paths of joint discipline highlighted.  Everything it shows comes
+// from the GraphQL API with the agency's key, so it shows only what the key may see.
+(function () {
+  'use strict';
+  var KEY_ITEM = 'creditkb-key';
+  var state = { key: null, me: null, region: null, asOf: null, scheme: '', after: null,
+                chart: null, cy: null, ws: null, subscribed: null };
+  window.creditkbDashboard = state;  // for people poking around, and for the browser test
+
+  function $(id) { return document.getElementById(id); }
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  function status(text) { $('status').textContent = text || ''; }
+
+  function gql(query, variables) {
+    return fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept': 'application/graphql-response+json',
+                 'authorization': 'Bearer ' + state.key },
+      body: JSON.stringify({ query: query, variables: variables || {} })
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (r.status === 401) { throw Object.assign(new Error('the key was refused'), { auth: true }); }
+        if (body.errors && body.errors.length && !body.data) { throw new Error(body.errors[0].message); }
+        return body;
+      });
+    });
+  }
+
+  // -- start: the key ------------------------------------------------------------------------
+  function start() {
+    var fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
+    if (fromHash) {
+      sessionStorage.setItem(KEY_ITEM, fromHash);
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    state.key = sessionStorage.getItem(KEY_ITEM);
+    $('login-form').onsubmit = function (e) {
+      e.preventDefault();
+      sessionStorage.setItem(KEY_ITEM, $('key-input').value.trim());
+      location.reload();
+    };
+    if (!state.key) { $('login').hidden = false; return; }
+    gql('{ me { agency region regionName role keyId } regions { code name level } schemes { name } }')
+      .then(function (body) {
+        var d = body.data;
+        state.me = d.me;
+        $('who').textContent = d.me.agency + ' · ' + (d.me.regionName || d.me.region) + ' · ' + d.me.role;
+        $('region').innerHTML = d.regions.map(function (r) {
+          return '<option value="' + esc(r.code) + '"' + (r.code === d.me.region ? ' selected' : '') +
+            '>' + esc(r.name) + ' ' + esc(r.code) + '</option>';
+        }).join('');
+        $('scheme').innerHTML += d.schemes.map(function (s) {
+          return '<option>' + esc(s.name) + '</option>';
+        }).join('');
+        var day = new URLSearchParams(location.search).get('asOf');
+        $('as-of').value = day || new Date().toISOString().slice(0, 10);
+        $('app').hidden = false;
+        state.chart = echarts.init($('grade-chart'));
+        window.addEventListener('resize', function () { state.chart.resize(); if (state.cy) { state.cy.resize(); } });
+        wire();
+        refresh();
+      })
+      .catch(function (err) {
+        $('login').hidden = false;
+        $('login-error').textContent = err.auth ? 'The key was refused (unknown or revoked).' : err.message;
+        if (err.auth) { sessionStorage.removeItem(KEY_ITEM); }
+      });
+  }
+
+  function wire() {
+    $('controls').onsubmit = function (e) { e.preventDefault(); refresh(); };
+    $('region').onchange = refresh;
+    $('as-of').onchange = refresh;
+    $('scheme').onchange = refresh;
+    $('jurisdiction-only').onchange = function () { loadWatchlist(true); };
+    $('watchlist-more').onclick = function () { loadWatchlist(false); };
+    $('search-form').onsubmit = function (e) { e.preventDefault(); search(); };
+  }
+
+  function refresh() {
+    state.region = $('region').value;
+    state.asOf = $('as-of').value;
+    state.scheme = $('scheme').value;
+    status('loading…');
+    Promise.all([loadDistribution(), loadWatchlist(true)])
+      .then(function () { status('as of ' + state.asOf); })
+      .catch(function (err) { status(err.message); });
+    subscribe();
+  }
+
+  // -- grade distribution (ECharts) ------------------------------------------------------------
+  var LEVEL_COLORS = ['#2e7d32', '#66bb6a', '#fbc02d', '#fb8c00', '#e53935', '#6a1b9a'];
+
+  function loadDistribution() {
+    return gql('query($region: String!, $asOf: Date!, $scheme: String) {' +
+      ' gradeDistribution(region: $region, asOf: $asOf, scheme: $scheme) {' +
+      '  regionName population graded ungraded levels { letter name count share } } }',
+      { region: state.region, asOf: state.asOf, scheme: state.scheme || null })
+      .then(function (body) {
+        var d = body.data.gradeDistribution;
+        $('dist-note').textContent = (d.regionName || '') + ': ' + d.population +
+          ' enterprises, ' + d.graded + ' graded';
+        var names = d.levels.map(function (l) { return l.name + ' (' + l.letter + ')'; }).concat(['未评级']);
+        var counts = d.levels.map(function (l, i) {
+          return { value: l.count, itemStyle: { color: LEVEL_COLORS[i % LEVEL_COLORS.length] } };
+        }).concat([{ value: d.ungraded, itemStyle: { color: '#9aa5b1' } }]);
+        state.chart.setOption({
+          animation: false,
+          grid: { left: 50, right: 20, top: 20, bottom: 40 },
+          tooltip: { trigger: 'axis' },
+          xAxis: { type: 'category', data: names, axisLabel: { interval: 0 } },
+          yAxis: { type: 'value', name: 'enterprises', minInterval: 1 },
+          series: [{ type: 'bar', name: 'enterprises', data: counts, label: { show: true, position: 'top' } }]
+        }, true);
+      });
+  }
+
+  // -- shared watchlist ----------------------------------------------------------------------
+  function row(e, extra) {
+    var s = e.subject;
+    return '<tr data-id="' + esc(e.id) + '"' + (extra ? ' class="' + extra + '"' : '') + '>' +
+      '<td>' + esc(e.listKind) + '</td>' +
+      '<td>' + (s ? '<a href="#" data-subject="' + esc(s.id) + '">' + esc(s.name || s.id) + '</a>' : esc(e.subjectId)) + '</td>' +
+      '<td>' + esc(e.subjectRegion || (s && s.regionCode) || '') + '</td>' +
+      '<td>' + esc(e.listedOn) + (e.removedOn ? ' – ' + esc(e.removedOn) : '') + '</td>' +
+      '<td>' + esc(e.agency) + '</td>' +
+      '<td>' + esc(e.basis === 'OWN' ? 'own' : e.countedBy) + '</td></tr>';
+  }
+
+  function loadWatchlist(reset) {
+    if (reset) { state.after = null; $('watchlist-table').tBodies[0].innerHTML = ''; }
+    return gql('query($region: String!, $asOf: Date!, $only: Boolean!, $after: String) {' +
+      ' sharedWatchlist(region: $region, asOf: $asOf, jurisdictionOnly: $only, first: 50, after: $after) {' +
+      '  edges { node { id listKind subjectId subjectRegion listedOn removedOn agency basis countedBy' +
+      '   subject { id name regionCode } } } pageInfo { hasNextPage endCursor } } }',
+      { region: state.region, asOf: state.asOf, only: $('jurisdiction-only').checked, after: state.after })
+      .then(function (body) {
+        var w = body.data.sharedWatchlist;
+        $('watchlist-table').tBodies[0].insertAdjacentHTML('beforeend',
+          w.edges.map(function (x) { return row(x.node); }).join(''));
+        state.after = w.pageInfo.endCursor;
+        $('watchlist-more').hidden = !w.pageInfo.hasNextPage;
+        linkSubjects($('watchlist-table'));
+      });
+  }
+
+  function linkSubjects(el) {
+    Array.prototype.forEach.call(el.querySelectorAll('a[data-subject]'), function (a) {
+      a.onclick = function (e) { e.preventDefault(); showSubject(a.getAttribute('data-subject')); };
+    });
+  }
+
+  // live: the watchlistChanges subscription over graphql-transport-ws
+  function subscribe() {
+    if (!('WebSocket' in window)) { return; }
+    if (state.ws && state.ws.readyState === 1) { send(); return; }
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql',
+      'graphql-transport-ws');
+    state.ws = ws;
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: 'Bearer ' + state.key } }));
+    };
+    ws.onmessage = function (m) {
+      var msg = JSON.parse(m.data);
+      if (msg.type === 'connection_ack') { $('live').classList.remove('off'); send(); }
+      else if (msg.type === 'ping') { ws.send(JSON.stringify({ type: 'pong' })); }
+      else if (msg.type === 'next' && msg.payload.data) { change(msg.payload.data.watchlistChanges); }
+    };
+    ws.onclose = function () { $('live').classList.add('off'); state.subscribed = null; };
+    function send() {
+      if (state.subscribed === state.region) { return; }
+      if (state.subscribed) { ws.send(JSON.stringify({ id: 'w', type: 'complete' })); }
+      state.subscribed = state.region;
+      ws.send(JSON.stringify({ id: 'w', type: 'subscribe', payload: {
+        query: 'subscription($region: String) { watchlistChanges(region: $region) { change basis countedBy' +
+          ' entry { id listKind subjectId listedOn removedOn agency } subject { id name regionCode } } }',
+        variables: { region: state.region } } }));
+    }
+  }
+
+  function change(c) {
+    var body = $('watchlist-table').tBodies[0];
+    var e = c.entry;
+    var old = body.querySelector('tr[data-id="' + CSS.escape(e.id) + '"]');
+    var html = row({ id: e.id, listKind: e.listKind, subjectId: e.subjectId, listedOn: e.listedOn,
+      removedOn: e.removedOn, agency: e.agency, basis: c.basis, countedBy: c.countedBy,
+      subject: c.subject, subjectRegion: c.subject && c.subject.regionCode },
+      c.change === 'REMOVED' ? 'removed fresh' : 'fresh');
+    if (old) { old.outerHTML = html; } else { body.insertAdjacentHTML('afterbegin', html); }
+    linkSubjects(body);
+    status(c.change === 'ADDED' ? 'listed just now: ' + e.id : 'removed just now: ' + e.id);
+  }
+
+  // -- search and the related-entities graph (Cytoscape.js) --------------------------------
+  function search() {
+    var text = $('search-text').value.trim();
+    if (!text) { return; }
+    gql('query($t: String!) { search(text: $t, first: 12) { edges { node { __typename id name regionCode } } } }', { t: text })
+      .then(function (body) {
+        var hits = body.data.search.edges;
+        $('search-results').innerHTML = hits.length ? hits.map(function (h) {
+          return '<li><button data-subject="' + esc(h.node.id) + '">' + esc(h.node.name || h.node.id) +
+            ' <small>' + esc(h.node.__typename) + ' ' + esc(h.node.regionCode || '') + '</small></button></li>';
+        }).join('') : '<li>nothing found in your scope</li>';
+        Array.prototype.forEach.call($('search-results').querySelectorAll('button'), function (b) {
+          b.onclick = function () { showSubject(b.getAttribute('data-subject')); };
+        });
+        if (hits.length === 1) { showSubject(hits[0].node.id); }
+      })
+      .catch(function (err) { $('search-results').innerHTML = '<li class="error">' + esc(err.message) + '</li>'; });
+  }
+
+  var CLASS = { Enterprise: 'ent', Person: 'per', Vehicle: 'veh', Vessel: 'ves' };
+
+  function showSubject(id) {
+    Array.prototype.forEach.call($('search-results').querySelectorAll('button'), function (b) {
+      b.classList.toggle('active', b.getAttribute('data-subject') === id);
+    });
+    status('tracing ' + id + '…');
+    gql('query($id: ID!, $asOf: Date!, $region: String!) {' +
+      ' subject(id: $id) { __typename id name regionCode }' +
+      ' related(subjectId: $id, depth: 2, asOf: $asOf, first: 100) { totalCount hiddenCount' +
+      '  edges { node { distance subject { __typename id name } status { lists grade }' +
+      '   path { fromId toId relType direction } } } }' +
+      ' discipline(subjectId: $id, asOf: $asOf, region: $region) { measures { measure { code name }' +
+      '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } } } }',
+      { id: id, asOf: state.asOf, region: state.region })
+      .then(function (body) { draw(body.data, body.errors); status('as of ' + state.asOf); })
+      .catch(function (err) { status(err.message); });
+  }
+
+  function shortLabel(id) {
+    var label = id.split(':')[0], key = id.slice(label.length + 1);
+    if (label === 'Person') { return 'person'; }
+    if (label === 'ListEntry') { return key.split('|')[0]; }
+    return key.length > 18 ? key.slice(0, 16) + '…' : key;
+  }
+
+  function draw(d, errors) {
+    var nodes = {}, edges = {};
+    function node(id, name, type, extra) {
+      if (!nodes[id]) {
+        nodes[id] = { data: { id: id, label: name || shortLabel(id) }, classes: CLASS[type] || 'rec' };
+      }
+      if (extra) { nodes[id].classes += ' ' + extra; }
+    }
+    function edge(src, type, dst, extra) {
+      var id = src + '|' + type + '|' + dst;
+      if (!edges[id]) { edges[id] = { data: { id: id, source: src, target: dst, label: type }, classes: '' }; }
+      if (extra) { edges[id].classes += ' ' + extra; }
+    }
+    var s = d.subject;
+    if (!s) { status((errors && errors[0] && errors[0].message) || 'not found'); return; }
+    node(s.id, s.name, s.__typename, 'root');
+    var rel = d.related;
+    (rel ? rel.edges : []).forEach(function (x) {
+      var n = x.node;
+      node(n.subject.id, n.subject.name, n.subject.__typename,
+        n.status && n.status.lists.indexOf('严重失信') >= 0 ? 'dishonest' : '');
+    });
+    (rel ? rel.edges : []).forEach(function (x) {
+      x.node.path.forEach(function (st) {
+        if (!nodes[st.fromId] || !nodes[st.toId]) { return; }
+        var src = st.direction === 'out' ? st.fromId : st.toId;
+        var dst = st.direction === 'out' ? st.toId : st.fromId;
+        edge(src, st.relType, dst);
+      });
+    });
+    var items = [];
+    ((d.discipline && d.discipline.measures) || []).forEach(function (m) {
+      var t = m.trigger;
+      items.push('<li><b>' + esc(m.measure.name) + '</b><br><small>' + esc(t.name) + ' · ' +
+        esc(t.listKind || t.decisionNo || t.grade || t.recordLabel) + ' · ' + esc(m.ruleName) + '</small></li>');
+      m.path.forEach(function (h) {
+        [h.src, h.dst].forEach(function (id) {
+          var label = id.split(':')[0];
+          node(id, id === t.recordId ? (t.listKind || t.decisionNo || t.grade || label) : null,
+            label, 'discipline');
+        });
+        edge(h.src, h.type, h.dst, 'discipline');
+      });
+    });
+    $('measure-list').innerHTML = items.length ? items.join('') : '<li>no measure applies</li>';
+    if (!rel && errors && errors.length) {
+      $('measure-list').insertAdjacentHTML('beforeend', '<li class="error">' + esc(errors[0].message) + '</li>');
+    }
+    var elements = Object.keys(nodes).map(function (k) { return nodes[k]; })
+      .concat(Object.keys(edges).map(function (k) { return edges[k]; }));
+    if (state.cy) { state.cy.destroy(); }
+    state.cy = cytoscape({
+      container: $('graph'),
+      elements: elements,
+      style: [
+        { selector: 'node', style: { 'label': 'data(label)', 'font-size': 10, 'text-valign': 'bottom',
+          'text-margin-y': 3, 'width': 22, 'height': 22, 'background-color': '#8c564b', 'color': '#1d2733' } },
+        { selector: 'node.ent', style: { 'background-color': '#1f77b4' } },
+        { selector: 'node.per', style: { 'background-color': '#9467bd' } },
+        { selector: 'node.veh', style: { 'background-color': '#2ca02c' } },
+        { selector: 'node.ves', style: { 'background-color': '#17becf' } },
+        { selector: 'node.rec', style: { 'shape': 'round-rectangle', 'width': 18, 'height': 14 } },
+        { selector: 'node.root', style: { 'width': 34, 'height': 34, 'border-width': 3, 'border-color': '#1d2733', 'font-weight': 'bold' } },
+        { selector: 'node.dishonest', style: { 'border-width': 3, 'border-color': '#d62728' } },
+        { selector: 'node.discipline', style: { 'border-width': 3, 'border-color': '#d62728' } },
+        { selector: 'edge', style: { 'width': 1.5, 'line-color': '#9aa5b1', 'target-arrow-color': '#9aa5b1',
+          'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'label': 'data(label)', 'font-size': 7,
+          'text-rotation': 'autorotate', 'color': '#5a6b7d' } },
+        { selector: 'edge.discipline', style: { 'width': 4, 'line-color': '#d62728', 'target-arrow-color': '#d62728', 'z-index': 9 } }
+      ],
+      layout: { name: 'breadthfirst', roots: [s.id], directed: false, spacingFactor: 1.1, animate: false }
+    });
+    state.cy.on('tap', 'node', function (e) {
+      var id = e.target.id();
+      if (CLASS[id.split(':')[0]] && id !== s.id) { showSubject(id); }
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+})();

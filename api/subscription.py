@@ -1,0 +1,143 @@
+"""Live watchlists (DOMAIN.md #3, "shared in real time"): ``watchlistChanges(region)``.
+
+List entries added and removed through the API are appended to the access state's event
+table (:mod:`api.access`), which every worker process reads: one poller per process
+(every :data:`POLL_S` seconds, and at once when this process wrote) fans events out to its
+subscriptions.  A subscription of region R gets the changes R's regulator would see on
+its shared watchlist: its own agencies' and those of partners under an agreement in force
+that shares the list kind.  Served over WebSocket (graphql-transport-ws or graphql-ws) at
+/graphql; the key goes in the connection_init payload (``{"Authorization": "Bearer ..."}``)
+or the handshake's Authorization header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import weakref
+from enum import Enum
+from typing import AsyncGenerator
+
+import strawberry
+from strawberry.types import Info
+
+from api.access import AccessStore
+from api.context import RequestContext, blocking
+from api.errors import Unauthenticated
+from api.types import Basis, ListEntry, Subject, _date, maybe_subject
+from queries.jurisdiction import agreements_covering, overlaps
+from queries.recognition import OWN
+
+POLL_S = 0.2
+
+
+class EventHub:
+    """Fans the watchlist events of the access state out to this process's subscriptions."""
+
+    def __init__(self, access: AccessStore):
+        self.access = access
+        self.queues: weakref.WeakSet[asyncio.Queue] = weakref.WeakSet()
+        self._task: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._last = None
+
+    def poke(self) -> None:
+        """This process wrote an event: deliver it without waiting for the next poll."""
+        if self._wake is not None:
+            loop = self._task.get_loop() if self._task else None
+            if loop is not None and loop.is_running():
+                loop.call_soon_threadsafe(self._wake.set)
+
+    async def subscribe(self) -> asyncio.Queue:
+        if self._task is None or self._task.done():
+            self._wake = asyncio.Event()
+            self._last = self.access.last_event()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self.queues.add(queue)
+        return queue
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            if not self.queues:
+                # nobody listens: skip what happens meanwhile, a later subscriber starts now
+                self._last = await blocking(self.access.last_event)
+                continue
+            events = await blocking(self.access.events_after, self._last)
+            for seq, event in events:
+                self._last = seq
+                for q in list(self.queues):
+                    if not q.full():
+                        q.put_nowait(event)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+@strawberry.enum(description="What happened to a list entry")
+class ChangeKind(Enum):
+    ADDED = "ADDED"
+    REMOVED = "REMOVED"
+
+
+@strawberry.type(description="A list entry added to or removed from a watchlist the region sees")
+class WatchlistChange:
+    change: ChangeKind
+    region: str
+    entry: ListEntry
+    basis: Basis
+    counted_by: str = strawberry.field(description="'own jurisdiction' or the agreement's name")
+
+    @strawberry.field(description="The subject listed (null when outside the key's scope)")
+    async def subject(self, info: Info) -> Subject | None:
+        return await maybe_subject(info.context, str(self.entry.subject_id))
+
+
+def _entry(event: dict) -> ListEntry:
+    return ListEntry(id=strawberry.ID(event["entry"]), subject_id=event.get("subject"),
+                     list_kind=event.get("list_kind"), listed_on=_date(event.get("listed_on")),
+                     removed_on=_date(event.get("removed_on")), reason=event.get("reason"),
+                     agency=event.get("agency"), agency_region=event.get("agency_region"))
+
+
+def _basis(ctx: RequestContext, region: str, event: dict):
+    issuer, kind = event.get("agency_region"), event.get("list_kind")
+    if overlaps(issuer, region):
+        return Basis.OWN, OWN
+    for a in agreements_covering(ctx.store, [region]):
+        if a.in_force(dt.date.today()) and a.shares_list(kind) and a.covers(issuer):
+            return Basis.AGREEMENT, a.name
+    return None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="List entries added and removed that the regulator of "
+                                         "`region` (default: the key's) sees on its shared "
+                                         "watchlist, as they happen")
+    async def watchlist_changes(self, info: Info, region: str | None = None
+                                ) -> AsyncGenerator[WatchlistChange, None]:
+        ctx: RequestContext = info.context
+        if ctx.key is None:
+            raise Unauthenticated("no API key")
+        region = ctx.check_region(region)
+        queue = await ctx.hub.subscribe()
+        try:
+            while True:
+                event = await queue.get()
+                await blocking(ctx.flush_audit)  # what the previous event's answer read
+                ctx.fresh()
+                seen = await blocking(_basis, ctx, region, event)
+                if seen is None:
+                    continue
+                ctx.audit.operations.append("watchlistChanges")
+                yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
+                                      entry=_entry(event), basis=seen[0], counted_by=seen[1])
+        finally:
+            ctx.flush_audit()

@@ -1,0 +1,572 @@
+"""GraphQL types: subjects (a Relay ``Node`` interface over Enterprise, Person, Vehicle and
+Vessel), their records and relationships as cursor connections, and the answers of the
+credit rules and tracing queries.  Descriptions come from graph_model/schema.yaml where the
+schema has them.
+
+Every subject leaves the API through :func:`subject_out`, which applies the key's scope
+(personal fields masked where the agency does not hold the record) and notes the subject
+in the request's audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.context import SUBJECT_LABELS, RequestContext, Vis
+from api.limits import encode_cursor, offset_cursor, page_size
+from creditkb.stores.port import Node as StoreNode
+from graph_model import regions as _regions
+from graph_model.schema import schema
+
+_LABELS = schema().labels
+T = TypeVar("T")
+
+
+def _doc(label: str, prop: str) -> str | None:
+    p = _LABELS[label].properties.get(prop)
+    return p.doc if p else None
+
+
+def _date(value) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _str(value) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _num(value) -> float | None:
+    try:
+        return None if value is None or value == "" else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- masking ---------------------------------------------------------------------------
+
+#: Person properties shown to every agency that may see the person at all.
+PERSON_PUBLIC = frozenset({"id_hash", "role", "region_code"})
+
+
+def mask_text(value) -> str | None:
+    """``张建国`` -> ``张**``: the first character only."""
+    if value is None or value == "":
+        return None
+    s = str(value)
+    return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"
+
+
+def mask_id(value) -> str | None:
+    """A masked resident ID further masked for agencies without the record: the region
+    digits only (``320402************``)."""
+    if not value:
+        return None
+    s = str(value)
+    return s[:6] + "*" * max(0, len(s) - 6)
+
+
+def clear_personal(ctx: RequestContext, vis: Vis) -> bool:
+    return vis is Vis.OWN and ctx.key.role != "viewer"
+
+
+def shown_props(node: StoreNode, clear: bool) -> dict:
+    props = {k: v for k, v in node.props.items()
+             if not k.startswith("_") and not k.endswith("_norm")}
+    if node.label == "Person" and not clear:
+        for k in list(props):
+            if k in PERSON_PUBLIC:
+                continue
+            props[k] = mask_id(props[k]) if k == "id_masked" else mask_text(props[k])
+    return props
+
+
+# -- Relay ------------------------------------------------------------------------------
+
+@strawberry.interface(description="An object with a global id (Relay): a subject's id is "
+                                  "its node id, `Label:key`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type(description="Where a page of a connection ends (Relay).")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="An item of a connection and its cursor.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list (Relay cursor connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(
+        default=None, description="Items in the whole list, where known")
+
+
+def page_of(items: list, kind: str, first: int | None, after: str | None,
+            convert=lambda x: x, total: int | None = None) -> Connection:
+    """A connection over a list held in full, cursors being positions in it."""
+    n = page_size(first)
+    start = offset_cursor(kind, after)
+    chosen = items[start:start + n]
+    edges = [Edge(cursor=encode_cursor(kind, start + i), node=convert(x))
+             for i, x in enumerate(chosen)]
+    return Connection(edges=edges, page_info=PageInfo(
+        has_next_page=start + n < len(items), has_previous_page=start > 0,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None),
+        total_count=len(items) if total is None else total)
+
+
+# -- records ----------------------------------------------------------------------------
+
+@strawberry.type(description=_LABELS["Penalty"].doc)
+class Penalty(Node):
+    id: strawberry.ID
+    decision_no: str = strawberry.field(description=_doc("Penalty", "decision_no"))
+    subject_id: strawberry.ID | None
+    violation: str | None = strawberry.field(description=_doc("Penalty", "violation"))
+    penalty_type: str | None = strawberry.field(description=_doc("Penalty", "penalty_type"))
+    fine: float | None = strawberry.field(description=_doc("Penalty", "fine"))
+    decision_date: dt.date | None = strawberry.field(description=_doc("Penalty", "decision_date"))
+    agency: str | None
+    agency_region: str | None = strawberry.field(description=_doc("Penalty", "agency_region"))
+    severity: str | None = strawberry.field(description=_doc("Penalty", "severity"))
+    status: str | None = strawberry.field(description=_doc("Penalty", "status"))
+
+
+@strawberry.type(description=_LABELS["Evaluation"].doc)
+class Evaluation(Node):
+    id: strawberry.ID
+    subject_id: strawberry.ID | None
+    scheme: str | None = strawberry.field(description=_doc("Evaluation", "scheme"))
+    grade: str | None = strawberry.field(description=_doc("Evaluation", "grade"))
+    score: float | None = strawberry.field(description=_doc("Evaluation", "score"))
+    period: str | None = strawberry.field(description=_doc("Evaluation", "period"))
+    agency: str | None
+    agency_region: str | None = strawberry.field(description=_doc("Evaluation", "agency_region"))
+    valid_from: dt.date | None = strawberry.field(description=_doc("Evaluation", "valid_from"))
+    valid_to: dt.date | None = strawberry.field(description=_doc("Evaluation", "valid_to"))
+
+
+@strawberry.type(description=_LABELS["ListEntry"].doc)
+class ListEntry(Node):
+    id: strawberry.ID
+    subject_id: strawberry.ID | None
+    list_kind: str | None = strawberry.field(description=_doc("ListEntry", "list_kind"))
+    listed_on: dt.date | None = strawberry.field(description=_doc("ListEntry", "listed_on"))
+    removed_on: dt.date | None = strawberry.field(description=_doc("ListEntry", "removed_on"))
+    reason: str | None = strawberry.field(description=_doc("ListEntry", "reason"))
+    agency: str | None
+    agency_region: str | None = strawberry.field(description=_doc("ListEntry", "agency_region"))
+
+    @strawberry.field(description="The subject listed (null when outside the key's scope)")
+    async def subject(self, info: Info) -> Subject | None:
+        return await maybe_subject(info.context, self.subject_id)
+
+
+@strawberry.type(description=_LABELS["Commitment"].doc)
+class Commitment(Node):
+    id: strawberry.ID
+    subject_id: strawberry.ID | None
+    kind: str | None = strawberry.field(description=_doc("Commitment", "kind"))
+    made_on: dt.date | None = strawberry.field(description=_doc("Commitment", "made_on"))
+    due_on: dt.date | None = strawberry.field(description=_doc("Commitment", "due_on"))
+    status: str | None = strawberry.field(description=_doc("Commitment", "status"))
+    agency: str | None
+    agency_region: str | None = strawberry.field(description=_doc("Commitment", "agency_region"))
+
+
+@strawberry.type(description=_LABELS["Repair"].doc)
+class Repair(Node):
+    id: strawberry.ID
+    decision_no: str = strawberry.field(description=_doc("Repair", "decision_no"))
+    mode: str | None = strawberry.field(description=_doc("Repair", "mode"))
+    repaired_on: dt.date | None = strawberry.field(description=_doc("Repair", "repaired_on"))
+    agency: str | None
+    agency_region: str | None = strawberry.field(description=_doc("Repair", "agency_region"))
+
+
+def penalty_out(n: StoreNode) -> Penalty:
+    p = n.props
+    return Penalty(id=strawberry.ID(n.uid), decision_no=str(p.get("decision_no") or n.key),
+                   subject_id=_str(p.get("subject_uid")), violation=_str(p.get("violation")),
+                   penalty_type=_str(p.get("penalty_type")), fine=_num(p.get("fine")),
+                   decision_date=_date(p.get("decision_date")), agency=_str(p.get("agency")),
+                   agency_region=_str(p.get("agency_region")), severity=_str(p.get("severity")),
+                   status=_str(p.get("status")))
+
+
+def evaluation_out(n: StoreNode) -> Evaluation:
+    p = n.props
+    return Evaluation(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
+                      scheme=_str(p.get("scheme")), grade=_str(p.get("grade")),
+                      score=_num(p.get("score")), period=_str(p.get("period")),
+                      agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")),
+                      valid_from=_date(p.get("valid_from")), valid_to=_date(p.get("valid_to")))
+
+
+def list_entry_out(n: StoreNode) -> ListEntry:
+    p = n.props
+    return ListEntry(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
+                     list_kind=_str(p.get("list_kind")), listed_on=_date(p.get("listed_on")),
+                     removed_on=_date(p.get("removed_on")), reason=_str(p.get("reason")),
+                     agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
+
+
+def commitment_out(n: StoreNode) -> Commitment:
+    p = n.props
+    return Commitment(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
+                      kind=_str(p.get("kind")), made_on=_date(p.get("made_on")),
+                      due_on=_date(p.get("due_on")), status=_str(p.get("status")),
+                      agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
+
+
+def repair_out(n: StoreNode) -> Repair:
+    p = n.props
+    return Repair(id=strawberry.ID(n.uid), decision_no=str(p.get("decision_no")),
+                  mode=_str(p.get("mode")), repaired_on=_date(p.get("repaired_on")),
+                  agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
+
+
+def _newest(prop: str):
+    return lambda n: (str(n.props.get(prop) or ""), n.uid)
+
+
+# -- relationships of a subject ---------------------------------------------------------
+
+#: field -> label -> [(relationship type, direction seen from the subject)]
+LINKS: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "owners": {"Vehicle": [("OWNS", "in")], "Vessel": [("OWNS", "in"), ("OPERATES", "in")]},
+    "vehicles": {"Enterprise": [("OWNS", "out")], "Person": [("DRIVES", "out")]},
+    "vessels": {"Enterprise": [("OWNS", "out"), ("OPERATES", "out")],
+                "Person": [("SERVES_ON", "out")]},
+    "drivers": {"Vehicle": [("DRIVES", "in")], "Vessel": [("SERVES_ON", "in")],
+                "Enterprise": [("EMPLOYED_BY", "in")]},
+    "legal_representatives": {"Enterprise": [("LEGAL_REPRESENTATIVE_OF", "in")]},
+    "represents": {"Person": [("LEGAL_REPRESENTATIVE_OF", "out")]},
+    "employers": {"Person": [("EMPLOYED_BY", "out")]},
+}
+
+
+@strawberry.type(description="A subject reached over one relationship, with the "
+                             "relationship's type and validity.")
+class SubjectLink:
+    cursor: str
+    node: Subject
+    rel_type: str
+    direction: str = strawberry.field(description="out: the subject points to the node "
+                                                  "(a firm OWNS the vehicle); in: the reverse")
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+@strawberry.type(description="A page of related subjects.")
+class SubjectLinkConnection:
+    edges: list[SubjectLink]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(
+        description="Relationships of these types in the whole list (when the store reports "
+                    "a hub's full degree, that number)")
+    hidden_count: int = strawberry.field(
+        description="Subjects of this page left out because they are outside the key's scope")
+
+
+async def links_page(ctx: RequestContext, uid: str, label: str, field: str,
+                     first: int | None, after: str | None) -> SubjectLinkConnection:
+    specs = LINKS[field].get(label, [])
+    n = page_size(first)
+    kind = f"{field}"
+    start = offset_cursor(kind, after)
+    limit = start + n + 1
+    keys = {}
+    for rel, direction in specs:
+        keys.setdefault(direction, []).append(rel)
+    results = await ctx.loaders.neighbours.load_many(
+        [(uid, tuple(rels), direction, limit) for direction, rels in keys.items()])
+    items: dict[str, tuple[str, str, dict, str]] = {}
+    total = 0
+    for (direction, rels), (edges, degrees) in zip(keys.items(), results):
+        counted = {r: 0 for r in rels}
+        for e in edges:
+            if e.type not in rels:
+                continue
+            counted[e.type] += 1
+            far = e.dst if e.src == uid else e.src
+            items.setdefault(far, (e.type, direction, dict(e.props), far))
+        total += sum(degrees.get(r, counted[r]) for r in rels)
+    ordered = [items[k] for k in sorted(items)]
+    chosen = ordered[start:start + n]
+    vis = await ctx.scope.visibilities(x[3] for x in chosen)
+    nodes = await ctx.loaders.nodes.load_many([x[3] for x in chosen])
+    edges_out, hidden = [], 0
+    for i, ((rel, direction, props, far), node) in enumerate(zip(chosen, nodes)):
+        if node is None or vis.get(far, Vis.NONE) is Vis.NONE:
+            hidden += 1
+            continue
+        edges_out.append(SubjectLink(
+            cursor=encode_cursor(kind, start + i), node=subject_out(ctx, node, vis[far]),
+            rel_type=rel, direction=direction, valid_from=_date(props.get("valid_from")),
+            valid_to=_date(props.get("valid_to"))))
+    last = encode_cursor(kind, start + len(chosen) - 1) if chosen else None
+    return SubjectLinkConnection(
+        edges=edges_out,
+        page_info=PageInfo(has_next_page=len(ordered) > start + n or total > start + n,
+                           has_previous_page=start > 0,
+                           start_cursor=encode_cursor(kind, start) if chosen else None,
+                           end_cursor=last),
+        total_count=max(total, len(ordered)), hidden_count=hidden)
+
+
+# -- subjects ---------------------------------------------------------------------------
+
+_PAGE_ARGS = "first: at most 100 (default 20); after: the endCursor of the previous page"
+
+
+@strawberry.interface(description="A subject of credit supervision: an enterprise, person, "
+                                  "vehicle or vessel.")
+class Subject(Node):
+    id: strawberry.ID = strawberry.field(description="Node id: Label:key")
+    key: str = strawberry.field(description="The identifier (for a person, a keyed hash of "
+                                            "the resident ID number)")
+    name: str | None = strawberry.field(description="Name (a plate for a vehicle); a "
+                                                    "person's name is masked for agencies "
+                                                    "without the record")
+    region_code: str | None = strawberry.field(description="Region of registration or base")
+    region_name: str | None = strawberry.field(description="Name of that region")
+    properties: JSON = strawberry.field(description="All stored properties (personal ones "
+                                                    "masked as the name is)")
+    personal_data_masked: bool = strawberry.field(
+        description="True when personal fields are masked for this key")
+    _node: strawberry.Private[StoreNode]
+    _vis: strawberry.Private[Vis]
+
+    @strawberry.field(description="Administrative penalties, newest first. " + _PAGE_ARGS)
+    async def penalties(self, info: Info, first: int | None = None,
+                        after: str | None = None) -> Connection[Penalty]:
+        recs = await info.context.loaders.records.load(self.id)
+        items = sorted((r for r in recs if r.label == "Penalty"),
+                       key=_newest("decision_date"), reverse=True)
+        return page_of(items, "penalties", first, after, penalty_out)
+
+    @strawberry.field(description="Credit evaluations, newest first. " + _PAGE_ARGS)
+    async def evaluations(self, info: Info, first: int | None = None,
+                          after: str | None = None) -> Connection[Evaluation]:
+        recs = await info.context.loaders.records.load(self.id)
+        items = sorted((r for r in recs if r.label == "Evaluation"),
+                       key=_newest("valid_from"), reverse=True)
+        return page_of(items, "evaluations", first, after, evaluation_out)
+
+    @strawberry.field(description="List memberships (current and past), newest first. "
+                                  + _PAGE_ARGS)
+    async def list_entries(self, info: Info, first: int | None = None,
+                           after: str | None = None) -> Connection[ListEntry]:
+        recs = await info.context.loaders.records.load(self.id)
+        items = sorted((r for r in recs if r.label == "ListEntry"),
+                       key=_newest("listed_on"), reverse=True)
+        return page_of(items, "listEntries", first, after, list_entry_out)
+
+    @strawberry.field(description="Credit commitments, newest first. " + _PAGE_ARGS)
+    async def commitments(self, info: Info, first: int | None = None,
+                          after: str | None = None) -> Connection[Commitment]:
+        recs = await info.context.loaders.records.load(self.id)
+        items = sorted((r for r in recs if r.label == "Commitment"),
+                       key=_newest("made_on"), reverse=True)
+        return page_of(items, "commitments", first, after, commitment_out)
+
+    @strawberry.field(description="Enterprises owning or operating this vehicle or vessel. "
+                                  + _PAGE_ARGS)
+    async def owners(self, info: Info, first: int | None = None,
+                     after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, self._node.label, "owners", first, after)
+
+    @strawberry.field(description="Vehicles owned (an enterprise) or driven (a person). "
+                                  + _PAGE_ARGS)
+    async def vehicles(self, info: Info, first: int | None = None,
+                       after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, self._node.label, "vehicles", first, after)
+
+    @strawberry.field(description="Vessels owned or operated (an enterprise) or served on "
+                                  "(a crew member). " + _PAGE_ARGS)
+    async def vessels(self, info: Info, first: int | None = None,
+                      after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, self._node.label, "vessels", first, after)
+
+    @strawberry.field(description="Drivers of a vehicle, crew of a vessel, practitioners "
+                                  "employed by an enterprise. " + _PAGE_ARGS)
+    async def drivers(self, info: Info, first: int | None = None,
+                      after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, self._node.label, "drivers", first, after)
+
+
+@strawberry.type(description=_LABELS["Enterprise"].doc)
+class Enterprise(Subject):
+    uscc: str = strawberry.field(description=_doc("Enterprise", "uscc"))
+    business_type: str | None = strawberry.field(description=_doc("Enterprise", "business_type"))
+    status: str | None = strawberry.field(description=_doc("Enterprise", "status"))
+
+    @strawberry.field(description="Legal representatives (法定代表人). " + _PAGE_ARGS)
+    async def legal_representatives(self, info: Info, first: int | None = None,
+                                    after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, "Enterprise", "legal_representatives",
+                                first, after)
+
+
+@strawberry.type(description=_LABELS["Person"].doc)
+class Person(Subject):
+    id_masked: str | None = strawberry.field(description=_doc("Person", "id_masked")
+                                             + "; only the region digits for agencies "
+                                               "without the record")
+    role: str | None = strawberry.field(description=_doc("Person", "role"))
+    cert_no: str | None = strawberry.field(description=_doc("Person", "cert_no"))
+
+    @strawberry.field(description="Enterprises this person legally represents. " + _PAGE_ARGS)
+    async def represents(self, info: Info, first: int | None = None,
+                         after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, "Person", "represents", first, after)
+
+    @strawberry.field(description="Enterprises employing this person. " + _PAGE_ARGS)
+    async def employers(self, info: Info, first: int | None = None,
+                        after: str | None = None) -> SubjectLinkConnection:
+        return await links_page(info.context, self.id, "Person", "employers", first, after)
+
+
+@strawberry.type(description=_LABELS["Vehicle"].doc)
+class Vehicle(Subject):
+    plate: str = strawberry.field(description=_doc("Vehicle", "plate"))
+    plate_color: str | None = strawberry.field(description=_doc("Vehicle", "plate_color"))
+    vehicle_type: str | None = strawberry.field(description=_doc("Vehicle", "vehicle_type"))
+
+
+@strawberry.type(description=_LABELS["Vessel"].doc)
+class Vessel(Subject):
+    vessel_id: str = strawberry.field(description=_doc("Vessel", "vessel_id"))
+    imo: str | None = strawberry.field(description=_doc("Vessel", "imo"))
+    vessel_type: str | None = strawberry.field(description=_doc("Vessel", "vessel_type"))
+
+
+SUBJECT_TYPES = (Enterprise, Person, Vehicle, Vessel)
+
+
+def subject_out(ctx: RequestContext, node: StoreNode, vis: Vis) -> Subject:
+    """The subject as the key may see it; noted as read in the audit trail."""
+    ctx.audit.read.add(node.uid)
+    clear = clear_personal(ctx, vis)
+    props = shown_props(node, clear)
+    code = _str(node.props.get("region_code"))
+    common = dict(id=strawberry.ID(node.uid), key=node.key, region_code=code,
+                  region_name=_regions.name_of(code) if code else None, properties=props,
+                  personal_data_masked=node.label == "Person" and not clear,
+                  _node=node, _vis=vis)
+    p = node.props
+    if node.label == "Enterprise":
+        return Enterprise(name=_str(p.get("name")), uscc=node.key,
+                          business_type=_str(p.get("business_type")),
+                          status=_str(p.get("status")), **common)
+    if node.label == "Person":
+        return Person(name=_str(props.get("name")), id_masked=_str(props.get("id_masked")),
+                      role=_str(props.get("role")), cert_no=_str(props.get("cert_no")), **common)
+    if node.label == "Vehicle":
+        return Vehicle(name=_str(p.get("plate")) or node.key, plate=node.key,
+                       plate_color=_str(p.get("plate_color")),
+                       vehicle_type=_str(p.get("vehicle_type")), **common)
+    return Vessel(name=_str(p.get("name")), vessel_id=node.key, imo=_str(p.get("imo")),
+                  vessel_type=_str(p.get("vessel_type")), **common)
+
+
+async def maybe_subject(ctx: RequestContext, uid: str | None) -> Subject | None:
+    """The subject if it exists and the key may see it, else None (no error: used inside
+    answers that name subjects, where the caller did not ask for this one by id)."""
+    if not uid or uid.partition(":")[0] not in SUBJECT_LABELS:
+        return None
+    node = await ctx.loaders.nodes.load(uid)
+    if node is None:
+        return None
+    vis = await ctx.scope.visibility(uid)
+    if vis is Vis.NONE:
+        return None
+    return subject_out(ctx, node, vis)
+
+
+async def subjects_out(ctx: RequestContext, uids: list[str]) -> dict[str, Subject]:
+    """The visible ones among ``uids``, by uid (batched)."""
+    uids = [u for u in dict.fromkeys(uids) if u and u.partition(":")[0] in SUBJECT_LABELS]
+    nodes = await ctx.loaders.nodes.load_many(uids)
+    vis = await ctx.scope.visibilities(uids)
+    return {u: subject_out(ctx, n, vis[u]) for u, n in zip(uids, nodes)
+            if n is not None and vis[u] is not Vis.NONE}
+
+
+# -- answers shared by several queries ----------------------------------------------------
+
+@strawberry.enum(description="Why a regulator may act on a grade or sees a list entry")
+class Basis(Enum):
+    OWN = "OWN"
+    AGREEMENT = "AGREEMENT"
+
+
+@strawberry.type(description=_LABELS["Agreement"].doc)
+class Agreement:
+    id: strawberry.ID
+    name: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    members: list[str] = strawberry.field(description="Member region codes")
+    schemes: list[str] = strawberry.field(description="Schemes recognised (empty: all)")
+    list_kinds: list[str] = strawberry.field(description="List kinds shared (empty: all)")
+
+
+def agreement_out(a) -> Agreement:
+    return Agreement(id=strawberry.ID(a.uid), name=a.name, effective_from=a.effective_from,
+                     effective_to=a.effective_to, members=list(a.members),
+                     schemes=list(a.schemes), list_kinds=list(a.list_kinds))
+
+
+@strawberry.type(description="A level of the common grade scale (0 = best)")
+class GradeLevel:
+    code: str
+    name: str
+    letter: str = strawberry.field(description="The five-level letter it stands for")
+    severity: int
+
+
+def level_out(lv) -> GradeLevel | None:
+    return None if lv is None else GradeLevel(code=lv.code, name=lv.name, letter=lv.letter,
+                                              severity=lv.severity)
+
+
+@strawberry.type(description="One relationship walked from one subject to the next")
+class Step:
+    from_id: strawberry.ID
+    to_id: strawberry.ID
+    rel_type: str
+    direction: str = strawberry.field(description="out: stored from `fromId` to `toId`; in: "
+                                                  "the walk went against the stored direction")
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+def step_out(s) -> Step:
+    return Step(from_id=strawberry.ID(s.frm), to_id=strawberry.ID(s.to), rel_type=s.rel_type,
+                direction=s.direction, valid_from=_date(s.valid_from),
+                valid_to=_date(s.valid_to))
