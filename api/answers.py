@@ -192,21 +192,34 @@ class Discipline:
     measure_codes: list[str]
 
 
-def discipline_out(r) -> Discipline:
+HIDDEN = "(outside your scope)"
+
+
+def discipline_out(r, hidden: frozenset[str] = frozenset()) -> Discipline:
+    """``hidden``: subjects the key may not see. A measure reaching the subject through one
+    of them is still reported (the subject is bound by it), but every id that would name
+    that subject (its uid, and the trigger record whose key embeds it) reads HIDDEN."""
     out = []
     for m in r.measures:
         t = m.trigger
+        secret = set(hidden)
+        if t.subject in hidden:
+            secret.add(t.record)
+
+        def show(uid: str) -> strawberry.ID:
+            return strawberry.ID(HIDDEN if uid in secret else uid)
+
         out.append(AppliedMeasure(
             measure=Measure(code=m.measure.code, name=m.measure.name, doc=m.measure.doc),
-            trigger=Trigger(kind=t.kind, name=t.name, record_id=strawberry.ID(t.record),
-                            record_label=t.record_label, subject_id=strawberry.ID(t.subject),
+            trigger=Trigger(kind=t.kind, name=t.name, record_id=show(t.record),
+                            record_label=t.record_label, subject_id=show(t.subject),
                             region=t.region, agency=t.agency, since=t.since, until=t.until,
-                            agreements=list(t.agreements), decision_no=t.decision_no,
+                            agreements=list(t.agreements),
+                            decision_no=None if t.subject in hidden else t.decision_no,
                             list_kind=t.list_kind, scheme=t.scheme, grade=t.grade),
             rule=m.rule, rule_name=m.rule_name,
-            path=[Hop(src=strawberry.ID(h.src), type=h.type, dst=strawberry.ID(h.dst))
-                  for h in m.path],
-            nodes=[strawberry.ID(n) for n in m.nodes], regions=list(m.applies_in)))
+            path=[Hop(src=show(h.src), type=h.type, dst=show(h.dst)) for h in m.path],
+            nodes=[show(n) for n in m.nodes], regions=list(m.applies_in)))
     return Discipline(subject_id=strawberry.ID(r.subject), as_of=r.as_of, region=r.region,
                       measures=out, measure_codes=list(r.measure_codes))
 

@@ -305,7 +305,10 @@ class Query:
         await ctx.visible_node(uid)
         ctx.audit.read.add(uid)
         r = await blocking(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
-        return discipline_out(r)
+        on_paths = {n for m in r.measures for n in (*m.nodes, m.trigger.subject)
+                    if n.partition(":")[0] in SUBJECT_LABELS}
+        vis = await ctx.scope.visibilities(on_paths)
+        return discipline_out(r, frozenset(u for u in on_paths if vis.get(u, Vis.NONE) is Vis.NONE))
 
     @strawberry.field(description="Subjects within `depth` hops (1-4) of a subject over the "
                                   "subject relationships valid on `asOf`, nearest first, each "

@@ -503,3 +503,22 @@ def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monk
     assert time.monotonic() - started < 1.2
     monkeypatch.delenv("CREDITKB_REQUEST_TIMEOUT")
     assert gql(api, "{ me { region } }")["data"]["me"]["region"] == "320500"
+
+
+def test_discipline_answers_can_hide_the_subjects_a_key_may_not_see(api):
+    """The resolver hands discipline_out the subjects outside the key's scope: measures
+    still bind the asker's subject, but no id, record key or decision number names them."""
+    from api.answers import HIDDEN, discipline_out
+    from queries.discipline import discipline
+
+    r = discipline(api["store"], f"Enterprise:{SHUNDA}", "2026-06-01")
+    [rep] = api["store"].neighbours([f"Enterprise:{HENGTONG}"],
+                                    rel_types=["LEGAL_REPRESENTATIVE_OF"]).edges
+    hidden = frozenset({f"Enterprise:{HENGTONG}", rep.src})
+    shown = discipline_out(r, hidden)
+    assert len(shown.measures) == len(r.measures) > 0
+    text = repr(shown)
+    assert HENGTONG not in text and rep.src not in text and HIDDEN in text
+    assert all(m.trigger.decision_no is None for m in shown.measures
+               if m.trigger.subject_id == HIDDEN)
+    assert HENGTONG in repr(discipline_out(r))
