@@ -85,3 +85,22 @@ def test_a_store_of_another_format_is_refused_not_altered(tmp_path):
         EmbeddedStore(str(path))
     con = sqlite3.connect(path / "graph.sqlite3")
     assert con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("meta",)]
+
+
+def test_writing_records_keeps_the_traversal_graph_and_new_edges_refresh_it(tmp_path):
+    import pandas as pd
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": ["A"], "name": ["a"], "region_code": ["320500"]}))
+    topo = store.topology()
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({"decision_no": ["p1"], "violation": ["x"]}))
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": ["Penalty:p1"], "dst": ["Enterprise:A"]}))
+    assert store.topology() is topo  # a record is not part of the traversal graph
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320500"]}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Enterprise:A"], "dst": ["Vehicle:苏E00001"]}))
+    assert store.topology() is not topo
+    assert [e.dst for e in store.neighbours(["Enterprise:A"]).edges] == ["Vehicle:苏E00001"]
+    store.close()

@@ -7,9 +7,11 @@ Layout of the store directory::
 
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
-of the interrupted one.  Each commit bumps ``meta.generation``; a process whose topology
-shows an older generation rebuilds it before its next traversal (cheap: integer columns
-only), so several API workers and a loader can share one store.
+of the interrupted one.  Each commit bumps ``meta.generation``, and a commit that changes
+the traversal graph (its edges) also ``meta.topology``; a process whose topology shows an
+older one rebuilds it before its next traversal (cheap: integer columns only), so several
+API workers and a loader can share one store, and writing records (a list entry, a
+repair) costs no rebuild.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ WRITE_CACHE_KIB = 2 * 1024 * 1024
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('format', '2');
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '2');
 -- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
 -- the range between the largest id before it and the largest after it.
 CREATE TABLE IF NOT EXISTS nodes(
@@ -148,6 +150,7 @@ class EmbeddedWriter(Writer):
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
+        self.graph_changed = False  # edges of the traversal graph written or deleted
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT)")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
         self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
@@ -191,6 +194,7 @@ class EmbeddedWriter(Writer):
         rel = schema().rel(rel_type)
         if frame.empty:
             return 0
+        self.graph_changed = self.graph_changed or rel.in_graph
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
         con = self.con
         con.execute("DELETE FROM _edges_in")
@@ -250,13 +254,14 @@ class EmbeddedWriter(Writer):
             self.con.execute(f"DELETE FROM nodes WHERE nid IN ({nm})", nids)
             n += len(nids)
         self.wrote = self.wrote or n > 0
+        self.graph_changed = self.graph_changed or n > 0
         return n
 
     def delete_all(self) -> None:
         self._refuse_in_load("delete_all")
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
-        self.wrote = True
+        self.wrote = self.graph_changed = True
 
 
 def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
@@ -351,7 +356,7 @@ class EmbeddedStore(Store):
                             "eid_hi = (SELECT coalesce(max(eid), 0) FROM edges) WHERE seq = ?",
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
-                self._bump_generation()
+                self._bump_generation(topology=writer.graph_changed)
                 if load is not None:
                     # Fresh statistics let the planner choose the property indexes for
                     # selective filters (sampled: seconds, not minutes, at Yangtze scale).
@@ -364,8 +369,12 @@ class EmbeddedStore(Store):
         finally:
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
 
-    def _bump_generation(self) -> None:
-        self._con().execute("UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k='generation'")
+    def _bump_generation(self, topology: bool) -> None:
+        keys = "'generation', 'topology'" if topology else "'generation'"
+        self._con().execute(f"UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k IN ({keys})")
+
+    def topology_generation(self) -> int:
+        return int(self._con().execute("SELECT v FROM meta WHERE k='topology'").fetchone()[0])
 
     def _record_load(self, load: LoadInfo) -> int:
         con = self._con()
@@ -386,7 +395,7 @@ class EmbeddedStore(Store):
         con.execute("BEGIN IMMEDIATE")
         try:
             result = self._undo(load_id)
-            self._bump_generation()
+            self._bump_generation(topology=True)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -438,7 +447,7 @@ class EmbeddedStore(Store):
     def topology(self) -> Topology:
         """The CSR topology of the current generation: from memory, the cache file, or
         rebuilt from SQLite (and cached) when the store changed."""
-        gen = self.generation()
+        gen = self.topology_generation()
         with self._topology_lock:
             topo = self._topology
             if topo is None or topo.generation != gen:
