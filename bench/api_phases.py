@@ -34,34 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.phases import _subject_uids, emit
+from bench.phases import _city_of as _city, _subject_uids, emit
 
 #: The generated data's last annual road grades end on 2026-03-31: on this day every
 #: scheme has a valid round (as in the rules benchmark).
 AS_OF = "2026-03-15"
-
-
-def _city(code: str | None) -> str:
-    """The city a subject's regulator sits in (a county's city; Suzhou when unknown)."""
-    from graph_model.regions import ancestors, is_known, level_of
-
-    if not code or not is_known(code):
-        return "320500"
-    if level_of(code) == "county":
-        up = ancestors(code)
-        return up[0] if up else code
-    return code
-
-ROOT = Path(__file__).resolve().parent.parent
-
-SUBJECT = ("query($id: ID!) { subject(id: $id) { __typename id name regionCode "
-           "penalties(first: 5) { totalCount edges { node { decisionNo decisionDate } } } } }")
-GRADE = ("query($id: ID!, $region: String!, $asOf: Date!) { recognizedGrade(subjectId: $id, "
-         "region: $region, asOf: $asOf) { grade severity scheme validFrom issuingAgency "
-         "issuingRegion basis agreement { name } } }")
-WATCHLIST = ("query($region: String!, $asOf: Date!) { sharedWatchlist(region: $region, "
-             "asOf: $asOf, first: 20) { edges { node { id listKind subjectId listedOn "
-             "countedBy } } pageInfo { hasNextPage endCursor } } }")
 
 
 def free_port() -> int:
