@@ -96,11 +96,20 @@ def index_statements() -> list[str]:
     return out
 
 
-def props_json(frame: pd.DataFrame) -> pd.Series:
+def _last_as_list(lines: str, key: str) -> str:
+    """``…,"k":"v"}`` lines (``key`` the last of each object) become ``…,"k":["v"]}``.
+    Text edits are safe here: inside JSON strings quotes are escaped and newlines are
+    written as ``\\n``, so neither ``,"k":"`` nor ``"}`` + newline can occur in a value."""
+    lines = lines.replace(f',{key}:"', f',{key}:["').replace(f'{{{key}:"', f'{{{key}:["')
+    return lines.replace('"}\n', '"]}\n')[:-2] + '"]}'
+
+
+def props_json(frame: pd.DataFrame, last_as_list: bool = False) -> pd.Series:
     """One JSON object per row, leaving out null cells (so a merge never erases a value).
 
     Rows are grouped by which cells are null, and each group is serialised column-wise by
-    pandas, so millions of rows need no Python loop per row.
+    pandas, so millions of rows need no Python loop per row.  With ``last_as_list`` the
+    last column (never null) is written as a one-element list: a load's source entry.
     """
     if frame.shape[1] == 0:
         return pd.Series("{}", index=frame.index)
@@ -118,8 +127,10 @@ def props_json(frame: pd.DataFrame) -> pd.Series:
             continue
         text = frame.iloc[rows][cols].to_json(
             orient="records", lines=True, force_ascii=False, date_format="iso"
-        )
-        out.iloc[rows] = text.rstrip("\n").split("\n")
+        ).rstrip("\n")
+        if last_as_list:
+            text = _last_as_list(text, json.dumps(frame.columns[-1]))
+        out.iloc[rows] = text.split("\n")
     return out
 
 
@@ -157,15 +168,12 @@ class EmbeddedWriter(Writer):
         self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
 
     def _props(self, frame: pd.DataFrame) -> pd.Series:
-        """JSON props of each row, with its source entry when this is a load (spliced into
-        the JSON text column-wise: a Python list per row would cost more than the insert)."""
-        props = props_json(frame.drop(columns=["_row", "src", "dst"], errors="ignore"))
+        """JSON props of each row, with its source entry when this is a load."""
+        frame = frame.drop(columns=["src", "dst"], errors="ignore")
         if self.load_id is None or "_row" not in frame.columns:
-            return props
-        entry = ('"_sources":["' + self.load_id + "#"
-                 + frame["_row"].astype("Int64").astype("string") + '"]}')
-        body = props.str.slice(0, -1)
-        return body + (body.str.len() > 1).map({True: ",", False: ""}) + entry
+            return props_json(frame.drop(columns=["_row"], errors="ignore"))
+        sources = self.load_id + "#" + frame["_row"].astype("Int64").astype("string")
+        return props_json(frame.drop(columns=["_row"]).assign(_sources=sources), last_as_list=True)
 
     def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         lab = schema().label(label)
