@@ -84,6 +84,26 @@ DROP INDEX IF EXISTS journal_id;
 """
 
 
+# Per connection: while a load's transaction runs, _load holds its sequence number and
+# the largest ids before it; an update of a row that existed before then saves the row's
+# props in the journal, once per load (NOT EXISTS, because the upsert that fires a
+# trigger imposes its own conflict handling on it).  Outside loads _load is empty and
+# nothing fires.
+JOURNAL_TRIGGERS = """
+CREATE TEMP TABLE IF NOT EXISTS _load(seq INTEGER, max_nid INTEGER, max_eid INTEGER);
+CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE OF props ON main.nodes
+WHEN old.nid <= (SELECT max_nid FROM _load) BEGIN
+    INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'n', old.nid, old.props FROM _load l
+    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'n' AND j.id = old.nid);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS _journal_edges BEFORE UPDATE OF props ON main.edges
+WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
+    INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'e', old.eid, old.props FROM _load l
+    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
+END;
+"""
+
+
 def index_statements() -> list[str]:
     """Partial expression indexes for the properties the schema marks ``index: true``."""
     out = []
@@ -153,8 +173,9 @@ def _merge_sql(table: str) -> str:
 
 class EmbeddedWriter(Writer):
     """Writes of one transaction. With a load (``seq`` set), every existing row it changes
-    is journaled once with its props before the load, and the rows it creates are the id
-    range recorded at commit, so :meth:`EmbeddedStore.undo_load` can take the load back."""
+    is journaled once with its props before the load (by triggers, so rows it only inserts
+    cost nothing), and the rows it creates are the id range recorded at commit, so
+    :meth:`EmbeddedStore.undo_load` can take the load back."""
 
     def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
         self.con = con
@@ -166,6 +187,9 @@ class EmbeddedWriter(Writer):
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
         self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
+        con.execute("DELETE FROM _load")
+        if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
+            con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
 
     def _props(self, frame: pd.DataFrame) -> pd.Series:
         """JSON props of each row, with its source entry when this is a load."""
@@ -188,8 +212,6 @@ class EmbeddedWriter(Writer):
         con = self.con
         con.execute("DELETE FROM _nodes_in")
         con.executemany("INSERT INTO _nodes_in VALUES (?, ?)", zip(uids, self._props(frame).tolist()))
-        self._journal_existing("n", "SELECT n.nid AS id, n.props FROM _nodes_in i JOIN nodes n "
-                                    "ON n.uid = i.uid", self.max_nid)
         con.execute(
             f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, i.props "
             f"FROM _nodes_in i WHERE true ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}",
@@ -212,9 +234,6 @@ class EmbeddedWriter(Writer):
         )
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
-        self._journal_existing("e", f"SELECT e.eid AS id, e.props {ends} JOIN edges e ON "
-                                    f"e.src = s.nid AND e.dst = d.nid AND e.type = '{rel.name}'",
-                               self.max_eid)
         written = con.execute(
             f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
             f"{ends} WHERE true ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
@@ -229,14 +248,6 @@ class EmbeddedWriter(Writer):
                 raise MissingNodeError(rel_type, missing)
         self.wrote = True
         return len(frame)
-
-    def _journal_existing(self, kind: str, select: str, before: int) -> None:
-        """Before an upsert: the old props of rows that existed before this load and that
-        it touches for the first time (rows it created are known by their id range)."""
-        if self.seq is not None:
-            self.con.execute(f"INSERT OR IGNORE INTO journal(seq, kind, id, old) "
-                             f"SELECT {self.seq}, '{kind}', x.id, x.props FROM ({select}) x "
-                             f"WHERE x.id <= ?", (before,))
 
     def finish_load(self, load: LoadInfo) -> None:
         if self.seq is None or load.load_id != self.load_id:
@@ -320,6 +331,8 @@ class EmbeddedStore(Store):
                 con.execute("PRAGMA foreign_keys=OFF")
                 con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
                 con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+                    con.executescript(JOURNAL_TRIGGERS)  # else ensure_schema() does, after DDL
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
             self._local.con = con
@@ -339,6 +352,7 @@ class EmbeddedStore(Store):
             con.executescript(DDL)
             for stmt in index_statements():
                 con.execute(stmt)
+            con.executescript(JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.db_path!r} is not a creditkb store: {exc}") from None
 
@@ -375,6 +389,7 @@ class EmbeddedStore(Store):
             con.execute("ROLLBACK")
             raise
         finally:
+            con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
 
     def _bump_generation(self, topology: bool) -> None:
@@ -400,6 +415,7 @@ class EmbeddedStore(Store):
 
     def undo_load(self, load_id: str) -> UndoResult:
         con = self._con()
+        con.execute("DELETE FROM _load")  # restoring props must not journal them
         con.execute("BEGIN IMMEDIATE")
         try:
             result = self._undo(load_id)
