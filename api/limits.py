@@ -48,6 +48,14 @@ def encode_cursor(kind: str, value) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
+def decode_key_cursor(kind: str, cursor: str | None) -> str | None:
+    """The position of a cursor whose position is a key (a string), or None."""
+    value = decode_cursor(kind, cursor)
+    if value is not None and not isinstance(value, str):
+        raise BadInput("after: not a cursor of this API")
+    return value
+
+
 def decode_cursor(kind: str, cursor: str | None):
     """The position a cursor holds, or None for no cursor."""
     if cursor is None:

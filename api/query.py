@@ -23,7 +23,7 @@ from api.answers import (
 )
 from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
 from api.errors import BadInput, out_of_scope
-from api.limits import decode_cursor, encode_cursor, offset_cursor, page_size
+from api.limits import decode_cursor, decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.search import NameIndex
 from api.types import (
     Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
@@ -269,9 +269,7 @@ class Query:
         ctx = enter(info)
         region = ctx.check_region(region)
         n = page_size(first)
-        cursor = decode_cursor("watchlist", after)
-        if cursor is not None and not isinstance(cursor, str):
-            raise BadInput("after: not a cursor of this API")
+        cursor = decode_key_cursor("watchlist", after)
         page = await blocking(watchlist_page, ctx.store, region, day_of(ctx, as_of),
                               list_kind, jurisdiction_only, cursor, n)
         edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=WatchlistEntry(
@@ -466,9 +464,7 @@ class Query:
         ctx = enter(info)
         region = ctx.check_region(region)
         n = page_size(first)
-        cursor = decode_cursor("repairs", after)
-        if cursor is not None and not isinstance(cursor, str):
-            raise BadInput("after: not a cursor of this API")
+        cursor = decode_key_cursor("repairs", after)
         page = await blocking(q_repair_eligible, ctx.store, region, day_of(ctx, as_of), cursor, n)
         nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
         edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid), node=RepairCandidate(

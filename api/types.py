@@ -253,6 +253,14 @@ def _newest(prop: str):
     return lambda n: (str(n.props.get(prop) or ""), n.uid)
 
 
+async def _records_page(info: Info, uid: str, label: str, date_key: str, kind: str,
+                        first: int | None, after: str | None, out):
+    """One page of a subject's records of ``label``, newest first by ``date_key``."""
+    recs = await info.context.loaders.records.load(uid)
+    items = sorted((r for r in recs if r.label == label), key=_newest(date_key), reverse=True)
+    return page_of(items, kind, first, after, out)
+
+
 # -- relationships of a subject ---------------------------------------------------------
 
 #: field -> label -> [(relationship type, direction seen from the subject)]
@@ -364,35 +372,27 @@ class Subject(Node):
     @strawberry.field(description="Administrative penalties, newest first. " + _PAGE_ARGS)
     async def penalties(self, info: Info, first: int | None = None,
                         after: str | None = None) -> Connection[Penalty]:
-        recs = await info.context.loaders.records.load(self.id)
-        items = sorted((r for r in recs if r.label == "Penalty"),
-                       key=_newest("decision_date"), reverse=True)
-        return page_of(items, "penalties", first, after, penalty_out)
+        return await _records_page(info, self.id, "Penalty", "decision_date", "penalties", first, after,
+                                   penalty_out)
 
     @strawberry.field(description="Credit evaluations, newest first. " + _PAGE_ARGS)
     async def evaluations(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Evaluation]:
-        recs = await info.context.loaders.records.load(self.id)
-        items = sorted((r for r in recs if r.label == "Evaluation"),
-                       key=_newest("valid_from"), reverse=True)
-        return page_of(items, "evaluations", first, after, evaluation_out)
+        return await _records_page(info, self.id, "Evaluation", "valid_from", "evaluations", first, after,
+                                   evaluation_out)
 
     @strawberry.field(description="List memberships (current and past), newest first. "
                                   + _PAGE_ARGS)
     async def list_entries(self, info: Info, first: int | None = None,
                            after: str | None = None) -> Connection[ListEntry]:
-        recs = await info.context.loaders.records.load(self.id)
-        items = sorted((r for r in recs if r.label == "ListEntry"),
-                       key=_newest("listed_on"), reverse=True)
-        return page_of(items, "listEntries", first, after, list_entry_out)
+        return await _records_page(info, self.id, "ListEntry", "listed_on", "listEntries", first, after,
+                                   list_entry_out)
 
     @strawberry.field(description="Credit commitments, newest first. " + _PAGE_ARGS)
     async def commitments(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Commitment]:
-        recs = await info.context.loaders.records.load(self.id)
-        items = sorted((r for r in recs if r.label == "Commitment"),
-                       key=_newest("made_on"), reverse=True)
-        return page_of(items, "commitments", first, after, commitment_out)
+        return await _records_page(info, self.id, "Commitment", "made_on", "commitments", first, after,
+                                   commitment_out)
 
     @strawberry.field(description="Enterprises owning or operating this vehicle or vessel. "
                                   + _PAGE_ARGS)
