@@ -23,7 +23,7 @@ from api.answers import (
 )
 from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
 from api.errors import BadInput, out_of_scope
-from api.limits import decode_cursor, decode_key_cursor, encode_cursor, offset_cursor, page_size
+from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.search import NameIndex
 from api.types import (
     Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
