@@ -64,12 +64,15 @@ class RelType:
     from_labels: tuple[str, ...]
     to_labels: tuple[str, ...]
     properties: Mapping[str, Property]
+    one_per_source: bool = False  # at most one per source node; a new one replaces it
 
     @property
     def in_graph(self) -> bool:
         """True when both ends are topology nodes (so the edge lives in the traversal graph)."""
-        s = schema()
-        return all(s.labels[x].in_graph for x in self.from_labels + self.to_labels)
+        return self.in_graph_of(schema().labels)
+
+    def in_graph_of(self, labels: Mapping[str, "Label"]) -> bool:
+        return all(labels[x].in_graph for x in self.from_labels + self.to_labels)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,10 @@ class Schema:
     def graph_rel_types(self) -> list[str]:
         """Relationship types kept in the in-memory traversal graph, in schema order."""
         return [n for n, r in self.relationships.items() if r.in_graph]
+
+    def link_rel_types(self) -> list[str]:
+        """Relationship types a source node has at most one of (``one_per_source``)."""
+        return [n for n, r in self.relationships.items() if r.one_per_source]
 
     def record_rel_types(self) -> list[str]:
         return [n for n, r in self.relationships.items() if not r.in_graph]
@@ -159,7 +166,11 @@ def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
             from_labels=ends[0],
             to_labels=ends[1],
             properties=_props(spec.get("properties"), known, name),
+            one_per_source=bool(spec.get("one_per_source", False)),
         )
+        if rels[name].one_per_source and (rels[name].properties or rels[name].in_graph_of(labels)):
+            raise SchemaError(f"relationship {name}: one_per_source is for relationships of "
+                              f"records, with no properties")
     return Schema(labels=labels, relationships=rels, identifier_types=identifier_types)
 
 

@@ -175,21 +175,22 @@ def build_practitioners(df, batch, secret, kind):
             batch.edge(rel, pairs["p"], uid(label, pairs["x"]))
 
 
-def _record(df, batch, secret, kind, label, key, key_values, skip=()):
-    """Nodes of a record kind about a subject, with ABOUT and ISSUED_BY edges."""
+def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None):
+    """Nodes of a record kind about a subject, with their ABOUT and ISSUED_BY targets (and
+    ``links``) as link columns (see ``Writer.upsert_nodes``): a record is written as one row."""
     records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency", *skip],
                       errors="ignore").copy()
     records.insert(0, key, key_values)
+    issuers = agency_uids(batch, df)  # the agencies go into the batch before the records
     if "subject_id" in df:
         records["subject_uid"] = subject_uids(df, secret)
+        records["ABOUT"] = records["subject_uid"]
     if "agency" in df:
         records["agency"] = df["agency"]
+    records["ISSUED_BY"] = issuers
+    for rel_type, targets in (links or {}).items():
+        records[rel_type] = targets
     batch.node(label, records)
-    rec_uids = uid(label, key_values)
-    if "subject_id" in df:
-        batch.edge("ABOUT", rec_uids, subject_uids(df, secret))
-    batch.edge("ISSUED_BY", rec_uids, agency_uids(batch, df))
-    return rec_uids
 
 
 def build_penalties(df, batch, secret, kind):
@@ -217,8 +218,8 @@ def build_commitments(df, batch, secret, kind):
 
 def build_repairs(df, batch, secret, kind):
     key = df["decision_no"] + "|" + df["repaired_on"]
-    rec_uids = _record(df, batch, secret, kind, "Repair", "repair_key", key)
-    batch.edge("REPAIRS", rec_uids, uid("Penalty", df["decision_no"]))
+    _record(df, batch, secret, kind, "Repair", "repair_key", key,
+            links={"REPAIRS": uid("Penalty", df["decision_no"])})
 
 
 def build_agreements(df, batch, secret, kind):

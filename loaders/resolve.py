@@ -44,7 +44,7 @@ def resolve_names(store: Store, path: str, kind: Kind, df: pd.DataFrame):
         firms = firms_by_name(store, names.dropna().unique().tolist())
         hits = names.map(lambda n: firms.get(n, []))
         unique = hits.map(len) == 1
-        df.loc[unique[unique].index, code_col] = hits[unique].str[0]
+        df.loc[unique[unique].index, code_col] = hits[unique].map(lambda codes: codes[0])
         for rows, reason in (
             (hits.index[hits.map(len) == 0], "no enterprise with this name in the store"),
             (hits.index[hits.map(len) > 1], None),

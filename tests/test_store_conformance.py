@@ -219,3 +219,58 @@ def test_undo_is_refused_while_a_later_load_builds_on_it(store):
     assert store.count_nodes() == 0
     with pytest.raises(StoreError, match="no load 'L9'"):
         store.undo_load("L9")
+
+
+def _penalties(tx, subjects, agency="Agency:320500|苏州市交通运输局", as_columns=False):
+    """Penalties 1..n about ``subjects`` (one each), issued by one agency: the links given
+    as relationships, or as columns of the penalty rows (Writer.upsert_nodes)."""
+    nos = [f"苏交罚〔2024〕{i + 1}号" for i in range(len(subjects))]
+    rows = pd.DataFrame({"decision_no": nos, "decision_date": "2024-01-02",
+                         "agency_region": "320500", "_row": 2})
+    if as_columns:
+        tx.upsert_nodes("Penalty", rows.assign(ABOUT=subjects, ISSUED_BY=agency))
+        return
+    tx.upsert_nodes("Penalty", rows)
+    tx.upsert_edges("ABOUT", pd.DataFrame({"src": [f"Penalty:{n}" for n in nos],
+                                           "dst": subjects, "_row": 2}))
+    tx.upsert_edges("ISSUED_BY", pd.DataFrame({"src": [f"Penalty:{n}" for n in nos],
+                                               "dst": agency, "_row": 2}))
+
+
+@pytest.mark.parametrize("as_columns", [False, True], ids=["edges", "columns"])
+def test_records_count_their_subject_and_agency_links_as_relationships(store, as_columns):
+    seed(store)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Agency", pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"],
+                                                "region_code": ["320500"]}))
+        _penalties(tx, [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"], as_columns=as_columns)
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
+    assert store.count_edges() == 2 + 4  # the seed's two LEGAL_REPRESENTATIVE_OF
+    with pytest.raises(MissingNodeError):
+        with store.transaction() as tx:
+            _penalties(tx, ["Enterprise:91000000000000000X"], as_columns=as_columns)
+    with pytest.raises(ValueError, match="cannot carry"):
+        with store.transaction() as tx:
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"],
+                                                     "ABOUT": [f"Enterprise:{FIRM_A}"]}))
+    assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]] \
+        == ["Penalty:苏交罚〔2024〕1号"]
+    with store.transaction() as tx:
+        tx.delete_nodes([f"Enterprise:{FIRM_A}"])
+    assert store.count_edges("ABOUT") == 1 and store.count_nodes("Penalty") == 2
+
+
+def test_undo_is_refused_while_a_later_loads_records_are_about_what_it_created(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")).assign(_row=2))
+        tx.upsert_nodes("Agency", pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"],
+                                                "region_code": ["320500"], "_row": [2]}))
+    with store.transaction(load_info("L2", kind="penalties")) as tx:
+        _penalties(tx, [f"Enterprise:{FIRM_A}"], as_columns=True)
+    with pytest.raises(UndoRefused, match="L2"):
+        store.undo_load("L1")
+    result = store.undo_load("L2")
+    assert (result.nodes_deleted, result.edges_deleted) == (1, 2)
+    assert store.count_edges() == 0 and store.records_about([f"Enterprise:{FIRM_A}"]) == {}
+    store.undo_load("L1")
+    assert store.count_nodes() == 0

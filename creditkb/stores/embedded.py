@@ -5,6 +5,11 @@ Layout of the store directory::
     graph.sqlite3    nodes, edges and meta; the only truth
     topology.npz     cache of the traversal graph for the generation it names
 
+A record (a penalty, an evaluation, ...) is one row of ``nodes``: the relationships the
+schema marks ``one_per_source`` (its subject, its agency, the penalty a repair repairs)
+are integer columns of that row rather than rows of ``edges`` (see LINKS), so loading
+millions of records writes one row and its indexes per record.  Properties are JSON text.
+
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
 of the interrupted one.  Each commit bumps ``meta.generation``, and a commit that changes
@@ -26,35 +31,44 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from creditkb.stores.port import (
     Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
-    UndoRefused, UndoResult, Writer,
+    UndoRefused, UndoResult, Writer, split_links,
 )
+from creditkb.stores import jsontext
 from creditkb.stores.topology import Topology
 from graph_model.schema import schema
 
 DB_FILE = "graph.sqlite3"
 TOPOLOGY_FILE = "topology.npz"
-STORE_FORMAT = "2"
+STORE_FORMAT = "3"
 CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
 
+# Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
+# are columns of the source row, named after the type: a record is then one row with its
+# links instead of one row and two edge rows, each with its own indexes.
+LINKS = {t: t.lower() for t in schema().link_rel_types()}
+
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '2');
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '3');
 -- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
 -- the range between the largest id before it and the largest after it.
+-- A uid starts with its label ("Penalty:..."), so the uid index also serves a label's
+-- rows in uid order (a range), and no (label, uid) index is kept.
 CREATE TABLE IF NOT EXISTS nodes(
     nid INTEGER PRIMARY KEY AUTOINCREMENT,
     uid TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL,
-    props TEXT NOT NULL
+    props TEXT NOT NULL%(links)s
 );
-CREATE INDEX IF NOT EXISTS nodes_label_uid ON nodes(label, uid);
 CREATE TABLE IF NOT EXISTS edges(
     eid INTEGER PRIMARY KEY AUTOINCREMENT,
     type TEXT NOT NULL,
@@ -72,28 +86,32 @@ CREATE TABLE IF NOT EXISTS loads(
     nid_lo INTEGER, nid_hi INTEGER,  -- nodes the load created: lo < nid <= hi
     eid_lo INTEGER, eid_hi INTEGER   -- edges likewise
 );
--- One row per existing node ('n') or edge ('e') a load changed: its props before.
+-- One row per existing node ('n') or edge ('e') a load changed: its props before, and
+-- for a node its link columns before (a JSON array in LINKS order).
 CREATE TABLE IF NOT EXISTS journal(
     seq INTEGER NOT NULL,
     kind TEXT NOT NULL,
     id INTEGER NOT NULL,
     old TEXT NOT NULL,
+    old_links TEXT,
     PRIMARY KEY(seq, kind, id)
 ) WITHOUT ROWID;
-DROP INDEX IF EXISTS journal_id;
-"""
+""" % {"links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
+DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{c} ON nodes({c}) WHERE {c} IS NOT NULL;\n"
+               for c in LINKS.values())
 
 
 # Per connection: while a load's transaction runs, _load holds its sequence number and
 # the largest ids before it; an update of a row that existed before then saves the row's
-# props in the journal, once per load (NOT EXISTS, because the upsert that fires a
-# trigger imposes its own conflict handling on it).  Outside loads _load is empty and
-# nothing fires.
+# props (and links) in the journal, once per load (NOT EXISTS, because the upsert that
+# fires a trigger imposes its own conflict handling on it).  Outside loads _load is empty
+# and nothing fires.
 JOURNAL_TRIGGERS = """
 CREATE TEMP TABLE IF NOT EXISTS _load(seq INTEGER, max_nid INTEGER, max_eid INTEGER);
-CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE OF props ON main.nodes
+CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE ON main.nodes
 WHEN old.nid <= (SELECT max_nid FROM _load) BEGIN
-    INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'n', old.nid, old.props FROM _load l
+    INSERT INTO journal(seq, kind, id, old, old_links)
+    SELECT l.seq, 'n', old.nid, old.props, json_array(%(old_links)s) FROM _load l
     WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'n' AND j.id = old.nid);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS _journal_edges BEFORE UPDATE OF props ON main.edges
@@ -101,7 +119,7 @@ WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
     INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'e', old.eid, old.props FROM _load l
     WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
 END;
-"""
+""" % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
 
 
 def index_statements() -> list[str]:
@@ -116,42 +134,13 @@ def index_statements() -> list[str]:
     return out
 
 
-def _last_as_list(lines: str, key: str) -> str:
-    """``…,"k":"v"}`` lines (``key`` the last of each object) become ``…,"k":["v"]}``.
-    Text edits are safe here: inside JSON strings quotes are escaped and newlines are
-    written as ``\\n``, so neither ``,"k":"`` nor ``"}`` + newline can occur in a value."""
-    lines = lines.replace(f',{key}:"', f',{key}:["').replace(f'{{{key}:"', f'{{{key}:["')
-    return lines.replace('"}\n', '"]}\n')[:-2] + '"]}'
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the uids starting with ``prefix``: ``lo <= uid < hi``."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def props_json(frame: pd.DataFrame, last_as_list: bool = False) -> pd.Series:
-    """One JSON object per row, leaving out null cells (so a merge never erases a value).
-
-    Rows are grouped by which cells are null, and each group is serialised column-wise by
-    pandas, so millions of rows need no Python loop per row.  With ``last_as_list`` the
-    last column (never null) is written as a one-element list: a load's source entry.
-    """
-    if frame.shape[1] == 0:
-        return pd.Series("{}", index=frame.index)
-    present = frame.notna().to_numpy()
-    # One integer per row naming its pattern of present cells (np.unique on rows of a
-    # boolean matrix sorts lexicographically and is many times slower).
-    weights = 1 << np.arange(present.shape[1], dtype=object if present.shape[1] > 62 else np.int64)
-    codes, inverse = np.unique(present @ weights, return_inverse=True)
-    out = pd.Series("", index=frame.index, dtype=object)
-    for i, code in enumerate(codes.tolist()):
-        rows = np.flatnonzero(inverse.ravel() == i)
-        cols = frame.columns[[bool(code >> j & 1) for j in range(present.shape[1])]]
-        if len(cols) == 0:
-            out.iloc[rows] = "{}"
-            continue
-        text = frame.iloc[rows][cols].to_json(
-            orient="records", lines=True, force_ascii=False, date_format="iso"
-        ).rstrip("\n")
-        if last_as_list:
-            text = _last_as_list(text, json.dumps(frame.columns[-1]))
-        out.iloc[rows] = text.split("\n")
-    return out
+def _label_range(label: str) -> tuple[str, str]:
+    return _prefix_range(f"{label}:")
 
 
 def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
@@ -183,21 +172,24 @@ class EmbeddedWriter(Writer):
         self.seq = seq
         self.wrote = False
         self.graph_changed = False  # edges of the traversal graph written or deleted
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT)")
+        links = "".join(f", {c} TEXT" for c in LINKS.values())
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _links_in(src INTEGER, dst INTEGER)")
         self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
         con.execute("DELETE FROM _load")
         if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
             con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
 
-    def _props(self, frame: pd.DataFrame) -> pd.Series:
+    def _props(self, frame: pd.DataFrame) -> list[str]:
         """JSON props of each row, with its source entry when this is a load."""
         frame = frame.drop(columns=["src", "dst"], errors="ignore")
         if self.load_id is None or "_row" not in frame.columns:
-            return props_json(frame.drop(columns=["_row"], errors="ignore"))
-        sources = self.load_id + "#" + frame["_row"].astype("Int64").astype("string")
-        return props_json(frame.drop(columns=["_row"]).assign(_sources=sources), last_as_list=True)
+            return jsontext.objects(frame.drop(columns=["_row"], errors="ignore"))
+        rows = pa.array(frame["_row"].astype("int64").to_numpy()).cast(pa.string())
+        sources = pc.binary_join_element_wise(f'["{self.load_id}#', rows, '"]', "")
+        return jsontext.objects(frame.drop(columns=["_row"]), {"_sources": sources})
 
     def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         lab = schema().label(label)
@@ -208,17 +200,42 @@ class EmbeddedWriter(Writer):
         keys = frame[lab.key].astype("string")
         if keys.isna().any() or (keys.str.len() == 0).any():
             raise ValueError(f"{label} rows with an empty key {lab.key!r}")
+        frame, links = split_links(label, frame)
+        for rel_type, targets in links.items():
+            rel = schema().rel(rel_type)  # split_links checked that label may be its source
+            _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
+                                   rel.from_labels, rel.to_labels)
         uids = (label + ":" + keys).tolist()
+        cols = [LINKS[t] for t in links]
         con = self.con
         con.execute("DELETE FROM _nodes_in")
-        con.executemany("INSERT INTO _nodes_in VALUES (?, ?)", zip(uids, self._props(frame).tolist()))
+        rows = zip(uids, self._props(frame), *(t.astype(object).where(t.notna(), None).tolist()
+                                                for t in links.values()))
+        staged = ", ".join(["uid", "props"] + cols)
+        con.executemany(f"INSERT INTO _nodes_in({staged}) VALUES ({', '.join('?' * (2 + len(cols)))})",
+                        rows)
+        for rel_type, col in zip(links, cols):
+            self._refuse_missing(rel_type, col)
+        # A link names its target by uid; a row without one keeps the stored link.
+        targets = "".join(f", (SELECT nid FROM nodes t WHERE t.uid = i.{c})" for c in cols)
+        keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
+        # In uid order, the uid index is written page after page rather than all over.
         con.execute(
-            f"INSERT INTO nodes(uid, label, props) SELECT i.uid, ?, i.props "
-            f"FROM _nodes_in i WHERE true ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}",
+            f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
+            f"SELECT i.uid, ?, i.props{targets} FROM _nodes_in i WHERE true ORDER BY i.uid "
+            f"ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}{keep}",
             (label,),
         )
         self.wrote = True
         return len(uids)
+
+    def _refuse_missing(self, rel_type: str, col: str) -> None:
+        """MissingNodeError naming the staged link targets (``_nodes_in.col``) that are no node."""
+        missing = [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT i.{col} FROM _nodes_in i WHERE i.{col} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM nodes n WHERE n.uid = i.{col}) LIMIT 1000")]
+        if missing:
+            raise MissingNodeError(rel_type, missing)
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
         rel = schema().rel(rel_type)
@@ -226,11 +243,13 @@ class EmbeddedWriter(Writer):
             return 0
         self.graph_changed = self.graph_changed or rel.in_graph
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
+        if rel_type in LINKS:
+            return self._upsert_links(rel_type, frame)
         con = self.con
         con.execute("DELETE FROM _edges_in")
         con.executemany(
             "INSERT INTO _edges_in VALUES (?, ?, ?)",
-            zip(frame["src"].tolist(), frame["dst"].tolist(), self._props(frame).tolist()),
+            zip(frame["src"].tolist(), frame["dst"].tolist(), self._props(frame)),
         )
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
@@ -240,14 +259,34 @@ class EmbeddedWriter(Writer):
             (rel_type,),
         ).rowcount
         if written < len(frame):  # the joins dropped rows: some end does not exist
-            missing = [r[0] for r in con.execute(
-                "SELECT DISTINCT u FROM (SELECT src_uid AS u FROM _edges_in UNION ALL "
-                "SELECT dst_uid FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
-            )]
-            if missing:
-                raise MissingNodeError(rel_type, missing)
+            self._missing_ends(rel_type)
         self.wrote = True
         return len(frame)
+
+    def _upsert_links(self, rel_type: str, frame: pd.DataFrame) -> int:
+        """A link column set on each source row (see LINKS); its provenance is the row's."""
+        con, col = self.con, LINKS[rel_type]
+        con.execute("DELETE FROM _edges_in")
+        con.executemany("INSERT INTO _edges_in(src_uid, dst_uid) VALUES (?, ?)",
+                        zip(frame["src"].tolist(), frame["dst"].tolist()))
+        con.execute("DELETE FROM _links_in")
+        found = con.execute(
+            "INSERT INTO _links_in SELECT s.nid, d.nid FROM _edges_in i JOIN nodes s ON "
+            "s.uid = i.src_uid JOIN nodes d ON d.uid = i.dst_uid").rowcount
+        if found < len(frame):
+            self._missing_ends(rel_type)
+        con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
+                    f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
+        self.wrote = True
+        return len(frame)
+
+    def _missing_ends(self, rel_type: str) -> None:
+        missing = [r[0] for r in self.con.execute(
+            "SELECT DISTINCT u FROM (SELECT src_uid AS u FROM _edges_in UNION ALL "
+            "SELECT dst_uid FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
+        )]
+        if missing:
+            raise MissingNodeError(rel_type, missing)
 
     def finish_load(self, load: LoadInfo) -> None:
         if self.seq is None or load.load_id != self.load_id:
@@ -270,6 +309,8 @@ class EmbeddedWriter(Writer):
                 continue
             nm = ",".join("?" * len(nids))
             self.con.execute(f"DELETE FROM edges WHERE src IN ({nm}) OR dst IN ({nm})", nids * 2)
+            for col in LINKS.values():  # links to a deleted node go with it, like edges
+                self.con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} IN ({nm})", nids)
             self.con.execute(f"DELETE FROM nodes WHERE nid IN ({nm})", nids)
             n += len(nids)
         self.wrote = self.wrote or n > 0
@@ -434,7 +475,10 @@ class EmbeddedStore(Store):
         seq = row[0]
         ids = {"s": seq, **dict(zip(("nlo", "nhi", "elo", "ehi"), con.execute(
             "SELECT nid_lo, nid_hi, eid_lo, eid_hi FROM loads WHERE seq = ?", (seq,)).fetchone()))}
-        # Later loads that changed what this one wrote, or tied edges to nodes it created.
+        # Later loads that changed what this one wrote, or tied edges or links to nodes it
+        # created.
+        links_in = "(" + " OR ".join(f"(n.{c} > :nlo AND n.{c} <= :nhi)"
+                                     for c in LINKS.values()) + ")" if LINKS else "false"
         later = [r[0] for r in con.execute(
             "SELECT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
             " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.seq = l.seq"
@@ -443,22 +487,35 @@ class EmbeddedStore(Store):
             "         (j2.kind = 'n' AND j2.id > :nlo AND j2.id <= :nhi) OR"
             "         (j2.kind = 'e' AND j2.id > :elo AND j2.id <= :ehi)))"
             " OR EXISTS (SELECT 1 FROM edges e WHERE e.eid > l.eid_lo AND e.eid <= l.eid_hi AND"
-            "         ((e.src > :nlo AND e.src <= :nhi) OR (e.dst > :nlo AND e.dst <= :nhi))))"
+            "         ((e.src > :nlo AND e.src <= :nhi) OR (e.dst > :nlo AND e.dst <= :nhi)))"
+            f" OR EXISTS (SELECT 1 FROM nodes n WHERE n.nid > l.nid_lo AND n.nid <= l.nid_hi"
+            f"         AND {links_in})"
+            f" OR EXISTS (SELECT 1 FROM journal j2 JOIN nodes n ON n.nid = j2.id"
+            f"         WHERE j2.seq = l.seq AND j2.kind = 'n' AND {links_in}))"
             " ORDER BY l.seq", ids)]
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
-        restore = ("UPDATE {t} SET props = (SELECT old FROM journal WHERE seq = :s AND kind = '{k}' "
-                   "AND id = {t}.{key}) WHERE {key} IN (SELECT id FROM journal WHERE seq = :s "
-                   "AND kind = '{k}')")
+        restore_links = "".join(f", {c} = json_extract(j.old_links, '$[{i}]')"
+                                for i, c in enumerate(LINKS.values()))
+        created_links = " + ".join(f"count({c})" for c in LINKS.values()) or "0"
         counts = {
-            "e_restored": con.execute(restore.format(t="edges", k="e", key="eid"), ids).rowcount,
-            "e_deleted": con.execute("DELETE FROM edges WHERE eid > :elo AND eid <= :ehi", ids).rowcount,
-            "n_restored": con.execute(restore.format(t="nodes", k="n", key="nid"), ids).rowcount,
+            "e_restored": con.execute(
+                "UPDATE edges SET props = j.old FROM journal j WHERE j.seq = :s AND "
+                "j.kind = 'e' AND j.id = edges.eid", ids).rowcount,
+            "e_deleted": con.execute("DELETE FROM edges WHERE eid > :elo AND eid <= :ehi", ids).rowcount
+            + con.execute(f"SELECT {created_links} FROM nodes WHERE nid > :nlo AND nid <= :nhi",
+                          ids).fetchone()[0],
+            "n_restored": con.execute(
+                f"UPDATE nodes SET props = j.old{restore_links} FROM journal j WHERE j.seq = :s "
+                f"AND j.kind = 'n' AND j.id = nodes.nid", ids).rowcount,
         }
-        # Edges written outside any load to nodes it created go with those nodes.
+        # Edges and links written outside any load to nodes it created go with those nodes.
         con.execute("DELETE FROM edges WHERE (src > :nlo AND src <= :nhi) OR "
                     "(dst > :nlo AND dst <= :nhi)", ids)
+        for col in LINKS.values():
+            con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} > :nlo AND {col} <= :nhi "
+                        f"AND NOT (nid > :nlo AND nid <= :nhi)", ids)
         counts["n_deleted"] = con.execute("DELETE FROM nodes WHERE nid > :nlo AND nid <= :nhi",
                                           ids).rowcount
         con.execute("DELETE FROM journal WHERE seq = ?", (seq,))
@@ -488,11 +545,12 @@ class EmbeddedStore(Store):
             f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})", types
         ).fetchall()
         arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
-        labels = [n for n, lab in schema().labels.items() if lab.in_graph]
-        lm = ",".join("?" * len(labels))
+        # In uid order: label by label (sorted as their uid prefixes sort), each a range
+        # of the uid index.
+        prefixes = sorted(f"{n}:" for n, lab in schema().labels.items() if lab.in_graph)
         ranked = np.fromiter(
-            (r[0] for r in con.execute(
-                f"SELECT nid FROM nodes WHERE label IN ({lm}) ORDER BY uid", labels)),
+            (r[0] for p in prefixes for r in con.execute(
+                "SELECT nid FROM nodes WHERE uid >= ? AND uid < ? ORDER BY uid", _prefix_range(p))),
             dtype=np.int64,
         )
         max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
@@ -574,15 +632,13 @@ class EmbeddedStore(Store):
             schema().label(lab)
         label_sql = ""
         if labels:
-            # unary + keeps SQLite from walking the label index instead of the ABOUT edges
-            label_sql = " AND +r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
+            label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
         for part in _chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
             for subj, uid, label, props in self._con().execute(
                 f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
-                f"JOIN edges e ON e.dst = d.nid AND e.type = 'ABOUT' "
-                f"JOIN nodes r ON r.nid = e.src WHERE d.uid IN ({marks}){label_sql} "
+                f"JOIN nodes r ON r.{LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql} "
                 f"ORDER BY r.uid", part
             ):
                 out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
@@ -593,8 +649,8 @@ class EmbeddedStore(Store):
         lab = schema().label(label)
         # The label is spelled into the SQL (it is a schema name, checked above) so that
         # SQLite can use the partial indexes, which name it literally.
-        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}'"
-        args: list[Any] = []
+        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}' AND uid >= ? AND uid < ?"
+        args: list[Any] = list(_label_range(lab.name))
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
@@ -616,13 +672,19 @@ class EmbeddedStore(Store):
         if label is None:
             return self._con().execute("SELECT count(*) FROM nodes").fetchone()[0]
         schema().label(label)
-        return self._con().execute("SELECT count(*) FROM nodes WHERE label = ?", (label,)).fetchone()[0]
+        return self._con().execute("SELECT count(*) FROM nodes WHERE uid >= ? AND uid < ?",
+                                   _label_range(label)).fetchone()[0]
 
     def count_edges(self, rel_type: str | None = None) -> int:
+        con = self._con()
         if rel_type is None:
-            return self._con().execute("SELECT count(*) FROM edges").fetchone()[0]
+            links = sum(self.count_edges(t) for t in LINKS)
+            return con.execute("SELECT count(*) FROM edges").fetchone()[0] + links
         schema().rel(rel_type)
-        return self._con().execute("SELECT count(*) FROM edges WHERE type = ?", (rel_type,)).fetchone()[0]
+        if rel_type in LINKS:
+            col = LINKS[rel_type]
+            return con.execute(f"SELECT count(*) FROM nodes WHERE {col} IS NOT NULL").fetchone()[0]
+        return con.execute("SELECT count(*) FROM edges WHERE type = ?", (rel_type,)).fetchone()[0]
 
     def integrity_check(self) -> str:
         return self._con().execute("PRAGMA integrity_check").fetchone()[0]

@@ -67,7 +67,7 @@ from creditkb.stores import cypher
 from creditkb.stores.cypher import Statement
 from creditkb.stores.port import (
     Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
-    UndoRefused, UndoResult, Writer,
+    UndoRefused, UndoResult, Writer, split_links,
 )
 from graph_model.schema import schema
 
@@ -350,6 +350,7 @@ class Neo4jWriter(Writer):
         if keys.isna().any() or (keys.str.len() == 0).any():
             raise ValueError(f"{label} rows with an empty key {lab.key!r}")
         uids = (label + ":" + keys).tolist()
+        frame, links = split_links(label, frame)
         props = _prop_maps(frame.drop(columns=["_row"], errors="ignore"))
         rows = [{"uid": u, "props": p, "source": x}
                 for u, p, x in zip(uids, props, self._sources(frame))]
@@ -366,6 +367,13 @@ class Neo4jWriter(Writer):
         self.ops.append(op)
         self._created.update(uids)
         self._deleted.difference_update(uids)
+        for rel_type, targets in links.items():
+            pairs = pd.DataFrame({"src": uids, "dst": targets.to_numpy()}, index=frame.index)
+            if "_row" in frame.columns:
+                pairs["_row"] = frame["_row"]
+            pairs = pairs.dropna(subset=["dst"])
+            if len(pairs):
+                self.upsert_edges(rel_type, pairs)
         return len(rows)
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:

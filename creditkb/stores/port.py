@@ -111,13 +111,30 @@ class Neighbourhood:
     degrees: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
+def split_links(label: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The property columns of a node frame, and its link columns (target uid per row,
+    keyed by relationship type) as described in :meth:`Writer.upsert_nodes`."""
+    from graph_model.schema import schema
+
+    rels = schema().relationships
+    names = [c for c in frame.columns if c in rels]
+    for rel in names:
+        if not rels[rel].one_per_source or label not in rels[rel].from_labels:
+            raise ValueError(f"{label} rows cannot carry {rel} targets as a column")
+    return frame.drop(columns=names), {rel: frame[rel] for rel in names}
+
+
 class Writer(abc.ABC):
     """The write side of one transaction."""
 
     @abc.abstractmethod
     def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
         """Create or merge nodes of ``label``; the frame has one column per property and
-        must hold the label's key property. Returns the number of rows written."""
+        must hold the label's key property. Returns the number of rows written.
+
+        A column named after a ``one_per_source`` relationship type of the label (ABOUT,
+        ISSUED_BY, REPAIRS) holds the uid of each row's target, or null: the same as
+        ``upsert_edges`` of those pairs, written with the nodes (see :func:`split_links`)."""
 
     @abc.abstractmethod
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
