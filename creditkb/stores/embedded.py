@@ -172,7 +172,7 @@ class EmbeddedWriter(Writer):
         self.seq = seq
         self.wrote = False
         self.graph_changed = False  # edges of the traversal graph written or deleted
-        links = "".join(f", {c} TEXT" for c in LINKS.values())
+        links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _links_in(src INTEGER, dst INTEGER)")
@@ -207,35 +207,37 @@ class EmbeddedWriter(Writer):
                                    rel.from_labels, rel.to_labels)
         uids = (label + ":" + keys).tolist()
         cols = [LINKS[t] for t in links]
+        targets = [self._link_nids(rel_type, t) for rel_type, t in links.items()]
         con = self.con
         con.execute("DELETE FROM _nodes_in")
-        rows = zip(uids, self._props(frame), *(t.astype(object).where(t.notna(), None).tolist()
-                                                for t in links.values()))
-        staged = ", ".join(["uid", "props"] + cols)
-        con.executemany(f"INSERT INTO _nodes_in({staged}) VALUES ({', '.join('?' * (2 + len(cols)))})",
-                        rows)
-        for rel_type, col in zip(links, cols):
-            self._refuse_missing(rel_type, col)
-        # A link names its target by uid; a row without one keeps the stored link.
-        targets = "".join(f", (SELECT nid FROM nodes t WHERE t.uid = i.{c})" for c in cols)
+        con.executemany(f"INSERT INTO _nodes_in({', '.join(['uid', 'props'] + cols)}) "
+                        f"VALUES ({', '.join('?' * (2 + len(cols)))})",
+                        zip(uids, self._props(frame), *targets))
+        # 0 stages "no link", and a row without one keeps the stored link.
+        new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
         keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
         # In uid order, the uid index is written page after page rather than all over.
         con.execute(
             f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
-            f"SELECT i.uid, ?, i.props{targets} FROM _nodes_in i WHERE true ORDER BY i.uid "
+            f"SELECT i.uid, ?, i.props{new_links} FROM _nodes_in i WHERE true ORDER BY i.uid "
             f"ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}{keep}",
             (label,),
         )
         self.wrote = True
         return len(uids)
 
-    def _refuse_missing(self, rel_type: str, col: str) -> None:
-        """MissingNodeError naming the staged link targets (``_nodes_in.col``) that are no node."""
-        missing = [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT i.{col} FROM _nodes_in i WHERE i.{col} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM nodes n WHERE n.uid = i.{col}) LIMIT 1000")]
-        if missing:
-            raise MissingNodeError(rel_type, missing)
+    def _link_nids(self, rel_type: str, targets: pd.Series) -> list[int]:
+        """The nid of each target uid (0 for none), looked up once per distinct target;
+        a target that is no node raises MissingNodeError."""
+        distinct = targets.dropna().unique().tolist()
+        found: dict[str, int] = {}
+        for part in _chunks(distinct):
+            marks = ",".join("?" * len(part))
+            found.update(self.con.execute(f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part))
+        if len(found) < len(distinct):
+            raise MissingNodeError(rel_type, [u for u in distinct if u not in found][:1000])
+        nids = targets.map(found) if found else pd.Series(np.nan, index=targets.index)
+        return nids.fillna(0).astype(np.int64).tolist()
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
         rel = schema().rel(rel_type)
