@@ -218,8 +218,11 @@ def _drop_dangling(store: Store, path: str, kind: Kind, df: pd.DataFrame, secret
     refs = references(kind.name, df, secret)
     if not refs:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
-    wanted = pd.concat([r for _, r in refs]).dropna().unique().tolist()
-    known = store.existing(wanted)
+    named = pd.concat([r for _, r in refs])
+    wanted = named.dropna().unique()
+    known = store.existing(wanted.tolist())
+    if len(known) == len(wanted) and not named.hasnans:  # the usual case: nothing missing
+        return df, pd.DataFrame(columns=REJECT_COLUMNS)
     parts = []
     bad_rows: set[int] = set()
     for col, uids in refs:
