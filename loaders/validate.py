@@ -136,7 +136,8 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     对象类型 when given, else guessed from the code's form."""
     codes = frame["subject_id"].astype("string")
     given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
-    guessed = guess_subject_labels(codes)
+    # A label is guessed from the code's form only where 对象类型 does not give it.
+    guessed = guess_subject_labels(codes if given is None else codes[given.isna().to_numpy()])
     label = guessed if given is None else given.fillna(guessed)
     problems.add(codes.notna() & label.isna(), "subject_id",
                  "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
@@ -146,13 +147,13 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
                      "only an enterprise can be named without its code")
         label = label.where(~by_name, "Enterprise")
     out["subject_label"] = label
-    cleaned = pd.Series(pd.NA, index=frame.index, dtype="string")
+    cleaned = np.full(len(frame), None, dtype=object)
     for lab, type_name in KEY_TYPE.items():
-        rows = label == lab
+        rows = (label == lab).fillna(False).to_numpy(dtype=bool)
         if not rows.any():
             continue
         values, reasons = REGISTRY[type_name].check_series(codes[rows])
-        cleaned[rows] = values
+        cleaned[rows] = values.to_numpy()
         problems.add(reasons.reindex(frame.index).notna(), "subject_id",
                      reasons.reindex(frame.index))
-    out["subject_id"] = cleaned
+    out["subject_id"] = pd.Series(cleaned, index=frame.index, dtype="string")
