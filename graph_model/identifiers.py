@@ -465,13 +465,20 @@ def protect_ric_series(s: pd.Series, secret: str | bytes) -> tuple[pd.Series, pd
     """
     keyed = hmac.new(_secret_bytes(secret), digestmod=hashlib.sha256)
     present = s.notna().to_numpy()
-    numbers_ = s.to_numpy(dtype=object)[present]
+    # One person is named in many rows: hash each distinct number once.
+    codes, distinct = pd.factorize(s.to_numpy(dtype=object)[present])
     hashes = np.full(len(s), np.nan, dtype=object)
     masked = np.full(len(s), np.nan, dtype=object)
-    hashes[present] = [_keyed_hash(keyed, n) for n in numbers_]
-    masked[present] = [_mask(n) for n in numbers_]
+    hashes[present] = _object_array([_keyed_hash(keyed, n) for n in distinct])[codes]
+    masked[present] = _object_array([_mask(n) for n in distinct])[codes]
     return (pd.Series(hashes, index=s.index, dtype=object, name=s.name),
             pd.Series(masked, index=s.index, dtype=object, name=s.name))
+
+
+def _object_array(items: list) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 def _secret_bytes(secret: str | bytes) -> bytes:

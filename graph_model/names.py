@@ -30,10 +30,14 @@ def normalise_name(name: str) -> str:
 
 def fold_text(texts: pd.Series) -> pd.Series:
     """NFKC (full-width to half-width) without white space; empty becomes null."""
-    text = texts.astype("string").map(
+    texts = texts.astype("string")
+    # Columns such as agency names repeat a few values many times: fold each one once.
+    codes, distinct = pd.factorize(texts.array)
+    text = pd.Series(distinct, dtype="string").map(
         lambda s: unicodedata.normalize("NFKC", s) if isinstance(s, str) else s
     ).astype("string").str.replace(r"\s+", "", regex=True)
-    return text.where(text.str.len() > 0)
+    text = text.where(text.str.len() > 0)
+    return pd.Series(text.array.take(codes, allow_fill=True), index=texts.index, name=texts.name)
 
 
 def normalise_names(names: pd.Series) -> pd.Series:

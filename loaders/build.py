@@ -16,6 +16,8 @@ from graph_model.names import fold_text, normalise_names
 from loaders.validate import FIRST_DATA_ROW
 
 SUBJECT_COLUMNS = ("subject_label", "subject_id")
+#: Each row's subject uid, carried from the checks to the builders (never a property).
+SUBJECT_UID = "_subject_uid"
 
 
 @dataclass
@@ -62,12 +64,25 @@ def person_keys(ids: pd.Series, secret: str) -> tuple[pd.Series, pd.Series]:
 
 
 def subject_uids(df: pd.DataFrame, secret: str) -> pd.Series:
-    """uid of each row's subject (resident IDs hashed)."""
+    """uid of each row's subject (resident IDs hashed): the :data:`SUBJECT_UID` column
+    when the checks have added it (see :func:`with_subject_uids`), else computed."""
+    if SUBJECT_UID in df.columns:
+        return df[SUBJECT_UID]
     keys = df["subject_id"].astype("string").copy()
     people = df["subject_label"] == "Person"
     if people.any():
         keys[people] = person_keys(keys[people], secret)[0]
     return (df["subject_label"].astype("string") + ":" + keys).astype("string")
+
+
+def with_subject_uids(df: pd.DataFrame, secret: str) -> pd.DataFrame:
+    """``df`` with each row's subject uid in the :data:`SUBJECT_UID` column, computed (and
+    resident IDs hashed) once for the dangling-reference check, the quality checks and the
+    builders. A frame without subjects is returned as it is."""
+    if "subject_id" not in df.columns:
+        return df
+    return df.assign(**{SUBJECT_UID: subject_uids(df.drop(columns=SUBJECT_UID, errors="ignore"),
+                                                  secret)})
 
 
 def agency_uids(batch: Batch, df: pd.DataFrame) -> pd.Series:
@@ -178,8 +193,8 @@ def build_practitioners(df, batch, secret, kind):
 def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None):
     """Nodes of a record kind about a subject, with their ABOUT and ISSUED_BY targets (and
     ``links``) as link columns (see ``Writer.upsert_nodes``): a record is written as one row."""
-    records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency", *skip],
-                      errors="ignore").copy()
+    records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency",
+                               SUBJECT_UID, *skip], errors="ignore")
     records.insert(0, key, key_values)
     issuers = agency_uids(batch, df)  # the agencies go into the batch before the records
     if "subject_id" in df:

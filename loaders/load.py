@@ -21,7 +21,7 @@ import pandas as pd
 
 from creditkb.stores.port import LoadInfo, Store
 from graph_model.regions import regions, successors
-from loaders.build import build, references, subject_uids
+from loaders.build import build, references, with_subject_uids
 from loaders.errors import LoadError
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.profiles import Profile, find_profile, matching_profile
@@ -192,6 +192,7 @@ def _check_chunk(store, path, kind, chunk, secret, state):
     frame = map_headers(Path(path), chunk, kind)
     checked = validate(path, frame, kind)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
+    df = with_subject_uids(df, secret)
     df, bad2 = _drop_dangling(store, path, kind, df, secret)
     df, bad3 = state.check(store, path, kind, df, secret, bad2)
     return df, [checked.rejects, bad1, bad2, bad3]
@@ -217,8 +218,11 @@ def _drop_dangling(store: Store, path: str, kind: Kind, df: pd.DataFrame, secret
     refs = references(kind.name, df, secret)
     if not refs:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
-    wanted = pd.concat([r for _, r in refs]).dropna().unique().tolist()
-    known = store.existing(wanted)
+    named = pd.concat([r for _, r in refs])
+    wanted = named.dropna().unique()
+    known = store.existing(wanted.tolist())
+    if len(known) == len(wanted) and not named.hasnans:  # the usual case: nothing missing
+        return df, pd.DataFrame(columns=REJECT_COLUMNS)
     parts = []
     bad_rows: set[int] = set()
     for col, uids in refs:

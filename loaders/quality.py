@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from creditkb.stores.port import Store
@@ -30,7 +31,11 @@ class QualityState:
     row that came first."""
 
     def __init__(self):
-        self.seen: dict[str, tuple[int, int]] = {}  # decision_no -> (content hash, first row)
+        # Decision numbers seen in earlier chunks, with their first row's content hash and
+        # file row (aligned arrays; the index is unique).
+        self.seen_numbers = pd.Index([], dtype="string")
+        self.seen_hashes = np.zeros(0, dtype=np.uint64)
+        self.seen_rows = np.zeros(0, dtype=np.int64)
         self.found: dict[str, list] = {}  # finding kind -> [message template, rows]
 
     def note(self, kind: str, rows, message: str) -> None:
@@ -58,45 +63,63 @@ class QualityState:
                 for k, (message, rows) in self.found.items()]
 
     def _decision_numbers(self, path: str, df: pd.DataFrame):
+        """The first row of a decision number (in this file, over all chunks) is kept; a
+        later row with the same content is a duplicate (loaded once), one with other
+        content is rejected. Column-wise: each row is compared with the first row of its
+        number, found among earlier chunks' numbers or else within this chunk."""
         content = [c for c in PENALTY_CONTENT if c in df.columns]
-        digest = pd.util.hash_pandas_object(df[content].astype("string"), index=False)
-        firsts: dict[str, tuple[int, int]] = {}
-        clash_rows, clash_reason, dup_rows = [], [], []
-        for i, no, h in zip(df.index, df["decision_no"], digest):
-            row = int(i) + FIRST_DATA_ROW
-            prior = self.seen.get(no) or firsts.get(no)
-            if prior is None:
-                firsts[no] = (h, row)
-            elif prior[0] == h:
-                dup_rows += [prior[1], row]
-            else:
-                clash_rows.append(i)
-                clash_reason.append(f"the same decision number with different content in row "
-                                    f"{prior[1]}, which was kept")
-        self.seen.update(firsts)
-        if dup_rows:
-            self.note("duplicate_rows", dup_rows,
+        digest = pd.util.hash_pandas_object(df[content].astype("string"), index=False).to_numpy()
+        numbers = df["decision_no"]
+        rows = df.index.to_numpy(dtype=np.int64) + FIRST_DATA_ROW
+        prior_hash = np.zeros(len(df), dtype=np.uint64)
+        prior_row = np.full(len(df), -1, dtype=np.int64)
+        at = self.seen_numbers.get_indexer(numbers)
+        earlier = at >= 0
+        prior_hash[earlier] = self.seen_hashes[at[earlier]]
+        prior_row[earlier] = self.seen_rows[at[earlier]]
+        new = np.flatnonzero(~earlier)  # positions of the rows with a number new here
+        codes, _ = pd.factorize(numbers.iloc[new], use_na_sentinel=False)
+        _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1
+        firsts = new[first_of_code]  # position of each new number's first row
+        repeat = np.flatnonzero(first_of_code[codes] != np.arange(len(new)))
+        prior_hash[new[repeat]] = digest[firsts[codes[repeat]]]
+        prior_row[new[repeat]] = rows[firsts[codes[repeat]]]
+        self.seen_numbers = self.seen_numbers.append(pd.Index(numbers.iloc[firsts], dtype="string"))
+        self.seen_hashes = np.concatenate([self.seen_hashes, digest[firsts]])
+        self.seen_rows = np.concatenate([self.seen_rows, rows[firsts]])
+        has_prior = prior_row >= 0
+        dup = has_prior & (prior_hash == digest)
+        if dup.any():
+            self.note("duplicate_rows", np.concatenate([prior_row[dup], rows[dup]]),
                       "{n} rows repeat a decision number with identical content (loaded once)")
-        if not clash_rows:
+        clash = has_prior & (prior_hash != digest)
+        if not clash.any():
             return df, pd.DataFrame(columns=REJECT_COLUMNS)
-        self.note("conflicting_decision_no", [int(i) + FIRST_DATA_ROW for i in clash_rows],
+        clash_rows = df.index[clash].tolist()
+        self.note("conflicting_decision_no", rows[clash],
                   "{n} row(s) repeat a decision number with conflicting content (rejected)")
         rejects = pd.DataFrame({
             "file": path, "row": [int(i) + FIRST_DATA_ROW for i in clash_rows],
             "column": "decision_no", "value": df.loc[clash_rows, "decision_no"].to_numpy(),
-            "reason": clash_reason})
+            "reason": [f"the same decision number with different content in row {r}, which "
+                       f"was kept" for r in prior_row[clash]]})
         return df.drop(index=clash_rows), rejects
 
     def _changed_penalties(self, store: Store, df: pd.DataFrame, secret: str) -> None:
         """Stored penalties this file gives to another subject or date: a correction,
-        applied, but worth a regulator's look."""
-        stored = store.get_nodes(("Penalty:" + df["decision_no"]).tolist())
-        if not stored:
+        applied, but worth a regulator's look. Only the numbers already stored are read."""
+        if store.count_nodes("Penalty") == 0:  # a first load: nothing stored to compare
             return
-        subjects = subject_uids(df, secret)
+        uids = "Penalty:" + df["decision_no"]
+        known = store.existing(uids.unique().tolist())
+        if not known:
+            return
+        rows = df[uids.isin(known).to_numpy(dtype=bool)]
+        stored = store.get_nodes(("Penalty:" + rows["decision_no"]).tolist())
+        subjects = subject_uids(rows, secret)
         changed = [
             int(i) + FIRST_DATA_ROW
-            for i, no, subj, day in zip(df.index, df["decision_no"], subjects, df["decision_date"])
+            for i, no, subj, day in zip(rows.index, rows["decision_no"], subjects, rows["decision_date"])
             if (old := stored.get(f"Penalty:{no}")) is not None
             and (old.props.get("subject_uid") != subj or old.props.get("decision_date") != day)
         ]
@@ -118,8 +141,11 @@ class QualityState:
                       "{n} revoked penalt(y/ies) still referenced by a credit repair")
 
     def _repairs_of_revoked(self, store: Store, df: pd.DataFrame) -> None:
-        stored = store.get_nodes(("Penalty:" + df["decision_no"]).tolist())
-        hit = [int(i) + FIRST_DATA_ROW for i, no in zip(df.index, df["decision_no"])
-               if (p := stored.get(f"Penalty:{no}")) is not None and p.props.get("status") == "撤销"]
-        if hit:
+        uids = "Penalty:" + df["decision_no"]
+        stored = store.get_nodes(uids.unique().tolist())
+        revoked = [u for u, p in stored.items() if p.props.get("status") == "撤销"]
+        if not revoked:
+            return
+        hit = df.index[uids.isin(revoked).to_numpy(dtype=bool)] + FIRST_DATA_ROW
+        if len(hit):
             self.note("revoked_referenced", hit, "{n} repair(s) of a revoked penalty")

@@ -42,12 +42,17 @@ def resolve_names(store: Store, path: str, kind: Kind, df: pd.DataFrame):
             continue
         names = normalise_names(df.loc[need, name_col])
         firms = firms_by_name(store, names.dropna().unique().tolist())
-        hits = names.map(lambda n: firms.get(n, []))
-        unique = hits.map(len) == 1
-        df.loc[unique[unique].index, code_col] = hits[unique].map(lambda codes: codes[0])
+        # A plain object Series of lists: mapping an Arrow-backed string column to lists
+        # would give an Arrow list column, which has no .str accessor.
+        hits = pd.Series([firms.get(n, []) if isinstance(n, str) else [] for n in names],
+                         index=names.index, dtype=object)
+        counts = hits.map(len)
+        unique = counts == 1
+        if unique.any():
+            df.loc[unique[unique].index, code_col] = [codes[0] for codes in hits[unique]]
         for rows, reason in (
-            (hits.index[hits.map(len) == 0], "no enterprise with this name in the store"),
-            (hits.index[hits.map(len) > 1], None),
+            (hits.index[counts == 0], "no enterprise with this name in the store"),
+            (hits.index[counts > 1], None),
         ):
             if len(rows) == 0:
                 continue

@@ -93,15 +93,46 @@ def _check_identifier(cells: pd.Series, col: Column, problems: _Problems) -> pd.
 
 
 def _check_date(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
-    text = cells.str.replace("/", "-", regex=False)
+    # Most cells already are real dates written YYYY-MM-DD, which parsing and printing
+    # would give back unchanged: only the others are parsed.
+    as_is = cells.isna().to_numpy() | _plain_dates(cells)
+    if as_is.all():
+        return cells
+    rest = cells[~as_is]
+    text = rest.str.replace("/", "-", regex=False)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     # Excel stores dates as day numbers counted from 1899-12-30.
-    serial = pd.to_numeric(cells.where(parsed.isna()), errors="coerce")
+    serial = pd.to_numeric(rest.where(parsed.isna()), errors="coerce")
     from_serial = pd.to_datetime(serial.where(serial.between(1, 2958465)), unit="D",
                                  origin="1899-12-30", errors="coerce")
     parsed = parsed.fillna(from_serial)
-    problems.add(cells.notna() & parsed.isna(), col.name, "not a date (YYYY-MM-DD)")
-    return parsed.dt.strftime("%Y-%m-%d").astype("string")
+    problems.add((rest.notna() & parsed.isna()).reindex(cells.index, fill_value=False),
+                  col.name, "not a date (YYYY-MM-DD)")
+    out = cells.copy()
+    out[~as_is] = parsed.dt.strftime("%Y-%m-%d").astype("string")
+    return out
+
+
+def _plain_dates(cells: pd.Series) -> np.ndarray:
+    """Which cells are a valid date written YYYY-MM-DD in the years 1700-2200 (well
+    inside what pandas parses and prints the same in every datetime resolution)."""
+    plain = cells.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).to_numpy(dtype=bool)
+    rows = np.flatnonzero(plain)
+    if not rows.size:
+        return plain
+    digits = np.frombuffer("".join(cells.iloc[rows].tolist()).encode("ascii"),
+                           dtype=np.uint8).reshape(-1, 10).astype(np.int64) - 48
+    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    plain[rows] = (year >= 1700) & (year <= 2200) & month_ok & (day >= 1) & (day <= days)
+    return plain
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
 def _check_number(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
@@ -123,8 +154,13 @@ def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series
         mask = pd.Series(False, index=cells.index)
         mask.loc[first.index] = True
         problems.add(mask, col.name, first.reindex(cells.index))
-    cleaned = values.groupby(level=0).agg(lambda v: [x for x in v if pd.notna(x)])
-    return cleaned.reindex(cells.index).map(lambda v: v if isinstance(v, list) else [])
+    kept: dict = {}  # row -> its valid items, in order
+    for row, value in zip(values.index, values.to_numpy(dtype=object)):
+        if isinstance(value, str):  # check_series gives str, or NaN where invalid
+            kept.setdefault(row, []).append(value)
+    lists = np.empty(len(cells), dtype=object)
+    lists[:] = [kept.get(row, []) for row in cells.index]
+    return pd.Series(lists, index=cells.index, name=cells.name)
 
 
 _CHECKS = {name: _check_identifier for name in REGISTRY}
@@ -136,7 +172,8 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     对象类型 when given, else guessed from the code's form."""
     codes = frame["subject_id"].astype("string")
     given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
-    guessed = guess_subject_labels(codes)
+    # A label is guessed from the code's form only where 对象类型 does not give it.
+    guessed = guess_subject_labels(codes if given is None else codes[given.isna().to_numpy()])
     label = guessed if given is None else given.fillna(guessed)
     problems.add(codes.notna() & label.isna(), "subject_id",
                  "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
@@ -146,13 +183,13 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
                      "only an enterprise can be named without its code")
         label = label.where(~by_name, "Enterprise")
     out["subject_label"] = label
-    cleaned = pd.Series(pd.NA, index=frame.index, dtype="string")
+    cleaned = np.full(len(frame), None, dtype=object)
     for lab, type_name in KEY_TYPE.items():
-        rows = label == lab
+        rows = (label == lab).fillna(False).to_numpy(dtype=bool)
         if not rows.any():
             continue
         values, reasons = REGISTRY[type_name].check_series(codes[rows])
-        cleaned[rows] = values
+        cleaned[rows] = values.to_numpy()
         problems.add(reasons.reindex(frame.index).notna(), "subject_id",
                      reasons.reindex(frame.index))
-    out["subject_id"] = cleaned
+    out["subject_id"] = pd.Series(cleaned, index=frame.index, dtype="string")

@@ -232,6 +232,68 @@ def test_revoked_penalty_still_repaired_and_unknown_subjects_are_findings(tmp_pa
     assert store.get_nodes(["Penalty:苏交罚〔2024〕1号"])["Penalty:苏交罚〔2024〕1号"].props["status"] == "撤销"
 
 
+def penalty_row(no, firm=FIRM_A, violation="超载", day="2024-01-02", status="有效", kind="企业"):
+    return f"{no},{kind},{firm},{violation},{day},苏州市交通运输局,320500,一般,{status}\n"
+
+
+def test_decision_numbers_are_compared_within_and_across_chunks(tmp_path, store, monkeypatch):
+    import loaders.read
+
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", 2)
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    rows = [("1号", "超载"), ("2号", "超载"),   # chunk 1
+            ("1号", "超载"), ("3号", "超载"),   # chunk 2: row 4 repeats row 2
+            ("3号", "超速"), ("4号", "超载"),   # chunk 3: row 6 contradicts row 5
+            ("4号", "超载"), ("4号", "超速"),   # chunk 4: rows 8 and 9 repeat row 7
+            ("5号", "超载"), ("5号", "超载"),   # chunk 5: row 11 repeats row 10
+            ("5号", "超限"), ("6号", "超载")]   # chunk 6: row 12 contradicts row 10
+    text = PENALTY_HEAD + "".join(penalty_row(f"苏交罚〔2024〕{no}", violation=v) for no, v in rows)
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    kinds = {f.kind: f for f in s.findings}
+    assert kinds["duplicate_rows"].rows == (2, 4, 7, 8, 10, 11)
+    assert kinds["duplicate_rows"].message.startswith("6 rows repeat")
+    assert kinds["conflicting_decision_no"].rows == (6, 9, 12)
+    assert list(s.rejects["row"]) == [6, 9, 12]
+    assert [r.split(" in ")[1] for r in s.rejects["reason"]] == [
+        "row 5, which was kept", "row 7, which was kept", "row 10, which was kept"]
+    assert (s.rows_loaded, s.rows_rejected) == (9, 3)
+    assert store.count_nodes("Penalty") == 6
+    third = store.get_nodes(["Penalty:苏交罚〔2024〕3号"])["Penalty:苏交罚〔2024〕3号"]
+    assert third.props["violation"] == "超载"
+
+
+def test_a_stored_penalty_given_another_subject_or_date_is_a_changed_record(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    first = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号") + penalty_row("苏交罚〔2024〕2号")
+                            + penalty_row("苏交罚〔2024〕3号")
+                            + penalty_row("苏交罚〔2024〕4号", firm=REP, kind="人员"))
+    [s] = load_paths(store, [write(tmp_path, "p1.csv", first)], SECRET)
+    assert s.findings == []
+    again = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号", firm=FIRM_B)       # another subject
+                            + penalty_row("苏交罚〔2024〕2号", day="2024-03-04")  # another date
+                            + penalty_row("苏交罚〔2024〕3号", violation="超限")  # same subject, date
+                            + penalty_row("苏交罚〔2024〕4号", firm=REP, kind="人员", violation="超限")
+                            + penalty_row("苏交罚〔2024〕5号"))                   # not stored before
+    [s] = load_paths(store, [write(tmp_path, "p2.csv", again)], SECRET)
+    assert [(f.kind, f.rows) for f in s.findings] == [("changed_record", (2, 3))]
+    assert s.findings[0].message.startswith("2 stored penalt(y/ies)")
+    moved = store.get_nodes(["Penalty:苏交罚〔2024〕1号"])["Penalty:苏交罚〔2024〕1号"]
+    assert moved.props["subject_uid"] == f"Enterprise:{FIRM_B}"
+
+
+def test_a_repair_of_a_revoked_penalty_is_a_finding(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    penalties = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号", status="撤销")
+                                + penalty_row("苏交罚〔2024〕2号"))
+    load_paths(store, [write(tmp_path, "p.csv", penalties)], SECRET)
+    repairs = ("处罚决定书文号,修复方式,修复日期\n苏交罚〔2024〕2号,承诺,2024-06-01\n"
+               "苏交罚〔2024〕1号,承诺,2024-06-01\n苏交罚〔2024〕1号,闭环,2024-07-01\n")
+    [s] = load_paths(store, [write(tmp_path, "r.csv", repairs)], SECRET)
+    assert [(f.kind, f.rows, f.message) for f in s.findings] == [
+        ("revoked_referenced", (3, 4), "2 repair(s) of a revoked penalty")]
+    assert s.rows_loaded == 3
+
+
 # -- big files and crashes -----------------------------------------------------------
 
 def vehicle_rows(n: int, bad_last: bool) -> str:
