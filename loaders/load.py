@@ -24,6 +24,7 @@ from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import LoadError
 from loaders.kinds import Kind, guess_kind, kinds
+from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import Finding, QualityState
 from loaders.read import Table, map_headers
@@ -158,12 +159,11 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     try:
         # The load is recorded with its counts when it commits: they are known only then.
         with store.transaction(info) as tx:
-            for chunk in item.table.chunks(columns=item.profile.columns if item.profile else None):
-                df, bad = _check_chunk(store, path, kind, chunk, secret, state)
-                rejects.extend(b for b in bad if len(b))
-                summary.rows_read += len(chunk)
-                summary.rows_loaded += len(df)
-                nodes, edges = build(kind, df, secret).merged()
+            for read, kept, bad, (nodes, edges) in prefetch(
+                    _prepared(store, item, kind, secret, state)):
+                rejects.extend(bad)
+                summary.rows_read += read
+                summary.rows_loaded += kept
                 for label, nf in nodes:
                     summary.nodes_written += tx.upsert_nodes(label, nf)
                 for rel, ef in edges:
@@ -185,6 +185,17 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                               f"loaded (first: row {first['row']}, {first['column']}: "
                               f"{first['reason']})") from None
     return summary
+
+
+def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: QualityState):
+    """Per chunk of the file: rows read, rows kept, rejects, and the nodes and edges to
+    write.  Run ahead of the writes (see loaders.prefetch), so its store reads see what
+    was committed before this load, never this load's own writes: no kind refers to
+    nodes its own file creates, and repeats within the file are caught by ``state``."""
+    path = str(item.path)
+    for chunk in item.table.chunks(columns=item.profile.columns if item.profile else None):
+        df, bad = _check_chunk(store, path, kind, chunk, secret, state)
+        yield len(chunk), len(df), [b for b in bad if len(b)], build(kind, df, secret).merged()
 
 
 def _check_chunk(store, path, kind, chunk, secret, state):

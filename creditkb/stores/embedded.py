@@ -229,15 +229,16 @@ class EmbeddedWriter(Writer):
     def _link_nids(self, rel_type: str, targets: pd.Series) -> list[int]:
         """The nid of each target uid (0 for none), looked up once per distinct target;
         a target that is no node raises MissingNodeError."""
-        distinct = targets.dropna().unique().tolist()
+        codes, distinct = pd.factorize(targets)  # code -1: no target
+        distinct = [str(u) for u in distinct]
         found: dict[str, int] = {}
         for part in _chunks(distinct):
             marks = ",".join("?" * len(part))
             found.update(self.con.execute(f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part))
         if len(found) < len(distinct):
             raise MissingNodeError(rel_type, [u for u in distinct if u not in found][:1000])
-        nids = targets.map(found) if found else pd.Series(np.nan, index=targets.index)
-        return nids.fillna(0).astype(np.int64).tolist()
+        nids = np.array([found[u] for u in distinct] + [0], dtype=np.int64)
+        return nids[codes].tolist()  # codes of -1 pick the trailing 0
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
         rel = schema().rel(rel_type)

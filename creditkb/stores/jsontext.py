@@ -20,14 +20,16 @@ import pyarrow.compute as pc
 _NEEDS_ESCAPE = r'["\\\x00-\x1f]'
 
 
-def _quoted(strings: pa.Array, prefix: str = "") -> pa.Array:
-    """``prefix`` and the JSON string literal of each of ``strings`` (nulls stay null)."""
-    text = pc.binary_join_element_wise(prefix + '"', strings, '"', "")
+def _quoted(strings: pa.Array, prefix: str = "", suffix: str = "") -> pa.Array:
+    """The JSON string literal of each of ``strings`` between ``prefix`` and ``suffix``
+    (nulls stay null)."""
+    text = pc.binary_join_element_wise(prefix + '"', strings, '"' + suffix, "")
     needs = pc.match_substring_regex(strings, _NEEDS_ESCAPE)
     if pc.any(needs).as_py():
         rows = np.flatnonzero(needs.fill_null(False).to_numpy(zero_copy_only=False))
         values = strings.take(pa.array(rows)).to_pylist()
-        escaped = pa.array([prefix + json.dumps(v, ensure_ascii=False) for v in values], pa.string())
+        escaped = pa.array([prefix + json.dumps(v, ensure_ascii=False) + suffix for v in values],
+                           pa.string())
         mask = np.zeros(len(strings), dtype=bool)
         mask[rows] = True
         text = pc.replace_with_mask(text, pa.array(mask), escaped)
@@ -53,7 +55,7 @@ def _is_null(v) -> bool:
 
 
 def member_text(key: str, values: pd.Series) -> pa.Array:
-    """``"key":value`` for each value of one column, as JSON text; null for a null cell."""
+    """``"key":value,`` for each value of one column, as JSON text; "" for a null cell."""
     prefix = json.dumps(str(key), ensure_ascii=False) + ":"
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -61,28 +63,29 @@ def member_text(key: str, values: pd.Series) -> pa.Array:
     elif pd.api.types.is_numeric_dtype(dtype):
         text = _numbers(values)
     elif pd.api.types.is_datetime64_any_dtype(dtype):
-        return _quoted(pa.array(values.dt.strftime("%Y-%m-%dT%H:%M:%S"), pa.string(),
-                                from_pandas=True), prefix)
+        text = _quoted(pa.array(values.dt.strftime("%Y-%m-%dT%H:%M:%S"), pa.string(),
+                                from_pandas=True), prefix, ",")
+        return pc.fill_null(text, "")
     else:
         try:  # string columns, and object columns of plain strings (the usual case)
-            return _quoted(pa.array(values, pa.string(), from_pandas=True), prefix)
+            return pc.fill_null(_quoted(pa.array(values, pa.string(), from_pandas=True),
+                                        prefix, ","), "")
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             text = _python_values(values)
-    return pc.binary_join_element_wise(prefix, text, "")
+    return pc.fill_null(pc.binary_join_element_wise(prefix, text, ",", ""), "")
 
 
 def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> list[str]:
     """One JSON object per row of ``frame``; ``extra`` maps further keys to ready JSON
     text per row (a load's ``_sources`` list, say)."""
     n = len(frame)
-    pieces = [member_text(col, frame[col]) for col in frame.columns]
-    pieces += [pc.binary_join_element_wise(json.dumps(key) + ":", text, "")
-               for key, text in (extra or {}).items()]
-    if not pieces:
+    members = [member_text(col, frame[col]) for col in frame.columns]
+    members += [pc.fill_null(pc.binary_join_element_wise(json.dumps(key) + ":", text, ",", ""), "")
+                for key, text in (extra or {}).items()]
+    if not members:
         return ["{}"] * n
-    # Each present member ends in a comma and a null one becomes "", so joining them leaves
-    # exactly one comma too many, at the end.  (Arrow's null_handling="skip" would do this
-    # in one step, but pyarrow 26 drops rows from its output.)
-    ends = [pc.fill_null(pc.binary_join_element_wise(p, ",", ""), "") for p in pieces]
-    body = pc.utf8_rtrim(pc.binary_join_element_wise(*ends, ""), characters=",")
+    # Every present member ends in a comma and a null one is "", so joining them leaves
+    # exactly one comma too many, at the end.  (Arrow's null_handling="skip" would leave
+    # nulls out in one step, but pyarrow 26 drops rows from its output.)
+    body = pc.utf8_rtrim(pc.binary_join_element_wise(*members, ""), characters=",")
     return pc.binary_join_element_wise("{", body, "}", "").to_numpy(zero_copy_only=False).tolist()
