@@ -21,27 +21,44 @@ SUBJECT_UID = "_subject_uid"
 
 
 @dataclass
+class _Part:
+    frame: pd.DataFrame
+    distinct: bool  # known to repeat no key (a node frame) or no (src, dst) pair (edges)
+
+
+@dataclass
 class Batch:
-    nodes: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
-    edges: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    nodes: dict[str, list[_Part]] = field(default_factory=dict)
+    edges: dict[str, list[_Part]] = field(default_factory=dict)
 
-    def node(self, label: str, frame: pd.DataFrame) -> None:
+    def node(self, label: str, frame: pd.DataFrame, distinct: bool = False) -> None:
+        """``distinct``: the caller knows that no key repeats in ``frame``."""
         if len(frame):
-            self.nodes.setdefault(label, []).append(_with_row(frame))
+            self.nodes.setdefault(label, []).append(_Part(_with_row(frame), distinct))
 
-    def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, **props) -> None:
+    def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, *,
+             src_distinct: bool | None = None, **props) -> None:
+        """``src_distinct``: whether ``src`` repeats no value, when the caller knows."""
         frame = pd.DataFrame({"src": src, "dst": dst, **props}).dropna(subset=["src", "dst"])
         if len(frame):
-            self.edges.setdefault(rel_type, []).append(
-                _with_row(frame.drop_duplicates(["src", "dst"])))
+            if src_distinct is None:
+                src_distinct = frame["src"].is_unique
+            if not src_distinct:  # else no (src, dst) pair can repeat
+                frame = frame.drop_duplicates(["src", "dst"])
+            self.edges.setdefault(rel_type, []).append(_Part(_with_row(frame), True))
 
     def merged(self):
         """(label, frame) and (type, frame) pairs, one frame each, nodes first."""
-        nodes = [(k, pd.concat(v, ignore_index=True).drop_duplicates(_key(v[0]), keep="last"))
-                 for k, v in self.nodes.items()]
-        edges = [(k, pd.concat(v, ignore_index=True).drop_duplicates(["src", "dst"], keep="last"))
-                 for k, v in self.edges.items()]
+        nodes = [(k, _merge(v, [_key(v[0].frame)])) for k, v in self.nodes.items()]
+        edges = [(k, _merge(v, ["src", "dst"])) for k, v in self.edges.items()]
         return nodes, edges
+
+
+def _merge(parts: list[_Part], key: list[str]) -> pd.DataFrame:
+    """The parts as one frame, the last of rows with the same key kept."""
+    if len(parts) == 1 and parts[0].distinct:
+        return parts[0].frame.reset_index(drop=True)
+    return pd.concat([p.frame for p in parts], ignore_index=True).drop_duplicates(key, keep="last")
 
 
 def _with_row(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +110,7 @@ def agency_uids(batch: Batch, df: pd.DataFrame) -> pd.Series:
     keys = (df["agency_region"].astype("string") + "|" + names).astype("string")
     agencies = pd.DataFrame({"agency_key": keys, "name": names,
                              "region_code": df["agency_region"]}).dropna().drop_duplicates("agency_key")
-    batch.node("Agency", agencies)
+    batch.node("Agency", agencies, distinct=True)
     batch.edge("LOCATED_IN", uid("Agency", agencies["agency_key"]),
                uid("Region", agencies["region_code"]))
     return uid("Agency", keys)
@@ -200,11 +217,12 @@ def _record(df, batch, secret, kind, label, key, key_values, skip=()):
         records["subject_uid"] = subjects
     if "agency" in df:
         records["agency"] = df["agency"]
-    batch.node(label, records)
     rec_uids = uid(label, key_values)
+    distinct = rec_uids.is_unique  # (exact duplicate rows repeat a record)
+    batch.node(label, records, distinct=distinct)
     if "subject_id" in df:
-        batch.edge("ABOUT", rec_uids, subjects)
-    batch.edge("ISSUED_BY", rec_uids, agency_uids(batch, df))
+        batch.edge("ABOUT", rec_uids, subjects, src_distinct=distinct)
+    batch.edge("ISSUED_BY", rec_uids, agency_uids(batch, df), src_distinct=distinct)
     return rec_uids
 
 
