@@ -137,14 +137,17 @@ def _arrow_chunks(data: bytes, columns: int, rows: int):
 
     names = [f"c{i}" for i in range(columns)]
     string = pd.api.types.pandas_dtype("string")
-    missing = pa.scalar(None, pa.string())
+    missing = pa.scalar(None, pa.large_string())
 
     def frame(table: pa.Table, start: int) -> pd.DataFrame:
         cells = {}
         for i, col in enumerate(table.combine_chunks().columns):
-            blank = pc.equal(pc.utf8_ltrim(col, characters=" "), "")
-            cells[i] = string.__from_arrow__(
-                pc.utf8_trim_whitespace(pc.if_else(blank, missing, col)))
+            stripped = pc.utf8_trim_whitespace(col)  # the kernel of pandas' .str.strip()
+            empty = pc.equal(stripped, "")
+            if pc.any(empty).as_py():  # <NA> if only spaces, as pandas reads such a cell
+                blank = pc.and_(empty, pc.equal(pc.utf8_ltrim(col, characters=" "), ""))
+                stripped = pc.if_else(blank, missing, stripped)
+            cells[i] = string.__from_arrow__(stripped)
         return pd.DataFrame(cells, index=pd.RangeIndex(start, start + table.num_rows))
 
     try:
@@ -153,7 +156,7 @@ def _arrow_chunks(data: bytes, columns: int, rows: int):
             read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
                                           block_size=ARROW_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(delimiter=",", quote_char=False),
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                 null_values=[""], strings_can_be_null=True))
         pending, start = [], 0
         for batch in reader:
