@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
@@ -85,10 +86,12 @@ def subject_uids(df: pd.DataFrame, secret: str) -> pd.Series:
     when the checks have added it (see :func:`with_subject_uids`), else computed."""
     if SUBJECT_UID in df.columns:
         return df[SUBJECT_UID]
-    keys = df["subject_id"].astype("string").copy()
-    people = df["subject_label"] == "Person"
+    keys = df["subject_id"].astype("string")
+    people = (df["subject_label"] == "Person").fillna(False).to_numpy(dtype=bool)
     if people.any():
-        keys[people] = person_keys(keys[people], secret)[0]
+        hashes = np.full(len(keys), None, dtype=object)
+        hashes[people] = person_keys(keys[people], secret)[0].to_numpy(dtype=object)
+        keys = keys.where(~people, pd.Series(hashes, index=keys.index, dtype="string"))
     return (df["subject_label"].astype("string") + ":" + keys).astype("string")
 
 
