@@ -154,7 +154,7 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
     # A label is guessed from the code's form only where 对象类型 does not give it.
     guessed = guess_subject_labels(codes if given is None else codes[given.isna().to_numpy()])
-    label = guessed if given is None else given.fillna(guessed)
+    label = guessed if given is None else given.fillna(guessed) if given.hasnans else given
     problems.add(codes.notna() & label.isna(), "subject_id",
                  "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
     if "subject_name" in frame.columns:  # named, not coded: only a firm is found by name
@@ -170,6 +170,8 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
             continue
         values, reasons = REGISTRY[type_name].check_series(codes[rows])
         cleaned[rows] = values.to_numpy()
-        problems.add(reasons.reindex(frame.index).notna(), "subject_id",
-                     reasons.reindex(frame.index))
+        found = np.full(len(frame), None, dtype=object)  # the reasons, for every row
+        found[rows] = reasons.to_numpy()
+        found = pd.Series(found, index=frame.index, dtype=object)
+        problems.add(found.notna(), "subject_id", found)
     out["subject_id"] = pd.Series(cleaned, index=frame.index, dtype="string")
