@@ -255,7 +255,21 @@ class IdentifierType:
             The reason where a non-empty value is invalid, None elsewhere.  Empty, NaN and
             whitespace-only cells are not errors here: required-ness is checked elsewhere.
         """
-        text = _text_array(s)
+        if isinstance(s.dtype, pd.StringDtype):
+            # A column of text names few distinct codes many times (one firm, many
+            # records): each distinct one is checked once.  (Not for object columns,
+            # where 1, 1.0 and True would count as one value.)
+            codes, distinct = pd.factorize(s.array)
+            values, reasons = self._check_text(_text_array(pd.Series(distinct)))
+            values = np.append(values, np.nan)[codes]  # code -1 (missing): the last
+            reasons = np.append(reasons, None)[codes]
+        else:
+            values, reasons = self._check_text(_text_array(s))
+        return (pd.Series(values, index=s.index, dtype=object, name=s.name),
+                pd.Series(reasons, index=s.index, dtype=object, name=s.name))
+
+    def _check_text(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`check_series` for an object array of str (None where missing)."""
         values = np.full(len(text), np.nan, dtype=object)
         reasons = np.full(len(text), None, dtype=object)
         present = np.flatnonzero(~pd.isna(text))
@@ -272,8 +286,7 @@ class IdentifierType:
             good = pd.isna(found)
             values[redo[good]] = candidates[good]
             reasons[redo[~good]] = found[~good]
-        return (pd.Series(values, index=s.index, dtype=object, name=s.name),
-                pd.Series(reasons, index=s.index, dtype=object, name=s.name))
+        return values, reasons
 
     def __repr__(self) -> str:
         return f"<IdentifierType {self.name}>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
@@ -21,27 +22,44 @@ SUBJECT_UID = "_subject_uid"
 
 
 @dataclass
+class _Part:
+    frame: pd.DataFrame
+    distinct: bool  # known to repeat no key (a node frame) or no (src, dst) pair (edges)
+
+
+@dataclass
 class Batch:
-    nodes: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
-    edges: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    nodes: dict[str, list[_Part]] = field(default_factory=dict)
+    edges: dict[str, list[_Part]] = field(default_factory=dict)
 
-    def node(self, label: str, frame: pd.DataFrame) -> None:
+    def node(self, label: str, frame: pd.DataFrame, distinct: bool = False) -> None:
+        """``distinct``: the caller knows that no key repeats in ``frame``."""
         if len(frame):
-            self.nodes.setdefault(label, []).append(_with_row(frame))
+            self.nodes.setdefault(label, []).append(_Part(_with_row(frame), distinct))
 
-    def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, **props) -> None:
+    def edge(self, rel_type: str, src: pd.Series, dst: pd.Series, *,
+             src_distinct: bool | None = None, **props) -> None:
+        """``src_distinct``: whether ``src`` repeats no value, when the caller knows."""
         frame = pd.DataFrame({"src": src, "dst": dst, **props}).dropna(subset=["src", "dst"])
         if len(frame):
-            self.edges.setdefault(rel_type, []).append(
-                _with_row(frame.drop_duplicates(["src", "dst"])))
+            if src_distinct is None:
+                src_distinct = frame["src"].is_unique
+            if not src_distinct:  # else no (src, dst) pair can repeat
+                frame = frame.drop_duplicates(["src", "dst"])
+            self.edges.setdefault(rel_type, []).append(_Part(_with_row(frame), True))
 
     def merged(self):
         """(label, frame) and (type, frame) pairs, one frame each, nodes first."""
-        nodes = [(k, pd.concat(v, ignore_index=True).drop_duplicates(_key(v[0]), keep="last"))
-                 for k, v in self.nodes.items()]
-        edges = [(k, pd.concat(v, ignore_index=True).drop_duplicates(["src", "dst"], keep="last"))
-                 for k, v in self.edges.items()]
+        nodes = [(k, _merge(v, [_key(v[0].frame)])) for k, v in self.nodes.items()]
+        edges = [(k, _merge(v, ["src", "dst"])) for k, v in self.edges.items()]
         return nodes, edges
+
+
+def _merge(parts: list[_Part], key: list[str]) -> pd.DataFrame:
+    """The parts as one frame, the last of rows with the same key kept."""
+    if len(parts) == 1 and parts[0].distinct:
+        return parts[0].frame.reset_index(drop=True)
+    return pd.concat([p.frame for p in parts], ignore_index=True).drop_duplicates(key, keep="last")
 
 
 def _with_row(frame: pd.DataFrame) -> pd.DataFrame:
@@ -68,10 +86,12 @@ def subject_uids(df: pd.DataFrame, secret: str) -> pd.Series:
     when the checks have added it (see :func:`with_subject_uids`), else computed."""
     if SUBJECT_UID in df.columns:
         return df[SUBJECT_UID]
-    keys = df["subject_id"].astype("string").copy()
-    people = df["subject_label"] == "Person"
+    keys = df["subject_id"].astype("string")
+    people = (df["subject_label"] == "Person").fillna(False).to_numpy(dtype=bool)
     if people.any():
-        keys[people] = person_keys(keys[people], secret)[0]
+        hashes = np.full(len(keys), None, dtype=object)
+        hashes[people] = person_keys(keys[people], secret)[0].to_numpy(dtype=object)
+        keys = keys.where(~people, pd.Series(hashes, index=keys.index, dtype="string"))
     return (df["subject_label"].astype("string") + ":" + keys).astype("string")
 
 
@@ -93,7 +113,7 @@ def agency_uids(batch: Batch, df: pd.DataFrame) -> pd.Series:
     keys = (df["agency_region"].astype("string") + "|" + names).astype("string")
     agencies = pd.DataFrame({"agency_key": keys, "name": names,
                              "region_code": df["agency_region"]}).dropna().drop_duplicates("agency_key")
-    batch.node("Agency", agencies)
+    batch.node("Agency", agencies, distinct=True)
     batch.edge("LOCATED_IN", uid("Agency", agencies["agency_key"]),
                uid("Region", agencies["region_code"]))
     return uid("Agency", keys)
@@ -205,7 +225,8 @@ def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None
     records["ISSUED_BY"] = issuers
     for rel_type, targets in (links or {}).items():
         records[rel_type] = targets
-    batch.node(label, records)
+    # (exact duplicate rows repeat a record)
+    batch.node(label, records, distinct=uid(label, key_values).is_unique)
 
 
 def build_penalties(df, batch, secret, kind):

@@ -73,7 +73,8 @@ class QualityState:
         rows = df.index.to_numpy(dtype=np.int64) + FIRST_DATA_ROW
         prior_hash = np.zeros(len(df), dtype=np.uint64)
         prior_row = np.full(len(df), -1, dtype=np.int64)
-        at = self.seen_numbers.get_indexer(numbers)
+        at = (self.seen_numbers.get_indexer(numbers) if len(self.seen_numbers)
+              else np.full(len(df), -1, dtype=np.intp))
         earlier = at >= 0
         prior_hash[earlier] = self.seen_hashes[at[earlier]]
         prior_row[earlier] = self.seen_rows[at[earlier]]

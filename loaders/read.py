@@ -16,16 +16,22 @@ BOM = b"\xef\xbb\xbf"
 def decode(path: Path, raw: bytes) -> str:
     """UTF-8 (with or without BOM) or GB18030, decided by strict decoding: GB18030 can
     decode almost any bytes, so UTF-8 is tried first and wins whenever it is valid."""
+    return _decode(path, raw)[0]
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, bytes]:
+    """:func:`decode`'s text, and the same text as UTF-8 bytes without BOM."""
     if raw.startswith(BOM):
         raw = raw[len(BOM):]
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError as utf8_error:
         try:
-            return raw.decode("gb18030")
+            text = raw.decode("gb18030")
         except UnicodeDecodeError:
             raise LoadError(str(path), f"neither UTF-8 nor GB18030 (undecodable byte at offset "
                                        f"{utf8_error.start})") from None
+        return text, text.encode("utf-8")
 
 
 CHUNK_ROWS = 200_000  # rows validated, built and written at a time: bounds a load's memory
@@ -46,15 +52,21 @@ class Table:
         if self._frame is not None:
             self.headers = [_norm(c) for c in self._frame.columns]
         else:
-            self.headers = [_norm(c) for c in self._csv(nrows=0).columns]
+            self.headers = [_norm(c) for c in self._csv(self._utf8(), nrows=0).columns]
 
-    def _csv(self, **options):
-        text = decode(self.path, self.path.read_bytes())
-        if not text.strip():
+    def _utf8(self) -> bytes:
+        """The file's text (see :func:`decode`) as UTF-8 bytes, refused when blank.
+        pandas parses these bytes exactly as it would parse the text."""
+        text, data = _decode(self.path, self.path.read_bytes())
+        if not text or text.isspace():  # not text.strip(), without copying the text
             raise LoadError(str(self.path), "the file is empty")
+        return data
+
+    def _csv(self, data: bytes, **options):
         try:
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                               na_values=[""], skipinitialspace=True, **options)
+            return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str,
+                               keep_default_na=False, na_values=[""], skipinitialspace=True,
+                               **options)
         except (pd.errors.ParserError, ValueError) as exc:
             raise LoadError(str(self.path), f"not a readable CSV table: {exc}") from None
 
@@ -63,20 +75,104 @@ class Table:
         headers renamed by ``columns`` (a profile) when given."""
         rows = rows or CHUNK_ROWS
         if self._frame is not None:
-            parts = (self._frame.iloc[i:i + rows] for i in range(0, max(len(self._frame), 1), rows))
+            parts = ((self._frame.iloc[i:i + rows], False)
+                     for i in range(0, max(len(self._frame), 1), rows))
         else:
             parts = self._csv_chunks(rows)
-        for part in parts:
+        for part, clean in parts:
             part = part.set_axis(self.headers, axis=1)
             if columns:
                 part = part.rename(columns=columns)
-            yield part.apply(lambda s: s.astype("string").str.strip())
+            yield part if clean else part.apply(lambda s: s.astype("string").str.strip())
 
     def _csv_chunks(self, rows: int):
+        """(frame, already stripped) pairs: read by pyarrow when the file is plain enough
+        for it to read exactly as pandas' parser does, else (or from the chunk where
+        pyarrow gives up) by pandas."""
+        data = self._utf8()
+        done = 0
+        if _plain_csv(data, len(self.headers)):
+            try:
+                for part in _arrow_chunks(data, len(self.headers), rows):
+                    yield part, True
+                    done += 1
+            except _ArrowGaveUp:
+                pass
+            else:
+                if done:
+                    return
         try:
-            yield from self._csv(chunksize=rows)
+            for i, part in enumerate(self._csv(data, chunksize=rows)):
+                if i >= done:
+                    yield part, False
         except (pd.errors.ParserError, ValueError) as exc:
             raise LoadError(str(self.path), f"not a readable CSV table: {exc}") from None
+
+
+ARROW_BLOCK_BYTES = 1 << 20  # what pyarrow's CSV reader parses at a time
+
+
+class _ArrowGaveUp(Exception):
+    """pyarrow could not read the rest of the file; pandas reads it instead."""
+
+
+def _plain_csv(data: bytes, columns: int) -> bool:
+    """Whether pyarrow reads ``data`` as pandas would (with the options of Table._csv).
+    No quotes (pandas' skipinitialspace changes what a quote after spaces means), no bare
+    carriage returns, no NUL bytes, no blank lines before the header, and two columns or
+    more (so that a line of spaces, a blank line to pandas, is a bad row to pyarrow and
+    makes it give up). Anything else pyarrow does not read as pandas does (rows of
+    another width, such lines, invalid UTF-8, no data rows) makes it give up."""
+    return (columns >= 2 and data[:1] not in (b"", b"\n", b"\r") and b'"' not in data
+            and b"\0" not in data and data.count(b"\r") == data.count(b"\r\n"))
+
+
+def _arrow_chunks(data: bytes, columns: int, rows: int):
+    """Frames of ``rows`` rows read by pyarrow's streaming CSV reader, cells as
+    Table._csv and Table.chunks make them: empty or only spaces (what skipinitialspace
+    skips) become <NA>, the rest is stripped."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names = [f"c{i}" for i in range(columns)]
+    string = pd.api.types.pandas_dtype("string")
+    missing = pa.scalar(None, pa.large_string())
+
+    def frame(table: pa.Table, start: int) -> pd.DataFrame:
+        cells = {}
+        for i, col in enumerate(table.combine_chunks().columns):
+            stripped = pc.utf8_trim_whitespace(col)  # the kernel of pandas' .str.strip()
+            empty = pc.equal(stripped, "")
+            if pc.any(empty).as_py():  # <NA> if only spaces, as pandas reads such a cell
+                blank = pc.and_(empty, pc.equal(pc.utf8_ltrim(col, characters=" "), ""))
+                stripped = pc.if_else(blank, missing, stripped)
+            cells[i] = string.__from_arrow__(stripped)
+        return pd.DataFrame(cells, index=pd.RangeIndex(start, start + table.num_rows))
+
+    try:
+        reader = pcsv.open_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
+                                          block_size=ARROW_BLOCK_BYTES),
+            parse_options=pcsv.ParseOptions(delimiter=",", quote_char=False),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                null_values=[""], strings_can_be_null=True))
+        pending, start = [], 0
+        for batch in reader:
+            pending.append(batch)
+            table = pa.Table.from_batches(pending)
+            while table.num_rows >= rows:
+                yield frame(table.slice(0, rows), start)
+                start += rows
+                table = table.slice(rows)
+            pending = table.to_batches()
+        if sum(b.num_rows for b in pending):
+            yield frame(pa.Table.from_batches(pending, schema=reader.schema), start)
+        elif start == 0:
+            raise _ArrowGaveUp  # no data rows: pandas says what that makes
+    except pa.ArrowException:
+        raise _ArrowGaveUp from None
 
 
 def read_table(path: Path) -> pd.DataFrame:

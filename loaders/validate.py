@@ -93,52 +93,32 @@ def _check_identifier(cells: pd.Series, col: Column, problems: _Problems) -> pd.
 
 
 def _check_date(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
-    # Most cells already are real dates written YYYY-MM-DD, which parsing and printing
-    # would give back unchanged: only the others are parsed.
-    as_is = cells.isna().to_numpy() | _plain_dates(cells)
-    if as_is.all():
-        return cells
-    rest = cells[~as_is]
-    text = rest.str.replace("/", "-", regex=False)
+    # Dates repeat (a few thousand days in a file): each distinct cell is parsed once.
+    codes, distinct = pd.factorize(cells.array)
+    cells_ = pd.Series(distinct, dtype=cells.dtype)
+    text = cells_.str.replace("/", "-", regex=False)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     # Excel stores dates as day numbers counted from 1899-12-30.
-    serial = pd.to_numeric(rest.where(parsed.isna()), errors="coerce")
+    serial = pd.to_numeric(cells_.where(parsed.isna()), errors="coerce")
     from_serial = pd.to_datetime(serial.where(serial.between(1, 2958465)), unit="D",
                                  origin="1899-12-30", errors="coerce")
     parsed = parsed.fillna(from_serial)
-    problems.add((rest.notna() & parsed.isna()).reindex(cells.index, fill_value=False),
-                  col.name, "not a date (YYYY-MM-DD)")
-    out = cells.copy()
-    out[~as_is] = parsed.dt.strftime("%Y-%m-%d").astype("string")
-    return out
-
-
-def _plain_dates(cells: pd.Series) -> np.ndarray:
-    """Which cells are a valid date written YYYY-MM-DD in the years 1700-2200 (well
-    inside what pandas parses and prints the same in every datetime resolution)."""
-    plain = cells.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).to_numpy(dtype=bool)
-    rows = np.flatnonzero(plain)
-    if not rows.size:
-        return plain
-    digits = np.frombuffer("".join(cells.iloc[rows].tolist()).encode("ascii"),
-                           dtype=np.uint8).reshape(-1, 10).astype(np.int64) - 48
-    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
-    month = digits[:, 5] * 10 + digits[:, 6]
-    day = digits[:, 8] * 10 + digits[:, 9]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-    plain[rows] = (year >= 1700) & (year <= 2200) & month_ok & (day >= 1) & (day <= days)
-    return plain
-
-
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    bad = (cells_.notna() & parsed.isna()).to_numpy(dtype=bool)
+    problems.add(pd.Series(np.append(bad, False)[codes], index=cells.index), col.name,
+                 "not a date (YYYY-MM-DD)")
+    dates = parsed.dt.strftime("%Y-%m-%d").astype("string")
+    return pd.Series(dates.array.take(codes, allow_fill=True), index=cells.index, name=cells.name)
 
 
 def _check_number(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
-    numbers = pd.to_numeric(cells.str.replace(",", "", regex=False), errors="coerce")
-    problems.add(cells.notna() & numbers.isna(), col.name, "not a number")
-    return numbers
+    # Amounts repeat: each distinct cell is converted once (missing included, so that
+    # to_numeric picks the dtype it would pick for the whole column).
+    codes, distinct = pd.factorize(cells.array, use_na_sentinel=False)
+    cells_ = pd.Series(distinct, dtype=cells.dtype)
+    numbers = pd.to_numeric(cells_.str.replace(",", "", regex=False), errors="coerce")
+    bad = (cells_.notna() & numbers.isna()).to_numpy(dtype=bool)
+    problems.add(pd.Series(bad[codes], index=cells.index), col.name, "not a number")
+    return pd.Series(numbers.array.take(codes), index=cells.index, name=cells.name)
 
 
 def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
@@ -174,7 +154,7 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
     # A label is guessed from the code's form only where 对象类型 does not give it.
     guessed = guess_subject_labels(codes if given is None else codes[given.isna().to_numpy()])
-    label = guessed if given is None else given.fillna(guessed)
+    label = guessed if given is None else given.fillna(guessed) if given.hasnans else given
     problems.add(codes.notna() & label.isna(), "subject_id",
                  "cannot tell which kind of subject this code is; give 对象类型 (subject_kind)")
     if "subject_name" in frame.columns:  # named, not coded: only a firm is found by name
@@ -190,6 +170,8 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
             continue
         values, reasons = REGISTRY[type_name].check_series(codes[rows])
         cleaned[rows] = values.to_numpy()
-        problems.add(reasons.reindex(frame.index).notna(), "subject_id",
-                     reasons.reindex(frame.index))
+        found = np.full(len(frame), None, dtype=object)  # the reasons, for every row
+        found[rows] = reasons.to_numpy()
+        found = pd.Series(found, index=frame.index, dtype=object)
+        problems.add(found.notna(), "subject_id", found)
     out["subject_id"] = pd.Series(cleaned, index=frame.index, dtype="string")

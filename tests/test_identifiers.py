@@ -456,3 +456,22 @@ def test_generated_valid_values_accepted(type_name, data):
 def test_guess_subject_labels_agrees_with_guess_subject_label(values):
     got = guess_subject_labels(pd.Series(values, dtype=object))
     assert got.tolist() == [guess_subject_label(v) for v in values]
+
+
+def text_value(type_name):
+    return st.one_of(spoiled(VALID[type_name]), st.text(alphabet=NOISE, max_size=20), st.none())
+
+
+@pytest.mark.parametrize("type_name", sorted(REGISTRY))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_check_series_of_a_string_column_checks_each_distinct_value_once_alike(type_name, data):
+    distinct = data.draw(st.lists(text_value(type_name), min_size=1, max_size=8))
+    picks = data.draw(st.lists(st.integers(0, len(distinct) - 1), max_size=30))
+    values = [distinct[i] for i in picks]
+    index = [100 + 3 * i for i in range(len(values))]
+    want = REGISTRY[type_name].check_series(pd.Series(values, index=index, dtype=object, name="c"))
+    got = REGISTRY[type_name].check_series(pd.Series(values, index=index, dtype="string", name="c"))
+    for w, g in zip(want, got):
+        assert g.dtype == object and g.name == "c" and list(g.index) == index
+        assert [None if pd.isna(x) else x for x in g] == [None if pd.isna(x) else x for x in w]
