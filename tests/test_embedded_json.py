@@ -44,3 +44,8 @@ def test_numbers_booleans_lists_and_dates_keep_their_json_types():
 
 def test_a_frame_without_columns_gives_empty_objects():
     assert objects(pd.DataFrame(index=range(2))) == ["{}", "{}"]
+
+
+def test_rows_whose_cells_are_all_null_are_empty_objects():
+    frame = pd.DataFrame({"valid_from": ["2020-01-01", None], "valid_to": [None, None]})
+    assert objects(frame) == ['{"valid_from":"2020-01-01"}', "{}"]

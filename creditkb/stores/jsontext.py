@@ -2,9 +2,9 @@
 
 A load writes millions of property objects; building them value by value in Python (or
 with ``DataFrame.to_json`` per pattern of null cells) was a third of its time.  Here each
-column becomes the text of its values at once (``"key":value``, null where the cell is
-null) and the columns are joined leaving nulls out, so a null cell is left out of its object
-and a merge never erases a stored value with it.
+column becomes the text of its members at once (``,"key":value``, or "" where the cell is
+null, so a null cell is left out of its object and a merge never erases a stored value
+with it) and one join per row puts them between braces.
 """
 
 from __future__ import annotations
@@ -20,10 +20,26 @@ import pyarrow.compute as pc
 _NEEDS_ESCAPE = r'["\\\x00-\x1f]'
 
 
-def _quoted(strings: pa.Array, prefix: str = "", suffix: str = "") -> pa.Array:
+def _may_need_escaping(strings: pa.Array | pa.ChunkedArray) -> bool:
+    """False when no byte of the array's character data needs escaping: one scan of its
+    buffers (bytes of null slots count too, which only costs the exact check)."""
+    chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if ((raw < 0x20) | (raw == 0x22) | (raw == 0x5C)).any():
+            return True
+    return False
+
+
+def _quoted(strings: pa.Array, prefix: str, suffix: str = "") -> pa.Array:
     """The JSON string literal of each of ``strings`` between ``prefix`` and ``suffix``
     (nulls stay null)."""
     text = pc.binary_join_element_wise(prefix + '"', strings, '"' + suffix, "")
+    if not _may_need_escaping(strings):
+        return text
     needs = pc.match_substring_regex(strings, _NEEDS_ESCAPE)
     if pc.any(needs).as_py():
         rows = np.flatnonzero(needs.fill_null(False).to_numpy(zero_copy_only=False))
@@ -55,37 +71,38 @@ def _is_null(v) -> bool:
 
 
 def member_text(key: str, values: pd.Series) -> pa.Array:
-    """``"key":value,`` for each value of one column, as JSON text; "" for a null cell."""
-    prefix = json.dumps(str(key), ensure_ascii=False) + ":"
+    """``,"key":value`` for each value of one column, as JSON text; null for a null cell."""
+    prefix = "," + json.dumps(str(key), ensure_ascii=False) + ":"
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         text = pc.if_else(pa.array(values, from_pandas=True), "true", "false")
     elif pd.api.types.is_numeric_dtype(dtype):
         text = _numbers(values)
     elif pd.api.types.is_datetime64_any_dtype(dtype):
-        text = _quoted(pa.array(values.dt.strftime("%Y-%m-%dT%H:%M:%S"), pa.string(),
-                                from_pandas=True), prefix, ",")
-        return pc.fill_null(text, "")
+        return _quoted(pa.array(values.dt.strftime("%Y-%m-%dT%H:%M:%S"), pa.string(),
+                                from_pandas=True), prefix)
     else:
         try:  # string columns, and object columns of plain strings (the usual case)
-            return pc.fill_null(_quoted(pa.array(values, pa.string(), from_pandas=True),
-                                        prefix, ","), "")
+            return _quoted(pa.array(values, pa.string(), from_pandas=True), prefix)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             text = _python_values(values)
-    return pc.fill_null(pc.binary_join_element_wise(prefix, text, ",", ""), "")
+    return pc.binary_join_element_wise(prefix, text, "")
 
 
 def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> list[str]:
     """One JSON object per row of ``frame``; ``extra`` maps further keys to ready JSON
     text per row (a load's ``_sources`` list, say)."""
-    n = len(frame)
-    members = [member_text(col, frame[col]) for col in frame.columns]
-    members += [pc.fill_null(pc.binary_join_element_wise(json.dumps(key) + ":", text, ",", ""), "")
+    members = [member_text(c, frame[c]) for c in frame.columns]
+    members += [pc.binary_join_element_wise("," + json.dumps(key) + ":", text, "")
                 for key, text in (extra or {}).items()]
     if not members:
-        return ["{}"] * n
-    # Every present member ends in a comma and a null one is "", so joining them leaves
-    # exactly one comma too many, at the end.  (Arrow's null_handling="skip" would leave
-    # nulls out in one step, but pyarrow 26 drops rows from its output.)
-    body = pc.utf8_rtrim(pc.binary_join_element_wise(*members, ""), characters=",")
-    return pc.binary_join_element_wise("{", body, "}", "").to_numpy(zero_copy_only=False).tolist()
+        return ["{}"] * len(frame)
+    # Every member starts with a comma.  One present in every row (a node's key, say) goes
+    # first without its comma; failing one, the objects' first comma is cut off after.
+    anchor = next((i for i, m in enumerate(members) if m.null_count == 0), None)
+    if anchor is not None:
+        members.insert(0, pc.utf8_slice_codeunits(members.pop(anchor), 1))
+    text = pc.binary_join_element_wise("{", *(pc.fill_null(m, "") for m in members), "}", "")
+    if anchor is None:  # "{," starts every object that has a member
+        text = pc.replace_substring(text, "{,", "{", max_replacements=1)
+    return text.to_numpy(zero_copy_only=False).tolist()
