@@ -171,6 +171,7 @@ class EmbeddedWriter(Writer):
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
+        self._target_nids: dict[str, int] = {}  # link targets looked up (see _link_nids)
         self.graph_changed = False  # edges of the traversal graph written or deleted
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
@@ -227,17 +228,20 @@ class EmbeddedWriter(Writer):
         return len(uids)
 
     def _link_nids(self, rel_type: str, targets: pd.Series) -> list[int]:
-        """The nid of each target uid (0 for none), looked up once per distinct target;
-        a target that is no node raises MissingNodeError."""
+        """The nid of each target uid (0 for none), looked up once per distinct target and
+        transaction (a load's chunks name the same subjects and agencies again; nids do
+        not change while it runs); a target that is no node raises MissingNodeError."""
         codes, distinct = pd.factorize(targets)  # code -1: no target
-        distinct = [str(u) for u in distinct]
-        found: dict[str, int] = {}
-        for part in _chunks(distinct):
+        distinct = distinct.tolist()
+        known = self._target_nids
+        new = [u for u in distinct if u not in known]
+        for part in _chunks(new):
             marks = ",".join("?" * len(part))
-            found.update(self.con.execute(f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part))
-        if len(found) < len(distinct):
-            raise MissingNodeError(rel_type, [u for u in distinct if u not in found][:1000])
-        nids = np.array([found[u] for u in distinct] + [0], dtype=np.int64)
+            known.update(self.con.execute(f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part))
+        missing = [u for u in new if u not in known]
+        if missing:
+            raise MissingNodeError(rel_type, missing[:1000])
+        nids = np.array([known[u] for u in distinct] + [0], dtype=np.int64)
         return nids[codes].tolist()  # codes of -1 pick the trailing 0
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
@@ -303,6 +307,7 @@ class EmbeddedWriter(Writer):
 
     def delete_nodes(self, uids: Sequence[str]) -> int:
         self._refuse_in_load("delete_nodes")
+        self._target_nids.clear()
         n = 0
         for part in _chunks(list(uids)):
             marks = ",".join("?" * len(part))
@@ -322,6 +327,7 @@ class EmbeddedWriter(Writer):
 
     def delete_all(self) -> None:
         self._refuse_in_load("delete_all")
+        self._target_nids.clear()
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
         self.wrote = self.graph_changed = True
