@@ -127,3 +127,44 @@ def test_chunks_of_a_plain_file_come_from_pyarrow_with_true_row_numbers(tmp_path
     assert calls and [list(c.index) for c in got] == [[0, 1, 2], [3, 4, 5], [6]]
     assert got[2].iloc[0].tolist() == ["苏E00006", "客车"]
     assert all(str(t) == "string" for c in got for t in c.dtypes)
+
+
+TRICKY_UTF8 = [b"", b"abc", "统一".encode(), b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xed\x9f\xbf",
+               b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\x9f\xbf", b"\xf0\x80\x80\x80",
+               b"\xf0\x8f\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80",
+               b"\x80", b"\xbf", b"\xe7\xbb", b"\xf0\x9f\x98", b"\xf0\x9f\x98\x80", b"\xee\x80\x80",
+               b"\xef\xbf\xbf", b"\xc2\x80", b"\xdf\xbf", b"\xfe", b"\xff", b"a\x00b"]
+
+
+def python_valid(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("data", TRICKY_UTF8)
+def test_arrow_utf8_validation_agrees_with_python_on_edge_cases(data):
+    assert loaders.read._valid_utf8(data) == python_valid(data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 255), st.integers(0x80, 0xBF), st.integers(0xC0, 0xF7),
+                          st.sampled_from([0xE7, 0xED, 0xF0, 0xF4])), max_size=12).map(bytes))
+def test_arrow_utf8_validation_agrees_with_python(data):
+    assert loaders.read._valid_utf8(data) == python_valid(data)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "\u3000\n \t", "\x1c\x1f\x85\xa0", " " * 5000,
+                                  " " * 5000 + "a", "a", "\u3000统一", " " * 4095 + "统",
+                                  "\n" * 4094 + "统一"])
+def test_blank_check_agrees_with_str_strip(text):
+    assert loaders.read._blank_utf8(text.encode()) == (not text.strip())
+
+
+def test_a_file_of_white_space_is_empty(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_bytes("\ufeff \u3000\n\t\n".encode())
+    with pytest.raises(LoadError, match="the file is empty"):
+        Table(path)
