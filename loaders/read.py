@@ -150,11 +150,14 @@ class _ArrowGaveUp(Exception):
 def _plain_csv(data: bytes, columns: int) -> bool:
     """Whether pyarrow reads ``data`` as pandas would (with the options of Table._csv).
     No quotes (pandas' skipinitialspace changes what a quote after spaces means), no bare
-    carriage returns, no NUL bytes, no blank lines before the header, and two columns or
+    carriage returns, no NUL bytes, a first line that is the header (pandas skips a line
+    of spaces and tabs, pyarrow skips the first line), and two columns or
     more (so that a line of spaces, a blank line to pandas, is a bad row to pyarrow and
     makes it give up). Anything else pyarrow does not read as pandas does (rows of
     another width, such lines, invalid UTF-8, no data rows) makes it give up."""
-    return (columns >= 2 and data[:1] not in (b"", b"\n", b"\r") and b'"' not in data
+    end = data.find(b"\n")
+    header = data[:end] if end >= 0 else data
+    return (columns >= 2 and header.strip(b" \t\r") != b"" and b'"' not in data
             and b"\0" not in data
             and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")))
 

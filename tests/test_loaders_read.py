@@ -45,18 +45,20 @@ def same_chunks(path, rows=3):
     return got
 
 
-CELLS = ["a", "苏E12345", " b", "c ", "  ", " ", "", "\t", " \t", "\u3000x", "x y", "\xa0", "1,0"]
+CELLS = ["a", "苏E12345", " b", "c ", "  ", " ", "", "\t", " \t", "\u3000x", "x y", "\xa0", "1,0",
+         "\x0b", "\ufeffz", "a\\"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.integers(1, 4), st.lists(st.lists(st.sampled_from(CELLS), min_size=0, max_size=5),
                                    min_size=0, max_size=9),
-       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["", "\n", "\n\n", " \n"]))
-def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline, bom, tail):
+       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["", "\n", "\n\n", " \n"]),
+       st.sampled_from(["", "\n", " \n", "\t\n", " \t \n", "\x0b\n"]))
+def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline, bom, tail, lead):
     header = ",".join(f"列{i}" for i in range(ncols))
     lines = [",".join(r) for r in rows]
-    text = newline.join([header, *lines]) + tail
+    text = lead + newline.join([header, *lines]) + tail
     path = tmp_path / "t.csv"
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
     same_chunks(path)
@@ -75,6 +77,10 @@ def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline,
     "a,b\n1,\"2, 3\"\n",                      # quotes: pandas only
     "a,b\r1,2\r3,4\r",                        # bare carriage returns: pandas only
     "\na,b\n1,2\n",                           # a blank line before the header
+    "   \na,b\n1,2\n",                        # lines of spaces and tabs before it
+    "\t\na,b\n1,2\n",
+    " \r\na,b\r\n1,2\r\n",
+    "\x0b\na,b\n1,2\n",                       # not blank to pandas: the header
     "a\n1\n  \n2\n",                          # one column
     "a,a,b\n1,2,3\n",                         # a header given twice (pandas renames it)
     "a,b,\n1,2,3\n",                          # an unnamed column
