@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from loaders.errors import LoadError
@@ -57,7 +58,13 @@ class Table:
     def _utf8(self) -> bytes:
         """The file's text (see :func:`decode`) as UTF-8 bytes, refused when blank.
         pandas parses these bytes exactly as it would parse the text."""
-        text, data = _decode(self.path, self.path.read_bytes())
+        raw = self.path.read_bytes()
+        body = raw[len(BOM):] if raw.startswith(BOM) else raw
+        if _valid_utf8(body):  # decode() would read it as UTF-8: no need to build the text
+            if _blank_utf8(body):
+                raise LoadError(str(self.path), "the file is empty")
+            return body
+        text, data = _decode(self.path, raw)
         if not text or text.isspace():  # not text.strip(), without copying the text
             raise LoadError(str(self.path), "the file is empty")
         return data
@@ -109,6 +116,30 @@ class Table:
             raise LoadError(str(self.path), f"not a readable CSV table: {exc}") from None
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """Whether ``data.decode("utf-8")`` would succeed, checked by Arrow's UTF-8
+    validation (strict like Python's: no overlong forms, surrogates or code points
+    above U+10FFFF) without building a str."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _blank_utf8(data: bytes) -> bool:
+    """Whether valid UTF-8 ``data`` is empty or all white space, as str.strip() sees it;
+    usually decided by its first characters."""
+    head = data[:4096].decode("utf-8", errors="ignore")  # (a character cut at the end)
+    if head and not head.isspace():
+        return False
+    text = data.decode("utf-8")
+    return not text or text.isspace()
+
+
 ARROW_BLOCK_BYTES = 1 << 20  # what pyarrow's CSV reader parses at a time
 
 
@@ -119,12 +150,16 @@ class _ArrowGaveUp(Exception):
 def _plain_csv(data: bytes, columns: int) -> bool:
     """Whether pyarrow reads ``data`` as pandas would (with the options of Table._csv).
     No quotes (pandas' skipinitialspace changes what a quote after spaces means), no bare
-    carriage returns, no NUL bytes, no blank lines before the header, and two columns or
+    carriage returns, no NUL bytes, a first line that is the header (pandas skips a line
+    of spaces and tabs, pyarrow skips the first line), and two columns or
     more (so that a line of spaces, a blank line to pandas, is a bad row to pyarrow and
     makes it give up). Anything else pyarrow does not read as pandas does (rows of
     another width, such lines, invalid UTF-8, no data rows) makes it give up."""
-    return (columns >= 2 and data[:1] not in (b"", b"\n", b"\r") and b'"' not in data
-            and b"\0" not in data and data.count(b"\r") == data.count(b"\r\n"))
+    end = data.find(b"\n")
+    header = data[:end] if end >= 0 else data
+    return (columns >= 2 and header.strip(b" \t\r") != b"" and b'"' not in data
+            and b"\0" not in data
+            and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")))
 
 
 def _arrow_chunks(data: bytes, columns: int, rows: int):

@@ -122,8 +122,11 @@ def _check_number(cells: pd.Series, col: Column, problems: _Problems) -> pd.Seri
 
 
 def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
-    items = cells.str.replace("；", ";", regex=False).str.split(";")
-    items = items.map(lambda xs: [x.strip() for x in xs if x.strip()] if isinstance(xs, list) else [])
+    split = cells.str.replace("；", ";", regex=False).str.split(";").tolist()
+    items = np.empty(len(cells), dtype=object)
+    items[:] = [[x.strip() for x in xs if x.strip()] if isinstance(xs, list) else []
+                for xs in split]
+    items = pd.Series(items, index=cells.index, name=cells.name)
     if col.item_type is None:
         return items
     flat = items.explode().dropna()
@@ -151,7 +154,7 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
     """Give each row ``subject_label`` and a cleaned ``subject_id``: the label from
     对象类型 when given, else guessed from the code's form."""
     codes = frame["subject_id"].astype("string")
-    given = frame["subject_kind"].map(SUBJECT_KINDS) if "subject_kind" in frame else None
+    given = _map_distinct(frame["subject_kind"], SUBJECT_KINDS) if "subject_kind" in frame else None
     # A label is guessed from the code's form only where 对象类型 does not give it.
     guessed = guess_subject_labels(codes if given is None else codes[given.isna().to_numpy()])
     label = guessed if given is None else given.fillna(guessed) if given.hasnans else given
@@ -175,3 +178,11 @@ def _resolve_subjects(frame: pd.DataFrame, out: pd.DataFrame, problems: _Problem
         found = pd.Series(found, index=frame.index, dtype=object)
         problems.add(found.notna(), "subject_id", found)
     out["subject_id"] = pd.Series(cleaned, index=frame.index, dtype="string")
+
+
+def _map_distinct(cells: pd.Series, mapping: dict) -> pd.Series:
+    """``cells.map(mapping)``, each distinct cell looked up once (the missing one too, so
+    that the result's dtype is the one map gives the whole column)."""
+    codes, distinct = pd.factorize(cells.array, use_na_sentinel=False)
+    mapped = pd.Series(distinct).map(mapping)
+    return pd.Series(mapped.array.take(codes), index=cells.index, name=cells.name)

@@ -45,18 +45,20 @@ def same_chunks(path, rows=3):
     return got
 
 
-CELLS = ["a", "苏E12345", " b", "c ", "  ", " ", "", "\t", " \t", "\u3000x", "x y", "\xa0", "1,0"]
+CELLS = ["a", "苏E12345", " b", "c ", "  ", " ", "", "\t", " \t", "\u3000x", "x y", "\xa0", "1,0",
+         "\x0b", "\ufeffz", "a\\"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.integers(1, 4), st.lists(st.lists(st.sampled_from(CELLS), min_size=0, max_size=5),
                                    min_size=0, max_size=9),
-       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["", "\n", "\n\n", " \n"]))
-def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline, bom, tail):
+       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["", "\n", "\n\n", " \n"]),
+       st.sampled_from(["", "\n", " \n", "\t\n", " \t \n", "\x0b\n"]))
+def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline, bom, tail, lead):
     header = ",".join(f"列{i}" for i in range(ncols))
     lines = [",".join(r) for r in rows]
-    text = newline.join([header, *lines]) + tail
+    text = lead + newline.join([header, *lines]) + tail
     path = tmp_path / "t.csv"
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
     same_chunks(path)
@@ -75,6 +77,10 @@ def test_pyarrow_and_pandas_read_the_same_chunks(tmp_path, ncols, rows, newline,
     "a,b\n1,\"2, 3\"\n",                      # quotes: pandas only
     "a,b\r1,2\r3,4\r",                        # bare carriage returns: pandas only
     "\na,b\n1,2\n",                           # a blank line before the header
+    "   \na,b\n1,2\n",                        # lines of spaces and tabs before it
+    "\t\na,b\n1,2\n",
+    " \r\na,b\r\n1,2\r\n",
+    "\x0b\na,b\n1,2\n",                       # not blank to pandas: the header
     "a\n1\n  \n2\n",                          # one column
     "a,a,b\n1,2,3\n",                         # a header given twice (pandas renames it)
     "a,b,\n1,2,3\n",                          # an unnamed column
@@ -127,3 +133,44 @@ def test_chunks_of_a_plain_file_come_from_pyarrow_with_true_row_numbers(tmp_path
     assert calls and [list(c.index) for c in got] == [[0, 1, 2], [3, 4, 5], [6]]
     assert got[2].iloc[0].tolist() == ["苏E00006", "客车"]
     assert all(str(t) == "string" for c in got for t in c.dtypes)
+
+
+TRICKY_UTF8 = [b"", b"abc", "统一".encode(), b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xed\x9f\xbf",
+               b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\x80", b"\xe0\x9f\xbf", b"\xf0\x80\x80\x80",
+               b"\xf0\x8f\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80",
+               b"\x80", b"\xbf", b"\xe7\xbb", b"\xf0\x9f\x98", b"\xf0\x9f\x98\x80", b"\xee\x80\x80",
+               b"\xef\xbf\xbf", b"\xc2\x80", b"\xdf\xbf", b"\xfe", b"\xff", b"a\x00b"]
+
+
+def python_valid(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("data", TRICKY_UTF8)
+def test_arrow_utf8_validation_agrees_with_python_on_edge_cases(data):
+    assert loaders.read._valid_utf8(data) == python_valid(data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 255), st.integers(0x80, 0xBF), st.integers(0xC0, 0xF7),
+                          st.sampled_from([0xE7, 0xED, 0xF0, 0xF4])), max_size=12).map(bytes))
+def test_arrow_utf8_validation_agrees_with_python(data):
+    assert loaders.read._valid_utf8(data) == python_valid(data)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "\u3000\n \t", "\x1c\x1f\x85\xa0", " " * 5000,
+                                  " " * 5000 + "a", "a", "\u3000统一", " " * 4095 + "统",
+                                  "\n" * 4094 + "统一"])
+def test_blank_check_agrees_with_str_strip(text):
+    assert loaders.read._blank_utf8(text.encode()) == (not text.strip())
+
+
+def test_a_file_of_white_space_is_empty(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_bytes("\ufeff \u3000\n\t\n".encode())
+    with pytest.raises(LoadError, match="the file is empty"):
+        Table(path)

@@ -58,3 +58,14 @@ def test_list_cells_keep_their_valid_items_in_order():
     assert report["reason"].iloc[0] == "letters I and O are not used after the issuing letter"
     untyped = _check_list(cells, Column("plates", "P", type="list"), problems)
     assert untyped.tolist()[1] == ["苏E12345", "苏EIO345"] and untyped.tolist()[2] == []
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+@pytest.mark.parametrize("cells", [["企业", "车辆", None, "企业"], [None, None], ["x", "y"], ["企业"],
+                                   [], ["公司", None, "人员"]])
+def test_subject_kinds_mapped_per_distinct_cell_as_map_does(cells, dtype):
+    from loaders.kinds import SUBJECT_KINDS
+    from loaders.validate import _map_distinct
+
+    s = pd.Series(cells, dtype=dtype, index=[5 + 2 * i for i in range(len(cells))], name="k")
+    pd.testing.assert_series_equal(_map_distinct(s, SUBJECT_KINDS), s.map(SUBJECT_KINDS))
