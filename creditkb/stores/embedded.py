@@ -641,7 +641,9 @@ class EmbeddedStore(Store):
             schema().label(lab)
         label_sql = ""
         if labels:
-            label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
+            # unary + keeps SQLite from walking a label's partial indexes (all its records)
+            # instead of the subjects' links
+            label_sql = " AND +r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
         for part in _chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
