@@ -660,8 +660,13 @@ class EmbeddedStore(Store):
         lab = schema().label(label)
         # The label is spelled into the SQL (it is a schema name, checked above) so that
         # SQLite can use the partial indexes, which name it literally.
-        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}' AND uid >= ? AND uid < ?"
-        args: list[Any] = list(_label_range(lab.name))
+        # The label's uids are a range; a keyset cursor inside it moves its start.  (One
+        # lower bound: given two, SQLite starts the index range at either, and starting
+        # every page at the label's first row walks all rows before the cursor.)
+        lo, hi = _label_range(lab.name)
+        start = "uid > ?" if after is not None and after >= lo else "uid >= ?"
+        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}' AND {start} AND uid < ?"
+        args: list[Any] = [after if start == "uid > ?" else lo, hi]
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
@@ -672,7 +677,7 @@ class EmbeddedStore(Store):
             marks = ",".join("?" * len(values))
             sql += f" AND json_extract(props, '$.{prop}') IN ({marks})"
             args.extend(values)
-        if after is not None:
+        if after is not None and after < lo:
             sql += " AND uid > ?"
             args.append(after)
         sql += " ORDER BY uid LIMIT ?"
