@@ -40,6 +40,17 @@ from bench.phases import _city_of as _city, _subject_uids, emit
 #: scheme has a valid round (as in the rules benchmark).
 AS_OF = "2026-03-15"
 
+ROOT = Path(__file__).resolve().parent.parent
+
+SUBJECT = ("query($id: ID!) { subject(id: $id) { __typename id name regionCode "
+           "penalties(first: 5) { totalCount edges { node { decisionNo decisionDate } } } } }")
+GRADE = ("query($id: ID!, $region: String!, $asOf: Date!) { recognizedGrade(subjectId: $id, "
+         "region: $region, asOf: $asOf) { grade severity scheme validFrom issuingAgency "
+         "issuingRegion basis agreement { name } } }")
+WATCHLIST = ("query($region: String!, $asOf: Date!) { sharedWatchlist(region: $region, "
+             "asOf: $asOf, first: 20) { edges { node { id listKind subjectId listedOn "
+             "countedBy } } pageInfo { hasNextPage endCursor } } }")
+
 
 def free_port() -> int:
     with socket.socket() as s:
