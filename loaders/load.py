@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from creditkb.stores.port import LoadInfo, Store
+from creditkb.stores.port import LoadInfo, Store, split_links
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import LoadError
@@ -166,6 +166,9 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                 summary.rows_loaded += kept
                 for label, nf in nodes:
                     summary.nodes_written += tx.upsert_nodes(label, nf)
+                    # a record's subject and agency, written as columns of its row
+                    summary.edges_written += sum(int(t.notna().sum())
+                                                 for t in split_links(label, nf)[1].values())
                 for rel, ef in edges:
                     summary.edges_written += tx.upsert_edges(rel, ef)
             if summary.rows_read == 0:

@@ -411,3 +411,13 @@ def test_relationship_dates_in_the_file_become_validity_on_the_edges(tmp_path, s
     load_paths(store, [write(tmp_path, "p.csv", people)], SECRET)
     [job] = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["EMPLOYED_BY"]).edges
     assert job.props["valid_from"] == "2023-05-06" and "valid_to" not in job.props
+
+
+def test_the_summary_counts_a_records_subject_and_agency_as_relationships(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    pens = PENALTY_HEAD + (f"苏交罚〔2024〕1号,企业,{FIRM_A},超限运输,2024-03-01,苏州市交通运输局,320500,一般,有效\n"
+                           f"苏交罚〔2024〕2号,企业,{FIRM_B},超限运输,2024-03-02,苏州市交通运输局,320500,一般,有效\n")
+    [summary] = load_paths(store, [write(tmp_path, "p.csv", pens)], SECRET)
+    # two penalties and their agency; ABOUT and ISSUED_BY of each, and the agency's LOCATED_IN
+    assert (summary.nodes_written, summary.edges_written) == (3, 5)
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
