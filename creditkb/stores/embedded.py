@@ -21,6 +21,7 @@ repair) costs no rebuild.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import asdict
@@ -143,6 +144,26 @@ def _label_range(label: str) -> tuple[str, str]:
     return _prefix_range(f"{label}:")
 
 
+STAGE_PARAMS = 32_000  # bound parameters per staging statement (SQLite allows 32,766)
+
+
+def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
+    """Insert rows (one sequence per column) into a staging table, thousands of rows per
+    statement.  ``executemany`` would run one statement per row, and each run releases
+    and takes back the GIL: while the loader's prefetch thread works, taking it back
+    waits, and at Yangtze scale that wait cost more than the inserts themselves."""
+    per = max(1, STAGE_PARAMS // len(columns))
+    head = f"INSERT INTO {table}({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join("?" * len(columns)) + ")"
+    full = head + ", ".join([row] * per)
+    flat = list(itertools.chain.from_iterable(zip(*values)))
+    width = per * len(columns)
+    for start in range(0, len(flat), width):
+        part = flat[start:start + width]
+        sql = full if len(part) == width else head + ", ".join([row] * (len(part) // len(columns)))
+        con.execute(sql, part)
+
+
 def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
     for i in range(0, len(seq), n):
         yield seq[i:i + n]
@@ -211,9 +232,7 @@ class EmbeddedWriter(Writer):
         targets = [self._link_nids(rel_type, t) for rel_type, t in links.items()]
         con = self.con
         con.execute("DELETE FROM _nodes_in")
-        con.executemany(f"INSERT INTO _nodes_in({', '.join(['uid', 'props'] + cols)}) "
-                        f"VALUES ({', '.join('?' * (2 + len(cols)))})",
-                        zip(uids, self._props(frame), *targets))
+        _stage(con, "_nodes_in", ["uid", "props"] + cols, uids, self._props(frame), *targets)
         # 0 stages "no link", and a row without one keeps the stored link.
         new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
         keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
@@ -237,7 +256,11 @@ class EmbeddedWriter(Writer):
         new = [u for u in distinct if u not in known]
         for part in _chunks(new):
             marks = ",".join("?" * len(part))
-            known.update(self.con.execute(f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part))
+            # One row of JSON rather than a row per target: each row fetched would release
+            # and take back the GIL (see _stage).
+            [found] = self.con.execute(f"SELECT json_group_object(uid, nid) FROM nodes "
+                                       f"WHERE uid IN ({marks})", part).fetchone()
+            known.update(json.loads(found))
         missing = [u for u in new if u not in known]
         if missing:
             raise MissingNodeError(rel_type, missing[:1000])
@@ -254,10 +277,8 @@ class EmbeddedWriter(Writer):
             return self._upsert_links(rel_type, frame)
         con = self.con
         con.execute("DELETE FROM _edges_in")
-        con.executemany(
-            "INSERT INTO _edges_in VALUES (?, ?, ?)",
-            zip(frame["src"].tolist(), frame["dst"].tolist(), self._props(frame)),
-        )
+        _stage(con, "_edges_in", ["src_uid", "dst_uid", "props"],
+               frame["src"].tolist(), frame["dst"].tolist(), self._props(frame))
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
         written = con.execute(
@@ -274,8 +295,7 @@ class EmbeddedWriter(Writer):
         """A link column set on each source row (see LINKS); its provenance is the row's."""
         con, col = self.con, LINKS[rel_type]
         con.execute("DELETE FROM _edges_in")
-        con.executemany("INSERT INTO _edges_in(src_uid, dst_uid) VALUES (?, ?)",
-                        zip(frame["src"].tolist(), frame["dst"].tolist()))
+        _stage(con, "_edges_in", ["src_uid", "dst_uid"], frame["src"].tolist(), frame["dst"].tolist())
         con.execute("DELETE FROM _links_in")
         found = con.execute(
             "INSERT INTO _links_in SELECT s.nid, d.nid FROM _edges_in i JOIN nodes s ON "
