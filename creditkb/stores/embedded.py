@@ -292,16 +292,12 @@ class EmbeddedWriter(Writer):
         return len(frame)
 
     def _upsert_links(self, rel_type: str, frame: pd.DataFrame) -> int:
-        """A link column set on each source row (see LINKS); its provenance is the row's."""
+        """A link column set on each source row (see LINKS); its provenance is the row's.
+        Both ends are found as a node frame's link targets are (see _link_nids)."""
         con, col = self.con, LINKS[rel_type]
-        con.execute("DELETE FROM _edges_in")
-        _stage(con, "_edges_in", ["src_uid", "dst_uid"], frame["src"].tolist(), frame["dst"].tolist())
         con.execute("DELETE FROM _links_in")
-        found = con.execute(
-            "INSERT INTO _links_in SELECT s.nid, d.nid FROM _edges_in i JOIN nodes s ON "
-            "s.uid = i.src_uid JOIN nodes d ON d.uid = i.dst_uid").rowcount
-        if found < len(frame):
-            self._missing_ends(rel_type)
+        _stage(con, "_links_in", ["src", "dst"], self._link_nids(rel_type, frame["src"]),
+               self._link_nids(rel_type, frame["dst"]))
         con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
                     f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
         self.wrote = True
