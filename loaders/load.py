@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from creditkb.stores.port import LoadInfo, Store, split_links
+from creditkb.stores.port import LoadInfo, Store
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import LoadError
@@ -164,11 +164,10 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                 rejects.extend(bad)
                 summary.rows_read += read
                 summary.rows_loaded += kept
-                for label, nf in nodes:
-                    summary.nodes_written += tx.upsert_nodes(label, nf)
-                    # a record's subject and agency, written as columns of its row
-                    summary.edges_written += sum(int(t.notna().sum())
-                                                 for t in split_links(label, nf)[1].values())
+                for batch in nodes:
+                    summary.nodes_written += tx.upsert_nodes(batch.label, batch)
+                    # a record's subject and agency, written with its row
+                    summary.edges_written += batch.link_count()
                 for rel, ef in edges:
                     summary.edges_written += tx.upsert_edges(rel, ef)
             if summary.rows_read == 0:
@@ -194,11 +193,15 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     """Per chunk of the file: rows read, rows kept, rejects, and the nodes and edges to
     write.  Run ahead of the writes (see loaders.prefetch), so its store reads see what
     was committed before this load, never this load's own writes: no kind refers to
-    nodes its own file creates, and repeats within the file are caught by ``state``."""
+    nodes its own file creates, and repeats within the file are caught by ``state``.
+    The node frames come prepared for the store (``Store.prepare_nodes``), which is the
+    larger part of a write's work that needs no transaction."""
     path = str(item.path)
     for chunk in item.table.chunks(columns=item.profile.columns if item.profile else None):
         df, bad = _check_chunk(store, path, kind, chunk, secret, state)
-        yield len(chunk), len(df), [b for b in bad if len(b)], build(kind, df, secret).merged()
+        nodes, edges = build(kind, df, secret).merged()
+        batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
+        yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
 
 
 def _check_chunk(store, path, kind, chunk, secret, state):

@@ -274,3 +274,31 @@ def test_undo_is_refused_while_a_later_loads_records_are_about_what_it_created(s
     assert store.count_edges() == 0 and store.records_about([f"Enterprise:{FIRM_A}"]) == {}
     store.undo_load("L1")
     assert store.count_nodes() == 0
+
+
+def test_nodes_prepared_ahead_are_written_by_their_loads_transaction(store):
+    seed(store)
+    agency = pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"], "region_code": ["320500"]})
+    rows = pd.DataFrame({"decision_no": ["苏交罚〔2024〕2号", "苏交罚〔2024〕1号", "苏交罚〔2024〕2号"],
+                         "decision_date": "2024-01-02", "agency_region": "320500",
+                         "fine": [100, 200, 300], "_row": [2, 3, 4],
+                         "ABOUT": [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}", f"Enterprise:{FIRM_A}"],
+                         "ISSUED_BY": "Agency:320500|苏州市交通运输局"})
+    batch = store.prepare_nodes("Penalty", rows, "L1")  # before the transaction, as a loader does
+    assert len(batch) == 3 and batch.link_count() == 6
+    with pytest.raises(StoreError, match="prepared for load 'L1'"):
+        with store.transaction(load_info("L0")) as tx:
+            tx.upsert_nodes("Penalty", batch)
+    with pytest.raises(ValueError, match="cannot be written as Repair"):
+        with store.transaction(load_info("L0")) as tx:
+            tx.upsert_nodes("Repair", batch)
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Agency", agency)
+        assert tx.upsert_nodes("Penalty", batch) == 3
+    got = store.get_nodes(["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"])
+    assert got["Penalty:苏交罚〔2024〕1号"].props["_sources"] == ["L1#3"]
+    assert got["Penalty:苏交罚〔2024〕2号"].props["fine"] == 300  # the later row wins
+    assert sorted(got["Penalty:苏交罚〔2024〕2号"].props["_sources"]) == ["L1#2", "L1#4"]
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
+    assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"]] \
+        == ["Penalty:苏交罚〔2024〕1号"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creditkb.stores.port import (
-    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
-    UndoRefused, UndoResult, Writer, split_links,
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, Store,
+    StoreError, UndoRefused, UndoResult, Writer, node_batch,
 )
 from creditkb.stores import jsontext
 from creditkb.stores.topology import Topology
@@ -181,6 +181,53 @@ def _merge_sql(table: str) -> str:
     )
 
 
+def _props(frame: pd.DataFrame, load_id: str | None) -> pa.Array:
+    """JSON props of each row, with its source entry when ``load_id`` names a load."""
+    frame = frame.drop(columns=["src", "dst"], errors="ignore")
+    if load_id is None or "_row" not in frame.columns:
+        return jsontext.object_array(frame.drop(columns=["_row"], errors="ignore"))
+    rows = pa.array(frame["_row"].astype("int64").to_numpy()).cast(pa.string())
+    sources = pc.binary_join_element_wise(f'["{load_id}#', rows, '"]', "")
+    return jsontext.object_array(frame.drop(columns=["_row"]), {"_sources": sources})
+
+
+def _strings(array: pa.Array) -> list[str]:
+    return array.to_numpy(zero_copy_only=False).tolist()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
+    column the factorized targets (a code per row, -1 for none, and the distinct uids)."""
+
+    uids: list[str]
+    props: list[str]
+    links: dict[str, tuple[np.ndarray, list[str]]]
+
+
+def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeBatch:
+    """See :meth:`EmbeddedStore.prepare_nodes`."""
+    if frame.empty:
+        return NodeBatch(label, load_id, frame, {}, _Rows([], [], {}))
+    batch = node_batch(label, frame, load_id)
+    for rel_type, targets in batch.links.items():
+        rel = schema().rel(rel_type)  # node_batch checked that label may be its source
+        _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
+                               rel.from_labels, rel.to_labels)
+    props = batch.frame
+    keys = props[schema().label(label).key].astype("string")
+    uids = pa.array(label + ":" + keys, pa.string(), from_pandas=True)
+    # In uid order the uid index is written page after page rather than all over; the
+    # sort is stable, so repeats of a uid keep the frame's order (the last one wins).
+    order = pc.sort_indices(uids)
+    links = {}
+    for rel_type, targets in batch.links.items():
+        codes, distinct = _factorized(targets)
+        links[rel_type] = (codes[order.to_numpy()], distinct)
+    rows = _Rows(_strings(uids.take(order)), _strings(_props(props, load_id).take(order)), links)
+    return replace(batch, encoded=rows)
+
+
 class EmbeddedWriter(Writer):
     """Writes of one transaction. With a load (``seq`` set), every existing row it changes
     is journaled once with its props before the load (by triggers, so rows it only inserts
@@ -204,54 +251,37 @@ class EmbeddedWriter(Writer):
         if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
             con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
 
-    def _props(self, frame: pd.DataFrame) -> list[str]:
-        """JSON props of each row, with its source entry when this is a load."""
-        frame = frame.drop(columns=["src", "dst"], errors="ignore")
-        if self.load_id is None or "_row" not in frame.columns:
-            return jsontext.objects(frame.drop(columns=["_row"], errors="ignore"))
-        rows = pa.array(frame["_row"].astype("int64").to_numpy()).cast(pa.string())
-        sources = pc.binary_join_element_wise(f'["{self.load_id}#', rows, '"]', "")
-        return jsontext.objects(frame.drop(columns=["_row"]), {"_sources": sources})
-
-    def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
-        lab = schema().label(label)
-        if frame.empty:
+    def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
+        batch = frame if isinstance(frame, NodeBatch) else _encode_nodes(label, frame, self.load_id)
+        batch.check_for(label, self.load_id)
+        if not isinstance(batch.encoded, _Rows):
+            raise ValueError(f"{label} nodes prepared by another store")
+        if not len(batch):
             return 0
-        if lab.key not in frame.columns:
-            raise ValueError(f"{label} rows need the key column {lab.key!r}")
-        keys = frame[lab.key].astype("string")
-        if keys.isna().any() or (keys.str.len() == 0).any():
-            raise ValueError(f"{label} rows with an empty key {lab.key!r}")
-        frame, links = split_links(label, frame)
-        for rel_type, targets in links.items():
-            rel = schema().rel(rel_type)  # split_links checked that label may be its source
-            _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
-                                   rel.from_labels, rel.to_labels)
-        uids = (label + ":" + keys).tolist()
-        cols = [LINKS[t] for t in links]
-        targets = [self._link_nids(rel_type, t) for rel_type, t in links.items()]
+        rows: _Rows = batch.encoded
+        cols = [LINKS[t] for t in rows.links]
+        targets = [self._link_nids(rel_type, *factorized) for rel_type, factorized in rows.links.items()]
         con = self.con
         con.execute("DELETE FROM _nodes_in")
-        _stage(con, "_nodes_in", ["uid", "props"] + cols, uids, self._props(frame), *targets)
+        _stage(con, "_nodes_in", ["uid", "props"] + cols, rows.uids, rows.props, *targets)
         # 0 stages "no link", and a row without one keeps the stored link.
         new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
         keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
-        # In uid order, the uid index is written page after page rather than all over.
+        # Staged in uid order (see _encode_nodes), and read back in that order.
         con.execute(
             f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
-            f"SELECT i.uid, ?, i.props{new_links} FROM _nodes_in i WHERE true ORDER BY i.uid "
+            f"SELECT i.uid, ?, i.props{new_links} FROM _nodes_in i WHERE true ORDER BY i.rowid "
             f"ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}{keep}",
             (label,),
         )
         self.wrote = True
-        return len(uids)
+        return len(batch)
 
-    def _link_nids(self, rel_type: str, targets: pd.Series) -> list[int]:
-        """The nid of each target uid (0 for none), looked up once per distinct target and
-        transaction (a load's chunks name the same subjects and agencies again; nids do
-        not change while it runs); a target that is no node raises MissingNodeError."""
-        codes, distinct = pd.factorize(targets)  # code -1: no target
-        distinct = distinct.tolist()
+    def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: list[str]) -> list[int]:
+        """The nid of each target (``codes`` index ``distinct``, -1 for none; 0 then),
+        looked up once per distinct target and transaction (a load's chunks name the same
+        subjects and agencies again; nids do not change while it runs); a target that is
+        no node raises MissingNodeError."""
         known = self._target_nids
         new = [u for u in distinct if u not in known]
         for part in _chunks(new):
@@ -277,8 +307,8 @@ class EmbeddedWriter(Writer):
             return self._upsert_links(rel_type, frame)
         con = self.con
         con.execute("DELETE FROM _edges_in")
-        _stage(con, "_edges_in", ["src_uid", "dst_uid", "props"],
-               frame["src"].tolist(), frame["dst"].tolist(), self._props(frame))
+        _stage(con, "_edges_in", ["src_uid", "dst_uid", "props"], frame["src"].tolist(),
+               frame["dst"].tolist(), _strings(_props(frame, self.load_id)))
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
         written = con.execute(
@@ -296,8 +326,8 @@ class EmbeddedWriter(Writer):
         Both ends are found as a node frame's link targets are (see _link_nids)."""
         con, col = self.con, LINKS[rel_type]
         con.execute("DELETE FROM _links_in")
-        _stage(con, "_links_in", ["src", "dst"], self._link_nids(rel_type, frame["src"]),
-               self._link_nids(rel_type, frame["dst"]))
+        _stage(con, "_links_in", ["src", "dst"], *(self._link_nids(rel_type, *_factorized(frame[end]))
+                                                  for end in ("src", "dst")))
         con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
                     f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
         self.wrote = True
@@ -347,6 +377,11 @@ class EmbeddedWriter(Writer):
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
         self.wrote = self.graph_changed = True
+
+
+def _factorized(targets: pd.Series) -> tuple[np.ndarray, list[str]]:
+    codes, distinct = pd.factorize(targets)  # code -1: no target
+    return codes, distinct.tolist()
 
 
 def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
@@ -426,6 +461,12 @@ class EmbeddedStore(Store):
         return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
 
     # -- writes ----------------------------------------------------------------------
+
+    def prepare_nodes(self, label: str, frame: pd.DataFrame,
+                      load_id: str | None = None) -> NodeBatch:
+        """Checks, the uids in order and the JSON props: a load's pandas and Arrow work, done
+        here so that a loader's other thread does it while this one writes."""
+        return _encode_nodes(label, frame, load_id)
 
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:

@@ -89,14 +89,14 @@ def member_text(key: str, values: pd.Series) -> pa.Array:
     return pc.binary_join_element_wise(prefix, text, "")
 
 
-def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> list[str]:
-    """One JSON object per row of ``frame``; ``extra`` maps further keys to ready JSON
-    text per row (a load's ``_sources`` list, say)."""
+def object_array(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> pa.Array:
+    """One JSON object per row of ``frame``, as an Arrow string array; ``extra`` maps
+    further keys to ready JSON text per row (a load's ``_sources`` list, say)."""
     members = [member_text(c, frame[c]) for c in frame.columns]
     members += [pc.binary_join_element_wise("," + json.dumps(key) + ":", text, "")
                 for key, text in (extra or {}).items()]
     if not members:
-        return ["{}"] * len(frame)
+        return pa.array(["{}"] * len(frame), pa.string())
     # Every member starts with a comma.  One present in every row (a node's key, say) goes
     # first without its comma; failing one, the objects' first comma is cut off after.
     anchor = next((i for i, m in enumerate(members) if m.null_count == 0), None)
@@ -105,4 +105,9 @@ def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> li
     text = pc.binary_join_element_wise("{", *(pc.fill_null(m, "") for m in members), "}", "")
     if anchor is None:  # "{," starts every object that has a member
         text = pc.replace_substring(text, "{,", "{", max_replacements=1)
-    return text.to_numpy(zero_copy_only=False).tolist()
+    return text
+
+
+def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> list[str]:
+    """:func:`object_array` as a list of Python strings."""
+    return object_array(frame, extra).to_numpy(zero_copy_only=False).tolist()

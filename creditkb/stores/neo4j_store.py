@@ -66,8 +66,8 @@ from creditkb.settings import Settings
 from creditkb.stores import cypher
 from creditkb.stores.cypher import Statement
 from creditkb.stores.port import (
-    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, Store, StoreError,
-    UndoRefused, UndoResult, Writer, split_links,
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, Store,
+    StoreError, UndoRefused, UndoResult, Writer, node_batch,
 )
 from graph_model.schema import schema
 
@@ -339,18 +339,15 @@ class Neo4jWriter(Writer):
             out.update(set(unknown) - self._store._missing(unknown))
         return out
 
-    def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
-        lab = schema().label(label)
+    def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
         self._check_open()
-        if lab.key not in frame.columns:
-            raise ValueError(f"{label} rows need the key column {lab.key!r}")
+        load_id = self._load.load_id if self._load else None
+        batch = frame if isinstance(frame, NodeBatch) else node_batch(label, frame, load_id)
+        batch.check_for(label, load_id)
+        frame, links = batch.frame, batch.links
         if "uid" in frame.columns:
             raise ValueError(f"{label} rows may not have a 'uid' column: the store sets it")
-        keys = frame[lab.key].astype("string")
-        if keys.isna().any() or (keys.str.len() == 0).any():
-            raise ValueError(f"{label} rows with an empty key {lab.key!r}")
-        uids = (label + ":" + keys).tolist()
-        frame, links = split_links(label, frame)
+        uids = (label + ":" + frame[schema().label(label).key].astype("string")).tolist()
         props = _prop_maps(frame.drop(columns=["_row"], errors="ignore"))
         rows = [{"uid": u, "props": p, "source": x}
                 for u, p, x in zip(uids, props, self._sources(frame))]

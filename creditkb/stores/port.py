@@ -124,17 +124,63 @@ def split_links(label: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str
     return frame.drop(columns=names), {rel: frame[rel] for rel in names}
 
 
+@dataclass(frozen=True)
+class NodeBatch:
+    """Nodes of one label, checked and put in the form a store writes ahead of the
+    transaction that writes them (see :meth:`Store.prepare_nodes`)."""
+
+    label: str
+    load_id: str | None  # the load whose provenance ``encoded`` carries, if any
+    frame: pd.DataFrame  # the property columns, and ``_row``
+    links: Mapping[str, pd.Series]  # target uid per row, by relationship type (split_links)
+    encoded: Any = None  # the adapter's own form of the rows, if it makes one
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def check_for(self, label: str, load_id: str | None) -> None:
+        """Refuse to be written as another label, or by a transaction of another load than
+        the one it was prepared for (its provenance would be wrong)."""
+        if self.label != label:
+            raise ValueError(f"a batch of {self.label} nodes cannot be written as {label}")
+        if self.load_id != load_id:
+            raise StoreError(f"nodes prepared for load {self.load_id!r} cannot be written by "
+                             f"the transaction of load {load_id!r}")
+
+    def link_count(self) -> int:
+        """The relationships the links write (rows with a target)."""
+        return sum(int(t.notna().sum()) for t in self.links.values())
+
+
+def node_batch(label: str, frame: pd.DataFrame, load_id: str | None = None) -> NodeBatch:
+    """Check what every adapter requires of a node frame (the label's key in every row,
+    link columns the label may have) and split off its links."""
+    from graph_model.schema import schema
+
+    key = schema().label(label).key
+    if key not in frame.columns:
+        raise ValueError(f"{label} rows need the key column {key!r}")
+    keys = frame[key].astype("string")
+    if keys.isna().any() or (keys.str.len() == 0).any():
+        raise ValueError(f"{label} rows with an empty key {key!r}")
+    props, links = split_links(label, frame)
+    return NodeBatch(label, load_id, props, links)
+
+
 class Writer(abc.ABC):
     """The write side of one transaction."""
 
     @abc.abstractmethod
-    def upsert_nodes(self, label: str, frame: pd.DataFrame) -> int:
+    def upsert_nodes(self, label: str, frame: "pd.DataFrame | NodeBatch") -> int:
         """Create or merge nodes of ``label``; the frame has one column per property and
         must hold the label's key property. Returns the number of rows written.
 
         A column named after a ``one_per_source`` relationship type of the label (ABOUT,
         ISSUED_BY, REPAIRS) holds the uid of each row's target, or null: the same as
-        ``upsert_edges`` of those pairs, written with the nodes (see :func:`split_links`)."""
+        ``upsert_edges`` of those pairs, written with the nodes (see :func:`split_links`).
+
+        ``frame`` may also be what this store's :meth:`Store.prepare_nodes` made of one,
+        for this transaction's load."""
 
     @abc.abstractmethod
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
@@ -184,6 +230,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         """The nodes that exist among ``uids``, by uid."""
+
+    def prepare_nodes(self, label: str, frame: pd.DataFrame,
+                      load_id: str | None = None) -> NodeBatch:
+        """Check a node frame and do the work of writing it that needs no transaction
+        (encoding its rows, say), for a :meth:`Writer.upsert_nodes` of the transaction of
+        load ``load_id`` (None: no load).  Safe to call from another thread while that
+        transaction writes, which is what a loader does with its next chunk."""
+        return node_batch(label, frame, load_id)
 
     def existing(self, uids: Iterable[str]) -> set[str]:
         """The uids among ``uids`` that name a node (adapters may answer without
