@@ -166,11 +166,12 @@ class QualityState:
                       "{n} revoked penalt(y/ies) still referenced by a credit repair")
 
     def _repairs_of_revoked(self, store: Store, df: pd.DataFrame) -> None:
-        uids = "Penalty:" + df["decision_no"]
-        stored = store.get_nodes(uids.unique().tolist())
-        revoked = [u for u, p in stored.items() if p.props.get("status") == "撤销"]
+        numbers = df["decision_no"].unique().tolist()
+        revoked = store.find_nodes("Penalty", {"decision_no": numbers, "status": "撤销"},
+                                   limit=len(numbers))
         if not revoked:
             return
-        hit = df.index[uids.isin(revoked).to_numpy(dtype=bool)] + FIRST_DATA_ROW
+        hit = df.index[df["decision_no"].isin([n.key for n in revoked]).to_numpy(dtype=bool)] \
+            + FIRST_DATA_ROW
         if len(hit):
             self.note("revoked_referenced", hit, "{n} repair(s) of a revoked penalty")

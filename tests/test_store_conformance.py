@@ -131,6 +131,11 @@ def test_find_nodes_filters_and_paginates_by_uid(store):
     assert [n.props["name"] for n in both] == ["甲公司"]
     assert store.find_nodes("Enterprise", {"region_code": []}) == []
     assert [n.uid for n in store.find_nodes("Enterprise", {"uscc": [FIRM_B]})] == [f"Enterprise:{FIRM_B}"]
+    plates = [n.key for n in page1 + page2 + page3]
+    by_key = store.find_nodes("Vehicle", {"plate": plates[::-1] + ["苏E99999"], "region_code": "320500"},
+                              after=uids[3], limit=5)
+    assert [n.uid for n in by_key] == uids[4:9]
+    assert store.find_nodes("Vehicle", {"plate": plates, "region_code": "320200"}) == []
     with pytest.raises(ValueError):
         store.find_nodes("Enterprise", {"no_such_property": 1})
 

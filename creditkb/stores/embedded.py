@@ -642,8 +642,11 @@ class EmbeddedStore(Store):
         out: set[str] = set()
         for part in _chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
-            out.update(r[0] for r in self._con().execute(
-                f"SELECT uid FROM nodes WHERE uid IN ({marks})", part))
+            # One row of JSON, not a row per uid (see _stage): a loader asks this of every
+            # chunk's subjects from its worker thread while the writer thread runs.
+            [found] = self._con().execute(
+                f"SELECT json_group_array(uid) FROM nodes WHERE uid IN ({marks})", part).fetchone()
+            out.update(json.loads(found))
         return out
 
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
@@ -715,15 +718,7 @@ class EmbeddedStore(Store):
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
         lab = schema().label(label)
-        # The label is spelled into the SQL (it is a schema name, checked above) so that
-        # SQLite can use the partial indexes, which name it literally.
-        # The label's uids are a range; a keyset cursor inside it moves its start.  (One
-        # lower bound: given two, SQLite starts the index range at either, and starting
-        # every page at the label's first row walks all rows before the cursor.)
-        lo, hi = _label_range(lab.name)
-        start = "uid > ?" if after is not None and after >= lo else "uid >= ?"
-        sql = f"SELECT uid, label, props FROM nodes WHERE label = '{lab.name}' AND {start} AND uid < ?"
-        args: list[Any] = [after if start == "uid > ?" else lo, hi]
+        wanted = {}
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
@@ -731,10 +726,39 @@ class EmbeddedStore(Store):
             values = [v for v in values if v is not None and v == v]  # null matches nothing
             if not values:
                 return []
+            wanted[prop] = values
+        keys = wanted.pop(lab.key, None)
+        if keys is not None and all(isinstance(k, str) for k in keys):
+            # Keys are uids: looked up in the uid index, a statement per CHUNK of them.
+            found = []
+            for part in _chunks(keys):
+                found += self._find(lab.name, wanted, after, limit, [f"{lab.name}:{k}" for k in part])
+            return sorted(found, key=lambda n: n.uid)[:limit]
+        if keys is not None:
+            wanted[lab.key] = keys
+        return self._find(lab.name, wanted, after, limit)
+
+    def _find(self, label: str, wanted: Mapping[str, list], after: str | None, limit: int,
+              uids: Sequence[str] | None = None) -> list[Node]:
+        # The label is spelled into the SQL (it is a schema name, checked by find_nodes) so
+        # that SQLite can use the partial indexes, which name it literally.
+        # The label's uids are a range; a keyset cursor inside it moves its start.  (One
+        # lower bound: given two, SQLite starts the index range at either, and starting
+        # every page at the label's first row walks all rows before the cursor.)
+        lo, hi = _label_range(label)
+        if uids is not None:  # uids named: no range, or SQLite might walk it
+            sql = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND uid IN " \
+                  f"({','.join('?' * len(uids))}) AND (? IS NULL OR uid > ?)"
+            args: list[Any] = [*uids, after, after]
+        else:
+            start = "uid > ?" if after is not None and after >= lo else "uid >= ?"
+            sql = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND {start} AND uid < ?"
+            args = [after if start == "uid > ?" else lo, hi]
+        for prop, values in wanted.items():
             marks = ",".join("?" * len(values))
             sql += f" AND json_extract(props, '$.{prop}') IN ({marks})"
             args.extend(values)
-        if after is not None and after < lo:
+        if uids is None and after is not None and after < lo:
             sql += " AND uid > ?"
             args.append(after)
         sql += " ORDER BY uid LIMIT ?"
