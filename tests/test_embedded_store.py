@@ -37,3 +37,32 @@ def test_a_corrected_record_is_about_its_new_subject_and_undo_restores_the_old(t
     [pen] = store.records_about([FIRM_A])[FIRM_A]
     assert pen.props["_sources"] == ["L1#2"]
     store.close()
+
+
+def test_a_loads_commit_leaves_copying_its_log_to_the_background_thread(tmp_path, monkeypatch):
+    import os
+    import sqlite3
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A[11:]], "region_code": "320500"}))
+    store._checkpoint.wait()
+    before = os.path.getsize(store.db_path)
+    requests = []
+    monkeypatch.setattr(store._checkpoint, "request", lambda: requests.append(1))
+    info = LoadInfo(load_id="L1", file="L1.csv", kind="penalties", started_at="2026-11-25T10:00:00+00:00")
+    with store.transaction(info) as tx:  # a few thousand pages: SQLite alone copies them in COMMIT
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(20_000)],
+            "decision_date": "2024-01-02", "agency_region": "320500", "violation": "超载" * 20,
+            "_row": range(2, 20_002), "ABOUT": FIRM_A}))
+    assert requests == [1] and os.path.getsize(store.db_path) == before  # committed, in the log
+    monkeypatch.undo()
+    store._checkpoint.request()
+    store._checkpoint.wait()
+    assert os.path.getsize(store.db_path) > before + 4_000_000  # now in the database file
+    con = store._con()  # and the load's connection copies small writes itself again
+    assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    store.close()
+    reader = sqlite3.connect(f"file:{tmp_path / 's' / 'graph.sqlite3'}?mode=ro", uri=True)
+    assert reader.execute("SELECT count(*) FROM nodes WHERE label = 'Penalty'").fetchone()[0] == 20_000

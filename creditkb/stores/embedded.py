@@ -12,7 +12,8 @@ millions of records writes one row and its indexes per record.  Properties are J
 
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
-of the interrupted one.  Each commit bumps ``meta.generation``, and a commit that changes
+of the interrupted one.  A load's commit is durable in the write-ahead log; copying the
+log into the database file is left to a background thread (creditkb.stores.checkpoint).  Each commit bumps ``meta.generation``, and a commit that changes
 the traversal graph (its edges) also ``meta.topology``; a process whose topology shows an
 older one rebuilds it before its next traversal (cheap: integer columns only), so several
 API workers and a loader can share one store, and writing records (a list entry, a
@@ -40,6 +41,7 @@ from creditkb.stores.port import (
     StoreError, UndoRefused, UndoResult, Writer, node_batch,
 )
 from creditkb.stores import jsontext
+from creditkb.stores.checkpoint import BackgroundCheckpoint
 from creditkb.stores.topology import Topology
 from graph_model.schema import schema
 
@@ -51,6 +53,7 @@ CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default; loads checkpoint in the background instead
 
 # Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
 # are columns of the source row, named after the type: a record is then one row with its
@@ -414,6 +417,7 @@ class EmbeddedStore(Store):
         self._connections_lock = threading.Lock()
         self._topology: Topology | None = None
         self._topology_lock = threading.Lock()
+        self._checkpoint = BackgroundCheckpoint(self.db_path)
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
@@ -472,6 +476,8 @@ class EmbeddedStore(Store):
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+        if load is not None:  # its log is copied by self._checkpoint, not inside COMMIT
+            con.execute("PRAGMA wal_autocheckpoint=0")
         con.execute("BEGIN IMMEDIATE")
         try:
             seq = None
@@ -498,6 +504,9 @@ class EmbeddedStore(Store):
         finally:
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+            if load is not None:
+                con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+                self._checkpoint.request()
 
     def _bump_generation(self, topology: bool) -> None:
         keys = "'generation', 'topology'" if topology else "'generation'"
@@ -787,6 +796,8 @@ class EmbeddedStore(Store):
         return self._con().execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
+        self._checkpoint.close()
+        self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
         with self._connections_lock:
             for con in self._connections:
                 con.close()
