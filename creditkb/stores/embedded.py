@@ -204,13 +204,19 @@ def _strings(array: pa.Array) -> list[str]:
     return array.to_numpy(zero_copy_only=False).tolist()
 
 
+def _utf8(array: pa.Array) -> list[bytes]:
+    """The UTF-8 bytes of each string: staged as blobs and cast back to text by SQLite,
+    they skip decoding into Python strings and encoding again to bind them."""
+    return array.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()
+
+
 @dataclass(frozen=True)
 class _Rows:
     """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
     column the factorized targets (a code per row, -1 for none, and the distinct uids)."""
 
-    uids: list[str]
-    props: list[str]
+    uids: list[bytes]  # UTF-8 (see _utf8)
+    props: list[bytes]
     links: dict[str, tuple[np.ndarray, list[str]]]
 
 
@@ -233,7 +239,7 @@ def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeB
     for rel_type, targets in batch.links.items():
         codes, distinct = _factorized(targets)
         links[rel_type] = (codes[order.to_numpy()], distinct)
-    rows = _Rows(_strings(uids.take(order)), _strings(_props(props, load_id).take(order)), links)
+    rows = _Rows(_utf8(uids.take(order)), _utf8(_props(props, load_id).take(order)), links)
     return replace(batch, encoded=rows)
 
 
@@ -279,7 +285,8 @@ class EmbeddedWriter(Writer):
         # Staged in uid order (see _encode_nodes), and read back in that order.
         con.execute(
             f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
-            f"SELECT i.uid, ?, i.props{new_links} FROM _nodes_in i WHERE true ORDER BY i.rowid "
+            f"SELECT CAST(i.uid AS TEXT), ?, CAST(i.props AS TEXT){new_links} FROM _nodes_in i "
+            f"WHERE true ORDER BY i.rowid "
             f"ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}{keep}",
             (label,),
         )
