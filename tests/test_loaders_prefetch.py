@@ -33,3 +33,18 @@ def test_a_failure_while_preparing_is_raised_to_the_caller_after_the_items_befor
         for item in prefetch(chunks()):
             got.append(item)
     assert got == ["chunk 1"]
+
+
+def test_the_gil_is_handed_over_sooner_only_while_both_threads_run():
+    import sys
+
+    from loaders.prefetch import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    seen = [sys.getswitchinterval() for _ in prefetch(range(3))]
+    assert seen == [SWITCH_INTERVAL] * 3 and SWITCH_INTERVAL < before
+    assert sys.getswitchinterval() == before
+    with pytest.raises(ValueError):
+        for _ in prefetch(iter([1, "x"])):
+            int("x")
+    assert sys.getswitchinterval() == before
