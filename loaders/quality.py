@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from creditkb.stores.port import Store
+from creditkb.strindex import StringIndex, hashes
 from loaders.build import subject_uids
 from loaders.kinds import Kind
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS
@@ -31,12 +32,9 @@ class QualityState:
     row that came first."""
 
     def __init__(self):
-        # Decision numbers seen in earlier chunks, with their first row's content hash and
-        # file row: aligned arrays in the order of a 64-bit hash of the number (seen_keys),
-        # so a chunk finds its numbers by binary search and adds its own by a merge, where
-        # a hash table of strings would be rebuilt for every chunk.
-        self.seen_keys = np.zeros(0, dtype=np.uint64)
-        self.seen_numbers = np.zeros(0, dtype=object)
+        # Decision numbers seen in earlier chunks, and by their number in seen_numbers the
+        # content hash and file row of their first row.
+        self.seen_numbers = StringIndex()
         self.seen_hashes = np.zeros(0, dtype=np.uint64)
         self.seen_rows = np.zeros(0, dtype=np.int64)
         self.found: dict[str, list] = {}  # finding kind -> [message template, rows]
@@ -76,8 +74,9 @@ class QualityState:
         rows = df.index.to_numpy(dtype=np.int64) + FIRST_DATA_ROW
         prior_hash = np.zeros(len(df), dtype=np.uint64)
         prior_row = np.full(len(df), -1, dtype=np.int64)
-        keys = pd.util.hash_array(numbers.to_numpy(dtype=object))
-        at = self._seen_at(numbers.to_numpy(dtype=object), keys)
+        texts = numbers.to_numpy(dtype=object)
+        keys = hashes(texts)
+        at = self.seen_numbers.find(texts, keys)
         earlier = at >= 0
         prior_hash[earlier] = self.seen_hashes[at[earlier]]
         prior_row[earlier] = self.seen_rows[at[earlier]]
@@ -88,8 +87,9 @@ class QualityState:
         repeat = np.flatnonzero(first_of_code[codes] != np.arange(len(new)))
         prior_hash[new[repeat]] = digest[firsts[codes[repeat]]]
         prior_row[new[repeat]] = rows[firsts[codes[repeat]]]
-        self._remember(keys[firsts], numbers.to_numpy(dtype=object)[firsts], digest[firsts],
-                       rows[firsts])
+        self.seen_numbers.add(texts[firsts], keys[firsts])
+        self.seen_hashes = np.concatenate([self.seen_hashes, digest[firsts]])
+        self.seen_rows = np.concatenate([self.seen_rows, rows[firsts]])
         has_prior = prior_row >= 0
         dup = has_prior & (prior_hash == digest)
         if dup.any():
@@ -107,28 +107,6 @@ class QualityState:
             "reason": [f"the same decision number with different content in row {r}, which "
                        f"was kept" for r in prior_row[clash]]})
         return df.drop(index=clash_rows), rejects
-
-    def _seen_at(self, numbers: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        """Position of each number among those seen before (-1: not seen)."""
-        lo = np.searchsorted(self.seen_keys, keys, "left")
-        hi = np.searchsorted(self.seen_keys, keys, "right")
-        at = np.full(len(keys), -1, dtype=np.intp)
-        one = np.flatnonzero(hi - lo == 1)
-        same = self.seen_numbers[lo[one]] == numbers[one]
-        at[one[same]] = lo[one[same]]
-        for i in np.flatnonzero(hi - lo > 1):  # numbers whose hashes collide: compare each
-            hits = [j for j in range(lo[i], hi[i]) if self.seen_numbers[j] == numbers[i]]
-            at[i] = hits[0] if hits else -1
-        return at
-
-    def _remember(self, keys, numbers, hashes, rows) -> None:
-        """Add numbers not seen before (with their first row's hash and row)."""
-        order = np.argsort(keys, kind="stable")
-        where = np.searchsorted(self.seen_keys, keys[order], "right")
-        self.seen_keys = np.insert(self.seen_keys, where, keys[order])
-        self.seen_numbers = np.insert(self.seen_numbers, where, numbers[order])
-        self.seen_hashes = np.insert(self.seen_hashes, where, hashes[order])
-        self.seen_rows = np.insert(self.seen_rows, where, rows[order])
 
     def _changed_penalties(self, store: Store, df: pd.DataFrame, secret: str) -> None:
         """Stored penalties this file gives to another subject or date: a correction,

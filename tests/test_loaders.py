@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -422,14 +421,3 @@ def test_the_summary_counts_a_records_subject_and_agency_as_relationships(tmp_pa
     # two penalties and their agency; ABOUT and ISSUED_BY of each, and the agency's LOCATED_IN
     assert (summary.nodes_written, summary.edges_written) == (3, 5)
     assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
-
-
-def test_decision_numbers_with_colliding_hashes_are_told_apart():
-    from loaders.quality import QualityState
-
-    state = QualityState()  # two numbers whose 64-bit hashes collide, and a third
-    state._remember(np.array([7, 7, 3], dtype=np.uint64), np.array(["甲", "乙", "丙"], dtype=object),
-                    np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4]))
-    at = state._seen_at(np.array(["乙", "甲", "丁", "丙"], dtype=object),
-                        np.array([7, 7, 7, 3], dtype=np.uint64))
-    assert state.seen_rows[at[[0, 1, 3]]].tolist() == [3, 2, 4] and at[2] == -1

@@ -43,6 +43,7 @@ from creditkb.stores.port import (
 from creditkb.stores import jsontext
 from creditkb.stores.checkpoint import BackgroundCheckpoint
 from creditkb.stores.topology import Topology
+from creditkb.strindex import StringIndex, hashes
 from graph_model.schema import schema
 
 DB_FILE = "graph.sqlite3"
@@ -213,11 +214,11 @@ def _utf8(array: pa.Array) -> list[bytes]:
 @dataclass(frozen=True)
 class _Rows:
     """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
-    column the factorized targets (a code per row, -1 for none, and the distinct uids)."""
+    column the factorized targets (see _factorized)."""
 
     uids: list[bytes]  # UTF-8 (see _utf8)
     props: list[bytes]
-    links: dict[str, tuple[np.ndarray, list[str]]]
+    links: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeBatch:
@@ -237,8 +238,8 @@ def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeB
     order = pc.sort_indices(uids)
     links = {}
     for rel_type, targets in batch.links.items():
-        codes, distinct = _factorized(targets)
-        links[rel_type] = (codes[order.to_numpy()], distinct)
+        codes, distinct, keys = _factorized(targets)
+        links[rel_type] = (codes[order.to_numpy()], distinct, keys)
     rows = _Rows(_utf8(uids.take(order)), _utf8(_props(props, load_id).take(order)), links)
     return replace(batch, encoded=rows)
 
@@ -254,7 +255,7 @@ class EmbeddedWriter(Writer):
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
-        self._target_nids: dict[str, int] = {}  # link targets looked up (see _link_nids)
+        self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
@@ -265,6 +266,11 @@ class EmbeddedWriter(Writer):
         con.execute("DELETE FROM _load")
         if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
             con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
+
+    def _forget_targets(self) -> None:
+        """Link targets looked up (see _link_nids): their uids, and nids by number."""
+        self._targets = StringIndex()
+        self._target_nids = np.zeros(0, dtype=np.int64)
 
     def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
         batch = frame if isinstance(frame, NodeBatch) else _encode_nodes(label, frame, self.load_id)
@@ -293,25 +299,29 @@ class EmbeddedWriter(Writer):
         self.wrote = True
         return len(batch)
 
-    def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: list[str]) -> list[int]:
-        """The nid of each target (``codes`` index ``distinct``, -1 for none; 0 then),
-        looked up once per distinct target and transaction (a load's chunks name the same
-        subjects and agencies again; nids do not change while it runs); a target that is
-        no node raises MissingNodeError."""
-        known = self._target_nids
-        new = [u for u in distinct if u not in known]
-        for part in _chunks(new):
-            marks = ",".join("?" * len(part))
-            # One row of JSON rather than a row per target: each row fetched would release
-            # and take back the GIL (see _stage).
-            [found] = self.con.execute(f"SELECT json_group_object(uid, nid) FROM nodes "
-                                       f"WHERE uid IN ({marks})", part).fetchone()
-            known.update(json.loads(found))
-        missing = [u for u in new if u not in known]
-        if missing:
-            raise MissingNodeError(rel_type, missing[:1000])
-        nids = np.array([known[u] for u in distinct] + [0], dtype=np.int64)
-        return nids[codes].tolist()  # codes of -1 pick the trailing 0
+    def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: np.ndarray,
+                   keys: np.ndarray) -> list[int]:
+        """The nid of each target (``codes`` index ``distinct``, whose hashes are ``keys``;
+        -1 for none, 0 then), looked up once per distinct target and transaction (a load's
+        chunks name the same subjects and agencies again; nids do not change while it
+        runs); a target that is no node raises MissingNodeError."""
+        found = self._targets.find(distinct, keys)
+        new = np.flatnonzero(found < 0)
+        if len(new):
+            got: dict[str, int] = {}
+            for part in _chunks(distinct[new].tolist()):
+                marks = ",".join("?" * len(part))
+                # One row of JSON rather than a row per target: each row fetched would
+                # release and take back the GIL (see _stage).
+                [text] = self.con.execute(f"SELECT json_group_object(uid, nid) FROM nodes "
+                                          f"WHERE uid IN ({marks})", part).fetchone()
+                got.update(json.loads(text))
+            nids = np.array([got.get(u, 0) for u in distinct[new]], dtype=np.int64)
+            if not nids.all():
+                raise MissingNodeError(rel_type, distinct[new][nids == 0][:1000].tolist())
+            found[new] = self._targets.add(distinct[new], keys[new])
+            self._target_nids = np.concatenate([self._target_nids, nids])
+        return np.append(self._target_nids[found], 0)[codes].tolist()  # -1 picks the 0
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
         rel = schema().rel(rel_type)
@@ -369,7 +379,7 @@ class EmbeddedWriter(Writer):
 
     def delete_nodes(self, uids: Sequence[str]) -> int:
         self._refuse_in_load("delete_nodes")
-        self._target_nids.clear()
+        self._forget_targets()
         n = 0
         for part in _chunks(list(uids)):
             marks = ",".join("?" * len(part))
@@ -389,15 +399,17 @@ class EmbeddedWriter(Writer):
 
     def delete_all(self) -> None:
         self._refuse_in_load("delete_all")
-        self._target_nids.clear()
+        self._forget_targets()
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
         self.wrote = self.graph_changed = True
 
 
-def _factorized(targets: pd.Series) -> tuple[np.ndarray, list[str]]:
-    codes, distinct = pd.factorize(targets)  # code -1: no target
-    return codes, distinct.tolist()
+def _factorized(targets: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A code per row (-1: no target), the distinct targets, and their hashes."""
+    codes, distinct = pd.factorize(targets)
+    distinct = np.asarray(distinct, dtype=object)
+    return codes, distinct, hashes(distinct)
 
 
 def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
