@@ -3,9 +3,9 @@
 In WAL mode SQLite appends each commit to the log; by default the connection whose commit
 makes the log long enough then copies the log into the database file before its COMMIT
 returns (autocheckpoint).  After a file of millions of rows that copy is seconds of I/O the
-loader would wait for before starting its next file.  A load's transaction turns
-autocheckpoint off and asks this thread for the copy instead: PASSIVE, so it never blocks
-readers or the next writer, while the loader goes on.  A checkpoint is only a copy: a
+loader would wait for before starting its next file.  A transaction that wrote many rows
+turns autocheckpoint off for its commit and asks this thread for the copy instead:
+PASSIVE, so it never blocks readers or the next writer, while the loader goes on.  A checkpoint is only a copy: a
 process killed during one loses nothing, and the next connection carries on from the log.
 """
 

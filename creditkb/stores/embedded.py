@@ -12,7 +12,7 @@ millions of records writes one row and its indexes per record.  Properties are J
 
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
-of the interrupted one.  A load's commit is durable in the write-ahead log; copying the
+of the interrupted one.  A large commit is durable in the write-ahead log; copying the
 log into the database file is left to a background thread (creditkb.stores.checkpoint).  Each commit bumps ``meta.generation``, and a commit that changes
 the traversal graph (its edges) also ``meta.topology``; a process whose topology shows an
 older one rebuilds it before its next traversal (cheap: integer columns only), so several
@@ -54,7 +54,8 @@ CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
-AUTOCHECKPOINT_PAGES = 1000  # SQLite's default; loads checkpoint in the background instead
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
+BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
 
 # Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
 # are columns of the source row, named after the type: a record is then one row with its
@@ -255,6 +256,7 @@ class EmbeddedWriter(Writer):
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
+        self.rows = 0  # rows written (nodes, edges, links)
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
@@ -297,6 +299,7 @@ class EmbeddedWriter(Writer):
             (label,),
         )
         self.wrote = True
+        self.rows += len(batch)
         return len(batch)
 
     def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: np.ndarray,
@@ -345,6 +348,7 @@ class EmbeddedWriter(Writer):
         if written < len(frame):  # the joins dropped rows: some end does not exist
             self._missing_ends(rel_type)
         self.wrote = True
+        self.rows += len(frame)
         return len(frame)
 
     def _upsert_links(self, rel_type: str, frame: pd.DataFrame) -> int:
@@ -357,6 +361,7 @@ class EmbeddedWriter(Writer):
         con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
                     f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
         self.wrote = True
+        self.rows += len(frame)
         return len(frame)
 
     def _missing_ends(self, rel_type: str) -> None:
@@ -501,9 +506,8 @@ class EmbeddedStore(Store):
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-        if load is not None:  # its log is copied by self._checkpoint, not inside COMMIT
-            con.execute("PRAGMA wal_autocheckpoint=0")
         con.execute("BEGIN IMMEDIATE")
+        background = False  # the log of this commit is copied by self._checkpoint
         try:
             seq = None
             if load is not None:
@@ -522,6 +526,9 @@ class EmbeddedStore(Store):
                     # selective filters (sampled: seconds, not minutes, at Yangtze scale).
                     con.execute("PRAGMA analysis_limit=1000")
                     con.execute("ANALYZE")
+            if writer.rows >= BACKGROUND_CHECKPOINT_ROWS:  # not inside COMMIT
+                con.execute("PRAGMA wal_autocheckpoint=0")
+                background = True
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -529,7 +536,7 @@ class EmbeddedStore(Store):
         finally:
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-            if load is not None:
+            if background:
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
                 self._checkpoint.request()
 
