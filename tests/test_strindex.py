@@ -25,5 +25,6 @@ def test_strings_whose_hashes_collide_are_told_apart():
     index.add(strings("甲", "乙", "丙"), np.array([7, 7, 3], dtype=np.uint64))
     found = index.find(strings("乙", "甲", "丁", "丙"), np.array([7, 7, 7, 3], dtype=np.uint64))
     assert found.tolist() == [1, 0, -1, 2]
+    assert index.find(strings("戊", "己"), np.array([9, 1], dtype=np.uint64)).tolist() == [-1, -1]
     index.add(strings("丁"), np.array([7], dtype=np.uint64))
     assert index.find(strings("丁"), np.array([7], dtype=np.uint64)).tolist() == [3]
