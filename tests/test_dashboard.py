@@ -66,8 +66,9 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     assert "#key=" not in page.url  # the key leaves the address bar at once
 
     # the grade distribution, drawn by ECharts on a canvas
-    page.wait_for_function("window.creditkbDashboard.chart && "
-                           "window.creditkbDashboard.chart.getOption().series.length > 0")
+    # (getOption() has no series until the data are drawn: a poll before then must wait on)
+    page.wait_for_function("(() => { const c = window.creditkbDashboard.chart;"
+                           " const o = c && c.getOption(); return !!(o && o.series && o.series.length); })()")
     bars = page.evaluate("window.creditkbDashboard.chart.getOption().series[0].data"
                          ".map(d => d.value)")
     assert bars == [0, 1, 1, 1, 1, 0, 0]  # AA A B C D 失信 未评级 of Suzhou's four firms
