@@ -197,11 +197,27 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     The node frames come prepared for the store (``Store.prepare_nodes``), which is the
     larger part of a write's work that needs no transaction."""
     path = str(item.path)
-    for chunk in item.table.chunks(columns=item.profile.columns if item.profile else None):
+    for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
         df, bad = _check_chunk(store, path, kind, chunk, secret, state)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
+
+
+FIRST_PIECE = 20_000  # rows (see _first_cut)
+
+
+def _first_cut(chunks):
+    """The chunks of a file, the first cut after FIRST_PIECE rows: nothing is written
+    until the first piece is prepared, and a smaller piece keeps that wait short; later
+    pieces are prepared while earlier ones are written.  (Row numbers are the frames'
+    index, so they survive the cut.)"""
+    for i, chunk in enumerate(chunks):
+        if i == 0 and len(chunk) > 2 * FIRST_PIECE:
+            yield chunk.iloc[:FIRST_PIECE]
+            yield chunk.iloc[FIRST_PIECE:]
+        else:
+            yield chunk
 
 
 def _check_chunk(store, path, kind, chunk, secret, state):

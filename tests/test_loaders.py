@@ -236,10 +236,15 @@ def penalty_row(no, firm=FIRM_A, violation="超载", day="2024-01-02", status="�
     return f"{no},{kind},{firm},{violation},{day},苏州市交通运输局,320500,一般,{status}\n"
 
 
-def test_decision_numbers_are_compared_within_and_across_chunks(tmp_path, store, monkeypatch):
+@pytest.mark.parametrize("chunk_rows,first_piece", [(2, 20_000), (5, 1)],
+                         ids=["chunks-of-2", "first-chunk-cut"])
+def test_decision_numbers_are_compared_within_and_across_chunks(tmp_path, store, monkeypatch,
+                                                                 chunk_rows, first_piece):
+    import loaders.load
     import loaders.read
 
-    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(loaders.load, "FIRST_PIECE", first_piece)  # 5 rows: 1 + 4
     load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
     rows = [("1号", "超载"), ("2号", "超载"),   # chunk 1
             ("1号", "超载"), ("3号", "超载"),   # chunk 2: row 4 repeats row 2
