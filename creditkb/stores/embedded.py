@@ -13,11 +13,11 @@ millions of records writes one row and its indexes per record.  Properties are J
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
 of the interrupted one.  A large commit is durable in the write-ahead log; copying the
-log into the database file is left to a background thread (creditkb.stores.checkpoint).  Each commit bumps ``meta.generation``, and a commit that changes
-the traversal graph (its edges) also ``meta.topology``; a process whose topology shows an
-older one rebuilds it before its next traversal (cheap: integer columns only), so several
-API workers and a loader can share one store, and writing records (a list entry, a
-repair) costs no rebuild.
+log into the database file is left to a background thread (creditkb.stores.checkpoint).
+Each commit bumps ``meta.generation``, and a commit that changes the traversal graph (its
+edges) also ``meta.topology``; a process whose topology shows an older one rebuilds it
+before its next traversal (cheap: integer columns only), so several API workers and a
+loader can share one store, and writing records (a list entry, a repair) costs no rebuild.
 """
 
 from __future__ import annotations
