@@ -340,9 +340,11 @@ class EmbeddedWriter(Writer):
                frame["dst"].tolist(), _strings(_props(frame, self.load_id)))
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
+        # In (src, dst) order the (src, type, dst) index is written page after page.
         written = con.execute(
             f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
-            f"{ends} WHERE true ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
+            f"{ends} WHERE true ORDER BY s.nid, d.nid "
+            f"ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
             (rel_type,),
         ).rowcount
         if written < len(frame):  # the joins dropped rows: some end does not exist
