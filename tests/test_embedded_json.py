@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from creditkb.stores.jsontext import objects
+from creditkb.stores.jsontext import object_array
+
+
+def objects(frame, extra=None):
+    return object_array(frame, extra).to_pylist()
 
 
 def test_null_cells_are_left_out_and_values_that_need_escaping_survive():

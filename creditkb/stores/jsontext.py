@@ -106,8 +106,3 @@ def object_array(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) 
     if anchor is None:  # "{," starts every object that has a member
         text = pc.replace_substring(text, "{,", "{", max_replacements=1)
     return text
-
-
-def objects(frame: pd.DataFrame, extra: dict[str, pa.Array] | None = None) -> list[str]:
-    """:func:`object_array` as a list of Python strings."""
-    return object_array(frame, extra).to_numpy(zero_copy_only=False).tolist()
