@@ -225,15 +225,13 @@ class _Rows:
 def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeBatch:
     """See :meth:`EmbeddedStore.prepare_nodes`."""
     if frame.empty:
-        return NodeBatch(label, load_id, frame, {}, _Rows([], [], {}))
+        return NodeBatch(label, load_id, frame, {}, pd.Series([], dtype="string"), _Rows([], [], {}))
     batch = node_batch(label, frame, load_id)
     for rel_type, targets in batch.links.items():
         rel = schema().rel(rel_type)  # node_batch checked that label may be its source
         _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
                                rel.from_labels, rel.to_labels)
-    props = batch.frame
-    keys = props[schema().label(label).key].astype("string")
-    uids = pa.array(label + ":" + keys, pa.string(), from_pandas=True)
+    uids = pa.array(batch.uids, pa.string(), from_pandas=True)
     # In uid order the uid index is written page after page rather than all over; the
     # sort is stable, so repeats of a uid keep the frame's order (the last one wins).
     order = pc.sort_indices(uids)
@@ -241,7 +239,7 @@ def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeB
     for rel_type, targets in batch.links.items():
         codes, distinct, keys = _factorized(targets)
         links[rel_type] = (codes[order.to_numpy()], distinct, keys)
-    rows = _Rows(_utf8(uids.take(order)), _utf8(_props(props, load_id).take(order)), links)
+    rows = _Rows(_utf8(uids.take(order)), _utf8(_props(batch.frame, load_id).take(order)), links)
     return replace(batch, encoded=rows)
 
 

@@ -347,7 +347,7 @@ class Neo4jWriter(Writer):
         frame, links = batch.frame, batch.links
         if "uid" in frame.columns:
             raise ValueError(f"{label} rows may not have a 'uid' column: the store sets it")
-        uids = (label + ":" + frame[schema().label(label).key].astype("string")).tolist()
+        uids = batch.uids.tolist()
         props = _prop_maps(frame.drop(columns=["_row"], errors="ignore"))
         rows = [{"uid": u, "props": p, "source": x}
                 for u, p, x in zip(uids, props, self._sources(frame))]

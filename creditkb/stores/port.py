@@ -133,6 +133,7 @@ class NodeBatch:
     load_id: str | None  # the load whose provenance ``encoded`` carries, if any
     frame: pd.DataFrame  # the property columns, and ``_row``
     links: Mapping[str, pd.Series]  # target uid per row, by relationship type (split_links)
+    uids: pd.Series  # each row's uid ("<label>:<key>"), string dtype
     encoded: Any = None  # the adapter's own form of the rows, if it makes one
 
     def __len__(self) -> int:
@@ -164,7 +165,7 @@ def node_batch(label: str, frame: pd.DataFrame, load_id: str | None = None) -> N
     if keys.isna().any() or (keys.str.len() == 0).any():
         raise ValueError(f"{label} rows with an empty key {key!r}")
     props, links = split_links(label, frame)
-    return NodeBatch(label, load_id, props, links)
+    return NodeBatch(label, load_id, props, links, label + ":" + keys)
 
 
 class Writer(abc.ABC):
