@@ -15,14 +15,14 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 
-from api.access import AccessStore
+from queries.access.state import AccessStore
 from api.context import RequestContext
 from api.http import GraphQLHTTP, bearer_token
 from api.schema import graphql_schema
 from api.subscription import EventHub
 from creditkb import __version__
-from creditkb.settings import Settings
-from creditkb.stores.port import Store
+from graph_model.settings import Settings
+from graph_model.store.port import Store
 
 log = logging.getLogger("creditkb.api")
 
@@ -49,7 +49,7 @@ class _WebSocketRouter(GraphQLRouter):
 
 def create_app(store: Store, settings: Settings, access: AccessStore | None = None) -> FastAPI:
     """The application over ``store``; keys and audit in ``access`` (default: the access
-    state beside the store, see :func:`api.access.state_dir`)."""
+    state beside the store, see :func:`queries.access.state.state_dir`)."""
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
 
@@ -96,7 +96,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
 def app_from_env() -> FastAPI:
     """The application for one worker process of ``creditkb serve --workers N``: the store
     and settings from the environment, as the parent process set them."""
-    from creditkb.stores import open_store
+    from graph_model.store import open_store
 
     settings = Settings.from_env()
     return create_app(open_store(settings=settings), settings)

@@ -36,14 +36,14 @@ from typing import Any, Callable, Iterable, Sequence
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from api.access import AccessStore, ApiKey
+from queries.access.state import AccessStore, ApiKey
 from api.errors import Forbidden, out_of_scope
-from creditkb.settings import Settings
-from creditkb.stores.port import Edge, Node, Store
+from graph_model.settings import Settings
+from graph_model.store.port import Edge, Node, Store
 from graph_model.schema import schema
-from queries.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
-from queries.scales import scales
-from queries.tracing import SUBJECT_RELATIONS
+from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
+from queries.rules.scales import scales
+from queries.tracing.common import SUBJECT_RELATIONS
 
 SUBJECT_LABELS = frozenset(schema().subject_labels())
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
@@ -157,7 +157,7 @@ class RequestContext(BaseContext):
     def check_region(self, region: str | None) -> str:
         """The region a question is asked for: the key's own by default; a region
         outside the key's is refused."""
-        from queries.jurisdiction import check_region
+        from queries.rules.jurisdiction import check_region
 
         if region is None:
             return self.key.region

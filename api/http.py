@@ -30,7 +30,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api.access import AccessStore
+from queries.access.state import AccessStore
 from api.context import RequestContext, blocking
 from api.errors import (
     BAD_USER_INPUT, TIMEOUT, UNAUTHENTICATED, format_error, is_request_error, plain_error,

@@ -20,21 +20,21 @@ import pandas as pd
 import strawberry
 from strawberry.types import Info
 
-from api.access import now
+from queries.access.state import now
 from api.context import RequestContext, blocking
 from api.errors import BadInput, Forbidden, NotFound
 from api.query import enter, parse_subject
 from api.types import (
     Commitment, ListEntry, Repair, commitment_out, list_entry_out, repair_out,
 )
-from creditkb.stores.port import LoadInfo, Store
+from graph_model.store.port import LoadInfo, Store
 from loaders.kinds import SUBJECT_KINDS, kinds
 from loaders.load import _check_chunk
 from loaders.quality import QualityState
 from loaders.build import build
 from loaders.validate import validate
-from queries.jurisdiction import within
-from queries.repair import penalty_state
+from queries.rules.jurisdiction import within
+from queries.rules.repair import penalty_state
 
 KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
 

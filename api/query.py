@@ -24,24 +24,24 @@ from api.answers import (
 from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
 from api.errors import BadInput, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
-from api.search import NameIndex
+from queries.search.names import NameIndex
 from api.types import (
     Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
     list_entry_out, penalty_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
-from queries.clusters import clusters as q_clusters
-from queries.discipline import discipline as q_discipline
-from queries.inspection import inspection_draw as q_inspection_draw
-from queries.jurisdiction import find_all, inside, within
-from queries.paths import paths as q_paths
-from queries.recognition import recognized_grade as q_recognized_grade, recognized_grades
-from queries.related import related as q_related
-from queries.repair import repair_eligible as q_repair_eligible
-from queries.scales import scales
-from queries.subjects import subject_uid
-from queries.successors import successor_shells as q_successor_shells
-from queries.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
+from queries.tracing.clusters import clusters as q_clusters
+from queries.rules.discipline import discipline as q_discipline
+from queries.rules.inspection import inspection_draw as q_inspection_draw
+from queries.rules.jurisdiction import find_all, inside, within
+from queries.tracing.paths import paths as q_paths
+from queries.rules.recognition import recognized_grade as q_recognized_grade, recognized_grades
+from queries.tracing.related import related as q_related
+from queries.rules.repair import repair_eligible as q_repair_eligible
+from queries.rules.scales import scales
+from queries.search.subjects import subject_uid
+from queries.tracing.successors import successor_shells as q_successor_shells
+from queries.rules.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
 
 RECORD_TYPES = {"Penalty": penalty_out, "Evaluation": evaluation_out,
                 "ListEntry": list_entry_out, "Commitment": commitment_out}
@@ -160,7 +160,7 @@ def _grade_distribution(store, region: str, day: dt.date, scheme: str | None) ->
 
 
 def watchlist_page(store, region, day, list_kind, jurisdiction_only, after, limit):
-    """A page of :func:`queries.watchlist.shared_watchlist`, cached per store version: a
+    """A page of :func:`queries.rules.watchlist.shared_watchlist`, cached per store version: a
     city's regulators and dashboards ask for the same pages over and over."""
     return cache.watchlists.get(
         store, ("watchlist", region, day, list_kind, bool(jurisdiction_only), after, limit),

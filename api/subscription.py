@@ -1,7 +1,7 @@
 """Live watchlists (DOMAIN.md #3, "shared in real time"): ``watchlistChanges(region)``.
 
 List entries added and removed through the API are appended to the access state's event
-table (:mod:`api.access`), which every worker process reads: one poller per process
+table (:mod:`queries.access.state`), which every worker process reads: one poller per process
 (every :data:`POLL_S` seconds, and at once when this process wrote) fans events out to its
 subscriptions.  A subscription of region R gets the changes R's regulator would see on
 its shared watchlist: its own agencies' and those of partners under an agreement in force
@@ -21,12 +21,12 @@ from typing import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from api.access import AccessStore
+from queries.access.state import AccessStore
 from api.context import RequestContext, blocking
 from api.errors import Unauthenticated
 from api.types import Basis, ListEntry, Subject, _date, maybe_subject
-from queries.jurisdiction import agreements_covering, overlaps
-from queries.recognition import OWN
+from queries.rules.jurisdiction import agreements_covering, overlaps
+from queries.rules.recognition import OWN
 
 POLL_S = 0.2
 

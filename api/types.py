@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from api.context import SUBJECT_LABELS, RequestContext, Vis
 from api.limits import encode_cursor, offset_cursor, page_size
-from creditkb.stores.port import Node as StoreNode
+from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
 

@@ -163,8 +163,8 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=500)
     args = ap.parse_args(argv)
 
-    from api.access import AccessStore
-    from creditkb.stores.embedded import EmbeddedStore
+    from queries.access.state import AccessStore
+    from graph_model.store.embedded.store import EmbeddedStore
 
     store = EmbeddedStore(args.store)
     # Subjects with a region: each is asked about by the regulator of its own city (a

@@ -24,7 +24,7 @@ def emit(**figures) -> None:
 
 
 def generate(out: str, scale: str) -> None:
-    from creditkb.generate import generate as gen
+    from creditkb.synth.generate import generate as gen
 
     t = time.perf_counter()
     files = gen(out, scale=float(scale), seed=1)
@@ -67,7 +67,7 @@ def floor_insert(folder: str, db: str) -> None:
 
 
 def load(folder: str, store_path: str) -> None:
-    from creditkb.stores.embedded import EmbeddedStore
+    from graph_model.store.embedded.store import EmbeddedStore
     from loaders.load import load_paths
 
     store = EmbeddedStore(store_path)
@@ -145,7 +145,7 @@ def floor_csr(store_path: str, queries: str) -> None:
 
 
 def reopen(store_path: str) -> None:
-    from creditkb.stores.embedded import EmbeddedStore
+    from graph_model.store.embedded.store import EmbeddedStore
 
     uid = _subject_uids(store_path, 1)[0]
     t = time.perf_counter()
@@ -160,7 +160,7 @@ def reopen_cold(store_path: str) -> None:
 
 
 def hops(store_path: str, queries: str) -> None:
-    from creditkb.stores.embedded import EmbeddedStore
+    from graph_model.store.embedded.store import EmbeddedStore
 
     store = EmbeddedStore(store_path)
     uids = _subject_uids(store_path, int(queries))
@@ -204,9 +204,9 @@ def _city_of(code: str | None) -> str:
 def rules_single(store_path: str, queries: str) -> None:
     """recognized_grade and discipline for random subjects, each asked by the regulator of
     the subject's city (target: median under 10 ms each); discipline without a region too."""
-    from creditkb.stores.embedded import EmbeddedStore
-    from queries.discipline import discipline
-    from queries.recognition import recognized_grade
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.rules.discipline import discipline
+    from queries.rules.recognition import recognized_grade
 
     store = EmbeddedStore(store_path)
     uids = _subject_uids(store_path, int(queries))
@@ -237,8 +237,8 @@ def rules_single(store_path: str, queries: str) -> None:
 
 def rules_batch(store_path: str, region: str = "320000") -> None:
     """discipline_batch for a whole province (target: under 30 s)."""
-    from creditkb.stores.embedded import EmbeddedStore
-    from queries.discipline import discipline_batch
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.rules.discipline import discipline_batch
 
     store = EmbeddedStore(store_path)
     store.neighbours([f"Region:{region}"])  # load the topology before timing

@@ -11,7 +11,7 @@
 * ``tracing_scans``     the other whole-graph passes: shared-identifier rings and
                         successor shells (no target; shown for context)
 
-The generated data describe the world up to 2026-10-31 (``creditkb.generate.AS_OF``), the
+The generated data describe the world up to 2026-10-31 (``creditkb.synth.generate.AS_OF``), the
 ``as_of`` used here.  Random subjects come from :func:`bench.phases._subject_uids`.
 """
 
@@ -29,7 +29,7 @@ N_HUBS = 5
 
 
 def _open(store_path: str):
-    from creditkb.stores.embedded import EmbeddedStore
+    from graph_model.store.embedded.store import EmbeddedStore
 
     return EmbeddedStore(store_path)
 
@@ -55,7 +55,7 @@ def _timed(fn, items) -> tuple[list[float], list]:
 
 
 def tracing_related(store_path: str, queries: str = "300") -> None:
-    from queries.related import related
+    from queries.tracing.related import related
 
     store = _open(store_path)
     uids = _subject_uids(store_path, int(queries))
@@ -70,8 +70,8 @@ def tracing_related(store_path: str, queries: str = "300") -> None:
 
 
 def tracing_paths(store_path: str, queries: str = "300") -> None:
-    from queries.paths import paths
-    from queries.related import related
+    from queries.tracing.paths import paths
+    from queries.tracing.related import related
 
     store = _open(store_path)
     uids = _subject_uids(store_path, 2 * int(queries))
@@ -97,7 +97,7 @@ def tracing_paths(store_path: str, queries: str = "300") -> None:
 
 
 def tracing_clusters(store_path: str) -> None:
-    from queries.clusters import clusters
+    from queries.tracing.clusters import clusters
 
     store = _open(store_path)
     store.topology()  # load the topology before timing
@@ -110,8 +110,8 @@ def tracing_clusters(store_path: str) -> None:
 
 
 def tracing_scans(store_path: str) -> None:
-    from queries.shared_identifiers import shared_identifier_rings
-    from queries.successors import successor_shells
+    from queries.tracing.shared_identifiers import shared_identifier_rings
+    from queries.tracing.successors import successor_shells
 
     store = _open(store_path)
     store.topology()

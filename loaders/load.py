@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from creditkb.stores.port import LoadInfo, Store
+from graph_model.store.port import LoadInfo, Store
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import LoadError

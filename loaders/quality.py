@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from creditkb.stores.port import Store
-from creditkb.strindex import StringIndex, hashes
+from graph_model.store.port import Store
+from graph_model.strindex import StringIndex, hashes
 from loaders.build import subject_uids
 from loaders.kinds import Kind
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from creditkb.stores.port import Store
+from graph_model.store.port import Store
 from graph_model.names import normalise_names
 from loaders.kinds import Kind
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 import networkx as nx
 
-from creditkb.stores.port import Edge, Store
+from graph_model.store.port import Edge, Store
 from graph_model.schema import split_uid
 
 DEFAULT_CAP = 50  # edges per (node, relationship type): a hub firm's 5,000 ships stay 50

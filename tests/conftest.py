@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from creditkb.settings import Settings
+from graph_model.settings import Settings
 
 NEO4J_SKIP = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
 TEST_SECRET = "test-secret"
@@ -26,7 +26,7 @@ def _neo4j_store(settings):
     uri = os.environ.get("NEO4J_URI")
     if not uri:
         pytest.skip(NEO4J_SKIP)
-    from creditkb.stores.neo4j_store import Neo4jStore
+    from graph_model.store.neo4j.store import Neo4jStore
 
     store = Neo4jStore(uri, settings)
     # Tests share one server: start from an empty database.
@@ -39,7 +39,7 @@ def _neo4j_store(settings):
 @pytest.fixture(params=["embedded", "neo4j"])
 def store(request, settings):
     if request.param == "embedded":
-        from creditkb.stores.embedded import EmbeddedStore
+        from graph_model.store.embedded.store import EmbeddedStore
 
         s = EmbeddedStore(settings.store)
     else:

@@ -1,0 +1,5 @@
+import sys
+
+from creditkb.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Synthetic exchange-format data sets, for benchmarks and load tests."""

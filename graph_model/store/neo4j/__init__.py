@@ -1,0 +1,1 @@
+"""The Neo4j adapter of the store port."""

@@ -1,0 +1,585 @@
+"""Every Cypher statement the Neo4j adapter sends, built from the schema.
+
+Statement text names labels, relationship types and property keys, which Cypher cannot
+take as parameters; those names come only from :func:`graph_model.schema.schema` and are
+checked and backtick-quoted here.  Values always travel as parameters.
+
+Each builder returns a :class:`Statement` and is cached, so the adapter and
+:func:`all_statements` (which feeds the offline check in ``tools/cypher-lint``) share the
+very same text: the checked list cannot drift from what is sent.
+
+The statements keep to Cypher that Neo4j 5 (from 5.6, for ``COUNT {}`` and
+``COLLECT {}``) and Cypher 25 both accept; the offline check parses them as both.
+
+Besides the schema's names, the statements use the store's own bookkeeping names
+(:data:`BOOKKEEPING`: the common label, the load records and their journal, see
+:mod:`graph_model.store.neo4j.store`); the offline check takes those as known too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from graph_model.schema import schema
+
+#: the label every creditkb node carries besides its own, so an edge or a lookup can find
+#: a node by uid alone, whatever its label
+NODE_LABEL = "Node"
+#: the relationship type that ties a record to its subject (see ``Store.records_about``)
+ABOUT = "ABOUT"
+#: prefix of the names of the constraints and indexes creditkb creates
+PREFIX = "creditkb"
+DIRECTIONS = ("out", "in", "both")
+#: one node per load: ``{load_id, info (LoadInfo as JSON), status, seq}``
+LOAD_LABEL = "Load"
+#: one node per node or edge a load wrote: ``{seq, kind, ref, dst, rel_type, old}``
+JOURNAL_LABEL = "LoadJournal"
+#: the one node holding the last load sequence number; its write lock orders loads
+SEQUENCE_LABEL = "LoadSequence"
+#: the property holding a node's or edge's source entries ``"<load_id>#<row>"``
+SOURCES = "_sources"
+#: journal ``kind`` values
+NODE_KIND, EDGE_KIND = "node", "edge"
+#: load ``status`` values (as in :class:`graph_model.store.port.LoadInfo`)
+COMMITTED, UNDONE = "committed", "undone"
+
+#: Labels and property keys the store itself writes besides the schema's: what the
+#: offline check (tests/test_cypher_lint.py) must take as present in the database.
+BOOKKEEPING = {
+    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL],
+    "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",
+                            "ref", "dst", "rel_type", "old", "name"]),
+}
+
+Direction = Literal["out", "in", "both"]
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement text and the names of the parameters it takes.
+
+    Parameters
+    ----------
+    name : str
+        A stable name for reports, e.g. ``"merge_nodes:Enterprise"``.
+    text : str
+        The Cypher text.
+    params : frozenset of str
+        The parameters the text uses; the adapter passes exactly these.
+    """
+
+    name: str
+    text: str
+    params: frozenset[str]
+
+
+def _stmt(name: str, text: str, *params: str) -> Statement:
+    return Statement(name, " ".join(text.split()), frozenset(params))
+
+
+def ident(name: str) -> str:
+    """Backtick-quote a schema name for statement text.
+
+    Parameters
+    ----------
+    name : str
+        A label, relationship type, property key or schema object name.
+
+    Returns
+    -------
+    str
+        The name in backticks.
+
+    Raises
+    ------
+    ValueError
+        If the name is not a plain identifier. Schema names always are; the check is
+        a second line of defence should anything else ever reach statement text.
+    """
+    if not _IDENT.match(name):
+        raise ValueError(f"{name!r} cannot be used as a Cypher name")
+    return f"`{name}`"
+
+
+def _label(name: str | None) -> str:
+    """A schema label (or the common label, for ``None``), checked and quoted."""
+    if name is None:
+        return ident(NODE_LABEL)
+    return ident(schema().label(name).name)
+
+
+def _rel(name: str) -> str:
+    return ident(schema().rel(name).name)
+
+
+def _lit(value: str) -> str:
+    """A bookkeeping constant (a journal kind, a status) as a string literal."""
+    if not _IDENT.match(value):
+        raise ValueError(f"{value!r} cannot be used as a Cypher literal")
+    return f"'{value}'"
+
+
+def check_direction(direction: str) -> None:
+    """Refuse anything but ``out``, ``in`` and ``both``."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be out, in or both, not {direction!r}")
+
+
+# -- schema objects ---------------------------------------------------------------------
+
+
+@cache
+def uid_constraint(label: str | None) -> Statement:
+    """Unique ``uid`` for one label, or for the common label when ``label`` is None."""
+    name = label or NODE_LABEL
+    return _stmt(
+        f"uid_constraint:{name}",
+        f"CREATE CONSTRAINT {ident(f'{PREFIX}_{name}_uid')} IF NOT EXISTS "
+        f"FOR (n:{_label(label)}) REQUIRE n.uid IS UNIQUE",
+    )
+
+
+@cache
+def property_index(label: str, prop: str) -> Statement:
+    """A range index on a property the schema marks ``index: true``."""
+    if prop not in schema().label(label).properties:
+        raise ValueError(f"{label} has no property {prop!r}")
+    return _stmt(
+        f"property_index:{label}.{prop}",
+        f"CREATE INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
+        f"FOR (n:{_label(label)}) ON (n.{ident(prop)})",
+    )
+
+
+@cache
+def await_indexes() -> Statement:
+    """Wait until new indexes are online, so the first load after them uses them."""
+    return _stmt("await_indexes", "CALL db.awaitIndexes($timeout)", "timeout")
+
+
+#: bookkeeping properties that are unique, and those that are indexed
+BOOKKEEPING_UNIQUE = ((LOAD_LABEL, "load_id"), (LOAD_LABEL, "seq"), (SEQUENCE_LABEL, "name"))
+BOOKKEEPING_INDEXED = ((JOURNAL_LABEL, "seq"), (JOURNAL_LABEL, "ref"), (JOURNAL_LABEL, "dst"))
+
+
+@cache
+def bookkeeping_constraint(label: str, prop: str) -> Statement:
+    """A uniqueness constraint of the store's own bookkeeping (load ids and sequence)."""
+    if (label, prop) not in BOOKKEEPING_UNIQUE:
+        raise ValueError(f"{label}.{prop} is not a unique bookkeeping property")
+    return _stmt(
+        f"bookkeeping_constraint:{label}.{prop}",
+        f"CREATE CONSTRAINT {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
+        f"FOR (n:{ident(label)}) REQUIRE n.{ident(prop)} IS UNIQUE",
+    )
+
+
+@cache
+def bookkeeping_index(label: str, prop: str) -> Statement:
+    """A range index of the load journal (by load, by node or edge source, by target)."""
+    if (label, prop) not in BOOKKEEPING_INDEXED:
+        raise ValueError(f"{label}.{prop} is not an indexed bookkeeping property")
+    return _stmt(
+        f"bookkeeping_index:{label}.{prop}",
+        f"CREATE INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
+        f"FOR (n:{ident(label)}) ON (n.{ident(prop)})",
+    )
+
+
+def schema_statements() -> list[Statement]:
+    """Constraints and indexes, all derived from the schema, in a fixed order, then those
+    of the store's bookkeeping."""
+    for name in BOOKKEEPING["labels"]:
+        if name in schema().labels:
+            raise ValueError(f"the schema may not define the label {name!r}: the Neo4j store uses it")
+    out = [uid_constraint(None)]
+    for label in schema().labels.values():
+        out.append(uid_constraint(label.name))
+        out.extend(property_index(label.name, prop) for prop in label.indexed())
+    out += [bookkeeping_constraint(*pair) for pair in BOOKKEEPING_UNIQUE]
+    out += [bookkeeping_index(*pair) for pair in BOOKKEEPING_INDEXED]
+    return out
+
+
+# -- writes -----------------------------------------------------------------------------
+
+
+def _add_source(var: str) -> str:
+    """``SET`` item adding ``row.source`` (a string, or null outside a load) to the
+    ``_sources`` list of ``var`` unless it is there already; null leaves it as it is."""
+    sources = f"{var}.{ident(SOURCES)}"
+    return (
+        f"{sources} = CASE WHEN row.source IS NULL OR row.source IN coalesce({sources}, []) "
+        f"THEN {sources} ELSE coalesce({sources}, []) + row.source END"
+    )
+
+
+@cache
+def merge_nodes(label: str) -> Statement:
+    """Create or merge nodes: ``$rows`` holds ``{uid, props, source}`` maps (props without
+    nulls; source the row's provenance entry, or null)."""
+    return _stmt(
+        f"merge_nodes:{label}",
+        f"UNWIND $rows AS row MERGE (n:{_label(label)} {{uid: row.uid}}) "
+        f"SET n += row.props, n:{_label(None)}, {_add_source('n')}",
+        "rows",
+    )
+
+
+@cache
+def missing_nodes() -> Statement:
+    """The uids among ``$uids`` that name no node."""
+    return _stmt(
+        "missing_nodes",
+        f"UNWIND $uids AS uid OPTIONAL MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"WITH uid, n WHERE n IS NULL RETURN uid",
+        "uids",
+    )
+
+
+@cache
+def merge_edges(rel_type: str) -> Statement:
+    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps."""
+    node = _label(None)
+    return _stmt(
+        f"merge_edges:{rel_type}",
+        f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
+        f"MERGE (a)-[r:{_rel(rel_type)}]->(b) SET r += row.props, {_add_source('r')}",
+        "rows",
+    )
+
+
+@cache
+def delete_nodes() -> Statement:
+    return _stmt(
+        "delete_nodes",
+        f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) DETACH DELETE n",
+        "uids",
+    )
+
+
+@cache
+def delete_all() -> Statement:
+    """Everything in the database, loads and journal included (for tests on a shared
+    server)."""
+    return _stmt("delete_all", "MATCH (n) DETACH DELETE n")
+
+
+# -- provenance: loads and their journal ------------------------------------------------
+
+_LOAD, _JOURNAL = ident(LOAD_LABEL), ident(JOURNAL_LABEL)
+_NODE_KIND, _EDGE_KIND = _lit(NODE_KIND), _lit(EDGE_KIND)
+
+
+@cache
+def next_load_seq() -> Statement:
+    """The next load sequence number. Its write lock on the one sequence node is held to
+    the end of the transaction, so loads and undos run one at a time, in seq order."""
+    return _stmt(
+        "next_load_seq",
+        f"MERGE (c:{ident(SEQUENCE_LABEL)} {{name: {_lit('loads')}}}) "
+        f"SET c.seq = coalesce(c.seq, 0) + 1 RETURN c.seq AS seq",
+    )
+
+
+@cache
+def load_status() -> Statement:
+    """Status and seq of the load ``$load_id`` (no row when there is none)."""
+    return _stmt(
+        "load_status",
+        f"MATCH (l:{_LOAD} {{load_id: $load_id}}) RETURN l.status AS status, l.seq AS seq",
+        "load_id",
+    )
+
+
+@cache
+def record_load() -> Statement:
+    """Record a committed load (reusing the node of an undone one with the same id)."""
+    return _stmt(
+        "record_load",
+        f"MERGE (l:{_LOAD} {{load_id: $load_id}}) "
+        f"SET l.info = $info, l.status = {_lit(COMMITTED)}, l.seq = $seq",
+        "load_id", "info", "seq",
+    )
+
+
+@cache
+def loads() -> Statement:
+    return _stmt(
+        "loads",
+        f"MATCH (l:{_LOAD}) RETURN l.info AS info, l.status AS status ORDER BY l.seq",
+    )
+
+
+@cache
+def journal_nodes() -> Statement:
+    """The props (null: no such node) of the nodes among ``$uids`` that load ``$seq`` has
+    not journaled yet: read before the load first writes them."""
+    return _stmt(
+        "journal_nodes",
+        f"UNWIND $uids AS uid OPTIONAL MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"WITH uid, n WHERE NOT EXISTS {{ MATCH (j:{_JOURNAL} {{ref: uid}}) "
+        f"WHERE j.seq = $seq AND j.kind = {_NODE_KIND} }} "
+        f"RETURN uid, properties(n) AS old",
+        "uids", "seq",
+    )
+
+
+@cache
+def journal_edges(rel_type: str) -> Statement:
+    """Like :func:`journal_nodes` for the edges ``$pairs`` (``{src, dst}`` maps) of one type."""
+    rel, node = _rel(rel_type), _label(None)
+    return _stmt(
+        f"journal_edges:{rel_type}",
+        f"UNWIND $pairs AS pair WITH pair WHERE NOT EXISTS {{ "
+        f"MATCH (j:{_JOURNAL} {{ref: pair.src}}) WHERE j.seq = $seq AND j.kind = {_EDGE_KIND} "
+        f"AND j.dst = pair.dst AND j.rel_type = {_lit(schema().rel(rel_type).name)} }} "
+        f"OPTIONAL MATCH (:{node} {{uid: pair.src}})-[r:{rel}]->(:{node} {{uid: pair.dst}}) "
+        f"RETURN pair.src AS src, pair.dst AS dst, properties(r) AS old",
+        "pairs", "seq",
+    )
+
+
+@cache
+def journal_add() -> Statement:
+    """Journal entries of load ``$seq``: ``$entries`` holds ``{kind, ref, dst, rel_type,
+    old}`` maps (dst and rel_type null for nodes; old null for what the load creates)."""
+    return _stmt(
+        "journal_add",
+        f"UNWIND $entries AS e CREATE (j:{_JOURNAL} {{seq: $seq, kind: e.kind, ref: e.ref}}) "
+        f"SET j.dst = e.dst, j.rel_type = e.rel_type, j.old = e.old",
+        "entries", "seq",
+    )
+
+
+def _later(match: str) -> str:
+    """A branch of :func:`later_loads`: ``match`` binds ``j2``, a later journal entry."""
+    return (
+        f"{match} WITH DISTINCT j2.seq AS s MATCH (l:{_LOAD} {{seq: s}}) "
+        f"WHERE l.status = {_lit(COMMITTED)} RETURN l.seq AS seq, l.load_id AS load_id"
+    )
+
+
+@cache
+def later_loads() -> Statement:
+    """Committed loads after load ``$seq`` that build on it: that wrote a node or edge it
+    wrote, or an edge from or to a node it created."""
+    created = f"MATCH (j1:{_JOURNAL} {{seq: $seq, kind: {_NODE_KIND}}}) WHERE j1.old IS NULL"
+    return _stmt(
+        "later_loads",
+        " UNION ".join([
+            _later(f"MATCH (j1:{_JOURNAL} {{seq: $seq}}) MATCH (j2:{_JOURNAL} {{ref: j1.ref}}) "
+                   f"WHERE j2.seq > $seq AND j2.kind = j1.kind AND (j1.kind = {_NODE_KIND} "
+                   f"OR (j2.dst = j1.dst AND j2.rel_type = j1.rel_type))"),
+            _later(f"{created} MATCH (j2:{_JOURNAL} {{ref: j1.ref, kind: {_EDGE_KIND}}}) "
+                   f"WHERE j2.seq > $seq"),
+            _later(f"{created} MATCH (j2:{_JOURNAL} {{dst: j1.ref}}) WHERE j2.seq > $seq"),
+        ]),
+        "seq",
+    )
+
+
+@cache
+def journal_changed() -> Statement:
+    """The entries of load ``$seq`` for what it changed (not created), with the old props."""
+    return _stmt(
+        "journal_changed",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq}}) WHERE j.old IS NOT NULL "
+        f"RETURN j.kind AS kind, j.ref AS ref, j.dst AS dst, j.rel_type AS rel_type, j.old AS old",
+        "seq",
+    )
+
+
+@cache
+def restore_nodes() -> Statement:
+    """Give nodes back their old props: ``$rows`` holds ``{uid, props}`` maps."""
+    return _stmt(
+        "restore_nodes",
+        f"UNWIND $rows AS row MATCH (n:{_label(None)} {{uid: row.uid}}) "
+        f"SET n = row.props, n.uid = row.uid RETURN count(n) AS count",
+        "rows",
+    )
+
+
+@cache
+def restore_edges() -> Statement:
+    """Give edges back their old props: ``$rows`` holds ``{src, dst, rel_type, props}`` maps."""
+    node = _label(None)
+    return _stmt(
+        "restore_edges",
+        f"UNWIND $rows AS row MATCH (:{node} {{uid: row.src}})-[r]->(:{node} {{uid: row.dst}}) "
+        f"WHERE type(r) = row.rel_type SET r = row.props RETURN count(r) AS count",
+        "rows",
+    )
+
+
+@cache
+def delete_created_edges() -> Statement:
+    """Delete the edges load ``$seq`` created."""
+    node = _label(None)
+    return _stmt(
+        "delete_created_edges",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq, kind: {_EDGE_KIND}}}) WHERE j.old IS NULL "
+        f"MATCH (:{node} {{uid: j.ref}})-[r]->(:{node} {{uid: j.dst}}) WHERE type(r) = j.rel_type "
+        f"DELETE r RETURN count(r) AS count",
+        "seq",
+    )
+
+
+@cache
+def delete_created_nodes() -> Statement:
+    """Delete the nodes load ``$seq`` created (after its edges: only edges written outside
+    any load can still touch them, and go with them)."""
+    return _stmt(
+        "delete_created_nodes",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq, kind: {_NODE_KIND}}}) WHERE j.old IS NULL "
+        f"MATCH (n:{_label(None)} {{uid: j.ref}}) DETACH DELETE n RETURN count(n) AS count",
+        "seq",
+    )
+
+
+@cache
+def forget_journal() -> Statement:
+    return _stmt("forget_journal", f"MATCH (j:{_JOURNAL} {{seq: $seq}}) DELETE j", "seq")
+
+
+@cache
+def mark_undone() -> Statement:
+    return _stmt(
+        "mark_undone",
+        f"MATCH (l:{_LOAD} {{load_id: $load_id}}) SET l.status = {_lit(UNDONE)}",
+        "load_id",
+    )
+
+
+# -- reads ------------------------------------------------------------------------------
+
+
+@cache
+def get_nodes() -> Statement:
+    return _stmt(
+        "get_nodes",
+        f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"RETURN n.uid AS uid, properties(n) AS props",
+        "uids",
+    )
+
+
+def _pattern(rel: str, direction: str, near: str, r: str, far: str) -> str:
+    left, right = {"out": ("-", "->"), "in": ("<-", "-"), "both": ("-", "-")}[direction]
+    return f"({near}){left}[{r}:{rel}]{right}({far})"
+
+
+@cache
+def neighbours(rel_type: str, direction: Direction, capped: bool) -> Statement:
+    """One hop along one relationship type from each of ``$uids``.
+
+    Returns one row per node that has such edges: its uid, its full degree for the type
+    (a count-store lookup) and its edges as ``[src, dst, props]`` in far-end uid order,
+    at most ``$limit`` of them when ``capped``.
+    """
+    if rel_type not in schema().graph_rel_types():
+        schema().rel(rel_type)
+        raise ValueError(f"{rel_type} is not a traversal relationship (its records stay in the store)")
+    check_direction(direction)
+    rel = _rel(rel_type)
+    # startNode/endNode give the stored direction also when the pattern is undirected;
+    # the second sort key keeps A->B and B->A between the same pair in a fixed order.
+    return _stmt(
+        f"neighbours:{rel_type}:{direction}:{'capped' if capped else 'all'}",
+        f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"WITH n, COUNT {{ {_pattern(rel, direction, 'n', '', '')} }} AS degree "
+        f"WHERE degree > 0 "
+        f"RETURN n.uid AS uid, degree, COLLECT {{ "
+        f"MATCH {_pattern(rel, direction, 'n', 'r', 'm')} "
+        f"WITH r, m ORDER BY m.uid, startNode(r).uid {'LIMIT $limit ' if capped else ''}"
+        f"RETURN [startNode(r).uid, endNode(r).uid, properties(r)] }} AS edges",
+        *(("uids", "limit") if capped else ("uids",)),
+    )
+
+
+@cache
+def records_about() -> Statement:
+    """Record nodes about each of ``$uids``; ``$labels`` (a list or null) filters them."""
+    return _stmt(
+        "records_about",
+        f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-(rec) "
+        f"WHERE $labels IS NULL OR any(l IN labels(rec) WHERE l IN $labels) "
+        f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
+        "uids", "labels",
+    )
+
+
+def find_leads(label: str) -> list[str | None]:
+    """The lead predicates :func:`find_nodes` can be built with for ``label``.
+
+    ``None`` (no lead), ``"uid"`` (the key property was given: an exact uid lookup) or an
+    indexed property; every other filter goes in ``$rest``.
+    """
+    return [None, "uid", *schema().label(label).indexed()]
+
+
+@cache
+def find_nodes(label: str, lead: str | None) -> Statement:
+    """Nodes of ``label`` in uid order after ``$after``, each filter a list of allowed values.
+
+    One filter (``lead``) is spelled out so that Neo4j can use its index; the others are
+    matched through the ``$rest`` map.  That keeps the number of distinct texts to one
+    per lead instead of one per combination of filters, so all of them can be checked.
+    ``$after`` is ``""`` for the first page: every uid sorts after it, and the range
+    predicate lets the planner walk the uid index in order.
+    """
+    if lead not in find_leads(label):
+        raise ValueError(f"{label}: {lead!r} is not an indexed property")
+    first = "" if lead is None else f"n.{ident(lead)} IN $value AND "
+    return _stmt(
+        f"find_nodes:{label}:{lead or '-'}",
+        f"MATCH (n:{_label(label)}) "
+        f"WHERE {first}n.uid > $after AND all(k IN keys($rest) WHERE n[k] IN $rest[k]) "
+        f"RETURN n.uid AS uid, properties(n) AS props ORDER BY n.uid LIMIT $limit",
+        *(("after", "rest", "limit") if lead is None else ("value", "after", "rest", "limit")),
+    )
+
+
+@cache
+def count_nodes(label: str | None) -> Statement:
+    """Nodes of one label, or all creditkb nodes (a count-store lookup either way)."""
+    return _stmt(
+        f"count_nodes:{label or NODE_LABEL}",
+        f"MATCH (n:{_label(label)}) RETURN count(n) AS count",
+    )
+
+
+@cache
+def count_edges(rel_type: str | None) -> Statement:
+    """Edges of one type, or of all types (a count-store lookup either way)."""
+    typed = f":{_rel(rel_type)}" if rel_type else ""
+    return _stmt(
+        f"count_edges:{rel_type or '*'}",
+        f"MATCH ()-[r{typed}]->() RETURN count(r) AS count",
+    )
+
+
+def all_statements() -> list[Statement]:
+    """Every statement the adapter can send, for every label and type of the schema."""
+    s = schema()
+    out = [*schema_statements(), await_indexes()]
+    out += [merge_nodes(lab) for lab in s.labels]
+    out += [missing_nodes(), *(merge_edges(t) for t in s.relationships)]
+    out += [delete_nodes(), delete_all(), get_nodes(), records_about()]
+    out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
+            *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
+            journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
+            delete_created_nodes(), forget_journal(), mark_undone()]
+    out += [
+        neighbours(t, d, capped)
+        for t in s.graph_rel_types() for d in DIRECTIONS for capped in (True, False)
+    ]
+    out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
+    out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]
+    out += [count_edges(None), *(count_edges(t) for t in s.relationships)]
+    return out

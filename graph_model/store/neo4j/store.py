@@ -1,0 +1,695 @@
+"""The Neo4j adapter of the store port (see :mod:`graph_model.store.port`).
+
+Layout in the database: every node carries its schema label and the common label
+``:Node``, its ``uid`` (``"<Label>:<key>"``, unique per label and across ``:Node``) and
+its properties; relationship types are the schema's.  Constraints and indexes are derived
+from the schema by :func:`graph_model.store.neo4j.cypher.schema_statements`.
+
+Writes: a ``transaction()`` block collects operations and runs them all in one managed
+write transaction when the block ends, so the driver can replay the whole unit on a
+transient failure (a cluster leader switch, a deadlock) and a failure anywhere rolls all
+of it back.  Writes within one block are therefore not visible to reads until it ends;
+the writer answers ``delete_nodes`` counts and endpoint checks from the store plus what
+the block itself has written so far.  A block is one server transaction, so it must fit
+the server's transaction memory (``db.memory.transaction.total.max``): loaders commit a
+file or a chunk per block.
+
+Provenance and undo (see :mod:`graph_model.store.port`) are kept in the database beside
+the graph, in nodes without the ``:Node`` label (so counts and reads never see them):
+
+* ``(:Load {load_id, info, status, seq})``, one per load: ``info`` is the
+  :class:`~graph_model.store.port.LoadInfo` as JSON, ``status`` ``committed`` or
+  ``undone``, ``seq`` its place in the order of loads.  ``seq`` comes from the one
+  ``(:LoadSequence {name: 'loads', seq})`` node, incremented first thing in every load
+  (and undo) transaction; the write lock that takes is held to commit, so loads and
+  undos run one at a time and ``seq`` order is commit order, which "a later load" needs.
+* ``(:LoadJournal {seq, kind, ref, dst, rel_type, old})``, one per node or edge a load
+  wrote, made before the load first writes it: ``kind`` ``node`` (``ref`` its uid) or
+  ``edge`` (the edge ``(ref)-[rel_type]->(dst)``), ``old`` its properties before the
+  load as JSON, absent when the load created it.  Cypher without APOC cannot turn a map
+  into a string, so the adapter reads the old properties and writes the entries from
+  Python, in the same transaction.  Indexed by ``seq`` (a load's entries), ``ref`` and
+  ``dst`` (who else wrote this node or edge, or an edge at this node).
+* ``_sources``: each written row's ``"<load_id>#<row>"`` (from the frame's ``_row``
+  column, never stored) is added to the node's or edge's list unless already there.
+
+``undo_load`` runs in one write transaction: it refuses while a later committed load
+wrote a node or edge this one wrote, or an edge at a node this one created; otherwise it
+gives changed edges and nodes their old properties (``SET x = old``: labels and uid stay),
+deletes the edges and then the nodes (``DETACH``) the load created, deletes its journal
+and marks it undone.  Only loads are journaled: writes outside any load are not
+undoable, and an undo overwrites what they changed since.  ``delete_nodes`` and
+``delete_all`` are refused inside a load (they could not be undone); ``delete_all``
+outside one forgets every load and the journal too.
+
+Every statement text comes from :mod:`graph_model.store.neo4j.cypher`; :func:`all_statements`
+lists them all for the offline check in ``tools/cypher-lint``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import threading
+from dataclasses import asdict
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+from neo4j import GraphDatabase, ManagedTransaction, Driver, Result
+from neo4j.exceptions import DriverError, Neo4jError
+
+from graph_model.settings import Settings
+from graph_model.store.neo4j import cypher
+from graph_model.store.neo4j.cypher import Statement
+from graph_model.store.port import (
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, Store,
+    StoreError, UndoRefused, UndoResult, Writer, node_batch,
+)
+from graph_model.schema import schema
+
+#: rows per UNWIND batch: large enough to amortise round trips, small enough to keep
+#: each parameter message a few MB
+CHUNK = 10_000
+#: seconds ensure_schema waits for new indexes to come online
+INDEX_WAIT_SECONDS = 300
+
+Op = Callable[[ManagedTransaction], None]
+
+
+def all_statements() -> list[tuple[str, str]]:
+    """Every statement the adapter can send, as ``(name, cypher)`` pairs.
+
+    Built by the same functions the adapter calls, for every label and relationship type
+    of the schema, so the offline check covers exactly what is sent.
+    """
+    return [(s.name, s.text) for s in cypher.all_statements()]
+
+
+# -- one driver per process -------------------------------------------------------------
+
+_drivers: dict[tuple[str, str], list] = {}  # (uri, user) -> [driver, open stores]
+_drivers_lock = threading.Lock()
+
+
+def _redact(uri: str) -> str:
+    """The URI without any ``user:password@`` part, fit for messages and ``location``."""
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """``"Type: message"`` on one line (driver messages put the reason on a later line)."""
+    text = " ".join(str(exc).split()) or "no details"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _acquire_driver(uri: str, settings: Settings) -> Driver:
+    """The process's driver for ``uri`` and the configured user, created on first use."""
+    key = (uri, settings.neo4j_user)
+    with _drivers_lock:
+        entry = _drivers.get(key)
+        if entry is None:
+            # No password means a server with authentication disabled (NEO4J_AUTH=none).
+            auth = None if settings.neo4j_password is None else (
+                settings.neo4j_user, settings.neo4j_password)
+            try:
+                driver = GraphDatabase.driver(uri, auth=auth)
+            except (ValueError, DriverError) as exc:  # a malformed URI or configuration
+                raise StoreError(f"cannot use Neo4j URL {_redact(uri)}: {_one_line(exc)}") from None
+            entry = _drivers[key] = [driver, 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def _release_driver(uri: str, user: str) -> None:
+    """Forget one user of the driver; the last one closes it."""
+    with _drivers_lock:
+        entry = _drivers.get((uri, user))
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del _drivers[(uri, user)]
+            entry[0].close()
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn driver and server errors into one-line :class:`StoreError`\\ s."""
+    try:
+        yield
+    except Neo4jError as exc:
+        message = " ".join((exc.message or "no details").split())
+        raise StoreError(f"Neo4j {what} failed: {exc.code}: {message}") from exc
+    except DriverError as exc:
+        raise StoreError(f"Neo4j {what} failed: {_one_line(exc)}") from exc
+
+
+def _run(tx: ManagedTransaction, stmt: Statement, **params: Any) -> Result:
+    """Run ``stmt`` with exactly the parameters it declares (the offline check trusts that)."""
+    if set(params) != stmt.params:
+        raise AssertionError(f"{stmt.name} takes {sorted(stmt.params)}, got {sorted(params)}")
+    return tx.run(stmt.text, params)
+
+
+def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+# -- frames to parameter rows -----------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value the driver can send: numpy and pandas scalars become Python ones, dates
+    become ISO strings (the schema stores dates as text in both stores)."""
+    if isinstance(value, (str, bool, int, float)) and not isinstance(value, np.generic):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        # Neo4j lists hold no nulls; a null inside a list is simply absent.
+        return [_plain(v) for v in value if not _is_null(v)]
+    return value
+
+
+def _is_null(value: Any) -> bool:
+    if isinstance(value, (list, tuple, np.ndarray, dict)):
+        return False
+    return bool(pd.isna(value))
+
+
+def _prop_maps(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One property map per row, without the null cells: a null must never erase a
+    stored value (the port's merge semantics), and Neo4j would delete on ``SET += null``."""
+    present = frame.notna().to_numpy()
+    columns = []
+    for j, name in enumerate(frame.columns):
+        values = frame[name].tolist()
+        mask = present[:, j]
+        columns.append([_plain(v) if m else None for v, m in zip(values, mask)])
+    names = [str(c) for c in frame.columns]
+    return [
+        {k: v for k, v in zip(names, row) if v is not None}
+        for row in zip(*columns)
+    ] if names else [{} for _ in range(len(frame))]
+
+
+def _endpoint_labels(rel_type: str, frame: pd.DataFrame) -> None:
+    """Refuse rows whose uid prefixes are not among the type's from/to labels."""
+    rel = schema().rel(rel_type)
+    for col, allowed in (("src", rel.from_labels), ("dst", rel.to_labels)):
+        if col not in frame.columns:
+            raise ValueError(f"{rel_type} rows need a {col!r} column")
+        labels = frame[col].astype("string").str.partition(":")[0]
+        bad = ~labels.isin(allowed).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{rel_type}: row {i} has {col} {frame[col].iloc[i]!r}; "
+                f"allowed labels are {', '.join(allowed)}"
+            )
+
+
+def _old_json(props: Mapping[str, Any] | None) -> str | None:
+    """Properties read before a load writes, as the journal keeps them (None: created)."""
+    if props is None:
+        return None
+
+    def refuse(value: Any) -> Any:
+        raise StoreError(f"cannot journal a property value of type {type(value).__name__} "
+                         f"(creditkb stores text, numbers, booleans and lists)")
+
+    return json.dumps(dict(props), ensure_ascii=False, default=refuse)
+
+
+def _load_status(tx: ManagedTransaction, load_id: str) -> tuple[str | None, int | None]:
+    """(status, seq) of a recorded load, or (None, None)."""
+    record = _run(tx, cypher.load_status(), load_id=load_id).single()
+    return (None, None) if record is None else (record["status"], record["seq"])
+
+
+def _count(tx: ManagedTransaction, stmt: Statement, **params: Any) -> int:
+    return _run(tx, stmt, **params).single()["count"]
+
+
+def _node(uid: str, props: Mapping[str, Any]) -> Node:
+    """A port Node: the label is the uid's prefix, props are all but the internal uid."""
+    return Node(uid, uid.partition(":")[0], {k: v for k, v in props.items() if k != "uid"})
+
+
+# -- the writer -------------------------------------------------------------------------
+
+
+class Neo4jWriter(Writer):
+    """Collects the operations of one ``transaction()`` block.
+
+    Nothing is sent until the block ends; then :meth:`Neo4jStore.transaction` runs
+    :attr:`ops` in one managed transaction.  The writer remembers which uids the block
+    created or deleted, so it can answer counts and refuse edges to missing nodes at the
+    call (the same check runs again inside the transaction, where it is authoritative).
+
+    With a load, the first op records it and sets :attr:`seq` (again on every attempt,
+    should the driver retry), and each write journals what it is about to change.
+    """
+
+    def __init__(self, store: "Neo4jStore", load: LoadInfo | None = None):
+        self._store = store
+        self.ops: list[Op] = []
+        self._created: set[str] = set()
+        self._deleted: set[str] = set()
+        self._cleared = False
+        self.closed = False
+        self._load = load
+        self.seq: int | None = None
+        if load is not None:
+            self.ops.append(self._record_load)
+
+    def _record_load(self, tx: ManagedTransaction) -> None:
+        load = self._load
+        self.seq = _run(tx, cypher.next_load_seq()).single()["seq"]
+        if _load_status(tx, load.load_id)[0] == cypher.COMMITTED:
+            raise StoreError(f"load {load.load_id} is already in the store")
+        info = json.dumps(asdict(load), ensure_ascii=False)
+        _run(tx, cypher.record_load(), load_id=load.load_id, info=info, seq=self.seq).consume()
+
+    def _sources(self, frame: pd.DataFrame) -> list[str | None]:
+        """Each row's source entry ``"<load_id>#<row>"``, or None (no load, no ``_row``)."""
+        if self._load is None or "_row" not in frame.columns:
+            return [None] * len(frame)
+        rows = frame["_row"].astype("Int64").astype("string")
+        return [None if pd.isna(r) else f"{self._load.load_id}#{r}" for r in rows]
+
+    def _journal(self, tx: ManagedTransaction, records: Iterable, kind: str,
+                 rel_type: str | None = None) -> None:
+        """Write the journal entries of what ``records`` (``journal_*`` results) name."""
+        entries, seen = [], set()
+        for r in records:
+            ref, dst = (r["uid"], None) if kind == cypher.NODE_KIND else (r["src"], r["dst"])
+            if (ref, dst) not in seen:
+                seen.add((ref, dst))
+                entries.append({"kind": kind, "ref": ref, "dst": dst, "rel_type": rel_type,
+                                "old": _old_json(r["old"])})
+        if entries:
+            _run(tx, cypher.journal_add(), entries=entries, seq=self.seq).consume()
+
+    def finish_load(self, load: LoadInfo) -> None:
+        """Nothing is sent before the block ends, so the op recording the load (the first
+        one) simply records this ``load`` instead of the one given at the start."""
+        self._check_open()
+        if self._load is None or load.load_id != self._load.load_id:
+            raise StoreError(f"this transaction is not load {load.load_id!r}")
+        self._load = load
+
+    def _refuse_in_load(self, what: str) -> None:
+        if self._load is not None:
+            raise StoreError(f"{what} inside a load transaction could not be undone")
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StoreError("this transaction has ended; open a new one")
+
+    def _existing(self, uids: Iterable[str]) -> set[str]:
+        """The uids among ``uids`` that exist once this block's writes so far apply."""
+        unknown, out = [], set()
+        for uid in uids:
+            if uid in self._created:
+                out.add(uid)
+            elif not (self._cleared or uid in self._deleted):
+                unknown.append(uid)
+        if unknown:
+            out.update(set(unknown) - self._store._missing(unknown))
+        return out
+
+    def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
+        self._check_open()
+        load_id = self._load.load_id if self._load else None
+        batch = frame if isinstance(frame, NodeBatch) else node_batch(label, frame, load_id)
+        batch.check_for(label, load_id)
+        frame, links = batch.frame, batch.links
+        if "uid" in frame.columns:
+            raise ValueError(f"{label} rows may not have a 'uid' column: the store sets it")
+        uids = batch.uids.tolist()
+        props = _prop_maps(frame.drop(columns=["_row"], errors="ignore"))
+        rows = [{"uid": u, "props": p, "source": x}
+                for u, p, x in zip(uids, props, self._sources(frame))]
+        stmt, journal = cypher.merge_nodes(label), cypher.journal_nodes()
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(rows):
+                if self._load is not None:
+                    firsts = list(dict.fromkeys(r["uid"] for r in part))
+                    self._journal(tx, list(_run(tx, journal, uids=firsts, seq=self.seq)),
+                                  cypher.NODE_KIND)
+                _run(tx, stmt, rows=list(part)).consume()
+
+        self.ops.append(op)
+        self._created.update(uids)
+        self._deleted.difference_update(uids)
+        for rel_type, targets in links.items():
+            pairs = pd.DataFrame({"src": uids, "dst": targets.to_numpy()}, index=frame.index)
+            if "_row" in frame.columns:
+                pairs["_row"] = frame["_row"]
+            pairs = pairs.dropna(subset=["dst"])
+            if len(pairs):
+                self.upsert_edges(rel_type, pairs)
+        return len(rows)
+
+    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
+        schema().rel(rel_type)
+        self._check_open()
+        _endpoint_labels(rel_type, frame)
+        src, dst = frame["src"].astype(str).tolist(), frame["dst"].astype(str).tolist()
+        ends = list(dict.fromkeys(src + dst))
+        missing = sorted(set(ends) - self._existing(ends))
+        if missing:
+            raise MissingNodeError(rel_type, missing)
+        props = _prop_maps(frame.drop(columns=["src", "dst", "_row"], errors="ignore"))
+        rows = [{"src": s, "dst": d, "props": p, "source": x}
+                for s, d, p, x in zip(src, dst, props, self._sources(frame))]
+        merge, check = cypher.merge_edges(rel_type), cypher.missing_nodes()
+        journal = cypher.journal_edges(rel_type)
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(rows):
+                uids = list({u for r in part for u in (r["src"], r["dst"])})
+                gone = [r["uid"] for r in _run(tx, check, uids=uids)]
+                if gone:
+                    # Raised inside the unit of work: the driver rolls back everything.
+                    raise MissingNodeError(rel_type, sorted(gone))
+                if self._load is not None:
+                    pairs = [{"src": s, "dst": d}
+                             for s, d in dict.fromkeys((r["src"], r["dst"]) for r in part)]
+                    self._journal(tx, list(_run(tx, journal, pairs=pairs, seq=self.seq)),
+                                  cypher.EDGE_KIND, rel_type)
+                _run(tx, merge, rows=list(part)).consume()
+
+        self.ops.append(op)
+        return len(rows)
+
+    def delete_nodes(self, uids: Sequence[str]) -> int:
+        self._check_open()
+        self._refuse_in_load("delete_nodes")
+        uids = list(dict.fromkeys(uids))
+        existed = len(self._existing(uids))
+        stmt = cypher.delete_nodes()
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(uids):
+                _run(tx, stmt, uids=list(part)).consume()
+
+        self.ops.append(op)
+        self._deleted.update(uids)
+        self._created.difference_update(uids)
+        return existed
+
+    def delete_all(self) -> None:
+        """Delete every node and edge in the database, in this block's one transaction.
+
+        Loads and their journal go too.  Fine for tests and small stores; a rebuild of
+        millions of nodes needs the server's transaction memory to match
+        (``db.memory.transaction.total.max``).
+        """
+        self._check_open()
+        self._refuse_in_load("delete_all")
+        stmt = cypher.delete_all()
+        self.ops.append(lambda tx: _run(tx, stmt).consume())
+        self._created.clear()
+        self._deleted.clear()
+        self._cleared = True
+
+
+# -- the store --------------------------------------------------------------------------
+
+
+class Neo4jStore(Store):
+    """A Neo4j database as a creditkb store. Safe to share between threads.
+
+    Parameters
+    ----------
+    location : str
+        A ``neo4j://`` or ``bolt://`` URL (with ``+s``/``+ssc`` variants).
+    settings : Settings, optional
+        Credentials and database name; read from the environment when omitted.
+
+    Raises
+    ------
+    StoreError
+        If the server cannot be reached or refuses the credentials.
+    """
+
+    def __init__(self, location: str, settings: Settings | None = None):
+        settings = settings or Settings.from_env()
+        self.location = _redact(location)
+        self._uri, self._user = location, settings.neo4j_user
+        self._database = settings.neo4j_database
+        self._driver = _acquire_driver(location, settings)
+        self._closed = False
+        try:
+            self._driver.verify_connectivity()
+        except (Neo4jError, DriverError, OSError, ValueError) as exc:  # ValueError: bad address
+            self.close()
+            raise StoreError(
+                f"cannot open Neo4j store at {self.location} as user {self._user!r}: {_one_line(exc)}"
+            ) from None
+        # Sessions share one bookmark manager, so a read sees this store's earlier writes
+        # also when a cluster routes it to another member.
+        self._bookmarks = GraphDatabase.bookmark_manager()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _session(self, mode: str):
+        if self._closed:
+            raise StoreError(f"the Neo4j store at {self.location} is closed")
+        return self._driver.session(
+            database=self._database, default_access_mode=mode, bookmark_manager=self._bookmarks
+        )
+
+    def _read(self, what: str, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with _errors(what), self._session("READ") as session:
+            return session.execute_read(work)
+
+    def _write(self, what: str, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with _errors(what), self._session("WRITE") as session:
+            return session.execute_write(work)
+
+    def _missing(self, uids: Sequence[str]) -> set[str]:
+        """The uids among ``uids`` that name no committed node."""
+        stmt = cypher.missing_nodes()
+
+        def work(tx: ManagedTransaction) -> set[str]:
+            out: set[str] = set()
+            for part in _chunks(list(uids)):
+                out.update(r["uid"] for r in _run(tx, stmt, uids=list(part)))
+            return out
+
+        return self._read("endpoint check", work)
+
+    # -- the port ------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        # Schema commands may not share a transaction with each other or with data.
+        for stmt in cypher.schema_statements():
+            self._write(f"schema change {stmt.name}", lambda tx, s=stmt: _run(tx, s).consume())
+        wait = cypher.await_indexes()
+        self._read("waiting for indexes",
+                   lambda tx: _run(tx, wait, timeout=INDEX_WAIT_SECONDS).consume())
+
+    @contextmanager
+    def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
+        if load is not None:
+            # Early, so a loader learns before it writes; checked again in the transaction.
+            status, _ = self._read("load check", lambda tx: _load_status(tx, load.load_id))
+            if status == cypher.COMMITTED:
+                raise StoreError(f"load {load.load_id} is already in the store")
+        writer = Neo4jWriter(self, load)
+        try:
+            yield writer
+        finally:
+            # An error in the block leaves nothing to roll back: nothing was sent yet.
+            writer.closed = True
+        ops = writer.ops  # a load has at least the op recording it
+        if ops:
+            def work(tx: ManagedTransaction) -> None:
+                for op in ops:  # replayed in full if the driver retries
+                    op(tx)
+
+            self._write("write transaction", work)
+
+    def loads(self) -> list[LoadInfo]:
+        rows = self._read("loads", lambda tx: [(r["info"], r["status"])
+                                               for r in _run(tx, cypher.loads())])
+        return [LoadInfo(**{**json.loads(info), "status": status}) for info, status in rows]
+
+    def undo_load(self, load_id: str) -> UndoResult:
+        def work(tx: ManagedTransaction) -> UndoResult:
+            _run(tx, cypher.next_load_seq()).consume()  # no load runs until this commits
+            status, seq = _load_status(tx, load_id)
+            if status != cypher.COMMITTED:
+                raise StoreError(f"no load {load_id!r} to undo" + (" (already undone)" if status else ""))
+            later = sorted({(r["seq"], r["load_id"]) for r in _run(tx, cypher.later_loads(), seq=seq)})
+            if later:
+                raise UndoRefused(f"load {load_id} cannot be undone: later load(s) "
+                                  f"{', '.join(name for _, name in later)} build on it; "
+                                  f"undo them first (newest first)")
+            nodes, edges = [], []
+            for r in list(_run(tx, cypher.journal_changed(), seq=seq)):
+                old = json.loads(r["old"])
+                if r["kind"] == cypher.NODE_KIND:
+                    nodes.append({"uid": r["ref"], "props": old})
+                else:
+                    edges.append({"src": r["ref"], "dst": r["dst"], "rel_type": r["rel_type"],
+                                  "props": old})
+            edges_restored = sum(_count(tx, cypher.restore_edges(), rows=list(part))
+                                 for part in _chunks(edges))
+            edges_deleted = _count(tx, cypher.delete_created_edges(), seq=seq)
+            nodes_restored = sum(_count(tx, cypher.restore_nodes(), rows=list(part))
+                                 for part in _chunks(nodes))
+            nodes_deleted = _count(tx, cypher.delete_created_nodes(), seq=seq)
+            _run(tx, cypher.forget_journal(), seq=seq).consume()
+            _run(tx, cypher.mark_undone(), load_id=load_id).consume()
+            return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
+
+        return self._write(f"undo of load {load_id}", work)
+
+    def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
+        uids, stmt = list(dict.fromkeys(uids)), cypher.get_nodes()
+
+        def work(tx: ManagedTransaction) -> dict[str, Node]:
+            out = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part)):
+                    out[r["uid"]] = _node(r["uid"], r["props"])
+            return out
+
+        return self._read("get_nodes", work)
+
+    def neighbours(
+        self,
+        uids: Iterable[str],
+        rel_types: Sequence[str] | None = None,
+        direction: Direction = "both",
+        limit: int | None = None,
+    ) -> Neighbourhood:
+        cypher.check_direction(direction)
+        types = list(schema().graph_rel_types() if rel_types is None else rel_types)
+        capped = limit is not None
+        if capped and (not isinstance(limit, (int, np.integer)) or limit < 0):
+            raise ValueError(f"limit must be a non-negative integer or None, not {limit!r}")
+        stmts = [(t, cypher.neighbours(t, direction, capped)) for t in types]  # validates
+        uids = list(dict.fromkeys(uids))
+        params = {"limit": int(limit)} if capped else {}
+
+        def work(tx: ManagedTransaction) -> dict[tuple[str, str], tuple[int, list]]:
+            found = {}
+            for t, stmt in stmts:
+                for part in _chunks(uids):
+                    for r in _run(tx, stmt, uids=list(part), **params):
+                        found[(r["uid"], t)] = (r["degree"], r["edges"])
+            return found
+
+        found = self._read("neighbours", work)
+        return self._assemble(uids, types, found, limit)
+
+    @staticmethod
+    def _assemble(uids, types, found, limit) -> Neighbourhood:
+        """Edges in input-uid then type order, each edge once (an edge between two of the
+        asked nodes is found from both ends), and the full degree of every cut pair."""
+        edges, seen, degrees = [], set(), {}
+        for uid in uids:
+            for t in types:
+                degree, hits = found.get((uid, t), (0, []))
+                if limit is not None and degree > limit:
+                    degrees[(uid, t)] = degree
+                for src, dst, props in hits:
+                    if (t, src, dst) not in seen:
+                        seen.add((t, src, dst))
+                        edges.append(Edge(t, src, dst, props))
+        return Neighbourhood(edges, degrees)
+
+    def records_about(
+        self, uids: Iterable[str], labels: Sequence[str] | None = None
+    ) -> dict[str, list[Node]]:
+        for lab in labels or ():
+            schema().label(lab)
+        uids, stmt = list(dict.fromkeys(uids)), cypher.records_about()
+        wanted = list(labels) if labels else None
+
+        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
+            out: dict[str, list[Node]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), labels=wanted):
+                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
+            return out
+
+        return self._read("records_about", work)
+
+    def find_nodes(
+        self,
+        label: str,
+        where: Mapping[str, Any] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Node]:
+        lab = schema().label(label)
+        rest: dict[str, list] = {}
+        for prop, value in (where or {}).items():
+            if prop not in lab.properties:
+                raise ValueError(f"{label} has no property {prop!r}")
+            values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+            # equality with null holds for no node (as in SQL)
+            rest[prop] = [_plain(v) for v in values if not _is_null(v)]
+        if not isinstance(limit, (int, np.integer)) or limit < 0:
+            raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
+        if any(not v for v in rest.values()):
+            return []
+        params: dict[str, Any] = {"after": after or "", "limit": int(limit)}
+        lead = self._lead(lab.name, lab.key, rest)
+        if lead == "uid":
+            params["value"] = [lab.uid(str(k)) for k in rest.pop(lab.key)]
+        elif lead is not None:
+            params["value"] = rest.pop(lead)
+        stmt = cypher.find_nodes(label, lead)
+        params["rest"] = rest
+        return self._read(
+            "find_nodes",
+            lambda tx: [_node(r["uid"], r["props"]) for r in _run(tx, stmt, **params)],
+        )
+
+    @staticmethod
+    def _lead(label: str, key: str, where: Mapping[str, Any]) -> str | None:
+        """The filter to spell out: the key (an exact uid) before any indexed property."""
+        if key in where:
+            return "uid"
+        return next((p for p in schema().label(label).indexed() if p in where), None)
+
+    def count_nodes(self, label: str | None = None) -> int:
+        stmt = cypher.count_nodes(label)
+        return self._read("count_nodes", lambda tx: _run(tx, stmt).single()["count"])
+
+    def count_edges(self, rel_type: str | None = None) -> int:
+        stmt = cypher.count_edges(rel_type)
+        return self._read("count_edges", lambda tx: _run(tx, stmt).single()["count"])
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _release_driver(self._uri, self._user)

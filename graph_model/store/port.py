@@ -1,0 +1,290 @@
+"""The store port: what creditkb needs from a graph store, and nothing more.
+
+Two adapters implement it, the embedded store (SQLite on disk plus an in-memory CSR
+topology) and Neo4j.  queries/ and the loaders speak only this interface, so both stores
+give one semantics; ``tests/contract/test_store_conformance.py`` holds them to it.
+
+Writes are column-wise (pandas frames), because loads are millions of rows; reads return
+small plain objects, because questions are about a few subjects at a time.
+
+Semantics every adapter keeps:
+
+* A node is identified by its uid ``"<Label>:<key>"`` (see :mod:`graph_model.schema`).
+* ``upsert_nodes`` creates a node or merges properties into it: a property named in the
+  frame overwrites the stored one, a property not named (or null in that row) is kept.
+* ``upsert_edges`` creates or merges the one edge of a type between two nodes; both ends
+  must exist (in the store or earlier in the same transaction), or the whole transaction
+  fails with :class:`MissingNodeError`.
+* Everything written inside one ``transaction()`` block is committed together or not at
+  all.
+* Provenance: a transaction opened with a :class:`LoadInfo` records the load, and every
+  node and edge it writes gets the source entry ``"<load_id>#<row>"`` (the row taken from
+  the frame's ``_row`` column, never stored as a property itself) added to its
+  ``_sources`` list property; a node reported by three agencies has three entries.
+  ``undo_load`` takes a load back completely: what it created is deleted and what it
+  changed gets the properties it had before, as long as no later load still builds on it.
+"""
+
+from __future__ import annotations
+
+import abc
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import pandas as pd
+
+Direction = Literal["out", "in", "both"]
+
+
+class StoreError(RuntimeError):
+    """A store could not be opened, read or written."""
+
+
+class MissingNodeError(StoreError):
+    """An edge names an endpoint that does not exist."""
+
+    def __init__(self, rel_type: str, uids: Sequence[str]):
+        self.rel_type = rel_type
+        self.uids = list(uids)
+        shown = ", ".join(self.uids[:5]) + (" ..." if len(self.uids) > 5 else "")
+        super().__init__(f"{rel_type} edges name {len(self.uids)} missing node(s): {shown}")
+
+
+@dataclass(frozen=True)
+class Node:
+    uid: str
+    label: str
+    props: Mapping[str, Any]
+
+    @property
+    def key(self) -> str:
+        return self.uid.partition(":")[2]
+
+
+class UndoRefused(StoreError):
+    """A load cannot be undone while later loads build on it."""
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """One file loaded into the store: what, when, by whom, with what outcome."""
+
+    load_id: str
+    file: str
+    kind: str
+    started_at: str  # ISO 8601, UTC
+    agency: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    status: str = "committed"  # or "undone"
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    load_id: str
+    nodes_deleted: int
+    nodes_restored: int
+    edges_deleted: int
+    edges_restored: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    type: str
+    src: str
+    dst: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """One hop from a set of nodes.
+
+    ``edges`` holds at most ``limit`` edges per (node, relationship type) pair, chosen in a
+    stable order (by the uid at the far end); ``degrees`` gives, for every such pair that
+    was cut, the full number of edges, so callers can say "and 4,812 more vehicles".
+    """
+
+    edges: list[Edge]
+    degrees: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def split_links(label: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The property columns of a node frame, and its link columns (target uid per row,
+    keyed by relationship type) as described in :meth:`Writer.upsert_nodes`."""
+    from graph_model.schema import schema
+
+    rels = schema().relationships
+    names = [c for c in frame.columns if c in rels]
+    for rel in names:
+        if not rels[rel].one_per_source or label not in rels[rel].from_labels:
+            raise ValueError(f"{label} rows cannot carry {rel} targets as a column")
+    return frame.drop(columns=names), {rel: frame[rel] for rel in names}
+
+
+@dataclass(frozen=True)
+class NodeBatch:
+    """Nodes of one label, checked and put in the form a store writes ahead of the
+    transaction that writes them (see :meth:`Store.prepare_nodes`)."""
+
+    label: str
+    load_id: str | None  # the load whose provenance ``encoded`` carries, if any
+    frame: pd.DataFrame  # the property columns, and ``_row``
+    links: Mapping[str, pd.Series]  # target uid per row, by relationship type (split_links)
+    uids: pd.Series  # each row's uid ("<label>:<key>"), string dtype
+    encoded: Any = None  # the adapter's own form of the rows, if it makes one
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def check_for(self, label: str, load_id: str | None) -> None:
+        """Refuse to be written as another label, or by a transaction of another load than
+        the one it was prepared for (its provenance would be wrong)."""
+        if self.label != label:
+            raise ValueError(f"a batch of {self.label} nodes cannot be written as {label}")
+        if self.load_id != load_id:
+            raise StoreError(f"nodes prepared for load {self.load_id!r} cannot be written by "
+                             f"the transaction of load {load_id!r}")
+
+    def link_count(self) -> int:
+        """The relationships the links write (rows with a target)."""
+        return sum(int(t.notna().sum()) for t in self.links.values())
+
+
+def node_batch(label: str, frame: pd.DataFrame, load_id: str | None = None) -> NodeBatch:
+    """Check what every adapter requires of a node frame (the label's key in every row,
+    link columns the label may have) and split off its links."""
+    from graph_model.schema import schema
+
+    key = schema().label(label).key
+    if key not in frame.columns:
+        raise ValueError(f"{label} rows need the key column {key!r}")
+    keys = frame[key].astype("string")
+    if keys.isna().any() or (keys.str.len() == 0).any():
+        raise ValueError(f"{label} rows with an empty key {key!r}")
+    props, links = split_links(label, frame)
+    return NodeBatch(label, load_id, props, links, label + ":" + keys)
+
+
+class Writer(abc.ABC):
+    """The write side of one transaction."""
+
+    @abc.abstractmethod
+    def upsert_nodes(self, label: str, frame: "pd.DataFrame | NodeBatch") -> int:
+        """Create or merge nodes of ``label``; the frame has one column per property and
+        must hold the label's key property. Returns the number of rows written.
+
+        A column named after a ``one_per_source`` relationship type of the label (ABOUT,
+        ISSUED_BY, REPAIRS) holds the uid of each row's target, or null: the same as
+        ``upsert_edges`` of those pairs, written with the nodes (see :func:`split_links`).
+
+        ``frame`` may also be what this store's :meth:`Store.prepare_nodes` made of one,
+        for this transaction's load."""
+
+    @abc.abstractmethod
+    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
+        """Create or merge edges; the frame has ``src`` and ``dst`` uid columns plus one
+        column per relationship property. Returns the number of rows written."""
+
+    @abc.abstractmethod
+    def delete_nodes(self, uids: Sequence[str]) -> int:
+        """Delete nodes and every edge touching them. Returns how many existed."""
+
+    @abc.abstractmethod
+    def finish_load(self, load: "LoadInfo") -> None:
+        """Record ``load`` (the same load_id as the transaction's) in place of what was
+        given at its start: a load's row counts are known only at its end."""
+
+    @abc.abstractmethod
+    def delete_all(self) -> None:
+        """Delete every node and edge (tests, and rebuilding a store from its sources)."""
+
+
+class Store(abc.ABC):
+    """A graph store. Open one per process with :func:`graph_model.store.open_store`."""
+
+    #: what the settings called it: a path or a URL (never a password)
+    location: str
+
+    @abc.abstractmethod
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes derived from the schema (idempotent)."""
+
+    @abc.abstractmethod
+    def transaction(self, load: LoadInfo | None = None) -> AbstractContextManager[Writer]:
+        """A write transaction: committed when the block ends, rolled back on error.
+        With ``load``, the writes carry provenance and the load is recorded (see the module
+        docstring); a load id already committed raises :class:`StoreError`."""
+
+    @abc.abstractmethod
+    def loads(self) -> list[LoadInfo]:
+        """Every load recorded, oldest first."""
+
+    @abc.abstractmethod
+    def undo_load(self, load_id: str) -> UndoResult:
+        """Take a load back completely, or raise :class:`UndoRefused` naming the later
+        loads that build on it (undo those first), or :class:`StoreError` for an unknown
+        or already undone load."""
+
+    @abc.abstractmethod
+    def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
+        """The nodes that exist among ``uids``, by uid."""
+
+    def prepare_nodes(self, label: str, frame: pd.DataFrame,
+                      load_id: str | None = None) -> NodeBatch:
+        """Check a node frame and do the work of writing it that needs no transaction
+        (encoding its rows, say), for a :meth:`Writer.upsert_nodes` of the transaction of
+        load ``load_id`` (None: no load).  Safe to call from another thread while that
+        transaction writes, which is what a loader does with its next chunk."""
+        return node_batch(label, frame, load_id)
+
+    def existing(self, uids: Iterable[str]) -> set[str]:
+        """The uids among ``uids`` that name a node (adapters may answer without
+        reading properties)."""
+        return set(self.get_nodes(uids))
+
+    @abc.abstractmethod
+    def neighbours(
+        self,
+        uids: Iterable[str],
+        rel_types: Sequence[str] | None = None,
+        direction: Direction = "both",
+        limit: int | None = None,
+    ) -> Neighbourhood:
+        """Edges of the traversal graph (relationship types between ``in_graph`` labels)
+        touching ``uids``; ``limit`` caps each (node, type) pair, see :class:`Neighbourhood`."""
+
+    @abc.abstractmethod
+    def records_about(
+        self, uids: Iterable[str], labels: Sequence[str] | None = None
+    ) -> dict[str, list[Node]]:
+        """Record nodes (penalties, evaluations, ...) about each subject, by subject uid."""
+
+    @abc.abstractmethod
+    def find_nodes(
+        self,
+        label: str,
+        where: Mapping[str, Any] | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Node]:
+        """Nodes of ``label`` matching ``where``, ordered by uid, starting after the uid
+        ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
+        tuple or set of allowed values; null matches nothing."""
+
+    @abc.abstractmethod
+    def count_nodes(self, label: str | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def count_edges(self, rel_type: str | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

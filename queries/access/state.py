@@ -1,0 +1,271 @@
+"""Durable access state of the API: API keys, the audit log and watchlist change events.
+
+Kept in a small SQLite file of its own (``access.sqlite3``), beside the embedded store or in
+``$CREDITKB_STATE_DIR`` (required for a Neo4j store), never in the graph store: it is about
+who asked what, not about credit.
+
+* **Keys**: a key is a random 32-byte token shown once when created; only its SHA-256 is
+  stored, with the agency, its region code and a role (regulator, investigator, viewer).
+  A revoked key stops working at once (every request looks its hash up).
+* **Audit**: one row per request that read a subject or wrote a record: time, agency, key id,
+  role, the operation's field names, the subject ids (a person by its keyed hash, never the
+  resident ID number) and the outcome.
+* **Watchlist events**: list entries added and removed through the API, in order, so every
+  worker process (and every member city's subscription) sees every change.
+
+WAL mode, one connection per thread; a commit survives a killed process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from graph_model.settings import Settings
+
+ROLES = ("regulator", "investigator", "viewer")
+FILE = "access.sqlite3"
+TOKEN_PREFIX = "ckb_"
+
+DDL = """
+CREATE TABLE IF NOT EXISTS keys (
+    key_id TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    agency TEXT NOT NULL,
+    region TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    role TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE TABLE IF NOT EXISTS watchlist_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL
+);
+"""
+
+
+class AccessError(ValueError):
+    """A key command that cannot be carried out (unknown key, bad role or region)."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    agency: str
+    region: str
+    role: str
+    created_at: str
+    revoked_at: str | None = None
+    note: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    key_id: str
+    agency: str
+    role: str
+    operation: str
+    kind: str  # "read" or "write"
+    subjects: tuple[str, ...]
+    outcome: str  # "ok", "forbidden", "error"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def state_dir(settings: Settings) -> Path:
+    """Where the access state lives: ``$CREDITKB_STATE_DIR``, else the embedded store's
+    directory; a Neo4j store needs the setting."""
+    explicit = os.environ.get("CREDITKB_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    if "://" in settings.store:
+        raise AccessError("CREDITKB_STATE_DIR is not set: with a Neo4j store, API keys and the "
+                          "audit log need a directory of their own (set CREDITKB_STATE_DIR)")
+    return Path(settings.store)
+
+
+class AccessStore:
+    """Keys, audit log and watchlist events in ``<directory>/access.sqlite3``."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AccessError(f"cannot create the state directory {str(self.directory)!r}: "
+                              f"{exc.strerror}") from None
+        self.path = self.directory / FILE
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._con().executescript(DDL)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> "AccessStore":
+        return cls(state_dir(settings))
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                con = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                      check_same_thread=False)
+                con.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a commit survives the process being killed (only a
+                # power cut may lose the last ones); FULL would cost a disk sync per request.
+                con.execute("PRAGMA synchronous=NORMAL")
+                con.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.DatabaseError as exc:
+                raise AccessError(f"cannot open the access state {str(self.path)!r}: {exc}") from None
+            self._local.con = con
+            with self._lock:
+                self._all.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._all:
+                con.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- keys --------------------------------------------------------------------------
+
+    def create_key(self, agency: str, region: str, role: str, note: str | None = None
+                   ) -> tuple[ApiKey, str]:
+        """A new key: (its record, the token to hand out; it is not stored)."""
+        from graph_model import regions
+
+        agency = (agency or "").strip()
+        if not agency:
+            raise AccessError("a key needs the name of its agency (--agency)")
+        if role not in ROLES:
+            raise AccessError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        region = (region or "").strip()
+        if not (len(region) == 6 and region.isdigit() and regions.is_known(region)):
+            raise AccessError(f"region {region!r} is not a known six-digit division code (GB/T 2260)")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        key = ApiKey("key_" + secrets.token_hex(6), agency, region, role, now(), None, note)
+        with self._con() as con:
+            con.execute("INSERT INTO keys VALUES (?,?,?,?,?,?,?,?)",
+                        (key.key_id, token_hash(token), key.agency, key.region, key.role,
+                         key.created_at, None, note))
+        return key, token
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        con = self._con()
+        with con:
+            row = con.execute("SELECT revoked_at FROM keys WHERE key_id = ?", (key_id,)).fetchone()
+            if row is None:
+                raise AccessError(f"no key {key_id!r} (see: creditkb keys list)")
+            if row[0] is None:
+                con.execute("UPDATE keys SET revoked_at = ? WHERE key_id = ?", (now(), key_id))
+        return self.get_key(key_id)
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        row = self._con().execute(
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "WHERE key_id = ?", (key_id,)).fetchone()
+        return ApiKey(*row) if row else None
+
+    def keys(self) -> list[ApiKey]:
+        return [ApiKey(*r) for r in self._con().execute(
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "ORDER BY created_at, key_id")]
+
+    def authenticate(self, token: str | None) -> ApiKey | None:
+        """The active key whose token this is, or None."""
+        if not token or len(token) > 200:
+            return None
+        row = self._con().execute(
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "WHERE token_sha256 = ?", (token_hash(token),)).fetchone()
+        if row is None or row[5] is not None:
+            return None
+        return ApiKey(*row)
+
+    # -- audit -------------------------------------------------------------------------
+
+    def append_audit(self, key: ApiKey, operation: str, kind: str, subjects: Iterable[str],
+                     outcome: str = "ok") -> None:
+        subs = sorted(set(subjects))
+        with self._con() as con:
+            con.execute("INSERT INTO audit(at, key_id, agency, role, operation, kind, subjects, "
+                        "outcome) VALUES (?,?,?,?,?,?,?,?)",
+                        (now(), key.key_id, key.agency, key.role, operation, kind,
+                         json.dumps(subs, ensure_ascii=False), outcome))
+
+    def audit(self, agency: str | None = None, key_id: str | None = None,
+              subject: str | None = None, since: str | None = None,
+              limit: int | None = None) -> list[AuditEntry]:
+        sql = "SELECT seq, at, key_id, agency, role, operation, kind, subjects, outcome FROM audit"
+        where, args = [], []
+        if agency:
+            where.append("agency = ?")
+            args.append(agency)
+        if key_id:
+            where.append("key_id = ?")
+            args.append(key_id)
+        if since:
+            where.append("at >= ?")
+            args.append(since)
+        if subject:
+            where.append("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)")
+            args.append(subject)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq"
+        rows = self._con().execute(sql, args).fetchall()
+        if limit is not None:
+            rows = rows[-limit:]
+        return [AuditEntry(s, at, k, a, r, op, kind, tuple(json.loads(subs)), out)
+                for s, at, k, a, r, op, kind, subs, out in rows]
+
+    # -- watchlist events --------------------------------------------------------------
+
+    def publish(self, event: dict[str, Any]) -> int:
+        with self._con() as con:
+            return con.execute("INSERT INTO watchlist_events(at, event) VALUES (?, ?)",
+                               (now(), json.dumps(event, ensure_ascii=False))).lastrowid
+
+    def events_after(self, seq: int, limit: int = 500) -> list[tuple[int, dict]]:
+        return [(s, json.loads(e)) for s, e in self._con().execute(
+            "SELECT seq, event FROM watchlist_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit))]
+
+    def last_event(self) -> int:
+        return self._con().execute("SELECT coalesce(max(seq), 0) FROM watchlist_events").fetchone()[0]

@@ -1,0 +1,285 @@
+"""Who governs what: region containment, subjects, and cooperation agreements.
+
+Shared by the rule modules (recognition, watchlists, discipline, repair, inspection).
+
+* A region *contains* itself and every division below it (GB/T 2260, see
+  :mod:`graph_model.regions`): ``within("320506", "320500")`` is True.
+* An agreement *covers* a region when the region or one of the regions above it is a
+  member: the 苏锡常通 agreement (members 320500, 320200, 320400, 320600) covers the
+  county 320506; the Yangtze memorandum (province members) covers every city of Jiangsu.
+* An agreement is *in force* on a day from its ``effective_from`` through its
+  ``effective_to`` (both inclusive; no end date: open).  An agreement whose end precedes
+  its start is an error (:class:`~queries.dates.InvalidInput`), never silently skipped.
+* ``schemes`` / ``list_kinds`` of an agreement: empty means all (EXCHANGE_FORMAT.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Iterable, Mapping
+
+from graph_model.store.port import Node, Store
+from graph_model import regions as _regions
+from graph_model.schema import SchemaError, schema, split_uid
+from queries.dates import InvalidInput, parse_date, parse_optional_date
+from queries.rules.scales import Scales
+
+__all__ = [
+    "Agreement", "check_region", "check_subject", "check_subjects", "up", "within", "overlaps",
+    "inside", "agreements_covering", "all_agreements", "record_date", "record_optional_date",
+]
+
+_CODE = re.compile(r"^\d{6}$")
+PAGE = 5000  # rows per find_nodes page
+
+
+# -- regions --------------------------------------------------------------------------
+
+def check_region(region) -> str:
+    """``region`` as a known six-digit division code, else :class:`InvalidInput`."""
+    if not isinstance(region, str) or not _CODE.match(region.strip()):
+        raise InvalidInput(f"region: {region!r} is not a six-digit division code")
+    code = region.strip()
+    if not _regions.is_known(code):
+        raise InvalidInput(f"region: {code!r} is not a known division code (GB/T 2260)")
+    return code
+
+
+@lru_cache(maxsize=65536)
+def up(code: str) -> tuple[str, ...]:
+    """``code`` followed by the regions above it, nearest first (unknown codes: itself)."""
+    if not isinstance(code, str):
+        return ()
+    return (code, *_regions.ancestors(code))
+
+
+def within(code: str | None, region: str) -> bool:
+    """True when ``code`` is ``region`` or lies inside it."""
+    return code is not None and region in up(code)
+
+
+def overlaps(a: str | None, b: str | None) -> bool:
+    """True when one of the two regions contains the other."""
+    return a is not None and b is not None and (b in up(a) or a in up(b))
+
+
+@cache
+def _children() -> Mapping[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for code, parent in _regions.regions()[["code", "parent"]].itertuples(index=False):
+        if parent is not None:
+            out.setdefault(parent, []).append(code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=4096)
+def inside(region: str) -> frozenset[str]:
+    """``region`` and every division below it."""
+    kids = _children()
+    out, stack = set(), [region]
+    while stack:
+        code = stack.pop()
+        if code not in out:
+            out.add(code)
+            stack.extend(kids.get(code, ()))
+    return frozenset(out)
+
+
+def overlapping(region: str) -> frozenset[str]:
+    """Every code that contains or lies inside ``region``."""
+    return inside(region) | frozenset(up(region))
+
+
+# -- subjects -------------------------------------------------------------------------
+
+def _subject_label(uid) -> str:
+    if not isinstance(uid, str):
+        raise InvalidInput(f"subject: expected a node id such as 'Enterprise:<USCC>', got {uid!r}")
+    try:
+        label, _ = split_uid(uid.strip())
+    except SchemaError as exc:
+        raise InvalidInput(f"subject: {exc}") from None
+    if not schema().label(label).is_subject:
+        raise InvalidInput(f"subject: {uid!r} is a {label}, not a subject "
+                           f"({', '.join(schema().subject_labels())})")
+    return label
+
+
+def check_subjects(store: Store, subjects: Iterable[str]) -> dict[str, Node]:
+    """The subject nodes, by uid; :class:`InvalidInput` naming any that is unknown."""
+    uids = [s.strip() if isinstance(s, str) else s for s in subjects]
+    for uid in uids:
+        _subject_label(uid)
+    found = store.get_nodes(uids)
+    missing = [u for u in uids if u not in found]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InvalidInput(f"subject: unknown subject(s) {shown}")
+    return found
+
+
+def check_subject(store: Store, subject: str) -> Node:
+    """The subject node; :class:`InvalidInput` if the id is malformed or not in the store."""
+    return next(iter(check_subjects(store, [subject]).values()))
+
+
+# -- record dates ---------------------------------------------------------------------
+
+def record_date(node: Node, prop: str) -> dt.date:
+    """A required date property of a stored record; a clear error when absent or bad."""
+    value = node.props.get(prop)
+    if value is None or value == "":
+        raise InvalidInput(f"{node.uid}: has no {prop}")
+    return parse_date(value, f"{node.uid} {prop}")
+
+
+def record_optional_date(node: Node, prop: str) -> dt.date | None:
+    return parse_optional_date(node.props.get(prop), f"{node.uid} {prop}")
+
+
+# -- agreements -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Agreement:
+    """A cooperation agreement and its member regions (sorted codes)."""
+
+    uid: str
+    name: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    schemes: tuple[str, ...]  # empty: every scheme
+    list_kinds: tuple[str, ...]  # empty: every list kind
+    members: tuple[str, ...]
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def covers(self, code: str | None) -> bool:
+        """True when ``code`` or a region above it is a member."""
+        return code is not None and any(m in self.members for m in up(code))
+
+    def touches(self, region: str) -> bool:
+        """True when some member overlaps ``region`` (contains it or lies inside it)."""
+        return any(overlaps(m, region) for m in self.members)
+
+    def covers_scheme(self, scheme: str, scales: Scales) -> bool:
+        if not self.schemes:
+            return True
+        want = scales.find_scheme(scheme)
+        want_name = want.name if want else scheme
+        for s in self.schemes:
+            found = scales.find_scheme(s)
+            if (found.name if found else s) == want_name:
+                return True
+        return False
+
+    def shares_list(self, kind: str) -> bool:
+        return not self.list_kinds or kind in self.list_kinds
+
+    def window(self) -> str:
+        return f"{self.effective_from}..{self.effective_to or ''}"
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [p for p in value.split(";")]
+    return tuple(sorted({str(v).strip() for v in value if str(v).strip()}))
+
+
+def _agreement(node: Node, members: Iterable[str]) -> Agreement:
+    name = node.props.get("name") or node.key
+    start = node.props.get("effective_from")
+    if start is None or start == "":
+        raise InvalidInput(f"agreement {name!r} has no effective_from")
+    start = parse_date(start, f"agreement {name!r} effective_from")
+    end = parse_optional_date(node.props.get("effective_to"), f"agreement {name!r} effective_to")
+    if end is not None and end < start:
+        raise InvalidInput(f"agreement {name!r} ends on {end} before it starts on {start}")
+    return Agreement(node.uid, name, start, end, _as_tuple(node.props.get("schemes")),
+                     _as_tuple(node.props.get("list_kinds")), tuple(sorted(set(members))))
+
+
+def _build(store: Store, uids: Iterable[str]) -> tuple[Agreement, ...]:
+    uids = sorted(set(uids))
+    if not uids:
+        return ()
+    nodes = store.get_nodes(uids)
+    members: dict[str, set[str]] = {u: set() for u in uids}
+    for edge in store.neighbours(uids, rel_types=["MEMBER_OF"], direction="in").edges:
+        if edge.dst in members:
+            members[edge.dst].add(edge.src.partition(":")[2])
+    return tuple(_agreement(nodes[u], members[u]) for u in uids if u in nodes)
+
+
+def agreements_covering(store: Store, codes: Iterable[str]) -> tuple[Agreement, ...]:
+    """Every agreement (in force or not) that covers one of ``codes``, with all its members."""
+    regions = {f"Region:{c}" for code in codes if code for c in up(code)}
+    if not regions:
+        return ()
+    hood = store.neighbours(sorted(regions), rel_types=["MEMBER_OF"], direction="out")
+    return _build(store, {e.dst for e in hood.edges})
+
+
+def all_agreements(store: Store) -> tuple[Agreement, ...]:
+    """Every agreement in the store, with its members."""
+    uids, after = [], None
+    while True:
+        page = store.find_nodes("Agreement", after=after, limit=PAGE)
+        uids.extend(n.uid for n in page)
+        if len(page) < PAGE:
+            break
+        after = page[-1].uid
+    return _build(store, uids)
+
+
+def find_all(store: Store, label: str, where: Mapping, page: int = PAGE) -> Iterable[Node]:
+    """Every node of ``label`` matching ``where`` (keyset pages of ``page``), in uid order."""
+    after = None
+    while True:
+        nodes = store.find_nodes(label, where, after=after, limit=page)
+        yield from nodes
+        if len(nodes) < page:
+            return
+        after = nodes[-1].uid
+
+
+def filtered_page(fetch, accept, after: str | None, limit: int):
+    """Keyset pagination over filtered rows.
+
+    ``fetch(after, n)`` returns up to ``n`` nodes in uid order after the uid ``after``;
+    ``accept(nodes)`` returns ``(uid, item)`` pairs of the nodes that pass, in order.
+    Returns ``(items, next_after)``: at most ``limit`` items, and the uid to continue after
+    (None when the rows are exhausted; a non-None cursor may lead to an empty page).
+    """
+    items, cursor = [], after
+    while True:
+        nodes = fetch(cursor, limit)
+        for uid, item in accept(nodes):
+            items.append(item)
+            if len(items) == limit:
+                return items, uid
+        if len(nodes) < limit:
+            return items, None
+        cursor = nodes[-1].uid
+
+
+def check_limit(limit) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
+        raise InvalidInput(f"limit must be an integer from 1 to 10000, not {limit!r}")
+    return limit
+
+
+def records_of(store: Store, uids: Iterable[str], labels: Iterable[str] | None = None
+               ) -> dict[str, list[Node]]:
+    """``store.records_about``: the records of each subject that has any, of ``labels``
+    only when given."""
+    wanted = list(labels) if labels is not None else None
+    if wanted == []:
+        return {}
+    return {subject: nodes for subject, nodes in store.records_about(list(uids), wanted).items()
+            if nodes}

@@ -1,0 +1,267 @@
+"""Mutual recognition (互认, DOMAIN.md rule 4 and case #3): the grade a regulator must act on.
+
+The regulator of ``region`` acts on an evaluation valid on ``as_of`` that was issued
+
+* in its own jurisdiction: by an agency in ``region`` or inside it (a county's grade
+  counts for its city and province), or by an agency of a region above it (a provincial
+  grade binds every city of the province); or
+* in a region that shares with ``region`` an agreement in force on ``as_of`` that covers
+  the evaluation's scheme (a partner's grade counts only while the agreement is in force
+  and only for the covered schemes).
+
+Among those candidates the most recent by validity start wins; on a tie the stricter (the
+worse common severity, :mod:`queries.rules.scales`); then own jurisdiction before an agreement,
+then the smaller evaluation id.  No candidate means no grade (never a default B).  Every
+answer carries the chosen evaluation, the issuing agency and region, what made it count
+(own jurisdiction or the agreement), the other candidates and why each other evaluation
+of the subject did not count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from graph_model.store.port import Node, Store
+from queries.dates import parse_as_of
+from queries.rules.jurisdiction import (
+    Agreement, agreements_covering, check_region, check_subjects, overlaps, record_date,
+    record_optional_date, records_of,
+)
+from queries.rules.scales import Level, Scales, scales as default_scales
+
+__all__ = ["OWN", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
+           "recognized_grade", "recognized_grades", "evaluation_ref", "recognize"]
+
+OWN = "own jurisdiction"
+
+
+@dataclass(frozen=True)
+class EvaluationRef:
+    """An evaluation record as evidence: what was graded, by whom, for when."""
+
+    uid: str
+    subject: str
+    scheme: str  # as the scales spell it when known, else as stored
+    grade: str
+    level: Level | None  # None when the scheme or grade is not in the scales
+    score: Any
+    period: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    agency: str | None
+    agency_region: str
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An evaluation that counts in the region, and what made it count."""
+
+    evaluation: EvaluationRef
+    basis: str  # OWN, or "agreement"
+    agreement: Agreement | None = None
+
+    @property
+    def counted_by(self) -> str:
+        """``'own jurisdiction'`` or the name of the agreement."""
+        return OWN if self.agreement is None else self.agreement.name
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An evaluation of the subject that does not count, and why."""
+
+    evaluation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecognizedGrade:
+    """The answer of :func:`recognized_grade`, with its evidence."""
+
+    subject: str
+    region: str
+    as_of: dt.date
+    scheme: str | None  # the scheme asked for, None for any
+    chosen: Candidate | None
+    candidates: tuple[Candidate, ...]  # best first; chosen is the first
+    excluded: tuple[Exclusion, ...]
+
+    @property
+    def found(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def grade(self) -> str | None:
+        return self.chosen.evaluation.grade if self.chosen else None
+
+    @property
+    def level(self) -> Level | None:
+        return self.chosen.evaluation.level if self.chosen else None
+
+    @property
+    def evaluation(self) -> EvaluationRef | None:
+        return self.chosen.evaluation if self.chosen else None
+
+    @property
+    def counted_by(self) -> str | None:
+        return self.chosen.counted_by if self.chosen else None
+
+    def explain(self) -> str:
+        """One line for people: grade, scheme, issuer and why it counts here."""
+        if not self.chosen:
+            return f"{self.subject}: no grade recognised in {self.region} on {self.as_of}"
+        e = self.chosen.evaluation
+        return (f"{self.subject}: {e.grade} ({e.scheme}, {e.period or ''} valid {e.valid_from}.."
+                f"{e.valid_to or ''}) by {e.agency} {e.agency_region}, counted in {self.region} "
+                f"by {self.counted_by}")
+
+
+def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
+    """An Evaluation node as :class:`EvaluationRef` (dates checked)."""
+    p = node.props
+    raw_scheme, grade = str(p.get("scheme", "")), str(p.get("grade", "")).strip()
+    found = scales.find_scheme(raw_scheme)
+    return EvaluationRef(
+        uid=node.uid, subject=p.get("subject_uid"), scheme=found.name if found else raw_scheme,
+        grade=(found.canonical_grade(grade) or grade) if found else grade,
+        level=found.level_of(grade) if found else None, score=p.get("score"),
+        period=p.get("period"), valid_from=record_date(node, "valid_from"),
+        valid_to=record_optional_date(node, "valid_to"), agency=p.get("agency"),
+        agency_region=str(p.get("agency_region", "")),
+    )
+
+
+def _judge(ev: EvaluationRef, region: str, day: dt.date, agreements: Sequence[Agreement],
+           scales: Scales) -> Candidate | Exclusion:
+    if not ev.valid_on(day):
+        return Exclusion(ev.uid, f"not valid on {day} (valid {ev.valid_from}..{ev.valid_to or ''})")
+    if ev.level is None:
+        return Exclusion(ev.uid, f"grade {ev.grade!r} of scheme {ev.scheme!r} is not in the grade scales")
+    if overlaps(ev.agency_region, region):
+        return Candidate(ev, OWN)
+    shared = [a for a in agreements if a.covers(region) and a.covers(ev.agency_region)]
+    for a in shared:
+        if a.in_force(day) and a.covers_scheme(ev.scheme, scales):
+            return Candidate(ev, "agreement", a)
+    if not shared:
+        return Exclusion(ev.uid, f"issued in {ev.agency_region}, outside {region} and not covered "
+                                 f"by an agreement with it")
+    why = []
+    for a in shared:
+        if not a.in_force(day):
+            why.append(f"agreement {a.name} is not in force on {day} ({a.window()})")
+        else:
+            why.append(f"agreement {a.name} does not cover scheme {ev.scheme}")
+    return Exclusion(ev.uid, f"issued in {ev.agency_region}: " + "; ".join(why))
+
+
+def _preference(c: Candidate):
+    e = c.evaluation
+    return (-e.valid_from.toordinal(), -e.level.severity, c.basis != OWN, e.uid)
+
+
+def recognize(subject: str, region: str, day: dt.date, scheme: str | None,
+              evaluations: Iterable[Node], agreements: Sequence[Agreement],
+              scales: Scales) -> RecognizedGrade:
+    """The recognition rule on records already fetched (used by the batch forms).
+
+    ``agreements`` must hold every agreement covering ``region`` (in force or not);
+    ``scheme`` must be a canonical scheme name or None.
+    """
+    candidates, excluded = [], []
+    for node in evaluations:
+        ev = evaluation_ref(node, scales)
+        if scheme is not None and ev.scheme != scheme:
+            continue
+        verdict = _judge(ev, region, day, agreements, scales)
+        (candidates if isinstance(verdict, Candidate) else excluded).append(verdict)
+    candidates.sort(key=_preference)
+    excluded.sort(key=lambda x: x.evaluation)
+    return RecognizedGrade(subject, region, day, scheme, candidates[0] if candidates else None,
+                           tuple(candidates), tuple(excluded))
+
+
+def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
+                      scheme: str | None = None, *, scales: Scales | None = None
+                      ) -> dict[str, RecognizedGrade]:
+    """:func:`recognized_grade` for many subjects in one pass (same answers), by subject.
+
+    Examples
+    --------
+    On the demo data, the grades Suzhou acts on for a Changzhou and a Hangzhou firm::
+
+        >>> g = recognized_grades(store, ["Enterprise:91320411250183647M",
+        ...                               "Enterprise:91330106143127092A"], "320500", "2026-06-01")  # doctest: +SKIP
+        >>> {u: r.grade for u, r in g.items()}  # doctest: +SKIP
+        {'Enterprise:91320411250183647M': 'AA', 'Enterprise:91330106143127092A': None}
+    """
+    scales = scales or default_scales()
+    day = parse_as_of(as_of)
+    region = check_region(region)
+    wanted = scales.scheme(scheme).name if scheme is not None else None
+    nodes = check_subjects(store, list(subjects))
+    agreements = agreements_covering(store, [region])
+    records = records_of(store, list(nodes), ["Evaluation"])
+    return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales)
+            for uid in nodes}
+
+
+def recognized_grade(store: Store, subject: str, region: str, as_of,
+                     scheme: str | None = None, *, scales: Scales | None = None) -> RecognizedGrade:
+    """The grade the regulator of ``region`` must act on for ``subject`` on ``as_of``.
+
+    Parameters
+    ----------
+    store : Store
+        Any adapter of the store port.
+    subject : str
+        Subject node id, e.g. ``'Enterprise:91320506MA1MKT3P0P'``.
+    region : str
+        Six-digit division code of the regulator (city, county or province).
+    as_of : datetime.date or str
+        The day of the question (``'YYYY-MM-DD'`` accepted).
+    scheme : str, optional
+        Only evaluations of this scheme (a name or alias of ``queries/data/scales.yaml``);
+        default: every scheme, compared on the common severity.
+    scales : Scales, optional
+        Grade scales to use (default: the installed ``scales.yaml``).
+
+    Returns
+    -------
+    RecognizedGrade
+        ``grade``, ``level`` and ``evaluation`` (issuing agency and region, validity) of the
+        chosen candidate, ``counted_by`` (``'own jurisdiction'`` or the agreement's name),
+        all ``candidates`` best first, and ``excluded`` evaluations with the reason.
+        ``found`` is False when nothing counts: there is then no grade, not a default B.
+
+    Raises
+    ------
+    queries.dates.InvalidInput
+        Unknown subject or region, an ``as_of`` that is not a date, an unknown scheme, or an
+        agreement whose end precedes its start.
+
+    Examples
+    --------
+    On the demo data (``creditkb/demo``, loaded with ``creditkb load``): Suzhou acts on
+    Changzhou's AA for 常州龙城旅游客运 because of the 苏锡常通 agreement, but not on
+    Hangzhou's AA for 杭州西湖旅游客运, Hangzhou being outside the agreement::
+
+        >>> g = recognized_grade(store, "Enterprise:91320411250183647M", "320500",
+        ...                      "2026-06-01")  # doctest: +SKIP
+        >>> g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by  # doctest: +SKIP
+        ('AA', '常州市交通运输局', '320400', '“苏锡常通”信用交通一体化联动发展框架协议')
+        >>> g = recognized_grade(store, "Enterprise:91330106143127092A", "320500",
+        ...                      "2026-06-01")  # doctest: +SKIP
+        >>> g.found, g.excluded[0].reason  # doctest: +SKIP
+        (False, 'issued in 330100, outside 320500 and not covered by an agreement with it')
+        >>> recognized_grade(store, "Enterprise:91320506MA1MKT3P0P", "320506",
+        ...                  "2026-06-01").grade  # doctest: +SKIP
+        'D'
+    """
+    return next(iter(recognized_grades(store, [subject], region, as_of, scheme,
+                                       scales=scales).values()))

@@ -1,0 +1,1 @@
+"""Finding subjects from what a user types: identifiers and names."""

@@ -1,0 +1,45 @@
+"""Finding a subject from what a user types: a node id or a bare identifier."""
+
+from __future__ import annotations
+
+from graph_model.store.port import Node, Store
+from graph_model.identifiers import REGISTRY, IdentifierError, guess_subject_label, protect_ric
+from graph_model.schema import SchemaError, schema, split_uid
+
+
+def subject_uid(ref: str, secret: str) -> str:
+    """The uid a reference names.
+
+    ``ref`` is a uid (``"Vehicle:苏E12345"``) or a bare USCC, plate, vessel id or resident
+    ID number (hashed with ``secret``, as the loader does).
+
+    Raises
+    ------
+    ValueError
+        When ``ref`` is neither, naming it and the reason.
+
+    Examples
+    --------
+    >>> subject_uid("Vessel:CN20180001234", "k")
+    'Vessel:CN20180001234'
+    """
+    ref = ref.strip()
+    if ":" in ref:
+        split_uid(ref)
+        return ref
+    label = guess_subject_label(ref)
+    if label is None:
+        raise ValueError(f"{ref!r} is not a node id, USCC, plate, vessel id or resident ID number")
+    if label == "Person":
+        return "Person:" + protect_ric(REGISTRY["ric"].clean(ref), secret)[0]
+    key_type = schema().label(label).properties[schema().label(label).key].type
+    return f"{label}:{REGISTRY[key_type].clean(ref)}"
+
+
+def get_subject(store: Store, ref: str, secret: str) -> Node | None:
+    """The subject node ``ref`` names, or None when the store has no such subject."""
+    try:
+        uid = subject_uid(ref, secret)
+    except (IdentifierError, SchemaError) as exc:
+        raise ValueError(str(exc)) from None
+    return store.get_nodes([uid]).get(uid)

@@ -1,0 +1,2 @@
+"""The investigators' tracing queries: related subjects, paths, shared identifiers,
+clusters and successor shells."""

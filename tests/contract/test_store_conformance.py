@@ -1,0 +1,309 @@
+"""One conformance suite for every store adapter (the ``store`` fixture runs it against the
+embedded store, and against Neo4j whenever NEO4J_URI is set)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from graph_model.store.port import MissingNodeError
+
+FIRM_A = "91320505MA1MXXXXXX"  # keys need not be valid identifiers at the store level
+FIRM_B = "91320200MA1MYYYYYY"
+
+
+def firms(*rows):
+    return pd.DataFrame(rows, columns=["uscc", "name", "region_code", "phone"])
+
+
+def seed(store, n_vehicles=0):
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "0512-1"),
+                                            (FIRM_B, "乙公司", "320200", None)))
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "name": ["张三"]}))
+        tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
+            "src": ["Person:p1", "Person:p1"],
+            "dst": [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"],
+            "valid_from": ["2020-01-01", None]}))
+        if n_vehicles:
+            plates = [f"苏E{i:05d}" for i in range(n_vehicles)]
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": plates, "region_code": "320500"}))
+            tx.upsert_edges("OWNS", pd.DataFrame({
+                "src": f"Enterprise:{FIRM_B}", "dst": [f"Vehicle:{p}" for p in plates]}))
+
+
+def test_upsert_creates_then_merges_without_erasing(store):
+    seed(store)
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.label == "Enterprise" and a.props["name"] == "甲公司" and a.props["phone"] == "0512-1"
+    # A second source names the firm again without a phone, and with a new address.
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司"],
+                                                    "phone": [None], "address": ["苏州"]}))
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.props["phone"] == "0512-1" and a.props["address"] == "苏州"
+    assert store.count_nodes("Enterprise") == 2
+    assert "phone" not in store.get_nodes([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"].props
+
+
+def test_reloading_the_same_rows_changes_nothing(store):
+    seed(store)
+    before = (store.count_nodes(), store.count_edges())
+    seed(store)
+    assert (store.count_nodes(), store.count_edges()) == before == (3, 2)
+
+
+def test_edge_to_missing_node_rolls_back_the_whole_transaction(store):
+    seed(store)
+    with pytest.raises(MissingNodeError) as err:
+        with store.transaction() as tx:
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E99999"], "region_code": "320500"}))
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Enterprise:91000000NOPE00000X"],
+                                                  "dst": ["Vehicle:苏E99999"]}))
+    assert "Enterprise:91000000NOPE00000X" in str(err.value)
+    assert store.get_nodes(["Vehicle:苏E99999"]) == {}
+    assert store.count_edges("OWNS") == 0
+
+
+def test_edge_between_wrong_labels_is_refused(store):
+    seed(store)
+    with pytest.raises(ValueError, match="OWNS"):
+        with store.transaction() as tx:
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Person:p1"],
+                                                  "dst": [f"Enterprise:{FIRM_A}"]}))
+
+
+def test_neighbours_follow_direction_and_types(store):
+    seed(store, n_vehicles=3)
+    hood = store.neighbours(["Person:p1"], direction="out")
+    assert sorted(e.dst for e in hood.edges) == sorted([f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"])
+    assert all(e.src == "Person:p1" and e.type == "LEGAL_REPRESENTATIVE_OF" for e in hood.edges)
+    assert store.neighbours(["Person:p1"], direction="in").edges == []
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["OWNS"])
+    assert {e.dst for e in hood.edges} == {"Vehicle:苏E00000", "Vehicle:苏E00001", "Vehicle:苏E00002"}
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])
+    [edge] = hood.edges
+    assert (edge.src, edge.dst) == ("Person:p1", f"Enterprise:{FIRM_B}")
+
+
+def test_neighbours_carry_edge_properties(store):
+    seed(store)
+    hood = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])
+    assert [dict(e.props) for e in hood.edges] == [{"valid_from": "2020-01-01"}]
+
+
+def test_hub_expansion_is_capped_in_uid_order_with_the_full_degree(store):
+    seed(store, n_vehicles=50)
+    hood = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["OWNS"], limit=10)
+    assert [e.dst for e in hood.edges] == [f"Vehicle:苏E{i:05d}" for i in range(10)]
+    assert hood.degrees == {(f"Enterprise:{FIRM_B}", "OWNS"): 50}
+    uncut = store.neighbours([f"Enterprise:{FIRM_B}"], limit=100)
+    assert len(uncut.edges) == 51 and uncut.degrees == {}
+
+
+def test_records_stay_out_of_the_traversal_graph_but_are_found_by_subject(store):
+    seed(store)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": ["苏交罚〔2024〕1号", "苏交罚〔2024〕2号"], "violation": ["超载", "超速"],
+            "decision_date": ["2024-01-02", "2024-02-03"], "agency_region": "320500"}))
+        tx.upsert_edges("ABOUT", pd.DataFrame({
+            "src": ["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"],
+            "dst": f"Enterprise:{FIRM_A}"}))
+    about = store.records_about([f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"])
+    assert [n.props["violation"] for n in about[f"Enterprise:{FIRM_A}"]] == ["超载", "超速"]
+    assert f"Enterprise:{FIRM_B}" not in about
+    assert store.records_about([f"Enterprise:{FIRM_A}"], labels=["Evaluation"]) == {}
+    with pytest.raises(ValueError):
+        store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["ABOUT"])
+    assert all(e.type != "ABOUT" for e in store.neighbours([f"Enterprise:{FIRM_A}"]).edges)
+
+
+def test_find_nodes_filters_and_paginates_by_uid(store):
+    seed(store, n_vehicles=25)
+    page1 = store.find_nodes("Vehicle", {"region_code": "320500"}, limit=10)
+    page2 = store.find_nodes("Vehicle", {"region_code": "320500"}, after=page1[-1].uid, limit=10)
+    page3 = store.find_nodes("Vehicle", {"region_code": "320500"}, after=page2[-1].uid, limit=10)
+    uids = [n.uid for n in page1 + page2 + page3]
+    assert uids == sorted(uids) and len(set(uids)) == 25
+    assert store.find_nodes("Enterprise", {"region_code": "320200"})[0].props["name"] == "乙公司"
+    both = store.find_nodes("Enterprise", {"region_code": ["320200", "320505"], "name": ("甲公司",)})
+    assert [n.props["name"] for n in both] == ["甲公司"]
+    assert store.find_nodes("Enterprise", {"region_code": []}) == []
+    assert [n.uid for n in store.find_nodes("Enterprise", {"uscc": [FIRM_B]})] == [f"Enterprise:{FIRM_B}"]
+    plates = [n.key for n in page1 + page2 + page3]
+    by_key = store.find_nodes("Vehicle", {"plate": plates[::-1] + ["苏E99999"], "region_code": "320500"},
+                              after=uids[3], limit=5)
+    assert [n.uid for n in by_key] == uids[4:9]
+    assert store.find_nodes("Vehicle", {"plate": plates, "region_code": "320200"}) == []
+    with pytest.raises(ValueError):
+        store.find_nodes("Enterprise", {"no_such_property": 1})
+
+
+def test_delete_nodes_removes_their_edges(store):
+    seed(store, n_vehicles=2)
+    with store.transaction() as tx:
+        assert tx.delete_nodes([f"Enterprise:{FIRM_B}", "Enterprise:nobody"]) == 1
+    assert store.count_edges("OWNS") == 0
+    assert store.count_edges("LEGAL_REPRESENTATIVE_OF") == 1
+    assert store.neighbours(["Vehicle:苏E00000"]).edges == []
+
+
+def test_unknown_label_or_type_is_a_clear_error(store):
+    with pytest.raises(ValueError, match="unknown label 'Company'"):
+        with store.transaction() as tx:
+            tx.upsert_nodes("Company", pd.DataFrame({"x": [1]}))
+    with pytest.raises(ValueError, match="unknown relationship type 'KNOWS'"):
+        store.neighbours(["Person:p1"], rel_types=["KNOWS"])
+
+
+# -- provenance and undo ---------------------------------------------------------------
+
+from graph_model.store.port import LoadInfo, StoreError, UndoRefused  # noqa: E402
+
+
+def load_info(load_id, file="f.csv", kind="enterprises"):
+    return LoadInfo(load_id=load_id, file=file, kind=kind, started_at="2026-11-25T10:00:00+00:00",
+                    agency="苏州市交通运输局", rows_read=2, rows_loaded=2)
+
+
+def test_loads_record_sources_on_nodes_and_edges(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1"), (FIRM_B, "乙公司", "320200", None))
+                        .assign(_row=[2, 3]))
+    with store.transaction(load_info("L2", "g.csv")) as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司"], "_row": [7]}))
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "_row": [7]}))
+        tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
+            "src": ["Person:p1"], "dst": [f"Enterprise:{FIRM_A}"], "_row": [7]}))
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert sorted(a.props["_sources"]) == ["L1#2", "L2#7"] and "_row" not in a.props
+    [edge] = store.neighbours(["Person:p1"]).edges
+    assert edge.props["_sources"] == ["L2#7"]
+    assert [(x.load_id, x.file, x.agency, x.status) for x in store.loads()] == [
+        ("L1", "f.csv", "苏州市交通运输局", "committed"), ("L2", "g.csv", "苏州市交通运输局", "committed")]
+    with pytest.raises(StoreError, match="already"):
+        with store.transaction(load_info("L1")) as tx:
+            pass
+
+
+def test_undo_takes_a_load_back_completely(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")).assign(_row=2))
+    with store.transaction(load_info("L2")) as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A], "name": ["甲公司（更名）"],
+                                                    "phone": ["2"], "_row": [2]}))
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"],
+                                                 "_row": [3]}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"],
+                                              "dst": ["Vehicle:苏E00001"], "_row": [3]}))
+    result = store.undo_load("L2")
+    assert (result.nodes_deleted, result.nodes_restored, result.edges_deleted) == (1, 1, 1)
+    a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert a.props["name"] == "甲公司" and a.props["phone"] == "1" and a.props["_sources"] == ["L1#2"]
+    assert store.get_nodes(["Vehicle:苏E00001"]) == {} and store.count_edges() == 0
+    assert [x.status for x in store.loads()] == ["committed", "undone"]
+    with pytest.raises(StoreError, match="already undone"):
+        store.undo_load("L2")
+    with store.transaction(load_info("L2")) as tx:  # an undone load may be loaded again
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"]}))
+    assert store.count_nodes("Vehicle") == 1
+
+
+def test_undo_is_refused_while_a_later_load_builds_on_it(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")))
+    with store.transaction(load_info("L2")) as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"]}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"], "dst": ["Vehicle:苏E00001"]}))
+    with pytest.raises(UndoRefused, match="L2"):
+        store.undo_load("L1")
+    assert store.count_nodes("Enterprise") == 1 and store.count_edges("OWNS") == 1
+    store.undo_load("L2")
+    store.undo_load("L1")
+    assert store.count_nodes() == 0
+    with pytest.raises(StoreError, match="no load 'L9'"):
+        store.undo_load("L9")
+
+
+def _penalties(tx, subjects, agency="Agency:320500|苏州市交通运输局", as_columns=False):
+    """Penalties 1..n about ``subjects`` (one each), issued by one agency: the links given
+    as relationships, or as columns of the penalty rows (Writer.upsert_nodes)."""
+    nos = [f"苏交罚〔2024〕{i + 1}号" for i in range(len(subjects))]
+    rows = pd.DataFrame({"decision_no": nos, "decision_date": "2024-01-02",
+                         "agency_region": "320500", "_row": 2})
+    if as_columns:
+        tx.upsert_nodes("Penalty", rows.assign(ABOUT=subjects, ISSUED_BY=agency))
+        return
+    tx.upsert_nodes("Penalty", rows)
+    tx.upsert_edges("ABOUT", pd.DataFrame({"src": [f"Penalty:{n}" for n in nos],
+                                           "dst": subjects, "_row": 2}))
+    tx.upsert_edges("ISSUED_BY", pd.DataFrame({"src": [f"Penalty:{n}" for n in nos],
+                                               "dst": agency, "_row": 2}))
+
+
+@pytest.mark.parametrize("as_columns", [False, True], ids=["edges", "columns"])
+def test_records_count_their_subject_and_agency_links_as_relationships(store, as_columns):
+    seed(store)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Agency", pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"],
+                                                "region_code": ["320500"]}))
+        _penalties(tx, [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"], as_columns=as_columns)
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
+    assert store.count_edges() == 2 + 4  # the seed's two LEGAL_REPRESENTATIVE_OF
+    with pytest.raises(MissingNodeError):
+        with store.transaction() as tx:
+            _penalties(tx, ["Enterprise:91000000000000000X"], as_columns=as_columns)
+    with pytest.raises(ValueError, match="cannot carry"):
+        with store.transaction() as tx:
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00001"], "region_code": ["320505"],
+                                                     "ABOUT": [f"Enterprise:{FIRM_A}"]}))
+    assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]] \
+        == ["Penalty:苏交罚〔2024〕1号"]
+    with store.transaction() as tx:
+        tx.delete_nodes([f"Enterprise:{FIRM_A}"])
+    assert store.count_edges("ABOUT") == 1 and store.count_nodes("Penalty") == 2
+
+
+def test_undo_is_refused_while_a_later_loads_records_are_about_what_it_created(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1")).assign(_row=2))
+        tx.upsert_nodes("Agency", pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"],
+                                                "region_code": ["320500"], "_row": [2]}))
+    with store.transaction(load_info("L2", kind="penalties")) as tx:
+        _penalties(tx, [f"Enterprise:{FIRM_A}"], as_columns=True)
+    with pytest.raises(UndoRefused, match="L2"):
+        store.undo_load("L1")
+    result = store.undo_load("L2")
+    assert (result.nodes_deleted, result.edges_deleted) == (1, 2)
+    assert store.count_edges() == 0 and store.records_about([f"Enterprise:{FIRM_A}"]) == {}
+    store.undo_load("L1")
+    assert store.count_nodes() == 0
+
+
+def test_nodes_prepared_ahead_are_written_by_their_loads_transaction(store):
+    seed(store)
+    agency = pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"], "region_code": ["320500"]})
+    rows = pd.DataFrame({"decision_no": ["苏交罚〔2024〕2号", "苏交罚〔2024〕1号", "苏交罚〔2024〕2号"],
+                         "decision_date": "2024-01-02", "agency_region": "320500",
+                         "fine": [100, 200, 300], "_row": [2, 3, 4],
+                         "ABOUT": [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}", f"Enterprise:{FIRM_A}"],
+                         "ISSUED_BY": "Agency:320500|苏州市交通运输局"})
+    batch = store.prepare_nodes("Penalty", rows, "L1")  # before the transaction, as a loader does
+    assert len(batch) == 3 and batch.link_count() == 6
+    with pytest.raises(StoreError, match="prepared for load 'L1'"):
+        with store.transaction(load_info("L0")) as tx:
+            tx.upsert_nodes("Penalty", batch)
+    with pytest.raises(ValueError, match="cannot be written as Repair"):
+        with store.transaction(load_info("L0")) as tx:
+            tx.upsert_nodes("Repair", batch)
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Agency", agency)
+        assert tx.upsert_nodes("Penalty", batch) == 3
+    got = store.get_nodes(["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"])
+    assert got["Penalty:苏交罚〔2024〕1号"].props["_sources"] == ["L1#3"]
+    assert got["Penalty:苏交罚〔2024〕2号"].props["fine"] == 300  # the later row wins
+    assert sorted(got["Penalty:苏交罚〔2024〕2号"].props["_sources"]) == ["L1#2", "L1#4"]
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
+    assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"]] \
+        == ["Penalty:苏交罚〔2024〕1号"]

@@ -1,0 +1,141 @@
+"""The regulators' dashboard end to end in a real headless Chromium (Debian's chromium
+package, driven by Playwright; no browser is downloaded): the grade distribution chart, the
+shared watchlist table updated live by a partner's listing, and a searched subject's related
+entities as a graph with the discipline paths highlighted.  A screenshot is written to the
+test's tmp dir and copied to docs/screenshots/dashboard.png for people to look at."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from queries.access.state import AccessStore
+from graph_model.settings import Settings
+from tests.integration.test_api import KEYS, SECRET, Server, demo_store, gql
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard.png"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dashboard") / "store"
+    store = demo_store(path)
+    access = AccessStore(str(path))
+    tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
+    srv = Server(store, Settings(store=str(path), secret=SECRET), access)
+    yield {"base": srv.base, "tokens": tokens}
+    srv.stop()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (./scripts/test does, as root)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright Python package is missing (a test dependency: pip install "
+                    "playwright; no browser download is needed)")
+    profile = tempfile.mkdtemp(prefix="creditkb-chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path):
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{api['base']}/?asOf=2026-06-01#key={api['tokens']['suzhou']}")
+
+    # who and where
+    page.wait_for_selector("#app:not([hidden])")
+    assert "苏州市交通运输局" in page.inner_text("#who")
+    assert "#key=" not in page.url  # the key leaves the address bar at once
+
+    # the grade distribution, drawn by ECharts on a canvas
+    # (getOption() has no series until the data are drawn: a poll before then must wait on)
+    page.wait_for_function("(() => { const c = window.creditkbDashboard.chart;"
+                           " const o = c && c.getOption(); return !!(o && o.series && o.series.length); })()")
+    bars = page.evaluate("window.creditkbDashboard.chart.getOption().series[0].data"
+                         ".map(d => d.value)")
+    assert bars == [0, 1, 1, 1, 1, 0, 0]  # AA A B C D 失信 未评级 of Suzhou's four firms
+    assert page.locator("#grade-chart canvas").count() >= 1
+
+    # the shared watchlist: own entries and Wuxi's, shared under the agreement
+    page.wait_for_selector("#watchlist-table tbody tr")
+    rows = page.locator("#watchlist-table tbody tr")
+    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    assert any("苏州恒通危险品运输有限公司" in t and "严重失信" in t for t in texts)
+    assert any("苏E3T519" in t and "苏锡常通" in t for t in texts)
+
+    # a partner's new listing arrives while the page is open
+    page.wait_for_selector("#live:not(.off)")
+    page.wait_for_timeout(1000)  # the subscription is registered with the server
+    added = gql(api, """mutation { addListEntry(input: {subjectId: "苏ED12876",
+                  listKind: "重点监管", listedOn: "2026-06-01", reason: "机场违规揽客"}) { id } }""",
+                key="wuxi")["data"]["addListEntry"]["id"]
+    fresh = page.locator(f'#watchlist-table tbody tr.fresh[data-id="{added}"]')
+    fresh.wait_for(timeout=5000)
+    assert "无锡市交通运输局" in fresh.inner_text()
+
+    # search a firm and see its related entities, the discipline path in red
+    page.fill("#search-text", "昆山顺达")
+    page.click("#search-form button")
+    page.wait_for_function("window.creditkbDashboard.cy && "
+                           "window.creditkbDashboard.cy.edges('.discipline').length > 0")
+    graph = page.evaluate("""(() => { const cy = window.creditkbDashboard.cy;
+        return { nodes: cy.nodes().map(n => n.data('label')),
+                 discipline: cy.edges('.discipline').map(e => e.data('label')),
+                 root: cy.nodes('.root').map(n => n.data('label')) }; })()""")
+    assert graph["root"] == ["昆山顺达物流有限公司"]
+    assert "苏州恒通危险品运输有限公司" in graph["nodes"] and "苏E2M851" in graph["nodes"]
+    assert sorted(set(graph["discipline"])) == ["ABOUT", "LEGAL_REPRESENTATIVE_OF"]
+    assert page.locator("#graph canvas").count() >= 1
+    assert "不适用容缺办理" in page.inner_text("#measure-list")
+
+    page.wait_for_timeout(300)
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT)
+    assert problems == []
+    page.close()
+
+
+def test_dashboard_asks_for_a_key_and_refuses_a_bad_one(api, browser):
+    page = browser.new_page()
+    page.goto(f"{api['base']}/")
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("#key-input", "ckb_wrong")
+    page.click("#login-form button")
+    page.wait_for_selector("#login-error:has-text('refused')")
+    assert page.locator("#app").is_hidden()
+    page.close()
+
+
+def test_graphiql_runs_a_query_with_the_key(api, browser):
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/graphql#key={api['tokens']['suzhou']}")
+    page.wait_for_selector(".graphiql-container")
+    page.click(".graphiql-execute-button")
+    page.wait_for_function("document.querySelector('.result-window') && "
+                           "document.querySelector('.result-window').innerText.includes('苏州市交通运输局')",
+                           timeout=10000)
+    assert problems == []
+    page.close()

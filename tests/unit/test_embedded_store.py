@@ -1,0 +1,71 @@
+"""What the embedded store's layout adds to the port: a record is one row, its subject,
+agency and repaired penalty (the schema's ``one_per_source`` relationships) are columns of
+that row, so a corrected record names a new subject instead of gaining a second one."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from graph_model.store.embedded.store import EmbeddedStore
+from graph_model.store.port import LoadInfo
+
+FIRM_A, FIRM_B = "Enterprise:91320505MA1MXXXXXX", "Enterprise:91320200MA1MYYYYYY"
+
+
+def load(store, load_id, subject):
+    info = LoadInfo(load_id=load_id, file=f"{load_id}.csv", kind="penalties",
+                    started_at="2026-11-25T10:00:00+00:00")
+    with store.transaction(info) as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({"decision_no": ["苏交罚〔2024〕1号"],
+                                                 "decision_date": ["2024-01-02"],
+                                                 "agency_region": ["320500"], "_row": [2]}))
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": ["Penalty:苏交罚〔2024〕1号"],
+                                               "dst": [subject], "_row": [2]}))
+
+
+def test_a_corrected_record_is_about_its_new_subject_and_undo_restores_the_old(tmp_path):
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A[11:], FIRM_B[11:]],
+                                                    "region_code": "320500"}))
+    load(store, "L1", FIRM_A)
+    load(store, "L2", FIRM_B)  # the agency's corrected file names another subject
+    assert store.count_edges("ABOUT") == 1
+    assert list(store.records_about([FIRM_A, FIRM_B])) == [FIRM_B]
+    store.undo_load("L2")
+    assert list(store.records_about([FIRM_A, FIRM_B])) == [FIRM_A]
+    [pen] = store.records_about([FIRM_A])[FIRM_A]
+    assert pen.props["_sources"] == ["L1#2"]
+    store.close()
+
+
+def test_a_large_commit_leaves_copying_its_log_to_the_background_thread(tmp_path, monkeypatch):
+    import os
+    import sqlite3
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A[11:]], "region_code": "320500"}))
+    store._checkpoint.wait()
+    before = os.path.getsize(store.db_path)
+    requests = []
+    monkeypatch.setattr(store._checkpoint, "request", lambda: requests.append(1))
+    with store.transaction() as tx:  # a small write copies its log itself, as SQLite does
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_B[11:]], "region_code": "320500"}))
+    assert requests == []
+    info = LoadInfo(load_id="L1", file="L1.csv", kind="penalties", started_at="2026-11-25T10:00:00+00:00")
+    with store.transaction(info) as tx:  # thousands of pages: SQLite alone copies them in COMMIT
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(20_000)],
+            "decision_date": "2024-01-02", "agency_region": "320500", "violation": "超载" * 20,
+            "_row": range(2, 20_002), "ABOUT": FIRM_A}))
+    assert requests == [1] and os.path.getsize(store.db_path) <= before + 8192  # in the log
+    monkeypatch.undo()
+    store._checkpoint.request()
+    store._checkpoint.wait()
+    assert os.path.getsize(store.db_path) > before + 4_000_000  # now in the database file
+    con = store._con()  # and the load's connection copies small writes itself again
+    assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    store.close()
+    reader = sqlite3.connect(f"file:{tmp_path / 's' / 'graph.sqlite3'}?mode=ro", uri=True)
+    assert reader.execute("SELECT count(*) FROM nodes WHERE label = 'Penalty'").fetchone()[0] == 20_000

@@ -1,0 +1,428 @@
+"""Loading what agencies really send: formats, profiles, corrections, provenance, entity
+resolution, data-quality findings and bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import openpyxl
+import pandas as pd
+import pytest
+from stdnum.cn import ric, uscc
+
+from graph_model.store.embedded.store import EmbeddedStore
+from loaders.errors import LoadError
+from loaders.load import load_paths
+
+SECRET = "test-secret"
+
+
+def code(body17: str) -> str:
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def rid(body17: str) -> str:
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+FIRM_A, FIRM_B, FIRM_C = code("91320505MA1MQ7X08"), code("91320211MA1Y4E9K0"), code("91320412MA1P5L2U4")
+REP = rid("32050520010101123")
+FIRMS = (
+    "统一社会信用代码,企业名称,注册地区划代码,法定代表人姓名,法定代表人身份证号,联系电话\n"
+    f"{FIRM_A},苏州甲运输有限公司,320505,张三,{REP},0512-6528 1234\n"
+    f"{FIRM_B},无锡乙物流有限责任公司,320211,,,\n"
+    f"{FIRM_C},常州乙物流有限公司,320412,,,\n"
+)
+PENALTY_HEAD = "处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码,失信程度,状态\n"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = EmbeddedStore(str(tmp_path / "store"))
+    yield s
+    s.close()
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def firm(store, code_):
+    return store.get_nodes([f"Enterprise:{code_}"])[f"Enterprise:{code_}"]
+
+
+# -- formats -------------------------------------------------------------------------
+
+def test_utf8_bom_and_gb18030_files_give_the_same_graph(tmp_path, store):
+    load_paths(store, [write(tmp_path, "a.csv", "\ufeff" + FIRMS)], SECRET)
+    other = EmbeddedStore(str(tmp_path / "other"))
+    load_paths(other, [write(tmp_path, "b.csv", FIRMS, "gb18030")], SECRET)
+    assert firm(store, FIRM_A).props["name"] == firm(other, FIRM_A).props["name"] == "苏州甲运输有限公司"
+    assert (store.count_nodes(), store.count_edges()) == (other.count_nodes(), other.count_edges())
+
+
+def test_excel_file_with_excel_dates_loads(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PENALTY_HEAD.strip().split(","))
+    ws.append(["苏交罚〔2024〕1号", "企业", FIRM_A, "超载", pd.Timestamp("2024-03-05").to_pydatetime(),
+               "苏州市交通运输局", 320500, "一般", "有效"])
+    wb.save(tmp_path / "p.xlsx")
+    [s] = load_paths(store, [tmp_path / "p.xlsx"], SECRET)
+    assert s.kind == "penalties" and s.rows_loaded == 1
+    penalty = store.get_nodes(["Penalty:苏交罚〔2024〕1号"])["Penalty:苏交罚〔2024〕1号"]
+    assert penalty.props["decision_date"] == "2024-03-05" and penalty.props["agency_region"] == "320500"
+
+
+def test_excel_with_several_sheets_or_an_uncomputed_formula_is_refused(tmp_path, store):
+    wb = openpyxl.Workbook()
+    wb.active.append(["统一社会信用代码", "企业名称", "注册地区划代码"])
+    wb.active.append([FIRM_A, "甲", "320505"])
+    other = wb.create_sheet("2024")
+    other.append(["统一社会信用代码", "企业名称", "注册地区划代码"])
+    other.append([FIRM_B, "乙", "320211"])
+    wb.save(tmp_path / "two.xlsx")
+    with pytest.raises(LoadError, match="2 sheets with data"):
+        load_paths(store, [tmp_path / "two.xlsx"], SECRET)
+    wb = openpyxl.Workbook()
+    wb.active.append(["统一社会信用代码", "企业名称", "注册地区划代码"])
+    wb.active.append([FIRM_A, "=CONCATENATE(\"苏州\",\"甲\")", "320505"])
+    wb.save(tmp_path / "formula.xlsx")  # openpyxl stores formulas without computed values
+    with pytest.raises(LoadError, match="cell B2 .* formula"):
+        load_paths(store, [tmp_path / "formula.xlsx"], SECRET)
+    assert store.count_nodes("Enterprise") == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    ("统一社会信用代码,企业名称,注册地区划代码\n".encode(), "header but no data rows"),
+    (b"\xff\xfe\x00\x81\x30" * 50, "neither UTF-8 nor GB18030"),
+])
+def test_unreadable_files_are_refused_with_a_clear_message(tmp_path, store, content, message):
+    p = tmp_path / "bad.csv"
+    p.write_bytes(content)
+    with pytest.raises(LoadError, match=message) as err:
+        load_paths(store, [p], SECRET, kind="enterprises")
+    assert str(p) in str(err.value)
+
+
+def test_a_profile_maps_an_agency_layout_without_code(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    wuxi = ("案件编号,当事人类型,当事人证件号码,当事人名称,案由,处罚种类,罚没金额（元）,决定日期,执法机构,执法机构区划,信用影响,案件状态\n"
+            f"锡交执罚〔2025〕8号,企业,{FIRM_B},,超限运输,罚款,\"5,000\",2025/04/01,无锡市交通运输综合行政执法支队,320200,一般,有效\n")
+    [s] = load_paths(store, [write(tmp_path, "wuxi.csv", wuxi)], SECRET)
+    assert s.profile == "无锡交通执法案件导出" and s.kind == "penalties" and s.rows_loaded == 1
+    p = store.get_nodes(["Penalty:锡交执罚〔2025〕8号"])["Penalty:锡交执罚〔2025〕8号"]
+    assert p.props["fine"] == 5000 and p.props["decision_date"] == "2025-04-01"
+    assert [x.agency for x in store.loads()][-1] == "无锡市交通运输综合行政执法支队"
+
+
+# -- idempotence, corrections, provenance --------------------------------------------
+
+def test_a_corrected_file_updates_exactly_what_it_names(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    before_b = firm(store, FIRM_B).props
+    fixed = ("统一社会信用代码,企业名称,注册地区划代码,联系电话\n"
+             f"{FIRM_A},苏州甲运输有限公司,320505,0512-00000000\n")
+    load_paths(store, [write(tmp_path, "fix.csv", fixed)], SECRET)
+    assert firm(store, FIRM_A).props["phone"] == "0512-00000000"
+    assert firm(store, FIRM_A).props["name"] == "苏州甲运输有限公司"
+    after_b = dict(firm(store, FIRM_B).props)
+    assert after_b == dict(before_b)
+
+
+def test_one_subject_from_three_agencies_is_one_node_with_three_sources(tmp_path, store):
+    for i, agency in enumerate(["苏州", "无锡", "常州"]):
+        text = f"统一社会信用代码,企业名称,注册地区划代码\n{FIRM_A},苏州甲运输有限公司,320505\n" + "\n" * i
+        load_paths(store, [write(tmp_path, f"{i}.csv", text)], SECRET, agency=agency)
+    assert store.count_nodes("Enterprise") == 1
+    sources = firm(store, FIRM_A).props["_sources"]
+    loads = {x.load_id: x for x in store.loads()}
+    assert len(sources) == 3
+    assert sorted(loads[s.split("#")[0]].agency for s in sources) == ["常州", "无锡", "苏州"]
+    assert all(s.endswith("#2") for s in sources)
+
+
+def test_undo_of_a_load_restores_the_store(tmp_path, store):
+    [first] = load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    before = store.count_nodes(), store.count_edges(), dict(firm(store, FIRM_A).props)
+    text = PENALTY_HEAD + f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+    [pen] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET)
+    assert store.count_nodes("Penalty") == 1
+    store.undo_load(pen.load_id)
+    assert (store.count_nodes(), store.count_edges(), dict(firm(store, FIRM_A).props)) == before
+    [again] = load_paths(store, [tmp_path / "p.csv"], SECRET)  # undone: may be loaded anew
+    assert again.skipped is None and store.count_nodes("Penalty") == 1
+
+
+# -- entity resolution ---------------------------------------------------------------
+
+def test_a_firm_named_without_its_code_is_linked_when_the_match_is_unique(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    vehicles = ("车牌号码,所属企业名称,所在地区划代码\n"
+                "苏E11111,苏州甲运输有限责任公司,320505\n"     # a company-form variant
+                "苏E22222,苏州 甲运输有限公司,320505\n"        # a stray space
+                "苏E33333,苏州丙运输有限公司,320505\n")        # nobody
+    [s] = load_paths(store, [write(tmp_path, "v.csv", vehicles)], SECRET, max_bad_fraction=1)
+    owned = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["OWNS"]).edges
+    assert sorted(e.dst for e in owned) == ["Vehicle:苏E11111", "Vehicle:苏E22222"]
+    [reject] = s.rejects.to_dict("records")
+    assert reject["row"] == 4 and reject["column"] == "owner_name"
+    assert "no enterprise with this name" in reject["reason"]
+
+
+def test_an_ambiguous_name_is_reported_not_guessed(tmp_path, store):
+    twins = ("统一社会信用代码,企业名称,注册地区划代码\n"
+             f"{FIRM_B},江南乙物流有限公司,320211\n{FIRM_C},江南乙物流有限责任公司,320412\n")
+    load_paths(store, [write(tmp_path, "f.csv", twins)], SECRET)
+    text = ("处罚决定书文号,对象类型,对象名称,违法行为,处罚决定日期,处罚机关,处罚机关区划代码\n"
+            "苏交罚〔2024〕9号,企业,江南乙物流有限公司,超载,2024-01-02,苏州市交通运输局,320500\n")
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    assert s.rows_loaded == 0
+    assert "2 enterprises have this name" in s.rejects.iloc[0]["reason"]
+    assert FIRM_B in s.rejects.iloc[0]["reason"] and FIRM_C in s.rejects.iloc[0]["reason"]
+
+
+def test_legal_representative_becomes_a_person_linked_to_the_firm(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    [edge] = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["LEGAL_REPRESENTATIVE_OF"]).edges
+    person = store.get_nodes([edge.src])[edge.src]
+    assert person.props["name"] == "张三" and REP not in repr(person)
+
+
+# -- data quality (DOMAIN.md rule 12) -------------------------------------------------
+
+def test_a_contradicting_decision_number_is_rejected_and_exact_duplicates_loaded_once(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + (
+        f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        f"苏交罚〔2024〕2号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        f"苏交罚〔2024〕2号,企业,{FIRM_B},超速,2024-02-02,苏州市交通运输局,320500,一般,有效\n")
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    # The first row of a decision number is kept; a later one that contradicts it is not.
+    assert store.count_nodes("Penalty") == 2
+    stored = store.get_nodes(["Penalty:苏交罚〔2024〕2号"])["Penalty:苏交罚〔2024〕2号"]
+    assert stored.props["subject_uid"] == f"Enterprise:{FIRM_A}"
+    kinds = {f.kind: f for f in s.findings}
+    assert kinds["duplicate_rows"].rows == (2, 3)
+    assert kinds["conflicting_decision_no"].rows == (5,)
+    assert list(s.rejects["row"]) == [5] and "in row 4, which was kept" in s.rejects.iloc[0]["reason"]
+
+
+def test_revoked_penalty_still_repaired_and_unknown_subjects_are_findings(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + (
+        f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        f"苏交罚〔2024〕3号,企业,{code('91320505MA1MQ7X99')},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n")
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    assert [f.kind for f in s.findings] == ["unknown_subject"] and s.findings[0].rows == (3,)
+    repairs = "处罚决定书文号,修复方式,修复日期\n苏交罚〔2024〕1号,承诺,2024-06-01\n"
+    load_paths(store, [write(tmp_path, "r.csv", repairs)], SECRET)
+    revoke = PENALTY_HEAD + f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,撤销\n"
+    [s] = load_paths(store, [write(tmp_path, "p2.csv", revoke)], SECRET)
+    assert [f.kind for f in s.findings] == ["revoked_referenced"]
+    assert store.get_nodes(["Penalty:苏交罚〔2024〕1号"])["Penalty:苏交罚〔2024〕1号"].props["status"] == "撤销"
+
+
+def penalty_row(no, firm=FIRM_A, violation="超载", day="2024-01-02", status="有效", kind="企业"):
+    return f"{no},{kind},{firm},{violation},{day},苏州市交通运输局,320500,一般,{status}\n"
+
+
+@pytest.mark.parametrize("chunk_rows,first_piece", [(2, 20_000), (5, 1)],
+                         ids=["chunks-of-2", "first-chunk-cut"])
+def test_decision_numbers_are_compared_within_and_across_chunks(tmp_path, store, monkeypatch,
+                                                                 chunk_rows, first_piece):
+    import loaders.load
+    import loaders.read
+
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(loaders.load, "FIRST_PIECE", first_piece)  # 5 rows: 1 + 4
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    rows = [("1号", "超载"), ("2号", "超载"),   # chunk 1
+            ("1号", "超载"), ("3号", "超载"),   # chunk 2: row 4 repeats row 2
+            ("3号", "超速"), ("4号", "超载"),   # chunk 3: row 6 contradicts row 5
+            ("4号", "超载"), ("4号", "超速"),   # chunk 4: rows 8 and 9 repeat row 7
+            ("5号", "超载"), ("5号", "超载"),   # chunk 5: row 11 repeats row 10
+            ("5号", "超限"), ("6号", "超载")]   # chunk 6: row 12 contradicts row 10
+    text = PENALTY_HEAD + "".join(penalty_row(f"苏交罚〔2024〕{no}", violation=v) for no, v in rows)
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    kinds = {f.kind: f for f in s.findings}
+    assert kinds["duplicate_rows"].rows == (2, 4, 7, 8, 10, 11)
+    assert kinds["duplicate_rows"].message.startswith("6 rows repeat")
+    assert kinds["conflicting_decision_no"].rows == (6, 9, 12)
+    assert list(s.rejects["row"]) == [6, 9, 12]
+    assert [r.split(" in ")[1] for r in s.rejects["reason"]] == [
+        "row 5, which was kept", "row 7, which was kept", "row 10, which was kept"]
+    assert (s.rows_loaded, s.rows_rejected) == (9, 3)
+    assert store.count_nodes("Penalty") == 6
+    third = store.get_nodes(["Penalty:苏交罚〔2024〕3号"])["Penalty:苏交罚〔2024〕3号"]
+    assert third.props["violation"] == "超载"
+
+
+def test_a_stored_penalty_given_another_subject_or_date_is_a_changed_record(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    first = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号") + penalty_row("苏交罚〔2024〕2号")
+                            + penalty_row("苏交罚〔2024〕3号")
+                            + penalty_row("苏交罚〔2024〕4号", firm=REP, kind="人员"))
+    [s] = load_paths(store, [write(tmp_path, "p1.csv", first)], SECRET)
+    assert s.findings == []
+    again = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号", firm=FIRM_B)       # another subject
+                            + penalty_row("苏交罚〔2024〕2号", day="2024-03-04")  # another date
+                            + penalty_row("苏交罚〔2024〕3号", violation="超限")  # same subject, date
+                            + penalty_row("苏交罚〔2024〕4号", firm=REP, kind="人员", violation="超限")
+                            + penalty_row("苏交罚〔2024〕5号"))                   # not stored before
+    [s] = load_paths(store, [write(tmp_path, "p2.csv", again)], SECRET)
+    assert [(f.kind, f.rows) for f in s.findings] == [("changed_record", (2, 3))]
+    assert s.findings[0].message.startswith("2 stored penalt(y/ies)")
+    moved = store.get_nodes(["Penalty:苏交罚〔2024〕1号"])["Penalty:苏交罚〔2024〕1号"]
+    assert moved.props["subject_uid"] == f"Enterprise:{FIRM_B}"
+
+
+def test_a_repair_of_a_revoked_penalty_is_a_finding(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    penalties = PENALTY_HEAD + (penalty_row("苏交罚〔2024〕1号", status="撤销")
+                                + penalty_row("苏交罚〔2024〕2号"))
+    load_paths(store, [write(tmp_path, "p.csv", penalties)], SECRET)
+    repairs = ("处罚决定书文号,修复方式,修复日期\n苏交罚〔2024〕2号,承诺,2024-06-01\n"
+               "苏交罚〔2024〕1号,承诺,2024-06-01\n苏交罚〔2024〕1号,闭环,2024-07-01\n")
+    [s] = load_paths(store, [write(tmp_path, "r.csv", repairs)], SECRET)
+    assert [(f.kind, f.rows, f.message) for f in s.findings] == [
+        ("revoked_referenced", (3, 4), "2 repair(s) of a revoked penalty")]
+    assert s.rows_loaded == 3
+
+
+# -- big files and crashes -----------------------------------------------------------
+
+def vehicle_rows(n: int, bad_last: bool) -> str:
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    rows = [f"苏{letters[i % 24]}{i // 24 % 100000:05d},客车,320505" for i in range(n)]
+    if bad_last:
+        rows[-1] = "苏E1,客车,320505"
+    return "车牌号码,车辆类型,所在地区划代码\n" + "\n".join(rows) + "\n"
+
+
+def test_a_large_file_with_one_bad_row_at_the_end_names_it(tmp_path, store):
+    p = write(tmp_path, "big.csv", vehicle_rows(200_000, bad_last=True))
+    [s] = load_paths(store, [p], SECRET)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (200_000, 199_999, 1)
+    assert s.rejects.iloc[0]["row"] == 200_001 and s.rejects.iloc[0]["value"] == "苏E1"
+    with pytest.raises(LoadError, match=r"big.csv: 1 of 200000 rows are bad.*row 200001, plate"):
+        load_paths(EmbeddedStore(str(tmp_path / "strict")), [p], SECRET, max_bad_fraction=0)
+
+
+def test_a_loader_killed_mid_load_keeps_whole_files_only(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "enterprises.csv").write_text(FIRMS, encoding="utf-8")
+    (folder / "vehicles.csv").write_text(vehicle_rows(300_000, bad_last=False), encoding="utf-8")
+    store_path = tmp_path / "s"
+    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "load", str(folder),
+                             "--store", str(store_path)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "CREDITKB_SECRET": SECRET})
+    line = proc.stdout.readline()
+    assert "enterprises" in line, line  # the first file is committed ...
+    time.sleep(1.0)  # ... and the second is being read, checked or written
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store = EmbeddedStore(str(store_path))
+    try:
+        assert store.integrity_check() == "ok"
+        assert store.count_nodes("Enterprise") == 3
+        assert store.count_nodes("Vehicle") in (0, 300_000)
+        assert [x.kind for x in store.loads()] in (["enterprises"], ["enterprises", "vehicles"])
+    finally:
+        store.close()
+
+
+# -- validation ----------------------------------------------------------------------
+
+VEHICLES = (
+    "车牌号码,车牌颜色,车辆类型,所属企业统一社会信用代码,所在地区划代码\n"
+    f"苏E12345,黄,危险货物运输车,{FIRM_A},320505\n"
+    f"苏EIO345,黄,危险货物运输车,{FIRM_A},320505\n"
+    f"苏E23456,黄,危险货物运输车,{FIRM_A},999999\n"
+)
+
+
+def test_bad_rows_are_reported_with_file_row_column_value_reason(tmp_path, store):
+    load_paths(store, [write(tmp_path, "e.csv", FIRMS)], SECRET)
+    [s] = load_paths(store, [write(tmp_path, "v.csv", VEHICLES)], SECRET, max_bad_fraction=1.0)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (3, 1, 2)
+    rejects = s.rejects.set_index("row")
+    assert rejects.loc[3, "column"] == "plate" and rejects.loc[3, "value"] == "苏EIO345"
+    assert rejects.loc[4, "column"] == "region_code" and "unknown region" in rejects.loc[4, "reason"]
+    assert set(rejects["file"]) == {str(tmp_path / "v.csv")}
+    assert [e.dst for e in store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["OWNS"]).edges] == \
+        ["Vehicle:苏E12345"]
+
+
+def test_above_the_bad_row_threshold_nothing_of_the_file_is_committed(tmp_path, store):
+    load_paths(store, [write(tmp_path, "e.csv", FIRMS)], SECRET)
+    with pytest.raises(LoadError, match="2 of 3 rows are bad"):
+        load_paths(store, [write(tmp_path, "v.csv", VEHICLES)], SECRET, max_bad_fraction=0.5)
+    assert store.count_nodes("Vehicle") == 0 and store.count_nodes("Enterprise") == 3
+
+
+def test_english_headers_are_the_same_columns(tmp_path, store):
+    text = FIRMS.replace("统一社会信用代码,企业名称", "uscc,Name")
+    [s] = load_paths(store, [write(tmp_path, "e.csv", text)], SECRET)
+    assert s.kind == "enterprises" and s.rows_loaded == 3
+
+
+def test_missing_required_column_refuses_the_file(tmp_path, store):
+    text = "企业名称,注册地区划代码\n甲,320505\n"
+    with pytest.raises(LoadError, match="missing required column.*统一社会信用代码"):
+        load_paths(store, [write(tmp_path, "e.csv", text)], SECRET, kind="enterprises")
+
+
+def test_a_file_loaded_in_several_chunks_is_still_one_load(tmp_path, store, monkeypatch):
+    import loaders.read
+
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", 2)
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + "".join(
+        f"苏交罚〔2024〕{i}号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        for i in range(1, 6)) + f"苏交罚〔2024〕1号,企业,{FIRM_B},超速,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (6, 5, 1)
+    assert "in row 2, which was kept" in s.rejects.iloc[0]["reason"]  # seen two chunks before
+    [load] = [x for x in store.loads() if x.kind == "penalties"]
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (6, 5, 1)
+    with pytest.raises(LoadError, match="1 of 6 rows are bad"):
+        load_paths(store, [write(tmp_path, "p2.csv", text.replace("超载", "超限"))], SECRET,
+                   max_bad_fraction=0)
+    assert {x.file for x in store.loads()} == {str(tmp_path / "f.csv"), str(tmp_path / "p.csv")}
+    assert store.count_nodes("Penalty") == 5
+
+
+def test_relationship_dates_in_the_file_become_validity_on_the_edges(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    vessels = ("船舶识别号,船名,船舶所有人统一社会信用代码,所有起始日期,所有终止日期,船籍港区划代码\n"
+               f"CN20180001234,江海1,{FIRM_A},2020-01-01,2024-02-29,320505\n")
+    load_paths(store, [write(tmp_path, "s.csv", vessels)], SECRET)
+    [edge] = store.neighbours(["Vessel:CN20180001234"], rel_types=["OWNS"]).edges
+    assert edge.props["valid_from"] == "2020-01-01" and edge.props["valid_to"] == "2024-02-29"
+    assert "owned_since" not in store.get_nodes(["Vessel:CN20180001234"])["Vessel:CN20180001234"].props
+    people = ("身份证号,姓名,所属企业统一社会信用代码,入职日期\n"
+              f"{REP},张三,{FIRM_B},2023/05/06\n")
+    load_paths(store, [write(tmp_path, "p.csv", people)], SECRET)
+    [job] = store.neighbours([f"Enterprise:{FIRM_B}"], rel_types=["EMPLOYED_BY"]).edges
+    assert job.props["valid_from"] == "2023-05-06" and "valid_to" not in job.props
+
+
+def test_the_summary_counts_a_records_subject_and_agency_as_relationships(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    pens = PENALTY_HEAD + (f"苏交罚〔2024〕1号,企业,{FIRM_A},超限运输,2024-03-01,苏州市交通运输局,320500,一般,有效\n"
+                           f"苏交罚〔2024〕2号,企业,{FIRM_B},超限运输,2024-03-02,苏州市交通运输局,320500,一般,有效\n")
+    [summary] = load_paths(store, [write(tmp_path, "p.csv", pens)], SECRET)
+    # two penalties and their agency; ABOUT and ISSUED_BY of each, and the agency's LOCATED_IN
+    assert (summary.nodes_written, summary.edges_written) == (3, 5)
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)

@@ -1,0 +1,124 @@
+"""The worked examples of the rule functions' docstrings, on the demo data set
+(``creditkb/demo``, its stories in ``creditkb/demo/README.md``), loaded once into an
+embedded store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+import pytest
+
+from graph_model.store.embedded.store import EmbeddedStore
+from loaders.load import load_paths
+from queries.rules.discipline import discipline, discipline_batch
+from queries.rules.inspection import check_round, inspection_draw
+from queries.rules.recognition import OWN, recognized_grade
+from queries.rules.repair import penalty_state, repair_eligible
+from queries.rules.scoring import credit_score
+from queries.search.subjects import subject_uid
+from queries.rules.watchlist import shared_watchlist
+
+SECRET = "demo-secret"
+SXCT = "“苏锡常通”信用交通一体化联动发展框架协议"
+YANGTZE_MOU = "长江航运信用联合奖惩合作备忘录"
+DISHONEST = "Enterprise:91320506MA1MKT3P0P"
+SISTER = "Enterprise:91320583MA1N2Q7D2B"
+LONGCHENG = "Enterprise:91320411250183647M"
+HANGZHOU_FIRM = "Enterprise:91330106143127092A"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    store = EmbeddedStore(str(tmp_path_factory.mktemp("demo") / "store"))
+    with resources.as_file(resources.files("creditkb") / "demo") as folder:
+        summaries = load_paths(store, [folder], SECRET)
+    assert sum(s.rows_rejected for s in summaries) == 0
+    yield store
+    store.close()
+
+
+def person(ric: str) -> str:
+    return subject_uid(ric, SECRET)
+
+
+def test_recognition_across_the_four_cities(demo):
+    g = recognized_grade(demo, LONGCHENG, "320500", "2026-06-01")
+    assert (g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by) == (
+        "AA", "常州市交通运输局", "320400", SXCT)
+    g = recognized_grade(demo, HANGZHOU_FIRM, "320500", "2026-06-01")
+    assert not g.found
+    assert g.excluded[0].reason == "issued in 330100, outside 320500 and not covered by an agreement with it"
+    assert recognized_grade(demo, HANGZHOU_FIRM, "330100", "2026-06-01").counted_by == OWN
+    g = recognized_grade(demo, DISHONEST, "320506", "2026-06-01")
+    assert (g.grade, g.evaluation.period) == ("D", "2025年度")
+    assert recognized_grade(demo, DISHONEST, "320506", "2026-03-31").grade == "C"  # 2024年度
+    # Suzhou's quarterly scheme is not covered by the agreement: Wuxi acts on the road grade.
+    assert recognized_grade(demo, SISTER, "320200", "2026-11-01").grade == "B"
+    assert recognized_grade(demo, SISTER, "320500", "2026-11-01").grade == "A"
+    # The Yangtze colours count in Nantong through the Yangtze memorandum (Jiangsu a member).
+    g = recognized_grade(demo, "Vessel:CN20120456128", "320600", "2026-11-01")
+    assert (g.grade, g.counted_by) == ("黄码", YANGTZE_MOU)
+
+
+def test_suzhou_filters_wuxis_airport_taxis_to_its_own(demo):
+    page = shared_watchlist(demo, "320500", "2026-06-01", "重点监管", jurisdiction_only=True)
+    wuxi = [(e.subject, e.counted_by) for e in page.entries if e.agency_region == "320200"]
+    assert wuxi == [("Vehicle:苏E3T519", SXCT), ("Vehicle:苏ED12876", SXCT)]
+    everything = shared_watchlist(demo, "320500", "2024-06-01", "重点监管")
+    assert "Vehicle:苏BT2860" in [e.subject for e in everything.entries]
+    later = shared_watchlist(demo, "320500", "2024-10-15", "重点监管")
+    assert "Vehicle:苏BT2860" not in [e.subject for e in later.entries]  # removed that day
+
+
+def test_discipline_propagates_from_the_dishonest_firm(demo):
+    r = discipline(demo, SISTER, "2026-06-01", "320500")
+    assert r.measure_codes == ("no_tolerance_processing", "higher_inspection_ratio", "exclude_incentives")
+    m = r.measures[0]
+    assert (m.trigger.list_kind, m.rule) == ("严重失信", "legal_representative_other_firms")
+    assert [h.type for h in m.path] == ["ABOUT", "LEGAL_REPRESENTATIVE_OF", "LEGAL_REPRESENTATIVE_OF"]
+    assert m.nodes[2] == person("320402198403120353")  # 张建国
+    assert m.applies_in[:3] == ("310000", "320000", "320500") and m.trigger.agreements == (YANGTZE_MOU,)
+    assert discipline(demo, SISTER, "2026-06-01", "330100").measures == ()
+    own = discipline(demo, DISHONEST, "2026-06-01", "320500")
+    assert {t.kind for t in own.triggers} == {"serious_dishonesty", "worst_grade", "serious_penalty"}
+    assert {t.decision_no for t in own.triggers} >= {"苏州交罚〔2025〕0001234号"}
+    assert discipline(demo, "Vehicle:苏E8G520", "2026-06-01").has("higher_inspection_ratio")
+    assert discipline(demo, "Vehicle:苏E2M851", "2026-06-01").measures == ()  # the sister's fleet
+    assert discipline(demo, person("320581199312010621"), "2026-06-01").measures == ()  # safety officer
+    breach = discipline(demo, "Enterprise:91320506MA1XJ8R49P", "2026-06-01")
+    assert [t.kind for t in breach.triggers] == ["breached_commitment"]
+    batch = discipline_batch(demo, "320500", "2026-06-01")
+    assert batch["Vehicle:苏E8G520"].measure_codes == (
+        "higher_inspection_ratio", "exclude_incentives", "exclude_green_lane")
+    assert batch[SISTER] == r
+
+
+def test_repair_reminders_and_the_repair_lifecycle(demo):
+    s = penalty_state(demo, "无锡交罚〔2023〕0000456号", "2023-10-01")
+    assert (s.state, s.minimum_end, s.maximum_end, s.mode) == (
+        "repairable", dt.date(2023, 9, 12), dt.date(2024, 6, 12), "承诺")
+    assert penalty_state(demo, "无锡交罚〔2023〕0000456号", "2023-10-20").state == "repaired"
+    page = repair_eligible(demo, "320200", "2023-10-01")
+    assert [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items] == [
+        ("无锡交罚〔2023〕0000456号", "2023-09-12", "承诺")]
+    assert penalty_state(demo, "常州交罚〔2023〕0000789号", "2023-10-01").state == "revoked"
+    assert penalty_state(demo, "长海罚〔2025〕0000875号", "2026-01-06").repair.mode == "闭环"
+
+
+def test_scores_of_the_demo_firms(demo):
+    assert credit_score(demo, LONGCHENG, "2026-01-01").grade == "AA"
+    r = credit_score(demo, LONGCHENG, "2026-06-01")
+    assert (r.grade, r.score, r.not_counted[0].reason) == ("A", 860, "expired on 2026-05-01")
+    assert credit_score(demo, LONGCHENG, "2026-01-01", bids_won=3).grade == "B"
+    assert credit_score(demo, DISHONEST, "2026-06-01").grade == "D"
+    assert credit_score(demo, "Enterprise:91320506MA1XJ8R49P", "2026-06-01").grade == "C"
+
+
+def test_an_inspection_round_in_suzhou(demo):
+    d = inspection_draw(demo, "320500", "2026-06-01", seed=7)
+    assert [(s.key, s.population, len(s.first), len(s.second)) for s in d.strata] == [
+        ("AA", 0, 0, 0), ("A", 1, 1, 0), ("B", 1, 1, 0), ("C", 1, 1, 0), ("D", 1, 1, 0),
+        ("ungraded", 0, 0, 0)]
+    assert d.check.ok
+    assert check_round(demo, [DISHONEST, "Enterprise:91320508137219580W"], "320500", "2026-06-01").ok

@@ -1,0 +1,71 @@
+"""The schema file is consistent, and what is derived from it agrees with it."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from graph_model.store.embedded.store import index_statements
+from graph_model.identifiers import REGISTRY
+from graph_model.schema import SchemaError, parse_schema, schema, split_uid
+from loaders.kinds import kinds
+
+
+def test_every_label_and_relationship_of_the_domain_is_there():
+    s = schema()
+    assert set(s.labels) == {"Enterprise", "Person", "Vehicle", "Vessel", "Penalty", "Evaluation",
+                             "ListEntry", "Agreement", "Region", "Agency", "Commitment", "Repair"}
+    assert s.subject_labels() == ["Enterprise", "Person", "Vehicle", "Vessel"]
+    rep = s.rel("LEGAL_REPRESENTATIVE_OF")
+    assert (rep.from_labels, rep.to_labels) == (("Person",), ("Enterprise",))
+
+
+def test_records_stay_out_of_the_traversal_graph():
+    s = schema()
+    assert "ABOUT" not in s.graph_rel_types() and "REPAIRS" not in s.graph_rel_types()
+    assert {"OWNS", "LEGAL_REPRESENTATIVE_OF", "MEMBER_OF", "PART_OF"} <= set(s.graph_rel_types())
+
+
+def test_identifier_typed_properties_name_registry_types():
+    for label in schema().labels.values():
+        for prop in label.properties.values():
+            assert prop.type in REGISTRY or prop.type in {"string", "date", "number", "integer", "list"}
+    assert schema().label("Enterprise").properties["uscc"].type == "uscc"
+
+
+def test_a_broken_schema_is_refused_with_the_place_named():
+    doc = yaml.safe_load(open("graph_model/schema.yaml", encoding="utf-8"))
+    doc["relationships"]["OWNS"]["to"] = ["Boat"]
+    with pytest.raises(SchemaError, match="OWNS: unknown label 'Boat'"):
+        parse_schema(doc, frozenset(REGISTRY))
+    doc = yaml.safe_load(open("graph_model/schema.yaml", encoding="utf-8"))
+    doc["labels"]["Vessel"]["properties"]["imo"]["type"] = "imo_number"
+    with pytest.raises(SchemaError, match="Vessel.imo: unknown type"):
+        parse_schema(doc, frozenset(REGISTRY))
+
+
+def test_uids():
+    assert split_uid("Vehicle:苏E12345") == ("Vehicle", "苏E12345")
+    with pytest.raises(SchemaError):
+        split_uid("Boat:1")
+    with pytest.raises(SchemaError):
+        split_uid("no-colon")
+
+
+def test_loader_columns_take_types_from_the_schema():
+    k = kinds()
+    assert k["enterprises"].columns["uscc"].type == "uscc" and k["enterprises"].columns["uscc"].required
+    assert k["vehicles"].columns["region_code"].type == "region_code"
+    assert k["vessels"].columns["owner_uscc"].type == "uscc"  # not a property: stated in kinds.yaml
+    for kind in k.values():
+        label = schema().label(kind.label)
+        for col in kind.columns.values():
+            if col.name in label.properties:
+                assert col.type == label.properties[col.name].type, (kind.name, col.name)
+
+
+def test_embedded_indexes_follow_the_schema():
+    stmts = index_statements()
+    assert any("nodes_ListEntry_list_kind" in s and "label = 'ListEntry'" in s for s in stmts)
+    indexed = sum(len(lab.indexed()) for lab in schema().labels.values())
+    assert len(stmts) == indexed
