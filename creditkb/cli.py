@@ -153,7 +153,9 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
                         agency=None, profile=None):
     from tqdm import tqdm
 
+    from loaders.errors import FileRefused
     from loaders.load import load_paths
+    from loaders.rejects import write_report
 
     started = time.monotonic()
     bar = tqdm(desc="loading", unit="file", disable=None, file=sys.stderr)
@@ -173,15 +175,16 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
                 f" (rows {', '.join(map(str, f.rows[:10]))}{' ...' if len(f.rows) > 10 else ''})"
                 if f.rows else "")
         if len(s.rejects):
-            rejects_dir.mkdir(parents=True, exist_ok=True)
-            target = rejects_dir / (Path(s.path).stem + ".rejects.csv")
-            s.rejects.to_csv(target, index=False, encoding="utf-8-sig")
-            line += f"; rejects in {target}"
+            line += f"; rejects in {write_report(s.rejects, s.headers, rejects_dir, s.path)}"
         tqdm.write(line, file=sys.stdout)
 
     try:
         summaries = load_paths(store, paths, settings.secret, kind, max_bad, agency=agency,
                                profile=profile, on_file=report)
+    except FileRefused as exc:  # when the user needs the list most
+        s = exc.summary
+        target = write_report(s.rejects, s.headers, rejects_dir, s.path)
+        raise LoadError(exc.path, f"{exc.reason}; rejects in {target}") from None
     finally:
         bar.close()
     print(f"loaded {len(summaries)} file(s) in {time.monotonic() - started:.1f} s into "

@@ -22,12 +22,13 @@ import pandas as pd
 from creditkb.stores.port import LoadInfo, Store
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
-from loaders.errors import LoadError
+from loaders.errors import FileRefused, LoadError
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import Finding, QualityState
 from loaders.read import Table, map_headers
+from loaders.rejects import file_headers
 from loaders.resolve import resolve_names
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
@@ -51,6 +52,7 @@ class FileSummary:
     profile: str | None = None
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     findings: list[Finding] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # column -> the file's header
 
 
 @dataclass
@@ -151,7 +153,9 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     """Load one file in chunks, all inside one transaction."""
     kind, path = kinds()[item.kind], str(item.path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    summary = FileSummary(path, item.kind, item.load_id)
+    summary = FileSummary(path, item.kind, item.load_id, headers=file_headers(
+        kind, item.table.headers, item.table.raw_headers,
+        item.profile.columns if item.profile else None))
     state = QualityState()
     info = LoadInfo(load_id=item.load_id, file=path, kind=item.kind, started_at=started,
                     agency=agency)
@@ -182,10 +186,11 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                                                rows_rejected=summary.rows_rejected))
     except _Rollback:
         first = summary.rejects.iloc[0]
-        raise LoadError(path, f"{summary.rows_rejected} of {summary.rows_read} rows are bad, above "
-                              f"the threshold of {max_bad_fraction:.0%}; nothing of this file was "
-                              f"loaded (first: row {first['row']}, {first['column']}: "
-                              f"{first['reason']})") from None
+        column = summary.headers.get(first["column"], first["column"])
+        raise FileRefused(path, f"{summary.rows_rejected} of {summary.rows_read} rows are bad, "
+                                f"above the threshold of {max_bad_fraction:.0%}; nothing of this "
+                                f"file was loaded (first: row {first['row']}, {column}: "
+                                f"{first['reason']})", summary) from None
     return summary
 
 
