@@ -203,7 +203,7 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     larger part of a write's work that needs no transaction."""
     path = str(item.path)
     for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
-        df, bad = _check_chunk(store, path, kind, chunk, secret, state)
+        df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
@@ -225,10 +225,11 @@ def _first_cut(chunks):
             yield chunk
 
 
-def _check_chunk(store, path, kind, chunk, secret, state):
-    """Validate and resolve one chunk: (rows to write, list of rejects frames)."""
+def _check_chunk(store, path, kind, chunk, secret, state, excel=False):
+    """Validate and resolve one chunk (``excel``: read from a workbook): (rows to write,
+    list of rejects frames)."""
     frame = map_headers(Path(path), chunk, kind)
-    checked = validate(path, frame, kind)
+    checked = validate(path, frame, kind, excel=excel)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
     df, bad2 = _drop_dangling(store, path, kind, df, secret)
