@@ -23,12 +23,13 @@ from creditkb.stores.port import LoadInfo, Store
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import FileRefused, LoadError
+from loaders.free_text import mask_free_text
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import Finding, QualityState
 from loaders.read import Table, map_headers
-from loaders.rejects import file_headers
+from loaders.rejects import file_headers, protect
 from loaders.resolve import resolve_names
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
@@ -227,14 +228,14 @@ def _first_cut(chunks):
 
 def _check_chunk(store, path, kind, chunk, secret, state, excel=False):
     """Validate and resolve one chunk (``excel``: read from a workbook): (rows to write,
-    list of rejects frames)."""
-    frame = map_headers(Path(path), chunk, kind)
+    list of rejects frames, with no resident ID number in clear)."""
+    frame = mask_free_text(kind, map_headers(Path(path), chunk, kind), state)
     checked = validate(path, frame, kind, excel=excel)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
     df, bad2 = _drop_dangling(store, path, kind, df, secret)
     df, bad3 = state.check(store, path, kind, df, secret, bad2)
-    return df, [checked.rejects, bad1, bad2, bad3]
+    return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3)]
 
 
 def _report(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -76,6 +76,132 @@ def store_bytes(tmp_path) -> bytes:
     return b"".join(p.read_bytes() for p in (tmp_path / "s").iterdir() if p.is_file())
 
 
+# -- 1. resident ID numbers in rejects reports -------------------------------------------
+
+
+def test_rejects_reports_and_messages_never_tell_a_resident_id(tmp_path):
+    data = tmp_path / "in"
+    typed = {  # what the clerks typed: every one is a slip of a real person's number
+        "zhang": wrong_check(ZHANG),  # wrong check character: the report named the right one
+        "li": LI[:-1],  # 17 characters
+        "wang": rid(WANG[:10] + "13" + WANG[12:17]),  # month 13, check character right
+        "zhao": wrong_check(ZHAO),
+        "firm": WANG,  # a person's number given as a firm's code
+    }
+    write(data, "enterprises.csv", FIRMS + f"{code('91320412MA1P5L2U4')},常州丙,320412,李四,"
+                                           f"{typed['zhang']}\n")
+    write(data, "practitioners.csv",
+          "身份证号,姓名,所在地区划代码\n"
+          f"{typed['li']},李明,320505\n{typed['wang']},王五,320505\n{ZHAO},赵六,320506\n")
+    write(data, "penalties.csv",
+          "处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码\n"
+          f"苏交罚〔2024〕1号,人员,{typed['zhao']},超速,2024-05-01,苏州市交通运输局,320500\n"
+          f"苏交罚〔2024〕2号,企业,{typed['firm']},超限,2024-05-01,苏州市交通运输局,320500\n"
+          f"苏交罚〔2024〕3号,,{typed['li']},超载,2024-05-01,苏州市交通运输局,320500\n"
+          f"苏交罚〔2024〕4号,企业,{FIRM},超载,2024-05-01,苏州市交通运输局,320500\n")
+    out = load(tmp_path, data)
+    assert out.returncode == 0, out.stderr
+    rows = {name: report(tmp_path, name) for name in ("enterprises", "practitioners", "penalties")}
+    shown = out.stdout + out.stderr + "".join(
+        (tmp_path / "rejects" / f).read_text(encoding="utf-8-sig")
+        for f in ("enterprises.rejects.csv", "practitioners.rejects.csv", "penalties.rejects.csv"))
+    for number in [*typed.values(), ZHANG, LI, WANG, ZHAO]:
+        assert number not in shown and number[6:14] not in shown  # nor its birth date
+    person_reasons = [r["reason"] for r in rows["enterprises"] + rows["practitioners"]]
+    assert not [r for r in person_reasons if re.search(r"check character \(expected", r)]
+    [rep] = rows["enterprises"]
+    assert (rep["column"], rep["value"], rep["reason"]) == (
+        "法定代表人身份证号", typed["zhang"][:6] + "********" + typed["zhang"][-4:],
+        "wrong check character")
+    people = {r["row"]: r for r in rows["practitioners"]}
+    assert people["2"]["value"] == LI[:6] + "*" * 11  # malformed: only the region is kept
+    assert people["3"]["reason"] == "impossible birth date (characters 7-14)"
+    penalties = {r["row"]: r for r in rows["penalties"]}
+    assert penalties["2"]["reason"] == "wrong check character"
+    assert penalties["3"]["value"] == WANG[:6] + "********" + WANG[-4:]  # not a USCC: masked
+    assert penalties["4"]["value"] == LI[:6] + "*" * 11
+
+    # A refused file: its message names the first bad cell, never the number.
+    refused = load(tmp_path, write(tmp_path / "again", "practitioners.csv",
+                                   f"身份证号,姓名\n{typed['zhao']},赵六\n"), max_bad="0")
+    assert refused.returncode == 1
+    assert "(first: row 2, 身份证号: wrong check character)" in refused.stderr
+    assert typed["zhao"] not in refused.stderr and ZHAO not in refused.stderr
+
+
+def test_a_subject_lookup_error_does_not_repeat_a_mistyped_resident_id():
+    from queries.subjects import subject_uid
+
+    with pytest.raises(ValueError) as err:
+        subject_uid(LI[:-1], "k")  # 17 characters: no kind of code
+    assert LI[:-1] not in str(err.value) and LI[:6] in str(err.value)
+
+
+# -- 2. resident ID numbers in free text --------------------------------------------------
+
+
+def test_resident_ids_in_free_text_are_masked_at_load_and_reported(tmp_path):
+    data = tmp_path / "in"
+    legacy = "320402840312035"  # the 15-digit first-generation form, labelled as such
+    order = "202601011234567890"  # 18 digits, but no person's number (no birth date in it)
+    write(data, "enterprises.csv",
+          "统一社会信用代码,企业名称,注册地区划代码,法定代表人姓名,法定代表人身份证号,备注\n"
+          f"{FIRM},苏州甲运输有限公司（法人{ZHANG}）,320505,张三,{ZHANG},联系人 "
+          f"{' '.join(LI[i:i + 4] for i in range(0, 18, 4))}\n"
+          f"{FIRM2},无锡乙物流有限责任公司,320211,,,订单号{order}\n")
+    write(data, "list_entries.csv",
+          "名单类型,对象类型,对象代码,列入日期,列入原因,认定机关,认定机关区划代码\n"
+          f"重点关注,企业,{FIRM},2024-03-01,驾驶员（身份证号：{WANG}）超速三次,苏州市交通运输局,"
+          f"320500\n")
+    full_width = ZHAO.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    write(data, "commitments.csv",
+          "对象类型,对象代码,承诺类型,承诺日期,受理机关,受理机关区划代码\n"
+          f"企业,{FIRM2},信用承诺{full_width},2024-04-01,无锡市交通运输局,320200\n")
+    write(data, "penalties.csv",
+          "处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码\n"
+          f"苏交罚〔2024〕9号,企业,{FIRM},驾驶员身份证号{legacy}未取得从业资格,2024-05-01,"
+          f"苏州市交通运输局,320500\n")
+    out = load(tmp_path, data, max_bad="0")
+    assert out.returncode == 0, out.stderr
+    # Kept, masked, in the store; the clear numbers nowhere on its disk.
+    disk = store_bytes(tmp_path)
+    for number in (ZHANG, LI, WANG, ZHAO, legacy, full_width):
+        assert number.encode() not in disk and number[6:14].encode() not in disk
+    assert order.encode() in disk  # a long number that is no resident ID stays as written
+    store = EmbeddedStore(str(tmp_path / "s"))
+    try:
+        firm = store.get_nodes([f"Enterprise:{FIRM}"])[f"Enterprise:{FIRM}"].props
+        assert firm["name"] == f"苏州甲运输有限公司（法人{ZHANG[:6]}********{ZHANG[-4:]}）"
+        assert firm["备注"] == f"联系人 {LI[:6]}********{LI[-4:]}"
+        [entry] = store.find_nodes("ListEntry")
+        assert entry.props["reason"] == f"驾驶员（身份证号：{WANG[:6]}********{WANG[-4:]}）超速三次"
+        [commitment] = store.find_nodes("Commitment")
+        assert commitment.props["kind"] == f"信用承诺{ZHAO[:6]}********{ZHAO[-4:]}"
+        [penalty] = store.find_nodes("Penalty")
+        assert penalty.props["violation"] == f"驾驶员身份证号{legacy[:6]}*****{legacy[-4:]}未取得从业资格"
+    finally:
+        store.close()
+    # Each column where numbers were masked is a finding naming its rows, never a number.
+    findings = [line for line in out.stdout.splitlines() if "resident ID number in" in line]
+    for column in ("企业名称 (name)", "备注", "列入原因 (reason)", "承诺类型 (kind)",
+                   "违法行为 (violation)"):
+        assert any(column in f and f.endswith("(rows 2)") for f in findings), (column, findings)
+    for number in (ZHANG, LI, WANG, ZHAO, legacy):
+        assert number not in out.stdout + out.stderr
+
+
+def test_the_scanner_is_one_function_of_graph_model_a_mutation_can_call():
+    import pandas as pd
+
+    from graph_model.personal_data import mask_ric_text
+
+    cells = pd.Series([f"当事人{ZHANG}", "苏E12345", None, f"{ZHANG}{ZHANG}"], dtype="string")
+    masked, hit = mask_ric_text(cells)
+    assert masked.tolist()[:3] == [f"当事人{ZHANG[:6]}********{ZHANG[-4:]}", "苏E12345", pd.NA]
+    assert masked.tolist()[3] == f"{ZHANG}{ZHANG}"  # part of a longer code: not one number
+    assert hit.tolist() == [True, False, False, False]
+
+
 # -- 3. dates -----------------------------------------------------------------------------
 
 PENALTY_HEAD = "处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码\n"
@@ -234,6 +360,7 @@ def test_a_refused_file_still_writes_its_report_with_the_files_own_headers(tmp_p
 @pytest.mark.parametrize("module", [
     "graph_model.dates",
     "queries.dates",
+    "graph_model.personal_data",
     "graph_model.csv_safety",
 ])
 def test_docstring_examples_run(module):
