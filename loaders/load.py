@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from creditkb.stores.port import LoadInfo, Store
+from creditkb.stores.port import LoadInfo, Store, StoreError
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import FileRefused, LoadError
@@ -192,6 +192,8 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                                 f"above the threshold of {max_bad_fraction:.0%}; nothing of this "
                                 f"file was loaded (first: row {first['row']}, {column}: "
                                 f"{first['reason']})", summary) from None
+    except StoreError as exc:  # disk full, I/O error: say which file it stopped
+        raise LoadError(path, f"nothing of this file was loaded: {exc}") from exc
     return summary
 
 

@@ -42,6 +42,7 @@ from creditkb.stores.port import (
 )
 from creditkb.stores import jsontext
 from creditkb.stores.checkpoint import BackgroundCheckpoint
+from creditkb.stores.sqlite_errors import begin, failed, store_error
 from creditkb.stores.topology import Topology
 from creditkb.strindex import StringIndex, hashes
 from graph_model.schema import schema
@@ -469,7 +470,7 @@ class EmbeddedStore(Store):
                 if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
                     con.executescript(JOURNAL_TRIGGERS)  # else ensure_schema() does, after DDL
             except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
+                raise store_error(exc, self.db_path, "opening") from None
             self._local.con = con
             with self._connections_lock:
                 self._connections.append(con)
@@ -489,7 +490,7 @@ class EmbeddedStore(Store):
                 con.execute(stmt)
             con.executescript(JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.db_path!r} is not a creditkb store: {exc}") from None
+            raise store_error(exc, self.db_path, "opening") from None
 
     def generation(self) -> int:
         return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
@@ -506,9 +507,9 @@ class EmbeddedStore(Store):
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-        con.execute("BEGIN IMMEDIATE")
         background = False  # the log of this commit is copied by self._checkpoint
         try:
+            begin(con, self.db_path)
             seq = None
             if load is not None:
                 seq = self._record_load(load)
@@ -530,9 +531,8 @@ class EmbeddedStore(Store):
                 con.execute("PRAGMA wal_autocheckpoint=0")
                 background = True
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            raise failed(con, exc, self.db_path, "writing")
         finally:
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
@@ -564,14 +564,13 @@ class EmbeddedStore(Store):
     def undo_load(self, load_id: str) -> UndoResult:
         con = self._con()
         con.execute("DELETE FROM _load")  # restoring props must not journal them
-        con.execute("BEGIN IMMEDIATE")
+        begin(con, self.db_path)
         try:
             result = self._undo(load_id)
             self._bump_generation(topology=True)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            raise failed(con, exc, self.db_path, "undoing a load in")
         return result
 
     def _undo(self, load_id: str) -> UndoResult:
