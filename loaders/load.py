@@ -127,6 +127,16 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
                max_bad_fraction: float = 0.1, agency: str | None = None,
                profile: str | None = None,
                on_file: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
+    """Load the files named (folders: the data files in them), subjects first, holding
+    the store's load lock throughout."""
+    with store.load_lock():
+        return _load_planned(store, paths, secret, kind, max_bad_fraction, agency, profile,
+                             on_file)
+
+
+def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: str | None,
+                  max_bad_fraction: float, agency: str | None, profile: str | None,
+                  on_file: Callable[[FileSummary], None] | None) -> list[FileSummary]:
     ensure_regions(store)
     done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []

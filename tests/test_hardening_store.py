@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from creditkb.stores.embedded import EmbeddedStore
+from creditkb.stores.lock import LOCK_FILE, LoadRunning, holder
 from creditkb.stores.port import LoadInfo
 from test_cli import CREDITKB, free_port, run
 from test_hardening_loads import FIRMS, ZHANG, rid, write
@@ -34,6 +35,105 @@ def env(secret: str | None) -> dict:
 def cli(tmp_path, *args, secret="secret-a", timeout=120):
     return subprocess.run([*CREDITKB, *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, env=env(secret))
+
+
+# -- 7. one load at a time, readers never wait -----------------------------------------------
+
+
+def running_load(tmp_path):
+    """A store with one committed load, and a load in progress on it held by this process
+    exactly as ``load_paths`` holds one: the load lock, then an open write transaction."""
+    assert run("load", str(write(tmp_path / "a", "enterprises.csv", FIRMS)), "--store",
+               str(tmp_path / "s"), cwd=tmp_path, env={"CREDITKB_SECRET": "secret-a"}).returncode == 0
+    store = EmbeddedStore(str(tmp_path / "s"))
+    lock = store.load_lock()
+    lock.__enter__()
+    tx = store.transaction(LoadInfo("L-running", "x.csv", "vehicles", "2026-01-01T00:00:00+00:00"))
+    tx.__enter__()
+
+    def stop():
+        stopped = RuntimeError("test over")
+        tx.__exit__(RuntimeError, stopped, None)  # rolled back
+        lock.__exit__(None, None, None)
+        store.close()
+    return stop
+
+
+def test_a_second_load_is_refused_at_once_naming_the_running_one(tmp_path):
+    stop = running_load(tmp_path)
+    try:
+        started = time.monotonic()
+        out = cli(tmp_path, "load", str(write(tmp_path / "b", "vehicles.csv",
+                                              "车牌号码,车辆类型,所在地区划代码\n苏E12345,客车,320505\n")),
+                  "--store", str(tmp_path / "s"), timeout=30)
+        took = time.monotonic() - started
+        assert out.returncode == 1
+        assert f"another load is running (pid {os.getpid()}, since " in out.stderr
+        assert took < 10, took  # at once, not after SQLite's busy timeout
+        assert holder(str(tmp_path / "s"))["pid"] == os.getpid()
+        undo = cli(tmp_path, "loads", "undo", "whatever", "--store", str(tmp_path / "s"), timeout=30)
+        assert undo.returncode == 1 and "another load is running" in undo.stderr
+    finally:
+        stop()
+    assert holder(str(tmp_path / "s")) is None
+
+
+def test_listing_loads_does_not_wait_for_a_running_load(tmp_path):
+    stop = running_load(tmp_path)
+    try:
+        started = time.monotonic()
+        out = cli(tmp_path, "loads", "--store", str(tmp_path / "s"), timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert "committed" in out.stdout and "enterprises" in out.stdout
+        assert time.monotonic() - started < 10
+    finally:
+        stop()
+
+
+def test_the_lock_of_a_dead_load_does_not_block(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / LOCK_FILE).write_text(json.dumps({"pid": 999_999_999, "since": "x"}))
+    out = cli(tmp_path, "load", str(write(tmp_path / "a", "enterprises.csv", FIRMS)),
+              "--store", str(tmp_path / "s"))
+    assert out.returncode == 0, out.stderr
+    s = EmbeddedStore(str(tmp_path / "s"))
+    try:
+        with s.load_lock():  # free again after the load, and held by one holder at a time
+            with pytest.raises(LoadRunning):
+                with s.load_lock():
+                    pass
+    finally:
+        s.close()
+
+
+@pytest.mark.slow
+def test_two_real_loads_one_stopped_midway(tmp_path):
+    """End to end: a real loader, frozen (SIGSTOP) once it holds the store, then a second
+    loader and a listing beside it."""
+    data = tmp_path / "gen"
+    assert run("generate", "--scale", "0.01", "--out", str(data), cwd=tmp_path).returncode == 0
+    first = subprocess.Popen([*CREDITKB, "load", str(data), "--store", str(tmp_path / "s")],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env("secret-a"))
+    try:
+        deadline = time.monotonic() + 60
+        while (holder(str(tmp_path / "s")) or {}).get("pid") != first.pid:
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.05)
+        time.sleep(1.0)  # into its first files' transactions
+        first.send_signal(signal.SIGSTOP)
+        started = time.monotonic()
+        second = cli(tmp_path, "load", str(data / "vehicles.csv"), "--store", str(tmp_path / "s"),
+                     timeout=30)
+        listing = cli(tmp_path, "loads", "--store", str(tmp_path / "s"), timeout=30)
+        assert time.monotonic() - started < 20
+        assert second.returncode == 1 and f"(pid {first.pid}, since " in second.stderr
+        assert listing.returncode == 0, listing.stderr
+    finally:
+        first.send_signal(signal.SIGCONT)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert "loaded 10 file(s)" in out
 
 
 # -- 8. disk full and I/O errors -------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, replace
 import sqlite3
 import threading
@@ -42,6 +43,7 @@ from creditkb.stores.port import (
 )
 from creditkb.stores import jsontext
 from creditkb.stores.checkpoint import BackgroundCheckpoint
+from creditkb.stores.lock import load_lock
 from creditkb.stores.sqlite_errors import begin, failed, store_error
 from creditkb.stores.topology import Topology
 from creditkb.strindex import StringIndex, hashes
@@ -133,6 +135,20 @@ WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
 END;
 """ % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
+
+
+def _schema_complete(con: sqlite3.Connection) -> bool:
+    """Whether every table, index and meta row DDL and index_statements() create exists,
+    and no index DDL drops does: then ensure_schema has nothing to write."""
+    script = DDL + "\n".join(index_statements())
+    wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
+    dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    if not wanted <= names or names & dropped:
+        return False
+    keys = re.search(r"INSERT OR IGNORE INTO meta\(k, v\) VALUES (.*);", DDL).group(1)
+    meta = {r[0] for r in con.execute("SELECT k FROM meta")}
+    return set(re.findall(r"\('(\w+)'", keys)) <= meta
 
 
 def index_statements() -> list[str]:
@@ -485,9 +501,12 @@ class EmbeddedStore(Store):
                 raise StoreError(f"{self.db_path!r} was written by another version of creditkb "
                                  f"(store format {fmt[0]}, this one reads {STORE_FORMAT}); load "
                                  f"its files into a new store")
-            con.executescript(DDL)
-            for stmt in index_statements():
-                con.execute(stmt)
+            # Creating what exists still takes the write lock, and would wait behind a
+            # load: a store whose schema is complete is only read here.
+            if not _schema_complete(con):
+                con.executescript(DDL)
+                for stmt in index_statements():
+                    con.execute(stmt)
             con.executescript(JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
             raise store_error(exc, self.db_path, "opening") from None
@@ -564,14 +583,18 @@ class EmbeddedStore(Store):
     def undo_load(self, load_id: str) -> UndoResult:
         con = self._con()
         con.execute("DELETE FROM _load")  # restoring props must not journal them
-        begin(con, self.db_path)
-        try:
-            result = self._undo(load_id)
-            self._bump_generation(topology=True)
-            con.execute("COMMIT")
-        except BaseException as exc:
-            raise failed(con, exc, self.db_path, "undoing a load in")
+        with self.load_lock():
+            begin(con, self.db_path)
+            try:
+                result = self._undo(load_id)
+                self._bump_generation(topology=True)
+                con.execute("COMMIT")
+            except BaseException as exc:
+                raise failed(con, exc, self.db_path, "undoing a load in")
         return result
+
+    def load_lock(self):
+        return load_lock(self.location)
 
     def _undo(self, load_id: str) -> UndoResult:
         con = self._con()
