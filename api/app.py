@@ -23,6 +23,7 @@ from api.subscription import EventHub
 from creditkb import __version__
 from creditkb.settings import Settings
 from creditkb.stores.port import Store
+from creditkb.stores.secret import check_secret
 
 log = logging.getLogger("creditkb.api")
 
@@ -50,6 +51,7 @@ class _WebSocketRouter(GraphQLRouter):
 def create_app(store: Store, settings: Settings, access: AccessStore | None = None) -> FastAPI:
     """The application over ``store``; keys and audit in ``access`` (default: the access
     state beside the store, see :func:`api.access.state_dir`)."""
+    check_secret(store, settings.secret)  # lookups hash resident IDs as the loads did
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
 

@@ -250,9 +250,11 @@ def _serve(store, settings, host, port, workers: int = 1) -> int:
     import uvicorn
 
     from api.access import AccessStore
+    from creditkb.stores.secret import check_secret
 
     if workers < 1:
         raise ValueError(f"--workers must be 1 or more, not {workers}")
+    check_secret(store, settings.secret)  # before any worker starts
     AccessStore.for_settings(settings).close()  # refuse early when there is nowhere for keys
     print(f"creditkb: GraphQL on http://{host}:{port}/graphql, dashboard on http://{host}:{port}/ "
           f"(store: {store.location}, {workers} worker{'s' if workers > 1 else ''})",

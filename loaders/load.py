@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from creditkb.stores.port import LoadInfo, Store, StoreError
+from creditkb.stores.secret import bind_secret
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import FileRefused, LoadError
@@ -128,8 +129,10 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
                profile: str | None = None,
                on_file: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
     """Load the files named (folders: the data files in them), subjects first, holding
-    the store's load lock throughout."""
+    the store's load lock throughout; the store must have been hashed with ``secret``,
+    or be new and record it (see creditkb.stores.secret)."""
     with store.load_lock():
+        bind_secret(store, secret)
         return _load_planned(store, paths, secret, kind, max_bad_fraction, agency, profile,
                              on_file)
 

@@ -362,6 +362,7 @@ def test_a_refused_file_still_writes_its_report_with_the_files_own_headers(tmp_p
     "queries.dates",
     "graph_model.personal_data",
     "graph_model.csv_safety",
+    "creditkb.stores.secret",
 ])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module))

@@ -19,6 +19,7 @@ import pytest
 from creditkb.stores.embedded import EmbeddedStore
 from creditkb.stores.lock import LOCK_FILE, LoadRunning, holder
 from creditkb.stores.port import LoadInfo
+from creditkb.stores.secret import SecretMismatch, bind_secret, check_secret, fingerprint
 from test_cli import CREDITKB, free_port, run
 from test_hardening_loads import FIRMS, ZHANG, rid, write
 
@@ -35,6 +36,58 @@ def env(secret: str | None) -> dict:
 def cli(tmp_path, *args, secret="secret-a", timeout=120):
     return subprocess.run([*CREDITKB, *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, env=env(secret))
+
+
+# -- 6. the secret that hashed a store -------------------------------------------------------
+
+
+def test_a_load_under_another_secret_is_refused_and_persons_are_not_doubled(tmp_path):
+    store = ["--store", str(tmp_path / "s")]
+    people = write(tmp_path / "a", "practitioners.csv", PEOPLE)
+    assert cli(tmp_path, "load", str(people), *store).returncode == 0
+    firms = write(tmp_path / "b", "enterprises.csv", FIRMS)  # a legal representative: a person
+    other = cli(tmp_path, "load", str(firms), *store, secret="secret-b")
+    assert other.returncode == 1
+    assert "hashed with another CREDITKB_SECRET" in other.stderr
+    assert fingerprint("secret-a")[:12] in other.stderr and "secret-a" not in other.stderr
+    default = cli(tmp_path, "load", str(firms), *store, secret=None)  # the public demo key
+    assert default.returncode == 1 and "hashed with another CREDITKB_SECRET" in default.stderr
+    s = EmbeddedStore(str(tmp_path / "s"))
+    try:
+        assert s.count_nodes("Person") == 5 and s.count_nodes("Enterprise") == 0
+    finally:
+        s.close()
+    again = cli(tmp_path, "load", str(firms), *store)
+    assert again.returncode == 0, again.stderr
+    s = EmbeddedStore(str(tmp_path / "s"))
+    try:
+        assert s.count_nodes("Person") == 6
+    finally:
+        s.close()
+
+
+def test_a_server_under_another_secret_refuses_to_start(tmp_path):
+    store = ["--store", str(tmp_path / "s")]
+    assert cli(tmp_path, "load", str(write(tmp_path / "a", "practitioners.csv", PEOPLE)),
+               *store).returncode == 0
+    out = cli(tmp_path, "serve", *store, "--port", str(free_port()), secret="secret-b", timeout=60)
+    assert out.returncode == 1 and "hashed with another CREDITKB_SECRET" in out.stderr
+
+
+def test_the_store_keeps_the_first_fingerprint_and_forgets_it_with_everything(store):
+    assert store.secret_fingerprint() is None
+    check_secret(store, "anything")  # nothing recorded: nothing to refuse
+    bind_secret(store, "secret-a")
+    assert store.secret_fingerprint() == fingerprint("secret-a")
+    assert store.record_secret_fingerprint(fingerprint("secret-b")) == fingerprint("secret-a")
+    bind_secret(store, "secret-a")
+    with pytest.raises(SecretMismatch):
+        bind_secret(store, "secret-b")
+    with pytest.raises(SecretMismatch):
+        check_secret(store, "secret-b")
+    with store.transaction() as tx:
+        tx.delete_all()
+    assert store.secret_fingerprint() is None
 
 
 # -- 7. one load at a time, readers never wait -----------------------------------------------

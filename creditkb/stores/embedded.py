@@ -424,6 +424,7 @@ class EmbeddedWriter(Writer):
         self._forget_targets()
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
+        self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
         self.wrote = self.graph_changed = True
 
 
@@ -595,6 +596,19 @@ class EmbeddedStore(Store):
 
     def load_lock(self):
         return load_lock(self.location)
+
+    def secret_fingerprint(self) -> str | None:
+        row = self._con().execute("SELECT v FROM meta WHERE k = 'secret_fingerprint'").fetchone()
+        return row[0] if row else None
+
+    def record_secret_fingerprint(self, fingerprint: str) -> str:
+        con = self._con()
+        try:
+            con.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('secret_fingerprint', ?)",
+                        (fingerprint,))
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.db_path, "writing") from None
+        return self.secret_fingerprint()
 
     def _undo(self, load_id: str) -> UndoResult:
         con = self._con()

@@ -274,6 +274,16 @@ class Store(abc.ABC):
         ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
         tuple or set of allowed values; null matches nothing."""
 
+    @abc.abstractmethod
+    def secret_fingerprint(self) -> str | None:
+        """The fingerprint of the secret that hashed this store's resident ID numbers
+        (see :mod:`creditkb.stores.secret`), None while none is recorded."""
+
+    @abc.abstractmethod
+    def record_secret_fingerprint(self, fingerprint: str) -> str:
+        """Record ``fingerprint`` unless one is recorded already; return the one recorded
+        (atomically: of two processes recording at once, both return the winner's)."""
+
     def load_lock(self) -> AbstractContextManager[None]:
         """Held by a load (and an undo) from start to end: a second one on the same
         store fails at once with :class:`creditkb.stores.lock.LoadRunning` instead of
