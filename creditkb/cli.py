@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="load the demo data set and serve it")
-    p.add_argument("--store", default=None, help=f"store for the demo (default: {DEMO_STORE})")
+    p.add_argument("--store", default=None,
+                   help=f"store for the demo (default: $CREDITKB_STORE or {DEMO_STORE})")
     p.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
     _server_args(p)
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -220,7 +221,9 @@ def demo_keys(settings: Settings) -> list[tuple[object, str]]:
 
 
 def cmd_demo(args) -> int:
-    settings = Settings.from_env(store=args.store or DEMO_STORE)
+    location = args.store or os.environ.get("CREDITKB_STORE") or DEMO_STORE
+    settings = Settings.from_env(store=location)
+    _warn_demo_secret(settings)
     demo = resources.files("creditkb").joinpath("demo")
     with resources.as_file(demo) as folder:
         store = open_store(settings=settings)

@@ -237,3 +237,27 @@ def test_an_io_error_is_named_with_the_file_size_limit(tmp_path):
         assert all(x.status == "committed" for x in s.loads())
     finally:
         s.close()
+
+
+# -- 9. the demo -----------------------------------------------------------------------------
+
+
+def test_demo_honours_creditkb_store_and_warns_about_the_public_key(tmp_path):
+    out = subprocess.run([*CREDITKB, "demo", "--no-serve"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300,
+                         env=env(None) | {"CREDITKB_STORE": str(tmp_path / "mine")})
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "mine" / "graph.sqlite3").exists()
+    assert not (tmp_path / "creditkb-demo").exists()
+    assert "public demo key" in out.stderr
+    assert ZHANG not in out.stdout + out.stderr
+
+
+def test_demo_without_a_setting_uses_its_own_store(tmp_path):
+    environment = env(None)
+    environment.pop("CREDITKB_STORE", None)
+    out = subprocess.run([*CREDITKB, "demo", "--no-serve"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, env=environment)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "creditkb-demo" / "graph.sqlite3").exists()
+
