@@ -23,6 +23,7 @@ from api.subscription import EventHub
 from creditkb import __version__
 from graph_model.settings import Settings
 from graph_model.store.port import Store
+from graph_model.store.secret import check_secret
 
 log = logging.getLogger("creditkb.api")
 
@@ -50,6 +51,7 @@ class _WebSocketRouter(GraphQLRouter):
 def create_app(store: Store, settings: Settings, access: AccessStore | None = None) -> FastAPI:
     """The application over ``store``; keys and audit in ``access`` (default: the access
     state beside the store, see :func:`queries.access.state.state_dir`)."""
+    check_secret(store, settings.secret)  # lookups hash resident IDs as the loads did
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
 

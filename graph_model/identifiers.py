@@ -37,6 +37,7 @@ from stdnum.cn import ric as _std_ric
 from stdnum.cn import uscc as _std_uscc
 
 from graph_model import regions
+from graph_model.personal_data import mask_canonical, mask_ric
 
 __all__ = [
     "IdentifierError",
@@ -71,12 +72,15 @@ class IdentifierError(ValueError):
     type_name : str
         Registry name of the identifier type, e.g. ``"uscc"``.
     value : object
-        The value as given.
+        The value as given; for a resident ID number its masked form (see
+        :func:`graph_model.personal_data.mask_ric`), kept as :attr:`value` too.
     reason : str
         Why it was rejected, e.g. ``"wrong check character (expected X)"``.
     """
 
     def __init__(self, type_name: str, value: object, reason: str):
+        if type_name == "ric":  # personal data: a message must not tell the number
+            value = mask_ric(_as_text(value) or "")
         self.type_name = type_name
         self.value = value
         self.reason = reason
@@ -369,6 +373,13 @@ _RIC_EARLIEST_BIRTH = 18500101
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
+# A reason shown with a masked number must not tell what the mask hides: neither the
+# expected check character (with the other 17, it rebuilds the number someone meant)
+# nor the birth date.
+RIC_WRONG_CHECK = "wrong check character"
+RIC_BAD_BIRTH_DATE = "impossible birth date (characters 7-14)"
+
+
 def _today_number() -> int:
     today = datetime.date.today()
     return today.year * 10000 + today.month * 100 + today.day
@@ -389,16 +400,15 @@ class Ric(IdentifierType):
             return _wrong_length([len(c)], 18)[0]
         if not (_ascii_digits(c[:17]) and (c[17] == "X" or _ascii_digits(c[17]))):
             return "expected 17 digits followed by a digit or X"
-        expected = _std_ric.calc_check_digit(c)
-        if c[-1] != expected:
-            return f"wrong check character (expected {expected})"
+        if c[-1] != _std_ric.calc_check_digit(c):
+            return RIC_WRONG_CHECK
         try:
             datetime.date(int(c[6:10]), int(c[10:12]), int(c[12:14]))
             possible = _RIC_EARLIEST_BIRTH <= int(c[6:14]) <= _today_number()
         except ValueError:
             possible = False
         if not possible:
-            return f"impossible birth date {c[6:14]}"
+            return RIC_BAD_BIRTH_DATE
         if not regions.is_known(c[:6]):
             return f"unknown region code {c[:6]}"
         return None
@@ -426,11 +436,8 @@ class Ric(IdentifierType):
         unknown = ~_known_region(_number(m[:, :6]))
         first = _by_priority(len(rows), [bad_format, wrong_check, bad_date, unknown])
         out[rows[first == 1]] = "expected 17 digits followed by a digit or X"
-        k = np.flatnonzero(first == 2)
-        out[rows[k]] = [f"wrong check character (expected {'X' if e == 10 else e})"
-                        for e in expected[k]]
-        k = np.flatnonzero(first == 3)
-        out[rows[k]] = [f"impossible birth date {arr[rows[i]][6:14]}" for i in k]
+        out[rows[first == 2]] = RIC_WRONG_CHECK
+        out[rows[first == 3]] = RIC_BAD_BIRTH_DATE
         k = np.flatnonzero(first == 4)
         out[rows[k]] = [f"unknown region code {arr[rows[i]][:6]}" for i in k]
         return out
@@ -509,7 +516,7 @@ def _keyed_hash(keyed: hmac.HMAC, number: str) -> str:
 
 
 def _mask(number: str) -> str:
-    return number[:6] + "********" + number[-4:]
+    return mask_canonical(number)
 
 
 # --------------------------------------------------------------------------- plate

@@ -11,3 +11,12 @@ class LoadError(Exception):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class FileRefused(LoadError):
+    """A file with too many bad rows: nothing of it is committed, and ``summary`` (a
+    :class:`loaders.load.FileSummary`) holds its rejects, for the report."""
+
+    def __init__(self, path: str, reason: str, summary):
+        super().__init__(path, reason)
+        self.summary = summary

@@ -8,6 +8,7 @@ from importlib import resources
 
 import yaml
 
+from graph_model.dates import WINDOWS
 from graph_model.schema import schema
 
 SUBJECT_KINDS = {"企业": "Enterprise", "车辆": "Vehicle", "船舶": "Vessel", "人员": "Person"}
@@ -23,6 +24,7 @@ class Column:
     default: str | None = None
     item_type: str | None = None
     resolves: str | None = None  # a firm-name column standing in for this USCC column
+    window: str = "event"  # a date's plausible window (graph_model.dates): event or term
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ def kinds() -> dict[str, Kind]:
                 default=c.get("default"),
                 item_type=c.get("item_type"),
                 resolves=c.get("resolves"),
+                window=c.get("window", "event"),
             )
+            if cols[cname].window not in WINDOWS:
+                raise ValueError(f"kinds.yaml: {name}.{cname}: window must be one of {WINDOWS}")
         out[name] = Kind(name, label.name, cols)
     return out
 

@@ -19,15 +19,18 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from graph_model.store.port import LoadInfo, Store
+from graph_model.store.port import LoadInfo, Store, StoreError
+from graph_model.store.secret import bind_secret
 from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
-from loaders.errors import LoadError
+from loaders.errors import FileRefused, LoadError
+from loaders.free_text import mask_free_text
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import Finding, QualityState
 from loaders.read import Table, map_headers
+from loaders.rejects import file_headers, protect
 from loaders.resolve import resolve_names
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
@@ -51,6 +54,7 @@ class FileSummary:
     profile: str | None = None
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     findings: list[Finding] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # column -> the file's header
 
 
 @dataclass
@@ -124,6 +128,18 @@ def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str
                max_bad_fraction: float = 0.1, agency: str | None = None,
                profile: str | None = None,
                on_file: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
+    """Load the files named (folders: the data files in them), subjects first, holding
+    the store's load lock throughout; the store must have been hashed with ``secret``,
+    or be new and record it (see graph_model.store.secret)."""
+    with store.load_lock():
+        bind_secret(store, secret)
+        return _load_planned(store, paths, secret, kind, max_bad_fraction, agency, profile,
+                             on_file)
+
+
+def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: str | None,
+                  max_bad_fraction: float, agency: str | None, profile: str | None,
+                  on_file: Callable[[FileSummary], None] | None) -> list[FileSummary]:
     ensure_regions(store)
     done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []
@@ -151,7 +167,9 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     """Load one file in chunks, all inside one transaction."""
     kind, path = kinds()[item.kind], str(item.path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    summary = FileSummary(path, item.kind, item.load_id)
+    summary = FileSummary(path, item.kind, item.load_id, headers=file_headers(
+        kind, item.table.headers, item.table.raw_headers,
+        item.profile.columns if item.profile else None))
     state = QualityState()
     info = LoadInfo(load_id=item.load_id, file=path, kind=item.kind, started_at=started,
                     agency=agency)
@@ -182,10 +200,13 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
                                                rows_rejected=summary.rows_rejected))
     except _Rollback:
         first = summary.rejects.iloc[0]
-        raise LoadError(path, f"{summary.rows_rejected} of {summary.rows_read} rows are bad, above "
-                              f"the threshold of {max_bad_fraction:.0%}; nothing of this file was "
-                              f"loaded (first: row {first['row']}, {first['column']}: "
-                              f"{first['reason']})") from None
+        column = summary.headers.get(first["column"], first["column"])
+        raise FileRefused(path, f"{summary.rows_rejected} of {summary.rows_read} rows are bad, "
+                                f"above the threshold of {max_bad_fraction:.0%}; nothing of this "
+                                f"file was loaded (first: row {first['row']}, {column}: "
+                                f"{first['reason']})", summary) from None
+    except StoreError as exc:  # disk full, I/O error: say which file it stopped
+        raise LoadError(path, f"nothing of this file was loaded: {exc}") from exc
     return summary
 
 
@@ -198,7 +219,7 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     larger part of a write's work that needs no transaction."""
     path = str(item.path)
     for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
-        df, bad = _check_chunk(store, path, kind, chunk, secret, state)
+        df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
@@ -220,15 +241,16 @@ def _first_cut(chunks):
             yield chunk
 
 
-def _check_chunk(store, path, kind, chunk, secret, state):
-    """Validate and resolve one chunk: (rows to write, list of rejects frames)."""
-    frame = map_headers(Path(path), chunk, kind)
-    checked = validate(path, frame, kind)
+def _check_chunk(store, path, kind, chunk, secret, state, excel=False):
+    """Validate and resolve one chunk (``excel``: read from a workbook): (rows to write,
+    list of rejects frames, with no resident ID number in clear)."""
+    frame = mask_free_text(kind, map_headers(Path(path), chunk, kind), state)
+    checked = validate(path, frame, kind, excel=excel)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
     df, bad2 = _drop_dangling(store, path, kind, df, secret)
     df, bad3 = state.check(store, path, kind, df, secret, bad2)
-    return df, [checked.rejects, bad1, bad2, bad3]
+    return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3)]
 
 
 def _report(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -50,10 +50,11 @@ class Table:
             raise LoadError(str(path), "the file is empty")
         self.excel = self.path.suffix.lower() in (".xlsx", ".xlsm")
         self._frame = _read_excel(self.path) if self.excel else None
-        if self._frame is not None:
-            self.headers = [_norm(c) for c in self._frame.columns]
-        else:
-            self.headers = [_norm(c) for c in self._csv(self._utf8(), nrows=0).columns]
+        columns = self._frame.columns if self._frame is not None else \
+            self._csv(self._utf8(), nrows=0).columns
+        self.headers = [_norm(c) for c in columns]
+        #: the headers as the file writes them, for messages to its sender
+        self.raw_headers = [str(c).strip().lstrip("\ufeff") for c in columns]
 
     def _utf8(self) -> bytes:
         """The file's text (see :func:`decode`) as UTF-8 bytes, refused when blank.

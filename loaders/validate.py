@@ -7,17 +7,23 @@ the header being row 1), column, value and reason.  A row with any problem is le
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from graph_model.settings import Settings
+from graph_model.dates import DatePolicy
 from graph_model.identifiers import REGISTRY, guess_subject_labels
 from graph_model.schema import schema
 from loaders.kinds import SUBJECT_KINDS, Column, Kind
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 FIRST_DATA_ROW = 2  # row 1 is the header
+DATE_FORMAT_REASON = "not a date (YYYY-MM-DD)"
 KEY_TYPE = {name: schema().label(name).properties[schema().label(name).key].type
             for name in SUBJECT_KINDS.values()}
 KEY_TYPE["Person"] = "ric"  # a person's code in a file is the resident ID, hashed later
@@ -31,8 +37,15 @@ class Validated:
 
 
 class _Problems:
-    def __init__(self, path: str, frame: pd.DataFrame):
+    """The problems found in one frame, and what its checks need to know of it: whether
+    its cells come from a workbook (``serials``: a number in a date column is an Excel
+    day number) and the plausible windows of its dates."""
+
+    def __init__(self, path: str, frame: pd.DataFrame, serials: bool = False,
+                 dates: DatePolicy | None = None):
         self.path, self.frame, self.parts = path, frame, []
+        self.serials = serials
+        self.dates = dates or Settings.from_env().date_policy
 
     def add(self, mask: pd.Series, column: str, reason) -> None:
         """Record ``reason`` (a string, or a Series of strings) for the rows in ``mask``."""
@@ -53,10 +66,13 @@ class _Problems:
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "column"], kind="stable")
 
 
-def validate(path: str, frame: pd.DataFrame, kind: Kind) -> Validated:
-    """Check every column of ``frame`` (indexed by row position in the file)."""
+def validate(path: str, frame: pd.DataFrame, kind: Kind, excel: bool = False,
+             dates: DatePolicy | None = None) -> Validated:
+    """Check every column of ``frame`` (indexed by row position in the file): ``excel``
+    when its cells were read from a workbook; ``dates`` the plausible windows (default:
+    the settings')."""
     out = frame.copy()
-    problems = _Problems(path, frame)
+    problems = _Problems(path, frame, serials=excel, dates=dates)
     for col in kind.columns.values():
         if col.name not in frame.columns:
             continue
@@ -98,16 +114,42 @@ def _check_date(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series
     cells_ = pd.Series(distinct, dtype=cells.dtype)
     text = cells_.str.replace("/", "-", regex=False)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    # Excel stores dates as day numbers counted from 1899-12-30.
-    serial = pd.to_numeric(cells_.where(parsed.isna()), errors="coerce")
-    from_serial = pd.to_datetime(serial.where(serial.between(1, 2958465)), unit="D",
-                                 origin="1899-12-30", errors="coerce")
-    parsed = parsed.fillna(from_serial)
-    bad = (cells_.notna() & parsed.isna()).to_numpy(dtype=bool)
+    if problems.serials:
+        # Excel stores dates as day numbers counted from 1899-12-30; only a workbook's
+        # cells can be one (a CSV's "2026" is a year, or a slip, never day 2026).
+        serial = pd.to_numeric(cells_.where(parsed.isna()), errors="coerce")
+        from_serial = pd.to_datetime(serial.where(serial.between(1, 2958465)), unit="D",
+                                     origin="1899-12-30", errors="coerce")
+        parsed = parsed.fillna(from_serial)
+    window = problems.dates.window(col.window)
+    lo, hi = pd.Timestamp(window.earliest), pd.Timestamp(window.latest)
+    outside = (parsed.notna() & ((parsed < lo) | (parsed > hi))).to_numpy(dtype=bool)
+    reasons = np.where(outside, window.reason, None)
+    for i in np.flatnonzero(parsed.isna().to_numpy(dtype=bool)):  # few: unreadable cells
+        day = _calendar_day(text.iloc[i])  # a real day pandas cannot hold (0001-01-01)
+        reasons[i] = window.problem(day) if day else _not_a_date(cells_.iloc[i], problems.serials)
+    bad = pd.notna(reasons)
     problems.add(pd.Series(np.append(bad, False)[codes], index=cells.index), col.name,
-                 "not a date (YYYY-MM-DD)")
-    dates = parsed.dt.strftime("%Y-%m-%d").astype("string")
+                 pd.Series(np.append(reasons, None)[codes], index=cells.index))
+    dates = parsed.where(~bad).dt.strftime("%Y-%m-%d").astype("string")
     return pd.Series(dates.array.take(codes, allow_fill=True), index=cells.index, name=cells.name)
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _calendar_day(text: str) -> dt.date | None:
+    m = _ISO_DAY.fullmatch(unicodedata.normalize("NFKC", text))
+    try:
+        return dt.date(*map(int, m.groups())) if m else None
+    except ValueError:
+        return None
+
+
+def _not_a_date(cell: str, serials: bool) -> str:
+    if not serials and re.fullmatch(r"\d+(\.\d+)?", unicodedata.normalize("NFKC", cell)):
+        return DATE_FORMAT_REASON + ": a CSV file's numbers are not read as Excel day numbers"
+    return DATE_FORMAT_REASON
 
 
 def _check_number(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:

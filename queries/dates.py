@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from graph_model.settings import Settings
+
 __all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date"]
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -91,14 +93,25 @@ def parse_as_of(value) -> _dt.date:
     Raises
     ------
     InvalidInput
-        If ``value`` is not a date.
+        If ``value`` is not a date, or not a plausible one: a question is asked about a
+        day between ``CREDITKB_DATE_EARLIEST`` (1949-10-01) and ten years from today
+        (``CREDITKB_DATE_FUTURE_YEARS``), the window of a record's dates (see
+        :mod:`graph_model.dates`).
 
     Examples
     --------
     >>> parse_as_of("2024-06-30")
     datetime.date(2024, 6, 30)
+    >>> parse_as_of("0001-01-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    queries.dates.InvalidInput: as_of: 0001-01-01 is outside the plausible window 1949-10-01 to ...
     """
-    return parse_date(value, "as_of")
+    day = parse_date(value, "as_of")
+    problem = Settings.from_env().date_policy.window("event").problem(day)
+    if problem:
+        raise InvalidInput(f"as_of: {day} is {problem}")
+    return day
 
 
 def parse_optional_date(value, what: str = "date"):

@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="load the demo data set and serve it")
-    p.add_argument("--store", default=None, help=f"store for the demo (default: {DEMO_STORE})")
+    p.add_argument("--store", default=None,
+                   help=f"store for the demo (default: $CREDITKB_STORE or {DEMO_STORE})")
     p.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
     _server_args(p)
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -153,7 +154,9 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
                         agency=None, profile=None):
     from tqdm import tqdm
 
+    from loaders.errors import FileRefused
     from loaders.load import load_paths
+    from loaders.rejects import write_report
 
     started = time.monotonic()
     bar = tqdm(desc="loading", unit="file", disable=None, file=sys.stderr)
@@ -173,15 +176,16 @@ def _load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path
                 f" (rows {', '.join(map(str, f.rows[:10]))}{' ...' if len(f.rows) > 10 else ''})"
                 if f.rows else "")
         if len(s.rejects):
-            rejects_dir.mkdir(parents=True, exist_ok=True)
-            target = rejects_dir / (Path(s.path).stem + ".rejects.csv")
-            s.rejects.to_csv(target, index=False, encoding="utf-8-sig")
-            line += f"; rejects in {target}"
+            line += f"; rejects in {write_report(s.rejects, s.headers, rejects_dir, s.path)}"
         tqdm.write(line, file=sys.stdout)
 
     try:
         summaries = load_paths(store, paths, settings.secret, kind, max_bad, agency=agency,
                                profile=profile, on_file=report)
+    except FileRefused as exc:  # when the user needs the list most
+        s = exc.summary
+        target = write_report(s.rejects, s.headers, rejects_dir, s.path)
+        raise LoadError(exc.path, f"{exc.reason}; rejects in {target}") from None
     finally:
         bar.close()
     print(f"loaded {len(summaries)} file(s) in {time.monotonic() - started:.1f} s into "
@@ -217,7 +221,9 @@ def demo_keys(settings: Settings) -> list[tuple[object, str]]:
 
 
 def cmd_demo(args) -> int:
-    settings = Settings.from_env(store=args.store or DEMO_STORE)
+    location = args.store or os.environ.get("CREDITKB_STORE") or DEMO_STORE
+    settings = Settings.from_env(store=location)
+    _warn_demo_secret(settings)
     demo = resources.files("creditkb").joinpath("demo")
     with resources.as_file(demo) as folder:
         store = open_store(settings=settings)
@@ -246,10 +252,12 @@ def cmd_serve(args) -> int:
 def _serve(store, settings, host, port, workers: int = 1) -> int:
     import uvicorn
 
+    from graph_model.store.secret import check_secret
     from queries.access.state import AccessStore
 
     if workers < 1:
         raise ValueError(f"--workers must be 1 or more, not {workers}")
+    check_secret(store, settings.secret)  # before any worker starts
     AccessStore.for_settings(settings).close()  # refuse early when there is nowhere for keys
     print(f"creditkb: GraphQL on http://{host}:{port}/graphql, dashboard on http://{host}:{port}/ "
           f"(store: {store.location}, {workers} worker{'s' if workers > 1 else ''})",

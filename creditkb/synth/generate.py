@@ -44,6 +44,8 @@ from stdnum import numdb
 from stdnum.cn import ric as _ric
 from stdnum.cn import uscc as _uscc
 
+from graph_model.csv_safety import to_csv
+
 __all__ = ["KINDS", "HEADERS", "plan_sizes", "generate"]
 
 # --------------------------------------------------------------------------------------
@@ -1591,7 +1593,7 @@ def write_csv(path: Path, kind: str, frames: Iterable[pd.DataFrame] | pd.DataFra
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(HEADERS[kind]) + "\n")
         for frame in frames:
-            frame.to_csv(f, header=False, index=False, lineterminator="\n")
+            to_csv(frame, f, header=False, index=False, lineterminator="\n")
             if progress is not None:
                 progress(kind, len(frame))
     return path

@@ -28,7 +28,7 @@ Semantics every adapter keeps:
 from __future__ import annotations
 
 import abc
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
@@ -273,6 +273,23 @@ class Store(abc.ABC):
         """Nodes of ``label`` matching ``where``, ordered by uid, starting after the uid
         ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
         tuple or set of allowed values; null matches nothing."""
+
+    @abc.abstractmethod
+    def secret_fingerprint(self) -> str | None:
+        """The fingerprint of the secret that hashed this store's resident ID numbers
+        (see :mod:`graph_model.store.secret`), None while none is recorded."""
+
+    @abc.abstractmethod
+    def record_secret_fingerprint(self, fingerprint: str) -> str:
+        """Record ``fingerprint`` unless one is recorded already; return the one recorded
+        (atomically: of two processes recording at once, both return the winner's)."""
+
+    def load_lock(self) -> AbstractContextManager[None]:
+        """Held by a load (and an undo) from start to end: a second one on the same
+        store fails at once with :class:`graph_model.store.embedded.lock.LoadRunning` instead of
+        waiting on the first.  A store whose server orders writers itself (Neo4j) may
+        hold nothing here."""
+        return nullcontext()
 
     @abc.abstractmethod
     def count_nodes(self, label: str | None = None) -> int: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph_model.store.port import Node, Store
 from graph_model.identifiers import REGISTRY, IdentifierError, guess_subject_label, protect_ric
+from graph_model.personal_data import redact_code
 from graph_model.schema import SchemaError, schema, split_uid
 
 
@@ -29,7 +30,8 @@ def subject_uid(ref: str, secret: str) -> str:
         return ref
     label = guess_subject_label(ref)
     if label is None:
-        raise ValueError(f"{ref!r} is not a node id, USCC, plate, vessel id or resident ID number")
+        raise ValueError(f"{redact_code(ref)!r} is not a node id, USCC, plate, vessel id or "
+                         f"resident ID number")
     if label == "Person":
         return "Person:" + protect_ric(REGISTRY["ric"].clean(ref), secret)[0]
     key_type = schema().label(label).properties[schema().label(label).key].type

@@ -76,6 +76,12 @@ class CountingStore(Store):
     def ensure_schema(self):
         return self.inner.ensure_schema()
 
+    def secret_fingerprint(self):
+        return self.inner.secret_fingerprint()
+
+    def record_secret_fingerprint(self, fingerprint):
+        return self.inner.record_secret_fingerprint(fingerprint)
+
     def transaction(self, load=None):
         return self.inner.transaction(load)
 

@@ -133,7 +133,7 @@ def test_load_reports_each_file_and_writes_rejects(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "2 rows read, 1 loaded, 1 rejected" in out.stdout
     rejects = (tmp_path / "creditkb-rejects" / "vehicles.rejects.csv").read_text(encoding="utf-8-sig")
-    assert "苏E1234" in rejects and ",3,plate," in rejects
+    assert "苏E1234" in rejects and ",3,车牌号码," in rejects  # the file's own header
 
 
 def test_loads_lists_reloads_are_no_ops_and_undo_takes_a_load_back(tmp_path):

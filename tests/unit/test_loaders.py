@@ -314,7 +314,7 @@ def test_a_large_file_with_one_bad_row_at_the_end_names_it(tmp_path, store):
     [s] = load_paths(store, [p], SECRET)
     assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (200_000, 199_999, 1)
     assert s.rejects.iloc[0]["row"] == 200_001 and s.rejects.iloc[0]["value"] == "苏E1"
-    with pytest.raises(LoadError, match=r"big.csv: 1 of 200000 rows are bad.*row 200001, plate"):
+    with pytest.raises(LoadError, match=r"big.csv: 1 of 200000 rows are bad.*row 200001, 车牌号码"):
         load_paths(EmbeddedStore(str(tmp_path / "strict")), [p], SECRET, max_bad_fraction=0)
 
 

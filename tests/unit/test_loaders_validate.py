@@ -3,42 +3,55 @@ which cells are rejected (pinned before the checks were given fast paths)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
+from graph_model.dates import DatePolicy
 from loaders.kinds import Column
 from loaders.validate import _check_date, _check_list, _Problems
 
-DATES = [  # cell, what it becomes (None: rejected as not a date)
-    ("2024-03-05", "2024-03-05"), ("2024/03/05", "2024-03-05"), ("2024-3-5", "2024-03-05"),
-    ("43530", "2019-03-06"), ("1.5", "1899-12-31"), ("0", None), ("2958465", None),
-    ("2024-02-29", "2024-02-29"), ("2023-02-29", None), ("1900-02-29", None),
-    ("2000-02-29", "2000-02-29"), ("2024-04-31", None), ("2024-13-01", None),
-    ("2024-00-10", None), ("2024-01-00", None), ("2024-01-32", None),
-    ("1600-01-01", "1600-01-01"), ("1699-12-31", "1699-12-31"), ("1700-01-01", "1700-01-01"),
-    ("2200-12-31", "2200-12-31"), ("2201-01-01", "2201-01-01"), ("2262-04-12", "2262-04-12"),
-    ("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01"),
-    ("１２３４-01-01", "1234-01-01"), ("2024-01-01T00", None), ("not a date", None),
+NOT_A_DATE = "not a date (YYYY-MM-DD)"
+CSV_NUMBER = NOT_A_DATE + ": a CSV file's numbers are not read as Excel day numbers"
+POLICY = DatePolicy(today=dt.date(2026, 6, 1))
+OUTSIDE = "outside the plausible window 1949-10-01 to 2036-06-01"
+DATES = [  # cell, what it becomes (None: rejected), the reason, from a CSV file
+    ("2024-03-05", "2024-03-05", None), ("2024/03/05", "2024-03-05", None),
+    ("2024-3-5", "2024-03-05", None),
+    ("43530", None, CSV_NUMBER), ("1.5", None, CSV_NUMBER), ("0", None, CSV_NUMBER),
+    ("2026", None, CSV_NUMBER), ("202601", None, CSV_NUMBER), ("1", None, CSV_NUMBER),
+    ("2024-02-29", "2024-02-29", None), ("2023-02-29", None, NOT_A_DATE),
+    ("1900-02-29", None, NOT_A_DATE), ("2000-02-29", "2000-02-29", None),
+    ("2024-04-31", None, NOT_A_DATE), ("2024-13-01", None, NOT_A_DATE),
+    ("2024-00-10", None, NOT_A_DATE), ("2024-01-00", None, NOT_A_DATE),
+    ("2024-01-32", None, NOT_A_DATE),
+    ("1949-10-01", "1949-10-01", None), ("1949-09-30", None, OUTSIDE),
+    ("2036-06-01", "2036-06-01", None), ("2036-06-02", None, OUTSIDE),
+    ("1600-01-01", None, OUTSIDE), ("2262-04-12", None, OUTSIDE),
+    ("9999-12-31", None, OUTSIDE), ("0001-01-01", None, OUTSIDE),
+    ("１２３４-01-01", None, OUTSIDE), ("２０２４-01-01", "2024-01-01", None),
+    ("2024-01-01T00", None, NOT_A_DATE), ("not a date", None, NOT_A_DATE),
 ]
 
 
 def test_date_cells_become_canonical_dates_or_are_rejected():
-    cells = pd.Series([c for c, _ in DATES] + [None], index=range(10, 11 + len(DATES)),
+    cells = pd.Series([c for c, _, _ in DATES] + [None], index=range(10, 11 + len(DATES)),
                       dtype="string", name="d")
-    problems = _Problems("f.csv", pd.DataFrame({"d": cells}))
+    problems = _Problems("f.csv", pd.DataFrame({"d": cells}), dates=POLICY)
     out = _check_date(cells, Column("d", "D", type="date"), problems)
     assert out.dtype == "string" and list(out.index) == list(cells.index)
-    assert [None if pd.isna(v) else v for v in out] == [want for _, want in DATES] + [None]
+    assert [None if pd.isna(v) else v for v in out] == [want for _, want, _ in DATES] + [None]
     report = problems.report()
-    assert report["row"].tolist() == [i + 2 for i, (_, want) in zip(cells.index, DATES)
+    assert report["row"].tolist() == [i + 2 for i, (_, want, _) in zip(cells.index, DATES)
                                       if want is None]
-    assert set(report["reason"]) == {"not a date (YYYY-MM-DD)"}
+    assert report["reason"].tolist() == [why for _, want, why in DATES if want is None]
 
 
 @pytest.mark.parametrize("cells", [["2024-01-02", None, "2024-12-31"], [None, None], []])
 def test_date_cells_already_canonical_are_kept(cells):
     s = pd.Series(cells, dtype="string", name="d")
-    problems = _Problems("f.csv", pd.DataFrame({"d": s}))
+    problems = _Problems("f.csv", pd.DataFrame({"d": s}), dates=POLICY)
     out = _check_date(s, Column("d", "D", type="date"), problems)
     assert out.dtype == "string" and out.equals(s) and problems.report().empty
 

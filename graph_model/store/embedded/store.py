@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, replace
 import sqlite3
 import threading
@@ -42,6 +43,8 @@ from graph_model.store.port import (
 )
 from graph_model.store.embedded import jsontext
 from graph_model.store.embedded.checkpoint import BackgroundCheckpoint
+from graph_model.store.embedded.lock import load_lock
+from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.topology import Topology
 from graph_model.strindex import StringIndex, hashes
 from graph_model.schema import schema
@@ -132,6 +135,20 @@ WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
 END;
 """ % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
+
+
+def _schema_complete(con: sqlite3.Connection) -> bool:
+    """Whether every table, index and meta row DDL and index_statements() create exists,
+    and no index DDL drops does: then ensure_schema has nothing to write."""
+    script = DDL + "\n".join(index_statements())
+    wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
+    dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    if not wanted <= names or names & dropped:
+        return False
+    keys = re.search(r"INSERT OR IGNORE INTO meta\(k, v\) VALUES (.*);", DDL).group(1)
+    meta = {r[0] for r in con.execute("SELECT k FROM meta")}
+    return set(re.findall(r"\('(\w+)'", keys)) <= meta
 
 
 def index_statements() -> list[str]:
@@ -407,6 +424,7 @@ class EmbeddedWriter(Writer):
         self._forget_targets()
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
+        self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
         self.wrote = self.graph_changed = True
 
 
@@ -469,7 +487,7 @@ class EmbeddedStore(Store):
                 if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
                     con.executescript(JOURNAL_TRIGGERS)  # else ensure_schema() does, after DDL
             except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
+                raise store_error(exc, self.db_path, "opening") from None
             self._local.con = con
             with self._connections_lock:
                 self._connections.append(con)
@@ -484,12 +502,15 @@ class EmbeddedStore(Store):
                 raise StoreError(f"{self.db_path!r} was written by another version of creditkb "
                                  f"(store format {fmt[0]}, this one reads {STORE_FORMAT}); load "
                                  f"its files into a new store")
-            con.executescript(DDL)
-            for stmt in index_statements():
-                con.execute(stmt)
+            # Creating what exists still takes the write lock, and would wait behind a
+            # load: a store whose schema is complete is only read here.
+            if not _schema_complete(con):
+                con.executescript(DDL)
+                for stmt in index_statements():
+                    con.execute(stmt)
             con.executescript(JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.db_path!r} is not a creditkb store: {exc}") from None
+            raise store_error(exc, self.db_path, "opening") from None
 
     def generation(self) -> int:
         return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
@@ -506,9 +527,9 @@ class EmbeddedStore(Store):
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-        con.execute("BEGIN IMMEDIATE")
         background = False  # the log of this commit is copied by self._checkpoint
         try:
+            begin(con, self.db_path)
             seq = None
             if load is not None:
                 seq = self._record_load(load)
@@ -530,9 +551,8 @@ class EmbeddedStore(Store):
                 con.execute("PRAGMA wal_autocheckpoint=0")
                 background = True
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            raise failed(con, exc, self.db_path, "writing")
         finally:
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
@@ -564,15 +584,31 @@ class EmbeddedStore(Store):
     def undo_load(self, load_id: str) -> UndoResult:
         con = self._con()
         con.execute("DELETE FROM _load")  # restoring props must not journal them
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            result = self._undo(load_id)
-            self._bump_generation(topology=True)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with self.load_lock():
+            begin(con, self.db_path)
+            try:
+                result = self._undo(load_id)
+                self._bump_generation(topology=True)
+                con.execute("COMMIT")
+            except BaseException as exc:
+                raise failed(con, exc, self.db_path, "undoing a load in")
         return result
+
+    def load_lock(self):
+        return load_lock(self.location)
+
+    def secret_fingerprint(self) -> str | None:
+        row = self._con().execute("SELECT v FROM meta WHERE k = 'secret_fingerprint'").fetchone()
+        return row[0] if row else None
+
+    def record_secret_fingerprint(self, fingerprint: str) -> str:
+        con = self._con()
+        try:
+            con.execute("INSERT OR IGNORE INTO meta(k, v) VALUES ('secret_fingerprint', ?)",
+                        (fingerprint,))
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.db_path, "writing") from None
+        return self.secret_fingerprint()
 
     def _undo(self, load_id: str) -> UndoResult:
         con = self._con()

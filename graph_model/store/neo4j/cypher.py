@@ -39,6 +39,9 @@ LOAD_LABEL = "Load"
 JOURNAL_LABEL = "LoadJournal"
 #: the one node holding the last load sequence number; its write lock orders loads
 SEQUENCE_LABEL = "LoadSequence"
+#: the one node of facts about the store itself: ``{name: 'store', secret_fingerprint}``
+#: (see :mod:`graph_model.store.secret`)
+META_LABEL = "StoreMeta"
 #: the property holding a node's or edge's source entries ``"<load_id>#<row>"``
 SOURCES = "_sources"
 #: journal ``kind`` values
@@ -49,9 +52,9 @@ COMMITTED, UNDONE = "committed", "undone"
 #: Labels and property keys the store itself writes besides the schema's: what the
 #: offline check (tests/test_cypher_lint.py) must take as present in the database.
 BOOKKEEPING = {
-    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL],
+    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL, META_LABEL],
     "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",
-                            "ref", "dst", "rel_type", "old", "name"]),
+                            "ref", "dst", "rel_type", "old", "name", "secret_fingerprint"]),
 }
 
 Direction = Literal["out", "in", "both"]
@@ -162,7 +165,8 @@ def await_indexes() -> Statement:
 
 
 #: bookkeeping properties that are unique, and those that are indexed
-BOOKKEEPING_UNIQUE = ((LOAD_LABEL, "load_id"), (LOAD_LABEL, "seq"), (SEQUENCE_LABEL, "name"))
+BOOKKEEPING_UNIQUE = ((LOAD_LABEL, "load_id"), (LOAD_LABEL, "seq"), (SEQUENCE_LABEL, "name"),
+                      (META_LABEL, "name"))
 BOOKKEEPING_INDEXED = ((JOURNAL_LABEL, "seq"), (JOURNAL_LABEL, "ref"), (JOURNAL_LABEL, "dst"))
 
 
@@ -456,6 +460,31 @@ def mark_undone() -> Statement:
     )
 
 
+# -- the store's own facts ---------------------------------------------------------------
+
+_META = f"(m:{ident(META_LABEL)} {{name: {_lit('store')}}})"
+
+
+@cache
+def secret_fingerprint() -> Statement:
+    """The fingerprint of the store's secret (no row, or null, while none is recorded)."""
+    return _stmt("secret_fingerprint",
+                 f"MATCH {_META} RETURN m.secret_fingerprint AS fingerprint")
+
+
+@cache
+def record_secret_fingerprint() -> Statement:
+    """Record ``$fingerprint`` unless one is recorded; the one recorded.  The node is
+    unique by name (a constraint), so of two transactions merging it one waits for the
+    other and then sees its value."""
+    return _stmt(
+        "record_secret_fingerprint",
+        f"MERGE {_META} SET m.secret_fingerprint = coalesce(m.secret_fingerprint, $fingerprint) "
+        f"RETURN m.secret_fingerprint AS fingerprint",
+        "fingerprint",
+    )
+
+
 # -- reads ------------------------------------------------------------------------------
 
 
@@ -575,6 +604,7 @@ def all_statements() -> list[Statement]:
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
             delete_created_nodes(), forget_journal(), mark_undone()]
+    out += [secret_fingerprint(), record_secret_fingerprint()]
     out += [
         neighbours(t, d, capped)
         for t in s.graph_rel_types() for d in DIRECTIONS for capped in (True, False)

@@ -32,6 +32,10 @@ the graph, in nodes without the ``:Node`` label (so counts and reads never see t
   ``dst`` (who else wrote this node or edge, or an edge at this node).
 * ``_sources``: each written row's ``"<load_id>#<row>"`` (from the frame's ``_row``
   column, never stored) is added to the node's or edge's list unless already there.
+* ``(:StoreMeta {name: 'store', secret_fingerprint})``: which secret hashed the
+  store's resident ID numbers (:mod:`graph_model.store.secret`).  Loads are not locked
+  against each other here beyond the ``LoadSequence`` write lock: a second load waits for
+  the first's transaction rather than failing at once as on the embedded store.
 
 ``undo_load`` runs in one write transaction: it refuses while a later committed load
 wrote a node or edge this one wrote, or an edge at a node this one created; otherwise it
@@ -40,7 +44,7 @@ deletes the edges and then the nodes (``DETACH``) the load created, deletes its 
 and marks it undone.  Only loads are journaled: writes outside any load are not
 undoable, and an undo overwrites what they changed since.  ``delete_nodes`` and
 ``delete_all`` are refused inside a load (they could not be undone); ``delete_all``
-outside one forgets every load and the journal too.
+outside one forgets every load, the journal and the secret fingerprint too.
 
 Every statement text comes from :mod:`graph_model.store.neo4j.cypher`; :func:`all_statements`
 lists them all for the offline check in ``tools/cypher-lint``.
@@ -569,6 +573,16 @@ class Neo4jStore(Store):
             return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
 
         return self._write(f"undo of load {load_id}", work)
+
+    def secret_fingerprint(self) -> str | None:
+        stmt = cypher.secret_fingerprint()
+        row = self._read("secret fingerprint", lambda tx: _run(tx, stmt).single())
+        return row["fingerprint"] if row else None
+
+    def record_secret_fingerprint(self, fingerprint: str) -> str:
+        stmt = cypher.record_secret_fingerprint()
+        return self._write("recording the secret fingerprint", lambda tx: _run(
+            tx, stmt, fingerprint=fingerprint).single()["fingerprint"])
 
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         uids, stmt = list(dict.fromkeys(uids)), cypher.get_nodes()

@@ -1,0 +1,58 @@
+"""CSV files a spreadsheet can open safely: every CSV creditkb writes goes through
+:func:`to_csv`.
+
+A cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which
+some spreadsheets skip before looking) is taken by Excel and LibreOffice for a formula,
+and a formula can fetch URLs or start programs (CSV or formula injection).  The cells
+creditkb writes come from agencies' files (a rejects report repeats the bad cell), so one
+could hold such a formula.  As OWASP recommends, such a cell is written with a single
+quote in front, which the spreadsheet shows as text; a plain number (``-5``, ``+3.5``)
+is left alone, since a spreadsheet reads it as the number it is.
+
+Examples
+--------
+>>> import pandas as pd
+>>> neutralise(pd.DataFrame({"=x": ["=1+1", "-5", "@SUM(A1)", "苏E12345"]})).to_dict("list")
+{"'=x": ["'=1+1", '-5', "'@SUM(A1)", '苏E12345']}
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["neutralise", "neutralise_text", "to_csv"]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_RISKY = re.compile(r"^[ ]*[=+\-@\t\r]")  # a formula may follow leading spaces
+
+
+def neutralise_text(text: str) -> str:
+    """``text`` with a quote in front when a spreadsheet would take it for a formula."""
+    if _RISKY.match(text) and not _NUMBER.fullmatch(text.strip()):
+        return "'" + text
+    return text
+
+
+def _column(s: pd.Series) -> pd.Series:
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return s  # numbers, dates, booleans: nothing a spreadsheet could run
+    risky = s.astype("string").str.match(_RISKY.pattern).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return s
+    out = s.copy()
+    out[risky] = [neutralise_text(str(v)) for v in s[risky]]
+    return out
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its headers and text cells neutralised (see the module docstring)."""
+    cells = frame.apply(_column) if len(frame.columns) else frame
+    return cells.set_axis([neutralise_text(str(c)) for c in frame.columns], axis=1)
+
+
+def to_csv(frame: pd.DataFrame, target, **options) -> None:
+    """``frame.to_csv(target, **options)``, its cells neutralised first."""
+    neutralise(frame).to_csv(target, **options)
