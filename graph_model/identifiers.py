@@ -37,6 +37,7 @@ from stdnum.cn import ric as _std_ric
 from stdnum.cn import uscc as _std_uscc
 
 from graph_model import regions
+from graph_model.errors import UserError
 
 __all__ = [
     "IdentifierError",
@@ -63,7 +64,7 @@ _PLATE_SEPARATORS = re.compile(rf"[\s{_DASHES}·•・.]")
 NATIONAL_REGISTRATION_CODE = "100000"
 
 
-class IdentifierError(ValueError):
+class IdentifierError(UserError):
     """A value is not a valid identifier of its type.
 
     Parameters

@@ -17,12 +17,15 @@ from typing import Mapping
 
 import yaml
 
+from graph_model.errors import DataError
+
 VALUE_TYPES = frozenset({"string", "date", "number", "integer", "list"})
 LABEL_KINDS = frozenset({"subject", "context", "record"})
 
 
-class SchemaError(ValueError):
-    """The schema file itself is inconsistent."""
+class SchemaError(DataError, ValueError):
+    """The schema file itself is inconsistent, or a label or relationship type asked for
+    is not in it (a ValueError too: callers passed an unknown name)."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The ``creditkb`` command: demo, load, serve, generate, keys, audit.
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
-error, 1 for anything else the user can fix (bad input, unreachable store).
+error, 1 for anything else: what the user can fix (a :class:`~graph_model.errors.CreditKBError`:
+bad input, bad data, an unreachable store; or a file that cannot be read), and a bug, which
+says so.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from graph_model.errors import CreditKBError, UserError
 from graph_model.settings import Settings
 from graph_model.store import open_store
-from graph_model.store.port import StoreError
-from loaders.errors import LoadError
 
 DEMO_STORE = "./creditkb-demo"
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("creditkb: interrupted", file=sys.stderr)
         return 130
-    except (LoadError, StoreError, ValueError, OSError) as exc:  # AccessError is a ValueError
+    except (CreditKBError, OSError) as exc:
         print(f"creditkb: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
@@ -134,7 +135,7 @@ def cmd_loads(args) -> int:
     with open_store(settings=settings) as store:
         if args.action == "undo":
             if not args.load_id:
-                raise ValueError("loads undo needs a LOAD_ID (see: creditkb loads)")
+                raise UserError("loads undo needs a LOAD_ID (see: creditkb loads)")
             r = store.undo_load(args.load_id)
             print(f"undid load {r.load_id}: {r.nodes_deleted} nodes and {r.edges_deleted} "
                   f"relationships deleted, {r.nodes_restored} nodes and {r.edges_restored} "
@@ -249,7 +250,7 @@ def _serve(store, settings, host, port, workers: int = 1) -> int:
     from queries.access.state import AccessStore
 
     if workers < 1:
-        raise ValueError(f"--workers must be 1 or more, not {workers}")
+        raise UserError(f"--workers must be 1 or more, not {workers}")
     AccessStore.for_settings(settings).close()  # refuse early when there is nowhere for keys
     print(f"creditkb: GraphQL on http://{host}:{port}/graphql, dashboard on http://{host}:{port}/ "
           f"(store: {store.location}, {workers} worker{'s' if workers > 1 else ''})",
@@ -280,13 +281,13 @@ def cmd_keys(args) -> int:
         if args.action == "create":
             missing = [f"--{n}" for n in ("agency", "region", "role") if not getattr(args, n)]
             if missing:
-                raise ValueError(f"keys create needs {', '.join(missing)}")
+                raise UserError(f"keys create needs {', '.join(missing)}")
             key, token = access.create_key(args.agency, args.region, args.role, args.note)
             print(f"created {key.key_id} for {key.agency} ({key.region}, {key.role})")
             print(f"key (shown once, only its hash is kept): {token}")
         elif args.action == "revoke":
             if not args.key_id:
-                raise ValueError("keys revoke needs a KEY_ID (see: creditkb keys list)")
+                raise UserError("keys revoke needs a KEY_ID (see: creditkb keys list)")
             key = access.revoke_key(args.key_id)
             print(f"revoked {key.key_id} ({key.agency}, {key.region}, {key.role}) at "
                   f"{key.revoked_at}")

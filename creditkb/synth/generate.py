@@ -44,6 +44,8 @@ from stdnum import numdb
 from stdnum.cn import ric as _ric
 from stdnum.cn import uscc as _uscc
 
+from graph_model.errors import UserError
+
 __all__ = ["KINDS", "HEADERS", "plan_sizes", "generate"]
 
 # --------------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ def plan_sizes(scale: float = 0.01) -> dict[str, int]:
         drawn (e.g. more repairs than eligible penalties) come out fewer.
     """
     if scale <= 0:
-        raise ValueError("scale must be positive")
+        raise UserError("scale must be positive")
     return {k: max(MIN_SIZES[k], int(round(v * scale))) for k, v in BASE_SIZES.items()}
 
 

@@ -34,14 +34,16 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import pandas as pd
 
+from graph_model.errors import ConflictError, CreditKBError, DataError
+
 Direction = Literal["out", "in", "both"]
 
 
-class StoreError(RuntimeError):
+class StoreError(CreditKBError, RuntimeError):
     """A store could not be opened, read or written."""
 
 
-class MissingNodeError(StoreError):
+class MissingNodeError(StoreError, DataError):
     """An edge names an endpoint that does not exist."""
 
     def __init__(self, rel_type: str, uids: Sequence[str]):
@@ -62,7 +64,7 @@ class Node:
         return self.uid.partition(":")[2]
 
 
-class UndoRefused(StoreError):
+class UndoRefused(StoreError, ConflictError):
     """A load cannot be undone while later loads build on it."""
 
 

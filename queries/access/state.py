@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from graph_model.errors import UserError
 from graph_model.settings import Settings
 
 ROLES = ("regulator", "investigator", "viewer")
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS watchlist_events (
 """
 
 
-class AccessError(ValueError):
+class AccessError(UserError):
     """A key command that cannot be carried out (unknown key, bad role or region)."""
 
 

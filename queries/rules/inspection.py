@@ -28,7 +28,7 @@ from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_region, find_all, inside
 from queries.rules.recognition import RecognizedGrade, recognized_grades
-from queries.rules.rulefile import as_ratio, read_yaml, require
+from queries.rules.rulefile import DataFileError, as_ratio, read_yaml, require
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["UNGRADED", "InspectionRules", "inspection_rules", "DrawnSubject", "Stratum",
@@ -232,7 +232,7 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
         first.update(_ratio_table(ratios or {}, "ratios", "ratios", True))
         second = dict(rules.second_ratios)
         second.update(_ratio_table(second_ratios or {}, "second_ratios", "second_ratios", True))
-    except ValueError as exc:
+    except DataFileError as exc:
         raise InvalidInput(str(exc)) from None
     population = [n.uid for n in find_all(store, label, {"region_code": sorted(inside(region))})]
     grades = _grades(store, population, region, day, scheme)

@@ -17,10 +17,12 @@ from typing import Any, Mapping
 
 import yaml
 
+from graph_model.errors import DataError
+
 __all__ = ["DataFileError", "read_yaml", "require", "as_str_list"]
 
 
-class DataFileError(ValueError):
+class DataFileError(DataError):
     """A rule data file is malformed (a data error of the installation, not of the caller)."""
 
 
