@@ -15,8 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Mapping
 
-import yaml
-
+from graph_model import yamlfile
 from graph_model.errors import DataError
 
 VALUE_TYPES = frozenset({"string", "date", "number", "integer", "list"})
@@ -182,5 +181,6 @@ def schema() -> Schema:
     """The schema of this installation (parsed once per process)."""
     from graph_model.identifiers import REGISTRY
 
-    text = resources.files("graph_model").joinpath("schema.yaml").read_text(encoding="utf-8")
-    return parse_schema(yaml.safe_load(text), frozenset(REGISTRY))
+    doc = yamlfile.read(resources.files("graph_model").joinpath("schema.yaml"),
+                        "graph_model/schema.yaml")
+    return parse_schema(doc, frozenset(REGISTRY))

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from graph_model import yamlfile
 from graph_model.schema import schema
 
 SUBJECT_KINDS = {"企业": "Enterprise", "车辆": "Vehicle", "船舶": "Vessel", "人员": "Person"}
@@ -49,9 +48,9 @@ class Kind:
 
 @cache
 def kinds() -> dict[str, Kind]:
-    text = resources.files("loaders").joinpath("kinds.yaml").read_text(encoding="utf-8")
+    doc = yamlfile.read(resources.files("loaders").joinpath("kinds.yaml"), "loaders/kinds.yaml")
     out = {}
-    for name, spec in yaml.safe_load(text).items():
+    for name, spec in doc.items():
         label = schema().label(spec["label"])
         cols = {}
         for cname, c in spec["columns"].items():

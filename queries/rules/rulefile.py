@@ -1,10 +1,9 @@
 """Reading the rule data files of ``queries/data/`` (grade scales, measure catalogue, repair
 catalogue, score scheme, inspection ratios).
 
-Every file is YAML read with a loader that refuses duplicate mapping keys (plain PyYAML
-silently keeps the last one, which would turn "a scheme that maps a grade twice" into a
-wrong answer instead of an error).  Each module validates its own file once, when first
-used, and raises :class:`DataFileError` naming the file and the problem.
+Every file is YAML read by :mod:`graph_model.yamlfile`, which refuses duplicate mapping
+keys.  Each module validates its own file once, when first used, and raises
+:class:`DataFileError` naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -13,43 +12,12 @@ import calendar
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
-import yaml
-
-from graph_model.errors import DataError
+from graph_model import yamlfile
+from graph_model.yamlfile import DataFileError
 
 __all__ = ["DataFileError", "read_yaml", "require", "as_str_list"]
-
-
-class DataFileError(DataError):
-    """A rule data file is malformed (a data error of the installation, not of the caller)."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that raises on a mapping key given twice."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
-    seen: dict[Any, yaml.Node] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise DataFileError(
-                f"key {key!r} is given twice (lines {seen[key].start_mark.line + 1} and "
-                f"{key_node.start_mark.line + 1})")
-        seen[key] = key_node
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-# Dates stay strings: the rule modules parse them with a clear message.
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]:
@@ -60,32 +28,14 @@ def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]
     """
     if path is None:
         where = f"queries/data/{default_name}"
-        try:
-            text = resources.files("queries").joinpath("data", default_name).read_text(
-                encoding="utf-8")
-        except OSError as exc:
-            raise DataFileError(f"{where}: cannot be read ({exc})") from None
-    else:
-        where = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataFileError(f"{where}: cannot be read ({exc})") from None
-    try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except DataFileError as exc:
-        raise DataFileError(f"{where}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(doc, Mapping):
-        raise DataFileError(f"{where}: the document must be a mapping")
-    return doc, where
+        return yamlfile.read(resources.files("queries").joinpath("data", default_name), where), where
+    return yamlfile.read(path), str(path)
 
 
 def require(cond: bool, where: str, message: str) -> None:
     """Raise :class:`DataFileError` ``"<where>: <message>"`` unless ``cond``."""
     if not cond:
-        raise DataFileError(f"{where}: {message}")
+        raise DataFileError(where, message)
 
 
 def as_str_list(value, where: str, field: str, allow_empty: bool = True) -> tuple[str, ...]:

@@ -124,6 +124,15 @@ def test_a_profile_maps_an_agency_layout_without_code(tmp_path, store):
     assert [x.agency for x in store.loads()][-1] == "无锡市交通运输综合行政执法支队"
 
 
+
+def test_a_profile_naming_a_header_twice_is_refused(tmp_path, store):
+    """Plain YAML would keep the second mapping of 案件编号 and load every row wrongly."""
+    profile = tmp_path / "p.yaml"
+    profile.write_text("kind: penalties\ncolumns:\n  案件编号: decision_no\n  案由: violation\n"
+                       "  案件编号: violation\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"key '案件编号' is given twice \(lines 3 and 5\)"):
+        load_paths(store, [write(tmp_path, "x.csv", FIRMS)], SECRET, profile=str(profile))
+
 # -- idempotence, corrections, provenance --------------------------------------------
 
 def test_a_corrected_file_updates_exactly_what_it_names(tmp_path, store):
