@@ -27,6 +27,7 @@ from api.query import enter, parse_subject
 from api.types import (
     Commitment, ListEntry, Repair, commitment_out, list_entry_out, repair_out,
 )
+from graph_model.enums import CommitmentStatus, ListKind, RepairMode
 from graph_model.store.port import LoadInfo, Store
 from loaders.kinds import SUBJECT_KINDS, kinds
 from loaders.load import _check_chunk
@@ -106,7 +107,7 @@ def _publish(ctx: RequestContext, change: str, entry) -> None:
 class AddListEntryInput:
     subject_id: strawberry.ID = strawberry.field(description="Node id or USCC, plate, vessel "
                                                              "number, resident ID number")
-    list_kind: str = strawberry.field(description="重点监管, 重点关注, 严重失信, 红名单, 守信激励, 白名单")
+    list_kind: str = strawberry.field(description=", ".join(ListKind))
     listed_on: dt.date
     reason: str | None = None
 
@@ -120,7 +121,7 @@ class RemoveListEntryInput:
 @strawberry.input(description="A credit repair of a penalty of the key's jurisdiction")
 class RecordRepairInput:
     decision_no: str
-    mode: str = strawberry.field(description="承诺 (by commitment) or 闭环 (closed loop)")
+    mode: str = strawberry.field(description=", ".join(RepairMode) + ": by commitment, closed loop")
     repaired_on: dt.date
 
 
@@ -130,7 +131,8 @@ class RecordCommitmentInput:
     kind: str = strawberry.field(description="Commitment kind, e.g. 告知承诺制审批, 信用修复承诺")
     made_on: dt.date
     due_on: dt.date | None = None
-    status: str = strawberry.field(default="履约中", description="履约中, 已履约, 违诺")
+    status: str = strawberry.field(default=CommitmentStatus.履约中.value,
+                                   description=", ".join(CommitmentStatus))
 
 
 def _writer(ctx: RequestContext, what: str) -> None:

@@ -34,6 +34,7 @@ class Property:
     required: bool = False
     index: bool = False
     doc: str = ""
+    values: tuple[str, ...] | None = None  # a closed value set (see graph_model.enums)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Schema:
     labels: Mapping[str, Label]
     relationships: Mapping[str, RelType]
     identifier_types: frozenset[str] = field(default_factory=frozenset)
+    #: the exchange format's word for each subject label (企业 -> Enterprise), in its order
+    subject_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, name: str) -> Label:
         try:
@@ -133,8 +136,19 @@ def _props(raw: Mapping | None, known_types: frozenset[str], where: str) -> dict
             required=bool(spec.get("required", False)),
             index=bool(spec.get("index", False)),
             doc=spec.get("doc", ""),
+            values=_value_set(spec.get("values"), ptype, f"{where}.{name}"),
         )
     return out
+
+
+def _value_set(raw, ptype: str, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if ptype != "string" or not isinstance(raw, list) or not raw or not all(
+            isinstance(v, str) and v for v in raw) or len(set(raw)) != len(raw):
+        raise SchemaError(f"{where}: values must be distinct non-empty strings, of a string "
+                          f"property")
+    return tuple(raw)
 
 
 def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
@@ -173,7 +187,12 @@ def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
         if rels[name].one_per_source and (rels[name].properties or rels[name].in_graph_of(labels)):
             raise SchemaError(f"relationship {name}: one_per_source is for relationships of "
                               f"records, with no properties")
-    return Schema(labels=labels, relationships=rels, identifier_types=identifier_types)
+    words = dict(doc.get("subject_kinds") or {})
+    subjects = {n for n, lab in labels.items() if lab.is_subject}
+    if sorted(words.values()) != sorted(subjects):
+        raise SchemaError(f"subject_kinds must name each subject label once: {sorted(subjects)}")
+    return Schema(labels=labels, relationships=rels, identifier_types=identifier_types,
+                  subject_kinds=words)
 
 
 @cache

@@ -1,4 +1,6 @@
-"""The exchange format's file kinds, read from ``kinds.yaml`` and completed from the schema."""
+"""The exchange format's file kinds, read from ``kinds.yaml`` and completed from the schema:
+a column named like a property of its kind's label takes that property's type, required
+flag and value set, and ``subject_kind`` columns take the schema's subject words."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from importlib import resources
 from graph_model import yamlfile
 from graph_model.schema import schema
 
-SUBJECT_KINDS = {"企业": "Enterprise", "车辆": "Vehicle", "船舶": "Vessel", "人员": "Person"}
+#: the exchange format's subject words (对象类型) -> subject label
+SUBJECT_KINDS: dict[str, str] = dict(schema().subject_kinds)
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,21 @@ def kinds() -> dict[str, Kind]:
                 header=c["header"],
                 type=c.get("type", prop.type if prop else "string"),
                 required=c.get("required", prop.required if prop else False),
-                values=tuple(c["values"]) if "values" in c else None,
+                values=_values(cname, c, prop),
                 default=c.get("default"),
                 item_type=c.get("item_type"),
                 resolves=c.get("resolves"),
             )
         out[name] = Kind(name, label.name, cols)
     return out
+
+
+def _values(name: str, spec: dict, prop) -> tuple[str, ...] | None:
+    if "values" in spec:
+        return tuple(spec["values"])
+    if name == "subject_kind":
+        return tuple(SUBJECT_KINDS)
+    return prop.values if prop else None
 
 
 def guess_kind(headers: list[str]) -> str | None:

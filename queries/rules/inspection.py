@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from graph_model.schema import schema
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_region, find_all, inside
@@ -225,7 +226,7 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
     region = check_region(region)
     if not isinstance(seed, (int, str)) or isinstance(seed, bool):
         raise InvalidInput(f"seed must be an integer or a string, not {seed!r}")
-    if label not in ("Enterprise", "Person", "Vehicle", "Vessel"):
+    if label not in schema().subject_labels():
         raise InvalidInput(f"label must be a subject label, not {label!r}")
     first = dict(rules.ratios, **{UNGRADED: rules.ungraded_ratio})
     try:

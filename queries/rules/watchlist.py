@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass
-from functools import cache
 from typing import Iterator
 
+from graph_model.enums import ListKind
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import (
@@ -37,12 +37,9 @@ from queries.rules.recognition import OWN
 __all__ = ["WatchlistEntry", "WatchlistSource", "WatchlistPage", "shared_watchlist", "list_kinds"]
 
 
-@cache
 def list_kinds() -> tuple[str, ...]:
-    """The list kinds of the exchange format (名单类型)."""
-    from loaders.kinds import kinds
-
-    return tuple(kinds()["list_entries"].columns["list_kind"].values or ())
+    """The list kinds (名单类型), as the schema's value set :class:`~graph_model.enums.ListKind`."""
+    return tuple(k.value for k in ListKind)
 
 
 @dataclass(frozen=True)

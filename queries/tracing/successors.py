@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from graph_model.enums import EnterpriseStatus
 from graph_model.store.port import Edge, Node, Store
 from queries.dates import InvalidInput
 from queries.tracing.shared_identifiers import IDENTIFIER_KINDS, firms_sharing, legal_reps
@@ -47,7 +48,7 @@ __all__ = ["successors", "successor_shells", "Event", "Takeover", "Shell", "Shel
 DEFAULT_WITHIN_DAYS = 180
 #: Relationships through which a firm holds a unit a shell can take over.
 TAKEOVER_RELATIONS = ("OWNS", "OPERATES", "EMPLOYED_BY")
-TRIGGER_STATUSES = ("注销", "吊销")
+TRIGGER_STATUSES = (EnterpriseStatus.注销.value, EnterpriseStatus.吊销.value)
 #: Enterprise properties read as the day of a deregistration or revocation (extra
 #: columns of the enterprises file are kept under their own names).
 STATUS_DATE_PROPS = ("status_date", "status_changed_on", "deregistered_on", "revoked_on",
