@@ -16,7 +16,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 
 from queries.access.state import AccessStore
-from api.context import RequestContext
+from api.context import RequestContext, Services
 from api.http import GraphQLHTTP, bearer_token
 from api.schema import graphql_schema
 from api.subscription import EventHub
@@ -52,6 +52,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     state beside the store, see :func:`queries.access.state.state_dir`)."""
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
+    services = Services.build(store, settings, access, hub)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -61,12 +62,12 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     app = FastAPI(title="creditkb", version=__version__, lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.store, app.state.access, app.state.settings = store, access, settings
-    endpoint = GraphQLHTTP(store, settings, access, hub)
+    endpoint = GraphQLHTTP(services)
     app.add_api_route("/graphql", endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                       include_in_schema=False)
 
     async def ws_context(websocket: WebSocket) -> RequestContext:
-        ctx = RequestContext(store, settings, access, None, hub=hub)
+        ctx = RequestContext(services, None)
         ctx.ws_headers = websocket.headers
         return ctx
 

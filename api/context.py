@@ -36,13 +36,15 @@ from typing import Any, Callable, Iterable, Sequence
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from queries.access.state import AccessStore, ApiKey
+from api.cache import AnswerCache
 from api.errors import Forbidden, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
 from graph_model.schema import schema
+from queries.access.state import AccessStore, ApiKey
 from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
 from queries.rules.scales import scales
+from queries.search.names import NameIndex
 from queries.tracing.common import SUBJECT_RELATIONS
 
 SUBJECT_LABELS = frozenset(schema().subject_labels())
@@ -116,17 +118,38 @@ class Loaders:
         return [answers[k] for k in keys]
 
 
+@dataclass
+class Services:
+    """What :func:`api.app.create_app` builds once for its store, and every request of the
+    application shares: keys and audit, the subscriptions' event hub, the name index and
+    the answer caches (no module-level state: two applications share nothing)."""
+
+    store: Store
+    settings: Settings
+    access: AccessStore
+    hub: Any  # api.subscription.EventHub
+    names: NameIndex
+    watchlists: AnswerCache
+    distributions: AnswerCache
+
+    @classmethod
+    def build(cls, store: Store, settings: Settings, access: AccessStore, hub) -> "Services":
+        return cls(store, settings, access, hub, NameIndex(store),
+                   AnswerCache(1024, enabled=settings.answer_cache),
+                   AnswerCache(64, enabled=settings.answer_cache))
+
+
 class RequestContext(BaseContext):
     """The context of one GraphQL operation (an HTTP request or a subscription)."""
 
-    def __init__(self, store: Store, settings: Settings, access: AccessStore,
-                 key: ApiKey | None, hub=None, deadline: float | None = None):
+    def __init__(self, services: Services, key: ApiKey | None, deadline: float | None = None):
         super().__init__()
-        self.store = store
-        self.settings = settings
-        self.access = access
+        self.services = services
+        self.store = services.store
+        self.settings = services.settings
+        self.access = services.access
         self.key = key
-        self.hub = hub
+        self.hub = services.hub
         self.deadline = deadline
         self.audit = AuditTrail()
         self.today = dt.date.today()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections import Counter
 from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
-from api import cache
 from api.answers import (
     Cluster, ClusterConnection, ClusterEdge, DishonestMember, Discipline, DrawnSubject,
     GradeCount, GradeDistribution, HubGroup, InspectionDraw, LevelCount, PathConnection, Paths,
@@ -24,7 +22,6 @@ from api.answers import (
 from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
 from api.errors import BadInput, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
-from queries.search.names import NameIndex
 from api.types import (
     Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
     list_entry_out, penalty_out, step_out, subject_out,
@@ -124,25 +121,14 @@ class SearchConnection:
     total_count: int
 
 
-# -- per-process caches -----------------------------------------------------------------------
+# -- answers cached per store version (the application's caches, api.context.Services) -------
 
-_indexes: dict[int, NameIndex] = {}
-_index_lock = threading.Lock()
-
-
-def name_index(store) -> NameIndex:
-    with _index_lock:
-        idx = _indexes.get(id(store))
-        if idx is None or idx.store is not store:
-            idx = _indexes[id(store)] = NameIndex(store)
-        return idx
-
-
-def grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
+def grade_distribution(ctx: RequestContext, region: str, day: dt.date, scheme: str | None) -> dict:
     """Recognised grades of the enterprises registered in ``region`` (queries/ calls only),
     cached per store version."""
-    return cache.distributions.get(store, ("dist", region, day, scheme),
-                                   lambda: _grade_distribution(store, region, day, scheme))
+    store = ctx.store
+    return ctx.services.distributions.get(store, ("dist", region, day, scheme),
+                                          lambda: _grade_distribution(store, region, day, scheme))
 
 
 def _grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
@@ -159,10 +145,11 @@ def _grade_distribution(store, region: str, day: dt.date, scheme: str | None) ->
     return {"population": len(population), "levels": levels, "grades": by_grade}
 
 
-def watchlist_page(store, region, day, list_kind, jurisdiction_only, after, limit):
+def watchlist_page(ctx: RequestContext, region, day, list_kind, jurisdiction_only, after, limit):
     """A page of :func:`queries.rules.watchlist.shared_watchlist`, cached per store version: a
     city's regulators and dashboards ask for the same pages over and over."""
-    return cache.watchlists.get(
+    store = ctx.store
+    return ctx.services.watchlists.get(
         store, ("watchlist", region, day, list_kind, bool(jurisdiction_only), after, limit),
         lambda: q_shared_watchlist(store, region, day, list_kind, jurisdiction_only, after, limit))
 
@@ -228,7 +215,7 @@ class Query:
             if labels is None or exact.partition(":")[0] in labels:
                 hits = [(exact, 2.0)]
         else:
-            hits = await blocking(name_index(ctx.store).search, text,
+            hits = await blocking(ctx.services.names.search, text,
                                   labels - {"Person"} if labels else None)
         uids = [u for u, _ in hits]
         vis = await ctx.scope.visibilities(uids)
@@ -270,7 +257,7 @@ class Query:
         region = ctx.check_region(region)
         n = page_size(first)
         cursor = decode_key_cursor("watchlist", after)
-        page = await blocking(watchlist_page, ctx.store, region, day_of(ctx, as_of),
+        page = await blocking(watchlist_page, ctx, region, day_of(ctx, as_of),
                               list_kind, jurisdiction_only, cursor, n)
         edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=WatchlistEntry(
             id=strawberry.ID(e.uid), list_kind=e.list_kind, subject_id=strawberry.ID(e.subject),
@@ -486,7 +473,7 @@ class Query:
         day = day_of(ctx, as_of)
         if scheme is not None:
             scales().scheme(scheme)  # an unknown scheme is BAD_USER_INPUT
-        d = await blocking(grade_distribution, ctx.store, region, day, scheme)
+        d = await blocking(grade_distribution, ctx, region, day, scheme)
         pop = d["population"]
         graded = sum(d["levels"].values())
         levels = [LevelCount(letter=lv.letter, code=lv.code, name=lv.name, severity=lv.severity,

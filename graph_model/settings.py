@@ -1,4 +1,4 @@
-"""Settings from the environment, read in one place.
+"""Settings from the environment, read in one place: no other module reads a variable.
 
 | variable | meaning | default |
 |---|---|---|
@@ -6,17 +6,25 @@
 | CREDITKB_SECRET | key of the keyed hash that stands for resident ID numbers | a fixed demo key, with a warning |
 | NEO4J_USER / NEO4J_PASSWORD | credentials for a Neo4j store | ``neo4j`` / none |
 | NEO4J_DATABASE | database name on the Neo4j server | the server's default |
+| CREDITKB_STATE_DIR | where API keys and the audit log live | the embedded store's directory |
+| CREDITKB_REQUEST_TIMEOUT | seconds an API request may take | ``10`` |
+| CREDITKB_ANSWER_CACHE | ``0`` turns the API's answer caches off | on |
+| CREDITKB_DEBUG | ``1`` shows the traceback of an unexpected error | off |
+
+(``NEO4J_URI`` is read by the test suite only: it names a server to test against.)
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Mapping
 
 DEFAULT_STORE = "./creditkb-data"
 # Only for demos and tests: a real deployment sets CREDITKB_SECRET, or person ids from
 # different deployments could be linked by anyone who knows this key.
 DEMO_SECRET = "creditkb-demo-secret-do-not-use-in-production"
+DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -26,21 +34,51 @@ class Settings:
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str | None = None
+    state_dir: str | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    answer_cache: bool = True
+    debug: bool = False
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
-        env = os.environ
-        secret = env.get("CREDITKB_SECRET")
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """The settings the environment gives (``env``, default ``os.environ``), with
+        ``overrides`` that are not None taking precedence (command-line options)."""
+        env = os.environ if env is None else env
         values = dict(
             store=env.get("CREDITKB_STORE") or DEFAULT_STORE,
-            secret=secret or DEMO_SECRET,
+            secret=env.get("CREDITKB_SECRET") or DEMO_SECRET,
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password=env.get("NEO4J_PASSWORD"),
             neo4j_database=env.get("NEO4J_DATABASE") or None,
+            state_dir=env.get("CREDITKB_STATE_DIR") or None,
+            request_timeout=_seconds(env.get("CREDITKB_REQUEST_TIMEOUT")),
+            answer_cache=env.get("CREDITKB_ANSWER_CACHE") != "0",
+            debug=bool(env.get("CREDITKB_DEBUG")),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def to_env(self) -> dict[str, str]:
+        """The variables that give these settings to another process (the API's workers):
+        ``Settings.from_env(s.to_env()) == s``."""
+        env = {"CREDITKB_STORE": self.store, "CREDITKB_SECRET": self.secret,
+               "NEO4J_USER": self.neo4j_user,
+               "CREDITKB_REQUEST_TIMEOUT": repr(self.request_timeout),
+               "CREDITKB_ANSWER_CACHE": "1" if self.answer_cache else "0"}
+        optional = {"NEO4J_PASSWORD": self.neo4j_password, "NEO4J_DATABASE": self.neo4j_database,
+                    "CREDITKB_STATE_DIR": self.state_dir,
+                    "CREDITKB_DEBUG": "1" if self.debug else None}
+        env.update({k: v for k, v in optional.items() if v is not None})
+        return env
+
     @property
     def uses_demo_secret(self) -> bool:
         return self.secret == DEMO_SECRET
+
+
+def _seconds(text: str | None) -> float:
+    """A timeout in seconds, at least 0.1; a value that is no number gives the default."""
+    try:
+        return max(0.1, float(text)) if text else DEFAULT_REQUEST_TIMEOUT
+    except ValueError:
+        return DEFAULT_REQUEST_TIMEOUT

@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"creditkb: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
-        if os.environ.get("CREDITKB_DEBUG"):
+        if Settings.from_env().debug:
             raise
         print(f"creditkb: error: unexpected {type(exc).__name__}: {exc} "
               f"(set CREDITKB_DEBUG=1 for the traceback)", file=sys.stderr)
@@ -256,10 +256,9 @@ def _serve(store, settings, host, port, workers: int = 1) -> int:
           f"(store: {store.location}, {workers} worker{'s' if workers > 1 else ''})",
           file=sys.stderr)
     if workers > 1:
-        # Each worker process opens the store itself, from the environment set here.
+        # Each worker process opens the store itself, from the settings handed down here.
         store.close()
-        os.environ["CREDITKB_STORE"] = settings.store
-        os.environ["CREDITKB_SECRET"] = settings.secret
+        os.environ.update(settings.to_env())
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
         return 0

@@ -110,9 +110,8 @@ def token_hash(token: str) -> str:
 def state_dir(settings: Settings) -> Path:
     """Where the access state lives: ``$CREDITKB_STATE_DIR``, else the embedded store's
     directory; a Neo4j store needs the setting."""
-    explicit = os.environ.get("CREDITKB_STATE_DIR")
-    if explicit:
-        return Path(explicit)
+    if settings.state_dir:
+        return Path(settings.state_dir)
     if "://" in settings.store:
         raise AccessError("CREDITKB_STATE_DIR is not set: with a Neo4j store, API keys and the "
                           "audit log need a directory of their own (set CREDITKB_STATE_DIR)")

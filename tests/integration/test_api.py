@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -120,7 +121,8 @@ def api(tmp_path_factory):
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, settings, access)
-    yield {"base": srv.base, "tokens": tokens, "access": access, "store": store}
+    yield {"base": srv.base, "tokens": tokens, "access": access, "store": store,
+           "settings": settings}
     srv.stop()
     store.close()
 
@@ -496,13 +498,16 @@ def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(q, "q_clusters", slow)
-    monkeypatch.setenv("CREDITKB_REQUEST_TIMEOUT", "0.3")
-    started = time.monotonic()
-    body = gql(api, '{ clusters(asOf: "2026-10-31") { totalCount } }')
-    assert codes(body) == ["TIMEOUT"] and body["data"] is None
-    assert time.monotonic() - started < 1.2
-    monkeypatch.delenv("CREDITKB_REQUEST_TIMEOUT")
-    assert gql(api, "{ me { region } }")["data"]["me"]["region"] == "320500"
+    server = Server(api["store"], replace(api["settings"], request_timeout=0.3), api["access"])
+    hurried = {**api, "base": server.base}
+    try:
+        started = time.monotonic()
+        body = gql(hurried, '{ clusters(asOf: "2026-10-31") { totalCount } }')
+        assert codes(body) == ["TIMEOUT"] and body["data"] is None
+        assert time.monotonic() - started < 1.2
+        assert gql(hurried, "{ me { region } }")["data"]["me"]["region"] == "320500"
+    finally:
+        server.stop()
 
 
 def test_discipline_answers_can_hide_the_subjects_a_key_may_not_see(api):
