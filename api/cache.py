@@ -1,7 +1,7 @@
 """Per-process caches of whole answers that many clients ask alike (a city's shared
 watchlist pages, its grade distribution), keyed by the store's version.
 
-The embedded store counts its writes (``generation``): an answer is reused only while
+The embedded store counts its writes (``Store.version``): an answer is reused only while
 nothing was written since, so a list entry added through the API or a load shows at once.
 A store that cannot tell (Neo4j) gets a time bucket instead: answers are reused for at
 most :data:`TTL_S` seconds.  ``CREDITKB_ANSWER_CACHE=0`` turns the caches off (to measure
@@ -19,9 +19,9 @@ TTL_S = 5.0
 
 
 def store_version(store) -> Hashable:
-    gen = getattr(store, "generation", None)
-    if callable(gen):
-        return ("gen", gen())
+    version = store.version()
+    if version is not None:
+        return ("version", version)
     return ("time", int(time.monotonic() // TTL_S))
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import abc
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Iterator, Literal, Mapping, Sequence
 
 import pandas as pd
 
@@ -275,6 +275,24 @@ class Store(abc.ABC):
         """Nodes of ``label`` matching ``where``, ordered by uid, starting after the uid
         ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
         tuple or set of allowed values; null matches nothing."""
+
+    def iter_nodes(self, label: str, where: Mapping[str, Any] | None = None, *,
+                   after: str | None = None, page: int = 1000) -> Iterator[Node]:
+        """Every node of ``label`` matching ``where`` after the uid ``after``, in uid order:
+        :meth:`find_nodes` a ``page`` at a time, for the passes over a whole label (the one
+        keyset loop; a caller that stops early reads no further page)."""
+        while True:
+            nodes = self.find_nodes(label, where, after=after, limit=page)
+            yield from nodes
+            if len(nodes) < page:
+                return
+            after = nodes[-1].uid
+
+    def version(self) -> Hashable | None:
+        """A value that changes whenever anything is written, so that an answer computed at
+        one version may be reused while it stays; None when the adapter cannot tell (callers
+        then reuse answers for a short while only)."""
+        return None
 
     @abc.abstractmethod
     def count_nodes(self, label: str | None = None) -> int: ...

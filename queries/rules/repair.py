@@ -189,18 +189,13 @@ def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str,
     out: dict[str, list[RepairRef]] = {}
     for dno in decision_nos:
         prefix = f"Repair:{dno}|"
-        after = prefix
-        while True:
-            nodes = store.find_nodes("Repair", after=after, limit=4)
-            hits = [n for n in nodes if n.uid.startswith(prefix)]
-            for n in hits:
-                if n.props.get("decision_no", dno) == dno:
-                    out.setdefault(dno, []).append(RepairRef(
-                        n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
-                        n.props.get("agency"), n.props.get("agency_region")))
-            if len(hits) < len(nodes) or len(nodes) < 4:
+        for n in store.iter_nodes("Repair", after=prefix, page=4):
+            if not n.uid.startswith(prefix):
                 break
-            after = nodes[-1].uid
+            if n.props.get("decision_no", dno) == dno:
+                out.setdefault(dno, []).append(RepairRef(
+                    n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
+                    n.props.get("agency"), n.props.get("agency_region")))
     for reps in out.values():
         reps.sort(key=lambda r: (r.repaired_on, r.uid))
     return out

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass
-from typing import Iterator
 
 from graph_model.enums import ListKind
 from graph_model.store.port import Node, Store
@@ -79,15 +78,6 @@ class WatchlistPage:
     entries: tuple[WatchlistEntry, ...]
     next_after: str | None  # pass as ``after`` for the next page; None: no more
     sources: tuple[WatchlistSource, ...]
-
-
-def _stream(store: Store, where: dict, after: str | None, batch: int) -> Iterator[Node]:
-    while True:
-        nodes = store.find_nodes("ListEntry", where, after=after, limit=batch)
-        yield from nodes
-        if len(nodes) < batch:
-            return
-        after = nodes[-1].uid
 
 
 def _basis(node: Node, region: str, day: dt.date, partners: list[Agreement]) -> tuple[str, str | None] | None:
@@ -164,7 +154,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
         wheres.append({"agency_region": codes, **({"list_kind": list(kinds)} if kinds else {})})
 
     batch = min(max(limit, 100), 5000)
-    merged = heapq.merge(*(_stream(store, w, after, batch) for w in wheres), key=lambda n: n.uid)
+    merged = heapq.merge(*(store.iter_nodes("ListEntry", w, after=after, page=batch)
+                           for w in wheres), key=lambda n: n.uid)
     entries: list[WatchlistEntry] = []
     last = None
     chunk: list[tuple[Node, tuple]] = []

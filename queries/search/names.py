@@ -11,8 +11,8 @@
   苏州恒通危险品运输有限公司.  Person names are never indexed: people are found by their
   resident ID number only.
 
-The index is built per process on the first search (one pass over the subjects through
-:func:`queries.tracing.common.scan_nodes`) and rebuilt when the store changes.
+The index is built per process on the first search (one pass over the subjects,
+``Store.iter_nodes``) and rebuilt when the store's version changes.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ import numpy as np
 
 from graph_model.store.port import Store
 from graph_model.names import normalise_name
-from queries.tracing.common import scan_nodes
 
 INDEXED = {"Enterprise": ("name",), "Vessel": ("name",), "Vehicle": ()}
 MAX_CANDIDATES = 200
-TTL_S = 60.0  # stores that cannot tell their generation are re-read at most this often
+SCAN_PAGE = 20_000
+TTL_S = 60.0  # stores that cannot tell their version are re-read at most this often
 
 
 def _norm(text: str) -> str:
@@ -62,12 +62,8 @@ class NameIndex:
         self._index: _Index | None = None
         self._lock = threading.Lock()
 
-    def _generation(self):
-        gen = getattr(self.store, "generation", None)
-        return gen() if callable(gen) else None
-
     def _current(self) -> _Index:
-        gen = self._generation()
+        gen = self.store.version()
         with self._lock:
             idx = self._index
             stale = idx is None or (gen is not None and idx.generation != gen) or (
@@ -79,7 +75,7 @@ class NameIndex:
     def _build(self, gen) -> _Index:
         uids, labels, texts = [], [], []
         for label, props in INDEXED.items():
-            for node in scan_nodes(self.store, label):
+            for node in self.store.iter_nodes(label, page=SCAN_PAGE):
                 values = [node.key] + [node.props.get(p) for p in props]
                 for v in values:
                     if v:

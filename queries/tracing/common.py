@@ -33,6 +33,9 @@ __all__ = [
     "step_from_data", "in_force", "list_in_force", "as_date", "date_of", "scan_nodes",
 ]
 
+#: Nodes read per page by the whole-graph passes.
+SCAN_PAGE = 20_000
+
 #: The deepest walk any tracing query accepts.  Four hops reach a firm's legal
 #: representative's other firms' vehicles' drivers; beyond that everything in a region
 #: is related to everything else, and answers stop being evidence.
@@ -257,17 +260,10 @@ def check_offset(value, what: str = "offset") -> int:
     return value
 
 
-def scan_nodes(store: Store, label: str, where: Mapping | None = None,
-               page: int = 20_000) -> Iterator[Node]:
-    """Every node of ``label`` matching ``where``, page by page (``find_nodes`` keyset
-    pagination), for the whole-graph passes."""
-    after = None
-    while True:
-        found = store.find_nodes(label, where, after=after, limit=page)
-        yield from found
-        if len(found) < page:
-            return
-        after = found[-1].uid
+def scan_nodes(store: Store, label: str, where: Mapping | None = None) -> Iterator[Node]:
+    """Every node of ``label`` matching ``where``, in pages of :data:`SCAN_PAGE`, for the
+    whole-graph passes."""
+    return store.iter_nodes(label, where, page=SCAN_PAGE)
 
 
 def date_of(value) -> dt.date | None:

@@ -48,6 +48,9 @@ BATCH = 2_000
 #: walks all enterprises per call (see the tracing report).
 VALUES_BATCH = 20_000
 LEGAL_REP = "LEGAL_REPRESENTATIVE_OF"
+#: Enterprises read per page by the rings' pass, and whose legal representatives are
+#: read together.
+RING_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -197,18 +200,12 @@ def _find_all(store: Store, prop: str, values: list[str],
     value and how many there are (one indexed lookup per page)."""
     out: dict[str, list[Node]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
-    after = None
-    page = max(1_000, 4 * len(values))
-    while True:
-        found = store.find_nodes("Enterprise", {prop: values}, after=after, limit=page)
-        for n in found:
-            value = n.props.get(prop)
-            counts[value] += 1
-            if len(out[value]) < max_share:
-                out[value].append(n)
-        if len(found) < page:
-            return {v: (nodes, counts[v]) for v, nodes in out.items()}
-        after = found[-1].uid
+    for n in store.iter_nodes("Enterprise", {prop: values}, page=max(1_000, 4 * len(values))):
+        value = n.props.get(prop)
+        counts[value] += 1
+        if len(out[value]) < max_share:
+            out[value].append(n)
+    return {v: (nodes, counts[v]) for v, nodes in out.items()}
 
 
 def _shown(kind: str, value: str, holders: Iterable[str], nodes: Mapping[str, Node],
@@ -342,24 +339,26 @@ def shared_identifier_rings(store: Store, *, as_of, kinds: Iterable[str] | None 
 
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     nodes: dict[str, Node] = {}
-    after = None
-    while True:
-        page = store.find_nodes("Enterprise", after=after, limit=10_000)
-        if not page:
-            break
-        after = page[-1].uid
-        for n in page:
-            nodes[n.uid] = n
-            for kind in wanted:
-                prop = IDENTIFIER_KINDS[kind]
-                if prop and n.props.get(prop):
-                    holders[(kind, n.props[prop])].add(n.uid)
+    pending: list[str] = []  # firms whose legal representatives are not read yet
+
+    def representatives() -> None:
+        for firm, persons in legal_reps(store, pending, day).items():
+            for p in persons:
+                holders[("legal_representative", p)].add(firm)
+        pending.clear()
+
+    for n in store.iter_nodes("Enterprise", page=RING_PAGE):
+        nodes[n.uid] = n
+        for kind in wanted:
+            prop = IDENTIFIER_KINDS[kind]
+            if prop and n.props.get(prop):
+                holders[(kind, n.props[prop])].add(n.uid)
         if "legal_representative" in wanted:
-            for firm, persons in legal_reps(store, [n.uid for n in page], day).items():
-                for p in persons:
-                    holders[("legal_representative", p)].add(firm)
-        if len(page) < 10_000:
-            break
+            pending.append(n.uid)
+            if len(pending) == RING_PAGE:
+                representatives()
+    if pending:
+        representatives()
 
     shared = {k: v for k, v in holders.items() if len(v) >= 2}
     joining = {k: v for k, v in shared.items() if len(v) <= max_share}

@@ -85,8 +85,8 @@ class CountingStore(Store):
     def undo_load(self, load_id):
         return self.inner.undo_load(load_id)
 
-    def generation(self):
-        return self.inner.generation()
+    def version(self):
+        return self.inner.version()
 
     def close(self):
         self.inner.close()

@@ -492,7 +492,11 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.db_path!r} is not a creditkb store: {exc}") from None
 
     def generation(self) -> int:
+        """How many commits changed the store (``meta.generation``)."""
         return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
+
+    def version(self) -> int:
+        return self.generation()
 
     # -- writes ----------------------------------------------------------------------
 
