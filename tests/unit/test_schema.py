@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from graph_model.store.embedded.store import index_statements
+from graph_model.store.embedded.sql import index_statements
 from graph_model.identifiers import REGISTRY
 from graph_model.schema import SchemaError, parse_schema, schema, split_uid
 from loaders.kinds import kinds
