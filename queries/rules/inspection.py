@@ -20,8 +20,6 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping
 
 from graph_model.schema import schema
@@ -29,7 +27,7 @@ from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_region, find_all, inside
 from queries.rules.recognition import RecognizedGrade, recognized_grades
-from queries.rules.rulefile import DataFileError, as_ratio, read_yaml, require
+from queries.rules.rulefile import DataFileError, RuleFile, as_ratio, require
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["UNGRADED", "InspectionRules", "inspection_rules", "DrawnSubject", "Stratum",
@@ -69,14 +67,10 @@ def parse_inspection_rules(doc: Mapping, where: str = "inspection") -> Inspectio
                                                           "round_check.minimum_share"))
 
 
-def load_inspection_rules(path: str | Path | None = None) -> InspectionRules:
-    doc, where = read_yaml(path, "inspection.yaml")
-    return parse_inspection_rules(doc, where)
-
-
-@cache
-def inspection_rules() -> InspectionRules:
-    return load_inspection_rules()
+#: The installed inspection ratios: ``inspection_rules()``, read and checked once; ``load_inspection_rules(path)``
+#: reads and checks another file.
+inspection_rules: RuleFile[InspectionRules] = RuleFile("inspection.yaml", parse_inspection_rules)
+load_inspection_rules = inspection_rules.load
 
 
 @dataclass(frozen=True)

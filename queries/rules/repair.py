@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from graph_model.store.port import Node, Store
@@ -35,7 +33,7 @@ from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import (
     check_limit, check_region, filtered_page, inside, record_date,
 )
-from queries.rules.rulefile import as_int, months_after, read_yaml, require
+from queries.rules.rulefile import RuleFile, as_int, months_after, require
 
 __all__ = ["RepairCatalogue", "repair_catalogue", "load_repair_catalogue", "PenaltyRef",
            "RepairRef", "PenaltyState", "penalty_states", "penalty_state", "RepairCandidate",
@@ -100,15 +98,10 @@ def parse_repair_catalogue(doc: Mapping, where: str = "repair") -> RepairCatalog
     return RepairCatalogue(periods, default_sev, dict(modes), tuple(rules), default_mode, where)
 
 
-def load_repair_catalogue(path: str | Path | None = None) -> RepairCatalogue:
-    doc, where = read_yaml(path, "repair.yaml")
-    return parse_repair_catalogue(doc, where)
-
-
-@cache
-def repair_catalogue() -> RepairCatalogue:
-    """The installed repair catalogue, read and checked once."""
-    return load_repair_catalogue()
+#: The installed repair catalogue: ``repair_catalogue()``, read and checked once; ``load_repair_catalogue(path)``
+#: reads and checks another file of the catalogue.
+repair_catalogue: RuleFile[RepairCatalogue] = RuleFile("repair.yaml", parse_repair_catalogue)
+load_repair_catalogue = repair_catalogue.load
 
 
 # -- penalty states -------------------------------------------------------------------

@@ -12,12 +12,47 @@ import calendar
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Generic, Mapping, TypeVar
 
 from graph_model import yamlfile
 from graph_model.yamlfile import DataFileError
 
-__all__ = ["DataFileError", "read_yaml", "require", "as_str_list"]
+__all__ = ["DataFileError", "RuleFile", "read_yaml", "require", "as_str_list"]
+
+T = TypeVar("T")
+
+
+class RuleFile(Generic[T]):
+    """A kind of rule data file and the parser that checks it.
+
+    ``load(path)`` reads and checks a file of this kind (default: the installed
+    ``queries/data/<name>``); calling the object gives the installed file's rules, read and
+    checked once per process.
+
+    Examples
+    --------
+    >>> scales = RuleFile("scales.yaml", lambda doc, where: sorted(doc))
+    >>> scales()
+    ['levels', 'schemes']
+    """
+
+    def __init__(self, name: str, parse: Callable[[Mapping, str], T]):
+        self.name = name
+        self.parse = parse
+        self._installed: T | None = None
+
+    def load(self, path: str | Path | None = None) -> T:
+        """Read and check the file at ``path``, or the installed one."""
+        doc, where = read_yaml(path, self.name)
+        return self.parse(doc, where)
+
+    def __call__(self) -> T:
+        if self._installed is None:
+            self._installed = self.load()
+        return self._installed
+
+    def __repr__(self) -> str:
+        return f"<RuleFile queries/data/{self.name}>"
 
 
 def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]:

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Mapping
 
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject, record_date, record_optional_date
 from queries.rules.repair import penalty_states
-from queries.rules.rulefile import as_int, as_str_list, months_after, read_yaml, require
+from queries.rules.rulefile import RuleFile, as_int, as_str_list, months_after, require
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["ScoreScheme", "Indicator", "Veto", "score_scheme", "load_score_scheme",
@@ -174,15 +172,10 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
         tuple(indicators), tuple(vetoes), dict(wins), quota.get("grade_after"), where)
 
 
-def load_score_scheme(path: str | Path | None = None) -> ScoreScheme:
-    doc, where = read_yaml(path, "scoring.yaml")
-    return parse_score_scheme(doc, where)
-
-
-@cache
-def score_scheme() -> ScoreScheme:
-    """The installed score scheme, read and checked once."""
-    return load_score_scheme()
+#: The installed score scheme: ``score_scheme()``, read and checked once; ``load_score_scheme(path)``
+#: reads and checks another file of a scheme.
+score_scheme: RuleFile[ScoreScheme] = RuleFile("scoring.yaml", parse_score_scheme)
+load_score_scheme = score_scheme.load
 
 
 @dataclass(frozen=True)

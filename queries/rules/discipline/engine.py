@@ -38,8 +38,6 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from graph_model.store.port import Node, Store
@@ -51,7 +49,7 @@ from queries.rules.jurisdiction import (
 )
 from queries.rules.recognition import EvaluationRef, recognize
 from queries.rules.repair import RepairCatalogue, penalty_states, repair_catalogue
-from queries.rules.rulefile import as_int, as_str_list, months_after, read_yaml, require
+from queries.rules.rulefile import RuleFile, as_int, as_str_list, months_after, require
 from queries.rules.scales import Level, Scales, scales as default_scales
 from queries.traverse import edge_valid_on
 
@@ -227,16 +225,10 @@ def parse_discipline_rules(doc: Mapping, where: str = "discipline",
     return DisciplineRules(tuple(measures), tuple(triggers), tuple(rules), where)
 
 
-def load_discipline_rules(path: str | Path | None = None) -> DisciplineRules:
-    """Read and check a discipline rules file (default: the installed one)."""
-    doc, where = read_yaml(path, "discipline.yaml")
-    return parse_discipline_rules(doc, where)
-
-
-@cache
-def discipline_rules() -> DisciplineRules:
-    """The installed discipline rules, read and checked once."""
-    return load_discipline_rules()
+#: The installed discipline rules: ``discipline_rules()``, read and checked once; ``load_discipline_rules(path)``
+#: reads and checks another file.
+discipline_rules: RuleFile[DisciplineRules] = RuleFile("discipline.yaml", parse_discipline_rules)
+load_discipline_rules = discipline_rules.load
 
 
 # -- answers --------------------------------------------------------------------------
