@@ -44,6 +44,7 @@ from graph_model.schema import schema
 from queries.access.state import AccessStore, ApiKey
 from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
 from queries.rules.scales import scales
+from queries.rules.watchlist import list_basis
 from queries.search.names import NameIndex
 from queries.tracing.common import SUBJECT_RELATIONS
 
@@ -258,7 +259,9 @@ class Scope:
                 for a in agreements:
                     if not a.covers(issuer):
                         continue
-                    if r.label == "ListEntry" and a.shares_list(r.props.get("list_kind")):
+                    if r.label == "ListEntry" and list_basis(
+                            issuer, r.props.get("list_kind"), self.region, (a,),
+                            self.ctx.today) is not None:
                         best = Vis.SHARED
                     elif r.label == "Evaluation" and a.covers_scheme(str(r.props.get("scheme")),
                                                                      scales()):
