@@ -8,18 +8,8 @@ and owners, costs one ``get_nodes``, one ``records_about`` and one ``neighbours`
 sixty.  Store calls run in a thread pool, so the event loop stays free to enforce the
 per-request time limit.
 
-Scope (who may see what): a key belongs to an agency of region R.
-
-* **own**: a subject registered or based in R (its ``region_code`` lies in R), or one an
-  agency of R (or above it) issued a record about;
-* **shared**: a subject one of R's partners listed on a list kind, or graded under a scheme,
-  that an agreement in force with R shares (the shared watchlists and mutual recognition);
-* **linked**: one subject relationship (legal representative, employer, owner, driver, crew)
-  away from an own or shared subject.
-
-Anything else is outside the scope, and answered exactly like a subject that does not
-exist.  Personal fields of a person (name, certificate, masked ID) are shown only where
-the person is *own*; resident ID numbers are never stored, so never shown.
+The scope of a key (who may see what) is the rule of :mod:`queries.access.visibility`;
+:class:`Scope` only batches and caches the reads it needs for one request.
 """
 
 from __future__ import annotations
@@ -30,8 +20,7 @@ import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -40,15 +29,15 @@ from api.cache import AnswerCache
 from api.errors import Forbidden, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
-from graph_model.schema import schema
 from queries.access.state import AccessStore, ApiKey
-from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
+from queries.access.visibility import (
+    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
+    subject_visibility,
+)
+from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
 from queries.rules.scales import scales
-from queries.rules.watchlist import list_basis
 from queries.search.names import NameIndex
-from queries.tracing.common import SUBJECT_RELATIONS
 
-SUBJECT_LABELS = frozenset(schema().subject_labels())
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
 
 
@@ -56,13 +45,6 @@ async def blocking(fn: Callable, *args, **kwargs):
     """Run a store or queries/ call in the API's thread pool."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
-
-
-class Vis(IntEnum):
-    NONE = 0
-    LINKED = 1
-    SHARED = 2
-    OWN = 3
 
 
 @dataclass
@@ -246,47 +228,25 @@ class Scope:
         uids = list(dict.fromkeys(uids))
         return dict(zip(uids, await self.loader.load_many(uids)))
 
-    def _own_region(self, node: Node) -> bool:
-        return node.label in SUBJECT_LABELS and within(node.props.get("region_code"), self.region)
-
-    def _record_vis(self, records: Sequence[Node], agreements: Sequence[Agreement]) -> Vis:
-        best = Vis.NONE
-        for r in records:
-            issuer = r.props.get("agency_region")
-            if overlaps(issuer, self.region):
-                return Vis.OWN
-            if best is Vis.NONE and agreements and issuer:
-                for a in agreements:
-                    if not a.covers(issuer):
-                        continue
-                    if r.label == "ListEntry" and list_basis(
-                            issuer, r.props.get("list_kind"), self.region, (a,),
-                            self.ctx.today) is not None:
-                        best = Vis.SHARED
-                    elif r.label == "Evaluation" and a.covers_scheme(str(r.props.get("scheme")),
-                                                                     scales()):
-                        best = Vis.SHARED
-        return best
-
     async def _direct(self, uids: list[str]) -> dict[str, Vis]:
         """Own or shared, without looking at neighbours."""
         nodes = await self.ctx.loaders.nodes.load_many(uids)
         out: dict[str, Vis] = {}
         rest = []
         for uid, node in zip(uids, nodes):
-            if node is not None and node.label not in SUBJECT_LABELS:
-                out[uid] = Vis.NONE
-            elif node is not None and self._own_region(node):
-                out[uid] = Vis.OWN
-            else:
+            vis = subject_visibility(node, self.region)
+            if vis is None:
                 rest.append(uid)
+            else:
+                out[uid] = vis
         if rest:
             records = await self.ctx.loaders.records.load_many(rest)
             # fetched even without records, so an unknown subject costs what one outside
             # the scope costs (no timing hint of existence)
             agreements = await self.agreements()
             for uid, recs in zip(rest, records):
-                out[uid] = self._record_vis(recs, agreements)
+                out[uid] = record_visibility(recs, self.region, agreements, self.ctx.today,
+                                             scales())
         return out
 
     async def _batch(self, uids: list[str]) -> list[Vis]:
@@ -294,7 +254,7 @@ class Scope:
         pending = [u for u in uids if out[u] is Vis.NONE
                    and u.partition(":")[0] in SUBJECT_LABELS]
         if pending:
-            keys = [(u, SUBJECT_RELATIONS, "both", LINK_CAP) for u in pending]
+            keys = [(u, LINK_RELATIONS, "both", LINK_CAP) for u in pending]
             hoods = await self.ctx.loaders.neighbours.load_many(keys)
             far: dict[str, set[str]] = {}
             for u, (edges, _) in zip(pending, hoods):
@@ -303,10 +263,5 @@ class Scope:
             if everyone:
                 near = await self._direct(everyone)
                 for u in pending:
-                    if any(near[f] >= Vis.SHARED for f in far[u]):
-                        out[u] = Vis.LINKED
+                    out[u] = linked_visibility(near[f] for f in far[u])
         return [out[u] for u in uids]
-
-
-#: Relationships looked at per (subject, type) to decide whether it is linked to the scope.
-LINK_CAP = 50

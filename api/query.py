@@ -19,7 +19,7 @@ from api.answers import (
     ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection, WatchlistEdge,
     WatchlistEntry, WatchlistSource, discipline_out, grade_out, status_out,
 )
-from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
+from api.context import RequestContext, blocking
 from api.errors import BadInput, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.types import (
@@ -27,6 +27,7 @@ from api.types import (
     list_entry_out, penalty_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
+from queries.access.visibility import SUBJECT_LABELS, Vis
 from queries.tracing.clusters import clusters as q_clusters
 from queries.rules.discipline import discipline as q_discipline
 from queries.rules.inspection import inspection_draw as q_inspection_draw

@@ -18,11 +18,14 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import SUBJECT_LABELS, RequestContext, Vis
+from api.context import RequestContext
 from api.limits import encode_cursor, offset_cursor, page_size
 from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
+from queries.access.visibility import (
+    SUBJECT_LABELS, Vis, personal_data_clear, shown_props,
+)
 
 _LABELS = schema().labels
 T = TypeVar("T")
@@ -53,44 +56,6 @@ def _num(value) -> float | None:
         return None if value is None or value == "" else float(value)
     except (TypeError, ValueError):
         return None
-
-
-# -- masking ---------------------------------------------------------------------------
-
-#: Person properties shown to every agency that may see the person at all.
-PERSON_PUBLIC = frozenset({"id_hash", "role", "region_code"})
-
-
-def mask_text(value) -> str | None:
-    """``张建国`` -> ``张**``: the first character only."""
-    if value is None or value == "":
-        return None
-    s = str(value)
-    return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"
-
-
-def mask_id(value) -> str | None:
-    """A masked resident ID further masked for agencies without the record: the region
-    digits only (``320402************``)."""
-    if not value:
-        return None
-    s = str(value)
-    return s[:6] + "*" * max(0, len(s) - 6)
-
-
-def clear_personal(ctx: RequestContext, vis: Vis) -> bool:
-    return vis is Vis.OWN and ctx.key.role != "viewer"
-
-
-def shown_props(node: StoreNode, clear: bool) -> dict:
-    props = {k: v for k, v in node.props.items()
-             if not k.startswith("_") and not k.endswith("_norm")}
-    if node.label == "Person" and not clear:
-        for k in list(props):
-            if k in PERSON_PUBLIC:
-                continue
-            props[k] = mask_id(props[k]) if k == "id_masked" else mask_text(props[k])
-    return props
 
 
 # -- Relay ------------------------------------------------------------------------------
@@ -471,7 +436,7 @@ SUBJECT_TYPES = (Enterprise, Person, Vehicle, Vessel)
 def subject_out(ctx: RequestContext, node: StoreNode, vis: Vis) -> Subject:
     """The subject as the key may see it; noted as read in the audit trail."""
     ctx.audit.read.add(node.uid)
-    clear = clear_personal(ctx, vis)
+    clear = personal_data_clear(vis, ctx.key.role)
     props = shown_props(node, clear)
     code = _str(node.props.get("region_code"))
     common = dict(id=strawberry.ID(node.uid), key=node.key, region_code=code,
