@@ -37,6 +37,7 @@ from queries.access.visibility import (
 from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
 from queries.rules.scales import scales
 from queries.search.names import NameIndex
+from queries.traverse import hops, nodes_in_order
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
 
@@ -69,36 +70,14 @@ class Loaders:
             DataLoader(self._neighbours)
 
     async def _nodes(self, uids: list[str]) -> list[Node | None]:
-        found = await blocking(self.store.get_nodes, uids)
-        return [found.get(u) for u in uids]
+        return await blocking(nodes_in_order, self.store, uids)
 
     async def _records(self, uids: list[str]) -> list[list[Node]]:
         found = await blocking(records_of, self.store, uids)
         return [found.get(u, []) for u in uids]
 
     async def _neighbours(self, keys: list[tuple]) -> list[tuple[list[Edge], dict[str, int]]]:
-        groups: dict[tuple, list[str]] = {}
-        for uid, rels, direction, limit in keys:
-            groups.setdefault((rels, direction, limit), []).append(uid)
-        answers: dict[tuple, tuple[list[Edge], dict[str, int]]] = {}
-
-        def fetch():
-            for (rels, direction, limit), uids in groups.items():
-                hood = self.store.neighbours(uids, rel_types=list(rels), direction=direction,
-                                             limit=limit)
-                per: dict[str, list[Edge]] = {u: [] for u in uids}
-                for e in hood.edges:
-                    for end in (e.src, e.dst):
-                        if end in per and (direction == "both"
-                                           or (direction == "out" and end == e.src)
-                                           or (direction == "in" and end == e.dst)):
-                            per[end].append(e)
-                for u in uids:
-                    degrees = {t: n for (x, t), n in hood.degrees.items() if x == u}
-                    answers[(u, rels, direction, limit)] = (per[u], degrees)
-
-        await blocking(fetch)
-        return [answers[k] for k in keys]
+        return await blocking(hops, self.store, keys)
 
 
 @dataclass

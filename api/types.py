@@ -10,9 +10,10 @@ in the request's audit trail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,6 +21,7 @@ from strawberry.types import Info
 
 from api.context import RequestContext
 from api.limits import encode_cursor, offset_cursor, page_size
+from api.pagination import Connection, PageInfo, connection, page_info
 from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
@@ -47,6 +49,24 @@ def _date(value) -> dt.date | None:
         return None
 
 
+def mirror(gql_type: type[T], answer, **given) -> T:
+    """``gql_type`` wrapping an answer of queries/: each of its fields is the answer's
+    attribute of the same name (a tuple as a list), unless ``given``.  So a GraphQL type
+    states only what it shows and how it names it, never how each field is copied."""
+    values = {}
+    for f in dataclasses.fields(gql_type):
+        if f.name in given or f.name.startswith("_") or not f.init:  # not: a field's resolver
+            continue
+        value = getattr(answer, f.name)
+        values[f.name] = list(value) if isinstance(value, tuple) else value
+    return gql_type(**values, **given)
+
+
+def level_fields(lv) -> dict:
+    """A level of the common scale as the fields the types that show one carry."""
+    return {"letter": lv.letter, "code": lv.code, "name": lv.name, "severity": lv.severity}
+
+
 def _str(value) -> str | None:
     return None if value is None or value == "" else str(value)
 
@@ -64,43 +84,6 @@ def _num(value) -> float | None:
                                   "its node id, `Label:key`.")
 class Node:
     id: strawberry.ID
-
-
-@strawberry.type(description="Where a page of a connection ends (Relay).")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type(description="An item of a connection and its cursor.")
-class Edge(Generic[T]):
-    cursor: str
-    node: T
-
-
-@strawberry.type(description="A page of a list (Relay cursor connection).")
-class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int | None = strawberry.field(
-        default=None, description="Items in the whole list, where known")
-
-
-def page_of(items: list, kind: str, first: int | None, after: str | None,
-            convert=lambda x: x, total: int | None = None) -> Connection:
-    """A connection over a list held in full, cursors being positions in it."""
-    n = page_size(first)
-    start = offset_cursor(kind, after)
-    chosen = items[start:start + n]
-    edges = [Edge(cursor=encode_cursor(kind, start + i), node=convert(x))
-             for i, x in enumerate(chosen)]
-    return Connection(edges=edges, page_info=PageInfo(
-        has_next_page=start + n < len(items), has_previous_page=start > 0,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None),
-        total_count=len(items) if total is None else total)
 
 
 # -- records ----------------------------------------------------------------------------
@@ -223,7 +206,7 @@ async def _records_page(info: Info, uid: str, label: str, date_key: str, kind: s
     """One page of a subject's records of ``label``, newest first by ``date_key``."""
     recs = await info.context.loaders.records.load(uid)
     items = sorted((r for r in recs if r.label == label), key=_newest(date_key), reverse=True)
-    return page_of(items, kind, first, after, out)
+    return connection(items, kind, first, after, out)
 
 
 # -- relationships of a subject ---------------------------------------------------------
@@ -301,13 +284,13 @@ async def links_page(ctx: RequestContext, uid: str, label: str, field: str,
             cursor=encode_cursor(kind, start + i), node=subject_out(ctx, node, vis[far]),
             rel_type=rel, direction=direction, valid_from=_date(props.get("valid_from")),
             valid_to=_date(props.get("valid_to"))))
-    last = encode_cursor(kind, start + len(chosen) - 1) if chosen else None
+    # positions count the hidden subjects too, so the cursors are those of the whole page
+    cursors = ((encode_cursor(kind, start), encode_cursor(kind, start + len(chosen) - 1))
+               if chosen else None)
     return SubjectLinkConnection(
         edges=edges_out,
-        page_info=PageInfo(has_next_page=len(ordered) > start + n or total > start + n,
-                           has_previous_page=start > 0,
-                           start_cursor=encode_cursor(kind, start) if chosen else None,
-                           end_cursor=last),
+        page_info=page_info(len(ordered) > start + n or total > start + n, start > 0,
+                            cursors=cursors),
         total_count=max(total, len(ordered)), hidden_count=hidden)
 
 
@@ -502,9 +485,7 @@ class Agreement:
 
 
 def agreement_out(a) -> Agreement:
-    return Agreement(id=strawberry.ID(a.uid), name=a.name, effective_from=a.effective_from,
-                     effective_to=a.effective_to, members=list(a.members),
-                     schemes=list(a.schemes), list_kinds=list(a.list_kinds))
+    return mirror(Agreement, a, id=a.uid)
 
 
 @strawberry.type(description="A level of the common grade scale (0 = best)")
@@ -516,8 +497,7 @@ class GradeLevel:
 
 
 def level_out(lv) -> GradeLevel | None:
-    return None if lv is None else GradeLevel(code=lv.code, name=lv.name, letter=lv.letter,
-                                              severity=lv.severity)
+    return None if lv is None else mirror(GradeLevel, lv)
 
 
 @strawberry.type(description="One relationship walked from one subject to the next")
@@ -532,6 +512,5 @@ class Step:
 
 
 def step_out(s) -> Step:
-    return Step(from_id=strawberry.ID(s.frm), to_id=strawberry.ID(s.to), rel_type=s.rel_type,
-                direction=s.direction, valid_from=_date(s.valid_from),
-                valid_to=_date(s.valid_to))
+    return mirror(Step, s, from_id=s.frm, to_id=s.to, valid_from=_date(s.valid_from),
+                  valid_to=_date(s.valid_to))

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 import networkx as nx
 
-from graph_model.store.port import Edge, Store
+from graph_model.store.port import Edge, Node, Store
 from graph_model.schema import split_uid
 
 DEFAULT_CAP = 50  # edges per (node, relationship type): a hub firm's 5,000 ships stay 50
@@ -111,3 +111,35 @@ def expand(store: Store, seeds: Iterable[str], depth: int, rel_types: Sequence[s
             graph.add_edge(edge.src, edge.dst, key=edge.type, **edge.props)
         frontier = nxt
     return result
+
+
+def nodes_in_order(store: Store, uids: Sequence[str]) -> list[Node | None]:
+    """The node of each uid, in order; None where there is none."""
+    found = store.get_nodes(uids)
+    return [found.get(u) for u in uids]
+
+
+Hop = tuple[str, tuple[str, ...], str, "int | None"]  # (uid, rel types, direction, limit)
+
+
+def hops(store: Store, asked: Sequence[Hop]) -> list[tuple[list[Edge], dict[str, int]]]:
+    """For each (uid, relationship types, direction, limit) asked: the node's edges of those
+    types in that direction (``limit`` per type, see :meth:`Store.neighbours`) and the full
+    degree of each type the limit cut.  One store call per (types, direction, limit)."""
+    groups: dict[tuple, list[str]] = {}
+    for uid, rels, direction, limit in asked:
+        groups.setdefault((rels, direction, limit), []).append(uid)
+    answers: dict[tuple, tuple[list[Edge], dict[str, int]]] = {}
+    for (rels, direction, limit), uids in groups.items():
+        hood = store.neighbours(uids, rel_types=list(rels), direction=direction, limit=limit)
+        per: dict[str, list[Edge]] = {u: [] for u in uids}
+        for e in hood.edges:
+            for end in (e.src, e.dst):
+                if end in per and (direction == "both"
+                                   or (direction == "out" and end == e.src)
+                                   or (direction == "in" and end == e.dst)):
+                    per[end].append(e)
+        for u in uids:
+            degrees = {t: n for (x, t), n in hood.degrees.items() if x == u}
+            answers[(u, rels, direction, limit)] = (per[u], degrees)
+    return [answers[k] for k in asked]

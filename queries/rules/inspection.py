@@ -25,8 +25,8 @@ from typing import Iterable, Mapping
 from graph_model.schema import schema
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
-from queries.rules.jurisdiction import check_region, find_all, inside
-from queries.rules.recognition import RecognizedGrade, recognized_grades
+from queries.rules.jurisdiction import check_region
+from queries.rules.recognition import RecognizedGrade, grades_in_batches, registered_in
 from queries.rules.rulefile import DataFileError, RuleFile, as_ratio, require
 from queries.rules.scales import scales as default_scales
 
@@ -129,14 +129,6 @@ def _count(ratio: float, n: int) -> int:
     return min(n, math.ceil(round(ratio * n, 9)))
 
 
-def _grades(store: Store, subjects: list[str], region: str, day: dt.date,
-            scheme: str | None) -> dict[str, RecognizedGrade]:
-    out: dict[str, RecognizedGrade] = {}
-    for i in range(0, len(subjects), 2000):
-        out.update(recognized_grades(store, subjects[i:i + 2000], region, day, scheme))
-    return out
-
-
 def _check(grades: Mapping[str, RecognizedGrade], subjects: Iterable[str],
            rules: InspectionRules, minimum: float) -> RoundCheck:
     limit = default_scales().levels[[lv.letter for lv in default_scales().levels].index(rules.at_or_below)]
@@ -172,7 +164,7 @@ def check_round(store: Store, subjects: Iterable[str], region: str, as_of,
     region = check_region(region)
     minimum = rules.minimum_share if minimum_share is None else as_ratio(minimum_share, "check_round", "minimum_share")
     subjects = list(dict.fromkeys(subjects))
-    grades = _grades(store, subjects, region, day, scheme)
+    grades = grades_in_batches(store, subjects, region, day, scheme)
     return _check(grades, subjects, rules, minimum)
 
 
@@ -229,8 +221,8 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
         second.update(_ratio_table(second_ratios or {}, "second_ratios", "second_ratios", True))
     except DataFileError as exc:
         raise InvalidInput(str(exc)) from None
-    population = [n.uid for n in find_all(store, label, {"region_code": sorted(inside(region))})]
-    grades = _grades(store, population, region, day, scheme)
+    population = registered_in(store, region, label)
+    grades = grades_in_batches(store, population, region, day, scheme)
     members: dict[str, list[str]] = {k: [] for k in LETTERS + (UNGRADED,)}
     for uid in sorted(population):
         members[_stratum(grades.get(uid))].append(uid)

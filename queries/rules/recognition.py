@@ -26,15 +26,17 @@ from typing import Any, Iterable, Sequence
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 from queries.rules.jurisdiction import (
-    Agreement, agreements_covering, check_region, check_subjects, overlaps, record_date,
-    record_optional_date, records_of,
+    Agreement, agreements_covering, check_region, check_subjects, find_all, inside, overlaps,
+    record_date, record_optional_date, records_of,
 )
 from queries.rules.scales import Level, Scales, scales as default_scales
 
 __all__ = ["OWN", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
-           "recognized_grade", "recognized_grades", "evaluation_ref", "recognize"]
+           "recognized_grade", "recognized_grades", "evaluation_ref", "recognize",
+           "registered_in", "grades_in_batches"]
 
 OWN = "own jurisdiction"
+BATCH = 2000  # subjects per recognized_grades call of the whole-region passes
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,12 @@ class RecognizedGrade:
         return self.chosen.counted_by if self.chosen else None
 
     def explain(self) -> str:
-        """One line for people: grade, scheme, issuer and why it counts here."""
+        """One line for people: grade, scheme, validity, issuer and why it counts here."""
         if not self.chosen:
-            return f"{self.subject}: no grade recognised in {self.region} on {self.as_of}"
+            return f"no grade recognised in {self.region} on {self.as_of}"
         e = self.chosen.evaluation
-        return (f"{self.subject}: {e.grade} ({e.scheme}, {e.period or ''} valid {e.valid_from}.."
-                f"{e.valid_to or ''}) by {e.agency} {e.agency_region}, counted in {self.region} "
-                f"by {self.counted_by}")
+        return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
+                f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}")
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
@@ -209,6 +210,20 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     records = records_of(store, list(nodes), ["Evaluation"])
     return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales)
             for uid in nodes}
+
+
+def registered_in(store: Store, region: str, label: str = "Enterprise") -> list[str]:
+    """The uids of the ``label`` subjects registered in ``region`` (or inside it)."""
+    return [n.uid for n in find_all(store, label, {"region_code": sorted(inside(region))})]
+
+
+def grades_in_batches(store: Store, subjects: Sequence[str], region: str, as_of,
+                      scheme: str | None = None) -> dict[str, RecognizedGrade]:
+    """:func:`recognized_grades` of many subjects, :data:`BATCH` at a time."""
+    out: dict[str, RecognizedGrade] = {}
+    for i in range(0, len(subjects), BATCH):
+        out.update(recognized_grades(store, subjects[i:i + BATCH], region, as_of, scheme))
+    return out
 
 
 def recognized_grade(store: Store, subject: str, region: str, as_of,

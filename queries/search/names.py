@@ -24,7 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph_model.store.port import Store
+from graph_model.errors import UserError
 from graph_model.names import normalise_name
+from graph_model.schema import SchemaError, schema
+from queries.search.subjects import subject_uid
 
 INDEXED = {"Enterprise": ("name",), "Vessel": ("name",), "Vehicle": ()}
 MAX_CANDIDATES = 200
@@ -54,6 +57,7 @@ class _Index:
 
 
 LABEL_CODES = {"Enterprise": 0, "Person": 1, "Vehicle": 2, "Vessel": 3}
+SUBJECT_LABELS = frozenset(schema().subject_labels())
 
 
 class NameIndex:
@@ -122,3 +126,28 @@ class NameIndex:
                 best[uid] = s
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:limit]
+
+
+def find_subjects(index: NameIndex, text: str, secret: str,
+                  labels: set[str] | None = None) -> list[tuple[str, float]]:
+    """(uid, score) of the subjects ``text`` names, best first: the one subject a whole
+    identifier names (score 2), else the index's matches (persons never: they are found
+    by their resident ID number only); only of ``labels`` when given.
+
+    Raises
+    ------
+    graph_model.errors.UserError
+        When ``text`` is empty or longer than 100 characters.
+    """
+    text = (text or "").strip()
+    if not text or len(text) > 100:
+        raise UserError("text: give 1 to 100 characters")
+    try:
+        exact = subject_uid(text, secret)
+    except (UserError, SchemaError):  # not an identifier: search names
+        exact = None
+    if exact and exact.partition(":")[0] in SUBJECT_LABELS:
+        if labels is None or exact.partition(":")[0] in labels:
+            return [(exact, 2.0)]
+        return []
+    return index.search(text, labels - {"Person"} if labels else None)
