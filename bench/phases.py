@@ -24,7 +24,7 @@ def emit(**figures) -> None:
 
 
 def generate(out: str, scale: str) -> None:
-    from creditkb.synth.generate import generate as gen
+    from creditkb.synth import generate as gen
 
     t = time.perf_counter()
     files = gen(out, scale=float(scale), seed=1)

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from creditkb.synth.generate import generate
+    from creditkb.synth import generate
 
     bar = tqdm(desc="generating", unit="row", unit_scale=True, disable=None, file=sys.stderr)
 

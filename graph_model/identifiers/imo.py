@@ -13,6 +13,16 @@ _IMO_PREFIX = re.compile("^IMO")
 _IMO_WEIGHTS = np.array([7, 6, 5, 4, 3, 2], dtype=np.int64)
 
 
+def imo_check_digits(digits: np.ndarray) -> np.ndarray:
+    """The check digit of each row of six IMO digits (an (n, 6) integer array): the digits
+    weighted 7..2, summed, mod 10.
+
+    >>> imo_check_digits(np.array([[9, 0, 7, 4, 7, 2]])).tolist()
+    [9]
+    """
+    return (digits * _IMO_WEIGHTS).sum(axis=1) % 10
+
+
 class Imo(_Digits):
     name = "imo"
     doc = ("IMO ship identification number: 7 digits, optionally prefixed 'IMO'; the last "
@@ -38,7 +48,7 @@ class Imo(_Digits):
     def _problems(self, arr: np.ndarray) -> np.ndarray:
         out, rows, m = self._format_arrays(arr)
         d = m.astype(np.int64) - 48
-        expected = (d[:, :6] * _IMO_WEIGHTS).sum(axis=1) % 10
+        expected = imo_check_digits(d[:, :6])
         wrong = d[:, 6] != expected
         out[rows[wrong]] = [f"wrong check digit (expected {e})" for e in expected[wrong]]
         return out

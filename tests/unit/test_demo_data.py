@@ -13,7 +13,7 @@ import pytest
 from stdnum import imo
 from stdnum.cn import ric, uscc
 
-from creditkb.synth.generate import HEADERS, KINDS
+from creditkb.synth import HEADERS, KINDS
 
 PLATE_ABBR = {"32": "苏", "33": "浙", "31": "沪", "34": "皖"}
 SXCT = {"320500", "320200", "320400", "320600"}  # 苏州, 无锡, 常州, 南通

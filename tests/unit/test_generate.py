@@ -14,7 +14,8 @@ import pytest
 from stdnum import imo
 from stdnum.cn import ric, uscc
 
-from creditkb.synth import generate as gen
+from creditkb import synth as gen
+from creditkb.synth.records import ROAD5, STARS, YANGTZE
 
 # The canonical headers of EXCHANGE_FORMAT.md, copied by hand.
 SPEC_HEADERS = {
@@ -284,7 +285,7 @@ def test_dates_are_iso_and_within_2019_2026(frames):
 
 def test_grade_shares_follow_shandong(frames):
     ev = frames["evaluations"]
-    road = ev[ev["评价体系"] == gen.ROAD5]
+    road = ev[ev["评价体系"] == ROAD5]
     assert len(road) >= 500
     shares = road["信用等级"].value_counts(normalize=True)
     total = sum(SHANDONG.values())
@@ -295,14 +296,14 @@ def test_grade_shares_follow_shandong(frames):
 def test_other_schemes_are_present(frames):
     ev = frames["evaluations"]
     grades = ev.groupby("评价体系")["信用等级"].agg(set)
-    assert grades[gen.YANGTZE] == {"绿码", "蓝码", "黄码", "红码"}
-    assert grades[gen.STARS] <= {"一星", "二星", "三星", "四星", "五星"}
+    assert grades[YANGTZE] == {"绿码", "蓝码", "黄码", "红码"}
+    assert grades[STARS] <= {"一星", "二星", "三星", "四星", "五星"}
     assert len(grades) >= 3
     keys = ev[["对象代码", "评价体系", "评价机关区划代码", "有效期起"]]
     assert not keys.duplicated().any()
     assert (ev["有效期止"] > ev["有效期起"]).all()
     # Grades persist: a firm's grade this year predicts next year's.
-    road = ev[ev["评价体系"] == gen.ROAD5]
+    road = ev[ev["评价体系"] == ROAD5]
     rank = road["信用等级"].map({g: i for i, g in enumerate(SHANDONG)})
     by_firm = rank.groupby(road["对象代码"]).agg(["min", "max"])
     assert (by_firm["max"] - by_firm["min"] <= 1).mean() > 0.5
