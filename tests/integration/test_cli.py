@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,14 @@ import time
 import httpx
 import pytest
 
+from tests.support.api import free_port
+
 CREDITKB = [sys.executable, "-m", "creditkb.cli"]
 
 
 def run(*args, cwd, env=None, timeout=120):
     return subprocess.run([*CREDITKB, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_help_lists_the_commands(tmp_path):
