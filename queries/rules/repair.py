@@ -223,9 +223,9 @@ def penalty_states(store: Store, penalties: Iterable[Node], as_of,
     --------
     On the demo data, the penalties of 无锡太湖物流 in December 2023::
 
-        >>> about = store.records_about(["Enterprise:91320211MA1Y4E9K0R"])  # doctest: +SKIP
-        >>> pens = [n for n in about["Enterprise:91320211MA1Y4E9K0R"] if n.label == "Penalty"]  # doctest: +SKIP
-        >>> [(s.penalty.decision_no, s.state) for s in penalty_states(store, pens, "2023-12-01").values()]  # doctest: +SKIP
+        >>> about = store.records_about(["Enterprise:91320211MA1Y4E9K0R"])
+        >>> pens = [n for n in about["Enterprise:91320211MA1Y4E9K0R"] if n.label == "Penalty"]
+        >>> [(s.penalty.decision_no, s.state) for s in penalty_states(store, pens, "2023-12-01").values()]
         [('无锡交罚〔2023〕0000456号', 'repaired')]
     """
     cat = catalogue or repair_catalogue()
@@ -243,10 +243,10 @@ def penalty_state(store: Store, decision_no: str, as_of,
     --------
     On the demo data::
 
-        >>> s = penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-01")  # doctest: +SKIP
-        >>> s.state, s.minimum_end, s.maximum_end, s.mode  # doctest: +SKIP
+        >>> s = penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-01")
+        >>> s.state, s.minimum_end, s.maximum_end, s.mode
         ('repairable', datetime.date(2023, 9, 12), datetime.date(2024, 6, 12), '承诺')
-        >>> penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-20").state  # doctest: +SKIP
+        >>> penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-20").state
         'repaired'
     """
     day = parse_as_of(as_of)
@@ -322,8 +322,8 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
     On the demo data, Wuxi on 2023-10-01: the ordinary penalty of 2023-06-12 passed its
     three months on 2023-09-12 and is not yet repaired (it will be on 2023-10-20)::
 
-        >>> page = repair_eligible(store, "320200", "2023-10-01")  # doctest: +SKIP
-        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items]  # doctest: +SKIP
+        >>> page = repair_eligible(store, "320200", "2023-10-01")
+        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items]
         [('无锡交罚〔2023〕0000456号', '2023-09-12', '承诺')]
     """
     cat = catalogue or repair_catalogue()

@@ -260,12 +260,12 @@ def credit_score(store: Store, subject: str, as_of, bids_won: int = 0, *,
     On the demo data: 常州龙城旅游客运 signed an initial-grade commitment (start A, 860) and
     is on the red list from 2025-05-01 (+100 for twelve months)::
 
-        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01").grade  # doctest: +SKIP
+        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01").grade
         'AA'
-        >>> r = credit_score(store, "Enterprise:91320411250183647M", "2026-06-01")  # doctest: +SKIP
-        >>> r.grade, r.score, r.not_counted[0].reason  # doctest: +SKIP
+        >>> r = credit_score(store, "Enterprise:91320411250183647M", "2026-06-01")
+        >>> r.grade, r.score, r.not_counted[0].reason
         ('A', 860, 'expired on 2026-05-01')
-        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01", bids_won=3).grade  # doctest: +SKIP
+        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01", bids_won=3).grade
         'B'
     """
     sch = scheme or score_scheme()

@@ -336,7 +336,7 @@ def records_status(store: Store, uids: Sequence[str], as_of: dt.date) -> dict[st
     --------
     On the demo data, 苏州恒通危险品运输有限公司 on 2026-10-31::
 
-        >>> records_status(store, ["Enterprise:91320506MA1MKT3P0P"],  # doctest: +SKIP
+        >>> records_status(store, ["Enterprise:91320506MA1MKT3P0P"],
         ...                dt.date(2026, 10, 31))["Enterprise:91320506MA1MKT3P0P"]
         CreditStatus(grade='D', scheme='道路运输经营者信用评价',
                      grades=(('道路运输经营者信用评价', 'D'),), lists=('严重失信', '重点监管'), ...)

@@ -257,9 +257,9 @@ def shared_identifiers(store: Store, subject: str, *, as_of,
     On the demo data, 苏州恒通危险品运输有限公司 shares its legal representative 张建国
     with 昆山顺达物流有限公司::
 
-        >>> s = shared_identifiers(store, "Enterprise:91320506MA1MKT3P0P",  # doctest: +SKIP
+        >>> s = shared_identifiers(store, "Enterprise:91320506MA1MKT3P0P",
         ...                        as_of="2026-10-31")
-        >>> [(x.name, x.via) for x in s.linked]  # doctest: +SKIP
+        >>> [(x.name, x.via) for x in s.linked]
         [('昆山顺达物流有限公司', (('legal_representative', '张建国 (320402********0353)'),))]
     """
     day = as_date(as_of)
@@ -326,8 +326,8 @@ def shared_identifier_rings(store: Store, *, as_of, kinds: Iterable[str] | None 
     --------
     On the demo data, the one ring is the two firms of 张建国::
 
-        >>> r = shared_identifier_rings(store, as_of="2026-10-31")  # doctest: +SKIP
-        >>> [x.summary for x in r.rings]  # doctest: +SKIP
+        >>> r = shared_identifier_rings(store, as_of="2026-10-31")
+        >>> [x.summary for x in r.rings]
         ['2 firms share 1 legal representative: 苏州恒通危险品运输有限公司, 昆山顺达物流有限公司']
     """
     day = as_date(as_of)

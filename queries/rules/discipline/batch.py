@@ -52,8 +52,8 @@ def discipline_batch(store: Store, region: str, as_of, *, rules: DisciplineRules
     --------
     On the demo data, everything that applies in Suzhou on 2026-06-01::
 
-        >>> batch = discipline_batch(store, "320500", "2026-06-01")  # doctest: +SKIP
-        >>> "Vehicle:苏E8G520" in batch, batch["Vehicle:苏E8G520"].measure_codes  # doctest: +SKIP
+        >>> batch = discipline_batch(store, "320500", "2026-06-01")
+        >>> "Vehicle:苏E8G520" in batch, batch["Vehicle:苏E8G520"].measure_codes
         (True, ('higher_inspection_ratio', 'exclude_incentives', 'exclude_green_lane'))
     """
     day = parse_as_of(as_of)
