@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from importlib import resources
+from importlib import metadata, resources
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -20,11 +20,11 @@ from api.context import RequestContext, Services
 from api.http import GraphQLHTTP, bearer_token
 from api.schema import graphql_schema
 from api.subscription import EventHub
-from creditkb import __version__
 from graph_model.settings import Settings
 from graph_model.store.port import Store
 
 log = logging.getLogger("creditkb.api")
+__version__ = metadata.version("creditkb")  # pyproject.toml's, as installed
 
 
 class _WebSocketRouter(GraphQLRouter):
