@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-
 from strawberry.types import Info
 
 from api.types import (
-    Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, agreement_out, level_out,
-    maybe_subject, mirror,
+    Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, agreement_out, answer_type,
+    level_out, maybe_subject, mirror,
 )
+from queries.rules import discipline, distribution, inspection
 
 
 async def _subject(info: Info, uid) -> Subject | None:
@@ -131,11 +131,8 @@ class WatchlistConnection:
 
 # -- discipline -----------------------------------------------------------------------------
 
-@strawberry.type(description="A measure of joint discipline (联合惩戒)")
-class Measure:
-    code: str
-    name: str
-    doc: str
+Measure = answer_type(discipline.Measure, "A measure of joint discipline (联合惩戒)",
+                      exclude=("applies_to",))
 
 
 @strawberry.type(description="One relationship of a discipline path, as stored")
@@ -399,11 +396,7 @@ class LevelCount:
     share: float
 
 
-@strawberry.type(description="Subjects with one grade of one scheme")
-class GradeCount:
-    scheme: str
-    grade: str
-    count: int
+GradeCount = answer_type(distribution.GradeCount, "Subjects with one grade of one scheme")
 
 
 @strawberry.type(description="Recognised grades of the enterprises registered in a region")
@@ -443,14 +436,8 @@ class DrawnSubject:
         return await _subject(info, self.subject_id)
 
 
-@strawberry.type(description="#8: the share of the round graded B or below")
-class RoundCheck:
-    total: int
-    at_or_below: int
-    share: float
-    minimum_share: float
-    threshold: str
-    ok: bool
+RoundCheck = answer_type(inspection.RoundCheck, "#8: the share of the round graded B or below",
+                         exclude=("grades",))
 
 
 @strawberry.type(description="One differentiated random-inspection round (#5, #8)")

@@ -22,7 +22,7 @@ from api.context import RequestContext, blocking
 from api.errors import BadInput, Forbidden, NotFound
 from api.query import enter, parse_subject
 from api.types import (
-    Commitment, ListEntry, Repair, commitment_out, list_entry_out, repair_out,
+    Commitment, ListEntry, Repair, record_out,
 )
 from graph_model.enums import CommitmentStatus, ListKind, RepairMode
 from loaders.kinds import SUBJECT_KINDS
@@ -41,6 +41,14 @@ def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str):
     """Write one row as the loaders write a file's (loaders.write), as a load of its own."""
     return blocking(write_rows, ctx.store, ctx.settings.secret, kind_name, [row],
                     agency=ctx.key.agency, source=f"graphql:{mutation}")
+
+
+async def _subject_to_write(ctx: RequestContext, ref) -> tuple[str, str, str]:
+    """(uid, subject kind word, code) of the subject a record is written about, which the
+    key must see."""
+    uid = parse_subject(ctx, str(ref), "subjectId")
+    await ctx.visible_node(uid)
+    return (uid, *_code_of(ctx, str(ref), uid))
 
 
 def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
@@ -113,9 +121,7 @@ class Mutation:
     async def add_list_entry(self, info: Info, input: AddListEntryInput) -> ListEntry:
         ctx = enter(info)
         _writer(ctx, "addListEntry")
-        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
-        await ctx.visible_node(uid)
-        word, code = _code_of(ctx, str(input.subject_id), uid)
+        uid, word, code = await _subject_to_write(ctx, input.subject_id)
         row = {"list_kind": input.list_kind, "subject_kind": word, "subject_id": code,
                "listed_on": _check_date(input.listed_on, "listedOn"),
                "reason": input.reason, "agency": ctx.key.agency,
@@ -128,7 +134,7 @@ class Mutation:
         entry = written[0]
         ctx.audit.written.update({entry.uid, uid})
         await blocking(_publish, ctx, "ADDED", entry)
-        return list_entry_out(entry)
+        return record_out(entry)
 
     @strawberry.mutation(description="End a list entry of the key's agency on `removedOn`")
     async def remove_list_entry(self, info: Info, input: RemoveListEntryInput) -> ListEntry:
@@ -160,7 +166,7 @@ class Mutation:
         updated = await blocking(write)
         ctx.audit.written.update({ref, p.get("subject_uid")} - {None})
         await blocking(_publish, ctx, "REMOVED", updated)
-        return list_entry_out(updated)
+        return record_out(updated)
 
     @strawberry.mutation(description="Record a credit repair (信用修复) of a penalty decided in "
                                      "the key's jurisdiction, once its minimum publication "
@@ -193,16 +199,14 @@ class Mutation:
         ctx.audit.written.update({written[0].uid, penalty.uid}
                                  | ({penalty.props["subject_uid"]}
                                     if penalty.props.get("subject_uid") else set()))
-        return repair_out(written[0])
+        return record_out(written[0])
 
     @strawberry.mutation(description="Record a credit commitment (信用承诺) accepted by the key's "
                                      "agency")
     async def record_commitment(self, info: Info, input: RecordCommitmentInput) -> Commitment:
         ctx = enter(info)
         _writer(ctx, "recordCommitment")
-        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
-        await ctx.visible_node(uid)
-        word, code = _code_of(ctx, str(input.subject_id), uid)
+        uid, word, code = await _subject_to_write(ctx, input.subject_id)
         if input.due_on is not None and input.due_on < input.made_on:
             raise BadInput(f"dueOn {input.due_on} is before madeOn {input.made_on}")
         row = {"subject_kind": word, "subject_id": code, "kind": input.kind,
@@ -212,4 +216,4 @@ class Mutation:
                "agency_region": ctx.key.region}
         written = await _write(ctx, "commitments", row, "recordCommitment")
         ctx.audit.written.update({written[0].uid, uid})
-        return commitment_out(written[0])
+        return record_out(written[0])

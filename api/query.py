@@ -23,8 +23,7 @@ from api.errors import BadInput, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.pagination import PageInfo, page_info, paginate
 from api.types import (
-    Basis, Node, Subject, commitment_out, evaluation_out, level_fields, list_entry_out, mirror,
-    penalty_out, step_out, subject_out,
+    Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
 from queries.access.visibility import SUBJECT_LABELS, Vis
@@ -43,8 +42,8 @@ from queries.tracing.paths import paths as q_paths
 from queries.tracing.related import related as q_related
 from queries.tracing.successors import successor_shells as q_successor_shells
 
-RECORD_TYPES = {"Penalty": penalty_out, "Evaluation": evaluation_out,
-                "ListEntry": list_entry_out, "Commitment": commitment_out}
+#: Records a node id may name (each answered only when its subject is in scope).
+RECORD_LABELS = ("Penalty", "Evaluation", "ListEntry", "Commitment")
 
 
 def enter(info: Info) -> RequestContext:
@@ -74,6 +73,17 @@ def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
         raise BadInput(f"{what}: {ref!r} is not a subject (an enterprise, person, vehicle or "
                        f"vessel)")
     return uid
+
+
+async def subject_in_region(ctx: RequestContext, subject_id, region: str | None
+                            ) -> tuple[str, str]:
+    """(uid, region) of a question about one subject in a region of the key's jurisdiction;
+    the subject must be in the key's scope, and is noted as read."""
+    uid = parse_subject(ctx, str(subject_id), "subjectId")
+    region = ctx.check_region(region)
+    await ctx.visible_node(uid)
+    ctx.audit.read.add(uid)
+    return uid, region
 
 
 def day_of(ctx: RequestContext, as_of: dt.date | None) -> dt.date:
@@ -158,7 +168,7 @@ class Query:
         ctx = enter(info)
         ref = str(id)
         label = ref.partition(":")[0]
-        if label in RECORD_TYPES:
+        if label in RECORD_LABELS:
             rec = await ctx.loaders.nodes.load(ref)
             subject = rec.props.get("subject_uid") if rec is not None else None
             if rec is None or rec.label != label or not subject:
@@ -166,7 +176,7 @@ class Query:
                 raise out_of_scope()
             await ctx.visible_node(subject)
             ctx.audit.read.add(subject)
-            return RECORD_TYPES[label](rec)
+            return record_out(rec)
         uid = parse_subject(ctx, ref)
         node, vis = await ctx.visible_node(uid)
         return subject_out(ctx, node, vis)
@@ -199,10 +209,7 @@ class Query:
                                region: str | None = None, as_of: dt.date | None = None,
                                scheme: str | None = None) -> RecognizedGrade:
         ctx = enter(info)
-        uid = parse_subject(ctx, str(subject_id), "subjectId")
-        region = ctx.check_region(region)
-        await ctx.visible_node(uid)
-        ctx.audit.read.add(uid)
+        uid, region = await subject_in_region(ctx, subject_id, region)
         g = await blocking(q_recognized_grade, ctx.store, uid, region, day_of(ctx, as_of), scheme)
         return grade_out(g)
 
@@ -238,10 +245,7 @@ class Query:
     async def discipline(self, info: Info, subject_id: strawberry.ID, as_of: dt.date | None = None,
                          region: str | None = None) -> Discipline:
         ctx = enter(info)
-        uid = parse_subject(ctx, str(subject_id), "subjectId")
-        region = ctx.check_region(region)
-        await ctx.visible_node(uid)
-        ctx.audit.read.add(uid)
+        uid, region = await subject_in_region(ctx, subject_id, region)
         r = await blocking(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
         on_paths = {n for m in r.measures for n in (*m.nodes, m.trigger.subject)
                     if n.partition(":")[0] in SUBJECT_LABELS}
@@ -394,7 +398,7 @@ class Query:
         page = await blocking(q_repair_eligible, ctx.store, region, day_of(ctx, as_of), cursor, n)
         nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
         edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid),
-                            node=mirror(RepairCandidate, c, penalty=penalty_out(node)))
+                            node=mirror(RepairCandidate, c, penalty=record_out(node)))
                  for c, node in zip(page.items, nodes) if node is not None]
         return RepairConnection(edges=edges, page_info=page_info(
             page.next_after is not None, cursor is not None, edges))

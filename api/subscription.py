@@ -23,7 +23,8 @@ from strawberry.types import Info
 from queries.access.state import AccessStore
 from api.context import RequestContext, blocking
 from api.errors import Unauthenticated
-from api.types import Basis, ListEntry, Subject, _date, maybe_subject
+from api.types import Basis, ListEntry, Subject, maybe_subject, record_out
+from graph_model.store.port import Node as StoreNode
 from queries.rules.jurisdiction import agreements_covering
 from queries.rules.watchlist import ListBasis, list_basis
 
@@ -99,10 +100,10 @@ class WatchlistChange:
 
 
 def _entry(event: dict) -> ListEntry:
-    return ListEntry(id=strawberry.ID(event["entry"]), subject_id=event.get("subject"),
-                     list_kind=event.get("list_kind"), listed_on=_date(event.get("listed_on")),
-                     removed_on=_date(event.get("removed_on")), reason=event.get("reason"),
-                     agency=event.get("agency"), agency_region=event.get("agency_region"))
+    props = {k: event.get(k) for k in ("list_kind", "listed_on", "removed_on", "reason", "agency",
+                                       "agency_region")}
+    return record_out(StoreNode(event["entry"], "ListEntry", {**props,
+                                                              "subject_uid": event.get("subject")}))
 
 
 def _basis(ctx: RequestContext, region: str, event: dict) -> ListBasis | None:

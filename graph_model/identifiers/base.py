@@ -253,6 +253,16 @@ def _wrong_length(lengths: np.ndarray, expected: int) -> list[str]:
     return [f"wrong length ({k} characters, expected {expected})" for k in lengths]
 
 
+def _of_length(arr: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reasons so far: the wrong lengths', the rows of the right length, their code points)."""
+    out = np.full(len(arr), None, dtype=object)
+    lengths = _lengths(arr)
+    short = lengths != width
+    out[short] = _wrong_length(lengths[short], width)
+    rows = np.flatnonzero(~short)
+    return out, rows, _codepoints(arr[rows], width)
+
+
 # --------------------------------------------------------------------------- fixed formats
 
 

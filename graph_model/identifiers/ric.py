@@ -13,8 +13,8 @@ from stdnum.cn import ric as _std_ric
 
 from graph_model import regions
 from graph_model.identifiers.base import (
-    IdentifierType, _ascii_digits, _by_priority, _codepoints, _is_ascii_digit, _known_region,
-    _lengths, _number, _wrong_length,
+    IdentifierType, _ascii_digits, _by_priority, _is_ascii_digit, _known_region, _number,
+    _of_length, _wrong_length,
 )
 
 # ISO 7064 MOD 11-2 (stdnum.iso7064.mod_11_2): weights 2**(17-i) mod 11
@@ -58,12 +58,7 @@ class Ric(IdentifierType):
         return None
 
     def _problems(self, arr: np.ndarray) -> np.ndarray:
-        out = np.full(len(arr), None, dtype=object)
-        lengths = _lengths(arr)
-        short = lengths != 18
-        out[short] = _wrong_length(lengths[short], 18)
-        rows = np.flatnonzero(~short)
-        m = _codepoints(arr[rows], 18)
+        out, rows, m = _of_length(arr, 18)
         digit = _is_ascii_digit(m)
         bad_format = ~(digit[:, :17].all(axis=1) & (digit[:, 17] | (m[:, 17] == ord("X"))))
         d = np.where(digit, m.astype(np.int64) - 48, 0)

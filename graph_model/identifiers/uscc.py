@@ -7,8 +7,8 @@ from stdnum.cn import uscc as _std_uscc
 
 from graph_model import regions
 from graph_model.identifiers.base import (
-    IdentifierType, _ascii_digits, _by_priority, _codepoints, _is_ascii_digit, _known_region,
-    _lengths, _lookup, _number, _wrong_length,
+    IdentifierType, _ascii_digits, _by_priority, _is_ascii_digit, _known_region, _lookup, _number,
+    _of_length, _wrong_length,
 )
 
 #: Region part of USCCs issued by national-level registration authorities (e.g. the
@@ -48,12 +48,7 @@ class Uscc(IdentifierType):
         return None
 
     def _problems(self, arr: np.ndarray) -> np.ndarray:
-        out = np.full(len(arr), None, dtype=object)
-        lengths = _lengths(arr)
-        short = lengths != 18
-        out[short] = _wrong_length(lengths[short], 18)
-        rows = np.flatnonzero(~short)
-        m = _codepoints(arr[rows], 18)
+        out, rows, m = _of_length(arr, 18)
         values = _lookup(_USCC_VALUE, m)
         not_digits = ~_is_ascii_digit(m[:, :8]).all(axis=1)
         bad_char = values[:, 8:] < 0

@@ -233,19 +233,11 @@ class AccessStore:
               subject: str | None = None, since: str | None = None,
               limit: int | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, at, key_id, agency, role, operation, kind, subjects, outcome FROM audit"
-        where, args = [], []
-        if agency:
-            where.append("agency = ?")
-            args.append(agency)
-        if key_id:
-            where.append("key_id = ?")
-            args.append(key_id)
-        if since:
-            where.append("at >= ?")
-            args.append(since)
-        if subject:
-            where.append("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)")
-            args.append(subject)
+        given = [(condition, value) for condition, value in (
+            ("agency = ?", agency), ("key_id = ?", key_id), ("at >= ?", since),
+            ("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)", subject))
+            if value]
+        where, args = [c for c, _ in given], [v for _, v in given]
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq"

@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Generic, Mapping, TypeVar
+from typing import Callable, Generic, Iterator, Mapping, TypeVar
 
 from graph_model import yamlfile
 from graph_model.yamlfile import DataFileError
@@ -71,6 +71,22 @@ def require(cond: bool, where: str, message: str) -> None:
     """Raise :class:`DataFileError` ``"<where>: <message>"`` unless ``cond``."""
     if not cond:
         raise DataFileError(where, message)
+
+
+def coded_items(doc: Mapping, key: str, where: str, what: str,
+                reserved: tuple[str, ...] = ()) -> Iterator[tuple[str, Mapping]]:
+    """(code, item) of each item listed under ``key``, each checked to be a mapping with a
+    ``code`` named once (and not one of ``reserved``); ``what`` names an item in messages."""
+    seen: set[str] = set()
+    for i, item in enumerate(doc.get(key) or []):
+        require(isinstance(item, Mapping), where, f"{key}[{i}] must be a mapping")
+        code = item.get("code")
+        require(isinstance(code, str) and code != "" and code not in reserved, where,
+                f"{key}[{i}] needs a code" + (f" (not {', '.join(map(repr, reserved))})"
+                                               if reserved else ""))
+        require(code not in seen, where, f"{what} {code!r} is listed twice")
+        seen.add(code)
+        yield code, item
 
 
 def as_str_list(value, where: str, field: str, allow_empty: bool = True) -> tuple[str, ...]:

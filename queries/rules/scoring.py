@@ -27,7 +27,9 @@ from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject, record_date, record_optional_date
 from queries.rules.repair import penalty_states
-from queries.rules.rulefile import RuleFile, as_int, as_str_list, months_after, require
+from queries.rules.rulefile import (
+    RuleFile, as_int, as_str_list, coded_items, months_after, require,
+)
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["ScoreScheme", "Indicator", "Veto", "score_scheme", "load_score_scheme",
@@ -130,11 +132,7 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
     periods = {as_int(v, where, "validity_months", 1) for v in doc.get("validity_months") or []}
     require(bool(values) and bool(periods), where, "point_values and validity_months are required")
     indicators = []
-    for i, it in enumerate(doc.get("indicators") or []):
-        require(isinstance(it, Mapping), where, f"indicators[{i}] must be a mapping")
-        code = it.get("code")
-        require(isinstance(code, str) and code, where, f"indicators[{i}] needs a code")
-        require(all(x.code != code for x in indicators), where, f"indicator {code!r} is listed twice")
+    for code, it in coded_items(doc, "indicators", where, "indicator"):
         record = it.get("record")
         require(record in _RECORDS, where, f"indicator {code}: record must be one of {_RECORDS}")
         points = as_int(it.get("points"), where, f"indicator {code}.points")
@@ -149,11 +147,7 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
                 kw[key] = as_str_list(it.get(key), where, f"indicator {code}.{key}", False)
         indicators.append(Indicator(code, str(it.get("name", code)), record, points, months, **kw))
     vetoes = []
-    for i, v in enumerate(doc.get("vetoes") or []):
-        require(isinstance(v, Mapping), where, f"vetoes[{i}] must be a mapping")
-        code = v.get("code")
-        require(isinstance(code, str) and code, where, f"vetoes[{i}] needs a code")
-        require(all(x.code != code for x in vetoes), where, f"veto {code!r} is listed twice")
+    for code, v in coded_items(doc, "vetoes", where, "veto"):
         require(v.get("record") == "Penalty", where, f"veto {code}: record must be Penalty")
         require(v.get("grade") in grades, where, f"veto {code}: unknown grade {v.get('grade')!r}")
         vetoes.append(Veto(code, str(v.get("name", code)), "Penalty",

@@ -9,7 +9,7 @@ from typing import Mapping
 
 from graph_model.schema import schema
 from graph_model.store.port import Node
-from queries.rules.rulefile import RuleFile, as_int, as_str_list, require
+from queries.rules.rulefile import RuleFile, as_int, as_str_list, coded_items, require
 from queries.rules.scales import Level, Scales, scales as default_scales
 
 __all__ = ["RECORD_LABELS", "SELF", "Measure", "TriggerKind", "Step", "Rule", "DisciplineRules",
@@ -94,11 +94,7 @@ def parse_discipline_rules(doc: Mapping, where: str = "discipline",
     subjects = set(sch.subject_labels())
 
     measures: list[Measure] = []
-    for i, m in enumerate(doc.get("measures") or []):
-        require(isinstance(m, Mapping), where, f"measures[{i}] must be a mapping")
-        code = m.get("code")
-        require(isinstance(code, str) and code, where, f"measures[{i}] needs a code")
-        require(all(x.code != code for x in measures), where, f"measure {code!r} is listed twice")
+    for code, m in coded_items(doc, "measures", where, "measure"):
         labels = as_str_list(m.get("applies_to"), where, f"measure {code}.applies_to", False)
         bad = [x for x in labels if x not in subjects]
         require(not bad, where, f"measure {code}: {bad} are not subject labels")
@@ -113,11 +109,7 @@ def parse_discipline_rules(doc: Mapping, where: str = "discipline",
         return codes
 
     triggers: list[TriggerKind] = []
-    for i, t in enumerate(doc.get("triggers") or []):
-        require(isinstance(t, Mapping), where, f"triggers[{i}] must be a mapping")
-        code = t.get("code")
-        require(isinstance(code, str) and code, where, f"triggers[{i}] needs a code")
-        require(all(x.code != code for x in triggers), where, f"trigger {code!r} is listed twice")
+    for code, t in coded_items(doc, "triggers", where, "trigger"):
         record = t.get("record")
         require(record in RECORD_LABELS, where, f"trigger {code}: record must be one of {RECORD_LABELS}")
         kw = {}
@@ -139,12 +131,7 @@ def parse_discipline_rules(doc: Mapping, where: str = "discipline",
     trigger_codes = {t.code for t in triggers}
 
     rules: list[Rule] = []
-    for i, r in enumerate(doc.get("propagation") or []):
-        require(isinstance(r, Mapping), where, f"propagation[{i}] must be a mapping")
-        code = r.get("code")
-        require(isinstance(code, str) and code and code != SELF, where,
-                f"propagation[{i}] needs a code (not {SELF!r})")
-        require(all(x.code != code for x in rules), where, f"propagation rule {code!r} is listed twice")
+    for code, r in coded_items(doc, "propagation", where, "propagation rule", reserved=(SELF,)):
         here = f"propagation rule {code}"
         from_labels = as_str_list(r.get("from"), where, f"{here}.from", False)
         require(all(x in subjects for x in from_labels), where, f"{here}: from must name subject labels")
