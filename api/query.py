@@ -26,6 +26,7 @@ from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
+from graph_model.schema import schema
 from queries.access.visibility import SUBJECT_LABELS, Vis
 from queries.rules.discipline import discipline as q_discipline
 from queries.rules.distribution import grade_distribution as q_grade_distribution
@@ -90,12 +91,10 @@ def day_of(ctx: RequestContext, as_of: dt.date | None) -> dt.date:
     return as_of or ctx.today
 
 
-@strawberry.enum(description="Kinds of subject")
-class SubjectKind(Enum):
-    ENTERPRISE = "Enterprise"
-    PERSON = "Person"
-    VEHICLE = "Vehicle"
-    VESSEL = "Vessel"
+#: The subject labels of the schema, as a GraphQL enum (ENTERPRISE: "Enterprise", ...).
+SubjectKind = strawberry.enum(Enum("SubjectKind", {label.upper(): label
+                                                   for label in schema().subject_labels()},
+                                   module=__name__), description="Kinds of subject")
 
 
 @strawberry.type(description="The key making the request")

@@ -24,13 +24,13 @@ import json
 import os
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from graph_model.errors import UserError
 from graph_model.settings import Settings
+from graph_model.sqlite import ThreadConnections
 
 ROLES = ("regulator", "investigator", "viewer")
 FILE = "access.sqlite3"
@@ -118,6 +118,13 @@ def state_dir(settings: Settings) -> Path:
     return Path(settings.store)
 
 
+def _setup_connection(con: sqlite3.Connection) -> None:
+    # NORMAL in WAL mode: a commit survives the process being killed (only a power cut may
+    # lose the last ones); FULL would cost a disk sync per request.
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA busy_timeout=30000")
+
+
 class AccessStore:
     """Keys, audit log and watchlist events in ``<directory>/access.sqlite3``."""
 
@@ -129,9 +136,9 @@ class AccessStore:
             raise AccessError(f"cannot create the state directory {str(self.directory)!r}: "
                               f"{exc.strerror}") from None
         self.path = self.directory / FILE
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(
+            self.path, 30, _setup_connection,
+            lambda why: AccessError(f"cannot open the access state {str(self.path)!r}: {why}"))
         self._con().executescript(DDL)
 
     @classmethod
@@ -139,29 +146,10 @@ class AccessStore:
         return cls(state_dir(settings))
 
     def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            try:
-                con = sqlite3.connect(self.path, isolation_level=None, timeout=30,
-                                      check_same_thread=False)
-                con.execute("PRAGMA journal_mode=WAL")
-                # NORMAL in WAL mode: a commit survives the process being killed (only a
-                # power cut may lose the last ones); FULL would cost a disk sync per request.
-                con.execute("PRAGMA synchronous=NORMAL")
-                con.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.DatabaseError as exc:
-                raise AccessError(f"cannot open the access state {str(self.path)!r}: {exc}") from None
-            self._local.con = con
-            with self._lock:
-                self._all.append(con)
-        return con
+        return self._connections.get()
 
     def close(self) -> None:
-        with self._lock:
-            for con in self._all:
-                con.close()
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     # -- keys --------------------------------------------------------------------------
 

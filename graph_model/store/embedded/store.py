@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from graph_model.schema import schema
+from graph_model.sqlite import ThreadConnections
 from graph_model.store.embedded import sql
 from graph_model.store.embedded.checkpoint import BackgroundCheckpoint
 from graph_model.store.embedded.sql import STORE_FORMAT
@@ -67,9 +68,9 @@ class EmbeddedStore(Store):
             raise StoreError(f"cannot create the store directory {path!r}: {exc.strerror}") from None
         self.db_path = os.path.join(path, DB_FILE)
         self.topology_path = os.path.join(path, TOPOLOGY_FILE)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._connections = ThreadConnections(
+            self.db_path, 60, self._setup_connection,
+            lambda why: StoreError(f"cannot open the embedded store at {self.db_path!r}: {why}"))
         self._topology: Topology | None = None
         self._topology_lock = threading.Lock()
         self._checkpoint = BackgroundCheckpoint(self.db_path)
@@ -80,25 +81,17 @@ class EmbeddedStore(Store):
     # -- connections -----------------------------------------------------------------
 
     def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            try:
-                con = sqlite3.connect(self.db_path, isolation_level=None, timeout=60,
-                                      check_same_thread=False)
-                con.execute("PRAGMA journal_mode=WAL")
-                # FULL: a commit is on disk before it is reported, also across power loss.
-                con.execute("PRAGMA synchronous=FULL")
-                con.execute("PRAGMA foreign_keys=OFF")
-                con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
-                con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
-                    con.executescript(sql.JOURNAL_TRIGGERS)  # else ensure_schema() does, after sql.DDL
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot open the embedded store at {self.db_path!r}: {exc}") from None
-            self._local.con = con
-            with self._connections_lock:
-                self._connections.append(con)
-        return con
+        return self._connections.get()
+
+    @staticmethod
+    def _setup_connection(con: sqlite3.Connection) -> None:
+        # FULL: a commit is on disk before it is reported, also across power loss.
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=OFF")
+        con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
+        con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+            con.executescript(sql.JOURNAL_TRIGGERS)  # else ensure_schema() does, after sql.DDL
 
     def ensure_schema(self) -> None:
         con = self._con()
@@ -434,8 +427,4 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         self._checkpoint.close()
         self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
-        with self._connections_lock:
-            for con in self._connections:
-                con.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
