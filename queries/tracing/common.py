@@ -50,7 +50,7 @@ SUBJECT_RELATIONS: tuple[str, ...] = (
 
 #: Grades that mark a subject as dishonest in the default status: the bottom of the
 #: five-level scale (D, and Shandong's 行业失信 below it) and the red code of the Yangtze
-#: four colours (#19).  The grade-scale work (queries/scales.py) will replace this with a
+#: four colours (#19).  The grade scales (queries/rules/scales.py) could replace this with a
 #: position on the common severity scale.
 WORST_GRADES: frozenset[str] = frozenset({"D", "行业失信", "红码"})
 
@@ -330,7 +330,7 @@ def records_status(store: Store, uids: Sequence[str], as_of: dt.date) -> dict[st
     * ``grade``: the evaluation in force at ``as_of`` (``valid_from <= as_of <= valid_to``)
       with the latest ``valid_from`` across schemes (ties: a grade of
       :data:`WORST_GRADES` first, then record uid); ``grades``: the same per scheme;
-    * ``measures``: always empty; queries/discipline.py supplies them when wired in.
+    * ``measures``: always empty; queries/rules/discipline/ supplies them when wired in.
 
     Examples
     --------
