@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-
 from strawberry.types import Info
 
 from api.types import (
-    Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, level_out, maybe_subject,
+    Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, agreement_out, answer_type,
+    level_out, maybe_subject, mirror,
 )
+from queries.rules import discipline, distribution, inspection
 
 
 async def _subject(info: Info, uid) -> Subject | None:
@@ -64,31 +65,25 @@ class RecognizedGrade:
     excluded: list[GradeExclusion]
 
 
-def candidate_out(c, agreement_out) -> GradeCandidate:
+def _chosen_fields(c) -> dict:
+    """What a candidate of recognition shows: its evaluation, issuer and basis."""
     e = c.evaluation
-    return GradeCandidate(
-        evaluation_id=strawberry.ID(e.uid), grade=e.grade, scheme=e.scheme,
-        severity=e.level.severity if e.level else None, valid_from=e.valid_from,
-        valid_to=e.valid_to, issuing_agency=e.agency, issuing_region=e.agency_region,
-        basis=Basis.OWN if c.agreement is None else Basis.AGREEMENT,
-        agreement=agreement_out(c.agreement) if c.agreement else None)
+    return dict(evaluation_id=e.uid, grade=e.grade, scheme=e.scheme,
+                severity=e.level.severity if e.level else None, valid_from=e.valid_from,
+                valid_to=e.valid_to, issuing_agency=e.agency, issuing_region=e.agency_region,
+                basis=Basis.OWN if c.agreement is None else Basis.AGREEMENT,
+                agreement=agreement_out(c.agreement) if c.agreement else None)
 
 
-def grade_out(g, agreement_out, explanation: str) -> RecognizedGrade:
-    c = g.chosen
-    e = c.evaluation if c else None
+def grade_out(g) -> RecognizedGrade:
+    chosen = _chosen_fields(g.chosen) if g.chosen else dict.fromkeys(
+        ("evaluation_id", "grade", "scheme", "severity", "valid_from", "valid_to",
+         "issuing_agency", "issuing_region", "basis", "agreement"))
     return RecognizedGrade(
-        subject_id=strawberry.ID(g.subject), region=g.region, as_of=g.as_of, found=g.found,
-        grade=g.grade, severity=g.level.severity if g.level else None, level=level_out(g.level),
-        scheme=e.scheme if e else None, valid_from=e.valid_from if e else None,
-        valid_to=e.valid_to if e else None, issuing_agency=e.agency if e else None,
-        issuing_region=e.agency_region if e else None,
-        basis=(Basis.OWN if c.agreement is None else Basis.AGREEMENT) if c else None,
-        agreement=agreement_out(c.agreement) if c and c.agreement else None,
-        evaluation_id=strawberry.ID(e.uid) if e else None, explanation=explanation,
-        candidates=[candidate_out(x, agreement_out) for x in g.candidates],
-        excluded=[GradeExclusion(evaluation_id=strawberry.ID(x.evaluation), reason=x.reason)
-                  for x in g.excluded])
+        subject_id=g.subject, region=g.region, as_of=g.as_of, found=g.found,
+        level=level_out(g.level), explanation=g.explain(), **chosen,
+        candidates=[GradeCandidate(**_chosen_fields(x)) for x in g.candidates],
+        excluded=[mirror(GradeExclusion, x, evaluation_id=x.evaluation) for x in g.excluded])
 
 
 # -- sharedWatchlist ------------------------------------------------------------------------
@@ -136,11 +131,8 @@ class WatchlistConnection:
 
 # -- discipline -----------------------------------------------------------------------------
 
-@strawberry.type(description="A measure of joint discipline (联合惩戒)")
-class Measure:
-    code: str
-    name: str
-    doc: str
+Measure = answer_type(discipline.Measure, "A measure of joint discipline (联合惩戒)",
+                      exclude=("applies_to",))
 
 
 @strawberry.type(description="One relationship of a discipline path, as stored")
@@ -209,19 +201,13 @@ def discipline_out(r, hidden: frozenset[str] = frozenset()) -> Discipline:
         def show(uid: str) -> strawberry.ID:
             return strawberry.ID(HIDDEN if uid in secret else uid)
 
-        out.append(AppliedMeasure(
-            measure=Measure(code=m.measure.code, name=m.measure.name, doc=m.measure.doc),
-            trigger=Trigger(kind=t.kind, name=t.name, record_id=show(t.record),
-                            record_label=t.record_label, subject_id=show(t.subject),
-                            region=t.region, agency=t.agency, since=t.since, until=t.until,
-                            agreements=list(t.agreements),
-                            decision_no=None if t.subject in hidden else t.decision_no,
-                            list_kind=t.list_kind, scheme=t.scheme, grade=t.grade),
-            rule=m.rule, rule_name=m.rule_name,
-            path=[Hop(src=show(h.src), type=h.type, dst=show(h.dst)) for h in m.path],
+        out.append(mirror(
+            AppliedMeasure, m, measure=mirror(Measure, m.measure),
+            trigger=mirror(Trigger, t, record_id=show(t.record), subject_id=show(t.subject),
+                           decision_no=None if t.subject in hidden else t.decision_no),
+            path=[mirror(Hop, h, src=show(h.src), dst=show(h.dst)) for h in m.path],
             nodes=[show(n) for n in m.nodes], regions=list(m.applies_in)))
-    return Discipline(subject_id=strawberry.ID(r.subject), as_of=r.as_of, region=r.region,
-                      measures=out, measure_codes=list(r.measure_codes))
+    return mirror(Discipline, r, subject_id=r.subject, measures=out)
 
 
 # -- related / paths ------------------------------------------------------------------------
@@ -232,11 +218,6 @@ class CreditStatus:
     scheme: str | None
     lists: list[str]
     seriously_dishonest: bool
-
-
-def status_out(s) -> CreditStatus:
-    return CreditStatus(grade=s.grade, scheme=s.scheme, lists=list(s.lists),
-                        seriously_dishonest=s.seriously_dishonest)
 
 
 @strawberry.type(description="A subject found near the starting one")
@@ -415,11 +396,7 @@ class LevelCount:
     share: float
 
 
-@strawberry.type(description="Subjects with one grade of one scheme")
-class GradeCount:
-    scheme: str
-    grade: str
-    count: int
+GradeCount = answer_type(distribution.GradeCount, "Subjects with one grade of one scheme")
 
 
 @strawberry.type(description="Recognised grades of the enterprises registered in a region")
@@ -459,14 +436,8 @@ class DrawnSubject:
         return await _subject(info, self.subject_id)
 
 
-@strawberry.type(description="#8: the share of the round graded B or below")
-class RoundCheck:
-    total: int
-    at_or_below: int
-    share: float
-    minimum_share: float
-    threshold: str
-    ok: bool
+RoundCheck = answer_type(inspection.RoundCheck, "#8: the share of the round graded B or below",
+                         exclude=("grades",))
 
 
 @strawberry.type(description="One differentiated random-inspection round (#5, #8)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from importlib import resources
+from importlib import metadata, resources
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -16,16 +16,16 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 
 from queries.access.state import AccessStore
-from api.context import RequestContext
+from api.context import RequestContext, Services
 from api.http import GraphQLHTTP, bearer_token
 from api.schema import graphql_schema
 from api.subscription import EventHub
-from creditkb import __version__
 from graph_model.settings import Settings
 from graph_model.store.port import Store
 from graph_model.store.secret import check_secret
 
 log = logging.getLogger("creditkb.api")
+__version__ = metadata.version("creditkb")  # pyproject.toml's, as installed
 
 
 class _WebSocketRouter(GraphQLRouter):
@@ -54,6 +54,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     check_secret(store, settings.secret)  # lookups hash resident IDs as the loads did
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
+    services = Services.build(store, settings, access, hub)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -63,12 +64,12 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     app = FastAPI(title="creditkb", version=__version__, lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.store, app.state.access, app.state.settings = store, access, settings
-    endpoint = GraphQLHTTP(store, settings, access, hub)
+    endpoint = GraphQLHTTP(services)
     app.add_api_route("/graphql", endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                       include_in_schema=False)
 
     async def ws_context(websocket: WebSocket) -> RequestContext:
-        ctx = RequestContext(store, settings, access, None, hub=hub)
+        ctx = RequestContext(services, None)
         ctx.ws_headers = websocket.headers
         return ctx
 

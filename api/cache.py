@@ -1,16 +1,15 @@
 """Per-process caches of whole answers that many clients ask alike (a city's shared
 watchlist pages, its grade distribution), keyed by the store's version.
 
-The embedded store counts its writes (``generation``): an answer is reused only while
+The embedded store counts its writes (``Store.version``): an answer is reused only while
 nothing was written since, so a list entry added through the API or a load shows at once.
 A store that cannot tell (Neo4j) gets a time bucket instead: answers are reused for at
 most :data:`TTL_S` seconds.  ``CREDITKB_ANSWER_CACHE=0`` turns the caches off (to measure
-without them).
+without them).  :func:`api.app.create_app` makes the caches of one application.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -20,25 +19,27 @@ TTL_S = 5.0
 
 
 def store_version(store) -> Hashable:
-    gen = getattr(store, "generation", None)
-    if callable(gen):
-        return ("gen", gen())
+    version = store.version()
+    if version is not None:
+        return ("version", version)
     return ("time", int(time.monotonic() // TTL_S))
 
 
 class AnswerCache:
-    """A small thread-safe LRU of answers keyed by (store version, question)."""
+    """A small thread-safe LRU of answers keyed by (store version, question); off, it
+    computes every answer."""
 
-    def __init__(self, size: int = 512):
+    def __init__(self, size: int = 512, enabled: bool = True):
         self.size = size
+        self.enabled = enabled
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, store, question: Hashable, compute: Callable[[], object]):
-        if os.environ.get("CREDITKB_ANSWER_CACHE") == "0":
+        if not self.enabled:
             return compute()
-        key = (id(store), store_version(store), question)
+        key = (store_version(store), question)
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
@@ -51,7 +52,3 @@ class AnswerCache:
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
         return value
-
-
-watchlists = AnswerCache(1024)
-distributions = AnswerCache(64)

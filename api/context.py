@@ -8,18 +8,8 @@ and owners, costs one ``get_nodes``, one ``records_about`` and one ``neighbours`
 sixty.  Store calls run in a thread pool, so the event loop stays free to enforce the
 per-request time limit.
 
-Scope (who may see what): a key belongs to an agency of region R.
-
-* **own**: a subject registered or based in R (its ``region_code`` lies in R), or one an
-  agency of R (or above it) issued a record about;
-* **shared**: a subject one of R's partners listed on a list kind, or graded under a scheme,
-  that an agreement in force with R shares (the shared watchlists and mutual recognition);
-* **linked**: one subject relationship (legal representative, employer, owner, driver, crew)
-  away from an own or shared subject.
-
-Anything else is outside the scope, and answered exactly like a subject that does not
-exist.  Personal fields of a person (name, certificate, masked ID) are shown only where
-the person is *own*; resident ID numbers are never stored, so never shown.
+The scope of a key (who may see what) is the rule of :mod:`queries.access.visibility`;
+:class:`Scope` only batches and caches the reads it needs for one request.
 """
 
 from __future__ import annotations
@@ -30,22 +20,25 @@ import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from queries.access.state import AccessStore, ApiKey
+from api.cache import AnswerCache
 from api.errors import Forbidden, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
-from graph_model.schema import schema
-from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, records_of, within
+from queries.access.state import AccessStore, ApiKey
+from queries.access.visibility import (
+    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
+    subject_visibility,
+)
+from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
 from queries.rules.scales import scales
-from queries.tracing.common import SUBJECT_RELATIONS
+from queries.search.names import NameIndex
+from queries.traverse import hops, nodes_in_order
 
-SUBJECT_LABELS = frozenset(schema().subject_labels())
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
 
 
@@ -53,13 +46,6 @@ async def blocking(fn: Callable, *args, **kwargs):
     """Run a store or queries/ call in the API's thread pool."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
-
-
-class Vis(IntEnum):
-    NONE = 0
-    LINKED = 1
-    SHARED = 2
-    OWN = 3
 
 
 @dataclass
@@ -84,49 +70,48 @@ class Loaders:
             DataLoader(self._neighbours)
 
     async def _nodes(self, uids: list[str]) -> list[Node | None]:
-        found = await blocking(self.store.get_nodes, uids)
-        return [found.get(u) for u in uids]
+        return await blocking(nodes_in_order, self.store, uids)
 
     async def _records(self, uids: list[str]) -> list[list[Node]]:
         found = await blocking(records_of, self.store, uids)
         return [found.get(u, []) for u in uids]
 
     async def _neighbours(self, keys: list[tuple]) -> list[tuple[list[Edge], dict[str, int]]]:
-        groups: dict[tuple, list[str]] = {}
-        for uid, rels, direction, limit in keys:
-            groups.setdefault((rels, direction, limit), []).append(uid)
-        answers: dict[tuple, tuple[list[Edge], dict[str, int]]] = {}
+        return await blocking(hops, self.store, keys)
 
-        def fetch():
-            for (rels, direction, limit), uids in groups.items():
-                hood = self.store.neighbours(uids, rel_types=list(rels), direction=direction,
-                                             limit=limit)
-                per: dict[str, list[Edge]] = {u: [] for u in uids}
-                for e in hood.edges:
-                    for end in (e.src, e.dst):
-                        if end in per and (direction == "both"
-                                           or (direction == "out" and end == e.src)
-                                           or (direction == "in" and end == e.dst)):
-                            per[end].append(e)
-                for u in uids:
-                    degrees = {t: n for (x, t), n in hood.degrees.items() if x == u}
-                    answers[(u, rels, direction, limit)] = (per[u], degrees)
 
-        await blocking(fetch)
-        return [answers[k] for k in keys]
+@dataclass
+class Services:
+    """What :func:`api.app.create_app` builds once for its store, and every request of the
+    application shares: keys and audit, the subscriptions' event hub, the name index and
+    the answer caches (no module-level state: two applications share nothing)."""
+
+    store: Store
+    settings: Settings
+    access: AccessStore
+    hub: Any  # api.subscription.EventHub
+    names: NameIndex
+    watchlists: AnswerCache
+    distributions: AnswerCache
+
+    @classmethod
+    def build(cls, store: Store, settings: Settings, access: AccessStore, hub) -> "Services":
+        return cls(store, settings, access, hub, NameIndex(store),
+                   AnswerCache(1024, enabled=settings.answer_cache),
+                   AnswerCache(64, enabled=settings.answer_cache))
 
 
 class RequestContext(BaseContext):
     """The context of one GraphQL operation (an HTTP request or a subscription)."""
 
-    def __init__(self, store: Store, settings: Settings, access: AccessStore,
-                 key: ApiKey | None, hub=None, deadline: float | None = None):
+    def __init__(self, services: Services, key: ApiKey | None, deadline: float | None = None):
         super().__init__()
-        self.store = store
-        self.settings = settings
-        self.access = access
+        self.services = services
+        self.store = services.store
+        self.settings = services.settings
+        self.access = services.access
         self.key = key
-        self.hub = hub
+        self.hub = services.hub
         self.deadline = deadline
         self.audit = AuditTrail()
         self.today = dt.date.today()
@@ -222,45 +207,25 @@ class Scope:
         uids = list(dict.fromkeys(uids))
         return dict(zip(uids, await self.loader.load_many(uids)))
 
-    def _own_region(self, node: Node) -> bool:
-        return node.label in SUBJECT_LABELS and within(node.props.get("region_code"), self.region)
-
-    def _record_vis(self, records: Sequence[Node], agreements: Sequence[Agreement]) -> Vis:
-        best = Vis.NONE
-        for r in records:
-            issuer = r.props.get("agency_region")
-            if overlaps(issuer, self.region):
-                return Vis.OWN
-            if best is Vis.NONE and agreements and issuer:
-                for a in agreements:
-                    if not a.covers(issuer):
-                        continue
-                    if r.label == "ListEntry" and a.shares_list(r.props.get("list_kind")):
-                        best = Vis.SHARED
-                    elif r.label == "Evaluation" and a.covers_scheme(str(r.props.get("scheme")),
-                                                                     scales()):
-                        best = Vis.SHARED
-        return best
-
     async def _direct(self, uids: list[str]) -> dict[str, Vis]:
         """Own or shared, without looking at neighbours."""
         nodes = await self.ctx.loaders.nodes.load_many(uids)
         out: dict[str, Vis] = {}
         rest = []
         for uid, node in zip(uids, nodes):
-            if node is not None and node.label not in SUBJECT_LABELS:
-                out[uid] = Vis.NONE
-            elif node is not None and self._own_region(node):
-                out[uid] = Vis.OWN
-            else:
+            vis = subject_visibility(node, self.region)
+            if vis is None:
                 rest.append(uid)
+            else:
+                out[uid] = vis
         if rest:
             records = await self.ctx.loaders.records.load_many(rest)
             # fetched even without records, so an unknown subject costs what one outside
             # the scope costs (no timing hint of existence)
             agreements = await self.agreements()
             for uid, recs in zip(rest, records):
-                out[uid] = self._record_vis(recs, agreements)
+                out[uid] = record_visibility(recs, self.region, agreements, self.ctx.today,
+                                             scales())
         return out
 
     async def _batch(self, uids: list[str]) -> list[Vis]:
@@ -268,7 +233,7 @@ class Scope:
         pending = [u for u in uids if out[u] is Vis.NONE
                    and u.partition(":")[0] in SUBJECT_LABELS]
         if pending:
-            keys = [(u, SUBJECT_RELATIONS, "both", LINK_CAP) for u in pending]
+            keys = [(u, LINK_RELATIONS, "both", LINK_CAP) for u in pending]
             hoods = await self.ctx.loaders.neighbours.load_many(keys)
             far: dict[str, set[str]] = {}
             for u, (edges, _) in zip(pending, hoods):
@@ -277,10 +242,5 @@ class Scope:
             if everyone:
                 near = await self._direct(everyone)
                 for u in pending:
-                    if any(near[f] >= Vis.SHARED for f in far[u]):
-                        out[u] = Vis.LINKED
+                    out[u] = linked_visibility(near[f] for f in far[u])
         return [out[u] for u in uids]
-
-
-#: Relationships looked at per (subject, type) to decide whether it is linked to the scope.
-LINK_CAP = 50

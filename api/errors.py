@@ -17,7 +17,7 @@ import secrets
 
 from graphql import GraphQLError
 
-from queries.dates import InvalidInput
+from graph_model.errors import CreditKBError, DataError, ForbiddenError, UserError
 
 log = logging.getLogger("creditkb.api")
 
@@ -34,7 +34,7 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 OUT_OF_SCOPE = "no such subject within the scope of this key"
 
 
-class ApiError(Exception):
+class ApiError(CreditKBError):
     code = INTERNAL
 
     def __init__(self, message: str):
@@ -42,19 +42,19 @@ class ApiError(Exception):
         self.message = message
 
 
-class BadInput(ApiError):
+class BadInput(ApiError, UserError):
     code = BAD_USER_INPUT
 
 
-class NotFound(ApiError):
+class NotFound(ApiError, UserError):
     code = NOT_FOUND
 
 
-class Forbidden(ApiError):
+class Forbidden(ApiError, ForbiddenError):
     code = FORBIDDEN
 
 
-class Unauthenticated(ApiError):
+class Unauthenticated(ApiError, ForbiddenError):
     code = UNAUTHENTICATED
 
 
@@ -77,7 +77,9 @@ def classify(error: GraphQLError) -> tuple[str, str]:
         return original.code, original.message
     if isinstance(original, GraphQLError):  # raised by a limit or by graphql-core itself
         return classify(original)
-    if isinstance(original, (InvalidInput, ValueError)):
+    if isinstance(original, ForbiddenError):
+        return FORBIDDEN, str(original)
+    if isinstance(original, (UserError, DataError, ValueError)):
         # queries/ and the identifier registry explain bad input in their messages.
         return BAD_USER_INPUT, str(original)
     ref = secrets.token_hex(4)

@@ -30,12 +30,11 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from queries.access.state import AccessStore
-from api.context import RequestContext, blocking
+from api.context import RequestContext, Services, blocking
 from api.errors import (
     BAD_USER_INPUT, TIMEOUT, UNAUTHENTICATED, format_error, is_request_error, plain_error,
 )
-from api.limits import MAX_BODY, request_timeout
+from api.limits import MAX_BODY
 from api.schema import graphql_schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -97,8 +96,9 @@ def graphiql_page() -> HTMLResponse:
 
 
 class GraphQLHTTP:
-    def __init__(self, store, settings, access: AccessStore, hub):
-        self.store, self.settings, self.access, self.hub = store, settings, access, hub
+    def __init__(self, services: Services):
+        self.services = services
+        self.access = services.access
 
     async def __call__(self, request: Request) -> Response:
         method = request.method
@@ -123,20 +123,19 @@ class GraphQLHTTP:
             status, message = problem
             return respond({"errors": [plain_error(BAD_USER_INPUT, message)]}, status, media)
 
-        deadline = time.monotonic() + request_timeout()
-        ctx = RequestContext(self.store, self.settings, self.access, key, hub=self.hub,
-                             deadline=deadline)
+        timeout = self.services.settings.request_timeout
+        ctx = RequestContext(self.services, key, deadline=time.monotonic() + timeout)
         allowed = {OperationType.QUERY} if method == "GET" else {
             OperationType.QUERY, OperationType.MUTATION}
         try:
             result = await asyncio.wait_for(graphql_schema.execute(
                 params["query"], variable_values=params["variables"], context_value=ctx,
                 operation_name=params["operationName"], allowed_operation_types=allowed),
-                timeout=request_timeout())
+                timeout=timeout)
         except asyncio.TimeoutError:
             await blocking(ctx.flush_audit)
             return respond({"data": None, "errors": [plain_error(
-                TIMEOUT, f"the request took longer than {request_timeout():g} s and was "
+                TIMEOUT, f"the request took longer than {timeout:g} s and was "
                          f"stopped")]}, 200, media)
         except InvalidOperationTypeError as exc:
             if method == "GET" and exc.operation_type in (OperationType.MUTATION,

@@ -3,8 +3,8 @@
 * documents: at most :data:`MAX_DEPTH` levels of selection, :data:`MAX_ALIASES` aliases,
   :data:`MAX_TOKENS` tokens and :data:`MAX_BODY` bytes;
 * pages: ``first`` from 1 to :data:`MAX_PAGE` (default :data:`DEFAULT_PAGE`);
-* time: each request gets ``CREDITKB_REQUEST_TIMEOUT`` seconds (default 10), then answers
-  with a ``TIMEOUT`` error.
+* time: each request gets ``CREDITKB_REQUEST_TIMEOUT`` seconds (default 10, see
+  :class:`graph_model.settings.Settings`), then answers with a ``TIMEOUT`` error.
 
 Cursors are opaque to clients: base64url of a small JSON array naming the connection
 they belong to and a position in it.  A cursor that does not decode, or that belongs to
@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 
 from api.errors import BadInput
 
@@ -26,13 +25,6 @@ MAX_TOKENS = 2000
 MAX_BODY = 100_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-
-
-def request_timeout() -> float:
-    try:
-        return max(0.1, float(os.environ.get("CREDITKB_REQUEST_TIMEOUT", "10")))
-    except ValueError:
-        return 10.0
 
 
 def page_size(first: int | None) -> int:

@@ -13,26 +13,20 @@ key: a regulator writes only records of its own agency.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import unicodedata
 
-import pandas as pd
 import strawberry
 from strawberry.types import Info
 
-from queries.access.state import now
 from api.context import RequestContext, blocking
 from api.errors import BadInput, Forbidden, NotFound
 from api.query import enter, parse_subject
 from api.types import (
-    Commitment, ListEntry, Repair, commitment_out, list_entry_out, repair_out,
+    Commitment, ListEntry, Repair, record_out,
 )
-from graph_model.store.port import LoadInfo, Store
-from loaders.kinds import SUBJECT_KINDS, kinds
-from loaders.load import _check_chunk
-from loaders.quality import QualityState
-from loaders.build import build
-from loaders.validate import validate
+from graph_model.enums import CommitmentStatus, ListKind, RepairMode
+from loaders.kinds import SUBJECT_KINDS
+from loaders.write import amend_records, write_rows
 from queries.rules.jurisdiction import within
 from queries.rules.repair import penalty_state
 
@@ -43,36 +37,18 @@ def _fold(text) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
-def _reasons(rejects: list[pd.DataFrame]) -> str:
-    parts = []
-    for frame in rejects:
-        for r in frame.itertuples(index=False):
-            parts.append(f"{r.column}: {r.reason}")
-    return "; ".join(dict.fromkeys(parts))
+def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str):
+    """Write one row as the loaders write a file's (loaders.write), as a load of its own."""
+    return blocking(write_rows, ctx.store, ctx.settings.secret, kind_name, [row],
+                    agency=ctx.key.agency, source=f"graphql:{mutation}")
 
 
-def write_row(store: Store, secret: str, kind_name: str, row: dict, agency: str,
-              mutation: str) -> list:
-    """Check and write one row of ``kind_name`` as its own load; the record nodes written."""
-    kind = kinds()[kind_name]
-    source = f"graphql:{mutation}"
-    chunk = pd.DataFrame([{k: v for k, v in row.items() if v is not None}], dtype="string")
-    df, bad = _check_chunk(store, source, kind, chunk, secret, QualityState())
-    rejected = [b for b in bad if len(b)]
-    if rejected or not len(df):
-        raise BadInput(_reasons(rejected) or "the row was refused")
-    nodes, edges = build(kind, df, secret).merged()
-    info = LoadInfo(load_id="api-" + secrets.token_hex(8), file=source, kind=kind_name,
-                    started_at=now(), agency=agency, rows_read=1, rows_loaded=1)
-    with store.transaction(info) as tx:
-        for label, frame in nodes:
-            tx.upsert_nodes(label, frame)
-        for rel, frame in edges:
-            tx.upsert_edges(rel, frame)
-        tx.finish_load(info)
-    written = [f for label, f in nodes if label == kind.label][0]
-    uids = [f"{kind.label}:{k}" for k in written.iloc[:, 0]]
-    return list(store.get_nodes(uids).values())
+async def _subject_to_write(ctx: RequestContext, ref) -> tuple[str, str, str]:
+    """(uid, subject kind word, code) of the subject a record is written about, which the
+    key must see."""
+    uid = parse_subject(ctx, str(ref), "subjectId")
+    await ctx.visible_node(uid)
+    return (uid, *_code_of(ctx, str(ref), uid))
 
 
 def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
@@ -106,7 +82,7 @@ def _publish(ctx: RequestContext, change: str, entry) -> None:
 class AddListEntryInput:
     subject_id: strawberry.ID = strawberry.field(description="Node id or USCC, plate, vessel "
                                                              "number, resident ID number")
-    list_kind: str = strawberry.field(description="重点监管, 重点关注, 严重失信, 红名单, 守信激励, 白名单")
+    list_kind: str = strawberry.field(description=", ".join(ListKind))
     listed_on: dt.date
     reason: str | None = None
 
@@ -120,7 +96,7 @@ class RemoveListEntryInput:
 @strawberry.input(description="A credit repair of a penalty of the key's jurisdiction")
 class RecordRepairInput:
     decision_no: str
-    mode: str = strawberry.field(description="承诺 (by commitment) or 闭环 (closed loop)")
+    mode: str = strawberry.field(description=", ".join(RepairMode) + ": by commitment, closed loop")
     repaired_on: dt.date
 
 
@@ -130,7 +106,8 @@ class RecordCommitmentInput:
     kind: str = strawberry.field(description="Commitment kind, e.g. 告知承诺制审批, 信用修复承诺")
     made_on: dt.date
     due_on: dt.date | None = None
-    status: str = strawberry.field(default="履约中", description="履约中, 已履约, 违诺")
+    status: str = strawberry.field(default=CommitmentStatus.履约中.value,
+                                   description=", ".join(CommitmentStatus))
 
 
 def _writer(ctx: RequestContext, what: str) -> None:
@@ -144,9 +121,7 @@ class Mutation:
     async def add_list_entry(self, info: Info, input: AddListEntryInput) -> ListEntry:
         ctx = enter(info)
         _writer(ctx, "addListEntry")
-        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
-        await ctx.visible_node(uid)
-        word, code = _code_of(ctx, str(input.subject_id), uid)
+        uid, word, code = await _subject_to_write(ctx, input.subject_id)
         row = {"list_kind": input.list_kind, "subject_kind": word, "subject_id": code,
                "listed_on": _check_date(input.listed_on, "listedOn"),
                "reason": input.reason, "agency": ctx.key.agency,
@@ -155,12 +130,11 @@ class Mutation:
                      f"{input.listed_on.isoformat()}")
         if (await ctx.loaders.nodes.load(entry_uid)) is not None:
             raise BadInput(f"entryId {entry_uid} already exists")
-        written = await blocking(write_row, ctx.store, ctx.settings.secret, "list_entries", row,
-                                 ctx.key.agency, "addListEntry")
+        written = await _write(ctx, "list_entries", row, "addListEntry")
         entry = written[0]
         ctx.audit.written.update({entry.uid, uid})
         await blocking(_publish, ctx, "ADDED", entry)
-        return list_entry_out(entry)
+        return record_out(entry)
 
     @strawberry.mutation(description="End a list entry of the key's agency on `removedOn`")
     async def remove_list_entry(self, info: Info, input: RemoveListEntryInput) -> ListEntry:
@@ -180,30 +154,19 @@ class Mutation:
         if _fold(p.get("agency")) != _fold(ctx.key.agency):
             raise Forbidden("a list entry of another agency: only its agency may end it")
         removed = input.removed_on.isoformat()
-        checked = validate("graphql:removeListEntry",
-                           pd.DataFrame({"removed_on": [removed]}, dtype="string"),
-                           kinds()["list_entries"])
-        if len(checked.rejects):
-            raise BadInput(_reasons([checked.rejects]))
         if p.get("removed_on"):
             raise BadInput(f"the entry was already removed on {p['removed_on']}")
         if removed < str(p.get("listed_on")):
             raise BadInput(f"removedOn {removed} is before listedOn {p.get('listed_on')}")
 
         def write():
-            info_ = LoadInfo(load_id="api-" + secrets.token_hex(8),
-                             file="graphql:removeListEntry", kind="list_entries",
-                             started_at=now(), agency=ctx.key.agency, rows_read=1, rows_loaded=1)
-            with ctx.store.transaction(info_) as tx:
-                tx.upsert_nodes("ListEntry", pd.DataFrame(
-                    {"entry_key": [entry.key], "removed_on": [removed], "_row": [2]}))
-                tx.finish_load(info_)
-            return ctx.store.get_nodes([ref])[ref]
+            return amend_records(ctx.store, "list_entries", [entry.key], {"removed_on": removed},
+                                 agency=ctx.key.agency, source="graphql:removeListEntry")[0]
 
         updated = await blocking(write)
         ctx.audit.written.update({ref, p.get("subject_uid")} - {None})
         await blocking(_publish, ctx, "REMOVED", updated)
-        return list_entry_out(updated)
+        return record_out(updated)
 
     @strawberry.mutation(description="Record a credit repair (信用修复) of a penalty decided in "
                                      "the key's jurisdiction, once its minimum publication "
@@ -232,21 +195,18 @@ class Mutation:
         row = {"decision_no": number, "mode": input.mode,
                "repaired_on": input.repaired_on.isoformat(), "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
-        written = await blocking(write_row, ctx.store, ctx.settings.secret, "repairs", row,
-                                 ctx.key.agency, "recordRepair")
+        written = await _write(ctx, "repairs", row, "recordRepair")
         ctx.audit.written.update({written[0].uid, penalty.uid}
                                  | ({penalty.props["subject_uid"]}
                                     if penalty.props.get("subject_uid") else set()))
-        return repair_out(written[0])
+        return record_out(written[0])
 
     @strawberry.mutation(description="Record a credit commitment (信用承诺) accepted by the key's "
                                      "agency")
     async def record_commitment(self, info: Info, input: RecordCommitmentInput) -> Commitment:
         ctx = enter(info)
         _writer(ctx, "recordCommitment")
-        uid = parse_subject(ctx, str(input.subject_id), "subjectId")
-        await ctx.visible_node(uid)
-        word, code = _code_of(ctx, str(input.subject_id), uid)
+        uid, word, code = await _subject_to_write(ctx, input.subject_id)
         if input.due_on is not None and input.due_on < input.made_on:
             raise BadInput(f"dueOn {input.due_on} is before madeOn {input.made_on}")
         row = {"subject_kind": word, "subject_id": code, "kind": input.kind,
@@ -254,7 +214,6 @@ class Mutation:
                "due_on": input.due_on.isoformat() if input.due_on else None,
                "status": input.status, "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
-        written = await blocking(write_row, ctx.store, ctx.settings.secret, "commitments", row,
-                                 ctx.key.agency, "recordCommitment")
+        written = await _write(ctx, "commitments", row, "recordCommitment")
         ctx.audit.written.update({written[0].uid, uid})
-        return commitment_out(written[0])
+        return record_out(written[0])

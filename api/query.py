@@ -5,46 +5,46 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections import Counter
 from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
-from api import cache
 from api.answers import (
-    Cluster, ClusterConnection, ClusterEdge, DishonestMember, Discipline, DrawnSubject,
-    GradeCount, GradeDistribution, HubGroup, InspectionDraw, LevelCount, PathConnection, Paths,
-    RecognizedGrade, RelatedConnection, RelatedEdge, RelatedSubject, RepairCandidate,
-    RepairConnection, RepairEdge, RoundCheck, SharedIdentifier, Shell, ShellConnection,
-    ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection, WatchlistEdge,
-    WatchlistEntry, WatchlistSource, discipline_out, grade_out, status_out,
+    Cluster, ClusterConnection, ClusterEdge, CreditStatus, DishonestMember, Discipline,
+    DrawnSubject, GradeCount, GradeDistribution, HubGroup, InspectionDraw, LevelCount,
+    PathConnection, Paths, RecognizedGrade, RelatedConnection, RelatedEdge, RelatedSubject,
+    RepairCandidate, RepairConnection, RepairEdge, RoundCheck, SharedIdentifier, Shell,
+    ShellConnection, ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection,
+    WatchlistEdge, WatchlistEntry, WatchlistSource, discipline_out, grade_out,
 )
-from api.context import SUBJECT_LABELS, RequestContext, Vis, blocking
+from api.context import RequestContext, blocking
 from api.errors import BadInput, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
-from queries.search.names import NameIndex
+from api.pagination import PageInfo, page_info, paginate
 from api.types import (
-    Basis, Node, PageInfo, Subject, agreement_out, commitment_out, evaluation_out,
-    list_entry_out, penalty_out, step_out, subject_out,
+    Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
-from queries.tracing.clusters import clusters as q_clusters
+from graph_model.schema import schema
+from queries.access.visibility import SUBJECT_LABELS, Vis
 from queries.rules.discipline import discipline as q_discipline
+from queries.rules.distribution import grade_distribution as q_grade_distribution
 from queries.rules.inspection import inspection_draw as q_inspection_draw
-from queries.rules.jurisdiction import find_all, inside, within
-from queries.tracing.paths import paths as q_paths
-from queries.rules.recognition import recognized_grade as q_recognized_grade, recognized_grades
-from queries.tracing.related import related as q_related
+from queries.rules.jurisdiction import within
+from queries.rules.recognition import recognized_grade as q_recognized_grade
 from queries.rules.repair import repair_eligible as q_repair_eligible
 from queries.rules.scales import scales
-from queries.search.subjects import subject_uid
-from queries.tracing.successors import successor_shells as q_successor_shells
 from queries.rules.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
+from queries.search.names import find_subjects
+from queries.search.subjects import subject_uid
+from queries.tracing.clusters import clusters as q_clusters
+from queries.tracing.paths import paths as q_paths
+from queries.tracing.related import related as q_related
+from queries.tracing.successors import successor_shells as q_successor_shells
 
-RECORD_TYPES = {"Penalty": penalty_out, "Evaluation": evaluation_out,
-                "ListEntry": list_entry_out, "Commitment": commitment_out}
+#: Records a node id may name (each answered only when its subject is in scope).
+RECORD_LABELS = ("Penalty", "Evaluation", "ListEntry", "Commitment")
 
 
 def enter(info: Info) -> RequestContext:
@@ -76,16 +76,25 @@ def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
     return uid
 
 
+async def subject_in_region(ctx: RequestContext, subject_id, region: str | None
+                            ) -> tuple[str, str]:
+    """(uid, region) of a question about one subject in a region of the key's jurisdiction;
+    the subject must be in the key's scope, and is noted as read."""
+    uid = parse_subject(ctx, str(subject_id), "subjectId")
+    region = ctx.check_region(region)
+    await ctx.visible_node(uid)
+    ctx.audit.read.add(uid)
+    return uid, region
+
+
 def day_of(ctx: RequestContext, as_of: dt.date | None) -> dt.date:
     return as_of or ctx.today
 
 
-@strawberry.enum(description="Kinds of subject")
-class SubjectKind(Enum):
-    ENTERPRISE = "Enterprise"
-    PERSON = "Person"
-    VEHICLE = "Vehicle"
-    VESSEL = "Vessel"
+#: The subject labels of the schema, as a GraphQL enum (ENTERPRISE: "Enterprise", ...).
+SubjectKind = strawberry.enum(Enum("SubjectKind", {label.upper(): label
+                                                   for label in schema().subject_labels()},
+                                   module=__name__), description="Kinds of subject")
 
 
 @strawberry.type(description="The key making the request")
@@ -124,47 +133,11 @@ class SearchConnection:
     total_count: int
 
 
-# -- per-process caches -----------------------------------------------------------------------
+# -- answers cached per store version (the application's caches, api.context.Services) -------
 
-_indexes: dict[int, NameIndex] = {}
-_index_lock = threading.Lock()
-
-
-def name_index(store) -> NameIndex:
-    with _index_lock:
-        idx = _indexes.get(id(store))
-        if idx is None or idx.store is not store:
-            idx = _indexes[id(store)] = NameIndex(store)
-        return idx
-
-
-def grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
-    """Recognised grades of the enterprises registered in ``region`` (queries/ calls only),
-    cached per store version."""
-    return cache.distributions.get(store, ("dist", region, day, scheme),
-                                   lambda: _grade_distribution(store, region, day, scheme))
-
-
-def _grade_distribution(store, region: str, day: dt.date, scheme: str | None) -> dict:
-    population = [n.uid for n in find_all(store, "Enterprise",
-                                          {"region_code": sorted(inside(region))})]
-    grades = {}
-    for i in range(0, len(population), 2000):
-        grades.update(recognized_grades(store, population[i:i + 2000], region, day, scheme))
-    levels, by_grade = Counter(), Counter()
-    for g in grades.values():
-        if g.found and g.level is not None:
-            levels[g.level.code] += 1
-            by_grade[(g.evaluation.scheme, g.grade)] += 1
-    return {"population": len(population), "levels": levels, "grades": by_grade}
-
-
-def watchlist_page(store, region, day, list_kind, jurisdiction_only, after, limit):
-    """A page of :func:`queries.rules.watchlist.shared_watchlist`, cached per store version: a
-    city's regulators and dashboards ask for the same pages over and over."""
-    return cache.watchlists.get(
-        store, ("watchlist", region, day, list_kind, bool(jurisdiction_only), after, limit),
-        lambda: q_shared_watchlist(store, region, day, list_kind, jurisdiction_only, after, limit))
+def cached(ctx: RequestContext, cache: str, question: tuple, compute):
+    """``compute()``, or its answer to the same ``question`` since nothing was written."""
+    return getattr(ctx.services, cache).get(ctx.store, question, compute)
 
 
 # -- the Query type -----------------------------------------------------------------------------
@@ -194,7 +167,7 @@ class Query:
         ctx = enter(info)
         ref = str(id)
         label = ref.partition(":")[0]
-        if label in RECORD_TYPES:
+        if label in RECORD_LABELS:
             rec = await ctx.loaders.nodes.load(ref)
             subject = rec.props.get("subject_uid") if rec is not None else None
             if rec is None or rec.label != label or not subject:
@@ -202,7 +175,7 @@ class Query:
                 raise out_of_scope()
             await ctx.visible_node(subject)
             ctx.audit.read.add(subject)
-            return RECORD_TYPES[label](rec)
+            return record_out(rec)
         uid = parse_subject(ctx, ref)
         node, vis = await ctx.visible_node(uid)
         return subject_out(ctx, node, vis)
@@ -213,36 +186,19 @@ class Query:
     async def search(self, info: Info, text: str, kind: SubjectKind | None = None,
                      first: int | None = None, after: str | None = None) -> SearchConnection:
         ctx = enter(info)
-        n = page_size(first)
-        start = offset_cursor("search", after)
-        text = (text or "").strip()
-        if not text or len(text) > 100:
-            raise BadInput("text: give 1 to 100 characters")
-        labels = {kind.value} if kind else None
-        hits: list[tuple[str, float]] = []
-        try:
-            exact = subject_uid(text, ctx.settings.secret)
-        except Exception:  # noqa: BLE001 - not an identifier: search names
-            exact = None
-        if exact and exact.partition(":")[0] in SUBJECT_LABELS:
-            if labels is None or exact.partition(":")[0] in labels:
-                hits = [(exact, 2.0)]
-        else:
-            hits = await blocking(name_index(ctx.store).search, text,
-                                  labels - {"Person"} if labels else None)
+        page_size(first)
+        offset_cursor("search", after)
+        hits = await blocking(find_subjects, ctx.services.names, text, ctx.settings.secret,
+                              {kind.value} if kind else None)
         uids = [u for u, _ in hits]
         vis = await ctx.scope.visibilities(uids)
         nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(uids)))
         ranked = [(u, s) for u, s in hits
                   if nodes.get(u) is not None and vis.get(u, Vis.NONE) is not Vis.NONE]
-        page = ranked[start:start + n]
-        edges = [SearchHit(cursor=encode_cursor("search", start + i),
-                           node=subject_out(ctx, nodes[u], vis[u]), score=round(sc, 3))
-                 for i, (u, sc) in enumerate(page)]
-        return SearchConnection(edges=edges, page_info=PageInfo(
-            has_next_page=start + n < len(ranked), has_previous_page=start > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None), total_count=len(ranked))
+        edges, page = paginate(ranked, "search", first, after, lambda cursor, hit: SearchHit(
+            cursor=cursor, node=subject_out(ctx, nodes[hit[0]], vis[hit[0]]),
+            score=round(hit[1], 3)))
+        return SearchConnection(edges=edges, page_info=page, total_count=len(ranked))
 
     @strawberry.field(description="The grade the regulator of `region` (default: the key's) "
                                   "must act on for a subject on `asOf` (default today): own "
@@ -252,12 +208,9 @@ class Query:
                                region: str | None = None, as_of: dt.date | None = None,
                                scheme: str | None = None) -> RecognizedGrade:
         ctx = enter(info)
-        uid = parse_subject(ctx, str(subject_id), "subjectId")
-        region = ctx.check_region(region)
-        await ctx.visible_node(uid)
-        ctx.audit.read.add(uid)
+        uid, region = await subject_in_region(ctx, subject_id, region)
         g = await blocking(q_recognized_grade, ctx.store, uid, region, day_of(ctx, as_of), scheme)
-        return grade_out(g, agreement_out, _explain(ctx, g))
+        return grade_out(g)
 
     @strawberry.field(description="The list entries in force that the regulator of `region` "
                                   "works from: its own agencies' and those its agreements "
@@ -270,26 +223,19 @@ class Query:
         region = ctx.check_region(region)
         n = page_size(first)
         cursor = decode_key_cursor("watchlist", after)
-        page = await blocking(watchlist_page, ctx.store, region, day_of(ctx, as_of),
-                              list_kind, jurisdiction_only, cursor, n)
-        edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=WatchlistEntry(
-            id=strawberry.ID(e.uid), list_kind=e.list_kind, subject_id=strawberry.ID(e.subject),
-            subject_region=e.subject_region,
-            listed_on=e.listed_on, removed_on=e.removed_on, reason=e.reason, agency=e.agency,
-            agency_region=e.agency_region, basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT,
-            counted_by=e.counted_by,
-            agreement_id=strawberry.ID(e.agreement) if e.agreement else None))
+        day = day_of(ctx, as_of)
+        page = await blocking(
+            cached, ctx, "watchlists",
+            ("watchlist", region, day, list_kind, bool(jurisdiction_only), cursor, n),
+            lambda: q_shared_watchlist(ctx.store, region, day, list_kind, jurisdiction_only,
+                                       cursor, n))
+        edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=mirror(
+            WatchlistEntry, e, id=e.uid, subject_id=e.subject, agreement_id=e.agreement,
+            basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT))
             for e in page.entries]
         return WatchlistConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.next_after is not None,
-                               has_previous_page=cursor is not None,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
-            sources=[WatchlistSource(counted_by=s.counted_by,
-                                     agreement_id=strawberry.ID(s.agreement) if s.agreement else None,
-                                     list_kinds=list(s.list_kinds), regions=list(s.regions))
-                     for s in page.sources])
+            edges=edges, page_info=page_info(page.next_after is not None, cursor is not None, edges),
+            sources=[mirror(WatchlistSource, s, agreement_id=s.agreement) for s in page.sources])
 
     @strawberry.field(description="The measures of joint discipline (联合惩戒) that apply to a "
                                   "subject in `region` (default: the key's) on `asOf`, each "
@@ -298,10 +244,7 @@ class Query:
     async def discipline(self, info: Info, subject_id: strawberry.ID, as_of: dt.date | None = None,
                          region: str | None = None) -> Discipline:
         ctx = enter(info)
-        uid = parse_subject(ctx, str(subject_id), "subjectId")
-        region = ctx.check_region(region)
-        await ctx.visible_node(uid)
-        ctx.audit.read.add(uid)
+        uid, region = await subject_in_region(ctx, subject_id, region)
         r = await blocking(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
         on_paths = {n for m in r.measures for n in (*m.nodes, m.trigger.subject)
                     if n.partition(":")[0] in SUBJECT_LABELS}
@@ -331,18 +274,18 @@ class Query:
             if any(vis.get(u, Vis.NONE) is Vis.NONE or nodes.get(u) is None for u in chain):
                 hidden += 1
                 continue
-            edges.append(RelatedEdge(cursor=encode_cursor("related", start + i), node=RelatedSubject(
-                subject=subject_out(ctx, nodes[it.uid], vis[it.uid]), distance=it.distance,
-                path=[step_out(s) for s in it.path], status=status_out(it.status))))
+            edges.append(RelatedEdge(cursor=encode_cursor("related", start + i), node=mirror(
+                RelatedSubject, it, subject=subject_out(ctx, nodes[it.uid], vis[it.uid]),
+                path=[step_out(s) for s in it.path], status=mirror(CreditStatus, it.status))))
         last = start + len(r.items) - 1
-        groups = [HubGroup(via_id=strawberry.ID(g.via), rel_type=g.rel_type, label=g.label,
-                           total=g.total, shown=len(g.shown))
+        # positions count the hidden subjects too, so the cursors are those of the whole page
+        cursors = ((encode_cursor("related", start), encode_cursor("related", last))
+                   if r.items else None)
+        groups = [mirror(HubGroup, g, via_id=g.via, shown=len(g.shown))
                   for g in r.groups if vis.get(g.via, Vis.NONE) is not Vis.NONE]
         return RelatedConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=r.next_offset is not None, has_previous_page=start > 0,
-                               start_cursor=encode_cursor("related", start) if r.items else None,
-                               end_cursor=encode_cursor("related", last) if r.items else None),
+            page_info=page_info(r.next_offset is not None, start > 0, cursors=cursors),
             total_count=r.total, hidden_count=hidden, groups=groups, truncated=r.truncated)
 
     @strawberry.field(description="The shortest connections (up to `maxDepth` steps, 1-4) "
@@ -367,8 +310,7 @@ class Query:
             conns.append(PathConnection(subjects=[subject_out(ctx, nodes[u], vis[u])
                                                   for u in c.nodes],
                                         steps=[step_out(s) for s in c.steps]))
-        return Paths(from_id=strawberry.ID(a), to_id=strawberry.ID(b), length=p.length,
-                     connections=conns, more=p.more, incomplete=p.incomplete, hidden_count=hidden)
+        return mirror(Paths, p, from_id=a, to_id=b, connections=conns, hidden_count=hidden)
 
     @strawberry.field(description="Groups of connected subjects carrying dishonesty (serious "
                                   "dishonesty list, worst grade, repeated serious penalties) "
@@ -378,8 +320,8 @@ class Query:
         ctx = enter(info)
         ctx.require_role("regulator", "investigator", what="clusters")
         region = ctx.check_region(region)
-        n = page_size(first)
-        start = offset_cursor("clusters", after)
+        page_size(first)
+        offset_cursor("clusters", after)
         res = await blocking(q_clusters, ctx.store, as_of=day_of(ctx, as_of), limit=100_000)
         uids = {m.uid for c in res.clusters for m in c.members} | \
                {b for c in res.clusters for b in c.bridges}
@@ -390,26 +332,21 @@ class Query:
             if any(vis.get(m.uid, Vis.NONE) >= Vis.SHARED and nodes.get(m.uid) is not None
                    and within(nodes[m.uid].props.get("region_code"), region) for m in c.members):
                 kept.append(c)
-        page = kept[start:start + n]
-        edges = []
-        for i, c in enumerate(page):
+
+        def edge(cursor, c) -> ClusterEdge:
             shown = {u for u in [m.uid for m in c.members] + list(c.bridges)
                      if vis.get(u, Vis.NONE) is not Vis.NONE and nodes.get(u) is not None}
-            members = [DishonestMember(subject=subject_out(ctx, nodes[m.uid], vis[m.uid]),
-                                       reasons=list(m.reasons), severity=m.severity,
-                                       evidence=[strawberry.ID(e) for e in m.evidence])
+            members = [mirror(DishonestMember, m, subject=subject_out(ctx, nodes[m.uid], vis[m.uid]))
                        for m in c.members if m.uid in shown]
             bridges = [subject_out(ctx, nodes[b], vis[b]) for b in c.bridges if b in shown]
             links = [step_out(s) for s in c.links if s.frm in shown and s.to in shown]
-            edges.append(ClusterEdge(cursor=encode_cursor("clusters", start + i), node=Cluster(
-                size=c.size, severity=c.severity, members=members, bridges=bridges, links=links,
-                hidden_count=len(c.members) + len(c.bridges) - len(members) - len(bridges))))
-        return ClusterConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=start + n < len(kept), has_previous_page=start > 0,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
-            total_count=len(kept), dishonest=res.dishonest)
+            return ClusterEdge(cursor=cursor, node=mirror(
+                Cluster, c, members=members, bridges=bridges, links=links,
+                hidden_count=len(c.members) + len(c.bridges) - len(members) - len(bridges)))
+
+        edges, page = paginate(kept, "clusters", first, after, edge)
+        return ClusterConnection(edges=edges, page_info=page, total_count=len(kept),
+                                 dishonest=res.dishonest)
 
     @strawberry.field(description="Successor shells: new firms sharing a legal representative, "
                                   "phone or address with a dishonest, deregistered or revoked "
@@ -421,8 +358,8 @@ class Query:
         ctx = enter(info)
         ctx.require_role("regulator", "investigator", what="successorShells")
         region = ctx.check_region(region)
-        n = page_size(first)
-        start = offset_cursor("shells", after)
+        page_size(first)
+        offset_cursor("shells", after)
         res = await blocking(q_successor_shells, ctx.store, as_of=day_of(ctx, as_of),
                              limit=100_000)
         uids = {u for s in res.shells for u in (s.predecessor, s.successor)}
@@ -434,26 +371,18 @@ class Query:
 
         kept = [s for s in res.shells if shown(s.predecessor) and shown(s.successor) and any(
             within(nodes[u].props.get("region_code"), region) for u in (s.predecessor, s.successor))]
-        page = kept[start:start + n]
-        edges = []
-        for i, s in enumerate(page):
+
+        def edge(cursor, s) -> ShellEdge:
             shared = [SharedIdentifier(kind=k, shown=v if k != "legal_representative"
                                        else "the same legal representative") for k, v in s.shared]
-            edges.append(ShellEdge(cursor=encode_cursor("shells", start + i), node=Shell(
-                predecessor=subject_out(ctx, nodes[s.predecessor], vis[s.predecessor]),
+            return ShellEdge(cursor=cursor, node=mirror(
+                Shell, s, predecessor=subject_out(ctx, nodes[s.predecessor], vis[s.predecessor]),
                 successor=subject_out(ctx, nodes[s.successor], vis[s.successor]),
-                event=ShellEvent(kind=s.event.kind, date=s.event.date,
-                                 date_source=s.event.date_source,
-                                 evidence=strawberry.ID(s.event.evidence)),
-                established=s.established, shared=shared,
-                takeovers=[Takeover(unit_id=strawberry.ID(t.unit), rel_type=t.rel_type, on=t.on)
-                           for t in s.takeovers], days=s.days)))
-        return ShellConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=start + n < len(kept), has_previous_page=start > 0,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
-            total_count=len(kept))
+                event=mirror(ShellEvent, s.event), shared=shared,
+                takeovers=[mirror(Takeover, t, unit_id=t.unit) for t in s.takeovers]))
+
+        edges, page = paginate(kept, "shells", first, after, edge)
+        return ShellConnection(edges=edges, page_info=page, total_count=len(kept))
 
     @strawberry.field(description="Penalties issued in `region` whose minimum publication "
                                   "period is over on `asOf` and that are not repaired (#2, #12), "
@@ -467,14 +396,11 @@ class Query:
         cursor = decode_key_cursor("repairs", after)
         page = await blocking(q_repair_eligible, ctx.store, region, day_of(ctx, as_of), cursor, n)
         nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
-        edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid), node=RepairCandidate(
-            penalty=penalty_out(node),
-            minimum_end=c.minimum_end, maximum_end=c.maximum_end, mode=c.mode,
-            mode_reason=c.mode_reason)) for c, node in zip(page.items, nodes) if node is not None]
-        return RepairConnection(edges=edges, page_info=PageInfo(
-            has_next_page=page.next_after is not None, has_previous_page=cursor is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None))
+        edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid),
+                            node=mirror(RepairCandidate, c, penalty=record_out(node)))
+                 for c, node in zip(page.items, nodes) if node is not None]
+        return RepairConnection(edges=edges, page_info=page_info(
+            page.next_after is not None, cursor is not None, edges))
 
     @strawberry.field(description="Recognised grades of the enterprises registered in `region` "
                                   "on `asOf`, by level of the common scale and by grade")
@@ -484,20 +410,11 @@ class Query:
         ctx = enter(info)
         region = ctx.check_region(region)
         day = day_of(ctx, as_of)
-        if scheme is not None:
-            scales().scheme(scheme)  # an unknown scheme is BAD_USER_INPUT
-        d = await blocking(grade_distribution, ctx.store, region, day, scheme)
-        pop = d["population"]
-        graded = sum(d["levels"].values())
-        levels = [LevelCount(letter=lv.letter, code=lv.code, name=lv.name, severity=lv.severity,
-                             count=d["levels"].get(lv.code, 0),
-                             share=round(d["levels"].get(lv.code, 0) / pop, 4) if pop else 0.0)
-                  for lv in scales().levels]
-        grades = [GradeCount(scheme=s, grade=g, count=c)
-                  for (s, g), c in sorted(d["grades"].items(), key=lambda kv: (kv[0][0], -kv[1]))]
-        return GradeDistribution(region=region, region_name=_regions.name_of(region),
-                                 scheme=scheme, as_of=day, population=pop, graded=graded,
-                                 ungraded=pop - graded, levels=levels, grades=grades)
+        d = await blocking(cached, ctx, "distributions", ("dist", region, day, scheme),
+                           lambda: q_grade_distribution(ctx.store, region, day, scheme))
+        return mirror(GradeDistribution, d, region_name=_regions.name_of(region),
+                      levels=[mirror(LevelCount, lc, **level_fields(lc.level)) for lc in d.levels],
+                      grades=[mirror(GradeCount, g) for g in d.grades])
 
     @strawberry.field(description="One differentiated random-inspection round of the "
                                   "enterprises of `region` (#5 ratios by grade, a second draw "
@@ -508,18 +425,12 @@ class Query:
         ctx.require_role("regulator", what="inspectionDraw")
         region = ctx.check_region(region)
         d = await blocking(q_inspection_draw, ctx.store, region, day_of(ctx, as_of), seed=seed)
-        return InspectionDraw(
-            region=d.region, as_of=d.as_of, seed=d.seed,
-            strata=[Stratum(key=s.key, ratio=s.ratio, second_ratio=s.second_ratio,
-                            population=s.population, first=len(s.first), second=len(s.second))
-                    for s in d.strata],
-            selected=[DrawnSubject(subject_id=strawberry.ID(s.subject),
-                                   stratum=s.stratum, draw=s.draw, grade=s.grade, scheme=s.scheme,
-                                   evaluation_id=strawberry.ID(s.evaluation) if s.evaluation else None)
+        return mirror(
+            InspectionDraw, d,
+            strata=[mirror(Stratum, s, first=len(s.first), second=len(s.second)) for s in d.strata],
+            selected=[mirror(DrawnSubject, s, subject_id=s.subject, evaluation_id=s.evaluation)
                       for s in d.selected],
-            check=RoundCheck(total=d.check.total, at_or_below=d.check.at_or_below,
-                             share=d.check.share, minimum_share=d.check.minimum_share,
-                             threshold=d.check.threshold, ok=d.check.ok))
+            check=mirror(RoundCheck, d.check))
 
     @strawberry.field(description="A region of the key's jurisdiction (default: the key's "
                                   "own) and the current regions directly below it (for pickers)")
@@ -543,10 +454,3 @@ class Query:
         return [Scheme(name=s.name, grades=[g for g, _ in s.grades])
                 for s in scales().schemes.values()]
 
-
-def _explain(ctx: RequestContext, g) -> str:
-    if not g.chosen:
-        return f"no grade recognised in {g.region} on {g.as_of}"
-    e = g.chosen.evaluation
-    return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
-            f"{e.agency} {e.agency_region}, counted in {g.region} by {g.counted_by}")

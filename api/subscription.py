@@ -4,8 +4,7 @@ List entries added and removed through the API are appended to the access state'
 table (:mod:`queries.access.state`), which every worker process reads: one poller per process
 (every :data:`POLL_S` seconds, and at once when this process wrote) fans events out to its
 subscriptions.  A subscription of region R gets the changes R's regulator would see on
-its shared watchlist: its own agencies' and those of partners under an agreement in force
-that shares the list kind.  Served over WebSocket (graphql-transport-ws or graphql-ws) at
+its shared watchlist (the one sharing rule, :func:`queries.rules.watchlist.list_basis`).  Served over WebSocket (graphql-transport-ws or graphql-ws) at
 /graphql; the key goes in the connection_init payload (``{"Authorization": "Bearer ..."}``)
 or the handshake's Authorization header.
 """
@@ -24,9 +23,10 @@ from strawberry.types import Info
 from queries.access.state import AccessStore
 from api.context import RequestContext, blocking
 from api.errors import Unauthenticated
-from api.types import Basis, ListEntry, Subject, _date, maybe_subject
-from queries.rules.jurisdiction import agreements_covering, overlaps
-from queries.rules.recognition import OWN
+from api.types import Basis, ListEntry, Subject, maybe_subject, record_out
+from graph_model.store.port import Node as StoreNode
+from queries.rules.jurisdiction import agreements_covering
+from queries.rules.watchlist import ListBasis, list_basis
 
 POLL_S = 0.2
 
@@ -100,20 +100,15 @@ class WatchlistChange:
 
 
 def _entry(event: dict) -> ListEntry:
-    return ListEntry(id=strawberry.ID(event["entry"]), subject_id=event.get("subject"),
-                     list_kind=event.get("list_kind"), listed_on=_date(event.get("listed_on")),
-                     removed_on=_date(event.get("removed_on")), reason=event.get("reason"),
-                     agency=event.get("agency"), agency_region=event.get("agency_region"))
+    props = {k: event.get(k) for k in ("list_kind", "listed_on", "removed_on", "reason", "agency",
+                                       "agency_region")}
+    return record_out(StoreNode(event["entry"], "ListEntry", {**props,
+                                                              "subject_uid": event.get("subject")}))
 
 
-def _basis(ctx: RequestContext, region: str, event: dict):
-    issuer, kind = event.get("agency_region"), event.get("list_kind")
-    if overlaps(issuer, region):
-        return Basis.OWN, OWN
-    for a in agreements_covering(ctx.store, [region]):
-        if a.in_force(dt.date.today()) and a.shares_list(kind) and a.covers(issuer):
-            return Basis.AGREEMENT, a.name
-    return None
+def _basis(ctx: RequestContext, region: str, event: dict) -> ListBasis | None:
+    return list_basis(event.get("agency_region"), event.get("list_kind"), region,
+                      agreements_covering(ctx.store, [region]), dt.date.today())
 
 
 @strawberry.type
@@ -138,6 +133,8 @@ class Subscription:
                     continue
                 ctx.audit.operations.append("watchlistChanges")
                 yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
-                                      entry=_entry(event), basis=seen[0], counted_by=seen[1])
+                                      entry=_entry(event),
+                                      basis=Basis.OWN if seen.own else Basis.AGREEMENT,
+                                      counted_by=seen.counted_by)
         finally:
             ctx.flush_audit()

@@ -10,27 +10,36 @@ in the request's audit trail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import typing
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import SUBJECT_LABELS, RequestContext, Vis
+from api.context import RequestContext
 from api.limits import encode_cursor, offset_cursor, page_size
+from api.pagination import Connection, PageInfo, connection, page_info
 from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
+from queries.access.visibility import (
+    SUBJECT_LABELS, Vis, personal_data_clear, shown_props,
+)
 
 _LABELS = schema().labels
 T = TypeVar("T")
 
 
 def _doc(label: str, prop: str) -> str | None:
+    """The schema's description of a property, with its value set when it has one."""
     p = _LABELS[label].properties.get(prop)
-    return p.doc if p else None
+    if p is None:
+        return None
+    return f"{p.doc}: one of {', '.join(p.values)}" if p.values else p.doc
 
 
 def _date(value) -> dt.date | None:
@@ -44,6 +53,42 @@ def _date(value) -> dt.date | None:
         return None
 
 
+def mirror(gql_type: type[T], answer, **given) -> T:
+    """``gql_type`` wrapping an answer of queries/: each of its fields is the answer's
+    attribute of the same name (a tuple as a list), unless ``given``.  So a GraphQL type
+    states only what it shows and how it names it, never how each field is copied."""
+    values = {}
+    for f in dataclasses.fields(gql_type):
+        if f.name in given or f.name.startswith("_") or not f.init:  # not: a field's resolver
+            continue
+        value = getattr(answer, f.name)
+        values[f.name] = list(value) if isinstance(value, tuple) else value
+    return gql_type(**values, **given)
+
+
+def answer_type(answer: type, description: str, exclude: tuple[str, ...] = ()) -> type:
+    """A GraphQL type of the same name showing the fields of a dataclass of queries/ (but
+    ``exclude``), with their types (a tuple as a list): the answer's own declaration,
+    never written again here.  Convert with :func:`mirror`."""
+    hints = typing.get_type_hints(answer)
+    annotations = {f.name: _listed(hints[f.name]) for f in dataclasses.fields(answer)
+                   if f.name not in exclude}
+    return strawberry.type(type(answer.__name__, (), {"__module__": __name__,
+                                                       "__annotations__": annotations}),
+                           description=description)
+
+
+def _listed(hint):
+    if typing.get_origin(hint) is tuple:
+        return list[typing.get_args(hint)[0]]
+    return hint
+
+
+def level_fields(lv) -> dict:
+    """A level of the common scale as the fields the types that show one carry."""
+    return {"letter": lv.letter, "code": lv.code, "name": lv.name, "severity": lv.severity}
+
+
 def _str(value) -> str | None:
     return None if value is None or value == "" else str(value)
 
@@ -55,44 +100,6 @@ def _num(value) -> float | None:
         return None
 
 
-# -- masking ---------------------------------------------------------------------------
-
-#: Person properties shown to every agency that may see the person at all.
-PERSON_PUBLIC = frozenset({"id_hash", "role", "region_code"})
-
-
-def mask_text(value) -> str | None:
-    """``张建国`` -> ``张**``: the first character only."""
-    if value is None or value == "":
-        return None
-    s = str(value)
-    return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"
-
-
-def mask_id(value) -> str | None:
-    """A masked resident ID further masked for agencies without the record: the region
-    digits only (``320402************``)."""
-    if not value:
-        return None
-    s = str(value)
-    return s[:6] + "*" * max(0, len(s) - 6)
-
-
-def clear_personal(ctx: RequestContext, vis: Vis) -> bool:
-    return vis is Vis.OWN and ctx.key.role != "viewer"
-
-
-def shown_props(node: StoreNode, clear: bool) -> dict:
-    props = {k: v for k, v in node.props.items()
-             if not k.startswith("_") and not k.endswith("_norm")}
-    if node.label == "Person" and not clear:
-        for k in list(props):
-            if k in PERSON_PUBLIC:
-                continue
-            props[k] = mask_id(props[k]) if k == "id_masked" else mask_text(props[k])
-    return props
-
-
 # -- Relay ------------------------------------------------------------------------------
 
 @strawberry.interface(description="An object with a global id (Relay): a subject's id is "
@@ -101,152 +108,72 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.type(description="Where a page of a connection ends (Relay).")
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type(description="An item of a connection and its cursor.")
-class Edge(Generic[T]):
-    cursor: str
-    node: T
-
-
-@strawberry.type(description="A page of a list (Relay cursor connection).")
-class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int | None = strawberry.field(
-        default=None, description="Items in the whole list, where known")
-
-
-def page_of(items: list, kind: str, first: int | None, after: str | None,
-            convert=lambda x: x, total: int | None = None) -> Connection:
-    """A connection over a list held in full, cursors being positions in it."""
-    n = page_size(first)
-    start = offset_cursor(kind, after)
-    chosen = items[start:start + n]
-    edges = [Edge(cursor=encode_cursor(kind, start + i), node=convert(x))
-             for i, x in enumerate(chosen)]
-    return Connection(edges=edges, page_info=PageInfo(
-        has_next_page=start + n < len(items), has_previous_page=start > 0,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None),
-        total_count=len(items) if total is None else total)
-
-
 # -- records ----------------------------------------------------------------------------
+# Each record type is made from its label in graph_model/schema.yaml: its properties (not
+# the synthetic ``*_key``), ``subject_uid`` shown as ``subjectId``, and the agency's name;
+# descriptions are the schema's.  A decision number is never null.
 
-@strawberry.type(description=_LABELS["Penalty"].doc)
-class Penalty(Node):
-    id: strawberry.ID
-    decision_no: str = strawberry.field(description=_doc("Penalty", "decision_no"))
-    subject_id: strawberry.ID | None
-    violation: str | None = strawberry.field(description=_doc("Penalty", "violation"))
-    penalty_type: str | None = strawberry.field(description=_doc("Penalty", "penalty_type"))
-    fine: float | None = strawberry.field(description=_doc("Penalty", "fine"))
-    decision_date: dt.date | None = strawberry.field(description=_doc("Penalty", "decision_date"))
-    agency: str | None
-    agency_region: str | None = strawberry.field(description=_doc("Penalty", "agency_region"))
-    severity: str | None = strawberry.field(description=_doc("Penalty", "severity"))
-    status: str | None = strawberry.field(description=_doc("Penalty", "status"))
+_VALUE_TYPES = {"date": dt.date, "number": float}
+_CONVERT = {dt.date: _date, float: _num, str: _str, strawberry.ID: _str}
 
 
-@strawberry.type(description=_LABELS["Evaluation"].doc)
-class Evaluation(Node):
-    id: strawberry.ID
-    subject_id: strawberry.ID | None
-    scheme: str | None = strawberry.field(description=_doc("Evaluation", "scheme"))
-    grade: str | None = strawberry.field(description=_doc("Evaluation", "grade"))
-    score: float | None = strawberry.field(description=_doc("Evaluation", "score"))
-    period: str | None = strawberry.field(description=_doc("Evaluation", "period"))
-    agency: str | None
-    agency_region: str | None = strawberry.field(description=_doc("Evaluation", "agency_region"))
-    valid_from: dt.date | None = strawberry.field(description=_doc("Evaluation", "valid_from"))
-    valid_to: dt.date | None = strawberry.field(description=_doc("Evaluation", "valid_to"))
+def _record_fields(label: str) -> list[tuple[str, object, str | None, str]]:
+    """(field, annotation, description, property) of a record type, in schema order."""
+    out = []
+    for prop in _LABELS[label].properties.values():
+        if prop.name.endswith("_key"):
+            continue
+        if prop.name == "subject_uid":
+            out.append(("subject_id", strawberry.ID | None, None, prop.name))
+            continue
+        if prop.name == "agency_region":
+            out.append(("agency", str | None, None, "agency"))
+        kind = _VALUE_TYPES.get(prop.type, str)
+        out.append((prop.name, kind if prop.name == "decision_no" else kind | None,
+                    _doc(label, prop.name), prop.name))
+    return out
 
 
-@strawberry.type(description=_LABELS["ListEntry"].doc)
-class ListEntry(Node):
-    id: strawberry.ID
-    subject_id: strawberry.ID | None
-    list_kind: str | None = strawberry.field(description=_doc("ListEntry", "list_kind"))
-    listed_on: dt.date | None = strawberry.field(description=_doc("ListEntry", "listed_on"))
-    removed_on: dt.date | None = strawberry.field(description=_doc("ListEntry", "removed_on"))
-    reason: str | None = strawberry.field(description=_doc("ListEntry", "reason"))
-    agency: str | None
-    agency_region: str | None = strawberry.field(description=_doc("ListEntry", "agency_region"))
-
-    @strawberry.field(description="The subject listed (null when outside the key's scope)")
-    async def subject(self, info: Info) -> Subject | None:
-        return await maybe_subject(info.context, self.subject_id)
+def _record_type(label: str, **resolvers) -> type:
+    namespace: dict = {"__module__": __name__, "__annotations__": {"id": strawberry.ID},
+                       **resolvers}
+    for name, annotation, doc, _ in _record_fields(label):
+        namespace["__annotations__"][name] = annotation
+        if doc:
+            namespace[name] = strawberry.field(description=doc)
+    return strawberry.type(type(label, (Node,), namespace), description=_LABELS[label].doc)
 
 
-@strawberry.type(description=_LABELS["Commitment"].doc)
-class Commitment(Node):
-    id: strawberry.ID
-    subject_id: strawberry.ID | None
-    kind: str | None = strawberry.field(description=_doc("Commitment", "kind"))
-    made_on: dt.date | None = strawberry.field(description=_doc("Commitment", "made_on"))
-    due_on: dt.date | None = strawberry.field(description=_doc("Commitment", "due_on"))
-    status: str | None = strawberry.field(description=_doc("Commitment", "status"))
-    agency: str | None
-    agency_region: str | None = strawberry.field(description=_doc("Commitment", "agency_region"))
+@strawberry.field(description="The subject listed (null when outside the key's scope)")
+async def _listed_subject(self, info: Info) -> Subject | None:
+    return await maybe_subject(info.context, self.subject_id)
 
 
-@strawberry.type(description=_LABELS["Repair"].doc)
-class Repair(Node):
-    id: strawberry.ID
-    decision_no: str = strawberry.field(description=_doc("Repair", "decision_no"))
-    mode: str | None = strawberry.field(description=_doc("Repair", "mode"))
-    repaired_on: dt.date | None = strawberry.field(description=_doc("Repair", "repaired_on"))
-    agency: str | None
-    agency_region: str | None = strawberry.field(description=_doc("Repair", "agency_region"))
+Penalty = _record_type("Penalty")
+Evaluation = _record_type("Evaluation")
+ListEntry = _record_type("ListEntry", subject=_listed_subject)
+Commitment = _record_type("Commitment")
+Repair = _record_type("Repair")
+RECORD_TYPES = {"Penalty": Penalty, "Evaluation": Evaluation, "ListEntry": ListEntry,
+                "Commitment": Commitment, "Repair": Repair}
 
 
-def penalty_out(n: StoreNode) -> Penalty:
-    p = n.props
-    return Penalty(id=strawberry.ID(n.uid), decision_no=str(p.get("decision_no") or n.key),
-                   subject_id=_str(p.get("subject_uid")), violation=_str(p.get("violation")),
-                   penalty_type=_str(p.get("penalty_type")), fine=_num(p.get("fine")),
-                   decision_date=_date(p.get("decision_date")), agency=_str(p.get("agency")),
-                   agency_region=_str(p.get("agency_region")), severity=_str(p.get("severity")),
-                   status=_str(p.get("status")))
+def record_out(n: StoreNode):
+    """A stored record as its GraphQL type (a decision number missing from the props is the
+    record's key)."""
+    values = {"id": n.uid}
+    for name, annotation, _, prop in _record_fields(n.label):
+        value = n.props.get(prop)
+        if name == "decision_no":
+            value = value or n.key
+        values[name] = _CONVERT[_plain(annotation)](value)
+    return RECORD_TYPES[n.label](**values)
 
 
-def evaluation_out(n: StoreNode) -> Evaluation:
-    p = n.props
-    return Evaluation(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
-                      scheme=_str(p.get("scheme")), grade=_str(p.get("grade")),
-                      score=_num(p.get("score")), period=_str(p.get("period")),
-                      agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")),
-                      valid_from=_date(p.get("valid_from")), valid_to=_date(p.get("valid_to")))
-
-
-def list_entry_out(n: StoreNode) -> ListEntry:
-    p = n.props
-    return ListEntry(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
-                     list_kind=_str(p.get("list_kind")), listed_on=_date(p.get("listed_on")),
-                     removed_on=_date(p.get("removed_on")), reason=_str(p.get("reason")),
-                     agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
-
-
-def commitment_out(n: StoreNode) -> Commitment:
-    p = n.props
-    return Commitment(id=strawberry.ID(n.uid), subject_id=_str(p.get("subject_uid")),
-                      kind=_str(p.get("kind")), made_on=_date(p.get("made_on")),
-                      due_on=_date(p.get("due_on")), status=_str(p.get("status")),
-                      agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
-
-
-def repair_out(n: StoreNode) -> Repair:
-    p = n.props
-    return Repair(id=strawberry.ID(n.uid), decision_no=str(p.get("decision_no")),
-                  mode=_str(p.get("mode")), repaired_on=_date(p.get("repaired_on")),
-                  agency=_str(p.get("agency")), agency_region=_str(p.get("agency_region")))
+def _plain(annotation):
+    """The type a field holds (``X | None`` -> X)."""
+    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+    return args[0] if args else annotation
 
 
 def _newest(prop: str):
@@ -254,11 +181,11 @@ def _newest(prop: str):
 
 
 async def _records_page(info: Info, uid: str, label: str, date_key: str, kind: str,
-                        first: int | None, after: str | None, out):
+                        first: int | None, after: str | None):
     """One page of a subject's records of ``label``, newest first by ``date_key``."""
     recs = await info.context.loaders.records.load(uid)
     items = sorted((r for r in recs if r.label == label), key=_newest(date_key), reverse=True)
-    return page_of(items, kind, first, after, out)
+    return connection(items, kind, first, after, record_out)
 
 
 # -- relationships of a subject ---------------------------------------------------------
@@ -336,13 +263,13 @@ async def links_page(ctx: RequestContext, uid: str, label: str, field: str,
             cursor=encode_cursor(kind, start + i), node=subject_out(ctx, node, vis[far]),
             rel_type=rel, direction=direction, valid_from=_date(props.get("valid_from")),
             valid_to=_date(props.get("valid_to"))))
-    last = encode_cursor(kind, start + len(chosen) - 1) if chosen else None
+    # positions count the hidden subjects too, so the cursors are those of the whole page
+    cursors = ((encode_cursor(kind, start), encode_cursor(kind, start + len(chosen) - 1))
+               if chosen else None)
     return SubjectLinkConnection(
         edges=edges_out,
-        page_info=PageInfo(has_next_page=len(ordered) > start + n or total > start + n,
-                           has_previous_page=start > 0,
-                           start_cursor=encode_cursor(kind, start) if chosen else None,
-                           end_cursor=last),
+        page_info=page_info(len(ordered) > start + n or total > start + n, start > 0,
+                            cursors=cursors),
         total_count=max(total, len(ordered)), hidden_count=hidden)
 
 
@@ -372,27 +299,23 @@ class Subject(Node):
     @strawberry.field(description="Administrative penalties, newest first. " + _PAGE_ARGS)
     async def penalties(self, info: Info, first: int | None = None,
                         after: str | None = None) -> Connection[Penalty]:
-        return await _records_page(info, self.id, "Penalty", "decision_date", "penalties", first, after,
-                                   penalty_out)
+        return await _records_page(info, self.id, "Penalty", "decision_date", "penalties", first, after)
 
     @strawberry.field(description="Credit evaluations, newest first. " + _PAGE_ARGS)
     async def evaluations(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Evaluation]:
-        return await _records_page(info, self.id, "Evaluation", "valid_from", "evaluations", first, after,
-                                   evaluation_out)
+        return await _records_page(info, self.id, "Evaluation", "valid_from", "evaluations", first, after)
 
     @strawberry.field(description="List memberships (current and past), newest first. "
                                   + _PAGE_ARGS)
     async def list_entries(self, info: Info, first: int | None = None,
                            after: str | None = None) -> Connection[ListEntry]:
-        return await _records_page(info, self.id, "ListEntry", "listed_on", "listEntries", first, after,
-                                   list_entry_out)
+        return await _records_page(info, self.id, "ListEntry", "listed_on", "listEntries", first, after)
 
     @strawberry.field(description="Credit commitments, newest first. " + _PAGE_ARGS)
     async def commitments(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Commitment]:
-        return await _records_page(info, self.id, "Commitment", "made_on", "commitments", first, after,
-                                   commitment_out)
+        return await _records_page(info, self.id, "Commitment", "made_on", "commitments", first, after)
 
     @strawberry.field(description="Enterprises owning or operating this vehicle or vessel. "
                                   + _PAGE_ARGS)
@@ -471,7 +394,7 @@ SUBJECT_TYPES = (Enterprise, Person, Vehicle, Vessel)
 def subject_out(ctx: RequestContext, node: StoreNode, vis: Vis) -> Subject:
     """The subject as the key may see it; noted as read in the audit trail."""
     ctx.audit.read.add(node.uid)
-    clear = clear_personal(ctx, vis)
+    clear = personal_data_clear(vis, ctx.key.role)
     props = shown_props(node, clear)
     code = _str(node.props.get("region_code"))
     common = dict(id=strawberry.ID(node.uid), key=node.key, region_code=code,
@@ -537,9 +460,7 @@ class Agreement:
 
 
 def agreement_out(a) -> Agreement:
-    return Agreement(id=strawberry.ID(a.uid), name=a.name, effective_from=a.effective_from,
-                     effective_to=a.effective_to, members=list(a.members),
-                     schemes=list(a.schemes), list_kinds=list(a.list_kinds))
+    return mirror(Agreement, a, id=a.uid)
 
 
 @strawberry.type(description="A level of the common grade scale (0 = best)")
@@ -551,8 +472,7 @@ class GradeLevel:
 
 
 def level_out(lv) -> GradeLevel | None:
-    return None if lv is None else GradeLevel(code=lv.code, name=lv.name, letter=lv.letter,
-                                              severity=lv.severity)
+    return None if lv is None else mirror(GradeLevel, lv)
 
 
 @strawberry.type(description="One relationship walked from one subject to the next")
@@ -567,6 +487,5 @@ class Step:
 
 
 def step_out(s) -> Step:
-    return Step(from_id=strawberry.ID(s.frm), to_id=strawberry.ID(s.to), rel_type=s.rel_type,
-                direction=s.direction, valid_from=_date(s.valid_from),
-                valid_to=_date(s.valid_to))
+    return mirror(Step, s, from_id=s.frm, to_id=s.to, valid_from=_date(s.valid_from),
+                  valid_to=_date(s.valid_to))

@@ -24,7 +24,7 @@ def emit(**figures) -> None:
 
 
 def generate(out: str, scale: str) -> None:
-    from creditkb.synth.generate import generate as gen
+    from creditkb.synth import generate as gen
 
     t = time.perf_counter()
     files = gen(out, scale=float(scale), seed=1)
@@ -182,7 +182,7 @@ def hops(store_path: str, queries: str) -> None:
     emit(**figures)
 
 
-# -- the credit rules (queries/recognition.py, queries/discipline.py) --------------------
+# -- the credit rules (queries/rules/recognition.py, queries/rules/discipline/) ----------
 # The generated data run to 2026-10-31, but their last annual road grades end on 2026-03-31
 # and their last quarterly grades on 2026-09-30: on 2026-10-31 no grade is valid.  The rule
 # phases ask on 2026-03-15, when every scheme has a valid round.

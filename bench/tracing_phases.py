@@ -11,7 +11,7 @@
 * ``tracing_scans``     the other whole-graph passes: shared-identifier rings and
                         successor shells (no target; shown for context)
 
-The generated data describe the world up to 2026-10-31 (``creditkb.synth.generate.AS_OF``), the
+The generated data describe the world up to 2026-10-31 (``creditkb.synth.draw.AS_OF``), the
 ``as_of`` used here.  Random subjects come from :func:`bench.phases._subject_uids`.
 """
 

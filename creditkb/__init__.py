@@ -1,3 +1,5 @@
 """creditkb: a graph-based, cross-agency credit knowledge base for transport regulators."""
 
-__version__ = "0.1.0"
+from importlib import metadata
+
+__version__ = metadata.version("creditkb")  # pyproject.toml's, as installed

@@ -19,7 +19,9 @@ FOLDED_FORM = "有限公司"
 
 
 def normalise_name(name: str) -> str:
-    """>>> normalise_name(" 苏州恒通 危险品运输有限责任公司（吴中）")
+    """The name folded for matching: NFKC, no white space, one company form.
+
+    >>> normalise_name(" 苏州恒通 危险品运输有限责任公司（吴中）")
     '苏州恒通危险品运输有限公司(吴中)'
     """
     text = "".join(unicodedata.normalize("NFKC", name).split())

@@ -15,14 +15,16 @@ from functools import cache
 from importlib import resources
 from typing import Mapping
 
-import yaml
+from graph_model import yamlfile
+from graph_model.errors import DataError
 
 VALUE_TYPES = frozenset({"string", "date", "number", "integer", "list"})
 LABEL_KINDS = frozenset({"subject", "context", "record"})
 
 
-class SchemaError(ValueError):
-    """The schema file itself is inconsistent."""
+class SchemaError(DataError, ValueError):
+    """The schema file itself is inconsistent, or a label or relationship type asked for
+    is not in it (a ValueError too: callers passed an unknown name)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Property:
     required: bool = False
     index: bool = False
     doc: str = ""
+    values: tuple[str, ...] | None = None  # a closed value set (see graph_model.enums)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Schema:
     labels: Mapping[str, Label]
     relationships: Mapping[str, RelType]
     identifier_types: frozenset[str] = field(default_factory=frozenset)
+    #: the exchange format's word for each subject label (企业 -> Enterprise), in its order
+    subject_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, name: str) -> Label:
         try:
@@ -131,8 +136,19 @@ def _props(raw: Mapping | None, known_types: frozenset[str], where: str) -> dict
             required=bool(spec.get("required", False)),
             index=bool(spec.get("index", False)),
             doc=spec.get("doc", ""),
+            values=_value_set(spec.get("values"), ptype, f"{where}.{name}"),
         )
     return out
+
+
+def _value_set(raw, ptype: str, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if ptype != "string" or not isinstance(raw, list) or not raw or not all(
+            isinstance(v, str) and v for v in raw) or len(set(raw)) != len(raw):
+        raise SchemaError(f"{where}: values must be distinct non-empty strings, of a string "
+                          f"property")
+    return tuple(raw)
 
 
 def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
@@ -171,7 +187,12 @@ def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
         if rels[name].one_per_source and (rels[name].properties or rels[name].in_graph_of(labels)):
             raise SchemaError(f"relationship {name}: one_per_source is for relationships of "
                               f"records, with no properties")
-    return Schema(labels=labels, relationships=rels, identifier_types=identifier_types)
+    words = dict(doc.get("subject_kinds") or {})
+    subjects = {n for n, lab in labels.items() if lab.is_subject}
+    if sorted(words.values()) != sorted(subjects):
+        raise SchemaError(f"subject_kinds must name each subject label once: {sorted(subjects)}")
+    return Schema(labels=labels, relationships=rels, identifier_types=identifier_types,
+                  subject_kinds=words)
 
 
 @cache
@@ -179,5 +200,6 @@ def schema() -> Schema:
     """The schema of this installation (parsed once per process)."""
     from graph_model.identifiers import REGISTRY
 
-    text = resources.files("graph_model").joinpath("schema.yaml").read_text(encoding="utf-8")
-    return parse_schema(yaml.safe_load(text), frozenset(REGISTRY))
+    doc = yamlfile.read(resources.files("graph_model").joinpath("schema.yaml"),
+                        "graph_model/schema.yaml")
+    return parse_schema(doc, frozenset(REGISTRY))

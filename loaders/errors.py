@@ -3,8 +3,10 @@ row, the column and the reason."""
 
 from __future__ import annotations
 
+from graph_model.errors import DataError
 
-class LoadError(Exception):
+
+class LoadError(DataError):
     """A whole file is refused; nothing of it is committed."""
 
     def __init__(self, path: str, reason: str):

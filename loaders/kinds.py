@@ -1,4 +1,6 @@
-"""The exchange format's file kinds, read from ``kinds.yaml`` and completed from the schema."""
+"""The exchange format's file kinds, read from ``kinds.yaml`` and completed from the schema:
+a column named like a property of its kind's label takes that property's type, required
+flag and value set, and ``subject_kind`` columns take the schema's subject words."""
 
 from __future__ import annotations
 
@@ -6,12 +8,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from graph_model import yamlfile
 from graph_model.dates import WINDOWS
 from graph_model.schema import schema
 
-SUBJECT_KINDS = {"企业": "Enterprise", "车辆": "Vehicle", "船舶": "Vessel", "人员": "Person"}
+#: the exchange format's subject words (对象类型) -> subject label
+SUBJECT_KINDS: dict[str, str] = dict(schema().subject_kinds)
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,9 @@ class Kind:
 
 @cache
 def kinds() -> dict[str, Kind]:
-    text = resources.files("loaders").joinpath("kinds.yaml").read_text(encoding="utf-8")
+    doc = yamlfile.read(resources.files("loaders").joinpath("kinds.yaml"), "loaders/kinds.yaml")
     out = {}
-    for name, spec in yaml.safe_load(text).items():
+    for name, spec in doc.items():
         label = schema().label(spec["label"])
         cols = {}
         for cname, c in spec["columns"].items():
@@ -63,16 +65,25 @@ def kinds() -> dict[str, Kind]:
                 header=c["header"],
                 type=c.get("type", prop.type if prop else "string"),
                 required=c.get("required", prop.required if prop else False),
-                values=tuple(c["values"]) if "values" in c else None,
+                values=_values(cname, c, prop),
                 default=c.get("default"),
                 item_type=c.get("item_type"),
                 resolves=c.get("resolves"),
                 window=c.get("window", "event"),
             )
             if cols[cname].window not in WINDOWS:
-                raise ValueError(f"kinds.yaml: {name}.{cname}: window must be one of {WINDOWS}")
+                raise yamlfile.DataFileError("loaders/kinds.yaml",
+                                             f"{name}.{cname}: window must be one of {WINDOWS}")
         out[name] = Kind(name, label.name, cols)
     return out
+
+
+def _values(name: str, spec: dict, prop) -> tuple[str, ...] | None:
+    if "values" in spec:
+        return tuple(spec["values"])
+    if name == "subject_kind":
+        return tuple(SUBJECT_KINDS)
+    return prop.values if prop else None
 
 
 def guess_kind(headers: list[str]) -> str | None:

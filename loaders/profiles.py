@@ -21,8 +21,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from graph_model import yamlfile
 from loaders.errors import LoadError
 from loaders.kinds import kinds
 
@@ -41,10 +40,12 @@ class Profile:
 
 def parse_profile(text: str, source: str) -> Profile:
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlfile.parse(text, source)
         kind = doc["kind"]
         columns = {str(k): str(v) for k, v in doc["columns"].items()}
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except yamlfile.DataFileError as exc:
+        raise LoadError(source, f"not a mapping profile (needs kind and columns): {exc.reason}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
         raise LoadError(source, f"not a mapping profile (needs kind and columns): {exc}") from None
     if kind not in kinds():
         raise LoadError(source, f"profile kind {kind!r} is not one of {', '.join(kinds())}")

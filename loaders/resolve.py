@@ -18,14 +18,8 @@ def firms_by_name(store: Store, names: list[str]) -> dict[str, list[str]]:
     """Normalised name -> USCCs of the stored enterprises bearing it."""
     found: dict[str, list[str]] = {}
     for i in range(0, len(names), LOOKUP_CHUNK):
-        chunk, after = names[i:i + LOOKUP_CHUNK], None
-        while True:
-            page = store.find_nodes("Enterprise", {"name_norm": chunk}, after=after, limit=1000)
-            for node in page:
-                found.setdefault(node.props["name_norm"], []).append(node.key)
-            if len(page) < 1000:
-                break
-            after = page[-1].uid
+        for node in store.iter_nodes("Enterprise", {"name_norm": names[i:i + LOOKUP_CHUNK]}):
+            found.setdefault(node.props["name_norm"], []).append(node.key)
     return found
 
 

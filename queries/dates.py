@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from graph_model.errors import UserError
 from graph_model.settings import Settings
 
 __all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date"]
@@ -27,12 +28,12 @@ __all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date"]
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class InvalidInput(ValueError):
+class InvalidInput(UserError):
     """Raised when a caller passes input the rules cannot answer for.
 
     Examples: an unknown subject or region, a date that is not a date, a
     malformed agreement or a grade scale that maps a grade twice.  It is a
-    :class:`ValueError` subclass so generic handlers still catch it.
+    :class:`~graph_model.errors.UserError`, so also a :class:`ValueError`.
     """
 
 

@@ -30,18 +30,20 @@ from __future__ import annotations
 import abc
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Iterator, Literal, Mapping, Sequence
 
 import pandas as pd
+
+from graph_model.errors import ConflictError, CreditKBError, DataError
 
 Direction = Literal["out", "in", "both"]
 
 
-class StoreError(RuntimeError):
+class StoreError(CreditKBError, RuntimeError):
     """A store could not be opened, read or written."""
 
 
-class MissingNodeError(StoreError):
+class MissingNodeError(StoreError, DataError):
     """An edge names an endpoint that does not exist."""
 
     def __init__(self, rel_type: str, uids: Sequence[str]):
@@ -62,7 +64,7 @@ class Node:
         return self.uid.partition(":")[2]
 
 
-class UndoRefused(StoreError):
+class UndoRefused(StoreError, ConflictError):
     """A load cannot be undone while later loads build on it."""
 
 
@@ -274,6 +276,24 @@ class Store(abc.ABC):
         ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
         tuple or set of allowed values; null matches nothing."""
 
+    def iter_nodes(self, label: str, where: Mapping[str, Any] | None = None, *,
+                   after: str | None = None, page: int = 1000) -> Iterator[Node]:
+        """Every node of ``label`` matching ``where`` after the uid ``after``, in uid order:
+        :meth:`find_nodes` a ``page`` at a time, for the passes over a whole label (the one
+        keyset loop; a caller that stops early reads no further page)."""
+        while True:
+            nodes = self.find_nodes(label, where, after=after, limit=page)
+            yield from nodes
+            if len(nodes) < page:
+                return
+            after = nodes[-1].uid
+
+    def version(self) -> Hashable | None:
+        """A value that changes whenever anything is written, so that an answer computed at
+        one version may be reused while it stays; None when the adapter cannot tell (callers
+        then reuse answers for a short while only)."""
+        return None
+
     @abc.abstractmethod
     def secret_fingerprint(self) -> str | None:
         """The fingerprint of the secret that hashed this store's resident ID numbers
@@ -286,9 +306,9 @@ class Store(abc.ABC):
 
     def load_lock(self) -> AbstractContextManager[None]:
         """Held by a load (and an undo) from start to end: a second one on the same
-        store fails at once with :class:`graph_model.store.embedded.lock.LoadRunning` instead of
-        waiting on the first.  A store whose server orders writers itself (Neo4j) may
-        hold nothing here."""
+        store fails at once with :class:`graph_model.store.embedded.lock.LoadRunning`
+        instead of waiting on the first.  A store whose server orders writers itself
+        (Neo4j) may hold nothing here."""
         return nullcontext()
 
     @abc.abstractmethod

@@ -24,12 +24,13 @@ import json
 import os
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from graph_model.errors import UserError
 from graph_model.settings import Settings
+from graph_model.sqlite import ThreadConnections
 
 ROLES = ("regulator", "investigator", "viewer")
 FILE = "access.sqlite3"
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS watchlist_events (
 """
 
 
-class AccessError(ValueError):
+class AccessError(UserError):
     """A key command that cannot be carried out (unknown key, bad role or region)."""
 
 
@@ -109,13 +110,19 @@ def token_hash(token: str) -> str:
 def state_dir(settings: Settings) -> Path:
     """Where the access state lives: ``$CREDITKB_STATE_DIR``, else the embedded store's
     directory; a Neo4j store needs the setting."""
-    explicit = os.environ.get("CREDITKB_STATE_DIR")
-    if explicit:
-        return Path(explicit)
+    if settings.state_dir:
+        return Path(settings.state_dir)
     if "://" in settings.store:
         raise AccessError("CREDITKB_STATE_DIR is not set: with a Neo4j store, API keys and the "
                           "audit log need a directory of their own (set CREDITKB_STATE_DIR)")
     return Path(settings.store)
+
+
+def _setup_connection(con: sqlite3.Connection) -> None:
+    # NORMAL in WAL mode: a commit survives the process being killed (only a power cut may
+    # lose the last ones); FULL would cost a disk sync per request.
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA busy_timeout=30000")
 
 
 class AccessStore:
@@ -129,9 +136,9 @@ class AccessStore:
             raise AccessError(f"cannot create the state directory {str(self.directory)!r}: "
                               f"{exc.strerror}") from None
         self.path = self.directory / FILE
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(
+            self.path, 30, _setup_connection,
+            lambda exc: AccessError(f"cannot open the access state {str(self.path)!r}: {exc}"))
         self._con().executescript(DDL)
 
     @classmethod
@@ -139,29 +146,10 @@ class AccessStore:
         return cls(state_dir(settings))
 
     def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            try:
-                con = sqlite3.connect(self.path, isolation_level=None, timeout=30,
-                                      check_same_thread=False)
-                con.execute("PRAGMA journal_mode=WAL")
-                # NORMAL in WAL mode: a commit survives the process being killed (only a
-                # power cut may lose the last ones); FULL would cost a disk sync per request.
-                con.execute("PRAGMA synchronous=NORMAL")
-                con.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.DatabaseError as exc:
-                raise AccessError(f"cannot open the access state {str(self.path)!r}: {exc}") from None
-            self._local.con = con
-            with self._lock:
-                self._all.append(con)
-        return con
+        return self._connections.get()
 
     def close(self) -> None:
-        with self._lock:
-            for con in self._all:
-                con.close()
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     # -- keys --------------------------------------------------------------------------
 
@@ -233,19 +221,11 @@ class AccessStore:
               subject: str | None = None, since: str | None = None,
               limit: int | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, at, key_id, agency, role, operation, kind, subjects, outcome FROM audit"
-        where, args = [], []
-        if agency:
-            where.append("agency = ?")
-            args.append(agency)
-        if key_id:
-            where.append("key_id = ?")
-            args.append(key_id)
-        if since:
-            where.append("at >= ?")
-            args.append(since)
-        if subject:
-            where.append("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)")
-            args.append(subject)
+        given = [(condition, value) for condition, value in (
+            ("agency = ?", agency), ("key_id = ?", key_id), ("at >= ?", since),
+            ("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)", subject))
+            if value]
+        where, args = [c for c, _ in given], [v for _, v in given]
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq"

@@ -20,15 +20,14 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping
 
+from graph_model.schema import schema
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
-from queries.rules.jurisdiction import check_region, find_all, inside
-from queries.rules.recognition import RecognizedGrade, recognized_grades
-from queries.rules.rulefile import as_ratio, read_yaml, require
+from queries.rules.jurisdiction import check_region
+from queries.rules.recognition import RecognizedGrade, grades_in_batches, registered_in
+from queries.rules.rulefile import DataFileError, RuleFile, as_ratio, require
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["UNGRADED", "InspectionRules", "inspection_rules", "DrawnSubject", "Stratum",
@@ -68,14 +67,10 @@ def parse_inspection_rules(doc: Mapping, where: str = "inspection") -> Inspectio
                                                           "round_check.minimum_share"))
 
 
-def load_inspection_rules(path: str | Path | None = None) -> InspectionRules:
-    doc, where = read_yaml(path, "inspection.yaml")
-    return parse_inspection_rules(doc, where)
-
-
-@cache
-def inspection_rules() -> InspectionRules:
-    return load_inspection_rules()
+#: The installed inspection ratios: ``inspection_rules()``, read and checked once; ``load_inspection_rules(path)``
+#: reads and checks another file.
+inspection_rules: RuleFile[InspectionRules] = RuleFile("inspection.yaml", parse_inspection_rules)
+load_inspection_rules = inspection_rules.load
 
 
 @dataclass(frozen=True)
@@ -134,14 +129,6 @@ def _count(ratio: float, n: int) -> int:
     return min(n, math.ceil(round(ratio * n, 9)))
 
 
-def _grades(store: Store, subjects: list[str], region: str, day: dt.date,
-            scheme: str | None) -> dict[str, RecognizedGrade]:
-    out: dict[str, RecognizedGrade] = {}
-    for i in range(0, len(subjects), 2000):
-        out.update(recognized_grades(store, subjects[i:i + 2000], region, day, scheme))
-    return out
-
-
 def _check(grades: Mapping[str, RecognizedGrade], subjects: Iterable[str],
            rules: InspectionRules, minimum: float) -> RoundCheck:
     limit = default_scales().levels[[lv.letter for lv in default_scales().levels].index(rules.at_or_below)]
@@ -169,7 +156,7 @@ def check_round(store: Store, subjects: Iterable[str], region: str, as_of,
     below, which meets 50%::
 
         >>> check_round(store, ["Enterprise:91320506MA1MKT3P0P",
-        ...                     "Enterprise:91320508137219580W"], "320500", "2026-06-01").ok  # doctest: +SKIP
+        ...                     "Enterprise:91320508137219580W"], "320500", "2026-06-01").ok
         True
     """
     rules = inspection_rules()
@@ -177,7 +164,7 @@ def check_round(store: Store, subjects: Iterable[str], region: str, as_of,
     region = check_region(region)
     minimum = rules.minimum_share if minimum_share is None else as_ratio(minimum_share, "check_round", "minimum_share")
     subjects = list(dict.fromkeys(subjects))
-    grades = _grades(store, subjects, region, day, scheme)
+    grades = grades_in_batches(store, subjects, region, day, scheme)
     return _check(grades, subjects, rules, minimum)
 
 
@@ -214,10 +201,10 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
     --------
     On the demo data, Suzhou's firms on 2026-06-01 (A: 1, B: 1, C: 1, D: 1, ungraded: 0)::
 
-        >>> d = inspection_draw(store, "320500", "2026-06-01", seed=7)  # doctest: +SKIP
-        >>> [(s.key, s.population, len(s.first), len(s.second)) for s in d.strata]  # doctest: +SKIP
+        >>> d = inspection_draw(store, "320500", "2026-06-01", seed=7)
+        >>> [(s.key, s.population, len(s.first), len(s.second)) for s in d.strata]
         [('AA', 0, 0, 0), ('A', 1, 1, 0), ('B', 1, 1, 0), ('C', 1, 1, 0), ('D', 1, 1, 0), ('ungraded', 0, 0, 0)]
-        >>> d.check.ok  # doctest: +SKIP
+        >>> d.check.ok
         True
     """
     rules = inspection_rules()
@@ -225,17 +212,17 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
     region = check_region(region)
     if not isinstance(seed, (int, str)) or isinstance(seed, bool):
         raise InvalidInput(f"seed must be an integer or a string, not {seed!r}")
-    if label not in ("Enterprise", "Person", "Vehicle", "Vessel"):
+    if label not in schema().subject_labels():
         raise InvalidInput(f"label must be a subject label, not {label!r}")
     first = dict(rules.ratios, **{UNGRADED: rules.ungraded_ratio})
     try:
         first.update(_ratio_table(ratios or {}, "ratios", "ratios", True))
         second = dict(rules.second_ratios)
         second.update(_ratio_table(second_ratios or {}, "second_ratios", "second_ratios", True))
-    except ValueError as exc:
+    except DataFileError as exc:
         raise InvalidInput(str(exc)) from None
-    population = [n.uid for n in find_all(store, label, {"region_code": sorted(inside(region))})]
-    grades = _grades(store, population, region, day, scheme)
+    population = registered_in(store, region, label)
+    grades = grades_in_batches(store, population, region, day, scheme)
     members: dict[str, list[str]] = {k: [] for k in LETTERS + (UNGRADED,)}
     for uid in sorted(population):
         members[_stratum(grades.get(uid))].append(uid)

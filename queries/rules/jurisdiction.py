@@ -227,25 +227,12 @@ def agreements_covering(store: Store, codes: Iterable[str]) -> tuple[Agreement, 
 
 def all_agreements(store: Store) -> tuple[Agreement, ...]:
     """Every agreement in the store, with its members."""
-    uids, after = [], None
-    while True:
-        page = store.find_nodes("Agreement", after=after, limit=PAGE)
-        uids.extend(n.uid for n in page)
-        if len(page) < PAGE:
-            break
-        after = page[-1].uid
-    return _build(store, uids)
+    return _build(store, [n.uid for n in store.iter_nodes("Agreement", page=PAGE)])
 
 
 def find_all(store: Store, label: str, where: Mapping, page: int = PAGE) -> Iterable[Node]:
     """Every node of ``label`` matching ``where`` (keyset pages of ``page``), in uid order."""
-    after = None
-    while True:
-        nodes = store.find_nodes(label, where, after=after, limit=page)
-        yield from nodes
-        if len(nodes) < page:
-            return
-        after = nodes[-1].uid
+    return store.iter_nodes(label, where, page=page)
 
 
 def filtered_page(fetch, accept, after: str | None, limit: int):

@@ -26,15 +26,17 @@ from typing import Any, Iterable, Sequence
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 from queries.rules.jurisdiction import (
-    Agreement, agreements_covering, check_region, check_subjects, overlaps, record_date,
-    record_optional_date, records_of,
+    Agreement, agreements_covering, check_region, check_subjects, find_all, inside, overlaps,
+    record_date, record_optional_date, records_of,
 )
 from queries.rules.scales import Level, Scales, scales as default_scales
 
 __all__ = ["OWN", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
-           "recognized_grade", "recognized_grades", "evaluation_ref", "recognize"]
+           "recognized_grade", "recognized_grades", "evaluation_ref", "recognize",
+           "registered_in", "grades_in_batches"]
 
 OWN = "own jurisdiction"
+BATCH = 2000  # subjects per recognized_grades call of the whole-region passes
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,12 @@ class RecognizedGrade:
         return self.chosen.counted_by if self.chosen else None
 
     def explain(self) -> str:
-        """One line for people: grade, scheme, issuer and why it counts here."""
+        """One line for people: grade, scheme, validity, issuer and why it counts here."""
         if not self.chosen:
-            return f"{self.subject}: no grade recognised in {self.region} on {self.as_of}"
+            return f"no grade recognised in {self.region} on {self.as_of}"
         e = self.chosen.evaluation
-        return (f"{self.subject}: {e.grade} ({e.scheme}, {e.period or ''} valid {e.valid_from}.."
-                f"{e.valid_to or ''}) by {e.agency} {e.agency_region}, counted in {self.region} "
-                f"by {self.counted_by}")
+        return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
+                f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}")
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
@@ -196,8 +197,8 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     On the demo data, the grades Suzhou acts on for a Changzhou and a Hangzhou firm::
 
         >>> g = recognized_grades(store, ["Enterprise:91320411250183647M",
-        ...                               "Enterprise:91330106143127092A"], "320500", "2026-06-01")  # doctest: +SKIP
-        >>> {u: r.grade for u, r in g.items()}  # doctest: +SKIP
+        ...                               "Enterprise:91330106143127092A"], "320500", "2026-06-01")
+        >>> {u: r.grade for u, r in g.items()}
         {'Enterprise:91320411250183647M': 'AA', 'Enterprise:91330106143127092A': None}
     """
     scales = scales or default_scales()
@@ -209,6 +210,20 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     records = records_of(store, list(nodes), ["Evaluation"])
     return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales)
             for uid in nodes}
+
+
+def registered_in(store: Store, region: str, label: str = "Enterprise") -> list[str]:
+    """The uids of the ``label`` subjects registered in ``region`` (or inside it)."""
+    return [n.uid for n in find_all(store, label, {"region_code": sorted(inside(region))})]
+
+
+def grades_in_batches(store: Store, subjects: Sequence[str], region: str, as_of,
+                      scheme: str | None = None) -> dict[str, RecognizedGrade]:
+    """:func:`recognized_grades` of many subjects, :data:`BATCH` at a time."""
+    out: dict[str, RecognizedGrade] = {}
+    for i in range(0, len(subjects), BATCH):
+        out.update(recognized_grades(store, subjects[i:i + BATCH], region, as_of, scheme))
+    return out
 
 
 def recognized_grade(store: Store, subject: str, region: str, as_of,
@@ -252,15 +267,15 @@ def recognized_grade(store: Store, subject: str, region: str, as_of,
     Hangzhou's AA for 杭州西湖旅游客运, Hangzhou being outside the agreement::
 
         >>> g = recognized_grade(store, "Enterprise:91320411250183647M", "320500",
-        ...                      "2026-06-01")  # doctest: +SKIP
-        >>> g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by  # doctest: +SKIP
+        ...                      "2026-06-01")
+        >>> g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by
         ('AA', '常州市交通运输局', '320400', '“苏锡常通”信用交通一体化联动发展框架协议')
         >>> g = recognized_grade(store, "Enterprise:91330106143127092A", "320500",
-        ...                      "2026-06-01")  # doctest: +SKIP
-        >>> g.found, g.excluded[0].reason  # doctest: +SKIP
+        ...                      "2026-06-01")
+        >>> g.found, g.excluded[0].reason
         (False, 'issued in 330100, outside 320500 and not covered by an agreement with it')
         >>> recognized_grade(store, "Enterprise:91320506MA1MKT3P0P", "320506",
-        ...                  "2026-06-01").grade  # doctest: +SKIP
+        ...                  "2026-06-01").grade
         'D'
     """
     return next(iter(recognized_grades(store, [subject], region, as_of, scheme,

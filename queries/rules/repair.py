@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from graph_model.store.port import Node, Store
@@ -35,7 +33,7 @@ from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import (
     check_limit, check_region, filtered_page, inside, record_date,
 )
-from queries.rules.rulefile import as_int, months_after, read_yaml, require
+from queries.rules.rulefile import RuleFile, as_int, months_after, require
 
 __all__ = ["RepairCatalogue", "repair_catalogue", "load_repair_catalogue", "PenaltyRef",
            "RepairRef", "PenaltyState", "penalty_states", "penalty_state", "RepairCandidate",
@@ -100,15 +98,10 @@ def parse_repair_catalogue(doc: Mapping, where: str = "repair") -> RepairCatalog
     return RepairCatalogue(periods, default_sev, dict(modes), tuple(rules), default_mode, where)
 
 
-def load_repair_catalogue(path: str | Path | None = None) -> RepairCatalogue:
-    doc, where = read_yaml(path, "repair.yaml")
-    return parse_repair_catalogue(doc, where)
-
-
-@cache
-def repair_catalogue() -> RepairCatalogue:
-    """The installed repair catalogue, read and checked once."""
-    return load_repair_catalogue()
+#: The installed repair catalogue: ``repair_catalogue()``, read and checked once; ``load_repair_catalogue(path)``
+#: reads and checks another file of the catalogue.
+repair_catalogue: RuleFile[RepairCatalogue] = RuleFile("repair.yaml", parse_repair_catalogue)
+load_repair_catalogue = repair_catalogue.load
 
 
 # -- penalty states -------------------------------------------------------------------
@@ -189,18 +182,13 @@ def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str,
     out: dict[str, list[RepairRef]] = {}
     for dno in decision_nos:
         prefix = f"Repair:{dno}|"
-        after = prefix
-        while True:
-            nodes = store.find_nodes("Repair", after=after, limit=4)
-            hits = [n for n in nodes if n.uid.startswith(prefix)]
-            for n in hits:
-                if n.props.get("decision_no", dno) == dno:
-                    out.setdefault(dno, []).append(RepairRef(
-                        n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
-                        n.props.get("agency"), n.props.get("agency_region")))
-            if len(hits) < len(nodes) or len(nodes) < 4:
+        for n in store.iter_nodes("Repair", after=prefix, page=4):
+            if not n.uid.startswith(prefix):
                 break
-            after = nodes[-1].uid
+            if n.props.get("decision_no", dno) == dno:
+                out.setdefault(dno, []).append(RepairRef(
+                    n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
+                    n.props.get("agency"), n.props.get("agency_region")))
     for reps in out.values():
         reps.sort(key=lambda r: (r.repaired_on, r.uid))
     return out
@@ -235,9 +223,9 @@ def penalty_states(store: Store, penalties: Iterable[Node], as_of,
     --------
     On the demo data, the penalties of 无锡太湖物流 in December 2023::
 
-        >>> about = store.records_about(["Enterprise:91320211MA1Y4E9K0R"])  # doctest: +SKIP
-        >>> pens = [n for n in about["Enterprise:91320211MA1Y4E9K0R"] if n.label == "Penalty"]  # doctest: +SKIP
-        >>> [(s.penalty.decision_no, s.state) for s in penalty_states(store, pens, "2023-12-01").values()]  # doctest: +SKIP
+        >>> about = store.records_about(["Enterprise:91320211MA1Y4E9K0R"])
+        >>> pens = [n for n in about["Enterprise:91320211MA1Y4E9K0R"] if n.label == "Penalty"]
+        >>> [(s.penalty.decision_no, s.state) for s in penalty_states(store, pens, "2023-12-01").values()]
         [('无锡交罚〔2023〕0000456号', 'repaired')]
     """
     cat = catalogue or repair_catalogue()
@@ -255,10 +243,10 @@ def penalty_state(store: Store, decision_no: str, as_of,
     --------
     On the demo data::
 
-        >>> s = penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-01")  # doctest: +SKIP
-        >>> s.state, s.minimum_end, s.maximum_end, s.mode  # doctest: +SKIP
+        >>> s = penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-01")
+        >>> s.state, s.minimum_end, s.maximum_end, s.mode
         ('repairable', datetime.date(2023, 9, 12), datetime.date(2024, 6, 12), '承诺')
-        >>> penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-20").state  # doctest: +SKIP
+        >>> penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-20").state
         'repaired'
     """
     day = parse_as_of(as_of)
@@ -334,8 +322,8 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
     On the demo data, Wuxi on 2023-10-01: the ordinary penalty of 2023-06-12 passed its
     three months on 2023-09-12 and is not yet repaired (it will be on 2023-10-20)::
 
-        >>> page = repair_eligible(store, "320200", "2023-10-01")  # doctest: +SKIP
-        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items]  # doctest: +SKIP
+        >>> page = repair_eligible(store, "320200", "2023-10-01")
+        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items]
         [('无锡交罚〔2023〕0000456号', '2023-09-12', '承诺')]
     """
     cat = catalogue or repair_catalogue()

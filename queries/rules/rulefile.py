@@ -1,10 +1,9 @@
 """Reading the rule data files of ``queries/data/`` (grade scales, measure catalogue, repair
 catalogue, score scheme, inspection ratios).
 
-Every file is YAML read with a loader that refuses duplicate mapping keys (plain PyYAML
-silently keeps the last one, which would turn "a scheme that maps a grade twice" into a
-wrong answer instead of an error).  Each module validates its own file once, when first
-used, and raises :class:`DataFileError` naming the file and the problem.
+Every file is YAML read by :mod:`graph_model.yamlfile`, which refuses duplicate mapping
+keys.  Each module validates its own file once, when first used, and raises
+:class:`DataFileError` naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -13,41 +12,47 @@ import calendar
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Callable, Generic, Iterator, Mapping, TypeVar
 
-import yaml
+from graph_model import yamlfile
+from graph_model.yamlfile import DataFileError
 
-__all__ = ["DataFileError", "read_yaml", "require", "as_str_list"]
+__all__ = ["DataFileError", "RuleFile", "read_yaml", "require", "as_str_list"]
 
-
-class DataFileError(ValueError):
-    """A rule data file is malformed (a data error of the installation, not of the caller)."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that raises on a mapping key given twice."""
+T = TypeVar("T")
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
-    seen: dict[Any, yaml.Node] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise DataFileError(
-                f"key {key!r} is given twice (lines {seen[key].start_mark.line + 1} and "
-                f"{key_node.start_mark.line + 1})")
-        seen[key] = key_node
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+class RuleFile(Generic[T]):
+    """A kind of rule data file and the parser that checks it.
 
+    ``load(path)`` reads and checks a file of this kind (default: the installed
+    ``queries/data/<name>``); calling the object gives the installed file's rules, read and
+    checked once per process.
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-# Dates stay strings: the rule modules parse them with a clear message.
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    Examples
+    --------
+    >>> scales = RuleFile("scales.yaml", lambda doc, where: sorted(doc))
+    >>> scales()
+    ['levels', 'schemes']
+    """
+
+    def __init__(self, name: str, parse: Callable[[Mapping, str], T]):
+        self.name = name
+        self.parse = parse
+        self._installed: T | None = None
+
+    def load(self, path: str | Path | None = None) -> T:
+        """Read and check the file at ``path``, or the installed one."""
+        doc, where = read_yaml(path, self.name)
+        return self.parse(doc, where)
+
+    def __call__(self) -> T:
+        if self._installed is None:
+            self._installed = self.load()
+        return self._installed
+
+    def __repr__(self) -> str:
+        return f"<RuleFile queries/data/{self.name}>"
 
 
 def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]:
@@ -58,32 +63,30 @@ def read_yaml(path: str | Path | None, default_name: str) -> tuple[Mapping, str]
     """
     if path is None:
         where = f"queries/data/{default_name}"
-        try:
-            text = resources.files("queries").joinpath("data", default_name).read_text(
-                encoding="utf-8")
-        except OSError as exc:
-            raise DataFileError(f"{where}: cannot be read ({exc})") from None
-    else:
-        where = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataFileError(f"{where}: cannot be read ({exc})") from None
-    try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except DataFileError as exc:
-        raise DataFileError(f"{where}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{where}: not valid YAML: {exc}") from None
-    if not isinstance(doc, Mapping):
-        raise DataFileError(f"{where}: the document must be a mapping")
-    return doc, where
+        return yamlfile.read(resources.files("queries").joinpath("data", default_name), where), where
+    return yamlfile.read(path), str(path)
 
 
 def require(cond: bool, where: str, message: str) -> None:
     """Raise :class:`DataFileError` ``"<where>: <message>"`` unless ``cond``."""
     if not cond:
-        raise DataFileError(f"{where}: {message}")
+        raise DataFileError(where, message)
+
+
+def coded_items(doc: Mapping, key: str, where: str, what: str,
+                reserved: tuple[str, ...] = ()) -> Iterator[tuple[str, Mapping]]:
+    """(code, item) of each item listed under ``key``, each checked to be a mapping with a
+    ``code`` named once (and not one of ``reserved``); ``what`` names an item in messages."""
+    seen: set[str] = set()
+    for i, item in enumerate(doc.get(key) or []):
+        require(isinstance(item, Mapping), where, f"{key}[{i}] must be a mapping")
+        code = item.get("code")
+        require(isinstance(code, str) and code != "" and code not in reserved, where,
+                f"{key}[{i}] needs a code" + (f" (not {', '.join(map(repr, reserved))})"
+                                               if reserved else ""))
+        require(code not in seen, where, f"{what} {code!r} is listed twice")
+        seen.add(code)
+        yield code, item
 
 
 def as_str_list(value, where: str, field: str, allow_empty: bool = True) -> tuple[str, ...]:

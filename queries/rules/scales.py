@@ -21,12 +21,10 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Mapping
 
 from queries.dates import InvalidInput
-from queries.rules.rulefile import as_str_list, read_yaml, require
+from queries.rules.rulefile import RuleFile, as_str_list, require
 
 __all__ = ["Level", "SchemeScale", "Scales", "scales", "load_scales", "parse_scales"]
 
@@ -166,13 +164,7 @@ def parse_scales(doc: Mapping, where: str = "scales") -> Scales:
     return Scales(tuple(levels), schemes, names, where)
 
 
-def load_scales(path: str | Path | None = None) -> Scales:
-    """Read and check a scales file (default: the installed ``queries/data/scales.yaml``)."""
-    doc, where = read_yaml(path, "scales.yaml")
-    return parse_scales(doc, where)
-
-
-@cache
-def scales() -> Scales:
-    """The installed grade scales, read and checked once per process."""
-    return load_scales()
+#: The installed grade scales: ``scales()``, read and checked once; ``load_scales(path)``
+#: reads and checks another file of grade scales.
+scales: RuleFile[Scales] = RuleFile("scales.yaml", parse_scales)
+load_scales = scales.load

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Mapping
 
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject, record_date, record_optional_date
 from queries.rules.repair import penalty_states
-from queries.rules.rulefile import as_int, as_str_list, months_after, read_yaml, require
+from queries.rules.rulefile import (
+    RuleFile, as_int, as_str_list, coded_items, months_after, require,
+)
 from queries.rules.scales import scales as default_scales
 
 __all__ = ["ScoreScheme", "Indicator", "Veto", "score_scheme", "load_score_scheme",
@@ -132,11 +132,7 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
     periods = {as_int(v, where, "validity_months", 1) for v in doc.get("validity_months") or []}
     require(bool(values) and bool(periods), where, "point_values and validity_months are required")
     indicators = []
-    for i, it in enumerate(doc.get("indicators") or []):
-        require(isinstance(it, Mapping), where, f"indicators[{i}] must be a mapping")
-        code = it.get("code")
-        require(isinstance(code, str) and code, where, f"indicators[{i}] needs a code")
-        require(all(x.code != code for x in indicators), where, f"indicator {code!r} is listed twice")
+    for code, it in coded_items(doc, "indicators", where, "indicator"):
         record = it.get("record")
         require(record in _RECORDS, where, f"indicator {code}: record must be one of {_RECORDS}")
         points = as_int(it.get("points"), where, f"indicator {code}.points")
@@ -151,11 +147,7 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
                 kw[key] = as_str_list(it.get(key), where, f"indicator {code}.{key}", False)
         indicators.append(Indicator(code, str(it.get("name", code)), record, points, months, **kw))
     vetoes = []
-    for i, v in enumerate(doc.get("vetoes") or []):
-        require(isinstance(v, Mapping), where, f"vetoes[{i}] must be a mapping")
-        code = v.get("code")
-        require(isinstance(code, str) and code, where, f"vetoes[{i}] needs a code")
-        require(all(x.code != code for x in vetoes), where, f"veto {code!r} is listed twice")
+    for code, v in coded_items(doc, "vetoes", where, "veto"):
         require(v.get("record") == "Penalty", where, f"veto {code}: record must be Penalty")
         require(v.get("grade") in grades, where, f"veto {code}: unknown grade {v.get('grade')!r}")
         vetoes.append(Veto(code, str(v.get("name", code)), "Penalty",
@@ -174,15 +166,10 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
         tuple(indicators), tuple(vetoes), dict(wins), quota.get("grade_after"), where)
 
 
-def load_score_scheme(path: str | Path | None = None) -> ScoreScheme:
-    doc, where = read_yaml(path, "scoring.yaml")
-    return parse_score_scheme(doc, where)
-
-
-@cache
-def score_scheme() -> ScoreScheme:
-    """The installed score scheme, read and checked once."""
-    return load_score_scheme()
+#: The installed score scheme: ``score_scheme()``, read and checked once; ``load_score_scheme(path)``
+#: reads and checks another file of a scheme.
+score_scheme: RuleFile[ScoreScheme] = RuleFile("scoring.yaml", parse_score_scheme)
+load_score_scheme = score_scheme.load
 
 
 @dataclass(frozen=True)
@@ -267,12 +254,12 @@ def credit_score(store: Store, subject: str, as_of, bids_won: int = 0, *,
     On the demo data: 常州龙城旅游客运 signed an initial-grade commitment (start A, 860) and
     is on the red list from 2025-05-01 (+100 for twelve months)::
 
-        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01").grade  # doctest: +SKIP
+        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01").grade
         'AA'
-        >>> r = credit_score(store, "Enterprise:91320411250183647M", "2026-06-01")  # doctest: +SKIP
-        >>> r.grade, r.score, r.not_counted[0].reason  # doctest: +SKIP
+        >>> r = credit_score(store, "Enterprise:91320411250183647M", "2026-06-01")
+        >>> r.grade, r.score, r.not_counted[0].reason
         ('A', 860, 'expired on 2026-05-01')
-        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01", bids_won=3).grade  # doctest: +SKIP
+        >>> credit_score(store, "Enterprise:91320411250183647M", "2026-01-01", bids_won=3).grade
         'B'
     """
     sch = scheme or score_scheme()

@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass
-from functools import cache
-from typing import Iterator
+from typing import Iterable
 
+from graph_model.enums import ListKind
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import (
@@ -34,15 +34,53 @@ from queries.rules.jurisdiction import (
 )
 from queries.rules.recognition import OWN
 
-__all__ = ["WatchlistEntry", "WatchlistSource", "WatchlistPage", "shared_watchlist", "list_kinds"]
+__all__ = ["WatchlistEntry", "WatchlistSource", "WatchlistPage", "ListBasis", "list_basis",
+           "shared_watchlist", "list_kinds"]
 
 
-@cache
 def list_kinds() -> tuple[str, ...]:
-    """The list kinds of the exchange format (名单类型)."""
-    from loaders.kinds import kinds
+    """The list kinds (名单类型), as the schema's value set :class:`~graph_model.enums.ListKind`."""
+    return tuple(k.value for k in ListKind)
 
-    return tuple(kinds()["list_entries"].columns["list_kind"].values or ())
+
+@dataclass(frozen=True)
+class ListBasis:
+    """Why a region's regulator sees a list entry: its own jurisdiction, or an agreement."""
+
+    agreement: Agreement | None = None  # None: own jurisdiction
+
+    @property
+    def own(self) -> bool:
+        return self.agreement is None
+
+    @property
+    def counted_by(self) -> str:
+        """``'own jurisdiction'`` or the agreement's name."""
+        return OWN if self.agreement is None else self.agreement.name
+
+
+def list_basis(issuer: str | None, list_kind: str | None, region: str,
+               agreements: Iterable[Agreement], day: dt.date) -> ListBasis | None:
+    """The sharing rule (rule 5): why the regulator of ``region`` sees on ``day`` a list
+    entry of ``list_kind`` issued by an agency of ``issuer``, or None when it does not.
+
+    Its own when one of the two regions contains the other; else through the first of
+    ``agreements`` (each covering ``region``) that is in force on ``day``, shares the list
+    kind and covers the issuer.
+
+    Examples
+    --------
+    >>> list_basis("320506", "严重失信", "320500", (), dt.date(2026, 6, 1)).counted_by
+    'own jurisdiction'
+    >>> list_basis("330100", "严重失信", "320500", (), dt.date(2026, 6, 1)) is None
+    True
+    """
+    if overlaps(issuer, region):
+        return ListBasis()
+    for a in agreements:
+        if a.in_force(day) and a.shares_list(list_kind) and a.covers(issuer):
+            return ListBasis(a)
+    return None
 
 
 @dataclass(frozen=True)
@@ -84,25 +122,6 @@ class WatchlistPage:
     sources: tuple[WatchlistSource, ...]
 
 
-def _stream(store: Store, where: dict, after: str | None, batch: int) -> Iterator[Node]:
-    while True:
-        nodes = store.find_nodes("ListEntry", where, after=after, limit=batch)
-        yield from nodes
-        if len(nodes) < batch:
-            return
-        after = nodes[-1].uid
-
-
-def _basis(node: Node, region: str, day: dt.date, partners: list[Agreement]) -> tuple[str, str | None] | None:
-    issuer, kind = node.props.get("agency_region"), node.props.get("list_kind")
-    if overlaps(issuer, region):
-        return OWN, None
-    for a in partners:
-        if a.shares_list(kind) and a.covers(issuer):
-            return a.name, a.uid
-    return None
-
-
 def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = None,
                      jurisdiction_only: bool = False, after: str | None = None,
                      limit: int = 100) -> WatchlistPage:
@@ -142,8 +161,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
     ``jurisdiction_only``::
 
         >>> page = shared_watchlist(store, "320500", "2026-06-01", "重点监管",
-        ...                         jurisdiction_only=True)  # doctest: +SKIP
-        >>> [(e.subject, e.counted_by[:6]) for e in page.entries if e.agency_region == "320200"]  # doctest: +SKIP
+        ...                         jurisdiction_only=True)
+        >>> [(e.subject, e.counted_by[:6]) for e in page.entries if e.agency_region == "320200"]
         [('Vehicle:苏E3T519', '“苏锡常通”'), ('Vehicle:苏ED12876', '“苏锡常通”')]
     """
     day = parse_as_of(as_of)
@@ -167,14 +186,15 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
         wheres.append({"agency_region": codes, **({"list_kind": list(kinds)} if kinds else {})})
 
     batch = min(max(limit, 100), 5000)
-    merged = heapq.merge(*(_stream(store, w, after, batch) for w in wheres), key=lambda n: n.uid)
+    merged = heapq.merge(*(store.iter_nodes("ListEntry", w, after=after, page=batch)
+                           for w in wheres), key=lambda n: n.uid)
     entries: list[WatchlistEntry] = []
     last = None
-    chunk: list[tuple[Node, tuple]] = []
+    chunk: list[tuple[Node, ListBasis]] = []
 
     def flush() -> bool:
         subjects = store.get_nodes({n.props.get("subject_uid") for n, _ in chunk} - {None})
-        for n, (counted_by, agreement) in chunk:
+        for n, basis in chunk:
             subj = subjects.get(n.props.get("subject_uid"))
             subj_region = subj.props.get("region_code") if subj else None
             if jurisdiction_only and not within(subj_region, region):
@@ -184,7 +204,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
                 n.uid, p.get("list_kind"), p.get("subject_uid"),
                 subj.props.get("name") if subj else None, subj_region,
                 record_date(n, "listed_on"), record_optional_date(n, "removed_on"),
-                p.get("reason"), p.get("agency"), p.get("agency_region"), counted_by, agreement))
+                p.get("reason"), p.get("agency"), p.get("agency_region"), basis.counted_by,
+                None if basis.own else basis.agreement.uid))
             if len(entries) == limit:
                 return True
         chunk.clear()
@@ -198,7 +219,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
         listed, removed = record_date(node, "listed_on"), record_optional_date(node, "removed_on")
         if not (listed <= day and (removed is None or day < removed)):
             continue
-        basis = _basis(node, region, day, partners)
+        basis = list_basis(node.props.get("agency_region"), node.props.get("list_kind"), region,
+                           partners, day)
         if basis is None:
             continue
         chunk.append((node, basis))

@@ -11,8 +11,8 @@
   苏州恒通危险品运输有限公司.  Person names are never indexed: people are found by their
   resident ID number only.
 
-The index is built per process on the first search (one pass over the subjects through
-:func:`queries.tracing.common.scan_nodes`) and rebuilt when the store changes.
+The index is built per process on the first search (one pass over the subjects,
+``Store.iter_nodes``) and rebuilt when the store's version changes.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph_model.store.port import Store
+from graph_model.errors import UserError
 from graph_model.names import normalise_name
-from queries.tracing.common import scan_nodes
+from graph_model.schema import SchemaError, schema
+from queries.search.subjects import subject_uid
 
 INDEXED = {"Enterprise": ("name",), "Vessel": ("name",), "Vehicle": ()}
 MAX_CANDIDATES = 200
-TTL_S = 60.0  # stores that cannot tell their generation are re-read at most this often
+SCAN_PAGE = 20_000
+TTL_S = 60.0  # stores that cannot tell their version are re-read at most this often
 
 
 def _norm(text: str) -> str:
@@ -54,6 +57,7 @@ class _Index:
 
 
 LABEL_CODES = {"Enterprise": 0, "Person": 1, "Vehicle": 2, "Vessel": 3}
+SUBJECT_LABELS = frozenset(schema().subject_labels())
 
 
 class NameIndex:
@@ -62,12 +66,8 @@ class NameIndex:
         self._index: _Index | None = None
         self._lock = threading.Lock()
 
-    def _generation(self):
-        gen = getattr(self.store, "generation", None)
-        return gen() if callable(gen) else None
-
     def _current(self) -> _Index:
-        gen = self._generation()
+        gen = self.store.version()
         with self._lock:
             idx = self._index
             stale = idx is None or (gen is not None and idx.generation != gen) or (
@@ -79,7 +79,7 @@ class NameIndex:
     def _build(self, gen) -> _Index:
         uids, labels, texts = [], [], []
         for label, props in INDEXED.items():
-            for node in scan_nodes(self.store, label):
+            for node in self.store.iter_nodes(label, page=SCAN_PAGE):
                 values = [node.key] + [node.props.get(p) for p in props]
                 for v in values:
                     if v:
@@ -126,3 +126,28 @@ class NameIndex:
                 best[uid] = s
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:limit]
+
+
+def find_subjects(index: NameIndex, text: str, secret: str,
+                  labels: set[str] | None = None) -> list[tuple[str, float]]:
+    """(uid, score) of the subjects ``text`` names, best first: the one subject a whole
+    identifier names (score 2), else the index's matches (persons never: they are found
+    by their resident ID number only); only of ``labels`` when given.
+
+    Raises
+    ------
+    graph_model.errors.UserError
+        When ``text`` is empty or longer than 100 characters.
+    """
+    text = (text or "").strip()
+    if not text or len(text) > 100:
+        raise UserError("text: give 1 to 100 characters")
+    try:
+        exact = subject_uid(text, secret)
+    except (UserError, SchemaError):  # not an identifier: search names
+        exact = None
+    if exact and exact.partition(":")[0] in SUBJECT_LABELS:
+        if labels is None or exact.partition(":")[0] in labels:
+            return [(exact, 2.0)]
+        return []
+    return index.search(text, labels - {"Person"} if labels else None)

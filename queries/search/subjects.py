@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph_model.store.port import Node, Store
+from graph_model.errors import UserError
 from graph_model.identifiers import REGISTRY, IdentifierError, guess_subject_label, protect_ric
 from graph_model.personal_data import redact_code
 from graph_model.schema import SchemaError, schema, split_uid
@@ -16,7 +17,7 @@ def subject_uid(ref: str, secret: str) -> str:
 
     Raises
     ------
-    ValueError
+    UserError
         When ``ref`` is neither, naming it and the reason.
 
     Examples
@@ -30,8 +31,8 @@ def subject_uid(ref: str, secret: str) -> str:
         return ref
     label = guess_subject_label(ref)
     if label is None:
-        raise ValueError(f"{redact_code(ref)!r} is not a node id, USCC, plate, vessel id or "
-                         f"resident ID number")
+        raise UserError(f"{redact_code(ref)!r} is not a node id, USCC, plate, vessel id or "
+                        f"resident ID number")
     if label == "Person":
         return "Person:" + protect_ric(REGISTRY["ric"].clean(ref), secret)[0]
     key_type = schema().label(label).properties[schema().label(label).key].type
@@ -43,5 +44,5 @@ def get_subject(store: Store, ref: str, secret: str) -> Node | None:
     try:
         uid = subject_uid(ref, secret)
     except (IdentifierError, SchemaError) as exc:
-        raise ValueError(str(exc)) from None
+        raise UserError(str(exc)) from None
     return store.get_nodes([uid]).get(uid)

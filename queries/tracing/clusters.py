@@ -113,8 +113,8 @@ def dishonest_subjects(store: Store, *, as_of, status: StatusFn = records_status
     --------
     On the demo data::
 
-        >>> d = dishonest_subjects(store, as_of="2026-10-31")  # doctest: +SKIP
-        >>> d["Enterprise:91320506MA1MKT3P0P"].reasons  # doctest: +SKIP
+        >>> d = dishonest_subjects(store, as_of="2026-10-31")
+        >>> d["Enterprise:91320506MA1MKT3P0P"].reasons
         ('on 严重失信 list', 'grade D')
     """
     day = as_date(as_of)
@@ -231,8 +231,8 @@ def clusters(store: Store, *, as_of, relation_types: Iterable[str] | None = None
     the only subject carrying dishonesty, so there is no cluster of two; with
     ``min_size=1`` it is reported alone::
 
-        >>> c = clusters(store, as_of="2026-10-31", min_size=1)  # doctest: +SKIP
-        >>> c.dishonest, [x.summary for x in c.clusters]  # doctest: +SKIP
+        >>> c = clusters(store, as_of="2026-10-31", min_size=1)
+        >>> c.dishonest, [x.summary for x in c.clusters]
         (1, ['1 dishonest subject (1 Enterprise): 苏州恒通危险品运输有限公司 (on 严重失信 list, grade D)'])
     """
     day = as_date(as_of)

@@ -33,6 +33,9 @@ __all__ = [
     "step_from_data", "in_force", "list_in_force", "as_date", "date_of", "scan_nodes",
 ]
 
+#: Nodes read per page by the whole-graph passes.
+SCAN_PAGE = 20_000
+
 #: The deepest walk any tracing query accepts.  Four hops reach a firm's legal
 #: representative's other firms' vehicles' drivers; beyond that everything in a region
 #: is related to everything else, and answers stop being evidence.
@@ -47,7 +50,7 @@ SUBJECT_RELATIONS: tuple[str, ...] = (
 
 #: Grades that mark a subject as dishonest in the default status: the bottom of the
 #: five-level scale (D, and Shandong's 行业失信 below it) and the red code of the Yangtze
-#: four colours (#19).  The grade-scale work (queries/scales.py) will replace this with a
+#: four colours (#19).  The grade scales (queries/rules/scales.py) could replace this with a
 #: position on the common severity scale.
 WORST_GRADES: frozenset[str] = frozenset({"D", "行业失信", "红码"})
 
@@ -257,17 +260,10 @@ def check_offset(value, what: str = "offset") -> int:
     return value
 
 
-def scan_nodes(store: Store, label: str, where: Mapping | None = None,
-               page: int = 20_000) -> Iterator[Node]:
-    """Every node of ``label`` matching ``where``, page by page (``find_nodes`` keyset
-    pagination), for the whole-graph passes."""
-    after = None
-    while True:
-        found = store.find_nodes(label, where, after=after, limit=page)
-        yield from found
-        if len(found) < page:
-            return
-        after = found[-1].uid
+def scan_nodes(store: Store, label: str, where: Mapping | None = None) -> Iterator[Node]:
+    """Every node of ``label`` matching ``where``, in pages of :data:`SCAN_PAGE`, for the
+    whole-graph passes."""
+    return store.iter_nodes(label, where, page=SCAN_PAGE)
 
 
 def date_of(value) -> dt.date | None:
@@ -334,13 +330,13 @@ def records_status(store: Store, uids: Sequence[str], as_of: dt.date) -> dict[st
     * ``grade``: the evaluation in force at ``as_of`` (``valid_from <= as_of <= valid_to``)
       with the latest ``valid_from`` across schemes (ties: a grade of
       :data:`WORST_GRADES` first, then record uid); ``grades``: the same per scheme;
-    * ``measures``: always empty; queries/discipline.py supplies them when wired in.
+    * ``measures``: always empty; queries/rules/discipline/ supplies them when wired in.
 
     Examples
     --------
     On the demo data, 苏州恒通危险品运输有限公司 on 2026-10-31::
 
-        >>> records_status(store, ["Enterprise:91320506MA1MKT3P0P"],  # doctest: +SKIP
+        >>> records_status(store, ["Enterprise:91320506MA1MKT3P0P"],
         ...                dt.date(2026, 10, 31))["Enterprise:91320506MA1MKT3P0P"]
         CreditStatus(grade='D', scheme='道路运输经营者信用评价',
                      grades=(('道路运输经营者信用评价', 'D'),), lists=('严重失信', '重点监管'), ...)

@@ -113,18 +113,20 @@ def paths(store: Store, a: str, b: str, max_depth: int = 4, *, as_of,
     On the demo data, how the driver 李明 of 昆山顺达物流有限公司 is connected to the
     seriously dishonest 苏州恒通危险品运输有限公司::
 
-        >>> li_ming = subject_uid("341221199604163111", settings.secret)  # doctest: +SKIP
-        >>> p = paths(store, li_ming, "Enterprise:91320506MA1MKT3P0P",  # doctest: +SKIP
+        >>> from graph_model.settings import DEMO_SECRET
+        >>> from queries.search.subjects import subject_uid
+        >>> li_ming = subject_uid("341221199604163111", DEMO_SECRET)
+        >>> p = paths(store, li_ming, "Enterprise:91320506MA1MKT3P0P",
         ...           as_of="2026-10-31")
-        >>> p.length  # doctest: +SKIP
+        >>> p.length
         3
-        >>> for step in p.connections[0].steps: print(step.text)  # doctest: +SKIP
+        >>> for step in p.connections[0].steps: print(step.text)
         李明 (341221********3111) is employed by 昆山顺达物流有限公司
         张建国 (320402********0353) is the legal representative of 昆山顺达物流有限公司
         张建国 (320402********0353) is the legal representative of 苏州恒通危险品运输有限公司
 
-    (``subject_uid`` is :func:`queries.search.subjects.subject_uid`, which hashes the resident ID
-    number as the loader did.)
+    (``subject_uid`` hashes the resident ID number as the loader did, with the secret the
+    demo was loaded with.)
     """
     day = None if as_of is None else as_date(as_of)
     max_depth = check_depth(max_depth, "max_depth", minimum=1)

@@ -48,6 +48,9 @@ BATCH = 2_000
 #: walks all enterprises per call (see the tracing report).
 VALUES_BATCH = 20_000
 LEGAL_REP = "LEGAL_REPRESENTATIVE_OF"
+#: Enterprises read per page by the rings' pass, and whose legal representatives are
+#: read together.
+RING_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -197,18 +200,12 @@ def _find_all(store: Store, prop: str, values: list[str],
     value and how many there are (one indexed lookup per page)."""
     out: dict[str, list[Node]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
-    after = None
-    page = max(1_000, 4 * len(values))
-    while True:
-        found = store.find_nodes("Enterprise", {prop: values}, after=after, limit=page)
-        for n in found:
-            value = n.props.get(prop)
-            counts[value] += 1
-            if len(out[value]) < max_share:
-                out[value].append(n)
-        if len(found) < page:
-            return {v: (nodes, counts[v]) for v, nodes in out.items()}
-        after = found[-1].uid
+    for n in store.iter_nodes("Enterprise", {prop: values}, page=max(1_000, 4 * len(values))):
+        value = n.props.get(prop)
+        counts[value] += 1
+        if len(out[value]) < max_share:
+            out[value].append(n)
+    return {v: (nodes, counts[v]) for v, nodes in out.items()}
 
 
 def _shown(kind: str, value: str, holders: Iterable[str], nodes: Mapping[str, Node],
@@ -260,9 +257,9 @@ def shared_identifiers(store: Store, subject: str, *, as_of,
     On the demo data, 苏州恒通危险品运输有限公司 shares its legal representative 张建国
     with 昆山顺达物流有限公司::
 
-        >>> s = shared_identifiers(store, "Enterprise:91320506MA1MKT3P0P",  # doctest: +SKIP
+        >>> s = shared_identifiers(store, "Enterprise:91320506MA1MKT3P0P",
         ...                        as_of="2026-10-31")
-        >>> [(x.name, x.via) for x in s.linked]  # doctest: +SKIP
+        >>> [(x.name, x.via) for x in s.linked]
         [('昆山顺达物流有限公司', (('legal_representative', '张建国 (320402********0353)'),))]
     """
     day = as_date(as_of)
@@ -329,8 +326,8 @@ def shared_identifier_rings(store: Store, *, as_of, kinds: Iterable[str] | None 
     --------
     On the demo data, the one ring is the two firms of 张建国::
 
-        >>> r = shared_identifier_rings(store, as_of="2026-10-31")  # doctest: +SKIP
-        >>> [x.summary for x in r.rings]  # doctest: +SKIP
+        >>> r = shared_identifier_rings(store, as_of="2026-10-31")
+        >>> [x.summary for x in r.rings]
         ['2 firms share 1 legal representative: 苏州恒通危险品运输有限公司, 昆山顺达物流有限公司']
     """
     day = as_date(as_of)
@@ -342,24 +339,26 @@ def shared_identifier_rings(store: Store, *, as_of, kinds: Iterable[str] | None 
 
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     nodes: dict[str, Node] = {}
-    after = None
-    while True:
-        page = store.find_nodes("Enterprise", after=after, limit=10_000)
-        if not page:
-            break
-        after = page[-1].uid
-        for n in page:
-            nodes[n.uid] = n
-            for kind in wanted:
-                prop = IDENTIFIER_KINDS[kind]
-                if prop and n.props.get(prop):
-                    holders[(kind, n.props[prop])].add(n.uid)
+    pending: list[str] = []  # firms whose legal representatives are not read yet
+
+    def representatives() -> None:
+        for firm, persons in legal_reps(store, pending, day).items():
+            for p in persons:
+                holders[("legal_representative", p)].add(firm)
+        pending.clear()
+
+    for n in store.iter_nodes("Enterprise", page=RING_PAGE):
+        nodes[n.uid] = n
+        for kind in wanted:
+            prop = IDENTIFIER_KINDS[kind]
+            if prop and n.props.get(prop):
+                holders[(kind, n.props[prop])].add(n.uid)
         if "legal_representative" in wanted:
-            for firm, persons in legal_reps(store, [n.uid for n in page], day).items():
-                for p in persons:
-                    holders[("legal_representative", p)].add(firm)
-        if len(page) < 10_000:
-            break
+            pending.append(n.uid)
+            if len(pending) == RING_PAGE:
+                representatives()
+    if pending:
+        representatives()
 
     shared = {k: v for k, v in holders.items() if len(v) >= 2}
     joining = {k: v for k, v in shared.items() if len(v) <= max_share}

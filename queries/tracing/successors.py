@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from graph_model.enums import EnterpriseStatus
 from graph_model.store.port import Edge, Node, Store
 from queries.dates import InvalidInput
 from queries.tracing.shared_identifiers import IDENTIFIER_KINDS, firms_sharing, legal_reps
@@ -47,7 +48,7 @@ __all__ = ["successors", "successor_shells", "Event", "Takeover", "Shell", "Shel
 DEFAULT_WITHIN_DAYS = 180
 #: Relationships through which a firm holds a unit a shell can take over.
 TAKEOVER_RELATIONS = ("OWNS", "OPERATES", "EMPLOYED_BY")
-TRIGGER_STATUSES = ("注销", "吊销")
+TRIGGER_STATUSES = (EnterpriseStatus.注销.value, EnterpriseStatus.吊销.value)
 #: Enterprise properties read as the day of a deregistration or revocation (extra
 #: columns of the enterprises file are kept under their own names).
 STATUS_DATE_PROPS = ("status_date", "status_changed_on", "deregistered_on", "revoked_on",
@@ -153,15 +154,13 @@ def successors(store: Store, firm: str, *, as_of, within_days: int = DEFAULT_WIT
     on 2025-06-20; its sister firm 昆山顺达物流有限公司 shares the legal representative
     but was established in 2017 and took over none of its vehicles, so it is no shell::
 
-        >>> successors(store, "Enterprise:91320506MA1MKT3P0P", as_of="2026-10-31")  # doctest: +SKIP
+        >>> successors(store, "Enterprise:91320506MA1MKT3P0P", as_of="2026-10-31")
         ()
 
-    A hand-built case (``tests/test_tracing_successors.py``): 甲 revoked on 2024-03-01,
-    乙 established 2024-04-10 with the same legal representative owns 甲's truck since
-    2024-04-15::
-
-        >>> [s.summary for s in successors(store, "Enterprise:甲", as_of="2024-12-31")]  # doctest: +SKIP
-        ['乙 took over 1 unit of 甲 45 days after 吊销 (2024-03-01); shares legal representative 张三']
+    In a hand-built case (``tests/unit/test_tracing_successors.py``) 甲 is revoked on
+    2024-03-01 and 乙, established 2024-04-10 with the same legal representative, owns 甲's
+    truck since 2024-04-15; the summary of the shell found on 2024-12-31 reads "乙 took over
+    1 unit of 甲 45 days after 吊销 (2024-03-01); shares legal representative 张三".
     """
     day = as_date(as_of)
     within = _check_days(within_days)
@@ -186,7 +185,7 @@ def successor_shells(store: Store, *, as_of, within_days: int = DEFAULT_WITHIN_D
     --------
     On the demo data no firm carried on under a new name::
 
-        >>> successor_shells(store, as_of="2026-10-31").total  # doctest: +SKIP
+        >>> successor_shells(store, as_of="2026-10-31").total
         0
     """
     day = as_date(as_of)

@@ -140,6 +140,24 @@ def test_find_nodes_filters_and_paginates_by_uid(store):
         store.find_nodes("Enterprise", {"no_such_property": 1})
 
 
+
+def test_iter_nodes_reads_a_whole_label_page_by_page_in_uid_order(store):
+    seed(store, n_vehicles=7)
+    plates = [f"Vehicle:苏E{i:05d}" for i in range(7)]
+    assert [n.uid for n in store.iter_nodes("Vehicle", page=3)] == plates
+    assert [n.uid for n in store.iter_nodes("Vehicle", page=7)] == plates
+    assert [n.uid for n in store.iter_nodes("Vehicle", after=plates[4], page=2)] == plates[5:]
+    assert [n.key for n in store.iter_nodes("Enterprise", {"region_code": "320200"})] == [FIRM_B]
+
+
+def test_a_write_changes_the_version_or_the_store_cannot_tell(store):
+    seed(store)
+    before = store.version()
+    assert store.version() == before  # reading changes nothing
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E77777"], "region_code": "320500"}))
+    assert before is None or store.version() != before
+
 def test_delete_nodes_removes_their_edges(store):
     seed(store, n_vehicles=2)
     with store.transaction() as tx:

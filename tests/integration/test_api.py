@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
-import threading
 import time
-from pathlib import Path
+from dataclasses import replace
 
 import httpx
 import pytest
-import uvicorn
 
-from queries.access.state import AccessStore
-from api.app import create_app
-from graph_model.settings import Settings
-from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.identifiers import REGISTRY
-from loaders.load import load_paths
+from graph_model.settings import Settings
+from queries.access.state import AccessStore
+from tests.support.api import KEYS, SECRET, Server, codes, gql, post
+from tests.support.demo import DEMO, demo_store
 
-SECRET = "api-test-secret"
-DEMO = Path(__file__).resolve().parents[2] / "creditkb" / "demo"
 HENGTONG = "91320506MA1MKT3P0P"  # 苏州恒通, seriously dishonest, Suzhou
 SHUNDA = "91320583MA1N2Q7D2B"  # 昆山顺达, same legal representative
 ZHANG = "320402198403120353"  # 张建国, legal representative of both (no region of his own)
@@ -36,12 +30,6 @@ LI_MING = "341221199604163111"  # 李明, driver of 昆山顺达
 HANGZHOU_FIRM = "91330106143127092A"
 CHANGZHOU_AA = "91320411250183647M"
 AS_OF = "2026-06-01"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo_rics() -> set[str]:
@@ -76,72 +64,18 @@ def missing_ric() -> str:
     raise AssertionError("no valid resident ID found")
 
 
-class Server:
-    """uvicorn serving the app in a thread of this process, on a free loopback port."""
-
-    def __init__(self, store, settings, access):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(store, settings, access),
-                                                    host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def demo_store(path: Path) -> EmbeddedStore:
-    store = EmbeddedStore(str(path))
-    load_paths(store, [DEMO], SECRET, max_bad_fraction=0.0)
-    return store
-
-
-KEYS = {
-    "suzhou": ("苏州市交通运输局", "320500", "regulator"),
-    "wuxi": ("无锡市交通运输局", "320200", "regulator"),
-    "hangzhou": ("杭州市交通运输局", "330100", "regulator"),
-    "jiangsu": ("江苏省交通运输厅", "320000", "investigator"),
-    "viewer": ("苏州市交通运输局", "320500", "viewer"),
-}
-
-
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     path = tmp_path_factory.mktemp("api") / "store"
-    store = demo_store(path)
+    store = demo_store(path, SECRET)
     settings = Settings(store=str(path), secret=SECRET)
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, settings, access)
-    yield {"base": srv.base, "tokens": tokens, "access": access, "store": store}
+    yield {"base": srv.base, "tokens": tokens, "access": access, "store": store,
+           "settings": settings}
     srv.stop()
     store.close()
-
-
-def post(api, query, key="suzhou", accept=None, **variables):
-    headers = {"authorization": f"Bearer {api['tokens'][key]}"} if key else {}
-    if accept:
-        headers["accept"] = accept
-    return httpx.post(f"{api['base']}/graphql", json={"query": query, "variables": variables},
-                      headers=headers, timeout=20)
-
-
-def gql(api, query, key="suzhou", **variables):
-    r = post(api, query, key, **variables)
-    assert r.status_code == 200, r.text
-    assert "Traceback" not in r.text
-    return r.json()
-
-
-def codes(body) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors", [])]
 
 
 SUBJECT = """query($id: ID!) { subject(id: $id) { __typename id key name regionCode properties
@@ -496,13 +430,16 @@ def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monk
         return real(*args, **kwargs)
 
     monkeypatch.setattr(q, "q_clusters", slow)
-    monkeypatch.setenv("CREDITKB_REQUEST_TIMEOUT", "0.3")
-    started = time.monotonic()
-    body = gql(api, '{ clusters(asOf: "2026-10-31") { totalCount } }')
-    assert codes(body) == ["TIMEOUT"] and body["data"] is None
-    assert time.monotonic() - started < 1.2
-    monkeypatch.delenv("CREDITKB_REQUEST_TIMEOUT")
-    assert gql(api, "{ me { region } }")["data"]["me"]["region"] == "320500"
+    server = Server(api["store"], replace(api["settings"], request_timeout=0.3), api["access"])
+    hurried = {**api, "base": server.base}
+    try:
+        started = time.monotonic()
+        body = gql(hurried, '{ clusters(asOf: "2026-10-31") { totalCount } }')
+        assert codes(body) == ["TIMEOUT"] and body["data"] is None
+        assert time.monotonic() - started < 1.2
+        assert gql(hurried, "{ me { region } }")["data"]["me"]["region"] == "320500"
+    finally:
+        server.stop()
 
 
 def test_discipline_answers_can_hide_the_subjects_a_key_may_not_see(api):

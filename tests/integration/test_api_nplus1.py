@@ -11,12 +11,12 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from queries.access.state import AccessStore
+from graph_model.identifiers import REGISTRY
 from graph_model.settings import Settings
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.port import Store
-from graph_model.identifiers import REGISTRY
-from tests.integration.test_api import Server, gql
+from queries.access.state import AccessStore
+from tests.support.api import Server, gql
 
 SMALL_FIRM = "91320505MA1MQ7X08B"
 
@@ -91,8 +91,8 @@ class CountingStore(Store):
     def undo_load(self, load_id):
         return self.inner.undo_load(load_id)
 
-    def generation(self):
-        return self.inner.generation()
+    def version(self):
+        return self.inner.version()
 
     def close(self):
         self.inner.close()

@@ -13,9 +13,10 @@ import sys
 import pytest
 import websockets
 
-from queries.access.state import AccessStore
 from graph_model.settings import Settings
-from tests.integration.test_api import KEYS, SECRET, Server, codes, demo_store, gql, post
+from queries.access.state import AccessStore
+from tests.support.api import KEYS, SECRET, Server, codes, gql, post
+from tests.support.demo import demo_store
 
 ADD = """mutation($s: ID!, $kind: String!, $on: Date!, $reason: String) {
   addListEntry(input: {subjectId: $s, listKind: $kind, listedOn: $on, reason: $reason}) {
@@ -29,7 +30,7 @@ WATCH = """subscription($region: String) { watchlistChanges(region: $region) { c
 @pytest.fixture
 def api(tmp_path):
     path = tmp_path / "store"
-    store = demo_store(path)
+    store = demo_store(path, SECRET)
     settings = Settings(store=str(path), secret=SECRET)
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}

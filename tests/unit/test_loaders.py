@@ -17,6 +17,7 @@ from stdnum.cn import ric, uscc
 from graph_model.store.embedded.store import EmbeddedStore
 from loaders.errors import LoadError
 from loaders.load import load_paths
+from loaders.write import RowsRefused, amend_records, write_rows
 
 SECRET = "test-secret"
 
@@ -123,6 +124,38 @@ def test_a_profile_maps_an_agency_layout_without_code(tmp_path, store):
     assert p.props["fine"] == 5000 and p.props["decision_date"] == "2025-04-01"
     assert [x.agency for x in store.loads()][-1] == "无锡市交通运输综合行政执法支队"
 
+
+
+def test_a_profile_naming_a_header_twice_is_refused(tmp_path, store):
+    """Plain YAML would keep the second mapping of 案件编号 and load every row wrongly."""
+    profile = tmp_path / "p.yaml"
+    profile.write_text("kind: penalties\ncolumns:\n  案件编号: decision_no\n  案由: violation\n"
+                       "  案件编号: violation\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"key '案件编号' is given twice \(lines 3 and 5\)"):
+        load_paths(store, [write(tmp_path, "x.csv", FIRMS)], SECRET, profile=str(profile))
+
+
+def test_rows_written_by_hand_are_checked_and_loaded_like_a_file(tmp_path, store):
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    row = {"list_kind": "重点关注", "subject_kind": "企业", "subject_id": FIRM_A,
+           "listed_on": "2025-03-01", "agency": "苏州市交通运输局", "agency_region": "320500"}
+    [entry] = write_rows(store, SECRET, "list_entries", [row], agency="苏州市交通运输局",
+                         source="graphql:addListEntry")
+    assert entry.label == "ListEntry" and entry.props["subject_uid"] == f"Enterprise:{FIRM_A}"
+    added = store.loads()[-1]
+    assert (added.file, added.agency, added.rows_loaded) == (
+        "graphql:addListEntry", "苏州市交通运输局", 1)
+    with pytest.raises(RowsRefused, match="list_kind: not one of 重点监管"):
+        write_rows(store, SECRET, "list_entries", [{**row, "list_kind": "黑名单"}],
+                   agency=None, source="graphql:addListEntry")
+    with pytest.raises(RowsRefused, match="removed_on"):
+        amend_records(store, "list_entries", [entry.key], {"removed_on": "2025-02-30"},
+                      agency=None, source="graphql:removeListEntry")
+    [ended] = amend_records(store, "list_entries", [entry.key], {"removed_on": "2025-06-01"},
+                            agency="苏州市交通运输局", source="graphql:removeListEntry")
+    assert ended.props["removed_on"] == "2025-06-01" and ended.props["listed_on"] == "2025-03-01"
+    store.undo_load(store.loads()[-1].load_id)
+    assert "removed_on" not in store.get_nodes([entry.uid])[entry.uid].props
 
 # -- idempotence, corrections, provenance --------------------------------------------
 

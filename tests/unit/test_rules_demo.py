@@ -5,19 +5,17 @@ embedded store."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 
 import pytest
 
-from graph_model.store.embedded.store import EmbeddedStore
-from loaders.load import load_paths
 from queries.rules.discipline import discipline, discipline_batch
 from queries.rules.inspection import check_round, inspection_draw
 from queries.rules.recognition import OWN, recognized_grade
 from queries.rules.repair import penalty_state, repair_eligible
 from queries.rules.scoring import credit_score
-from queries.search.subjects import subject_uid
 from queries.rules.watchlist import shared_watchlist
+from queries.search.subjects import subject_uid
+from tests.support.demo import demo_store
 
 SECRET = "demo-secret"
 SXCT = "“苏锡常通”信用交通一体化联动发展框架协议"
@@ -30,10 +28,7 @@ HANGZHOU_FIRM = "Enterprise:91330106143127092A"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = EmbeddedStore(str(tmp_path_factory.mktemp("demo") / "store"))
-    with resources.as_file(resources.files("creditkb") / "demo") as folder:
-        summaries = load_paths(store, [folder], SECRET)
-    assert sum(s.rows_rejected for s in summaries) == 0
+    store = demo_store(tmp_path_factory.mktemp("demo") / "store", SECRET)
     yield store
     store.close()
 

@@ -10,8 +10,8 @@ import pytest
 from queries.dates import InvalidInput
 from queries.rules.discipline import discipline, discipline_batch, parse_discipline_rules
 from queries.rules.rulefile import read_yaml
-from tests.unit.test_rules_builder import (
-    CHANGZHOU, HANGZHOU, KUNSHAN, SUZHOU, WUXI, WUZHONG, RulesGraph, sxct,
+from tests.support.graph import (
+    CHANGZHOU, HANGZHOU, KUNSHAN, SUZHOU, WUXI, WUZHONG, GraphBuilder, sxct,
 )
 
 A, B, C = "Enterprise:A", "Enterprise:B", "Enterprise:C"
@@ -30,7 +30,7 @@ def story(store):
     operates a ship; B owns a vehicle.  Driver D, dishonest in Wuxi, works for a ride-hailing
     platform and for a freight firm.  苏锡常通 shares 重点监管 only; Suzhou and Hangzhou share
     严重失信 lists."""
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     g.agreement("苏杭联合惩戒", [SUZHOU, HANGZHOU], effective_from="2024-01-01",
                 schemes=[], list_kinds=["严重失信"])
@@ -123,7 +123,7 @@ def test_measures_apply_in_the_trigger_region_and_the_partners_sharing_it(store)
 
 
 def test_a_recognised_grade_of_the_worst_severity_triggers_until_it_expires(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     g.firm("G", WUXI)
     g.vehicle("苏B00001", WUXI, "Enterprise:G")
@@ -151,7 +151,7 @@ def test_a_recognised_grade_of_the_worst_severity_triggers_until_it_expires(stor
 
 
 def test_a_repaired_or_revoked_penalty_stops_counting(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("H", SUZHOU)
     g.penalty("苏罚1号", "Enterprise:H", "2025-05-20", "严重")
     g.repair("苏罚1号", "2026-06-01")
@@ -170,7 +170,7 @@ def test_a_repaired_or_revoked_penalty_stops_counting(store):
 
 
 def test_a_breached_commitment_counts_from_its_deadline_for_a_year(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("K", SUZHOU)
     g.commitment("Enterprise:K", due_on="2025-07-14", status="违诺")
     g.firm("L", SUZHOU)
@@ -185,7 +185,7 @@ def test_a_breached_commitment_counts_from_its_deadline_for_a_year(store):
 
 
 def test_key_attention_reaches_the_fleet_but_not_the_representative(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("KA", CHANGZHOU)
     g.person("Q")
     g.rel("LEGAL_REPRESENTATIVE_OF", "Person:Q", "Enterprise:KA")
@@ -218,7 +218,7 @@ def test_how_far_measures_reach_is_data(store):
 
 def everything(store):
     story(store)
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("G", WUXI)
     g.vehicle("苏B00001", WUXI, "Enterprise:G")
     g.grade("Enterprise:G", "D", region=WUXI)
@@ -259,7 +259,7 @@ def test_bad_input_is_a_clear_error(store):
         discipline(store, A, "2026-01-01", "123456")
     with pytest.raises(InvalidInput, match="known division code"):
         discipline_batch(store, "000000", "2026-01-01")
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.agreement("倒签", [SUZHOU, WUXI], effective_from="2025-01-01", effective_to="2024-01-01")
     g.commit()
     with pytest.raises(InvalidInput, match="before it starts"):

@@ -6,7 +6,7 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.rules.inspection import check_round, inspection_draw
-from tests.unit.test_rules_builder import HANGZHOU, SUZHOU, WUXI, WUZHONG, YANGTZE, RulesGraph, sxct
+from tests.support.graph import HANGZHOU, SUZHOU, WUXI, WUZHONG, YANGTZE, GraphBuilder, sxct
 
 # 40 Suzhou firms: 10 AA, 10 A, 10 B, 5 C, 3 D, 2 ungraded; one Wuxi D (苏锡常通) and one
 # Hangzhou firm (outside the population).
@@ -14,7 +14,7 @@ GRADES = ["AA"] * 10 + ["A"] * 10 + ["B"] * 10 + ["C"] * 5 + ["D"] * 3 + [None] 
 
 
 def population(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     for i, grade in enumerate(GRADES):
         g.firm(f"F{i:02d}", WUZHONG if i % 2 else SUZHOU)
@@ -79,7 +79,7 @@ def test_a_round_needs_half_of_its_subjects_graded_b_or_below(store):
 
 
 def test_grades_of_other_schemes_are_drawn_by_their_common_level(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("S", SUZHOU)
     g.grade("Enterprise:S", "红码", region=SUZHOU, scheme=YANGTZE)
     g.commit()

@@ -7,15 +7,15 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.rules.recognition import OWN, recognized_grade, recognized_grades
-from tests.unit.test_rules_builder import (
-    CHANGZHOU, HANGZHOU, KUNSHAN, ROAD5, SUZHOU, WUXI, WUZHONG, XINWU, YANGTZE, RulesGraph, sxct,
+from tests.support.graph import (
+    CHANGZHOU, HANGZHOU, KUNSHAN, ROAD5, SUZHOU, WUXI, WUZHONG, XINWU, YANGTZE, GraphBuilder, sxct,
 )
 
 F = "Enterprise:F1"
 
 
 def test_grades_of_the_own_jurisdiction_count_up_and_down_the_hierarchy(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", WUZHONG)
     g.grade(F, "C", region=WUZHONG)  # a county's evaluation
     g.commit()
@@ -31,7 +31,7 @@ def test_grades_of_the_own_jurisdiction_count_up_and_down_the_hierarchy(store):
 
 
 def test_a_partner_grade_counts_only_under_an_agreement_in_force_covering_its_scheme(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", CHANGZHOU)
     sxct(g, effective_from="2023-03-01", effective_to="2026-12-31")
     g.grade(F, "AA", region=CHANGZHOU, valid_from="2022-04-01", valid_to="2028-03-31")
@@ -48,7 +48,7 @@ def test_a_partner_grade_counts_only_under_an_agreement_in_force_covering_its_sc
 
 
 def test_a_scheme_the_agreement_does_not_cover_is_not_recognised(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", WUXI)
     sxct(g)
     g.grade(F, "D", region=WUXI, scheme=YANGTZE.replace("长江航运", "无锡"),  # not in the scales
@@ -69,7 +69,7 @@ def test_a_scheme_the_agreement_does_not_cover_is_not_recognised(store):
 
 
 def test_the_most_recent_wins_and_on_a_tie_the_stricter(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", SUZHOU)
     sxct(g)
     g.grade(F, "A", region=SUZHOU, valid_from="2026-04-01")
@@ -92,7 +92,7 @@ def test_the_most_recent_wins_and_on_a_tie_the_stricter(store):
 
 
 def test_validity_is_inclusive_and_nothing_counts_means_no_grade(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", SUZHOU)
     g.grade(F, "B", valid_from="2025-04-01", valid_to="2026-03-31")
     g.commit()
@@ -109,7 +109,7 @@ def test_validity_is_inclusive_and_nothing_counts_means_no_grade(store):
 
 
 def test_the_batch_form_gives_the_same_answers(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     for i, (region, grade) in enumerate([(SUZHOU, "A"), (WUXI, "C"), (HANGZHOU, "AA"), (XINWU, "D")]):
         g.firm(f"F{i}", region)
@@ -124,7 +124,7 @@ def test_the_batch_form_gives_the_same_answers(store):
 
 
 def test_bad_input_is_a_clear_error(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", SUZHOU)
     g.agreement("倒签协议", [SUZHOU, WUXI], effective_from="2024-01-01", effective_to="2023-12-31")
     g.commit()

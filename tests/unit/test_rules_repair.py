@@ -8,7 +8,7 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.rules.repair import penalty_state, repair_catalogue, repair_eligible
-from tests.unit.test_rules_builder import SUZHOU, WUXI, WUZHONG, RulesGraph
+from tests.support.graph import SUZHOU, WUXI, WUZHONG, GraphBuilder
 
 D = dt.date
 
@@ -31,7 +31,7 @@ def test_the_violation_decides_commitment_or_closed_loop():
 
 
 def penalties(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F", WUZHONG)
     g.penalty("一般1号", "Enterprise:F", "2023-06-12", "一般", violation="车辆超速行驶")
     g.penalty("严重1号", "Enterprise:F", "2023-06-12", "严重", violation="未按规定配备船员")
@@ -62,7 +62,7 @@ def test_penalties_are_eligible_from_their_minimum_until_their_maximum_period(st
 
 
 def test_pages_add_up(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F", SUZHOU)
     for i in range(7):
         g.penalty(f"罚{i}号", "Enterprise:F", "2025-01-10", "一般", status="撤销" if i == 3 else "有效")

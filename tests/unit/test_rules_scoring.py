@@ -6,13 +6,13 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.rules.scoring import credit_score
-from tests.unit.test_rules_builder import SUZHOU, RulesGraph
+from tests.support.graph import SUZHOU, GraphBuilder
 
 F = "Enterprise:F"
 
 
 def firm(store, **records):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F", SUZHOU)
     return g
 

@@ -7,15 +7,15 @@ import pytest
 from queries.dates import InvalidInput
 from queries.rules.recognition import OWN
 from queries.rules.watchlist import shared_watchlist
-from tests.unit.test_rules_builder import (
-    CHANGZHOU, HANGZHOU, NANTONG, SUZHOU, WUXI, WUZHONG, XINWU, RulesGraph, sxct,
+from tests.support.graph import (
+    CHANGZHOU, HANGZHOU, NANTONG, SUZHOU, WUXI, WUZHONG, XINWU, GraphBuilder, sxct,
 )
 
 
 def airport_taxis(store):
     """Case #3: Wuxi lists four airport taxis; two are Suzhou's.  Suzhou and Changzhou list
     their own; Hangzhou (no agreement) too."""
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     wuxi_firm = g.firm("WX", XINWU)
     suzhou_firm = g.firm("SZ", "320508")
@@ -70,7 +70,7 @@ def test_jurisdiction_only_keeps_the_subjects_based_in_the_region(store):
 
 
 def test_a_provincial_list_binds_its_cities_and_an_expired_agreement_shares_nothing(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     g.firm("F1", WUZHONG)
     g.listed("Enterprise:F1", "重点关注", "320000", "2024-09-10")
     g.firm("F2", NANTONG)
@@ -83,7 +83,7 @@ def test_a_provincial_list_binds_its_cities_and_an_expired_agreement_shares_noth
 
 
 def test_pages_are_stable_and_add_up_to_the_whole_list(store):
-    g = RulesGraph(store)
+    g = GraphBuilder(store)
     sxct(g)
     for i in range(23):
         region = (SUZHOU, WUXI, CHANGZHOU, HANGZHOU)[i % 4]

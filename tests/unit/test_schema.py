@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from graph_model.store.embedded.store import index_statements
+from graph_model.store.embedded.sql import index_statements
 from graph_model.identifiers import REGISTRY
 from graph_model.schema import SchemaError, parse_schema, schema, split_uid
 from loaders.kinds import kinds
@@ -69,3 +69,22 @@ def test_embedded_indexes_follow_the_schema():
     assert any("nodes_ListEntry_list_kind" in s and "label = 'ListEntry'" in s for s in stmts)
     indexed = sum(len(lab.indexed()) for lab in schema().labels.values())
     assert len(stmts) == indexed
+
+
+def test_value_sets_are_written_once_in_the_schema_and_read_by_the_loaders():
+    from graph_model.enums import ListKind, SubjectKind
+
+    k = kinds()
+    assert k["list_entries"].columns["list_kind"].values == tuple(ListKind)
+    assert k["penalties"].columns["severity"].values == ("一般", "严重")
+    for kind in k.values():
+        if "subject_kind" in kind.columns:
+            assert kind.columns["subject_kind"].values == ("企业", "车辆", "船舶", "人员")
+    assert {w.label for w in SubjectKind} == set(schema().subject_labels())
+
+
+def test_a_value_set_on_a_non_string_property_is_refused():
+    doc = yaml.safe_load(open("graph_model/schema.yaml", encoding="utf-8"))
+    doc["labels"]["Penalty"]["properties"]["fine"]["values"] = [100, 200]
+    with pytest.raises(SchemaError, match="Penalty.fine: values must be"):
+        parse_schema(doc, frozenset(REGISTRY))

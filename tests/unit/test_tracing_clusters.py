@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from queries.tracing.clusters import clusters, dishonest_subjects
 from queries.dates import InvalidInput
-from tests.unit.test_tracing_builder import Graph
+from queries.tracing.clusters import clusters, dishonest_subjects
+from tests.support.graph import GraphBuilder
 
 AS_OF = "2025-06-30"
 
@@ -14,41 +14,44 @@ AS_OF = "2025-06-30"
 def story(store):
     """Three dishonest firms behind one representative, a dishonest firm with its
     dishonest driver, one isolated dishonest firm, and subjects that only look dishonest."""
-    g = Graph(store)
+    g = GraphBuilder(store)
     g.node("Region", "320500", name="苏州市", level="city")
-    boss = g.person("boss", "张三")
-    a, b, c = g.firm("A", "甲"), g.firm("B", "乙"), g.firm("C", "丙")
+    boss = g.person("boss", name="张三")
+    a, b, c = g.firm("A", name="甲"), g.firm("B", name="乙"), g.firm("C", name="丙")
     for firm in (a, b, c):
         g.rel("LEGAL_REPRESENTATIVE_OF", boss, firm)
         g.rel("LOCATED_IN", firm, "Region:320500")
-    g.listed(a, "严重失信", "2025-01-10")
-    g.graded(a, "D", "2025-04-01", "2026-03-31")
-    g.graded(b, "D", "2025-04-01", "2026-03-31")
-    g.penalty(c, "2024-02-01")
-    g.penalty(c, "2025-03-01")
+    g.listed(a, "严重失信", listed_on="2025-01-10")
+    g.grade(a, "D", valid_from="2025-04-01", valid_to="2026-03-31")
+    g.grade(b, "D", valid_from="2025-04-01", valid_to="2026-03-31")
+    g.penalty("P-C1", c, "2024-02-01")
+    g.penalty("P-C2", c, "2025-03-01")
     # A firm and its driver, both dishonest, joined directly.
-    d, x = g.firm("D", "丁"), g.person("x", "李四")
+    d, x = g.firm("D", name="丁"), g.person("x", name="李四")
     g.rel("EMPLOYED_BY", x, d)
-    g.listed(d, "严重失信", "2024-12-01")
-    g.listed(x, "严重失信", "2025-02-01")
+    g.listed(d, "严重失信", listed_on="2024-12-01")
+    g.listed(x, "严重失信", listed_on="2025-02-01")
     # Isolated, but in the same city as 甲乙丙: the city joins nobody.
-    e = g.firm("E", "戊")
+    e = g.firm("E", name="戊")
     g.rel("LOCATED_IN", e, "Region:320500")
-    g.listed(e, "严重失信", "2025-01-01")
+    g.listed(e, "严重失信", listed_on="2025-01-01")
     # Look-alikes joined to 张三 that do not carry dishonesty on AS_OF.
     looks = {}
     for key, setup in {
-        "one_serious": lambda f: g.penalty(f, "2025-01-01"),
-        "revoked": lambda f: (g.penalty(f, "2025-01-01"), g.penalty(f, "2025-02-01", status="撤销")),
-        "repaired": lambda f: (g.penalty(f, "2025-01-01"), g.penalty(f, "2024-01-01", key="R1"),
+        "one_serious": lambda f: g.penalty("P-one", f, "2025-01-01"),
+        "revoked": lambda f: (g.penalty("P-revoked-1", f, "2025-01-01"),
+                              g.penalty("P-revoked-2", f, "2025-02-01", status="撤销")),
+        "repaired": lambda f: (g.penalty("P-repaired", f, "2025-01-01"), g.penalty("R1", f, "2024-01-01"),
                                g.repair("R1", "2025-01-20")),
-        "stale": lambda f: (g.penalty(f, "2025-01-01"), g.penalty(f, "2021-01-01")),
-        "ordinary": lambda f: (g.penalty(f, "2025-01-01", severity="一般"), g.penalty(f, "2025-02-01")),
-        "upgraded": lambda f: (g.graded(f, "D", "2023-04-01", "2024-03-31"),
-                               g.graded(f, "B", "2024-04-01", "2025-03-31"),
-                               g.graded(f, "B", "2025-04-01", "2026-03-31")),
-        "removed": lambda f: g.listed(f, "严重失信", "2023-01-01", removed_on="2024-01-01"),
-        "future": lambda f: g.listed(f, "严重失信", "2025-09-01"),
+        "stale": lambda f: (g.penalty("P-stale-1", f, "2025-01-01"),
+                            g.penalty("P-stale-2", f, "2021-01-01")),
+        "ordinary": lambda f: (g.penalty("P-ordinary-1", f, "2025-01-01", severity="一般"),
+                               g.penalty("P-ordinary-2", f, "2025-02-01")),
+        "upgraded": lambda f: (g.grade(f, "D", valid_from="2023-04-01", valid_to="2024-03-31"),
+                               g.grade(f, "B", valid_from="2024-04-01", valid_to="2025-03-31"),
+                               g.grade(f, "B", valid_from="2025-04-01", valid_to="2026-03-31")),
+        "removed": lambda f: g.listed(f, "严重失信", listed_on="2023-01-01", removed_on="2024-01-01"),
+        "future": lambda f: g.listed(f, "严重失信", listed_on="2025-09-01"),
     }.items():
         firm = looks[key] = g.firm(key.upper())
         g.rel("LEGAL_REPRESENTATIVE_OF", boss, firm)
@@ -90,26 +93,26 @@ def test_clusters_are_ranked_by_size_then_severity_with_their_evidence(store):
 
 
 def test_relationships_that_ended_do_not_join(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     p = g.person("p")
     a, b = g.firm("A"), g.firm("B")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, a)
     g.rel("LEGAL_REPRESENTATIVE_OF", p, b, valid_to="2024-12-31")
-    g.listed(a)
-    g.listed(b)
+    g.listed(a, listed_on="2024-01-01")
+    g.listed(b, listed_on="2024-01-01")
     g.commit()
     assert clusters(store, as_of=AS_OF).total == 0
     assert clusters(store, as_of="2024-06-30").clusters[0].size == 2
 
 
 def test_a_dishonest_hub_is_capped_and_named(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     hub = g.firm("HUB")
-    g.listed(hub)
+    g.listed(hub, listed_on="2024-01-01")
     for i in range(12):
         v = g.vehicle(f"苏E{i:05d}")
         g.rel("OWNS", hub, v)
-    g.listed("Vehicle:苏E00011")  # beyond the cap from the hub, found from the vehicle
+    g.listed("Vehicle:苏E00011", listed_on="2024-01-01")  # beyond the cap from the hub, found from the vehicle
     g.commit()
     r = clusters(store, as_of=AS_OF, cap=5)
     assert r.cut == (("Enterprise:HUB", "OWNS", 12),)

@@ -3,18 +3,15 @@ examples stay true.  Embedded store only: the demo is loaded once for the module
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
 
-from graph_model.store.embedded.store import EmbeddedStore
-from loaders.load import load_paths
+from queries.search.subjects import subject_uid
 from queries.tracing.clusters import clusters
 from queries.tracing.paths import paths
 from queries.tracing.related import related
 from queries.tracing.shared_identifiers import shared_identifier_rings, shared_identifiers
-from queries.search.subjects import subject_uid
 from queries.tracing.successors import successor_shells, successors
+from tests.support.demo import demo_store
 
 SECRET = "test-secret"
 AS_OF = "2026-10-31"
@@ -24,9 +21,7 @@ SHUNDA = "Enterprise:91320583MA1N2Q7D2B"  # 昆山顺达物流有限公司: same
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = EmbeddedStore(str(tmp_path_factory.mktemp("demo") / "store"))
-    with resources.as_file(resources.files("creditkb") / "demo") as folder:
-        load_paths(store, [folder], SECRET)
+    store = demo_store(tmp_path_factory.mktemp("demo") / "store", SECRET)
     yield store
     store.close()
 

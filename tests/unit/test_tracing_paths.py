@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 
 from queries.dates import InvalidInput
-from queries.tracing.paths import paths
 from queries.tracing.common import MAX_DEPTH, UnknownSubject
-from tests.unit.test_tracing_builder import Graph
+from queries.tracing.paths import paths
+from tests.support.graph import GraphBuilder
 
 AS_OF = "2025-06-30"
 
 
 def story(store):
     """李四 drives for 乙, whose legal representative 张三 also represents 甲."""
-    g = Graph(store)
-    a, b = g.firm("A", "甲运输公司"), g.firm("B", "乙物流公司")
-    p, d = g.person("p", "张三"), g.person("d", "李四")
+    g = GraphBuilder(store)
+    a, b = g.firm("A", name="甲运输公司"), g.firm("B", name="乙物流公司")
+    p, d = g.person("p", name="张三"), g.person("d", name="李四")
     v = g.vehicle("苏E00002")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, a, valid_from="2016-08-19")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, b, valid_from="2017-03-02")
@@ -48,7 +48,7 @@ def test_the_shortest_connection_names_every_step(store):
 
 
 def test_all_shortest_connections_up_to_the_limit(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     a, b = g.firm("A"), g.firm("B")
     for who in ("p1", "p2", "p3"):
         g.rel("LEGAL_REPRESENTATIVE_OF", g.person(who), a)
@@ -62,8 +62,8 @@ def test_all_shortest_connections_up_to_the_limit(store):
 
 
 def test_a_ship_owned_and_operated_gives_one_connection_per_relationship(store):
-    g = Graph(store)
-    f, s = g.firm("F", "江海航运"), g.vessel("CN20181025637", "江海通达8")
+    g = GraphBuilder(store)
+    f, s = g.firm("F", name="江海航运"), g.vessel("CN20181025637", name="江海通达8")
     g.rel("OWNS", f, s)
     g.rel("OPERATES", f, s)
     g.commit()
@@ -73,7 +73,7 @@ def test_a_ship_owned_and_operated_gives_one_connection_per_relationship(store):
 
 
 def test_connections_respect_validity_dates(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     f1, f2 = g.firm("F1"), g.firm("F2")
     ship = g.vessel("CN20150873419")
     g.rel("OWNS", f1, ship, valid_from="2015-01-01", valid_to="2023-12-31")
@@ -88,12 +88,12 @@ def test_connections_respect_validity_dates(store):
 
 
 def test_a_vehicle_beyond_a_hubs_cap_is_still_found_from_the_other_end(store):
-    g = Graph(store)
-    hub, boss = g.firm("HUB", "出租汽车集团"), g.person("boss", "王五")
+    g = GraphBuilder(store)
+    hub, boss = g.firm("HUB", name="出租汽车集团"), g.person("boss", name="王五")
     g.rel("LEGAL_REPRESENTATIVE_OF", boss, hub)
     for i in range(100):
         g.rel("OWNS", hub, g.vehicle(f"苏E{i:05d}"))
-    driver = g.person("driver", "赵六")
+    driver = g.person("driver", name="赵六")
     g.rel("DRIVES", driver, "Vehicle:苏E00099")  # far beyond the cap in uid order
     g.commit()
     r = paths(store, boss, driver, as_of=AS_OF, cap=10)
@@ -102,8 +102,8 @@ def test_a_vehicle_beyond_a_hubs_cap_is_still_found_from_the_other_end(store):
 
 
 def test_a_middle_relationship_cut_at_the_hub_is_seen_from_its_other_end(store):
-    g = Graph(store)
-    hub, small = g.firm("HUB", "江海航运集团"), g.firm("SMALL", "小航运公司")
+    g = GraphBuilder(store)
+    hub, small = g.firm("HUB", name="江海航运集团"), g.firm("SMALL", name="小航运公司")
     start, end = g.vessel("CN20100000001"), g.vessel("CN20100000002")
     middle = g.vessel("CN20999999999")  # last of the hub's ships in uid order
     for i in range(100):
@@ -122,7 +122,7 @@ def test_a_middle_relationship_cut_at_the_hub_is_seen_from_its_other_end(store):
 
 
 def test_no_connection_within_max_depth_and_bad_input(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     chain = [g.person(f"p{i}") if i % 2 else g.firm(f"F{i}") for i in range(7)]
     for x, y in zip(chain, chain[1:]):
         person, firm = (x, y) if x.startswith("Person") else (y, x)

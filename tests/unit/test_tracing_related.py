@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from queries.dates import InvalidInput
+from queries.tracing.common import MAX_DEPTH, CreditStatus, UnknownSubject
 from queries.tracing.related import related
-from queries.tracing.common import CreditStatus, MAX_DEPTH, UnknownSubject
-from tests.unit.test_tracing_builder import Graph
+from tests.support.graph import GraphBuilder
 
 AS_OF = "2025-06-30"
 
@@ -15,11 +15,11 @@ AS_OF = "2025-06-30"
 def dishonest_firm_story(store):
     """甲 (serious dishonesty, grade D) and 乙 share the legal representative 张三; 甲 owns
     苏E00001 driven by its employee 李四; 乙 owns 苏E00002 (three hops from 甲)."""
-    g = Graph(store)
-    a = g.firm("A", "甲运输公司")
-    b = g.firm("B", "乙物流公司")
-    p = g.person("p", "张三")
-    d = g.person("d", "李四")
+    g = GraphBuilder(store)
+    a = g.firm("A", name="甲运输公司")
+    b = g.firm("B", name="乙物流公司")
+    p = g.person("p", name="张三")
+    d = g.person("d", name="李四")
     v1, v2 = g.vehicle("苏E00001"), g.vehicle("苏E00002")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, a, valid_from="2016-08-19")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, b)
@@ -29,10 +29,10 @@ def dishonest_firm_story(store):
     g.rel("DRIVES", d, v1)
     g.rel("LOCATED_IN", a, g.node("Region", "320500", name="苏州市", level="city"))
     g.rel("LOCATED_IN", b, "Region:320500")
-    g.listed(a, "严重失信", "2025-05-20")
-    g.graded(a, "D", "2025-04-01", "2026-03-31")
-    g.graded(b, "B", "2025-04-01", "2026-03-31")
-    g.listed(d, "重点监管", "2025-01-10")
+    g.listed(a, "严重失信", listed_on="2025-05-20")
+    g.grade(a, "D", valid_from="2025-04-01", valid_to="2026-03-31")
+    g.grade(b, "B", valid_from="2025-04-01", valid_to="2026-03-31")
+    g.listed(d, "重点监管", listed_on="2025-01-10")
     g.commit()
     return a, b, p, d, v1, v2
 
@@ -67,9 +67,9 @@ def test_kinds_filter_the_answer_but_not_the_walk(store):
 
 
 def test_a_hub_is_capped_and_grouped_and_pages_cover_it_once(store):
-    g = Graph(store)
-    hub = g.firm("HUB", "江海航运集团")
-    rep = g.person("boss", "王五")
+    g = GraphBuilder(store)
+    hub = g.firm("HUB", name="江海航运集团")
+    rep = g.person("boss", name="王五")
     g.rel("LEGAL_REPRESENTATIVE_OF", rep, hub)
     for i in range(60):
         g.rel("OWNS", hub, g.vessel(f"CN2018{i:07d}"))
@@ -90,7 +90,7 @@ def test_a_hub_is_capped_and_grouped_and_pages_cover_it_once(store):
 
 
 def test_max_nodes_stops_the_walk_and_says_so(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     hub = g.firm("HUB")
     for i in range(30):
         g.rel("OWNS", hub, g.vehicle(f"苏E{i:05d}"))
@@ -100,9 +100,9 @@ def test_max_nodes_stops_the_walk_and_says_so(store):
 
 
 def test_who_owned_the_ship_on_a_given_day(store):
-    g = Graph(store)
-    ship = g.vessel("CN20150873419", "苏通货1688")
-    old, new = g.firm("OLD", "旧航运公司"), g.firm("NEW", "新航运公司")
+    g = GraphBuilder(store)
+    ship = g.vessel("CN20150873419", name="苏通货1688")
+    old, new = g.firm("OLD", name="旧航运公司"), g.firm("NEW", name="新航运公司")
     g.rel("OWNS", old, ship, valid_from="2015-05-01", valid_to="2024-01-31")
     g.rel("OWNS", new, ship, valid_from="2024-02-01")
     g.commit()

@@ -6,7 +6,7 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.tracing.shared_identifiers import shared_identifier_rings, shared_identifiers
-from tests.unit.test_tracing_builder import Graph
+from tests.support.graph import GraphBuilder
 
 AS_OF = "2025-06-30"
 
@@ -14,15 +14,15 @@ AS_OF = "2025-06-30"
 def ring_story(store):
     """甲 shares its phone with 乙 and its address with 丙; 乙 and 丁 share a legal
     representative who left 丁 in 2020; 戊 shares nothing."""
-    g = Graph(store)
-    a = g.firm("A", "甲", phone="0512-6528 1234", phone_norm="051265281234",
+    g = GraphBuilder(store)
+    a = g.firm("A", name="甲", phone="0512-6528 1234", phone_norm="051265281234",
                address="苏州市吴中大道1088号", address_norm="苏州市吴中大道1088号")
-    b = g.firm("B", "乙", phone="0512 65281234", phone_norm="051265281234", address_norm="苏州市前进西路1号")
-    c = g.firm("C", "丙", phone_norm="13900000000", address="苏州市 吴中大道 1088 号",
+    b = g.firm("B", name="乙", phone="0512 65281234", phone_norm="051265281234", address_norm="苏州市前进西路1号")
+    c = g.firm("C", name="丙", phone_norm="13900000000", address="苏州市 吴中大道 1088 号",
                address_norm="苏州市吴中大道1088号")
-    d = g.firm("D", "丁", phone_norm="13900000001")
-    e = g.firm("E", "戊", phone_norm="13900000002", address_norm="杭州市文三路199号")
-    p = g.person("p", "张三", id_masked="320402********0353")
+    d = g.firm("D", name="丁", phone_norm="13900000001")
+    e = g.firm("E", name="戊", phone_norm="13900000002", address_norm="杭州市文三路199号")
+    p = g.person("p", name="张三", id_masked="320402********0353")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, b)
     g.rel("LEGAL_REPRESENTATIVE_OF", p, d, valid_to="2020-12-31")
     g.commit()
@@ -67,7 +67,7 @@ def test_rings_join_firms_through_any_shared_identifier_largest_first(store):
 
 
 def test_a_switchboard_shared_by_many_is_reported_but_joins_nobody(store):
-    g = Graph(store)
+    g = GraphBuilder(store)
     for i in range(6):
         g.firm(f"P{i}", phone_norm="4008001234")
     g.firm("Q1", address_norm="某路1号")

@@ -7,7 +7,7 @@ import pytest
 
 from queries.dates import InvalidInput
 from queries.tracing.successors import successor_shells, successors
-from tests.unit.test_tracing_builder import Graph
+from tests.support.graph import GraphBuilder
 
 AS_OF = "2024-12-31"
 
@@ -15,10 +15,10 @@ AS_OF = "2024-12-31"
 def revoked_story(store, takeover_on="2024-04-15", established="2024-04-10"):
     """甲 loses its licence on 2024-03-01 (吊销, with a status date); 乙, set up by the same
     legal representative 张三, owns 甲's truck from ``takeover_on``."""
-    g = Graph(store)
-    a = g.firm("A", "甲", status="吊销", 吊销日期="2024-03-01", established="2015-06-01")
-    b = g.firm("B", "乙", status="存续", established=established)
-    p = g.person("p", "张三")
+    g = GraphBuilder(store)
+    a = g.firm("A", name="甲", status="吊销", 吊销日期="2024-03-01", established="2015-06-01")
+    b = g.firm("B", name="乙", status="存续", established=established)
+    p = g.person("p", name="张三")
     truck = g.vehicle("苏E12345")
     g.rel("LEGAL_REPRESENTATIVE_OF", p, a)
     g.rel("LEGAL_REPRESENTATIVE_OF", p, b, valid_from=established)
@@ -56,23 +56,23 @@ def test_no_shell_outside_the_window(store):
 def test_an_old_sister_firm_or_a_firm_without_shared_identifier_is_no_shell(store):
     a, b, p, truck = revoked_story(store, established="2010-01-01")
     assert successors(store, a, as_of=AS_OF) == ()  # 乙 is not new
-    g = Graph(store)
-    c = g.firm("C", "丙", established="2024-04-01")  # shares nothing with 甲
+    g = GraphBuilder(store)
+    c = g.firm("C", name="丙", established="2024-04-01")  # shares nothing with 甲
     g.rel("OWNS", c, truck, valid_from="2024-04-02")
     g.commit()
     assert successors(store, a, as_of=AS_OF) == ()
 
 
 def test_a_listed_firm_whose_driver_moves_to_a_firm_at_its_phone(store):
-    g = Graph(store)
-    a = g.firm("A", "甲", phone="0512-65281234", phone_norm="051265281234", established="2016-01-01")
-    b = g.firm("B", "乙", phone="051265281234", phone_norm="051265281234", established="2025-07-01")
-    near_miss = g.firm("N", "丙", phone_norm="051265281234", established="2025-07-01")
-    driver, other = g.person("d", "李四"), g.person("o", "王五")
+    g = GraphBuilder(store)
+    a = g.firm("A", name="甲", phone="0512-65281234", phone_norm="051265281234", established="2016-01-01")
+    b = g.firm("B", name="乙", phone="051265281234", phone_norm="051265281234", established="2025-07-01")
+    near_miss = g.firm("N", name="丙", phone_norm="051265281234", established="2025-07-01")
+    driver, other = g.person("d", name="李四"), g.person("o", name="王五")
     g.rel("EMPLOYED_BY", driver, a, valid_to="2025-06-30")
     g.rel("EMPLOYED_BY", driver, b, valid_from="2025-07-05")
     g.rel("EMPLOYED_BY", other, near_miss, valid_from="2025-07-05")  # none of 甲's people
-    g.listed(a, "严重失信", "2025-06-20")
+    g.listed(a, "严重失信", listed_on="2025-06-20")
     g.commit()
     [shell] = successors(store, a, as_of="2025-12-31")
     assert (shell.successor, shell.event.kind, shell.days) == (b, "严重失信", 15)
@@ -83,10 +83,10 @@ def test_a_listed_firm_whose_driver_moves_to_a_firm_at_its_phone(store):
 
 
 def test_undated_pairs_are_reported_unless_excluded(store):
-    g = Graph(store)
-    a = g.firm("A", "甲", status="注销", address_norm="苏州市人民路1号")
-    b = g.firm("B", "乙", address_norm="苏州市人民路1号", address="苏州市人民路1号")
-    ship = g.vessel("CN20120456128", "苏通油369")
+    g = GraphBuilder(store)
+    a = g.firm("A", name="甲", status="注销", address_norm="苏州市人民路1号")
+    b = g.firm("B", name="乙", address_norm="苏州市人民路1号", address="苏州市人民路1号")
+    ship = g.vessel("CN20120456128", name="苏通油369")
     g.rel("OWNS", a, ship)
     g.rel("OWNS", b, ship)
     g.commit()

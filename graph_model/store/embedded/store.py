@@ -7,8 +7,10 @@ Layout of the store directory::
 
 A record (a penalty, an evaluation, ...) is one row of ``nodes``: the relationships the
 schema marks ``one_per_source`` (its subject, its agency, the penalty a repair repairs)
-are integer columns of that row rather than rows of ``edges`` (see LINKS), so loading
+are integer columns of that row rather than rows of ``edges``, so loading
 millions of records writes one row and its indexes per record.  Properties are JSON text.
+The tables, triggers and longer statements are in :mod:`~graph_model.store.embedded.sql`,
+the writer of a transaction in :mod:`~graph_model.store.embedded.writer`.
 
 SQLite gives durability and atomicity: a transaction is one ``BEGIN IMMEDIATE`` ...
 ``COMMIT``, so a process killed mid-load leaves every committed transaction and nothing
@@ -22,431 +24,39 @@ loader can share one store, and writing records (a list entry, a repair) costs n
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import re
-from dataclasses import asdict, dataclass, replace
 import sqlite3
+from dataclasses import asdict
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from graph_model.store.port import (
-    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, Store,
-    StoreError, UndoRefused, UndoResult, Writer, node_batch,
-)
-from graph_model.store.embedded import jsontext
+from graph_model.schema import schema
+from graph_model.sqlite import ThreadConnections
+from graph_model.store.embedded import sql
 from graph_model.store.embedded.checkpoint import BackgroundCheckpoint
 from graph_model.store.embedded.lock import load_lock
+from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.topology import Topology
-from graph_model.strindex import StringIndex, hashes
-from graph_model.schema import schema
+from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
+from graph_model.store.port import (
+    Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused,
+    UndoResult, Writer,
+)
 
 DB_FILE = "graph.sqlite3"
 TOPOLOGY_FILE = "topology.npz"
-STORE_FORMAT = "3"
-CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
 BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
-
-# Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
-# are columns of the source row, named after the type: a record is then one row with its
-# links instead of one row and two edge rows, each with its own indexes.
-LINKS = {t: t.lower() for t in schema().link_rel_types()}
-
-DDL = """
-CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '3');
--- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
--- the range between the largest id before it and the largest after it.
--- A uid starts with its label ("Penalty:..."), so the uid index also serves a label's
--- rows in uid order (a range), and no (label, uid) index is kept.
-CREATE TABLE IF NOT EXISTS nodes(
-    nid INTEGER PRIMARY KEY AUTOINCREMENT,
-    uid TEXT NOT NULL UNIQUE,
-    label TEXT NOT NULL,
-    props TEXT NOT NULL%(links)s
-);
-CREATE TABLE IF NOT EXISTS edges(
-    eid INTEGER PRIMARY KEY AUTOINCREMENT,
-    type TEXT NOT NULL,
-    src INTEGER NOT NULL REFERENCES nodes(nid),
-    dst INTEGER NOT NULL REFERENCES nodes(nid),
-    props TEXT NOT NULL,
-    UNIQUE(src, type, dst)
-);
-CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, type);
-CREATE TABLE IF NOT EXISTS loads(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    load_id TEXT NOT NULL UNIQUE,
-    info TEXT NOT NULL,
-    status TEXT NOT NULL,
-    nid_lo INTEGER, nid_hi INTEGER,  -- nodes the load created: lo < nid <= hi
-    eid_lo INTEGER, eid_hi INTEGER   -- edges likewise
-);
--- One row per existing node ('n') or edge ('e') a load changed: its props before, and
--- for a node its link columns before (a JSON array in LINKS order).
-CREATE TABLE IF NOT EXISTS journal(
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    old TEXT NOT NULL,
-    old_links TEXT,
-    PRIMARY KEY(seq, kind, id)
-) WITHOUT ROWID;
-""" % {"links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
-# Only records_about follows a link backwards (a subject's records: ABOUT).  The others
-# are read from their record; undo and delete, which look for rows linking to given nodes,
-# scan for them rather than have every record of a load write two more index entries.
-INDEXED_LINKS = ("ABOUT",)
-DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]} ON nodes({LINKS[t]}) "
-               f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
-DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
-               for t, c in LINKS.items() if t not in INDEXED_LINKS)
-
-
-# Per connection: while a load's transaction runs, _load holds its sequence number and
-# the largest ids before it; an update of a row that existed before then saves the row's
-# props (and links) in the journal, once per load (NOT EXISTS, because the upsert that
-# fires a trigger imposes its own conflict handling on it).  Outside loads _load is empty
-# and nothing fires.
-JOURNAL_TRIGGERS = """
-CREATE TEMP TABLE IF NOT EXISTS _load(seq INTEGER, max_nid INTEGER, max_eid INTEGER);
-CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE ON main.nodes
-WHEN old.nid <= (SELECT max_nid FROM _load) BEGIN
-    INSERT INTO journal(seq, kind, id, old, old_links)
-    SELECT l.seq, 'n', old.nid, old.props, json_array(%(old_links)s) FROM _load l
-    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'n' AND j.id = old.nid);
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS _journal_edges BEFORE UPDATE OF props ON main.edges
-WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
-    INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'e', old.eid, old.props FROM _load l
-    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
-END;
-""" % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
-
-
-def _schema_complete(con: sqlite3.Connection) -> bool:
-    """Whether every table, index and meta row DDL and index_statements() create exists,
-    and no index DDL drops does: then ensure_schema has nothing to write."""
-    script = DDL + "\n".join(index_statements())
-    wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
-    dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))
-    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-    if not wanted <= names or names & dropped:
-        return False
-    keys = re.search(r"INSERT OR IGNORE INTO meta\(k, v\) VALUES (.*);", DDL).group(1)
-    meta = {r[0] for r in con.execute("SELECT k FROM meta")}
-    return set(re.findall(r"\('(\w+)'", keys)) <= meta
-
-
-def index_statements() -> list[str]:
-    """Partial expression indexes for the properties the schema marks ``index: true``."""
-    out = []
-    for label in schema().labels.values():
-        for prop in label.indexed():
-            out.append(
-                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{prop} "
-                f"ON nodes(json_extract(props, '$.{prop}')) WHERE label = '{label.name}'"
-            )
-    return out
-
-
-def _prefix_range(prefix: str) -> tuple[str, str]:
-    """Bounds of the uids starting with ``prefix``: ``lo <= uid < hi``."""
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _label_range(label: str) -> tuple[str, str]:
-    return _prefix_range(f"{label}:")
-
-
-STAGE_PARAMS = 32_000  # bound parameters per staging statement (SQLite allows 32,766)
-
-
-def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
-    """Insert rows (one sequence per column) into a staging table, thousands of rows per
-    statement.  ``executemany`` would run one statement per row, and each run releases
-    and takes back the GIL: while the loader's prefetch thread works, taking it back
-    waits, and at Yangtze scale that wait cost more than the inserts themselves."""
-    per = max(1, STAGE_PARAMS // len(columns))
-    head = f"INSERT INTO {table}({', '.join(columns)}) VALUES "
-    row = "(" + ", ".join("?" * len(columns)) + ")"
-    full = head + ", ".join([row] * per)
-    flat = list(itertools.chain.from_iterable(zip(*values)))
-    width = per * len(columns)
-    for start in range(0, len(flat), width):
-        part = flat[start:start + width]
-        sql = full if len(part) == width else head + ", ".join([row] * (len(part) // len(columns)))
-        con.execute(sql, part)
-
-
-def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]
-
-
-def _merge_sql(table: str) -> str:
-    """The props of an upsert: new values over old, and ``_sources`` lists united."""
-    return (
-        f"CASE WHEN json_type(excluded.props, '$._sources') IS NULL "
-        f"THEN json_patch({table}.props, excluded.props) "
-        f"ELSE json_set(json_patch({table}.props, excluded.props), '$._sources', json("
-        f"(SELECT json_group_array(value) FROM ("
-        f"SELECT value FROM json_each({table}.props, '$._sources') UNION "
-        f"SELECT value FROM json_each(excluded.props, '$._sources'))))) END"
-    )
-
-
-def _props(frame: pd.DataFrame, load_id: str | None) -> pa.Array:
-    """JSON props of each row, with its source entry when ``load_id`` names a load."""
-    frame = frame.drop(columns=["src", "dst"], errors="ignore")
-    if load_id is None or "_row" not in frame.columns:
-        return jsontext.object_array(frame.drop(columns=["_row"], errors="ignore"))
-    rows = pa.array(frame["_row"].astype("int64").to_numpy()).cast(pa.string())
-    sources = pc.binary_join_element_wise(f'["{load_id}#', rows, '"]', "")
-    return jsontext.object_array(frame.drop(columns=["_row"]), {"_sources": sources})
-
-
-def _strings(array: pa.Array) -> list[str]:
-    return array.to_numpy(zero_copy_only=False).tolist()
-
-
-def _utf8(array: pa.Array) -> list[bytes]:
-    """The UTF-8 bytes of each string: staged as blobs and cast back to text by SQLite,
-    they skip decoding into Python strings and encoding again to bind them."""
-    return array.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
-    column the factorized targets (see _factorized)."""
-
-    uids: list[bytes]  # UTF-8 (see _utf8)
-    props: list[bytes]
-    links: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
-
-
-def _encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeBatch:
-    """See :meth:`EmbeddedStore.prepare_nodes`."""
-    if frame.empty:
-        return NodeBatch(label, load_id, frame, {}, pd.Series([], dtype="string"), _Rows([], [], {}))
-    batch = node_batch(label, frame, load_id)
-    for rel_type, targets in batch.links.items():
-        rel = schema().rel(rel_type)  # node_batch checked that label may be its source
-        _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
-                               rel.from_labels, rel.to_labels)
-    uids = pa.array(batch.uids, pa.string(), from_pandas=True)
-    # In uid order the uid index is written page after page rather than all over; the
-    # sort is stable, so repeats of a uid keep the frame's order (the last one wins).
-    order = pc.sort_indices(uids)
-    links = {}
-    for rel_type, targets in batch.links.items():
-        codes, distinct, keys = _factorized(targets)
-        links[rel_type] = (codes[order.to_numpy()], distinct, keys)
-    rows = _Rows(_utf8(uids.take(order)), _utf8(_props(batch.frame, load_id).take(order)), links)
-    return replace(batch, encoded=rows)
-
-
-class EmbeddedWriter(Writer):
-    """Writes of one transaction. With a load (``seq`` set), every existing row it changes
-    is journaled once with its props before the load (by triggers, so rows it only inserts
-    cost nothing), and the rows it creates are the id range recorded at commit, so
-    :meth:`EmbeddedStore.undo_load` can take the load back."""
-
-    def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
-        self.con = con
-        self.load_id = load_id
-        self.seq = seq
-        self.wrote = False
-        self.rows = 0  # rows written (nodes, edges, links)
-        self._forget_targets()
-        self.graph_changed = False  # edges of the traversal graph written or deleted
-        links = "".join(f", {c} INTEGER" for c in LINKS.values())
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _links_in(src INTEGER, dst INTEGER)")
-        self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
-        self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
-        con.execute("DELETE FROM _load")
-        if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
-            con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
-
-    def _forget_targets(self) -> None:
-        """Link targets looked up (see _link_nids): their uids, and nids by number."""
-        self._targets = StringIndex()
-        self._target_nids = np.zeros(0, dtype=np.int64)
-
-    def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
-        batch = frame if isinstance(frame, NodeBatch) else _encode_nodes(label, frame, self.load_id)
-        batch.check_for(label, self.load_id)
-        if not isinstance(batch.encoded, _Rows):
-            raise ValueError(f"{label} nodes prepared by another store")
-        if not len(batch):
-            return 0
-        rows: _Rows = batch.encoded
-        cols = [LINKS[t] for t in rows.links]
-        targets = [self._link_nids(rel_type, *factorized) for rel_type, factorized in rows.links.items()]
-        con = self.con
-        con.execute("DELETE FROM _nodes_in")
-        _stage(con, "_nodes_in", ["uid", "props"] + cols, rows.uids, rows.props, *targets)
-        # 0 stages "no link", and a row without one keeps the stored link.
-        new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
-        keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
-        # Staged in uid order (see _encode_nodes), and read back in that order.
-        con.execute(
-            f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
-            f"SELECT CAST(i.uid AS TEXT), ?, CAST(i.props AS TEXT){new_links} FROM _nodes_in i "
-            f"WHERE true ORDER BY i.rowid "
-            f"ON CONFLICT(uid) DO UPDATE SET props = {_merge_sql('nodes')}{keep}",
-            (label,),
-        )
-        self.wrote = True
-        self.rows += len(batch)
-        return len(batch)
-
-    def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: np.ndarray,
-                   keys: np.ndarray) -> list[int]:
-        """The nid of each target (``codes`` index ``distinct``, whose hashes are ``keys``;
-        -1 for none, 0 then), looked up once per distinct target and transaction (a load's
-        chunks name the same subjects and agencies again; nids do not change while it
-        runs); a target that is no node raises MissingNodeError."""
-        found = self._targets.find(distinct, keys)
-        new = np.flatnonzero(found < 0)
-        if len(new):
-            got: dict[str, int] = {}
-            for part in _chunks(distinct[new].tolist()):
-                marks = ",".join("?" * len(part))
-                # One row of JSON rather than a row per target: each row fetched would
-                # release and take back the GIL (see _stage).
-                [text] = self.con.execute(f"SELECT json_group_object(uid, nid) FROM nodes "
-                                          f"WHERE uid IN ({marks})", part).fetchone()
-                got.update(json.loads(text))
-            nids = np.array([got.get(u, 0) for u in distinct[new]], dtype=np.int64)
-            if not nids.all():
-                raise MissingNodeError(rel_type, distinct[new][nids == 0][:1000].tolist())
-            found[new] = self._targets.add(distinct[new], keys[new])
-            self._target_nids = np.concatenate([self._target_nids, nids])
-        return np.append(self._target_nids[found], 0)[codes].tolist()  # -1 picks the 0
-
-    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
-        rel = schema().rel(rel_type)
-        if frame.empty:
-            return 0
-        self.graph_changed = self.graph_changed or rel.in_graph
-        _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
-        if rel_type in LINKS:
-            return self._upsert_links(rel_type, frame)
-        con = self.con
-        con.execute("DELETE FROM _edges_in")
-        _stage(con, "_edges_in", ["src_uid", "dst_uid", "props"], frame["src"].tolist(),
-               frame["dst"].tolist(), _strings(_props(frame, self.load_id)))
-        ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
-                "JOIN nodes d ON d.uid = i.dst_uid")
-        # In (src, dst) order the (src, type, dst) index is written page after page.
-        written = con.execute(
-            f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
-            f"{ends} WHERE true ORDER BY s.nid, d.nid "
-            f"ON CONFLICT(src, type, dst) DO UPDATE SET props = {_merge_sql('edges')}",
-            (rel_type,),
-        ).rowcount
-        if written < len(frame):  # the joins dropped rows: some end does not exist
-            self._missing_ends(rel_type)
-        self.wrote = True
-        self.rows += len(frame)
-        return len(frame)
-
-    def _upsert_links(self, rel_type: str, frame: pd.DataFrame) -> int:
-        """A link column set on each source row (see LINKS); its provenance is the row's.
-        Both ends are found as a node frame's link targets are (see _link_nids)."""
-        con, col = self.con, LINKS[rel_type]
-        con.execute("DELETE FROM _links_in")
-        _stage(con, "_links_in", ["src", "dst"], *(self._link_nids(rel_type, *_factorized(frame[end]))
-                                                  for end in ("src", "dst")))
-        con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
-                    f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
-        self.wrote = True
-        self.rows += len(frame)
-        return len(frame)
-
-    def _missing_ends(self, rel_type: str) -> None:
-        missing = [r[0] for r in self.con.execute(
-            "SELECT DISTINCT u FROM (SELECT src_uid AS u FROM _edges_in UNION ALL "
-            "SELECT dst_uid FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
-        )]
-        if missing:
-            raise MissingNodeError(rel_type, missing)
-
-    def finish_load(self, load: LoadInfo) -> None:
-        if self.seq is None or load.load_id != self.load_id:
-            raise StoreError(f"this transaction is not load {load.load_id!r}")
-        self.con.execute("UPDATE loads SET info = ? WHERE seq = ?",
-                         (json.dumps(asdict(load), ensure_ascii=False), self.seq))
-
-    def _refuse_in_load(self, what: str) -> None:
-        if self.seq is not None:
-            raise StoreError(f"{what} inside a load transaction could not be undone")
-
-    def delete_nodes(self, uids: Sequence[str]) -> int:
-        self._refuse_in_load("delete_nodes")
-        self._forget_targets()
-        n = 0
-        for part in _chunks(list(uids)):
-            marks = ",".join("?" * len(part))
-            nids = [r[0] for r in self.con.execute(
-                f"SELECT nid FROM nodes WHERE uid IN ({marks})", part)]
-            if not nids:
-                continue
-            nm = ",".join("?" * len(nids))
-            self.con.execute(f"DELETE FROM edges WHERE src IN ({nm}) OR dst IN ({nm})", nids * 2)
-            for col in LINKS.values():  # links to a deleted node go with it, like edges
-                self.con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} IN ({nm})", nids)
-            self.con.execute(f"DELETE FROM nodes WHERE nid IN ({nm})", nids)
-            n += len(nids)
-        self.wrote = self.wrote or n > 0
-        self.graph_changed = self.graph_changed or n > 0
-        return n
-
-    def delete_all(self) -> None:
-        self._refuse_in_load("delete_all")
-        self._forget_targets()
-        for table in ("edges", "nodes", "journal", "loads"):
-            self.con.execute(f"DELETE FROM {table}")
-        self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
-        self.wrote = self.graph_changed = True
-
-
-def _factorized(targets: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A code per row (-1: no target), the distinct targets, and their hashes."""
-    codes, distinct = pd.factorize(targets)
-    distinct = np.asarray(distinct, dtype=object)
-    return codes, distinct, hashes(distinct)
-
-
-def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
-    for col, allowed in (("src", allowed_from), ("dst", allowed_to)):
-        if col not in frame.columns:
-            raise ValueError(f"{rel_type} rows need a {col!r} column")
-        ok = frame[col].astype("string").str.startswith(tuple(f"{lab}:" for lab in allowed))
-        bad = ~ok.fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"{rel_type}: row {i} has {col} {frame[col].iloc[i]!r}; "
-                f"allowed labels are {', '.join(allowed)}"
-            )
 
 
 class EmbeddedStore(Store):
@@ -460,9 +70,9 @@ class EmbeddedStore(Store):
             raise StoreError(f"cannot create the store directory {path!r}: {exc.strerror}") from None
         self.db_path = os.path.join(path, DB_FILE)
         self.topology_path = os.path.join(path, TOPOLOGY_FILE)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._connections = ThreadConnections(
+            self.db_path, 60, self._setup_connection,
+            lambda exc: store_error(exc, self.db_path, "opening"))
         self._topology: Topology | None = None
         self._topology_lock = threading.Lock()
         self._checkpoint = BackgroundCheckpoint(self.db_path)
@@ -473,25 +83,17 @@ class EmbeddedStore(Store):
     # -- connections -----------------------------------------------------------------
 
     def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            try:
-                con = sqlite3.connect(self.db_path, isolation_level=None, timeout=60,
-                                      check_same_thread=False)
-                con.execute("PRAGMA journal_mode=WAL")
-                # FULL: a commit is on disk before it is reported, also across power loss.
-                con.execute("PRAGMA synchronous=FULL")
-                con.execute("PRAGMA foreign_keys=OFF")
-                con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
-                con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-                if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
-                    con.executescript(JOURNAL_TRIGGERS)  # else ensure_schema() does, after DDL
-            except sqlite3.DatabaseError as exc:
-                raise store_error(exc, self.db_path, "opening") from None
-            self._local.con = con
-            with self._connections_lock:
-                self._connections.append(con)
-        return con
+        return self._connections.get()
+
+    @staticmethod
+    def _setup_connection(con: sqlite3.Connection) -> None:
+        # FULL: a commit is on disk before it is reported, also across power loss.
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=OFF")
+        con.execute("PRAGMA temp_store=MEMORY")  # staging tables of a load
+        con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+            con.executescript(sql.JOURNAL_TRIGGERS)  # else ensure_schema() does, after sql.DDL
 
     def ensure_schema(self) -> None:
         con = self._con()
@@ -504,16 +106,20 @@ class EmbeddedStore(Store):
                                  f"its files into a new store")
             # Creating what exists still takes the write lock, and would wait behind a
             # load: a store whose schema is complete is only read here.
-            if not _schema_complete(con):
-                con.executescript(DDL)
-                for stmt in index_statements():
+            if not sql.schema_complete(con):
+                con.executescript(sql.DDL)
+                for stmt in sql.index_statements():
                     con.execute(stmt)
-            con.executescript(JOURNAL_TRIGGERS)
+            con.executescript(sql.JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
             raise store_error(exc, self.db_path, "opening") from None
 
     def generation(self) -> int:
+        """How many commits changed the store (``meta.generation``)."""
         return int(self._con().execute("SELECT v FROM meta WHERE k='generation'").fetchone()[0])
+
+    def version(self) -> int:
+        return self.generation()
 
     # -- writes ----------------------------------------------------------------------
 
@@ -521,7 +127,7 @@ class EmbeddedStore(Store):
                       load_id: str | None = None) -> NodeBatch:
         """Checks, the uids in order and the JSON props: a load's pandas and Arrow work, done
         here so that a loader's other thread does it while this one writes."""
-        return _encode_nodes(label, frame, load_id)
+        return encode_nodes(label, frame, load_id)
 
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
@@ -618,45 +224,20 @@ class EmbeddedStore(Store):
         seq = row[0]
         ids = {"s": seq, **dict(zip(("nlo", "nhi", "elo", "ehi"), con.execute(
             "SELECT nid_lo, nid_hi, eid_lo, eid_hi FROM loads WHERE seq = ?", (seq,)).fetchone()))}
-        # Later loads that changed what this one wrote, or tied edges or links to nodes it
-        # created.
-        links_in = "(" + " OR ".join(f"(n.{c} > :nlo AND n.{c} <= :nhi)"
-                                     for c in LINKS.values()) + ")" if LINKS else "false"
-        later = [r[0] for r in con.execute(
-            "SELECT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
-            " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.seq = l.seq"
-            "         AND j2.kind = j1.kind AND j2.id = j1.id WHERE j1.seq = :s)"
-            " OR EXISTS (SELECT 1 FROM journal j2 WHERE j2.seq = l.seq AND ("
-            "         (j2.kind = 'n' AND j2.id > :nlo AND j2.id <= :nhi) OR"
-            "         (j2.kind = 'e' AND j2.id > :elo AND j2.id <= :ehi)))"
-            " OR EXISTS (SELECT 1 FROM edges e WHERE e.eid > l.eid_lo AND e.eid <= l.eid_hi AND"
-            "         ((e.src > :nlo AND e.src <= :nhi) OR (e.dst > :nlo AND e.dst <= :nhi)))"
-            f" OR EXISTS (SELECT 1 FROM nodes n WHERE n.nid > l.nid_lo AND n.nid <= l.nid_hi"
-            f"         AND {links_in})"
-            f" OR EXISTS (SELECT 1 FROM journal j2 JOIN nodes n ON n.nid = j2.id"
-            f"         WHERE j2.seq = l.seq AND j2.kind = 'n' AND {links_in}))"
-            " ORDER BY l.seq", ids)]
+        later = [r[0] for r in con.execute(sql.LATER_LOADS, ids)]
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
-        restore_links = "".join(f", {c} = json_extract(j.old_links, '$[{i}]')"
-                                for i, c in enumerate(LINKS.values()))
-        created_links = " + ".join(f"count({c})" for c in LINKS.values()) or "0"
         counts = {
-            "e_restored": con.execute(
-                "UPDATE edges SET props = j.old FROM journal j WHERE j.seq = :s AND "
-                "j.kind = 'e' AND j.id = edges.eid", ids).rowcount,
-            "e_deleted": con.execute("DELETE FROM edges WHERE eid > :elo AND eid <= :ehi", ids).rowcount
-            + con.execute(f"SELECT {created_links} FROM nodes WHERE nid > :nlo AND nid <= :nhi",
-                          ids).fetchone()[0],
-            "n_restored": con.execute(
-                f"UPDATE nodes SET props = j.old{restore_links} FROM journal j WHERE j.seq = :s "
-                f"AND j.kind = 'n' AND j.id = nodes.nid", ids).rowcount,
+            "e_restored": con.execute(sql.RESTORE_EDGES, ids).rowcount,
+            "e_deleted": con.execute(sql.DELETE_CREATED_EDGES, ids).rowcount
+            + con.execute(sql.COUNT_CREATED_LINKS, ids).fetchone()[0],
+            "n_restored": con.execute(sql.RESTORE_NODES, ids).rowcount,
         }
         # Edges and links written outside any load to nodes it created go with those nodes.
         con.execute("DELETE FROM edges WHERE (src > :nlo AND src <= :nhi) OR "
                     "(dst > :nlo AND dst <= :nhi)", ids)
-        for col in LINKS.values():
+        for col in sql.LINKS.values():
             con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} > :nlo AND {col} <= :nhi "
                         f"AND NOT (nid > :nlo AND nid <= :nhi)", ids)
         counts["n_deleted"] = con.execute("DELETE FROM nodes WHERE nid > :nlo AND nid <= :nhi",
@@ -693,7 +274,7 @@ class EmbeddedStore(Store):
         prefixes = sorted(f"{n}:" for n, lab in schema().labels.items() if lab.in_graph)
         ranked = np.fromiter(
             (r[0] for p in prefixes for r in con.execute(
-                "SELECT nid FROM nodes WHERE uid >= ? AND uid < ? ORDER BY uid", _prefix_range(p))),
+                "SELECT nid FROM nodes WHERE uid >= ? AND uid < ? ORDER BY uid", sql.prefix_range(p))),
             dtype=np.int64,
         )
         max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
@@ -709,7 +290,7 @@ class EmbeddedStore(Store):
 
     def _nids(self, uids: Sequence[str]) -> dict[str, int]:
         out = {}
-        for part in _chunks(list(uids)):
+        for part in sql.chunks(list(uids)):
             marks = ",".join("?" * len(part))
             out.update(self._con().execute(
                 f"SELECT uid, nid FROM nodes WHERE uid IN ({marks})", part).fetchall())
@@ -717,7 +298,7 @@ class EmbeddedStore(Store):
 
     def existing(self, uids: Iterable[str]) -> set[str]:
         out: set[str] = set()
-        for part in _chunks(list(dict.fromkeys(uids))):
+        for part in sql.chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
             # One row of JSON, not a row per uid (see _stage): a loader asks this of every
             # chunk's subjects from its worker thread while the writer thread runs.
@@ -728,7 +309,7 @@ class EmbeddedStore(Store):
 
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         out = {}
-        for part in _chunks(list(dict.fromkeys(uids))):
+        for part in sql.chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
             for uid, label, props in self._con().execute(
                 f"SELECT uid, label, props FROM nodes WHERE uid IN ({marks})", part
@@ -763,7 +344,7 @@ class EmbeddedStore(Store):
     def _edge_details(self, eids: list[int]) -> dict[int, tuple[str, str, dict]]:
         """(source uid, target uid, properties) of each edge id."""
         rows: dict[int, tuple[str, str, dict]] = {}
-        for part in _chunks(list(dict.fromkeys(eids))):
+        for part in sql.chunks(list(dict.fromkeys(eids))):
             marks = ",".join("?" * len(part))
             for eid, s, d, props in self._con().execute(
                 f"SELECT e.eid, s.uid, d.uid, e.props FROM edges e JOIN nodes s ON s.nid = e.src "
@@ -782,11 +363,11 @@ class EmbeddedStore(Store):
             # instead of the subjects' links
             label_sql = " AND +r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
-        for part in _chunks(list(dict.fromkeys(uids))):
+        for part in sql.chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
             for subj, uid, label, props in self._con().execute(
                 f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
-                f"JOIN nodes r ON r.{LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql} "
+                f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql} "
                 f"ORDER BY r.uid", part
             ):
                 out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
@@ -808,7 +389,7 @@ class EmbeddedStore(Store):
         if keys is not None and all(isinstance(k, str) for k in keys):
             # Keys are uids: looked up in the uid index, a statement per CHUNK of them.
             found = []
-            for part in _chunks(keys):
+            for part in sql.chunks(keys):
                 found += self._find(lab.name, wanted, after, limit, [f"{lab.name}:{k}" for k in part])
             return sorted(found, key=lambda n: n.uid)[:limit]
         if keys is not None:
@@ -822,41 +403,41 @@ class EmbeddedStore(Store):
         # The label's uids are a range; a keyset cursor inside it moves its start.  (One
         # lower bound: given two, SQLite starts the index range at either, and starting
         # every page at the label's first row walks all rows before the cursor.)
-        lo, hi = _label_range(label)
+        lo, hi = sql.label_range(label)
         if uids is not None:  # uids named: no range, or SQLite might walk it
-            sql = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND uid IN " \
+            query = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND uid IN " \
                   f"({','.join('?' * len(uids))}) AND (? IS NULL OR uid > ?)"
             args: list[Any] = [*uids, after, after]
         else:
             start = "uid > ?" if after is not None and after >= lo else "uid >= ?"
-            sql = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND {start} AND uid < ?"
+            query = f"SELECT uid, label, props FROM nodes WHERE label = '{label}' AND {start} AND uid < ?"
             args = [after if start == "uid > ?" else lo, hi]
         for prop, values in wanted.items():
             marks = ",".join("?" * len(values))
-            sql += f" AND json_extract(props, '$.{prop}') IN ({marks})"
+            query += f" AND json_extract(props, '$.{prop}') IN ({marks})"
             args.extend(values)
         if uids is None and after is not None and after < lo:
-            sql += " AND uid > ?"
+            query += " AND uid > ?"
             args.append(after)
-        sql += " ORDER BY uid LIMIT ?"
+        query += " ORDER BY uid LIMIT ?"
         args.append(int(limit))
-        return [Node(u, lb, json.loads(p)) for u, lb, p in self._con().execute(sql, args)]
+        return [Node(u, lb, json.loads(p)) for u, lb, p in self._con().execute(query, args)]
 
     def count_nodes(self, label: str | None = None) -> int:
         if label is None:
             return self._con().execute("SELECT count(*) FROM nodes").fetchone()[0]
         schema().label(label)
         return self._con().execute("SELECT count(*) FROM nodes WHERE uid >= ? AND uid < ?",
-                                   _label_range(label)).fetchone()[0]
+                                   sql.label_range(label)).fetchone()[0]
 
     def count_edges(self, rel_type: str | None = None) -> int:
         con = self._con()
         if rel_type is None:
-            links = sum(self.count_edges(t) for t in LINKS)
+            links = sum(self.count_edges(t) for t in sql.LINKS)
             return con.execute("SELECT count(*) FROM edges").fetchone()[0] + links
         schema().rel(rel_type)
-        if rel_type in LINKS:
-            col = LINKS[rel_type]
+        if rel_type in sql.LINKS:
+            col = sql.LINKS[rel_type]
             return con.execute(f"SELECT count(*) FROM nodes WHERE {col} IS NOT NULL").fetchone()[0]
         return con.execute("SELECT count(*) FROM edges WHERE type = ?", (rel_type,)).fetchone()[0]
 
@@ -866,8 +447,4 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         self._checkpoint.close()
         self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
-        with self._connections_lock:
-            for con in self._connections:
-                con.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()

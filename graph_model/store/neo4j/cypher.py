@@ -50,7 +50,7 @@ NODE_KIND, EDGE_KIND = "node", "edge"
 COMMITTED, UNDONE = "committed", "undone"
 
 #: Labels and property keys the store itself writes besides the schema's: what the
-#: offline check (tests/test_cypher_lint.py) must take as present in the database.
+#: offline check (tests/integration/test_cypher_lint.py) must take as present in the database.
 BOOKKEEPING = {
     "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL, META_LABEL],
     "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",

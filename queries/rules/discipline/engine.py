@@ -27,216 +27,37 @@ region when one of its regions contains the other), and grades are those recogni
 that region (:func:`queries.rules.recognition.recognized_grade`).  Without a region, every
 measure anywhere is returned, grades being those recognised where they were issued.
 
-:func:`discipline_batch` computes the same answers for every subject with a measure in a
-region in one pass (scans by region instead of walks per subject).
+The rules are read by :mod:`.rules`; :func:`discipline` is here, with the triggers, the
+walks along the propagation paths and the assembly of answers that
+:func:`~queries.rules.discipline.batch.discipline_batch` shares: it computes the same
+answers for every subject with a measure in a region in one pass (scans by region instead
+of walks per subject).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from graph_model.schema import split_uid
 from graph_model.store.port import Node, Store
-from graph_model.schema import schema, split_uid
 from queries.dates import parse_as_of
+from queries.rules.discipline.rules import (
+    RECORD_LABELS, SELF, DisciplineRules, Measure, Rule, Step, TriggerKind, discipline_rules,
+)
 from queries.rules.jurisdiction import (
-    Agreement, agreements_covering, all_agreements, check_region, check_subject, find_all,
-    inside, overlapping, overlaps, record_date, record_optional_date, records_of,
+    Agreement, agreements_covering, check_region, check_subject, overlaps, record_date,
+    record_optional_date, records_of,
 )
 from queries.rules.recognition import EvaluationRef, recognize
 from queries.rules.repair import RepairCatalogue, penalty_states, repair_catalogue
-from queries.rules.rulefile import as_int, as_str_list, months_after, read_yaml, require
-from queries.rules.scales import Level, Scales, scales as default_scales
+from queries.rules.rulefile import months_after
+from queries.rules.scales import Scales, scales as default_scales
 from queries.traverse import edge_valid_on
 
-__all__ = ["Measure", "TriggerKind", "Step", "Rule", "DisciplineRules", "discipline_rules",
-           "load_discipline_rules", "Hop", "Trigger", "AppliedMeasure", "DisciplineResult",
-           "discipline", "discipline_batch"]
-
-RECORD_LABELS = ("ListEntry", "Evaluation", "Penalty", "Commitment")
-SELF = "self"
-
-
-# -- the rules as data ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Measure:
-    code: str
-    name: str
-    doc: str
-    applies_to: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TriggerKind:
-    code: str
-    name: str
-    record: str
-    measures: tuple[str, ...]
-    list_kinds: tuple[str, ...] = ()
-    min_level: Level | None = None
-    statuses: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    effect_months: int | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    rels: tuple[str, ...]
-    direction: str  # "out" or "in", seen from the node the step starts at
-    to: tuple[str, ...]
-    where: tuple[tuple[str, tuple], ...] = ()
-
-    def accepts(self, node: Node | None) -> bool:
-        if node is None or node.label not in self.to:
-            return False
-        return all(node.props.get(k) in vals for k, vals in self.where)
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    from_labels: tuple[str, ...]
-    triggers: tuple[str, ...]
-    path: tuple[Step, ...]
-    measures: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DisciplineRules:
-    measures: tuple[Measure, ...]
-    triggers: tuple[TriggerKind, ...]
-    propagation: tuple[Rule, ...]
-    source: str = ""
-
-    def __post_init__(self):
-        object.__setattr__(self, "_by_code", {
-            **{("m", m.code): m for m in self.measures},
-            **{("t", t.code): t for t in self.triggers}})
-
-    def measure(self, code: str) -> Measure:
-        return self._by_code[("m", code)]
-
-    def trigger(self, code: str) -> TriggerKind:
-        return self._by_code[("t", code)]
-
-
-def parse_discipline_rules(doc: Mapping, where: str = "discipline",
-                           scales: Scales | None = None) -> DisciplineRules:
-    """Build and check :class:`DisciplineRules`; :class:`~queries.rules.rulefile.DataFileError`
-    names the first problem (unknown measure, label, relationship, level, duplicate code,
-    a path step that a relationship cannot take, a measure no target can receive ...)."""
-    scales = scales or default_scales()
-    sch = schema()
-    subjects = set(sch.subject_labels())
-
-    measures: list[Measure] = []
-    for i, m in enumerate(doc.get("measures") or []):
-        require(isinstance(m, Mapping), where, f"measures[{i}] must be a mapping")
-        code = m.get("code")
-        require(isinstance(code, str) and code, where, f"measures[{i}] needs a code")
-        require(all(x.code != code for x in measures), where, f"measure {code!r} is listed twice")
-        labels = as_str_list(m.get("applies_to"), where, f"measure {code}.applies_to", False)
-        bad = [x for x in labels if x not in subjects]
-        require(not bad, where, f"measure {code}: {bad} are not subject labels")
-        measures.append(Measure(code, str(m.get("name", code)), str(m.get("doc", "")), labels))
-    require(bool(measures), where, "measures must not be empty")
-    known_measures = {m.code for m in measures}
-
-    def measure_list(value, field):
-        codes = as_str_list(value, where, field, False)
-        unknown = [c for c in codes if c not in known_measures]
-        require(not unknown, where, f"{field} names unknown measures {unknown}")
-        return codes
-
-    triggers: list[TriggerKind] = []
-    for i, t in enumerate(doc.get("triggers") or []):
-        require(isinstance(t, Mapping), where, f"triggers[{i}] must be a mapping")
-        code = t.get("code")
-        require(isinstance(code, str) and code, where, f"triggers[{i}] needs a code")
-        require(all(x.code != code for x in triggers), where, f"trigger {code!r} is listed twice")
-        record = t.get("record")
-        require(record in RECORD_LABELS, where, f"trigger {code}: record must be one of {RECORD_LABELS}")
-        kw = {}
-        if record == "ListEntry":
-            kw["list_kinds"] = as_str_list(t.get("list_kinds"), where, f"trigger {code}.list_kinds", False)
-        elif record == "Evaluation":
-            lv = t.get("min_level")
-            require(any(x.code == lv for x in scales.levels), where,
-                    f"trigger {code}: min_level {lv!r} is not a level of the grade scales")
-            kw["min_level"] = scales.level(lv)
-        elif record == "Commitment":
-            kw["statuses"] = as_str_list(t.get("statuses"), where, f"trigger {code}.statuses", False)
-            kw["effect_months"] = as_int(t.get("effect_months"), where, f"trigger {code}.effect_months", 1)
-        else:
-            kw["severities"] = as_str_list(t.get("severities"), where, f"trigger {code}.severities", False)
-        triggers.append(TriggerKind(code, str(t.get("name", code)), record,
-                                    measure_list(t.get("measures"), f"trigger {code}.measures"), **kw))
-    require(bool(triggers), where, "triggers must not be empty")
-    trigger_codes = {t.code for t in triggers}
-
-    rules: list[Rule] = []
-    for i, r in enumerate(doc.get("propagation") or []):
-        require(isinstance(r, Mapping), where, f"propagation[{i}] must be a mapping")
-        code = r.get("code")
-        require(isinstance(code, str) and code and code != SELF, where,
-                f"propagation[{i}] needs a code (not {SELF!r})")
-        require(all(x.code != code for x in rules), where, f"propagation rule {code!r} is listed twice")
-        here = f"propagation rule {code}"
-        from_labels = as_str_list(r.get("from"), where, f"{here}.from", False)
-        require(all(x in subjects for x in from_labels), where, f"{here}: from must name subject labels")
-        trig = as_str_list(r.get("triggers"), where, f"{here}.triggers", False)
-        require(all(x in trigger_codes for x in trig), where, f"{here}: unknown triggers in {list(trig)}")
-        raw_path = r.get("path")
-        require(isinstance(raw_path, list) and raw_path, where, f"{here}: path must be a non-empty list")
-        steps, current = [], set(from_labels)
-        for j, s in enumerate(raw_path):
-            require(isinstance(s, Mapping), where, f"{here}: path[{j}] must be a mapping")
-            rels = as_str_list(s.get("rel"), where, f"{here}.path[{j}].rel", False)
-            direction = s.get("direction")
-            require(direction in ("in", "out"), where, f"{here}.path[{j}]: direction must be in or out")
-            to = as_str_list(s.get("to"), where, f"{here}.path[{j}].to", False)
-            require(all(x in subjects for x in to), where, f"{here}.path[{j}]: to must name subject labels")
-            for rel in rels:
-                require(rel in sch.relationships and sch.rel(rel).in_graph, where,
-                        f"{here}.path[{j}]: {rel!r} is not a traversal relationship")
-                spec = sch.rel(rel)
-                near, far = ((spec.from_labels, spec.to_labels) if direction == "out"
-                             else (spec.to_labels, spec.from_labels))
-                require(bool(current & set(near)) and bool(set(to) & set(far)), where,
-                        f"{here}.path[{j}]: {rel} {direction} cannot lead from {sorted(current)} to {list(to)}")
-            raw_where = s.get("where") or {}
-            require(isinstance(raw_where, Mapping), where, f"{here}.path[{j}].where must be a mapping")
-            conds = tuple((k, as_str_list(v, where, f"{here}.path[{j}].where.{k}", False))
-                          for k, v in sorted(raw_where.items()))
-            steps.append(Step(rels, direction, to, conds))
-            current = set(to)
-        ms = measure_list(r.get("measures"), f"{here}.measures")
-        for mc in ms:
-            m = next(x for x in measures if x.code == mc)
-            require(bool(set(m.applies_to) & current), where,
-                    f"{here}: measure {mc} cannot be taken against {sorted(current)}")
-        rules.append(Rule(code, str(r.get("name", code)), from_labels, trig, tuple(steps), ms))
-    return DisciplineRules(tuple(measures), tuple(triggers), tuple(rules), where)
-
-
-def load_discipline_rules(path: str | Path | None = None) -> DisciplineRules:
-    """Read and check a discipline rules file (default: the installed one)."""
-    doc, where = read_yaml(path, "discipline.yaml")
-    return parse_discipline_rules(doc, where)
-
-
-@cache
-def discipline_rules() -> DisciplineRules:
-    """The installed discipline rules, read and checked once."""
-    return load_discipline_rules()
+__all__ = ["Hop", "Trigger", "AppliedMeasure", "DisciplineResult", "discipline"]
 
 
 # -- answers --------------------------------------------------------------------------
@@ -321,7 +142,7 @@ class DisciplineResult:
 # -- triggers of a subject ------------------------------------------------------------
 
 @dataclass
-class _Context:
+class Context:
     day: dt.date
     region: str | None
     rules: DisciplineRules
@@ -355,7 +176,7 @@ class _Context:
         return hit
 
 
-def _list_triggers(ctx: _Context, kinds: Sequence[TriggerKind], entries: Iterable[Node]):
+def _list_triggers(ctx: Context, kinds: Sequence[TriggerKind], entries: Iterable[Node]):
     for node in entries:
         p = node.props
         for tk in kinds:
@@ -374,7 +195,7 @@ def _list_triggers(ctx: _Context, kinds: Sequence[TriggerKind], entries: Iterabl
                               names, list_kind=kind)
 
 
-def _grade_trigger(ctx: _Context, tk: TriggerKind, ev: EvaluationRef) -> Trigger | None:
+def _grade_trigger(ctx: Context, tk: TriggerKind, ev: EvaluationRef) -> Trigger | None:
     if ev.level is None or ev.level.severity < tk.min_level.severity:
         return None
     applies, names = ctx.partners(ev.agency_region, f"scheme:{ev.scheme}",
@@ -386,7 +207,7 @@ def _grade_trigger(ctx: _Context, tk: TriggerKind, ev: EvaluationRef) -> Trigger
                    ev.agency, ev.valid_from, until, applies, names, scheme=ev.scheme, grade=ev.grade)
 
 
-def _evaluation_triggers(ctx: _Context, kinds: Sequence[TriggerKind], subject: str,
+def _evaluation_triggers(ctx: Context, kinds: Sequence[TriggerKind], subject: str,
                          evaluations: Sequence[Node]):
     if not kinds or not evaluations:
         return
@@ -412,7 +233,7 @@ def _evaluation_triggers(ctx: _Context, kinds: Sequence[TriggerKind], subject: s
                     yield t
 
 
-def _penalty_triggers(ctx: _Context, kinds: Sequence[TriggerKind], states):
+def _penalty_triggers(ctx: Context, kinds: Sequence[TriggerKind], states):
     for s in states:
         pen = s.penalty
         for tk in kinds:
@@ -425,7 +246,7 @@ def _penalty_triggers(ctx: _Context, kinds: Sequence[TriggerKind], states):
                               decision_no=pen.decision_no)
 
 
-def _commitment_triggers(ctx: _Context, kinds: Sequence[TriggerKind], commitments: Iterable[Node]):
+def _commitment_triggers(ctx: Context, kinds: Sequence[TriggerKind], commitments: Iterable[Node]):
     for node in commitments:
         p = node.props
         for tk in kinds:
@@ -442,7 +263,7 @@ def _commitment_triggers(ctx: _Context, kinds: Sequence[TriggerKind], commitment
                               commitment_kind=p.get("kind"))
 
 
-def _triggers(store: Store, ctx: _Context, records: Mapping[str, Mapping[str, list[Node]]],
+def find_triggers(store: Store, ctx: Context, records: Mapping[str, Mapping[str, list[Node]]],
               evaluations: Mapping[str, list[Node]]) -> dict[str, list[Trigger]]:
     """Triggers by subject.  ``records[subject][label]`` holds its list entries, penalties and
     commitments; ``evaluations[subject]`` all its evaluations (recognition needs them all)."""
@@ -472,20 +293,20 @@ def _triggers(store: Store, ctx: _Context, records: Mapping[str, Mapping[str, li
 # -- paths ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Path:
+class RulePath:
     rule: Rule | None  # None: the subject itself
     nodes: tuple[str, ...]  # from the trigger's subject to the target
     hops: tuple[Hop, ...]
 
 
-def _walk(store: Store, day: dt.date, starts: Sequence[tuple[Rule, str]], reverse: bool,
-          nodes_cache: dict[str, Node]) -> list[_Path]:
+def walk(store: Store, day: dt.date, starts: Sequence[tuple[Rule, str]], reverse: bool,
+          nodes_cache: dict[str, Node]) -> list[RulePath]:
     """Follow each rule's path from each start (forward from a trigger's subject, or in
     reverse from a target), one store hop per level for all partial paths together."""
     partial = []  # (rule, nodes so far in walk order, hops in walk order, steps done)
     for rule, uid in starts:
         partial.append((rule, (uid,), ()))
-    done: list[_Path] = []
+    done: list[RulePath] = []
     level = 0
     while partial:
         want_types = sorted({t for rule, _, _ in partial for t in _step(rule, level, reverse).rels})
@@ -525,9 +346,9 @@ def _walk(store: Store, day: dt.date, starts: Sequence[tuple[Rule, str]], revers
                 continue
             if level == len(rule.path):
                 if reverse:
-                    done.append(_Path(rule, tuple(reversed(nodes)), tuple(reversed(hops))))
+                    done.append(RulePath(rule, tuple(reversed(nodes)), tuple(reversed(hops))))
                 else:
-                    done.append(_Path(rule, nodes, hops))
+                    done.append(RulePath(rule, nodes, hops))
             else:
                 partial.append((rule, nodes, hops))
     return done
@@ -563,7 +384,7 @@ def _arrival_ok(rule: Rule, level: int, reverse: bool, uid: str, cache: Mapping[
     return node is not None and all(node.props.get(k) in vals for k, vals in where)
 
 
-def _start_ok(rule: Rule, node: Node, reverse: bool) -> bool:
+def starts_at(rule: Rule, node: Node, reverse: bool) -> bool:
     if not reverse:
         return node.label in rule.from_labels
     return rule.path[-1].accepts(node)
@@ -571,7 +392,7 @@ def _start_ok(rule: Rule, node: Node, reverse: bool) -> bool:
 
 # -- assembling answers ---------------------------------------------------------------
 
-def _applied(rules: DisciplineRules, paths: Iterable[_Path], triggers: Mapping[str, list[Trigger]],
+def applied_measures(rules: DisciplineRules, paths: Iterable[RulePath], triggers: Mapping[str, list[Trigger]],
              day: dt.date, region: str | None) -> dict[str, DisciplineResult]:
     """One answer per (subject, measure, trigger record): the shortest path wins, then the
     earlier rule (the subject itself first), then the smaller node ids."""
@@ -619,8 +440,8 @@ def _applied(rules: DisciplineRules, paths: Iterable[_Path], triggers: Mapping[s
     return out
 
 
-def _context(store, day, region, rules, scales, agreements) -> _Context:
-    return _Context(day, region, rules or discipline_rules(), scales or default_scales(),
+def make_context(store, day, region, rules, scales, agreements) -> Context:
+    return Context(day, region, rules or discipline_rules(), scales or default_scales(),
                     repair_catalogue(), agreements)
 
 
@@ -661,15 +482,15 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     member) shares that list kind along the river; Hangzhou is outside it, so nothing
     applies there::
 
-        >>> r = discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "320500")  # doctest: +SKIP
-        >>> r.measure_codes  # doctest: +SKIP
+        >>> r = discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "320500")
+        >>> r.measure_codes
         ('no_tolerance_processing', 'higher_inspection_ratio', 'exclude_incentives')
-        >>> m = r.measures[0]  # doctest: +SKIP
-        >>> m.trigger.list_kind, m.rule, [h.type for h in m.path]  # doctest: +SKIP
+        >>> m = r.measures[0]
+        >>> m.trigger.list_kind, m.rule, [h.type for h in m.path]
         ('严重失信', 'legal_representative_other_firms', ['ABOUT', 'LEGAL_REPRESENTATIVE_OF', 'LEGAL_REPRESENTATIVE_OF'])
-        >>> m.applies_in[:3], m.trigger.agreements  # doctest: +SKIP
+        >>> m.applies_in[:3], m.trigger.agreements
         (('310000', '320000', '320500'), ('长江航运信用联合奖惩合作备忘录',))
-        >>> discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "330100").measures  # doctest: +SKIP
+        >>> discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "330100").measures
         ()
     """
     day = parse_as_of(as_of)
@@ -677,8 +498,8 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     node = check_subject(store, subject)
     rules = rules or discipline_rules()
     cache = {node.uid: node}
-    starts = [(r, node.uid) for r in rules.propagation if _start_ok(r, node, reverse=True)]
-    paths = [_Path(None, (node.uid,), ())] + _walk(store, day, starts, True, cache)
+    starts = [(r, node.uid) for r in rules.propagation if starts_at(r, node, reverse=True)]
+    paths = [RulePath(None, (node.uid,), ())] + walk(store, day, starts, True, cache)
 
     sources = sorted({p.nodes[0] for p in paths})
     labels = set(RECORD_LABELS)
@@ -696,139 +517,7 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     if region is not None:
         codes.add(region)
     agreements = agreements_covering(store, sorted(codes)) if codes else ()
-    ctx = _context(store, day, region, rules, scales, agreements)
-    triggers = _triggers(store, ctx, records, evaluations)
-    result = _applied(rules, paths, triggers, day, region).get(node.uid)
+    ctx = make_context(store, day, region, rules, scales, agreements)
+    triggers = find_triggers(store, ctx, records, evaluations)
+    result = applied_measures(rules, paths, triggers, day, region).get(node.uid)
     return result or DisciplineResult(node.uid, day, region, ())
-
-
-def _dates_back(day: dt.date, months: int) -> list[str]:
-    start, out = months_after(day, -months), []
-    d = start
-    while d <= day:
-        out.append(d.isoformat())
-        d += dt.timedelta(days=1)
-    return out
-
-
-def discipline_batch(store: Store, region: str, as_of, *, rules: DisciplineRules | None = None,
-                     scales: Scales | None = None) -> dict[str, DisciplineResult]:
-    """:func:`discipline` with ``region`` for every subject that has a measure there, in one
-    pass: the same answers, found by scanning the region's trigger records (and those of
-    the agreement partners sharing them) and walking the propagation rules forward.
-
-    Returns
-    -------
-    dict[str, DisciplineResult]
-        By subject uid, in uid order; subjects without a measure are left out.
-
-    Examples
-    --------
-    On the demo data, everything that applies in Suzhou on 2026-06-01::
-
-        >>> batch = discipline_batch(store, "320500", "2026-06-01")  # doctest: +SKIP
-        >>> "Vehicle:苏E8G520" in batch, batch["Vehicle:苏E8G520"].measure_codes  # doctest: +SKIP
-        (True, ('higher_inspection_ratio', 'exclude_incentives', 'exclude_green_lane'))
-    """
-    day = parse_as_of(as_of)
-    region = check_region(region)
-    rules = rules or discipline_rules()
-    sc = scales or default_scales()
-    agreements = all_agreements(store)
-    with _gc_paused():
-        return _batch(store, day, region, rules, sc, agreements)
-
-
-@contextmanager
-def _gc_paused():
-    """Hold the cyclic garbage collector while hundreds of thousands of small answer
-    objects are built (none of them cyclic); it otherwise re-walks every live node."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _scans(day: dt.date, region: str, rules: DisciplineRules, sc: Scales,
-           agreements: Sequence[Agreement]) -> list[tuple[str, dict]]:
-    """(label, where) of the record scans that find every trigger that may apply in
-    ``region``: one per record label, for all trigger kinds of that label together."""
-    live = [a for a in agreements if a.in_force(day)]
-    near = overlapping(region)
-    by_record = defaultdict(list)
-    for tk in rules.triggers:
-        by_record[tk.record].append(tk)
-    scans = []
-    if by_record["ListEntry"]:
-        # Applies where issued and at the partners sharing the kind: issuers inside the
-        # members of an agreement with a member overlapping the region may reach it.
-        kinds = sorted({k for tk in by_record["ListEntry"] for k in tk.list_kinds})
-        codes = set(near)
-        for a in live:
-            if a.touches(region) and any(a.shares_list(k) for k in kinds):
-                for m in a.members:
-                    codes |= inside(m)
-        scans.append(("ListEntry", {"list_kind": kinds, "agency_region": sorted(codes)}))
-    if by_record["Penalty"]:
-        cat = repair_catalogue()
-        severities = sorted({v for tk in by_record["Penalty"] for v in tk.severities})
-        longest = max(hi for _, hi in cat.periods.values())
-        # Cheapest test first; a penalty without a severity has the default one.
-        where = {} if cat.default_severity in severities else {"severity": severities}
-        where.update({"decision_date": _dates_back(day, longest), "agency_region": sorted(near)})
-        scans.append(("Penalty", where))
-    if by_record["Commitment"]:
-        statuses = sorted({v for tk in by_record["Commitment"] for v in tk.statuses})
-        scans.append(("Commitment", {"status": statuses, "agency_region": sorted(near)}))
-    if by_record["Evaluation"]:
-        # Recognised in the region: issued in it, above it, or by a partner covering it.
-        worst = min(tk.min_level.severity for tk in by_record["Evaluation"])
-        grades = sorted({g for s in sc.schemes.values() for g in s.grades_at_least(worst)})
-        codes = set(near)
-        for a in live:
-            if a.covers(region):
-                for m in a.members:
-                    codes |= inside(m)
-        scans.append(("Evaluation", {"grade": grades, "agency_region": sorted(codes)}))
-    return scans
-
-
-def _batch(store: Store, day: dt.date, region: str, rules: DisciplineRules, sc: Scales,
-           agreements: Sequence[Agreement]) -> dict[str, DisciplineResult]:
-    scans = _scans(day, region, rules, sc, agreements)
-    # (Run one after the other: side by side in threads they gained nothing on two cores,
-    # and each new thread opens another embedded-store connection with its own page cache.)
-    found = [list(find_all(store, label, where)) for label, where in scans]
-    today = day.isoformat()
-    records: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    eval_subjects: set[str] = set()
-    worst = min((tk.min_level.severity for tk in rules.triggers if tk.record == "Evaluation"),
-                default=None)
-    for (label, _), nodes in zip(scans, found):
-        for n in nodes:
-            subj = n.props.get("subject_uid")
-            if not subj:
-                continue
-            if label == "Evaluation":
-                lv = sc.grade_level(n.props.get("scheme"), n.props.get("grade"))
-                if (lv is not None and lv.severity >= worst and record_date(n, "valid_from") <= day
-                        and (record_optional_date(n, "valid_to") or day) >= day):
-                    eval_subjects.add(subj)
-            elif label != "ListEntry" or str(n.props.get("listed_on", "9999")) <= today:
-                records[subj][label].append(n)
-    evaluations = records_of(store, sorted(eval_subjects), ["Evaluation"]) if eval_subjects else {}
-
-    ctx = _context(store, day, region, rules, sc, agreements)
-    triggers = _triggers(store, ctx, records, evaluations)
-    if not triggers:
-        return {}
-    sources = store.get_nodes(sorted(triggers))
-    paths = [_Path(None, (s,), ()) for s in sources]
-    starts = [(r, s) for s, node in sources.items() for r in rules.propagation
-              if _start_ok(r, node, reverse=False) and any(t.kind in r.triggers for t in triggers[s])]
-    paths += _walk(store, day, starts, False, dict(sources))
-    out = _applied(rules, paths, triggers, day, region)
-    return dict(sorted(out.items()))

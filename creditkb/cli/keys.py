@@ -1,0 +1,53 @@
+"""``creditkb keys``: create, list or revoke API keys (only a key's hash is kept)."""
+
+from __future__ import annotations
+
+from creditkb.cli.common import store_arg
+from graph_model.errors import UserError
+from graph_model.settings import Settings
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("keys", help="create, list or revoke API keys")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("key_id", nargs="?", help="with revoke: the key to revoke")
+    p.add_argument("--agency", help="with create: the agency's name, e.g. 苏州市交通运输局")
+    p.add_argument("--region", help="with create: the agency's six-digit region code")
+    p.add_argument("--role", choices=["regulator", "investigator", "viewer"],
+                   help="with create: regulator (reads its scope, writes its agency's "
+                        "records), investigator (reads and traces), viewer (reads, personal "
+                        "fields always masked)")
+    p.add_argument("--note", help="with create: a note kept with the key")
+    store_arg(p)
+
+
+def run(args) -> int:
+    from queries.access.state import AccessStore
+
+    settings = Settings.from_env(store=args.store)
+    access = AccessStore.for_settings(settings)
+    try:
+        if args.action == "create":
+            missing = [f"--{n}" for n in ("agency", "region", "role") if not getattr(args, n)]
+            if missing:
+                raise UserError(f"keys create needs {', '.join(missing)}")
+            key, token = access.create_key(args.agency, args.region, args.role, args.note)
+            print(f"created {key.key_id} for {key.agency} ({key.region}, {key.role})")
+            print(f"key (shown once, only its hash is kept): {token}")
+        elif args.action == "revoke":
+            if not args.key_id:
+                raise UserError("keys revoke needs a KEY_ID (see: creditkb keys list)")
+            key = access.revoke_key(args.key_id)
+            print(f"revoked {key.key_id} ({key.agency}, {key.region}, {key.role}) at "
+                  f"{key.revoked_at}")
+        else:
+            keys = access.keys()
+            if not keys:
+                print("no keys yet (creditkb keys create --agency NAME --region CODE --role ROLE)")
+            for k in keys:
+                state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+                print(f"{k.key_id}  {k.role:<12} {k.region}  {k.agency}  created {k.created_at}  "
+                      f"{state}{'  (' + k.note + ')' if k.note else ''}")
+    finally:
+        access.close()
+    return 0

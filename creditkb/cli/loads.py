@@ -1,0 +1,35 @@
+"""``creditkb loads``: past loads, or ``loads undo LOAD_ID`` to take one back."""
+
+from __future__ import annotations
+
+from creditkb.cli.common import store_arg
+from graph_model.errors import UserError
+from graph_model.settings import Settings
+from graph_model.store import open_store
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("loads", help="list past loads, or undo one")
+    p.add_argument("action", nargs="?", choices=["list", "undo"], default="list")
+    p.add_argument("load_id", nargs="?", help="with undo: the load to take back")
+    store_arg(p)
+
+
+def run(args) -> int:
+    settings = Settings.from_env(store=args.store)
+    with open_store(settings=settings) as store:
+        if args.action == "undo":
+            if not args.load_id:
+                raise UserError("loads undo needs a LOAD_ID (see: creditkb loads)")
+            r = store.undo_load(args.load_id)
+            print(f"undid load {r.load_id}: {r.nodes_deleted} nodes and {r.edges_deleted} "
+                  f"relationships deleted, {r.nodes_restored} nodes and {r.edges_restored} "
+                  f"relationships restored")
+            return 0
+        loads = store.loads()
+        if not loads:
+            print("no loads yet")
+        for x in loads:
+            print(f"{x.load_id}  {x.status:<9}  {x.started_at}  {x.kind:<13} "
+                  f"{x.rows_loaded}/{x.rows_read} rows  {x.agency or '-'}  {x.file}")
+    return 0

@@ -1,0 +1,75 @@
+"""The exchange format as the generator writes it: the file kinds, the columns and
+canonical headers of each (from loaders/kinds.yaml), the subject words, and CSV
+writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from graph_model.csv_safety import to_csv
+from graph_model.enums import SubjectKind
+from loaders.kinds import kinds as exchange_kinds
+
+
+#: The file kinds, in the order of loaders/kinds.yaml (the order they are written in).
+KINDS: tuple[str, ...] = tuple(exchange_kinds())
+
+#: The columns written of each kind, in the order of EXCHANGE_FORMAT.md.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("uscc", "name", "business_type", "region_code", "legal_rep_name",
+                    "legal_rep_id", "phone", "address", "established", "status"),
+    "vehicles": ("plate", "plate_color", "vehicle_type", "owner_uscc", "transport_cert",
+                 "region_code"),
+    "vessels": ("vessel_id", "name", "imo", "vessel_type", "owner_uscc", "operator_uscc",
+                "region_code"),
+    "practitioners": ("id_number", "name", "role", "cert_no", "employer_uscc", "plates",
+                      "vessel_ids", "region_code"),
+    "penalties": ("decision_no", "subject_kind", "subject_id", "violation", "penalty_type", "fine",
+                  "decision_date", "agency", "agency_region", "severity", "status"),
+    "evaluations": ("subject_kind", "subject_id", "scheme", "grade", "score", "period", "agency",
+                    "agency_region", "valid_from", "valid_to"),
+    "list_entries": ("list_kind", "subject_kind", "subject_id", "listed_on", "removed_on",
+                     "reason", "agency", "agency_region"),
+    "agreements": ("name", "member_regions", "effective_from", "effective_to", "schemes",
+                   "list_kinds"),
+    "repairs": ("decision_no", "mode", "repaired_on", "agency", "agency_region"),
+    "commitments": ("subject_kind", "subject_id", "kind", "made_on", "due_on", "status",
+                    "agency", "agency_region"),
+}
+
+#: The canonical Chinese headers of those columns (loaders/kinds.yaml).
+HEADERS: dict[str, tuple[str, ...]] = {
+    kind: tuple(exchange_kinds()[kind].columns[c].header for c in columns)
+    for kind, columns in COLUMNS.items()
+}
+
+#: The exchange format's subject words, 企业 车辆 船舶 人员 (graph_model/schema.yaml).
+SUBJECT_KINDS: tuple[str, ...] = tuple(SubjectKind)
+ENT, VEH, VES, PER = (SUBJECT_KINDS.index(w) for w in ("企业", "车辆", "船舶", "人员"))
+
+CHUNK_ROWS = 250_000
+
+Progress = Callable[[str, int], None]
+
+
+def write_csv(path: Path, kind: str, frames: Iterable[pd.DataFrame] | pd.DataFrame,
+              progress: Progress | None = None) -> Path:
+    """Write ``frames`` as one UTF-8 CSV with the canonical header of ``kind``.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called as ``progress(kind, rows)`` after every chunk with the rows just written.
+    """
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(",".join(HEADERS[kind]) + "\n")
+        for frame in frames:
+            to_csv(frame, f, header=False, index=False, lineterminator="\n")
+            if progress is not None:
+                progress(kind, len(frame))
+    return path

@@ -1,0 +1,181 @@
+"""The embedded store's SQL: its tables, the journal triggers of loads, the property
+indexes the schema asks for, and the longer statements of writes and undo.
+
+A record's ``one_per_source`` relationships (its subject, its agency, the penalty a
+repair repairs) are columns of its ``nodes`` row (see :data:`LINKS`).  Properties are JSON
+text.  ``meta`` holds the store format and the ``generation`` and ``topology`` counters.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Iterator, Sequence
+
+from graph_model.schema import schema
+
+STORE_FORMAT = "3"
+CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
+
+# Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
+# are columns of the source row, named after the type: a record is then one row with its
+# links instead of one row and two edge rows, each with its own indexes.
+LINKS = {t: t.lower() for t in schema().link_rel_types()}
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '%(format)s');
+-- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
+-- the range between the largest id before it and the largest after it.
+-- A uid starts with its label ("Penalty:..."), so the uid index also serves a label's
+-- rows in uid order (a range), and no (label, uid) index is kept.
+CREATE TABLE IF NOT EXISTS nodes(
+    nid INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    props TEXT NOT NULL%(links)s
+);
+CREATE TABLE IF NOT EXISTS edges(
+    eid INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    src INTEGER NOT NULL REFERENCES nodes(nid),
+    dst INTEGER NOT NULL REFERENCES nodes(nid),
+    props TEXT NOT NULL,
+    UNIQUE(src, type, dst)
+);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, type);
+CREATE TABLE IF NOT EXISTS loads(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    load_id TEXT NOT NULL UNIQUE,
+    info TEXT NOT NULL,
+    status TEXT NOT NULL,
+    nid_lo INTEGER, nid_hi INTEGER,  -- nodes the load created: lo < nid <= hi
+    eid_lo INTEGER, eid_hi INTEGER   -- edges likewise
+);
+-- One row per existing node ('n') or edge ('e') a load changed: its props before, and
+-- for a node its link columns before (a JSON array in LINKS order).
+CREATE TABLE IF NOT EXISTS journal(
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    old TEXT NOT NULL,
+    old_links TEXT,
+    PRIMARY KEY(seq, kind, id)
+) WITHOUT ROWID;
+""" % {"format": STORE_FORMAT,
+       "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
+# Only records_about follows a link backwards (a subject's records: ABOUT).  The others
+# are read from their record; undo and delete, which look for rows linking to given nodes,
+# scan for them rather than have every record of a load write two more index entries.
+INDEXED_LINKS = ("ABOUT",)
+DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]} ON nodes({LINKS[t]}) "
+               f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
+DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
+               for t, c in LINKS.items() if t not in INDEXED_LINKS)
+
+
+# Per connection: while a load's transaction runs, _load holds its sequence number and
+# the largest ids before it; an update of a row that existed before then saves the row's
+# props (and links) in the journal, once per load (NOT EXISTS, because the upsert that
+# fires a trigger imposes its own conflict handling on it).  Outside loads _load is empty
+# and nothing fires.
+JOURNAL_TRIGGERS = """
+CREATE TEMP TABLE IF NOT EXISTS _load(seq INTEGER, max_nid INTEGER, max_eid INTEGER);
+CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE ON main.nodes
+WHEN old.nid <= (SELECT max_nid FROM _load) BEGIN
+    INSERT INTO journal(seq, kind, id, old, old_links)
+    SELECT l.seq, 'n', old.nid, old.props, json_array(%(old_links)s) FROM _load l
+    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'n' AND j.id = old.nid);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS _journal_edges BEFORE UPDATE OF props ON main.edges
+WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
+    INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'e', old.eid, old.props FROM _load l
+    WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
+END;
+""" % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
+
+
+def index_statements() -> list[str]:
+    """Partial expression indexes for the properties the schema marks ``index: true``."""
+    out = []
+    for label in schema().labels.values():
+        for prop in label.indexed():
+            out.append(
+                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{prop} "
+                f"ON nodes(json_extract(props, '$.{prop}')) WHERE label = '{label.name}'"
+            )
+    return out
+
+
+def schema_complete(con: sqlite3.Connection) -> bool:
+    """Whether every table, index and meta row DDL and index_statements() create exists,
+    and no index DDL drops does: then ensure_schema has nothing to write."""
+    script = DDL + "\n".join(index_statements())
+    wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
+    dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    if not wanted <= names or names & dropped:
+        return False
+    keys = re.search(r"INSERT OR IGNORE INTO meta\(k, v\) VALUES (.*);", DDL).group(1)
+    meta = {r[0] for r in con.execute("SELECT k FROM meta")}
+    return set(re.findall(r"\('(\w+)'", keys)) <= meta
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the uids starting with ``prefix``: ``lo <= uid < hi``."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def label_range(label: str) -> tuple[str, str]:
+    return prefix_range(f"{label}:")
+
+
+def chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def merge_sql(table: str) -> str:
+    """The props of an upsert: new values over old, and ``_sources`` lists united."""
+    return (
+        f"CASE WHEN json_type(excluded.props, '$._sources') IS NULL "
+        f"THEN json_patch({table}.props, excluded.props) "
+        f"ELSE json_set(json_patch({table}.props, excluded.props), '$._sources', json("
+        f"(SELECT json_group_array(value) FROM ("
+        f"SELECT value FROM json_each({table}.props, '$._sources') UNION "
+        f"SELECT value FROM json_each(excluded.props, '$._sources'))))) END"
+    )
+
+
+
+
+# -- undo ------------------------------------------------------------------------------
+# Parameters: :s the load's seq, and the ids it created: :nlo < nid <= :nhi, :elo < eid <= :ehi.
+
+_LINKS_TO_CREATED = ("(" + " OR ".join(f"(n.{c} > :nlo AND n.{c} <= :nhi)" for c in LINKS.values())
+                     + ")" if LINKS else "false")
+
+#: Later loads that changed what the load wrote, or tied edges or links to nodes it created.
+LATER_LOADS = (
+    "SELECT l.load_id FROM loads l WHERE l.seq > :s AND l.status = 'committed' AND ("
+    " EXISTS (SELECT 1 FROM journal j1 JOIN journal j2 ON j2.seq = l.seq"
+    "         AND j2.kind = j1.kind AND j2.id = j1.id WHERE j1.seq = :s)"
+    " OR EXISTS (SELECT 1 FROM journal j2 WHERE j2.seq = l.seq AND ("
+    "         (j2.kind = 'n' AND j2.id > :nlo AND j2.id <= :nhi) OR"
+    "         (j2.kind = 'e' AND j2.id > :elo AND j2.id <= :ehi)))"
+    " OR EXISTS (SELECT 1 FROM edges e WHERE e.eid > l.eid_lo AND e.eid <= l.eid_hi AND"
+    "         ((e.src > :nlo AND e.src <= :nhi) OR (e.dst > :nlo AND e.dst <= :nhi)))"
+    f" OR EXISTS (SELECT 1 FROM nodes n WHERE n.nid > l.nid_lo AND n.nid <= l.nid_hi"
+    f"         AND {_LINKS_TO_CREATED})"
+    f" OR EXISTS (SELECT 1 FROM journal j2 JOIN nodes n ON n.nid = j2.id"
+    f"         WHERE j2.seq = l.seq AND j2.kind = 'n' AND {_LINKS_TO_CREATED}))"
+    " ORDER BY l.seq")
+RESTORE_EDGES = ("UPDATE edges SET props = j.old FROM journal j WHERE j.seq = :s AND "
+                 "j.kind = 'e' AND j.id = edges.eid")
+DELETE_CREATED_EDGES = "DELETE FROM edges WHERE eid > :elo AND eid <= :ehi"
+COUNT_CREATED_LINKS = ("SELECT " + (" + ".join(f"count({c})" for c in LINKS.values()) or "0")
+                       + " FROM nodes WHERE nid > :nlo AND nid <= :nhi")
+RESTORE_NODES = ("UPDATE nodes SET props = j.old"
+                 + "".join(f", {c} = json_extract(j.old_links, '$[{i}]')"
+                           for i, c in enumerate(LINKS.values()))
+                 + " FROM journal j WHERE j.seq = :s AND j.kind = 'n' AND j.id = nodes.nid")

@@ -1,0 +1,284 @@
+"""The write side of the embedded store: a transaction's writer, and node frames encoded
+ahead of it (see :meth:`graph_model.store.embedded.store.EmbeddedStore.prepare_nodes`)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_model.schema import schema
+from graph_model.store.embedded import jsontext
+from graph_model.store.embedded.sql import LINKS, chunks, merge_sql
+from graph_model.store.port import (
+    LoadInfo, MissingNodeError, NodeBatch, StoreError, Writer, node_batch,
+)
+from graph_model.strindex import StringIndex, hashes
+
+STAGE_PARAMS = 32_000  # bound parameters per staging statement (SQLite allows 32,766)
+
+
+def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
+    """Insert rows (one sequence per column) into a staging table, thousands of rows per
+    statement.  ``executemany`` would run one statement per row, and each run releases
+    and takes back the GIL: while the loader's prefetch thread works, taking it back
+    waits, and at Yangtze scale that wait cost more than the inserts themselves."""
+    per = max(1, STAGE_PARAMS // len(columns))
+    head = f"INSERT INTO {table}({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join("?" * len(columns)) + ")"
+    full = head + ", ".join([row] * per)
+    flat = list(itertools.chain.from_iterable(zip(*values)))
+    width = per * len(columns)
+    for start in range(0, len(flat), width):
+        part = flat[start:start + width]
+        sql = full if len(part) == width else head + ", ".join([row] * (len(part) // len(columns)))
+        con.execute(sql, part)
+
+
+def _props(frame: pd.DataFrame, load_id: str | None) -> pa.Array:
+    """JSON props of each row, with its source entry when ``load_id`` names a load."""
+    frame = frame.drop(columns=["src", "dst"], errors="ignore")
+    if load_id is None or "_row" not in frame.columns:
+        return jsontext.object_array(frame.drop(columns=["_row"], errors="ignore"))
+    rows = pa.array(frame["_row"].astype("int64").to_numpy()).cast(pa.string())
+    sources = pc.binary_join_element_wise(f'["{load_id}#', rows, '"]', "")
+    return jsontext.object_array(frame.drop(columns=["_row"]), {"_sources": sources})
+
+
+def _strings(array: pa.Array) -> list[str]:
+    return array.to_numpy(zero_copy_only=False).tolist()
+
+
+def _utf8(array: pa.Array) -> list[bytes]:
+    """The UTF-8 bytes of each string: staged as blobs and cast back to text by SQLite,
+    they skip decoding into Python strings and encoding again to bind them."""
+    return array.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
+    column the factorized targets (see _factorized)."""
+
+    uids: list[bytes]  # UTF-8 (see _utf8)
+    props: list[bytes]
+    links: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def encode_nodes(label: str, frame: pd.DataFrame, load_id: str | None) -> NodeBatch:
+    """See :meth:`EmbeddedStore.prepare_nodes`."""
+    if frame.empty:
+        return NodeBatch(label, load_id, frame, {}, pd.Series([], dtype="string"), _Rows([], [], {}))
+    batch = node_batch(label, frame, load_id)
+    for rel_type, targets in batch.links.items():
+        rel = schema().rel(rel_type)  # node_batch checked that label may be its source
+        _check_endpoint_labels(rel_type, pd.DataFrame({"src": f"{label}:", "dst": targets.dropna()}),
+                               rel.from_labels, rel.to_labels)
+    uids = pa.array(batch.uids, pa.string(), from_pandas=True)
+    # In uid order the uid index is written page after page rather than all over; the
+    # sort is stable, so repeats of a uid keep the frame's order (the last one wins).
+    order = pc.sort_indices(uids)
+    links = {}
+    for rel_type, targets in batch.links.items():
+        codes, distinct, keys = _factorized(targets)
+        links[rel_type] = (codes[order.to_numpy()], distinct, keys)
+    rows = _Rows(_utf8(uids.take(order)), _utf8(_props(batch.frame, load_id).take(order)), links)
+    return replace(batch, encoded=rows)
+
+
+class EmbeddedWriter(Writer):
+    """Writes of one transaction. With a load (``seq`` set), every existing row it changes
+    is journaled once with its props before the load (by triggers, so rows it only inserts
+    cost nothing), and the rows it creates are the id range recorded at commit, so
+    :meth:`EmbeddedStore.undo_load` can take the load back."""
+
+    def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
+        self.con = con
+        self.load_id = load_id
+        self.seq = seq
+        self.wrote = False
+        self.rows = 0  # rows written (nodes, edges, links)
+        self._forget_targets()
+        self.graph_changed = False  # edges of the traversal graph written or deleted
+        links = "".join(f", {c} INTEGER" for c in LINKS.values())
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _links_in(src INTEGER, dst INTEGER)")
+        self.max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+        self.max_eid = con.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0]
+        con.execute("DELETE FROM _load")
+        if seq is not None:  # arms the journal triggers (see JOURNAL_TRIGGERS)
+            con.execute("INSERT INTO _load VALUES (?, ?, ?)", (seq, self.max_nid, self.max_eid))
+
+    def _forget_targets(self) -> None:
+        """Link targets looked up (see _link_nids): their uids, and nids by number."""
+        self._targets = StringIndex()
+        self._target_nids = np.zeros(0, dtype=np.int64)
+
+    def upsert_nodes(self, label: str, frame: pd.DataFrame | NodeBatch) -> int:
+        batch = frame if isinstance(frame, NodeBatch) else encode_nodes(label, frame, self.load_id)
+        batch.check_for(label, self.load_id)
+        if not isinstance(batch.encoded, _Rows):
+            raise ValueError(f"{label} nodes prepared by another store")
+        if not len(batch):
+            return 0
+        rows: _Rows = batch.encoded
+        cols = [LINKS[t] for t in rows.links]
+        targets = [self._link_nids(rel_type, *factorized) for rel_type, factorized in rows.links.items()]
+        con = self.con
+        con.execute("DELETE FROM _nodes_in")
+        _stage(con, "_nodes_in", ["uid", "props"] + cols, rows.uids, rows.props, *targets)
+        # 0 stages "no link", and a row without one keeps the stored link.
+        new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
+        keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
+        # Staged in uid order (see encode_nodes), and read back in that order.
+        con.execute(
+            f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
+            f"SELECT CAST(i.uid AS TEXT), ?, CAST(i.props AS TEXT){new_links} FROM _nodes_in i "
+            f"WHERE true ORDER BY i.rowid "
+            f"ON CONFLICT(uid) DO UPDATE SET props = {merge_sql('nodes')}{keep}",
+            (label,),
+        )
+        self.wrote = True
+        self.rows += len(batch)
+        return len(batch)
+
+    def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: np.ndarray,
+                   keys: np.ndarray) -> list[int]:
+        """The nid of each target (``codes`` index ``distinct``, whose hashes are ``keys``;
+        -1 for none, 0 then), looked up once per distinct target and transaction (a load's
+        chunks name the same subjects and agencies again; nids do not change while it
+        runs); a target that is no node raises MissingNodeError."""
+        found = self._targets.find(distinct, keys)
+        new = np.flatnonzero(found < 0)
+        if len(new):
+            got: dict[str, int] = {}
+            for part in chunks(distinct[new].tolist()):
+                marks = ",".join("?" * len(part))
+                # One row of JSON rather than a row per target: each row fetched would
+                # release and take back the GIL (see _stage).
+                [text] = self.con.execute(f"SELECT json_group_object(uid, nid) FROM nodes "
+                                          f"WHERE uid IN ({marks})", part).fetchone()
+                got.update(json.loads(text))
+            nids = np.array([got.get(u, 0) for u in distinct[new]], dtype=np.int64)
+            if not nids.all():
+                raise MissingNodeError(rel_type, distinct[new][nids == 0][:1000].tolist())
+            found[new] = self._targets.add(distinct[new], keys[new])
+            self._target_nids = np.concatenate([self._target_nids, nids])
+        return np.append(self._target_nids[found], 0)[codes].tolist()  # -1 picks the 0
+
+    def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
+        rel = schema().rel(rel_type)
+        if frame.empty:
+            return 0
+        self.graph_changed = self.graph_changed or rel.in_graph
+        _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
+        if rel_type in LINKS:
+            return self._upsert_links(rel_type, frame)
+        con = self.con
+        con.execute("DELETE FROM _edges_in")
+        _stage(con, "_edges_in", ["src_uid", "dst_uid", "props"], frame["src"].tolist(),
+               frame["dst"].tolist(), _strings(_props(frame, self.load_id)))
+        ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
+                "JOIN nodes d ON d.uid = i.dst_uid")
+        # In (src, dst) order the (src, type, dst) index is written page after page.
+        written = con.execute(
+            f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
+            f"{ends} WHERE true ORDER BY s.nid, d.nid "
+            f"ON CONFLICT(src, type, dst) DO UPDATE SET props = {merge_sql('edges')}",
+            (rel_type,),
+        ).rowcount
+        if written < len(frame):  # the joins dropped rows: some end does not exist
+            self._missing_ends(rel_type)
+        self.wrote = True
+        self.rows += len(frame)
+        return len(frame)
+
+    def _upsert_links(self, rel_type: str, frame: pd.DataFrame) -> int:
+        """A link column set on each source row (see LINKS); its provenance is the row's.
+        Both ends are found as a node frame's link targets are (see _link_nids)."""
+        con, col = self.con, LINKS[rel_type]
+        con.execute("DELETE FROM _links_in")
+        _stage(con, "_links_in", ["src", "dst"], *(self._link_nids(rel_type, *_factorized(frame[end]))
+                                                  for end in ("src", "dst")))
+        con.execute(f"UPDATE nodes SET {col} = l.dst FROM _links_in l "
+                    f"WHERE nodes.nid = l.src AND nodes.{col} IS NOT l.dst")
+        self.wrote = True
+        self.rows += len(frame)
+        return len(frame)
+
+    def _missing_ends(self, rel_type: str) -> None:
+        missing = [r[0] for r in self.con.execute(
+            "SELECT DISTINCT u FROM (SELECT src_uid AS u FROM _edges_in UNION ALL "
+            "SELECT dst_uid FROM _edges_in) WHERE u NOT IN (SELECT uid FROM nodes) LIMIT 1000"
+        )]
+        if missing:
+            raise MissingNodeError(rel_type, missing)
+
+    def finish_load(self, load: LoadInfo) -> None:
+        if self.seq is None or load.load_id != self.load_id:
+            raise StoreError(f"this transaction is not load {load.load_id!r}")
+        self.con.execute("UPDATE loads SET info = ? WHERE seq = ?",
+                         (json.dumps(asdict(load), ensure_ascii=False), self.seq))
+
+    def _refuse_in_load(self, what: str) -> None:
+        if self.seq is not None:
+            raise StoreError(f"{what} inside a load transaction could not be undone")
+
+    def delete_nodes(self, uids: Sequence[str]) -> int:
+        self._refuse_in_load("delete_nodes")
+        self._forget_targets()
+        n = 0
+        for part in chunks(list(uids)):
+            marks = ",".join("?" * len(part))
+            nids = [r[0] for r in self.con.execute(
+                f"SELECT nid FROM nodes WHERE uid IN ({marks})", part)]
+            if not nids:
+                continue
+            nm = ",".join("?" * len(nids))
+            self.con.execute(f"DELETE FROM edges WHERE src IN ({nm}) OR dst IN ({nm})", nids * 2)
+            for col in LINKS.values():  # links to a deleted node go with it, like edges
+                self.con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} IN ({nm})", nids)
+            self.con.execute(f"DELETE FROM nodes WHERE nid IN ({nm})", nids)
+            n += len(nids)
+        self.wrote = self.wrote or n > 0
+        self.graph_changed = self.graph_changed or n > 0
+        return n
+
+    def delete_all(self) -> None:
+        self._refuse_in_load("delete_all")
+        self._forget_targets()
+        for table in ("edges", "nodes", "journal", "loads"):
+            self.con.execute(f"DELETE FROM {table}")
+        self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
+        self.wrote = self.graph_changed = True
+
+
+def _factorized(targets: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A code per row (-1: no target), the distinct targets, and their hashes."""
+    codes, distinct = pd.factorize(targets)
+    distinct = np.asarray(distinct, dtype=object)
+    return codes, distinct, hashes(distinct)
+
+
+def _check_endpoint_labels(rel_type: str, frame: pd.DataFrame, allowed_from, allowed_to) -> None:
+    for col, allowed in (("src", allowed_from), ("dst", allowed_to)):
+        if col not in frame.columns:
+            raise ValueError(f"{rel_type} rows need a {col!r} column")
+        ok = frame[col].astype("string").str.startswith(tuple(f"{lab}:" for lab in allowed))
+        bad = ~ok.fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{rel_type}: row {i} has {col} {frame[col].iloc[i]!r}; "
+                f"allowed labels are {', '.join(allowed)}"
+            )
+
+

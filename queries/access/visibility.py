@@ -1,0 +1,135 @@
+"""Who may see what: the visibility of a subject to a key of region R, and what of a
+person it may read.  Pure functions over records already fetched; the API batches the
+reads (api/context.py).
+
+* **own**: a subject registered or based in R (its ``region_code`` lies in R), or one an
+  agency of R (or above it) issued a record about;
+* **shared**: a subject one of R's partners listed on a list kind, or graded under a scheme,
+  that an agreement in force with R shares (the shared watchlists, :func:`list_basis`, and
+  mutual recognition);
+* **linked**: one subject relationship (:data:`LINK_RELATIONS`: legal representative,
+  employer, owner, driver, crew) away from an own or shared subject.
+
+Anything else is outside the scope, and answered exactly like a subject that does not
+exist.  Personal fields of a person (name, certificate, masked ID) are shown only where
+the person is *own*, and never to a viewer; resident ID numbers are never stored, so
+never shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import IntEnum
+from typing import Iterable, Mapping, Sequence
+
+from graph_model.schema import schema
+from graph_model.store.port import Node
+from queries.rules.jurisdiction import Agreement, overlaps, within
+from queries.rules.scales import Scales
+from queries.rules.watchlist import list_basis
+from queries.tracing.common import SUBJECT_RELATIONS
+
+__all__ = ["Vis", "SUBJECT_LABELS", "LINK_RELATIONS", "LINK_CAP", "subject_visibility",
+           "record_visibility", "linked_visibility", "PERSON_PUBLIC", "personal_data_clear",
+           "shown_props", "mask_text", "mask_id"]
+
+SUBJECT_LABELS = frozenset(schema().subject_labels())
+#: Relationships that link a subject to the scope, and how many of each type are looked
+#: at per subject.
+LINK_RELATIONS = SUBJECT_RELATIONS
+LINK_CAP = 50
+
+
+class Vis(IntEnum):
+    """How a key sees a subject, weakest first."""
+
+    NONE = 0
+    LINKED = 1
+    SHARED = 2
+    OWN = 3
+
+
+def subject_visibility(node: Node | None, region: str) -> Vis | None:
+    """What the subject node alone decides: OWN when registered in ``region``, NONE when it
+    is no subject; None when its records must decide (also for a node that does not exist,
+    which must cost what a subject outside the scope costs)."""
+    if node is None:
+        return None
+    if node.label not in SUBJECT_LABELS:
+        return Vis.NONE
+    return Vis.OWN if within(node.props.get("region_code"), region) else None
+
+
+def record_visibility(records: Sequence[Node], region: str, agreements: Sequence[Agreement],
+                      day: dt.date, scales: Scales) -> Vis:
+    """What a subject's records decide: OWN when an agency of ``region`` (or above or
+    inside it) issued one, SHARED when a partner's list entry or evaluation is shared with
+    ``region`` by one of ``agreements`` (those in force on ``day`` covering ``region``)."""
+    best = Vis.NONE
+    for r in records:
+        issuer = r.props.get("agency_region")
+        if overlaps(issuer, region):
+            return Vis.OWN
+        if best is Vis.NONE and agreements and issuer:
+            if r.label == "ListEntry":
+                if list_basis(issuer, r.props.get("list_kind"), region, agreements, day):
+                    best = Vis.SHARED
+            elif r.label == "Evaluation":
+                scheme = str(r.props.get("scheme"))
+                if any(a.covers(issuer) and a.covers_scheme(scheme, scales) for a in agreements):
+                    best = Vis.SHARED
+    return best
+
+
+def linked_visibility(neighbours: Iterable[Vis]) -> Vis:
+    """LINKED when a subject one relationship away is own or shared, else NONE."""
+    return Vis.LINKED if any(v >= Vis.SHARED for v in neighbours) else Vis.NONE
+
+
+# -- personal data ----------------------------------------------------------------------
+
+#: Person properties shown to every agency that may see the person at all.
+PERSON_PUBLIC = frozenset({"id_hash", "role", "region_code"})
+
+
+def personal_data_clear(vis: Vis, role: str) -> bool:
+    """Whether a key of ``role`` reads a person it sees as ``vis`` in clear."""
+    return vis is Vis.OWN and role != "viewer"
+
+
+def mask_text(value) -> str | None:
+    """``张建国`` -> ``张**``: the first character only.
+
+    >>> mask_text("张建国")
+    '张**'
+    """
+    if value is None or value == "":
+        return None
+    s = str(value)
+    return s[0] + "*" * (len(s) - 1) if len(s) > 1 else "*"
+
+
+def mask_id(value) -> str | None:
+    """A masked resident ID further masked for agencies without the record: the region
+    digits only.
+
+    >>> mask_id("320402********0353")
+    '320402************'
+    """
+    if not value:
+        return None
+    s = str(value)
+    return s[:6] + "*" * max(0, len(s) - 6)
+
+
+def shown_props(node: Node, clear: bool) -> Mapping:
+    """The node's properties as shown: no bookkeeping (``_sources``) or matching keys
+    (``*_norm``), and a person's personal fields masked unless ``clear``."""
+    props = {k: v for k, v in node.props.items()
+             if not k.startswith("_") and not k.endswith("_norm")}
+    if node.label == "Person" and not clear:
+        for k in list(props):
+            if k in PERSON_PUBLIC:
+                continue
+            props[k] = mask_id(props[k]) if k == "id_masked" else mask_text(props[k])
+    return props

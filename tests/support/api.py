@@ -1,0 +1,70 @@
+"""The API as its tests reach it: the app served by uvicorn on a free loopback port, the
+demo agencies' keys, and GraphQL requests over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import uvicorn
+
+from api.app import create_app
+
+SECRET = "api-test-secret"
+KEYS = {
+    "suzhou": ("苏州市交通运输局", "320500", "regulator"),
+    "wuxi": ("无锡市交通运输局", "320200", "regulator"),
+    "hangzhou": ("杭州市交通运输局", "330100", "regulator"),
+    "jiangsu": ("江苏省交通运输厅", "320000", "investigator"),
+    "viewer": ("苏州市交通运输局", "320500", "viewer"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving the app in a thread of this process, on a free loopback port."""
+
+    def __init__(self, store, settings, access):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(create_app(store, settings, access),
+                                                    host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def post(api, query, key="suzhou", accept=None, **variables):
+    """POST ``query`` with ``key``'s token (``api``: the base URL and the tokens)."""
+    headers = {"authorization": f"Bearer {api['tokens'][key]}"} if key else {}
+    if accept:
+        headers["accept"] = accept
+    return httpx.post(f"{api['base']}/graphql", json={"query": query, "variables": variables},
+                      headers=headers, timeout=20)
+
+
+def gql(api, query, key="suzhou", **variables):
+    """The JSON answer of a request that must be answered 200, and never with a traceback."""
+    r = post(api, query, key, **variables)
+    assert r.status_code == 200, r.text
+    assert "Traceback" not in r.text
+    return r.json()
+
+
+def codes(body) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]

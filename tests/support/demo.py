@@ -1,0 +1,20 @@
+"""The demo data set (creditkb/demo, its stories in creditkb/demo/README.md) loaded into an
+embedded store on disk, as ``creditkb demo`` loads it."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from graph_model.store.embedded.store import EmbeddedStore
+from loaders.load import load_paths
+
+DEMO = Path(str(resources.files("creditkb") / "demo"))
+
+
+def demo_store(path: str | Path, secret: str) -> EmbeddedStore:
+    """A new embedded store at ``path`` holding the demo data, every row loaded."""
+    store = EmbeddedStore(str(path))
+    summaries = load_paths(store, [DEMO], secret, max_bad_fraction=0.0)
+    assert sum(s.rows_rejected for s in summaries) == 0
+    return store

