@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from graph_model.errors import ConflictError
 from graph_model.store.port import Store, StoreError
 
 PURPOSE = b"creditkb-store-fingerprint"
 
 
-class SecretMismatch(StoreError):
+class SecretMismatch(StoreError, ConflictError):
     """The store's resident ID numbers were hashed with another secret."""
 
 

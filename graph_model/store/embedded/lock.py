@@ -21,12 +21,13 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
+from graph_model.errors import ConflictError
 from graph_model.store.port import StoreError
 
 LOCK_FILE = "load.lock"
 
 
-class LoadRunning(StoreError):
+class LoadRunning(StoreError, ConflictError):
     """Another process is loading into (or undoing a load of) this store."""
 
 
