@@ -42,11 +42,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"creditkb: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
-        if Settings.from_env().debug:
+        if _debug():
             raise
         print(f"creditkb: error: unexpected {type(exc).__name__}: {exc} "
               f"(set CREDITKB_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+
+
+def _debug() -> bool:
+    """CREDITKB_DEBUG, read without failing: a bug is reported as one even when another
+    setting (a date window) is malformed."""
+    try:
+        return Settings.from_env().debug
+    except CreditKBError:
+        return False
 
 
 if __name__ == "__main__":
