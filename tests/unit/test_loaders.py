@@ -12,22 +12,14 @@ import time
 import openpyxl
 import pandas as pd
 import pytest
-from stdnum.cn import ric, uscc
 
 from graph_model.store.embedded.store import EmbeddedStore
 from loaders.errors import LoadError
 from loaders.load import load_paths
 from loaders.write import RowsRefused, amend_records, write_rows
+from tests.support.files import code, rid
 
 SECRET = "test-secret"
-
-
-def code(body17: str) -> str:
-    return body17 + uscc.calc_check_digit(body17)
-
-
-def rid(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17 + "0")
 
 
 FIRM_A, FIRM_B, FIRM_C = code("91320505MA1MQ7X08"), code("91320211MA1Y4E9K0"), code("91320412MA1P5L2U4")
