@@ -101,7 +101,8 @@ def test_all_statements_is_what_the_adapter_builds():
     for label in s.labels:
         assert f"merge_nodes:{label}" in names and f"count_nodes:{label}" in names
     for rel in s.relationships:
-        assert f"merge_edges:{rel}" in names
+        kind = "merge_links" if s.rel(rel).one_per_source else "merge_edges"
+        assert f"{kind}:{rel}" in names
     for rel in s.graph_rel_types():
         assert f"neighbours:{rel}:both:capped" in names
 

@@ -243,12 +243,34 @@ def missing_nodes() -> Statement:
 
 @cache
 def merge_edges(rel_type: str) -> Statement:
-    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps."""
+    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps.
+    (Links of ``one_per_source`` types are written by :func:`merge_links`.)"""
     node = _label(None)
+    if schema().rel(rel_type).one_per_source:
+        raise ValueError(f"{rel_type} is a one_per_source relationship: see merge_links")
     return _stmt(
         f"merge_edges:{rel_type}",
         f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
         f"MERGE (a)-[r:{_rel(rel_type)}]->(b) SET r += row.props, {_add_source('r')}",
+        "rows",
+    )
+
+
+@cache
+def merge_links(rel_type: str) -> Statement:
+    """Set the one link of a ``one_per_source`` type from each source: ``$rows`` holds
+    ``{src, dst}`` maps, one per source; a link of the type to any other target is
+    deleted (a new one replaces it).  A link is part of its source's row, whose
+    ``_sources`` are its provenance: it has no properties of its own."""
+    node, rel = _label(None), _rel(rel_type)
+    if not schema().rel(rel_type).one_per_source:
+        raise ValueError(f"{rel_type} is not a one_per_source relationship")
+    return _stmt(
+        f"merge_links:{rel_type}",
+        f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
+        f"OPTIONAL MATCH (a)-[old:{rel}]->(other) WHERE other <> b "
+        f"WITH a, b, collect(old) AS replaced FOREACH (r IN replaced | DELETE r) "
+        f"MERGE (a)-[:{rel}]->(b)",
         "rows",
     )
 
@@ -345,6 +367,20 @@ def journal_edges(rel_type: str) -> Statement:
 
 
 @cache
+def link_targets(rel_type: str) -> Statement:
+    """For each of ``$uids``: the targets of its links of a ``one_per_source`` type now, to
+    tell which links a write changes (only those are journaled, with their source node)."""
+    if not schema().rel(rel_type).one_per_source:
+        raise ValueError(f"{rel_type} is not a one_per_source relationship")
+    return _stmt(
+        f"link_targets:{rel_type}",
+        f"UNWIND $uids AS uid MATCH (a:{_label(None)} {{uid: uid}}) "
+        f"RETURN uid, [(a)-[:{_rel(rel_type)}]->(x) | x.uid] AS targets",
+        "uids",
+    )
+
+
+@cache
 def journal_add() -> Statement:
     """Journal entries of load ``$seq``: ``$entries`` holds ``{kind, ref, dst, rel_type,
     old}`` maps (dst and rel_type null for nodes; old null for what the load creates)."""
@@ -413,6 +449,21 @@ def restore_edges() -> Statement:
         "restore_edges",
         f"UNWIND $rows AS row MATCH (:{node} {{uid: row.src}})-[r]->(:{node} {{uid: row.dst}}) "
         f"WHERE type(r) = row.rel_type SET r = row.props RETURN count(r) AS count",
+        "rows",
+    )
+
+
+@cache
+def restore_links(rel_type: str) -> Statement:
+    """Give back the links of a ``one_per_source`` type that a load replaced: ``$rows``
+    holds ``{src, dst}`` maps (the load deleted them, so they are created again)."""
+    node = _label(None)
+    if not schema().rel(rel_type).one_per_source:
+        raise ValueError(f"{rel_type} is not a one_per_source relationship")
+    return _stmt(
+        f"restore_links:{rel_type}",
+        f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
+        f"MERGE (a)-[r:{_rel(rel_type)}]->(b) RETURN count(r) AS count",
         "rows",
     )
 
@@ -569,7 +620,10 @@ def all_statements() -> list[Statement]:
     s = schema()
     out = [*schema_statements(), await_indexes()]
     out += [merge_nodes(lab) for lab in s.labels]
-    out += [missing_nodes(), *(merge_edges(t) for t in s.relationships)]
+    links = s.link_rel_types()
+    out += [missing_nodes(), *(merge_edges(t) for t in s.relationships if t not in links)]
+    out += [*(merge_links(t) for t in links), *(link_targets(t) for t in links),
+            *(restore_links(t) for t in links)]
     out += [delete_nodes(), delete_all(), get_nodes(), records_about()]
     out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),

@@ -606,13 +606,23 @@ class EmbeddedStore(Store):
         restore_links = "".join(f", {c} = json_extract(j.old_links, '$[{i}]')"
                                 for i, c in enumerate(LINKS.values()))
         created_links = " + ".join(f"count({c})" for c in LINKS.values()) or "0"
+        # A link the load changed on a node it did not create is a link it created (deleted
+        # now) and, if there was one, a link it replaced (given back now): counted as the
+        # relationships they are, before the node's links are restored.
+        relinked = " UNION ALL ".join(
+            f"SELECT n.{c} AS now, json_extract(j.old_links, '$[{i}]') AS was FROM journal j "
+            f"JOIN nodes n ON n.nid = j.id WHERE j.seq = :s AND j.kind = 'n'"
+            for i, c in enumerate(LINKS.values())) or "SELECT NULL AS now, NULL AS was"
+        links_deleted, links_restored = con.execute(
+            f"SELECT coalesce(sum(now IS NOT NULL AND now IS NOT was), 0), "
+            f"coalesce(sum(was IS NOT NULL AND was IS NOT now), 0) FROM ({relinked})", ids).fetchone()
         counts = {
             "e_restored": con.execute(
                 "UPDATE edges SET props = j.old FROM journal j WHERE j.seq = :s AND "
-                "j.kind = 'e' AND j.id = edges.eid", ids).rowcount,
+                "j.kind = 'e' AND j.id = edges.eid", ids).rowcount + links_restored,
             "e_deleted": con.execute("DELETE FROM edges WHERE eid > :elo AND eid <= :ehi", ids).rowcount
             + con.execute(f"SELECT {created_links} FROM nodes WHERE nid > :nlo AND nid <= :nhi",
-                          ids).fetchone()[0],
+                          ids).fetchone()[0] + links_deleted,
             "n_restored": con.execute(
                 f"UPDATE nodes SET props = j.old{restore_links} FROM journal j WHERE j.seq = :s "
                 f"AND j.kind = 'n' AND j.id = nodes.nid", ids).rowcount,

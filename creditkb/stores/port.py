@@ -21,6 +21,9 @@ Semantics every adapter keeps:
   node and edge it writes gets the source entry ``"<load_id>#<row>"`` (the row taken from
   the frame's ``_row`` column, never stored as a property itself) added to its
   ``_sources`` list property; a node reported by three agencies has three entries.
+  A relationship the schema marks ``one_per_source`` (a record's subject, its agency,
+  the penalty a repair repairs) is part of its source's row: writing another replaces
+  it, and the row's ``_sources`` are its provenance.
   ``undo_load`` takes a load back completely: what it created is deleted and what it
   changed gets the properties it had before, as long as no later load still builds on it.
 """
