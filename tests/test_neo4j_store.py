@@ -1,8 +1,8 @@
 """The Neo4j adapter.
 
 Tests marked ``neo4j`` talk to a real server and run when NEO4J_URI is set (with
-NEO4J_USER / NEO4J_PASSWORD); ``docker compose -f docker/compose.yaml up neo4j`` starts
-one.  They start from an empty database, so point them at a scratch server.  The other
+NEO4J_USER / NEO4J_PASSWORD): ``./scripts/test`` starts one (tools/neo4j-server).
+They start from an empty database, so point them at a scratch server.  The other
 tests need no server: they cover what the adapter does before anything is sent.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,32 +23,13 @@ from creditkb.stores.neo4j_store import (
 )
 from creditkb.stores.port import LoadInfo, MissingNodeError, StoreError
 
-SKIP_REASON = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
 FIRM = "Enterprise:91320505MA1MXXXXXX"
 
 
-def neo4j_settings() -> Settings:
-    return Settings(
-        store=os.environ.get("NEO4J_URI", ""),
-        secret="test-secret",
-        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-        neo4j_password=os.environ.get("NEO4J_PASSWORD"),
-        neo4j_database=os.environ.get("NEO4J_DATABASE") or None,
-    )
-
-
 @pytest.fixture
-def store():
-    """An emptied Neo4j database with the schema in place."""
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip(SKIP_REASON)
-    s = Neo4jStore(uri, neo4j_settings())
-    with s.transaction() as tx:
-        tx.delete_all()
-    s.ensure_schema()
-    yield s
-    s.close()
+def store(neo4j_store):
+    """An emptied Neo4j database with the schema in place (see conftest.py)."""
+    return neo4j_store
 
 
 def firm_rows(*rows) -> pd.DataFrame:

@@ -106,6 +106,7 @@ public final class Neo4jServer {
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, 0))  // any free port
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(GraphDatabaseSettings.auth_enabled, password != null)
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)  // no usage reports sent out
                 // Bolt's network threads otherwise wait out a quiet period of seconds on stop.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(5));
