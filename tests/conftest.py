@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from creditkb.settings import Settings
+from creditkb.stores.port import Store
 
 NEO4J_SKIP = ("NEO4J_URI is not set: no Neo4j server (./scripts/test starts one with "
               "tools/neo4j-server; or see docker/compose.yaml)")
@@ -19,6 +20,12 @@ TEST_SECRET = "test-secret"
 def settings(tmp_path) -> Settings:
     return Settings(store=str(tmp_path / "store"), secret=TEST_SECRET,
                     neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+                    neo4j_password=os.environ.get("NEO4J_PASSWORD"),
+                    neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
+
+
+def _neo4j_settings() -> Settings:
+    return Settings(secret=TEST_SECRET, neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
                     neo4j_password=os.environ.get("NEO4J_PASSWORD"),
                     neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
 
@@ -44,6 +51,20 @@ def neo4j_store(settings):
     s = _neo4j_store(settings)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def empty_store():
+    """Opens an empty store of a kind, ``"embedded"`` (in ``directory``) or ``"neo4j"``
+    (the emptied server, or a skip saying why): for fixtures wider than one test."""
+    def open_empty(kind: str, directory) -> Store:
+        if kind == "neo4j":
+            return _neo4j_store(_neo4j_settings())
+        from creditkb.stores.embedded import EmbeddedStore
+
+        return EmbeddedStore(str(directory))
+
+    return open_empty
 
 
 @pytest.fixture(params=["embedded", "neo4j"])

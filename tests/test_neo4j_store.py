@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,15 @@ from creditkb.stores.neo4j_store import (
     CHUNK, Neo4jStore, Neo4jWriter, _endpoint_labels, _prop_maps, _redact,
 )
 from creditkb.stores.port import LoadInfo, MissingNodeError, StoreError
+from graph_model.schema import schema
 
 FIRM = "Enterprise:91320505MA1MXXXXXX"
+
+
+def store_settings() -> Settings:
+    return Settings(neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+                    neo4j_password=os.environ.get("NEO4J_PASSWORD"),
+                    neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
 
 
 @pytest.fixture
@@ -184,17 +192,55 @@ def test_a_load_is_recorded_first_and_journals_before_each_write():
 # -- with a server ----------------------------------------------------------------------
 
 
+def _schema_objects(store) -> set[tuple]:
+    """(kind, name, labels, properties) of the server's constraints and indexes."""
+    found = set()
+    with store._session("READ") as session:
+        for command, kind in (("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties", "type"),
+                              ("SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state "
+                               "WHERE state = 'ONLINE'", "type")):
+            found |= session.execute_read(lambda tx, c=command: {
+                (r[kind], r["name"], tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ()))
+                for r in tx.run(c)})
+    return found
+
+
+def _expected_schema_objects() -> set[tuple]:
+    """What the schema asks for: a unique uid per label and across all creditkb nodes, a
+    range index per ``index: true`` property, and the bookkeeping's own."""
+    out = {("UNIQUENESS", f"creditkb_{cypher.NODE_LABEL}_uid", (cypher.NODE_LABEL,), ("uid",))}
+    for label in schema().labels.values():
+        out.add(("UNIQUENESS", f"creditkb_{label.name}_uid", (label.name,), ("uid",)))
+        out |= {("RANGE", f"creditkb_{label.name}_{p}", (label.name,), (p,)) for p in label.indexed()}
+    out |= {("UNIQUENESS", f"creditkb_{lab}_{p}", (lab,), (p,)) for lab, p in cypher.BOOKKEEPING_UNIQUE}
+    out |= {("RANGE", f"creditkb_{lab}_{p}", (lab,), (p,)) for lab, p in cypher.BOOKKEEPING_INDEXED}
+    return out
+
+
 @pytest.mark.neo4j
 def test_ensure_schema_is_idempotent_and_derived_from_the_schema(store):
     store.ensure_schema()
     store.ensure_schema()
-    names = set()
-    with store._session("READ") as session:
-        for command in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
-            names |= session.execute_read(lambda tx, c=command: {r["name"] for r in tx.run(c)})
-    # each statement reads CREATE CONSTRAINT|INDEX `<name>` IF NOT EXISTS ...
-    expected = {s.text.split("`")[1] for s in cypher.schema_statements()}
-    assert expected <= names
+    assert _expected_schema_objects() <= _schema_objects(store)
+    assert any(label.indexed() for label in schema().labels.values())
+
+
+@pytest.mark.neo4j
+def test_the_first_write_creates_the_schema_on_a_bare_database(store):
+    # A database nobody has set up yet (dropping a constraint drops its index too).
+    for what, show in (("CONSTRAINT", "SHOW CONSTRAINTS"), ("INDEX", "SHOW INDEXES")):
+        with store._session("WRITE") as session:
+            for name in [r["name"] for r in session.run(f"{show} YIELD name")]:
+                if name.startswith("creditkb_"):
+                    session.run(f"DROP {what} `{name}`").consume()
+    assert not {o for o in _schema_objects(store) if o[1].startswith("creditkb_")}
+    fresh = Neo4jStore(os.environ["NEO4J_URI"], store_settings())
+    try:
+        with fresh.transaction() as tx:
+            tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"]}))
+        assert _expected_schema_objects() <= _schema_objects(store)
+    finally:
+        fresh.close()
 
 
 @pytest.mark.neo4j

@@ -1,6 +1,6 @@
 """The worked examples of the rule functions' docstrings, on the demo data set
-(``creditkb/demo``, its stories in ``creditkb/demo/README.md``), loaded once into an
-embedded store."""
+(``creditkb/demo``, its stories in ``creditkb/demo/README.md``), loaded once into each
+store (embedded, and Neo4j when a server runs), so both give the same answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from importlib import resources
 
 import pytest
 
-from creditkb.stores.embedded import EmbeddedStore
 from loaders.load import load_paths
 from queries.discipline import discipline, discipline_batch
 from queries.inspection import check_round, inspection_draw
@@ -28,9 +27,9 @@ LONGCHENG = "Enterprise:91320411250183647M"
 HANGZHOU_FIRM = "Enterprise:91330106143127092A"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = EmbeddedStore(str(tmp_path_factory.mktemp("demo") / "store"))
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def demo(request, tmp_path_factory, empty_store):
+    store = empty_store(request.param, tmp_path_factory.mktemp("demo") / "store")
     with resources.as_file(resources.files("creditkb") / "demo") as folder:
         summaries = load_paths(store, [folder], SECRET)
     assert sum(s.rows_rejected for s in summaries) == 0

@@ -1,5 +1,6 @@
 """The worked examples of the tracing docstrings, on the demo data (creditkb/demo), so the
-examples stay true.  Embedded store only: the demo is loaded once for the module."""
+examples stay true.  The demo is loaded once per store (embedded, and Neo4j when a
+server runs), so both give the same answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from importlib import resources
 
 import pytest
 
-from creditkb.stores.embedded import EmbeddedStore
 from loaders.load import load_paths
 from queries.clusters import clusters
 from queries.paths import paths
@@ -22,9 +22,9 @@ HENGTONG = "Enterprise:91320506MA1MKT3P0P"  # 苏州恒通危险品运输有限�
 SHUNDA = "Enterprise:91320583MA1N2Q7D2B"  # 昆山顺达物流有限公司: same legal representative
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = EmbeddedStore(str(tmp_path_factory.mktemp("demo") / "store"))
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def demo(request, tmp_path_factory, empty_store):
+    store = empty_store(request.param, tmp_path_factory.mktemp("demo") / "store")
     with resources.as_file(resources.files("creditkb") / "demo") as folder:
         load_paths(store, [folder], SECRET)
     yield store

@@ -514,6 +514,7 @@ class Neo4jStore(Store):
         # Sessions share one bookmark manager, so a read sees this store's earlier writes
         # also when a cluster routes it to another member.
         self._bookmarks = GraphDatabase.bookmark_manager()
+        self._schema_ready = False  # ensure_schema ran (the first write transaction runs it)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -553,9 +554,14 @@ class Neo4jStore(Store):
         wait = cypher.await_indexes()
         self._read("waiting for indexes",
                    lambda tx: _run(tx, wait, timeout=INDEX_WAIT_SECONDS).consume())
+        self._schema_ready = True
 
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
+        if not self._schema_ready:
+            # As the embedded store does on opening: nothing is written before the uid
+            # constraints exist (MERGE by uid relies on them, for speed and uniqueness).
+            self.ensure_schema()
         if load is not None:
             # Early, so a loader learns before it writes; checked again in the transaction.
             status, _ = self._read("load check", lambda tx: _load_status(tx, load.load_id))
