@@ -126,7 +126,9 @@ def _acquire_driver(uri: str, settings: Settings) -> Driver:
             auth = None if settings.neo4j_password is None else (
                 settings.neo4j_user, settings.neo4j_password)
             try:
-                driver = GraphDatabase.driver(uri, auth=auth)
+                # Notifications (a label not created yet, say) are for people writing
+                # queries; the driver would log each one as a warning.
+                driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
             except (ValueError, DriverError) as exc:  # a malformed URI or configuration
                 raise StoreError(f"cannot use Neo4j URL {_redact(uri)}: {_one_line(exc)}") from None
             entry = _drivers[key] = [driver, 0]
