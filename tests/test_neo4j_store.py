@@ -28,12 +28,6 @@ from graph_model.schema import schema
 FIRM = "Enterprise:91320505MA1MXXXXXX"
 
 
-def store_settings() -> Settings:
-    return Settings(neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-                    neo4j_password=os.environ.get("NEO4J_PASSWORD"),
-                    neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
-
-
 @pytest.fixture
 def store(neo4j_store):
     """An emptied Neo4j database with the schema in place (see conftest.py)."""
@@ -226,7 +220,7 @@ def test_ensure_schema_is_idempotent_and_derived_from_the_schema(store):
 
 
 @pytest.mark.neo4j
-def test_the_first_write_creates_the_schema_on_a_bare_database(store):
+def test_the_first_write_creates_the_schema_on_a_bare_database(store, settings):
     # A database nobody has set up yet (dropping a constraint drops its index too).
     for what, show in (("CONSTRAINT", "SHOW CONSTRAINTS"), ("INDEX", "SHOW INDEXES")):
         with store._session("WRITE") as session:
@@ -234,7 +228,7 @@ def test_the_first_write_creates_the_schema_on_a_bare_database(store):
                 if name.startswith("creditkb_"):
                     session.run(f"DROP {what} `{name}`").consume()
     assert not {o for o in _schema_objects(store) if o[1].startswith("creditkb_")}
-    fresh = Neo4jStore(os.environ["NEO4J_URI"], store_settings())
+    fresh = Neo4jStore(os.environ["NEO4J_URI"], settings)
     try:
         with fresh.transaction() as tx:
             tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"]}))
