@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.phases import CAP, RULES_AS_OF, _city_of, _percentiles, emit
-from bench.tracing_phases import AS_OF as TRACING_AS_OF
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.tracing_phases import AS_OF as TRACING_AS_OF, _timed
 
 
 def _open(location: str):
@@ -35,15 +31,6 @@ def _open(location: str):
 def _subjects(path: str) -> tuple[list[str], list[str]]:
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     return doc["subjects"], doc["hubs"]
-
-
-def _timed(fn, items) -> tuple[list[float], list]:
-    samples, results = [], []
-    for item in items:
-        t = time.perf_counter()
-        results.append(fn(item))
-        samples.append(time.perf_counter() - t)
-    return samples, results
 
 
 def load(location: str, folder: str) -> None:
@@ -153,7 +140,7 @@ def api(location: str, subjects: str, seconds: str = "10", workers: str = "2") -
     of subject, recognizedGrade and sharedWatchlist from 16 connections (see
     :mod:`bench.api_phases`, whose client and queries this uses)."""
     from api.access import AccessStore
-    from bench.api_phases import AS_OF, GRADE, SUBJECT, WATCHLIST, free_port, latency
+    from bench.api_phases import AS_OF, GRADE, SUBJECT, WATCHLIST, latency, serving
     from bench.api_phases import load as sustained
     from bench.api_phases import percentiles
 
@@ -167,24 +154,7 @@ def api(location: str, subjects: str, seconds: str = "10", workers: str = "2") -
     access = AccessStore(state)
     tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in set(regions.values())}
     access.close()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", location,
-                             "--workers", workers, "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "CREDITKB_STATE_DIR": state},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"creditkb serve did not come up: {proc.stderr.read1().decode()}")
-            time.sleep(0.2)
+    with serving(location, state, int(workers)) as port:
         grades = [(tokens[regions[u]], GRADE, {"id": u, "region": regions[u], "asOf": AS_OF})
                   for u in uids]
         mix = []
@@ -198,13 +168,11 @@ def api(location: str, subjects: str, seconds: str = "10", workers: str = "2") -
         samples, errors = asyncio.run(latency(port, grades))
         figures = {"grade": {**percentiles(samples), "errors": errors},
                    "mix": asyncio.run(sustained(port, mix, float(seconds), 16))}
-    finally:
-        proc.terminate()
-        proc.wait(20)
     emit(**figures)
 
 
 PHASES = {f.__name__: f for f in (load, hops, rules_single, rules_batch, tracing, api)}
+
 
 if __name__ == "__main__":
     PHASES[sys.argv[1]](*sys.argv[2:])

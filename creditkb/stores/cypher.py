@@ -116,6 +116,13 @@ def _rel(name: str) -> str:
     return ident(schema().rel(name).name)
 
 
+def _link(name: str) -> str:
+    """A ``one_per_source`` relationship type (a record's links), checked and quoted."""
+    if not schema().rel(name).one_per_source:
+        raise ValueError(f"{name} is not a one_per_source relationship")
+    return ident(name)
+
+
 def _lit(value: str) -> str:
     """A bookkeeping constant (a journal kind, a status) as a string literal."""
     if not _IDENT.match(value):
@@ -262,9 +269,7 @@ def merge_links(rel_type: str) -> Statement:
     ``{src, dst}`` maps, one per source; a link of the type to any other target is
     deleted (a new one replaces it).  A link is part of its source's row, whose
     ``_sources`` are its provenance: it has no properties of its own."""
-    node, rel = _label(None), _rel(rel_type)
-    if not schema().rel(rel_type).one_per_source:
-        raise ValueError(f"{rel_type} is not a one_per_source relationship")
+    node, rel = _label(None), _link(rel_type)
     return _stmt(
         f"merge_links:{rel_type}",
         f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
@@ -370,12 +375,10 @@ def journal_edges(rel_type: str) -> Statement:
 def link_targets(rel_type: str) -> Statement:
     """For each of ``$uids``: the targets of its links of a ``one_per_source`` type now, to
     tell which links a write changes (only those are journaled, with their source node)."""
-    if not schema().rel(rel_type).one_per_source:
-        raise ValueError(f"{rel_type} is not a one_per_source relationship")
     return _stmt(
         f"link_targets:{rel_type}",
         f"UNWIND $uids AS uid MATCH (a:{_label(None)} {{uid: uid}}) "
-        f"RETURN uid, [(a)-[:{_rel(rel_type)}]->(x) | x.uid] AS targets",
+        f"RETURN uid, [(a)-[:{_link(rel_type)}]->(x) | x.uid] AS targets",
         "uids",
     )
 
@@ -458,12 +461,10 @@ def restore_links(rel_type: str) -> Statement:
     """Give back the links of a ``one_per_source`` type that a load replaced: ``$rows``
     holds ``{src, dst}`` maps (the load deleted them, so they are created again)."""
     node = _label(None)
-    if not schema().rel(rel_type).one_per_source:
-        raise ValueError(f"{rel_type} is not a one_per_source relationship")
     return _stmt(
         f"restore_links:{rel_type}",
         f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
-        f"MERGE (a)-[r:{_rel(rel_type)}]->(b) RETURN count(r) AS count",
+        f"MERGE (a)-[r:{_link(rel_type)}]->(b) RETURN count(r) AS count",
         "rows",
     )
 
