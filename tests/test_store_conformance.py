@@ -177,7 +177,7 @@ def test_loads_record_sources_on_nodes_and_edges(store):
         tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
             "src": ["Person:p1"], "dst": [f"Enterprise:{FIRM_A}"], "_row": [7]}))
     a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
-    assert sorted(a.props["_sources"]) == ["L1#2", "L2#7"] and "_row" not in a.props
+    assert a.props["_sources"] == ["L1#2", "L2#7"] and "_row" not in a.props  # in load order
     [edge] = store.neighbours(["Person:p1"]).edges
     assert edge.props["_sources"] == ["L2#7"]
     assert [(x.load_id, x.file, x.agency, x.status) for x in store.loads()] == [
@@ -185,6 +185,18 @@ def test_loads_record_sources_on_nodes_and_edges(store):
     with pytest.raises(StoreError, match="already"):
         with store.transaction(load_info("L1")) as tx:
             pass
+
+
+def test_sources_are_kept_in_the_order_they_were_written(store):
+    for load_id, row in (("L9", 5), ("L1", 3), ("L5", 2)):
+        with store.transaction(load_info(load_id)) as tx:
+            tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1", "p1"], "_row": [row, 7]}))
+    with store.transaction(load_info("L7")) as tx:  # an entry already there is not repeated
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1", "p1"], "_row": [7, 7]}))
+    with store.transaction() as tx:  # a write outside any load adds none
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "name": ["张三"]}))
+    [p] = store.get_nodes(["Person:p1"]).values()
+    assert p.props["_sources"] == ["L9#5", "L9#7", "L1#3", "L1#7", "L5#2", "L5#7", "L7#7"]
 
 
 def test_undo_takes_a_load_back_completely(store):
@@ -303,7 +315,7 @@ def test_nodes_prepared_ahead_are_written_by_their_loads_transaction(store):
     got = store.get_nodes(["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"])
     assert got["Penalty:苏交罚〔2024〕1号"].props["_sources"] == ["L1#3"]
     assert got["Penalty:苏交罚〔2024〕2号"].props["fine"] == 300  # the later row wins
-    assert sorted(got["Penalty:苏交罚〔2024〕2号"].props["_sources"]) == ["L1#2", "L1#4"]
+    assert got["Penalty:苏交罚〔2024〕2号"].props["_sources"] == ["L1#2", "L1#4"]  # in row order
     assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
     assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"]] \
         == ["Penalty:苏交罚〔2024〕1号"]

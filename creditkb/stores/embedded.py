@@ -181,14 +181,18 @@ def _chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
 
 
 def _merge_sql(table: str) -> str:
-    """The props of an upsert: new values over old, and ``_sources`` lists united."""
+    """The props of an upsert: new values over old, and the row's source entry (a written
+    row carries one, see _props) appended to the ``_sources`` list unless already there,
+    so the list keeps the order the sources were written in (as Neo4j's does)."""
+    old, new = f"{table}.props", "excluded.props"
+    entry = f"json_extract({new}, '$._sources[0]')"
     return (
-        f"CASE WHEN json_type(excluded.props, '$._sources') IS NULL "
-        f"THEN json_patch({table}.props, excluded.props) "
-        f"ELSE json_set(json_patch({table}.props, excluded.props), '$._sources', json("
-        f"(SELECT json_group_array(value) FROM ("
-        f"SELECT value FROM json_each({table}.props, '$._sources') UNION "
-        f"SELECT value FROM json_each(excluded.props, '$._sources'))))) END"
+        f"CASE WHEN json_type({new}, '$._sources') IS NULL THEN json_patch({old}, {new}) "
+        f"ELSE json_set(json_patch({old}, {new}), '$._sources', json(CASE "
+        f"WHEN json_type({old}, '$._sources') IS NULL THEN json_extract({new}, '$._sources') "
+        f"WHEN EXISTS (SELECT 1 FROM json_each({old}, '$._sources') WHERE value = {entry}) "
+        f"THEN json_extract({old}, '$._sources') "
+        f"ELSE json_insert(json_extract({old}, '$._sources'), '$[#]', {entry}) END)) END"
     )
 
 
