@@ -86,6 +86,21 @@ def test_neighbours_follow_direction_and_types(store):
     assert (edge.src, edge.dst) == ("Person:p1", f"Enterprise:{FIRM_B}")
 
 
+def test_neighbours_come_in_one_order_on_every_store(store):
+    """By asked node, then type (as asked, else schema order), then far-end uid; an edge
+    between two asked nodes once: queries explain the first path they find."""
+    seed(store, n_vehicles=3)
+    b, a = f"Enterprise:{FIRM_B}", f"Enterprise:{FIRM_A}"
+    vehicles = [("OWNS", b, f"Vehicle:苏E{i:05d}") for i in range(3)]
+    edges = lambda hood: [(e.type, e.src, e.dst) for e in hood.edges]  # noqa: E731
+    assert edges(store.neighbours([b, "Person:p1"])) == [
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", b), *vehicles,
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", a)]
+    assert edges(store.neighbours(["Person:p1", b], rel_types=["OWNS", "LEGAL_REPRESENTATIVE_OF"])) == [
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", b), ("LEGAL_REPRESENTATIVE_OF", "Person:p1", a),
+        *vehicles]  # FIRM_B's code sorts first
+
+
 def test_neighbours_carry_edge_properties(store):
     seed(store)
     hood = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])

@@ -726,12 +726,24 @@ class EmbeddedStore(Store):
                     raise ValueError(f"{t} is not a traversal relationship (its records stay in the store)")
             codes = {self._type_code[t] for t in rel_types}
         topo = self.topology()
-        nids = self._nids(list(dict.fromkeys(uids)))
+        uids = list(dict.fromkeys(uids))
+        nids = self._nids(uids)
+        # The port's order: by asked node, then type (as asked, else schema order), then far
+        # uid (hop's order within a type); an edge between two asked nodes once, first.
+        wanted = self._graph_types if rel_types is None else list(dict.fromkeys(rel_types))
+        place = {self._type_code[t]: i for i, t in enumerate(wanted)}
         found: list[tuple[str, int, int, int, bool]] = []
+        seen: set[int] = set()
         degrees: dict[tuple[str, str], int] = {}
-        for uid, nid in nids.items():
-            hits, cut = topo.hop(nid, direction, codes, limit)
-            found.extend((uid, code, far, eid, out) for code, far, eid, out in hits)
+        for uid in uids:
+            if uid not in nids:
+                continue
+            hits, cut = topo.hop(nids[uid], direction, codes, limit)
+            hits.sort(key=lambda hit: place[hit[0]])  # stable: far-uid order within a type
+            for code, far, eid, out in hits:
+                if eid not in seen:
+                    seen.add(eid)
+                    found.append((uid, code, far, eid, out))
             for code, count in cut.items():
                 degrees[(uid, self._graph_types[code])] = count
         details = self._edge_details([f[3] for f in found])

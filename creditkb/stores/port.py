@@ -106,8 +106,12 @@ class Neighbourhood:
     """One hop from a set of nodes.
 
     ``edges`` holds at most ``limit`` edges per (node, relationship type) pair, chosen in a
-    stable order (by the uid at the far end); ``degrees`` gives, for every such pair that
-    was cut, the full number of edges, so callers can say "and 4,812 more vehicles".
+    stable order (by the uid at the far end, then the source's); ``degrees`` gives, for
+    every such pair that was cut, the full number of edges, so callers can say "and 4,812
+    more vehicles".  The list is in one order on every store, since the paths a query
+    explains follow it: by asked node (in the order asked), then relationship type (in the
+    order asked, else the schema's), then that stable order; an edge between two asked
+    nodes comes once, with the first.
     """
 
     edges: list[Edge]
