@@ -106,9 +106,11 @@ def test_statement_builders_refuse_what_is_not_in_the_schema():
     with pytest.raises(ValueError, match="unknown label 'Company'"):
         cypher.merge_nodes("Company")
     with pytest.raises(ValueError, match="not a traversal relationship"):
-        cypher.neighbours("ABOUT", "out", True)
+        cypher.traversal_types(["OWNS", "ABOUT"])
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        cypher.traversal_types(["KNOWS"])
     with pytest.raises(ValueError, match="direction"):
-        cypher.neighbours("OWNS", "up", True)
+        cypher.neighbours("up", True)
     with pytest.raises(ValueError, match="not an indexed property"):
         cypher.find_nodes("Enterprise", "name")
     with pytest.raises(ValueError, match="cannot be used"):

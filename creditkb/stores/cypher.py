@@ -526,31 +526,46 @@ def _pattern(rel: str, direction: str, near: str, r: str, far: str) -> str:
     return f"({near}){left}[{r}:{rel}]{right}({far})"
 
 
-@cache
-def neighbours(rel_type: str, direction: Direction, capped: bool) -> Statement:
-    """One hop along one relationship type from each of ``$uids``.
+def traversal_types(rel_types=None) -> list[str]:
+    """The traversal relationship types asked for (all of them for None), checked."""
+    graph = schema().graph_rel_types()
+    if rel_types is None:
+        return list(graph)
+    for t in rel_types:
+        if t not in graph:
+            schema().rel(t)
+            raise ValueError(f"{t} is not a traversal relationship (its records stay in the store)")
+    return list(dict.fromkeys(rel_types))
 
-    Returns one row per node that has such edges: its uid, its full degree for the type
-    (a count-store lookup) and its edges as ``[src, dst, props]`` in far-end uid order,
-    at most ``$limit`` of them when ``capped``.
+
+@cache
+def neighbours(direction: Direction, capped: bool) -> Statement:
+    """One hop from each of ``$uids`` along the traversal types named in ``$types``, in one
+    round trip.
+
+    Returns one row per node found: its uid, and for the i-th traversal type of the
+    schema ``degree_i``, its full degree for the type (a count-store lookup; 0 when the
+    type is not asked for), and ``edges_i``, its edges as ``[src, dst, props]`` in far-end
+    uid order, at most ``$limit`` of them when ``capped``.
     """
-    if rel_type not in schema().graph_rel_types():
-        schema().rel(rel_type)
-        raise ValueError(f"{rel_type} is not a traversal relationship (its records stay in the store)")
     check_direction(direction)
-    rel = _rel(rel_type)
-    # startNode/endNode give the stored direction also when the pattern is undirected;
-    # the second sort key keeps A->B and B->A between the same pair in a fixed order.
+    columns = []
+    for i, t in enumerate(schema().graph_rel_types()):
+        rel, asked = _rel(t), f"{_lit(t)} IN $types"
+        # startNode/endNode give the stored direction also when the pattern is undirected;
+        # the second sort key keeps A->B and B->A between the same pair in a fixed order.
+        columns += [
+            f"CASE WHEN {asked} THEN COUNT {{ {_pattern(rel, direction, 'n', '', '')} }} "
+            f"ELSE 0 END AS degree_{i}",
+            f"CASE WHEN {asked} THEN COLLECT {{ MATCH {_pattern(rel, direction, 'n', 'r', 'm')} "
+            f"WITH r, m ORDER BY m.uid, startNode(r).uid {'LIMIT $limit ' if capped else ''}"
+            f"RETURN [startNode(r).uid, endNode(r).uid, properties(r)] }} ELSE [] END AS edges_{i}",
+        ]
     return _stmt(
-        f"neighbours:{rel_type}:{direction}:{'capped' if capped else 'all'}",
+        f"neighbours:{direction}:{'capped' if capped else 'all'}",
         f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) "
-        f"WITH n, COUNT {{ {_pattern(rel, direction, 'n', '', '')} }} AS degree "
-        f"WHERE degree > 0 "
-        f"RETURN n.uid AS uid, degree, COLLECT {{ "
-        f"MATCH {_pattern(rel, direction, 'n', 'r', 'm')} "
-        f"WITH r, m ORDER BY m.uid, startNode(r).uid {'LIMIT $limit ' if capped else ''}"
-        f"RETURN [startNode(r).uid, endNode(r).uid, properties(r)] }} AS edges",
-        *(("uids", "limit") if capped else ("uids",)),
+        f"RETURN n.uid AS uid, {', '.join(columns)}",
+        *(("uids", "types", "limit") if capped else ("uids", "types")),
     )
 
 
@@ -630,10 +645,7 @@ def all_statements() -> list[Statement]:
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
             delete_created_nodes(), forget_journal(), mark_undone()]
-    out += [
-        neighbours(t, d, capped)
-        for t in s.graph_rel_types() for d in DIRECTIONS for capped in (True, False)
-    ]
+    out += [neighbours(d, capped) for d in DIRECTIONS for capped in (True, False)]
     out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
     out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]
     out += [count_edges(None), *(count_edges(t) for t in s.relationships)]

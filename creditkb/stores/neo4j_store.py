@@ -642,21 +642,23 @@ class Neo4jStore(Store):
         direction: Direction = "both",
         limit: int | None = None,
     ) -> Neighbourhood:
-        cypher.check_direction(direction)
-        types = list(schema().graph_rel_types() if rel_types is None else rel_types)
+        types = cypher.traversal_types(rel_types)
         capped = limit is not None
         if capped and (not isinstance(limit, (int, np.integer)) or limit < 0):
             raise ValueError(f"limit must be a non-negative integer or None, not {limit!r}")
-        stmts = [(t, cypher.neighbours(t, direction, capped)) for t in types]  # validates
+        stmt = cypher.neighbours(direction, capped)  # checks the direction
+        column = {t: i for i, t in enumerate(schema().graph_rel_types())}
         uids = list(dict.fromkeys(uids))
-        params = {"limit": int(limit)} if capped else {}
+        params = {"types": types, **({"limit": int(limit)} if capped else {})}
 
         def work(tx: ManagedTransaction) -> dict[tuple[str, str], tuple[int, list]]:
             found = {}
-            for t, stmt in stmts:
-                for part in _chunks(uids):
-                    for r in _run(tx, stmt, uids=list(part), **params):
-                        found[(r["uid"], t)] = (r["degree"], r["edges"])
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), **params):
+                    for t in types:
+                        i = column[t]
+                        if r[f"degree_{i}"]:
+                            found[(r["uid"], t)] = (r[f"degree_{i}"], r[f"edges_{i}"])
             return found
 
         found = self._read("neighbours", work)
