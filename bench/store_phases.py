@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.phases import CAP, RULES_AS_OF, _city_of, _percentiles, emit
+from bench.phases import CAP, RULES_AS_OF, _city_of, _percentiles, emit, walk
 from bench.tracing_phases import AS_OF as TRACING_AS_OF, _timed
 
 
@@ -55,19 +55,9 @@ def hops(location: str, subjects: str) -> None:
         store.neighbours([u], limit=CAP)
     figures = {}
     for depth in (1, 2):
-        def walk(uid, depth=depth):
-            frontier, seen = [uid], {uid}
-            for _ in range(depth):
-                hood = store.neighbours(frontier, limit=CAP)
-                here = set(frontier)
-                nxt = {e.dst if e.src in here else e.src for e in hood.edges} - seen
-                seen |= nxt
-                frontier = list(nxt)
-            return len(seen)
-
-        samples, sizes = _timed(walk, uids)
+        samples, found = _timed(lambda uid, depth=depth: walk(store, uid, depth), uids)
         figures[f"hop{depth}_p50_ms"], figures[f"hop{depth}_p95_ms"] = _percentiles(samples)
-        figures[f"hop{depth}_nodes"] = sum(sizes)
+        figures[f"hop{depth}_nodes"] = sum(map(len, found))
     emit(**figures)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, Sequence
 
 from graph_model.schema import schema
 
@@ -526,7 +526,7 @@ def _pattern(rel: str, direction: str, near: str, r: str, far: str) -> str:
     return f"({near}){left}[{r}:{rel}]{right}({far})"
 
 
-def traversal_types(rel_types=None) -> list[str]:
+def traversal_types(rel_types: Sequence[str] | None = None) -> list[str]:
     """The traversal relationship types asked for (all of them for None), checked."""
     graph = schema().graph_rel_types()
     if rel_types is None:
