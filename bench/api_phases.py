@@ -30,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -153,6 +155,36 @@ async def load(port: int, jobs: list[tuple[str, str, str, dict]], seconds: float
             "latency_by_query": {k: percentiles(v) for k, v in per_kind.items()}}
 
 
+@contextmanager
+def serving(store: str, state: str, workers: int) -> Iterator[int]:
+    """``creditkb serve --workers N`` on ``store`` at a free port of 127.0.0.1 (keys and
+    audit in ``state``), once it answers /health; stopped when the block ends."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", store,
+                             "--workers", str(workers), "--port", str(port)], cwd=ROOT,
+                            env={**os.environ, "CREDITKB_STATE_DIR": state},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit(proc.stderr.read().decode())
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not come up")
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,27 +214,7 @@ def main(argv=None) -> int:
     tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in set(regions.values())}
     access.close()
 
-    port = free_port()
-    env = {**os.environ, "CREDITKB_STATE_DIR": state}
-    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", args.store,
-                             "--workers", str(args.workers), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise SystemExit(proc.stderr.read().decode())
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not come up")
-            time.sleep(0.2)
-
+    with serving(args.store, state, args.workers) as port:
         grade_jobs = [(tokens[regions[u]], GRADE, {"id": u, "region": regions[u], "asOf": AS_OF})
                       for u in uids]
         mix = []
@@ -231,9 +243,6 @@ def main(argv=None) -> int:
                    "recognized_grade": {**percentiles(samples), "errors": errors}}
         figures["mix"] = asyncio.run(load(port, mix, args.seconds, args.concurrency))
         figures["mix"]["concurrency"] = args.concurrency
-    finally:
-        proc.terminate()
-        proc.wait(20)
     emit(**figures)
     return 0
 

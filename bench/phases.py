@@ -159,6 +159,19 @@ def reopen_cold(store_path: str) -> None:
     reopen(store_path)
 
 
+def walk(store, uid: str, depth: int) -> set[str]:
+    """The nodes within ``depth`` hops of ``uid``, each node's expansion capped at CAP per
+    type (what a traversal query asks of the store)."""
+    frontier, seen = [uid], {uid}
+    for _ in range(depth):
+        hood = store.neighbours(frontier, limit=CAP)
+        here = set(frontier)
+        nxt = {e.dst if e.src in here else e.src for e in hood.edges} - seen
+        seen |= nxt
+        frontier = list(nxt)
+    return seen
+
+
 def hops(store_path: str, queries: str) -> None:
     from graph_model.store.embedded.store import EmbeddedStore
 
@@ -170,13 +183,7 @@ def hops(store_path: str, queries: str) -> None:
         samples = []
         for uid in uids:
             t = time.perf_counter()
-            frontier, seen = [uid], {uid}
-            for _ in range(depth):
-                hood = store.neighbours(frontier, limit=CAP)
-                here = set(frontier)
-                nxt = {e.dst if e.src in here else e.src for e in hood.edges} - seen
-                seen |= nxt
-                frontier = list(nxt)
+            walk(store, uid, depth)
             samples.append(time.perf_counter() - t)
         figures[f"hop{depth}_p50_ms"], figures[f"hop{depth}_p95_ms"] = _percentiles(samples)
     emit(**figures)

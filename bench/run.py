@@ -3,6 +3,7 @@ same run.
 
     .venv/bin/python -m bench.run --scale 0.1          # a tenth of Yangtze scale
     .venv/bin/python -m bench.run --scale 1            # Yangtze scale (DOMAIN.md #19)
+    .venv/bin/python -m bench.run --both --scale 0.1   # the embedded store and Neo4j side by side
 
 Phases run in child processes, so each one's peak memory (max RSS) is its own:
 
@@ -55,7 +56,16 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=str(HERE / "out"), help="scratch folder")
     ap.add_argument("--keep", action="store_true", help="keep the generated data and store")
     ap.add_argument("--queries", type=int, default=300)
-    args = ap.parse_args(argv)
+    ap.add_argument("--both", action="store_true",
+                    help="the embedded store and a real Neo4j side by side (bench/both.py)")
+    args, rest = ap.parse_known_args(argv)
+    if args.both:
+        from bench.both import main as both
+
+        return both([f"--scale={args.scale:g}", f"--work={args.work}", *rest]
+                    + (["--keep"] if args.keep else []))
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
 
     work = Path(args.work) / f"scale-{args.scale:g}"
     data, store = work / "data", work / "store"

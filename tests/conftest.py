@@ -1,49 +1,40 @@
 """Shared fixtures. The ``store`` fixture runs a test against every store adapter: the
-embedded store always, Neo4j whenever NEO4J_URI names a server."""
+embedded store always, Neo4j whenever NEO4J_URI names a server (``./scripts/test`` starts
+one)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from graph_model.settings import Settings
-
-NEO4J_SKIP = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
-TEST_SECRET = "test-secret"
+from tests.support.stores import KINDS, neo4j_settings, open_empty, open_neo4j
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(store=str(tmp_path / "store"), secret=TEST_SECRET,
-                    neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-                    neo4j_password=os.environ.get("NEO4J_PASSWORD"),
-                    neo4j_database=os.environ.get("NEO4J_DATABASE") or None)
+    return neo4j_settings(store=str(tmp_path / "store"))
 
 
-def _neo4j_store(settings):
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip(NEO4J_SKIP)
-    from graph_model.store.neo4j.store import Neo4jStore
-
-    store = Neo4jStore(uri, settings)
-    # Tests share one server: start from an empty database.
-    with store.transaction() as tx:
-        tx.delete_all()
-    store.ensure_schema()
-    return store
+@pytest.fixture
+def neo4j_store(settings):
+    """An emptied Neo4j database with the schema in place (or a skip, saying why)."""
+    s = open_neo4j(settings)
+    yield s
+    s.close()
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+@pytest.fixture(scope="session")
+def empty_store():
+    """Opens an empty store of a kind, ``"embedded"`` (in ``directory``) or ``"neo4j"``
+    (the emptied server, or a skip saying why): for fixtures wider than one test."""
+    return open_empty
+
+
+@pytest.fixture(params=KINDS)
 def store(request, settings):
-    if request.param == "embedded":
-        from graph_model.store.embedded.store import EmbeddedStore
-
-        s = EmbeddedStore(settings.store)
-    else:
-        s = _neo4j_store(settings)
+    s = open_empty(request.param, settings.store, settings)
     yield s
     s.close()
 

@@ -21,6 +21,9 @@ Semantics every adapter keeps:
   node and edge it writes gets the source entry ``"<load_id>#<row>"`` (the row taken from
   the frame's ``_row`` column, never stored as a property itself) added to its
   ``_sources`` list property; a node reported by three agencies has three entries.
+  A relationship the schema marks ``one_per_source`` (a record's subject, its agency,
+  the penalty a repair repairs) is part of its source's row: writing another replaces
+  it, and the row's ``_sources`` are its provenance.
   ``undo_load`` takes a load back completely: what it created is deleted and what it
   changed gets the properties it had before, as long as no later load still builds on it.
 """
@@ -105,8 +108,12 @@ class Neighbourhood:
     """One hop from a set of nodes.
 
     ``edges`` holds at most ``limit`` edges per (node, relationship type) pair, chosen in a
-    stable order (by the uid at the far end); ``degrees`` gives, for every such pair that
-    was cut, the full number of edges, so callers can say "and 4,812 more vehicles".
+    stable order (by the uid at the far end, then the source's); ``degrees`` gives, for
+    every such pair that was cut, the full number of edges, so callers can say "and 4,812
+    more vehicles".  The list is in one order on every store, since the paths a query
+    explains follow it: by asked node (in the order asked), then relationship type (in the
+    order asked, else the schema's), then that stable order; an edge between two asked
+    nodes comes once, with the first.
     """
 
     edges: list[Edge]

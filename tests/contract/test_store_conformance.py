@@ -86,6 +86,21 @@ def test_neighbours_follow_direction_and_types(store):
     assert (edge.src, edge.dst) == ("Person:p1", f"Enterprise:{FIRM_B}")
 
 
+def test_neighbours_come_in_one_order_on_every_store(store):
+    """By asked node, then type (as asked, else schema order), then far-end uid; an edge
+    between two asked nodes once: queries explain the first path they find."""
+    seed(store, n_vehicles=3)
+    b, a = f"Enterprise:{FIRM_B}", f"Enterprise:{FIRM_A}"
+    vehicles = [("OWNS", b, f"Vehicle:苏E{i:05d}") for i in range(3)]
+    edges = lambda hood: [(e.type, e.src, e.dst) for e in hood.edges]  # noqa: E731
+    assert edges(store.neighbours([b, "Person:p1"])) == [
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", b), *vehicles,
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", a)]
+    assert edges(store.neighbours(["Person:p1", b], rel_types=["OWNS", "LEGAL_REPRESENTATIVE_OF"])) == [
+        ("LEGAL_REPRESENTATIVE_OF", "Person:p1", b), ("LEGAL_REPRESENTATIVE_OF", "Person:p1", a),
+        *vehicles]  # FIRM_B's code sorts first
+
+
 def test_neighbours_carry_edge_properties(store):
     seed(store)
     hood = store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["LEGAL_REPRESENTATIVE_OF"])
@@ -177,7 +192,7 @@ def test_unknown_label_or_type_is_a_clear_error(store):
 
 # -- provenance and undo ---------------------------------------------------------------
 
-from graph_model.store.port import LoadInfo, StoreError, UndoRefused  # noqa: E402
+from graph_model.store.port import LoadInfo, StoreError, UndoRefused, UndoResult  # noqa: E402
 
 
 def load_info(load_id, file="f.csv", kind="enterprises"):
@@ -195,7 +210,7 @@ def test_loads_record_sources_on_nodes_and_edges(store):
         tx.upsert_edges("LEGAL_REPRESENTATIVE_OF", pd.DataFrame({
             "src": ["Person:p1"], "dst": [f"Enterprise:{FIRM_A}"], "_row": [7]}))
     a = store.get_nodes([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
-    assert sorted(a.props["_sources"]) == ["L1#2", "L2#7"] and "_row" not in a.props
+    assert a.props["_sources"] == ["L1#2", "L2#7"] and "_row" not in a.props  # in load order
     [edge] = store.neighbours(["Person:p1"]).edges
     assert edge.props["_sources"] == ["L2#7"]
     assert [(x.load_id, x.file, x.agency, x.status) for x in store.loads()] == [
@@ -203,6 +218,18 @@ def test_loads_record_sources_on_nodes_and_edges(store):
     with pytest.raises(StoreError, match="already"):
         with store.transaction(load_info("L1")) as tx:
             pass
+
+
+def test_sources_are_kept_in_the_order_they_were_written(store):
+    for load_id, row in (("L9", 5), ("L1", 3), ("L5", 2)):
+        with store.transaction(load_info(load_id)) as tx:
+            tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1", "p1"], "_row": [row, 7]}))
+    with store.transaction(load_info("L7")) as tx:  # an entry already there is not repeated
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1", "p1"], "_row": [7, 7]}))
+    with store.transaction() as tx:  # a write outside any load adds none
+        tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"], "name": ["张三"]}))
+    [p] = store.get_nodes(["Person:p1"]).values()
+    assert p.props["_sources"] == ["L9#5", "L9#7", "L1#3", "L1#7", "L5#2", "L5#7", "L7#7"]
 
 
 def test_undo_takes_a_load_back_completely(store):
@@ -321,7 +348,90 @@ def test_nodes_prepared_ahead_are_written_by_their_loads_transaction(store):
     got = store.get_nodes(["Penalty:苏交罚〔2024〕1号", "Penalty:苏交罚〔2024〕2号"])
     assert got["Penalty:苏交罚〔2024〕1号"].props["_sources"] == ["L1#3"]
     assert got["Penalty:苏交罚〔2024〕2号"].props["fine"] == 300  # the later row wins
-    assert sorted(got["Penalty:苏交罚〔2024〕2号"].props["_sources"]) == ["L1#2", "L1#4"]
+    assert got["Penalty:苏交罚〔2024〕2号"].props["_sources"] == ["L1#2", "L1#4"]  # in row order
     assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
     assert [n.uid for n in store.records_about([f"Enterprise:{FIRM_B}"])[f"Enterprise:{FIRM_B}"]] \
         == ["Penalty:苏交罚〔2024〕1号"]
+
+
+# -- a record's one subject, agency, penalty (one_per_source): a new one replaces it ----
+
+AGENCY = pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"], "region_code": ["320500"],
+                       "_row": [2]})
+
+
+def _about(store, *subjects):
+    """The record uids about each subject (those with any)."""
+    found = store.records_about(list(subjects))
+    return {s: [n.uid for n in found[s]] for s in found}
+
+
+@pytest.mark.parametrize("as_columns", [False, True], ids=["edges", "columns"])
+def test_a_records_new_subject_replaces_its_old_one(store, as_columns):
+    seed(store)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Agency", AGENCY)
+        _penalties(tx, [f"Enterprise:{FIRM_A}"])
+    with store.transaction() as tx:  # a corrected file gives the penalty another subject
+        _penalties(tx, [f"Enterprise:{FIRM_B}"], as_columns=as_columns)
+    assert _about(store, f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}") == {
+        f"Enterprise:{FIRM_B}": ["Penalty:苏交罚〔2024〕1号"]}
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (1, 1)
+    with store.transaction() as tx:  # within one write the last row wins
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": "Penalty:苏交罚〔2024〕1号",
+                                               "dst": [f"Enterprise:{FIRM_A}", "Person:p1"]}))
+    assert _about(store, f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}", "Person:p1") == {
+        "Person:p1": ["Penalty:苏交罚〔2024〕1号"]}
+    assert store.count_edges("ABOUT") == 1
+
+
+def test_undo_of_a_correction_gives_the_record_its_old_subject_back(store):
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1"),
+                                            (FIRM_B, "乙公司", "320200", None)).assign(_row=2))
+        tx.upsert_nodes("Agency", AGENCY)
+    with store.transaction(load_info("L2", kind="penalties")) as tx:
+        _penalties(tx, [f"Enterprise:{FIRM_A}"], as_columns=True)
+    with store.transaction(load_info("L3", kind="penalties")) as tx:
+        _penalties(tx, [f"Enterprise:{FIRM_B}"], as_columns=True)  # another subject
+        _penalties(tx, [f"Enterprise:{FIRM_A}"], as_columns=True)  # and back, in one load
+        _penalties(tx, [f"Enterprise:{FIRM_B}"], as_columns=True)  # and again
+    assert _about(store, f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}") == {
+        f"Enterprise:{FIRM_B}": ["Penalty:苏交罚〔2024〕1号"]}
+    with pytest.raises(UndoRefused, match="L3"):
+        store.undo_load("L2")
+    result = store.undo_load("L3")
+    # The penalty gets its props back, its link to B goes and its link to A comes back;
+    # its agency link, written again unchanged, is no change.
+    assert (result.nodes_deleted, result.nodes_restored, result.edges_deleted,
+            result.edges_restored) == (0, 1, 1, 1)
+    assert _about(store, f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}") == {
+        f"Enterprise:{FIRM_A}": ["Penalty:苏交罚〔2024〕1号"]}
+    assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (1, 1)
+    result = store.undo_load("L2")
+    assert (result.nodes_deleted, result.edges_deleted) == (1, 2)
+    assert store.count_edges() == 0 and store.records_about([f"Enterprise:{FIRM_A}"]) == {}
+
+
+def test_a_link_written_alone_journals_its_record(store):
+    """A link is part of its record's row: changing it alone changes the record, and
+    writing it again unchanged changes nothing."""
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "1"),
+                                            (FIRM_B, "乙公司", "320200", None)).assign(_row=2))
+        tx.upsert_nodes("Agency", AGENCY)
+        _penalties(tx, [f"Enterprise:{FIRM_A}"])
+    with store.transaction(load_info("L2")) as tx:
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": ["Penalty:苏交罚〔2024〕1号"],
+                                               "dst": [f"Enterprise:{FIRM_A}"], "_row": [5]}))
+    assert store.undo_load("L2") == UndoResult("L2", 0, 0, 0, 0)
+    with store.transaction(load_info("L3")) as tx:
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": ["Penalty:苏交罚〔2024〕1号"],
+                                               "dst": [f"Enterprise:{FIRM_B}"], "_row": [5]}))
+    with pytest.raises(UndoRefused, match="L3"):
+        store.undo_load("L1")
+    assert store.undo_load("L3") == UndoResult("L3", 0, 1, 1, 1)
+    assert _about(store, f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}") == {
+        f"Enterprise:{FIRM_A}": ["Penalty:苏交罚〔2024〕1号"]}
+    store.undo_load("L1")
+    assert store.count_nodes() == store.count_edges() == 0

@@ -102,9 +102,10 @@ def test_all_statements_is_what_the_adapter_builds():
     for label in s.labels:
         assert f"merge_nodes:{label}" in names and f"count_nodes:{label}" in names
     for rel in s.relationships:
-        assert f"merge_edges:{rel}" in names
-    for rel in s.graph_rel_types():
-        assert f"neighbours:{rel}:both:capped" in names
+        kind = "merge_links" if s.rel(rel).one_per_source else "merge_edges"
+        assert f"{kind}:{rel}" in names
+    for direction in ("out", "in", "both"):
+        assert f"neighbours:{direction}:capped" in names and f"neighbours:{direction}:all" in names
 
 
 def test_statements_declare_exactly_the_parameters_they_use():

@@ -1,8 +1,8 @@
 """The Neo4j adapter.
 
 Tests marked ``neo4j`` talk to a real server and run when NEO4J_URI is set (with
-NEO4J_USER / NEO4J_PASSWORD); ``docker compose -f docker/compose.yaml up neo4j`` starts
-one.  They start from an empty database, so point them at a scratch server.  The other
+NEO4J_USER / NEO4J_PASSWORD): ``./scripts/test`` starts one (tools/neo4j-server).
+They start from an empty database, so point them at a scratch server.  The other
 tests need no server: they cover what the adapter does before anything is sent.
 """
 
@@ -22,34 +22,16 @@ from graph_model.store.neo4j import cypher
 from graph_model.store.neo4j.store import (
     CHUNK, Neo4jStore, Neo4jWriter, _endpoint_labels, _prop_maps, _redact,
 )
+from graph_model.schema import schema
 from graph_model.store.port import LoadInfo, MissingNodeError, StoreError
 
-SKIP_REASON = "NEO4J_URI is not set: no Neo4j server on this machine (see docker/compose.yaml)"
 FIRM = "Enterprise:91320505MA1MXXXXXX"
 
 
-def neo4j_settings() -> Settings:
-    return Settings(
-        store=os.environ.get("NEO4J_URI", ""),
-        secret="test-secret",
-        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-        neo4j_password=os.environ.get("NEO4J_PASSWORD"),
-        neo4j_database=os.environ.get("NEO4J_DATABASE") or None,
-    )
-
-
 @pytest.fixture
-def store():
-    """An emptied Neo4j database with the schema in place."""
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip(SKIP_REASON)
-    s = Neo4jStore(uri, neo4j_settings())
-    with s.transaction() as tx:
-        tx.delete_all()
-    s.ensure_schema()
-    yield s
-    s.close()
+def store(neo4j_store):
+    """An emptied Neo4j database with the schema in place (see conftest.py)."""
+    return neo4j_store
 
 
 def firm_rows(*rows) -> pd.DataFrame:
@@ -124,9 +106,11 @@ def test_statement_builders_refuse_what_is_not_in_the_schema():
     with pytest.raises(ValueError, match="unknown label 'Company'"):
         cypher.merge_nodes("Company")
     with pytest.raises(ValueError, match="not a traversal relationship"):
-        cypher.neighbours("ABOUT", "out", True)
+        cypher.traversal_types(["OWNS", "ABOUT"])
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        cypher.traversal_types(["KNOWS"])
     with pytest.raises(ValueError, match="direction"):
-        cypher.neighbours("OWNS", "up", True)
+        cypher.neighbours("up", True)
     with pytest.raises(ValueError, match="not an indexed property"):
         cypher.find_nodes("Enterprise", "name")
     with pytest.raises(ValueError, match="cannot be used"):
@@ -204,17 +188,55 @@ def test_a_load_is_recorded_first_and_journals_before_each_write():
 # -- with a server ----------------------------------------------------------------------
 
 
+def _schema_objects(store) -> set[tuple]:
+    """(kind, name, labels, properties) of the server's constraints and indexes."""
+    found = set()
+    with store._session("READ") as session:
+        for command, kind in (("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties", "type"),
+                              ("SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state "
+                               "WHERE state = 'ONLINE'", "type")):
+            found |= session.execute_read(lambda tx, c=command: {
+                (r[kind], r["name"], tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ()))
+                for r in tx.run(c)})
+    return found
+
+
+def _expected_schema_objects() -> set[tuple]:
+    """What the schema asks for: a unique uid per label and across all creditkb nodes, a
+    range index per ``index: true`` property, and the bookkeeping's own."""
+    out = {("UNIQUENESS", f"creditkb_{cypher.NODE_LABEL}_uid", (cypher.NODE_LABEL,), ("uid",))}
+    for label in schema().labels.values():
+        out.add(("UNIQUENESS", f"creditkb_{label.name}_uid", (label.name,), ("uid",)))
+        out |= {("RANGE", f"creditkb_{label.name}_{p}", (label.name,), (p,)) for p in label.indexed()}
+    out |= {("UNIQUENESS", f"creditkb_{lab}_{p}", (lab,), (p,)) for lab, p in cypher.BOOKKEEPING_UNIQUE}
+    out |= {("RANGE", f"creditkb_{lab}_{p}", (lab,), (p,)) for lab, p in cypher.BOOKKEEPING_INDEXED}
+    return out
+
+
 @pytest.mark.neo4j
 def test_ensure_schema_is_idempotent_and_derived_from_the_schema(store):
     store.ensure_schema()
     store.ensure_schema()
-    names = set()
-    with store._session("READ") as session:
-        for command in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
-            names |= session.execute_read(lambda tx, c=command: {r["name"] for r in tx.run(c)})
-    # each statement reads CREATE CONSTRAINT|INDEX `<name>` IF NOT EXISTS ...
-    expected = {s.text.split("`")[1] for s in cypher.schema_statements()}
-    assert expected <= names
+    assert _expected_schema_objects() <= _schema_objects(store)
+    assert any(label.indexed() for label in schema().labels.values())
+
+
+@pytest.mark.neo4j
+def test_the_first_write_creates_the_schema_on_a_bare_database(store, settings):
+    # A database nobody has set up yet (dropping a constraint drops its index too).
+    for what, show in (("CONSTRAINT", "SHOW CONSTRAINTS"), ("INDEX", "SHOW INDEXES")):
+        with store._session("WRITE") as session:
+            for name in [r["name"] for r in session.run(f"{show} YIELD name")]:
+                if name.startswith("creditkb_"):
+                    session.run(f"DROP {what} `{name}`").consume()
+    assert not {o for o in _schema_objects(store) if o[1].startswith("creditkb_")}
+    fresh = Neo4jStore(os.environ["NEO4J_URI"], settings)
+    try:
+        with fresh.transaction() as tx:
+            tx.upsert_nodes("Person", pd.DataFrame({"id_hash": ["p1"]}))
+        assert _expected_schema_objects() <= _schema_objects(store)
+    finally:
+        fresh.close()
 
 
 @pytest.mark.neo4j

@@ -1,5 +1,5 @@
-"""The demo data set (creditkb/demo, its stories in creditkb/demo/README.md) loaded into an
-embedded store on disk, as ``creditkb demo`` loads it."""
+"""The demo data set (creditkb/demo, its stories in creditkb/demo/README.md) loaded into a
+store, as ``creditkb demo`` loads it."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from importlib import resources
 from pathlib import Path
 
 from graph_model.store.embedded.store import EmbeddedStore
+from graph_model.store.port import Store
 from loaders.load import load_paths
 
 DEMO = Path(str(resources.files("creditkb") / "demo"))
 
 
-def demo_store(path: str | Path, secret: str) -> EmbeddedStore:
-    """A new embedded store at ``path`` holding the demo data, every row loaded."""
-    store = EmbeddedStore(str(path))
+def load_demo(store: Store, secret: str) -> Store:
+    """``store`` (an empty one) with the demo data loaded, every row of it."""
     summaries = load_paths(store, [DEMO], secret, max_bad_fraction=0.0)
     assert sum(s.rows_rejected for s in summaries) == 0
     return store
+
+
+def demo_store(path: str | Path, secret: str) -> EmbeddedStore:
+    """A new embedded store at ``path`` holding the demo data, every row loaded."""
+    return load_demo(EmbeddedStore(str(path)), secret)

@@ -1,6 +1,6 @@
 """The worked examples of the rule functions' docstrings, on the demo data set
-(``creditkb/demo``, its stories in ``creditkb/demo/README.md``), loaded once into an
-embedded store."""
+(``creditkb/demo``, its stories in ``creditkb/demo/README.md``), loaded once into each
+store (embedded, and Neo4j when a server runs), so both give the same answers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from queries.rules.repair import penalty_state, repair_eligible
 from queries.rules.scoring import credit_score
 from queries.rules.watchlist import shared_watchlist
 from queries.search.subjects import subject_uid
-from tests.support.demo import demo_store
+from tests.support.demo import load_demo
+from tests.support.stores import KINDS
 
 SECRET = "demo-secret"
 SXCT = "“苏锡常通”信用交通一体化联动发展框架协议"
@@ -26,9 +27,9 @@ LONGCHENG = "Enterprise:91320411250183647M"
 HANGZHOU_FIRM = "Enterprise:91330106143127092A"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = demo_store(tmp_path_factory.mktemp("demo") / "store", SECRET)
+@pytest.fixture(scope="module", params=KINDS)
+def demo(request, tmp_path_factory, empty_store):
+    store = load_demo(empty_store(request.param, tmp_path_factory.mktemp("demo") / "store"), SECRET)
     yield store
     store.close()
 

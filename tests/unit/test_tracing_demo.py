@@ -1,5 +1,6 @@
 """The worked examples of the tracing docstrings, on the demo data (creditkb/demo), so the
-examples stay true.  Embedded store only: the demo is loaded once for the module."""
+examples stay true.  The demo is loaded once per store (embedded, and Neo4j when a
+server runs), so both give the same answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from queries.tracing.paths import paths
 from queries.tracing.related import related
 from queries.tracing.shared_identifiers import shared_identifier_rings, shared_identifiers
 from queries.tracing.successors import successor_shells, successors
-from tests.support.demo import demo_store
+from tests.support.demo import load_demo
+from tests.support.stores import KINDS
 
 SECRET = "test-secret"
 AS_OF = "2026-10-31"
@@ -19,9 +21,9 @@ HENGTONG = "Enterprise:91320506MA1MKT3P0P"  # 苏州恒通危险品运输有限�
 SHUNDA = "Enterprise:91320583MA1N2Q7D2B"  # 昆山顺达物流有限公司: same legal representative
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = demo_store(tmp_path_factory.mktemp("demo") / "store", SECRET)
+@pytest.fixture(scope="module", params=KINDS)
+def demo(request, tmp_path_factory, empty_store):
+    store = load_demo(empty_store(request.param, tmp_path_factory.mktemp("demo") / "store"), SECRET)
     yield store
     store.close()
 

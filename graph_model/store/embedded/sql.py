@@ -136,17 +136,19 @@ def chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
 
 
 def merge_sql(table: str) -> str:
-    """The props of an upsert: new values over old, and ``_sources`` lists united."""
+    """The props of an upsert: new values over old, and the row's source entry (a written
+    row carries one, see writer._props) appended to the ``_sources`` list unless already
+    there, so the list keeps the order the sources were written in (as Neo4j's does)."""
+    old, new = f"{table}.props", "excluded.props"
+    entry = f"json_extract({new}, '$._sources[0]')"
     return (
-        f"CASE WHEN json_type(excluded.props, '$._sources') IS NULL "
-        f"THEN json_patch({table}.props, excluded.props) "
-        f"ELSE json_set(json_patch({table}.props, excluded.props), '$._sources', json("
-        f"(SELECT json_group_array(value) FROM ("
-        f"SELECT value FROM json_each({table}.props, '$._sources') UNION "
-        f"SELECT value FROM json_each(excluded.props, '$._sources'))))) END"
+        f"CASE WHEN json_type({new}, '$._sources') IS NULL THEN json_patch({old}, {new}) "
+        f"ELSE json_set(json_patch({old}, {new}), '$._sources', json(CASE "
+        f"WHEN json_type({old}, '$._sources') IS NULL THEN json_extract({new}, '$._sources') "
+        f"WHEN EXISTS (SELECT 1 FROM json_each({old}, '$._sources') WHERE value = {entry}) "
+        f"THEN json_extract({old}, '$._sources') "
+        f"ELSE json_insert(json_extract({old}, '$._sources'), '$[#]', {entry}) END)) END"
     )
-
-
 
 
 # -- undo ------------------------------------------------------------------------------
@@ -175,6 +177,17 @@ RESTORE_EDGES = ("UPDATE edges SET props = j.old FROM journal j WHERE j.seq = :s
 DELETE_CREATED_EDGES = "DELETE FROM edges WHERE eid > :elo AND eid <= :ehi"
 COUNT_CREATED_LINKS = ("SELECT " + (" + ".join(f"count({c})" for c in LINKS.values()) or "0")
                        + " FROM nodes WHERE nid > :nlo AND nid <= :nhi")
+#: A link the load changed on a node it did not create is a link it created (deleted by
+#: the undo) and, if there was one, a link it replaced (given back): counted as the
+#: relationships they are, (deleted, restored), before RESTORE_NODES restores the links.
+COUNT_RELINKED = (
+    "SELECT coalesce(sum(now IS NOT NULL AND now IS NOT was), 0), "
+    "coalesce(sum(was IS NOT NULL AND was IS NOT now), 0) FROM ("
+    + (" UNION ALL ".join(
+        f"SELECT n.{c} AS now, json_extract(j.old_links, '$[{i}]') AS was FROM journal j "
+        f"JOIN nodes n ON n.nid = j.id WHERE j.seq = :s AND j.kind = 'n'"
+        for i, c in enumerate(LINKS.values())) or "SELECT NULL AS now, NULL AS was")
+    + ")")
 RESTORE_NODES = ("UPDATE nodes SET props = j.old"
                  + "".join(f", {c} = json_extract(j.old_links, '$[{i}]')"
                            for i, c in enumerate(LINKS.values()))

@@ -228,10 +228,11 @@ class EmbeddedStore(Store):
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
+        links_deleted, links_restored = con.execute(sql.COUNT_RELINKED, ids).fetchone()
         counts = {
-            "e_restored": con.execute(sql.RESTORE_EDGES, ids).rowcount,
+            "e_restored": con.execute(sql.RESTORE_EDGES, ids).rowcount + links_restored,
             "e_deleted": con.execute(sql.DELETE_CREATED_EDGES, ids).rowcount
-            + con.execute(sql.COUNT_CREATED_LINKS, ids).fetchone()[0],
+            + con.execute(sql.COUNT_CREATED_LINKS, ids).fetchone()[0] + links_deleted,
             "n_restored": con.execute(sql.RESTORE_NODES, ids).rowcount,
         }
         # Edges and links written outside any load to nodes it created go with those nodes.
@@ -329,12 +330,24 @@ class EmbeddedStore(Store):
                     raise ValueError(f"{t} is not a traversal relationship (its records stay in the store)")
             codes = {self._type_code[t] for t in rel_types}
         topo = self.topology()
-        nids = self._nids(list(dict.fromkeys(uids)))
+        uids = list(dict.fromkeys(uids))
+        nids = self._nids(uids)
+        # The port's order: by asked node, then type (as asked, else schema order), then far
+        # uid (hop's order within a type); an edge between two asked nodes once, first.
+        wanted = self._graph_types if rel_types is None else list(dict.fromkeys(rel_types))
+        place = {self._type_code[t]: i for i, t in enumerate(wanted)}
         found: list[tuple[str, int, int, int, bool]] = []
+        seen: set[int] = set()
         degrees: dict[tuple[str, str], int] = {}
-        for uid, nid in nids.items():
-            hits, cut = topo.hop(nid, direction, codes, limit)
-            found.extend((uid, code, far, eid, out) for code, far, eid, out in hits)
+        for uid in uids:
+            if uid not in nids:
+                continue
+            hits, cut = topo.hop(nids[uid], direction, codes, limit)
+            hits.sort(key=lambda hit: place[hit[0]])  # stable: far-uid order within a type
+            for code, far, eid, out in hits:
+                if eid not in seen:
+                    seen.add(eid)
+                    found.append((uid, code, far, eid, out))
             for code, count in cut.items():
                 degrees[(uid, self._graph_types[code])] = count
         details = self._edge_details([f[3] for f in found])

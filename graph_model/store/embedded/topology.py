@@ -92,8 +92,10 @@ class Topology:
             far = np.concatenate([p[0] for p in parts])
             eids = np.concatenate([p[1] for p in parts])
             outgoing = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
-            if len(parts) > 1:  # both directions: merge into one uid order
-                order = np.argsort(self.rank[far], kind="stable")
+            if len(parts) > 1:  # both directions: merge into one uid order of the far
+                # end, then of the source (A->B before B->A between the same two nodes)
+                src_rank = np.where(outgoing, self.rank[nid], self.rank[far])
+                order = np.lexsort((src_rank, self.rank[far]))
                 far, eids, outgoing = far[order], eids[order], outgoing[order]
             if limit is not None and len(far) > limit:
                 cut[code] = len(far)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, Sequence
 
 from graph_model.schema import schema
 
@@ -117,6 +117,13 @@ def _label(name: str | None) -> str:
 
 def _rel(name: str) -> str:
     return ident(schema().rel(name).name)
+
+
+def _link(name: str) -> str:
+    """A ``one_per_source`` relationship type (a record's links), checked and quoted."""
+    if not schema().rel(name).one_per_source:
+        raise ValueError(f"{name} is not a one_per_source relationship")
+    return ident(name)
 
 
 def _lit(value: str) -> str:
@@ -247,12 +254,32 @@ def missing_nodes() -> Statement:
 
 @cache
 def merge_edges(rel_type: str) -> Statement:
-    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps."""
+    """Create or merge edges: ``$rows`` holds ``{src, dst, props, source}`` maps.
+    (Links of ``one_per_source`` types are written by :func:`merge_links`.)"""
     node = _label(None)
+    if schema().rel(rel_type).one_per_source:
+        raise ValueError(f"{rel_type} is a one_per_source relationship: see merge_links")
     return _stmt(
         f"merge_edges:{rel_type}",
         f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
         f"MERGE (a)-[r:{_rel(rel_type)}]->(b) SET r += row.props, {_add_source('r')}",
+        "rows",
+    )
+
+
+@cache
+def merge_links(rel_type: str) -> Statement:
+    """Set the one link of a ``one_per_source`` type from each source: ``$rows`` holds
+    ``{src, dst}`` maps, one per source; a link of the type to any other target is
+    deleted (a new one replaces it).  A link is part of its source's row, whose
+    ``_sources`` are its provenance: it has no properties of its own."""
+    node, rel = _label(None), _link(rel_type)
+    return _stmt(
+        f"merge_links:{rel_type}",
+        f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
+        f"OPTIONAL MATCH (a)-[old:{rel}]->(other) WHERE other <> b "
+        f"WITH a, b, collect(old) AS replaced FOREACH (r IN replaced | DELETE r) "
+        f"MERGE (a)-[:{rel}]->(b)",
         "rows",
     )
 
@@ -349,6 +376,18 @@ def journal_edges(rel_type: str) -> Statement:
 
 
 @cache
+def link_targets(rel_type: str) -> Statement:
+    """For each of ``$uids``: the targets of its links of a ``one_per_source`` type now, to
+    tell which links a write changes (only those are journaled, with their source node)."""
+    return _stmt(
+        f"link_targets:{rel_type}",
+        f"UNWIND $uids AS uid MATCH (a:{_label(None)} {{uid: uid}}) "
+        f"RETURN uid, [(a)-[:{_link(rel_type)}]->(x) | x.uid] AS targets",
+        "uids",
+    )
+
+
+@cache
 def journal_add() -> Statement:
     """Journal entries of load ``$seq``: ``$entries`` holds ``{kind, ref, dst, rel_type,
     old}`` maps (dst and rel_type null for nodes; old null for what the load creates)."""
@@ -417,6 +456,19 @@ def restore_edges() -> Statement:
         "restore_edges",
         f"UNWIND $rows AS row MATCH (:{node} {{uid: row.src}})-[r]->(:{node} {{uid: row.dst}}) "
         f"WHERE type(r) = row.rel_type SET r = row.props RETURN count(r) AS count",
+        "rows",
+    )
+
+
+@cache
+def restore_links(rel_type: str) -> Statement:
+    """Give back the links of a ``one_per_source`` type that a load replaced: ``$rows``
+    holds ``{src, dst}`` maps (the load deleted them, so they are created again)."""
+    node = _label(None)
+    return _stmt(
+        f"restore_links:{rel_type}",
+        f"UNWIND $rows AS row MATCH (a:{node} {{uid: row.src}}) MATCH (b:{node} {{uid: row.dst}}) "
+        f"MERGE (a)-[r:{_link(rel_type)}]->(b) RETURN count(r) AS count",
         "rows",
     )
 
@@ -503,31 +555,46 @@ def _pattern(rel: str, direction: str, near: str, r: str, far: str) -> str:
     return f"({near}){left}[{r}:{rel}]{right}({far})"
 
 
-@cache
-def neighbours(rel_type: str, direction: Direction, capped: bool) -> Statement:
-    """One hop along one relationship type from each of ``$uids``.
+def traversal_types(rel_types: Sequence[str] | None = None) -> list[str]:
+    """The traversal relationship types asked for (all of them for None), checked."""
+    graph = schema().graph_rel_types()
+    if rel_types is None:
+        return list(graph)
+    for t in rel_types:
+        if t not in graph:
+            schema().rel(t)
+            raise ValueError(f"{t} is not a traversal relationship (its records stay in the store)")
+    return list(dict.fromkeys(rel_types))
 
-    Returns one row per node that has such edges: its uid, its full degree for the type
-    (a count-store lookup) and its edges as ``[src, dst, props]`` in far-end uid order,
-    at most ``$limit`` of them when ``capped``.
+
+@cache
+def neighbours(direction: Direction, capped: bool) -> Statement:
+    """One hop from each of ``$uids`` along the traversal types named in ``$types``, in one
+    round trip.
+
+    Returns one row per node found: its uid, and for the i-th traversal type of the
+    schema ``degree_i``, its full degree for the type (a count-store lookup; 0 when the
+    type is not asked for), and ``edges_i``, its edges as ``[src, dst, props]`` in far-end
+    uid order, at most ``$limit`` of them when ``capped``.
     """
-    if rel_type not in schema().graph_rel_types():
-        schema().rel(rel_type)
-        raise ValueError(f"{rel_type} is not a traversal relationship (its records stay in the store)")
     check_direction(direction)
-    rel = _rel(rel_type)
-    # startNode/endNode give the stored direction also when the pattern is undirected;
-    # the second sort key keeps A->B and B->A between the same pair in a fixed order.
+    columns = []
+    for i, t in enumerate(schema().graph_rel_types()):
+        rel, asked = _rel(t), f"{_lit(t)} IN $types"
+        # startNode/endNode give the stored direction also when the pattern is undirected;
+        # the second sort key keeps A->B and B->A between the same pair in a fixed order.
+        columns += [
+            f"CASE WHEN {asked} THEN COUNT {{ {_pattern(rel, direction, 'n', '', '')} }} "
+            f"ELSE 0 END AS degree_{i}",
+            f"CASE WHEN {asked} THEN COLLECT {{ MATCH {_pattern(rel, direction, 'n', 'r', 'm')} "
+            f"WITH r, m ORDER BY m.uid, startNode(r).uid {'LIMIT $limit ' if capped else ''}"
+            f"RETURN [startNode(r).uid, endNode(r).uid, properties(r)] }} ELSE [] END AS edges_{i}",
+        ]
     return _stmt(
-        f"neighbours:{rel_type}:{direction}:{'capped' if capped else 'all'}",
+        f"neighbours:{direction}:{'capped' if capped else 'all'}",
         f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) "
-        f"WITH n, COUNT {{ {_pattern(rel, direction, 'n', '', '')} }} AS degree "
-        f"WHERE degree > 0 "
-        f"RETURN n.uid AS uid, degree, COLLECT {{ "
-        f"MATCH {_pattern(rel, direction, 'n', 'r', 'm')} "
-        f"WITH r, m ORDER BY m.uid, startNode(r).uid {'LIMIT $limit ' if capped else ''}"
-        f"RETURN [startNode(r).uid, endNode(r).uid, properties(r)] }} AS edges",
-        *(("uids", "limit") if capped else ("uids",)),
+        f"RETURN n.uid AS uid, {', '.join(columns)}",
+        *(("uids", "types", "limit") if capped else ("uids", "types")),
     )
 
 
@@ -598,17 +665,17 @@ def all_statements() -> list[Statement]:
     s = schema()
     out = [*schema_statements(), await_indexes()]
     out += [merge_nodes(lab) for lab in s.labels]
-    out += [missing_nodes(), *(merge_edges(t) for t in s.relationships)]
+    links = s.link_rel_types()
+    out += [missing_nodes(), *(merge_edges(t) for t in s.relationships if t not in links)]
+    out += [*(merge_links(t) for t in links), *(link_targets(t) for t in links),
+            *(restore_links(t) for t in links)]
     out += [delete_nodes(), delete_all(), get_nodes(), records_about()]
     out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
             delete_created_nodes(), forget_journal(), mark_undone()]
     out += [secret_fingerprint(), record_secret_fingerprint()]
-    out += [
-        neighbours(t, d, capped)
-        for t in s.graph_rel_types() for d in DIRECTIONS for capped in (True, False)
-    ]
+    out += [neighbours(d, capped) for d in DIRECTIONS for capped in (True, False)]
     out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
     out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]
     out += [count_edges(None), *(count_edges(t) for t in s.relationships)]

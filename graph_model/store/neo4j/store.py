@@ -32,6 +32,11 @@ the graph, in nodes without the ``:Node`` label (so counts and reads never see t
   ``dst`` (who else wrote this node or edge, or an edge at this node).
 * ``_sources``: each written row's ``"<load_id>#<row>"`` (from the frame's ``_row``
   column, never stored) is added to the node's or edge's list unless already there.
+* Links, the relationships the schema marks ``one_per_source`` (a record's subject,
+  agency, repaired penalty), are part of their source's row as in the embedded store: a
+  new one replaces the old, they carry no ``_sources`` of their own, and a load that
+  changes one journals the source node, the link it creates and the link it replaces
+  (which undo creates again).
 * ``(:StoreMeta {name: 'store', secret_fingerprint})``: which secret hashed the
   store's resident ID numbers (:mod:`graph_model.store.secret`).  Loads are not locked
   against each other here beyond the ``LoadSequence`` write lock: a second load waits for
@@ -125,7 +130,9 @@ def _acquire_driver(uri: str, settings: Settings) -> Driver:
             auth = None if settings.neo4j_password is None else (
                 settings.neo4j_user, settings.neo4j_password)
             try:
-                driver = GraphDatabase.driver(uri, auth=auth)
+                # Notifications (a label not created yet, say) are for people writing
+                # queries; the driver would log each one as a warning.
+                driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
             except (ValueError, DriverError) as exc:  # a malformed URI or configuration
                 raise StoreError(f"cannot use Neo4j URL {_redact(uri)}: {_one_line(exc)}") from None
             entry = _drivers[key] = [driver, 0]
@@ -378,7 +385,7 @@ class Neo4jWriter(Writer):
         return len(rows)
 
     def upsert_edges(self, rel_type: str, frame: pd.DataFrame) -> int:
-        schema().rel(rel_type)
+        rel = schema().rel(rel_type)
         self._check_open()
         _endpoint_labels(rel_type, frame)
         src, dst = frame["src"].astype(str).tolist(), frame["dst"].astype(str).tolist()
@@ -386,6 +393,8 @@ class Neo4jWriter(Writer):
         missing = sorted(set(ends) - self._existing(ends))
         if missing:
             raise MissingNodeError(rel_type, missing)
+        if rel.one_per_source:
+            return self._upsert_links(rel_type, src, dst)
         props = _prop_maps(frame.drop(columns=["src", "dst", "_row"], errors="ignore"))
         rows = [{"src": s, "dst": d, "props": p, "source": x}
                 for s, d, p, x in zip(src, dst, props, self._sources(frame))]
@@ -408,6 +417,40 @@ class Neo4jWriter(Writer):
 
         self.ops.append(op)
         return len(rows)
+
+    def _upsert_links(self, rel_type: str, src: list[str], dst: list[str]) -> int:
+        """Links of a ``one_per_source`` type: each source's one target, the last row's
+        when a source repeats, replacing any other.  A link is part of its source's row
+        (as in the embedded store): it has no ``_sources`` of its own, and a load that
+        changes it journals the source node with the link created and the one replaced,
+        so undo gives both back; writing the same link again changes nothing."""
+        last = dict(zip(src, dst))  # a new one replaces it, within one write too
+        rows = [{"src": s, "dst": d} for s, d in last.items()]
+        merge, targets = cypher.merge_links(rel_type), cypher.link_targets(rel_type)
+        nodes, edges = cypher.journal_nodes(), cypher.journal_edges(rel_type)
+
+        def op(tx: ManagedTransaction) -> None:
+            for part in _chunks(rows):
+                gone = [r["uid"] for r in _run(tx, cypher.missing_nodes(),
+                                               uids=list({u for r in part for u in r.values()}))]
+                if gone:
+                    raise MissingNodeError(rel_type, sorted(gone))
+                if self._load is not None:
+                    now = {r["uid"]: r["targets"] for r in
+                           _run(tx, targets, uids=[r["src"] for r in part])}
+                    changed = [r for r in part if now[r["src"]] != [r["dst"]]]
+                    if changed:
+                        firsts = [r["src"] for r in changed]
+                        self._journal(tx, list(_run(tx, nodes, uids=firsts, seq=self.seq)),
+                                      cypher.NODE_KIND)
+                        pairs = [{"src": r["src"], "dst": t} for r in changed
+                                 for t in dict.fromkeys([r["dst"], *now[r["src"]]])]
+                        self._journal(tx, list(_run(tx, edges, pairs=pairs, seq=self.seq)),
+                                      cypher.EDGE_KIND, rel_type)
+                _run(tx, merge, rows=list(part)).consume()
+
+        self.ops.append(op)
+        return len(src)
 
     def delete_nodes(self, uids: Sequence[str]) -> int:
         self._check_open()
@@ -477,6 +520,7 @@ class Neo4jStore(Store):
         # Sessions share one bookmark manager, so a read sees this store's earlier writes
         # also when a cluster routes it to another member.
         self._bookmarks = GraphDatabase.bookmark_manager()
+        self._schema_ready = False  # ensure_schema ran (the first write transaction runs it)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -516,9 +560,14 @@ class Neo4jStore(Store):
         wait = cypher.await_indexes()
         self._read("waiting for indexes",
                    lambda tx: _run(tx, wait, timeout=INDEX_WAIT_SECONDS).consume())
+        self._schema_ready = True
 
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
+        if not self._schema_ready:
+            # As the embedded store does on opening: nothing is written before the uid
+            # constraints exist (MERGE by uid relies on them, for speed and uniqueness).
+            self.ensure_schema()
         if load is not None:
             # Early, so a loader learns before it writes; checked again in the transaction.
             status, _ = self._read("load check", lambda tx: _load_status(tx, load.load_id))
@@ -554,16 +603,20 @@ class Neo4jStore(Store):
                 raise UndoRefused(f"load {load_id} cannot be undone: later load(s) "
                                   f"{', '.join(name for _, name in later)} build on it; "
                                   f"undo them first (newest first)")
-            nodes, edges = [], []
+            nodes, edges, links = [], [], {}
             for r in list(_run(tx, cypher.journal_changed(), seq=seq)):
                 old = json.loads(r["old"])
                 if r["kind"] == cypher.NODE_KIND:
                     nodes.append({"uid": r["ref"], "props": old})
+                elif schema().rel(r["rel_type"]).one_per_source:  # a link the load replaced
+                    links.setdefault(r["rel_type"], []).append({"src": r["ref"], "dst": r["dst"]})
                 else:
                     edges.append({"src": r["ref"], "dst": r["dst"], "rel_type": r["rel_type"],
                                   "props": old})
             edges_restored = sum(_count(tx, cypher.restore_edges(), rows=list(part))
                                  for part in _chunks(edges))
+            edges_restored += sum(_count(tx, cypher.restore_links(t), rows=list(part))
+                                  for t, rows in links.items() for part in _chunks(rows))
             edges_deleted = _count(tx, cypher.delete_created_edges(), seq=seq)
             nodes_restored = sum(_count(tx, cypher.restore_nodes(), rows=list(part))
                                  for part in _chunks(nodes))
@@ -603,21 +656,23 @@ class Neo4jStore(Store):
         direction: Direction = "both",
         limit: int | None = None,
     ) -> Neighbourhood:
-        cypher.check_direction(direction)
-        types = list(schema().graph_rel_types() if rel_types is None else rel_types)
+        types = cypher.traversal_types(rel_types)
         capped = limit is not None
         if capped and (not isinstance(limit, (int, np.integer)) or limit < 0):
             raise ValueError(f"limit must be a non-negative integer or None, not {limit!r}")
-        stmts = [(t, cypher.neighbours(t, direction, capped)) for t in types]  # validates
+        stmt = cypher.neighbours(direction, capped)  # checks the direction
+        column = {t: i for i, t in enumerate(schema().graph_rel_types())}
         uids = list(dict.fromkeys(uids))
-        params = {"limit": int(limit)} if capped else {}
+        params = {"types": types, **({"limit": int(limit)} if capped else {})}
 
         def work(tx: ManagedTransaction) -> dict[tuple[str, str], tuple[int, list]]:
             found = {}
-            for t, stmt in stmts:
-                for part in _chunks(uids):
-                    for r in _run(tx, stmt, uids=list(part), **params):
-                        found[(r["uid"], t)] = (r["degree"], r["edges"])
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), **params):
+                    for t in types:
+                        i = column[t]
+                        if r[f"degree_{i}"]:
+                            found[(r["uid"], t)] = (r[f"degree_{i}"], r[f"edges_{i}"])
             return found
 
         found = self._read("neighbours", work)
