@@ -1,11 +1,12 @@
 """Per-process caches of whole answers that many clients ask alike (a city's shared
 watchlist pages, its grade distribution), keyed by the store's version.
 
-The embedded store counts its writes (``Store.version``): an answer is reused only while
-nothing was written since, so a list entry added through the API or a load shows at once.
-A store that cannot tell (Neo4j) gets a time bucket instead: answers are reused for at
-most :data:`TTL_S` seconds.  ``CREDITKB_ANSWER_CACHE=0`` turns the caches off (to measure
-without them).  :func:`api.app.create_app` makes the caches of one application.
+Both stores count their write transactions (``Store.version``: the embedded store in its
+meta table, Neo4j on its StoreMeta node): an answer is reused only while nothing was
+written since, so a list entry added through the API or a load shows at once, in every
+worker.  An adapter that cannot tell gets a time bucket instead: answers are reused
+for at most :data:`TTL_S` seconds.  ``CREDITKB_ANSWER_CACHE=0`` turns the caches off (to
+measure without them).  :func:`api.app.create_app` makes the caches of one application.
 """
 
 from __future__ import annotations

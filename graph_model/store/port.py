@@ -296,9 +296,10 @@ class Store(abc.ABC):
             after = nodes[-1].uid
 
     def version(self) -> Hashable | None:
-        """A value that changes whenever anything is written, so that an answer computed at
-        one version may be reused while it stays; None when the adapter cannot tell (callers
-        then reuse answers for a short while only)."""
+        """A value that changes whenever anything is written (by any process), to one it
+        never had before, so that an answer computed at one version may be reused while it
+        stays; None when the adapter cannot tell (callers then reuse answers for a short
+        while only).  Both adapters tell."""
         return None
 
     @abc.abstractmethod

@@ -165,14 +165,6 @@ def test_iter_nodes_reads_a_whole_label_page_by_page_in_uid_order(store):
     assert [n.key for n in store.iter_nodes("Enterprise", {"region_code": "320200"})] == [FIRM_B]
 
 
-def test_a_write_changes_the_version_or_the_store_cannot_tell(store):
-    seed(store)
-    before = store.version()
-    assert store.version() == before  # reading changes nothing
-    with store.transaction() as tx:
-        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E77777"], "region_code": "320500"}))
-    assert before is None or store.version() != before
-
 def test_delete_nodes_removes_their_edges(store):
     seed(store, n_vehicles=2)
     with store.transaction() as tx:
@@ -435,3 +427,41 @@ def test_a_link_written_alone_journals_its_record(store):
         f"Enterprise:{FIRM_A}": ["Penalty:苏交罚〔2024〕1号"]}
     store.undo_load("L1")
     assert store.count_nodes() == store.count_edges() == 0
+
+
+# -- the version answer caches are keyed by --------------------------------------------
+
+
+def test_every_write_gives_a_new_version_and_nothing_else_does(store):
+    """Answer caches (api/cache.py, the name index) reuse an answer while the version
+    stays: every committed write must change it to one not seen before, on every store."""
+    seen = [store.version()]
+    assert seen[0] is not None
+
+    def changed() -> bool:
+        now = store.version()
+        assert now == store.version()  # reading changes nothing
+        new = now not in seen
+        seen.append(now)
+        return new
+
+    seed(store)
+    assert changed()
+    with store.transaction():  # nothing written
+        pass
+    assert not changed()
+    with pytest.raises(MissingNodeError), store.transaction() as tx:  # rolled back
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E77777"], "region_code": "320500"}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": ["Enterprise:nobody"], "dst": ["Vehicle:苏E77777"]}))
+    assert not changed() and store.count_nodes("Vehicle") == 0
+    with store.transaction(load_info("L1")) as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E77777"], "region_code": "320500",
+                                                 "_row": [2]}))
+    assert changed()
+    store.undo_load("L1")
+    assert changed()
+    with store.transaction() as tx:
+        tx.delete_all()
+    assert changed()  # also after everything is gone: never an earlier version again
+    seed(store)
+    assert changed()

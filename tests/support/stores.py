@@ -50,3 +50,15 @@ def open_empty(kind: str, directory: str | Path, settings: Settings | None = Non
     from graph_model.store.embedded.store import EmbeddedStore
 
     return EmbeddedStore(str(directory))
+
+
+def another_adapter(store: Store, settings: Settings) -> Store:
+    """A second adapter on the store ``store`` holds (opened by the ``store`` fixture with
+    ``settings``), as another worker process has: no state shared but the store's own."""
+    from graph_model.store.embedded.store import EmbeddedStore
+    from graph_model.store.neo4j.store import Neo4jStore
+
+    if isinstance(store, EmbeddedStore):
+        return EmbeddedStore(store.location)
+    assert isinstance(store, Neo4jStore)
+    return Neo4jStore(os.environ["NEO4J_URI"], settings)

@@ -39,8 +39,8 @@ LOAD_LABEL = "Load"
 JOURNAL_LABEL = "LoadJournal"
 #: the one node holding the last load sequence number; its write lock orders loads
 SEQUENCE_LABEL = "LoadSequence"
-#: the one node of facts about the store itself: ``{name: 'store', secret_fingerprint}``
-#: (see :mod:`graph_model.store.secret`)
+#: the one node of facts about the store itself: ``{name: 'store', secret_fingerprint,
+#: version}`` (see :mod:`graph_model.store.secret`, :func:`bump_version`)
 META_LABEL = "StoreMeta"
 #: the property holding a node's or edge's source entries ``"<load_id>#<row>"``
 SOURCES = "_sources"
@@ -54,7 +54,8 @@ COMMITTED, UNDONE = "committed", "undone"
 BOOKKEEPING = {
     "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL, META_LABEL],
     "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",
-                            "ref", "dst", "rel_type", "old", "name", "secret_fingerprint"]),
+                            "ref", "dst", "rel_type", "old", "name", "secret_fingerprint",
+                            "version"]),
 }
 
 Direction = Literal["out", "in", "both"]
@@ -296,8 +297,11 @@ def delete_nodes() -> Statement:
 @cache
 def delete_all() -> Statement:
     """Everything in the database, loads and journal included (for tests on a shared
-    server)."""
-    return _stmt("delete_all", "MATCH (n) DETACH DELETE n")
+    server), but the store's own facts: their version counts on (an answer cached at an
+    earlier version must never match again), the secret fingerprint is forgotten."""
+    meta = ident(META_LABEL)
+    return _stmt("delete_all", f"MATCH (n) WHERE NOT n:{meta} DETACH DELETE n "
+                               f"WITH count(*) AS gone MATCH {_META} REMOVE m.secret_fingerprint")
 
 
 # -- provenance: loads and their journal ------------------------------------------------
@@ -537,6 +541,20 @@ def record_secret_fingerprint() -> Statement:
     )
 
 
+@cache
+def bump_version() -> Statement:
+    """Count a write transaction: the last statement of every one that writes.  The
+    version answer caches are keyed by (:meth:`Store.version`) then changes with every
+    commit, and a rolled-back transaction takes its bump back with it."""
+    return _stmt("bump_version", f"MERGE {_META} SET m.version = coalesce(m.version, 0) + 1")
+
+
+@cache
+def store_version() -> Statement:
+    """The count of write transactions (no row, or null, before the first)."""
+    return _stmt("store_version", f"MATCH {_META} RETURN m.version AS version")
+
+
 # -- reads ------------------------------------------------------------------------------
 
 
@@ -674,7 +692,7 @@ def all_statements() -> list[Statement]:
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
             delete_created_nodes(), forget_journal(), mark_undone()]
-    out += [secret_fingerprint(), record_secret_fingerprint()]
+    out += [secret_fingerprint(), record_secret_fingerprint(), bump_version(), store_version()]
     out += [neighbours(d, capped) for d in DIRECTIONS for capped in (True, False)]
     out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
     out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]

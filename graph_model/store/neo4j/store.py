@@ -37,8 +37,10 @@ the graph, in nodes without the ``:Node`` label (so counts and reads never see t
   new one replaces the old, they carry no ``_sources`` of their own, and a load that
   changes one journals the source node, the link it creates and the link it replaces
   (which undo creates again).
-* ``(:StoreMeta {name: 'store', secret_fingerprint})``: which secret hashed the
-  store's resident ID numbers (:mod:`graph_model.store.secret`).  Loads are not locked
+* ``(:StoreMeta {name: 'store', secret_fingerprint, version})``: which secret hashed the
+  store's resident ID numbers (:mod:`graph_model.store.secret`), and the count of write
+  transactions (:meth:`Neo4jStore.version`), bumped as the last statement of each, so
+  every commit gives answer caches a new version.  Loads are not locked
   against each other here beyond the ``LoadSequence`` write lock: a second load waits for
   the first's transaction rather than failing at once as on the embedded store.
 
@@ -49,7 +51,8 @@ deletes the edges and then the nodes (``DETACH``) the load created, deletes its 
 and marks it undone.  Only loads are journaled: writes outside any load are not
 undoable, and an undo overwrites what they changed since.  ``delete_nodes`` and
 ``delete_all`` are refused inside a load (they could not be undone); ``delete_all``
-outside one forgets every load, the journal and the secret fingerprint too.
+outside one forgets every load, the journal and the secret fingerprint too (the version
+counts on).
 
 Every statement text comes from :mod:`graph_model.store.neo4j.cypher`; :func:`all_statements`
 lists them all for the offline check in ``tools/cypher-lint``.
@@ -471,7 +474,7 @@ class Neo4jWriter(Writer):
     def delete_all(self) -> None:
         """Delete every node and edge in the database, in this block's one transaction.
 
-        Loads and their journal go too.  Fine for tests and small stores; a rebuild of
+        Loads, their journal and the secret fingerprint go too.  Fine for tests and small stores; a rebuild of
         millions of nodes needs the server's transaction memory to match
         (``db.memory.transaction.total.max``).
         """
@@ -581,9 +584,12 @@ class Neo4jStore(Store):
             writer.closed = True
         ops = writer.ops  # a load has at least the op recording it
         if ops:
+            bump = cypher.bump_version()
+
             def work(tx: ManagedTransaction) -> None:
                 for op in ops:  # replayed in full if the driver retries
                     op(tx)
+                _run(tx, bump).consume()  # last: the StoreMeta lock is held only to commit
 
             self._write("write transaction", work)
 
@@ -623,9 +629,18 @@ class Neo4jStore(Store):
             nodes_deleted = _count(tx, cypher.delete_created_nodes(), seq=seq)
             _run(tx, cypher.forget_journal(), seq=seq).consume()
             _run(tx, cypher.mark_undone(), load_id=load_id).consume()
+            _run(tx, cypher.bump_version()).consume()
             return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
 
         return self._write(f"undo of load {load_id}", work)
+
+    def version(self) -> int:
+        """The number of write transactions committed through this adapter (any process's),
+        counted on the StoreMeta node: one small read, so answer caches work on Neo4j too.
+        Writes that bypass creditkb (a hand-edit in Neo4j Browser) do not count."""
+        stmt = cypher.store_version()
+        row = self._read("store version", lambda tx: _run(tx, stmt).single())
+        return (row["version"] if row else None) or 0
 
     def secret_fingerprint(self) -> str | None:
         stmt = cypher.secret_fingerprint()
