@@ -1,6 +1,7 @@
 """The docstring examples of the source packages run as doctests (``--doctest-modules``):
 ``store`` in them is the demo data set (creditkb/demo) loaded into an embedded store, once
-per run, with the demo's secret."""
+per run, with the demo's secret.  tests/integration/test_doctests_neo4j.py runs the same
+examples on Neo4j."""
 
 from __future__ import annotations
 
