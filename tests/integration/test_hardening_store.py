@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from graph_model.store import open_store
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.embedded.lock import LOCK_FILE, LoadRunning, holder
 from graph_model.store.port import LoadInfo
@@ -23,26 +24,42 @@ from tests.support.api import free_port
 from tests.support.cli import CREDITKB, run
 from tests.support.demo import DEMO
 from tests.support.files import FIRMS, ZHANG, rid, write
+from tests.support.stores import KINDS, neo4j_settings, open_neo4j
 
 PEOPLE = "身份证号,姓名,所在地区划代码\n" + "".join(
     f"{rid(f'32050519900101{i:03d}')},某{i},320505\n" for i in range(1, 6))
 
 
-def env(secret: str | None) -> dict:
+def env(secret: str | None, state=None) -> dict:
     out = {k: v for k, v in os.environ.items() if k != "CREDITKB_SECRET"}
+    out |= {"CREDITKB_STATE_DIR": str(state)} if state else {}
     return out | ({"CREDITKB_SECRET": secret} if secret else {})
 
 
-def cli(tmp_path, *args, secret="secret-a", timeout=120):
+def cli(tmp_path, *args, secret="secret-a", timeout=120, state=None):
     return subprocess.run([*CREDITKB, *args], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=timeout, env=env(secret))
+                          timeout=timeout, env=env(secret, state))
 
 
 # -- 6. the secret that hashed a store -------------------------------------------------------
 
 
-def test_a_load_under_another_secret_is_refused_and_persons_are_not_doubled(tmp_path):
-    store = ["--store", str(tmp_path / "s")]
+@pytest.fixture(params=KINDS)
+def location(request, tmp_path) -> str:
+    """The ``--store`` of the commands: a folder, or the emptied Neo4j test server."""
+    if request.param == "embedded":
+        return str(tmp_path / "s")
+    open_neo4j().close()
+    return os.environ["NEO4J_URI"]
+
+
+def count_nodes(location: str, label: str) -> int:
+    with open_store(location, neo4j_settings()) as s:
+        return s.count_nodes(label)
+
+
+def test_a_load_under_another_secret_is_refused_and_persons_are_not_doubled(tmp_path, location):
+    store = ["--store", location]
     people = write(tmp_path / "a", "practitioners.csv", PEOPLE)
     assert cli(tmp_path, "load", str(people), *store).returncode == 0
     firms = write(tmp_path / "b", "enterprises.csv", FIRMS)  # a legal representative: a person
@@ -52,25 +69,18 @@ def test_a_load_under_another_secret_is_refused_and_persons_are_not_doubled(tmp_
     assert fingerprint("secret-a")[:12] in other.stderr and "secret-a" not in other.stderr
     default = cli(tmp_path, "load", str(firms), *store, secret=None)  # the public demo key
     assert default.returncode == 1 and "hashed with another CREDITKB_SECRET" in default.stderr
-    s = EmbeddedStore(str(tmp_path / "s"))
-    try:
-        assert s.count_nodes("Person") == 5 and s.count_nodes("Enterprise") == 0
-    finally:
-        s.close()
+    assert (count_nodes(location, "Person"), count_nodes(location, "Enterprise")) == (5, 0)
     again = cli(tmp_path, "load", str(firms), *store)
     assert again.returncode == 0, again.stderr
-    s = EmbeddedStore(str(tmp_path / "s"))
-    try:
-        assert s.count_nodes("Person") == 6
-    finally:
-        s.close()
+    assert count_nodes(location, "Person") == 6
 
 
-def test_a_server_under_another_secret_refuses_to_start(tmp_path):
-    store = ["--store", str(tmp_path / "s")]
+def test_a_server_under_another_secret_refuses_to_start(tmp_path, location):
+    store = ["--store", location]
     assert cli(tmp_path, "load", str(write(tmp_path / "a", "practitioners.csv", PEOPLE)),
                *store).returncode == 0
-    out = cli(tmp_path, "serve", *store, "--port", str(free_port()), secret="secret-b", timeout=60)
+    out = cli(tmp_path, "serve", *store, "--port", str(free_port()), secret="secret-b", timeout=60,
+              state=tmp_path / "state")
     assert out.returncode == 1 and "hashed with another CREDITKB_SECRET" in out.stderr
 
 
