@@ -240,6 +240,21 @@ def test_the_first_write_creates_the_schema_on_a_bare_database(store, settings):
 
 
 @pytest.mark.neo4j
+def test_the_server_plans_every_statement_the_adapter_can_send(store):
+    """The offline check (test_cypher_lint.py) reads them with Neo4j's parser; the server's
+    own planner takes each of them too (EXPLAIN: planned, not run)."""
+    statements = cypher.all_statements()
+    refused = {}
+    with store._session("WRITE") as session:
+        for s in statements:
+            try:
+                session.run(f"EXPLAIN {s.text}", {p: None for p in s.params}).consume()
+            except Exception as exc:  # noqa: BLE001 (each refusal is listed)
+                refused[s.name] = str(exc)
+    assert len(statements) > 100 and refused == {}
+
+
+@pytest.mark.neo4j
 def test_upsert_creates_then_merges_without_erasing(store):
     with store.transaction() as tx:
         tx.upsert_nodes("Enterprise", firm_rows(("X1", "甲", "320505", "0512-1")))
