@@ -1,6 +1,6 @@
-"""The GraphQL API over real HTTP on 127.0.0.1, on the demo data in an embedded store on
-disk: keys and scope, masking of personal data, the credit-rule and tracing queries, error
-codes, limits and GraphQL over HTTP.
+"""The GraphQL API over real HTTP on 127.0.0.1, on the demo data in each store (an
+embedded store on disk, and the Neo4j test server): keys and scope, masking of personal
+data, the credit-rule and tracing queries, error codes, limits and GraphQL over HTTP.
 
 Writes, the audit log across restarts and subscriptions are in test_api_writes.py; the
 absence of N+1 reads in test_api_nplus1.py; the dashboard in test_dashboard.py.
@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from graph_model.identifiers import REGISTRY
-from graph_model.settings import Settings
 from queries.access.state import AccessStore
 from tests.support.api import KEYS, SECRET, Server, codes, gql, post
-from tests.support.demo import DEMO, demo_store
+from tests.support.demo import DEMO, load_demo
+from tests.support.stores import KINDS, neo4j_settings, open_empty
 
 HENGTONG = "91320506MA1MKT3P0P"  # 苏州恒通, seriously dishonest, Suzhou
 SHUNDA = "91320583MA1N2Q7D2B"  # 昆山顺达, same legal representative
@@ -64,11 +64,11 @@ def missing_ric() -> str:
     raise AssertionError("no valid resident ID found")
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
+@pytest.fixture(scope="module", params=KINDS)
+def api(request, tmp_path_factory):
     path = tmp_path_factory.mktemp("api") / "store"
-    store = demo_store(path, SECRET)
-    settings = Settings(store=str(path), secret=SECRET)
+    settings = neo4j_settings(str(path), SECRET)
+    store = load_demo(open_empty(request.param, path, settings), SECRET)
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, settings, access)

@@ -1,7 +1,8 @@
 """Writes through the API over real HTTP: list entries, repairs and commitments checked like
 loaded rows and written by the key's own agency only; partners' changes reaching every
 member city over the watchlistChanges subscription (WebSocket); the audit log of reads and
-writes surviving a restart of the server."""
+writes surviving a restart of the server.  On the demo data in each store (embedded, and
+the Neo4j test server)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import sys
 import pytest
 import websockets
 
-from graph_model.settings import Settings
 from queries.access.state import AccessStore
 from tests.support.api import KEYS, SECRET, Server, codes, gql, post
-from tests.support.demo import demo_store
+from tests.support.demo import load_demo
+from tests.support.stores import KINDS, neo4j_settings, open_empty
 
 ADD = """mutation($s: ID!, $kind: String!, $on: Date!, $reason: String) {
   addListEntry(input: {subjectId: $s, listKind: $kind, listedOn: $on, reason: $reason}) {
@@ -27,11 +28,11 @@ WATCH = """subscription($region: String) { watchlistChanges(region: $region) { c
   countedBy region entry { id listKind agencyRegion } subject { id name } } }"""
 
 
-@pytest.fixture
-def api(tmp_path):
+@pytest.fixture(params=KINDS)
+def api(request, tmp_path):
     path = tmp_path / "store"
-    store = demo_store(path, SECRET)
-    settings = Settings(store=str(path), secret=SECRET)
+    settings = neo4j_settings(str(path), SECRET)
+    store = load_demo(open_empty(request.param, path, settings), SECRET)
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, settings, access)
