@@ -36,7 +36,7 @@ from typing import Iterator
 
 import numpy as np
 
-from bench.phases import _city_of as _city, _subject_uids, emit
+from bench.phases import SECRET, _city_of as _city, _subject_uids, emit
 
 #: The generated data's last annual road grades end on 2026-03-31: on this day every
 #: scheme has a valid round (as in the rules benchmark).
@@ -164,7 +164,7 @@ def serving(store: str, state: str, workers: int) -> Iterator[int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", store,
                              "--workers", str(workers), "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "CREDITKB_STATE_DIR": state},
+                            env={**os.environ, "CREDITKB_STATE_DIR": state, "CREDITKB_SECRET": SECRET},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120

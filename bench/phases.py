@@ -18,6 +18,10 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: the CREDITKB_SECRET the bench loads with (a store refuses another) and serves with
+SECRET = "bench-secret"
+
+
 def emit(**figures) -> None:
     figures["max_rss_mib"] = max_rss_mib()
     print(json.dumps(figures))
@@ -72,7 +76,7 @@ def load(folder: str, store_path: str) -> None:
 
     store = EmbeddedStore(store_path)
     t = time.perf_counter()
-    summaries = load_paths(store, [folder], "bench-secret")
+    summaries = load_paths(store, [folder], SECRET)
     store.close()  # timed: it waits for the last load's log to be copied into the store
     seconds = time.perf_counter() - t
     emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.phases import CAP, RULES_AS_OF, _city_of, _percentiles, emit, walk
+from bench.phases import CAP, RULES_AS_OF, SECRET, _city_of, _percentiles, emit, walk
 from bench.tracing_phases import AS_OF as TRACING_AS_OF, _timed
 
 
@@ -39,7 +39,7 @@ def load(location: str, folder: str) -> None:
 
     store = _open(location)
     t = time.perf_counter()
-    summaries = load_paths(store, [folder], "bench-secret")
+    summaries = load_paths(store, [folder], SECRET)
     store.close()  # timed: the embedded store waits for its last log copy here
     emit(seconds=time.perf_counter() - t, rows=sum(s.rows_read for s in summaries),
          rejected=sum(s.rows_rejected for s in summaries),
