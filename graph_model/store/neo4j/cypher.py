@@ -543,9 +543,9 @@ def record_secret_fingerprint() -> Statement:
 
 @cache
 def bump_version() -> Statement:
-    """Count a write transaction: the last statement of every one that writes.  The
-    version answer caches are keyed by (:meth:`Store.version`) then changes with every
-    commit, and a rolled-back transaction takes its bump back with it."""
+    """Count a write transaction: the last statement of every one that writes, so the
+    version answer caches are keyed by (:meth:`Store.version`) changes with every commit,
+    and a rolled-back transaction takes its bump back with it."""
     return _stmt("bump_version", f"MERGE {_META} SET m.version = coalesce(m.version, 0) + 1")
 
 

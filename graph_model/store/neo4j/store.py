@@ -474,9 +474,9 @@ class Neo4jWriter(Writer):
     def delete_all(self) -> None:
         """Delete every node and edge in the database, in this block's one transaction.
 
-        Loads, their journal and the secret fingerprint go too.  Fine for tests and small stores; a rebuild of
-        millions of nodes needs the server's transaction memory to match
-        (``db.memory.transaction.total.max``).
+        Loads, their journal and the secret fingerprint go too (the version counts on).
+        Fine for tests and small stores; a rebuild of millions of nodes needs the server's
+        transaction memory to match (``db.memory.transaction.total.max``).
         """
         self._check_open()
         self._refuse_in_load("delete_all")
