@@ -14,9 +14,6 @@ from graph_model.enums import SubjectKind
 from loaders.kinds import kinds as exchange_kinds
 
 
-#: The file kinds, in the order of loaders/kinds.yaml (the order they are written in).
-KINDS: tuple[str, ...] = tuple(exchange_kinds())
-
 #: The columns written of each kind, in the order of EXCHANGE_FORMAT.md.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "enterprises": ("uscc", "name", "business_type", "region_code", "legal_rep_name",
@@ -39,6 +36,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "commitments": ("subject_kind", "subject_id", "kind", "made_on", "due_on", "status",
                     "agency", "agency_region"),
 }
+
+#: The file kinds written, in the order of loaders/kinds.yaml (the order they are written in).
+KINDS: tuple[str, ...] = tuple(k for k in exchange_kinds() if k in COLUMNS)
 
 #: The canonical Chinese headers of those columns (loaders/kinds.yaml).
 HEADERS: dict[str, tuple[str, ...]] = {

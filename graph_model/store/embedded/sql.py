@@ -107,9 +107,24 @@ def index_statements() -> list[str]:
     return out
 
 
+def missing_link_columns(con: sqlite3.Connection) -> list[str]:
+    """Link columns (:data:`LINKS`) the ``nodes`` table of a store lacks: a store made
+    before the schema gave records another ``one_per_source`` relationship (a fine
+    payment's PAYS).  Added as empty columns, they need no new store format."""
+    have = {row[1] for row in con.execute("PRAGMA table_info(nodes)")}
+    return [c for c in LINKS.values() if c not in have] if have else []
+
+
+def add_link_columns(con: sqlite3.Connection) -> None:
+    for col in missing_link_columns(con):
+        con.execute(f"ALTER TABLE nodes ADD COLUMN {col} INTEGER REFERENCES nodes(nid)")
+
+
 def schema_complete(con: sqlite3.Connection) -> bool:
-    """Whether every table, index and meta row DDL and index_statements() create exists,
-    and no index DDL drops does: then ensure_schema has nothing to write."""
+    """Whether every table, index, link column and meta row DDL and index_statements()
+    create exists, and no index DDL drops does: then ensure_schema has nothing to write."""
+    if missing_link_columns(con):
+        return False
     script = DDL + "\n".join(index_statements())
     wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
     dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))

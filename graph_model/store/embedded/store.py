@@ -107,6 +107,7 @@ class EmbeddedStore(Store):
             # Creating what exists still takes the write lock, and would wait behind a
             # load: a store whose schema is complete is only read here.
             if not sql.schema_complete(con):
+                sql.add_link_columns(con)  # (before DDL, which may index them)
                 con.executescript(sql.DDL)
                 for stmt in sql.index_statements():
                     con.execute(stmt)
