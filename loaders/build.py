@@ -15,7 +15,7 @@ import pandas as pd
 from graph_model.identifiers import protect_ric_series
 from graph_model.names import fold_text, normalise_names
 from graph_model.schema import schema
-from loaders.validate import FIRST_DATA_ROW
+from loaders.validate import FIRST_DATA_ROW, resident_ids
 
 SUBJECT_COLUMNS = ("subject_label", "subject_id")
 #: Each row's subject uid, carried from the checks to the builders (never a property).
@@ -291,16 +291,12 @@ def build_port_calls(df, batch, secret, kind):
             subject=vessels)
 
 
-#: an evaluator id of this form was checked as a resident ID number (loaders.validate)
-RIC_FORM = r"\d{17}[\dX]"
-
-
 def build_reviews(df, batch, secret, kind):
     """An evaluator who is a person (a student, a passenger) is kept as the keyed hash and
     masked form of the resident ID number, as a Person is; the number goes no further."""
     if "evaluator" in df:
         ids = df["evaluator"].astype("string")
-        people = ids.str.fullmatch(RIC_FORM).fillna(False).to_numpy(dtype=bool)
+        people = resident_ids(ids)[0].to_numpy(dtype=bool)
         df = df.drop(columns=["evaluator"]).assign(evaluator_id=ids.where(~people))
         if people.any():
             hashes, masked = person_keys(ids[people], secret)

@@ -250,22 +250,39 @@ def _check_datetime(cells: pd.Series, col: Column, problems: _Problems) -> pd.Se
     return out.where(parsed.notna() & ~outside).astype("string")
 
 
-#: a resident ID number's form: 17 digits and a digit or X (checked then, and hashed)
+#: a resident ID number's form: 17 digits and a digit or X
 _RIC_FORM = r"\d{17}[\dXx]"
 
 
+def resident_ids(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Which of ``cells`` are resident ID numbers (valid ones), and their canonical form
+    (null elsewhere).  Vectorised; only cells of the number's form are checked."""
+    compact = cells.astype("string").str.replace(r"[\s\-]", "", regex=True).str.upper()
+    form = compact.str.fullmatch(_RIC_FORM).fillna(False).to_numpy(dtype=bool)
+    canonical = pd.Series(pd.NA, index=cells.index, dtype="string")
+    if form.any():
+        values, reasons = REGISTRY["ric"].check_series(cells[form])
+        canonical[form] = values.astype("string").where(reasons.isna()).to_numpy()
+    return canonical.notna(), canonical
+
+
 def _check_ric_or_code(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series:
-    """An id that is a resident ID number when it has the form of one: then it must be a
-    valid one (the builder keeps only its keyed hash and masked form); any other id is
-    kept as text, a resident ID number written inside it masked."""
-    compact = cells.str.replace(r"[\s\-]", "", regex=True).str.upper()
-    ric = compact.str.fullmatch(_RIC_FORM).fillna(False).to_numpy(dtype=bool)
+    """An id that is a resident ID number when it is a valid one (the builder keeps only
+    its keyed hash and masked form); any other id is kept as text, a resident ID number
+    written inside it masked.  An id of the number's form that is neither a valid number
+    nor a valid USCC (an all-digit one has that form) is refused: it may be a person's."""
+    people, canonical = resident_ids(cells)
     out = mask_ric_text(cells)[0].astype("string")
-    if ric.any():
-        values, reasons = REGISTRY["ric"].check_series(cells[ric])
-        problems.add(pd.Series(reasons.notna().to_numpy(), index=cells.index[ric])
-                     .reindex(cells.index, fill_value=False), col.name, reasons.reindex(cells.index))
-        out[ric] = values.astype("string").to_numpy()
+    out[people.to_numpy()] = canonical[people]
+    compact = cells.str.replace(r"[\s\-]", "", regex=True).str.upper()
+    form = compact.str.fullmatch(_RIC_FORM).fillna(False) & ~people
+    if form.any():
+        _, firm = REGISTRY["uscc"].check_series(cells[form])
+        _, person = REGISTRY["ric"].check_series(cells[form])
+        bad = firm.notna().reindex(cells.index, fill_value=False)
+        problems.add(bad, col.name, ("neither a valid USCC nor a valid resident ID number: "
+                                     + person.astype("string")).reindex(cells.index))
+        out[form.to_numpy()] = cells[form]
     return out
 
 

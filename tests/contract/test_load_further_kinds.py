@@ -203,11 +203,15 @@ def test_a_reviewer_who_is_a_person_is_kept_as_a_keyed_hash_only(loaded, tmp_pat
     store = loaded
     case = CASES["reviews"]
     mistyped = STUDENT[:-1] + ("0" if STUDENT[-1] != "0" else "1")
+    digits = "913202141358742660"  # a firm's USCC of digits only: the form of an ID number
     path = write(tmp_path, "reviews.csv", case.head + case.rows
+                 + f"PJ8,企业,{FIRM},建设单位,{digits},履约评价,90,100,2024-08-03,,{SZ}\n"
                  + f"PJ9,企业,{FIRM},学员,{mistyped},教学质量,3,5,2024-08-03,,{SZ}\n")
     [s] = load_paths(store, [path], SECRET, max_bad_fraction=0.5)
     [reject] = s.rejects.to_dict("records")
-    assert reject["column"] == "evaluator" and mistyped not in str(reject)
+    assert (reject["row"], reject["column"]) == (5, "evaluator") and mistyped not in str(reject)
+    assert "neither a valid USCC nor a valid resident ID number" in reject["reason"]
+    assert record(store, "Review:PJ8").props["evaluator_id"] == digits
     student, firm = record(store, "Review:PJ1").props, record(store, "Review:PJ2").props
     assert student["evaluator_hash"] == protect_ric(STUDENT, SECRET)[0]
     assert student["evaluator_masked"] == STUDENT[:6] + "********" + STUDENT[-4:]
