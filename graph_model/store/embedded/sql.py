@@ -64,14 +64,16 @@ CREATE TABLE IF NOT EXISTS journal(
 ) WITHOUT ROWID;
 """ % {"format": STORE_FORMAT,
        "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
-# Only records_about follows a link backwards (a subject's records: ABOUT).  The others
-# are read from their record; undo and delete, which look for rows linking to given nodes,
-# scan for them rather than have every record of a load write two more index entries.
+# Only records_about follows a link backwards (a subject's records: ABOUT), by label too:
+# the index holds the label, so a subject's penalties are found without reading its
+# thousands of monitoring alarms.  The other links are read from their record; undo and
+# delete, which look for rows linking to given nodes, scan for them rather than have every
+# record of a load write two more index entries.
 INDEXED_LINKS = ("ABOUT",)
-DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]} ON nodes({LINKS[t]}) "
+DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]}_label ON nodes({LINKS[t]}, label) "
                f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
 DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
-               for t, c in LINKS.items() if t not in INDEXED_LINKS)
+               for c in LINKS.values())
 
 
 # Per connection: while a load's transaction runs, _load holds its sequence number and
