@@ -254,11 +254,16 @@ def _check_datetime(cells: pd.Series, col: Column, problems: _Problems) -> pd.Se
 _RIC_FORM = r"\d{17}[\dXx]"
 
 
+def _ric_form(cells: pd.Series) -> np.ndarray:
+    """Which cells have a resident ID number's form (spaces and hyphens aside)."""
+    compact = cells.astype("string").str.replace(r"[\s\-]", "", regex=True).str.upper()
+    return compact.str.fullmatch(_RIC_FORM).fillna(False).to_numpy(dtype=bool)
+
+
 def resident_ids(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Which of ``cells`` are resident ID numbers (valid ones), and their canonical form
     (null elsewhere).  Vectorised; only cells of the number's form are checked."""
-    compact = cells.astype("string").str.replace(r"[\s\-]", "", regex=True).str.upper()
-    form = compact.str.fullmatch(_RIC_FORM).fillna(False).to_numpy(dtype=bool)
+    form = _ric_form(cells)
     canonical = pd.Series(pd.NA, index=cells.index, dtype="string")
     if form.any():
         values, reasons = REGISTRY["ric"].check_series(cells[form])
@@ -274,8 +279,7 @@ def _check_ric_or_code(cells: pd.Series, col: Column, problems: _Problems) -> pd
     people, canonical = resident_ids(cells)
     out = mask_ric_text(cells)[0].astype("string")
     out[people.to_numpy()] = canonical[people]
-    compact = cells.str.replace(r"[\s\-]", "", regex=True).str.upper()
-    form = compact.str.fullmatch(_RIC_FORM).fillna(False) & ~people
+    form = pd.Series(_ric_form(cells), index=cells.index) & ~people
     if form.any():
         _, firm = REGISTRY["uscc"].check_series(cells[form])
         _, person = REGISTRY["ric"].check_series(cells[form])
