@@ -114,13 +114,13 @@ class Node:
 # the synthetic ``*_key``), ``subject_uid`` shown as ``subjectId``, and the agency's name;
 # descriptions are the schema's.  A decision number is never null.
 
-_VALUE_TYPES = {"date": dt.date, "number": float, "integer": int}
-_CONVERT = {dt.date: _date, float: _num, str: _str, strawberry.ID: _str, int: lambda v: _int(v)}
-
-
 def _int(value) -> int | None:
     number = _num(value)
     return None if number is None else int(number)
+
+
+_VALUE_TYPES = {"date": dt.date, "number": float, "integer": int}
+_CONVERT = {dt.date: _date, float: _num, str: _str, strawberry.ID: _str, int: _int}
 
 
 def _record_fields(label: str) -> list[tuple[str, object, str | None, str]]:

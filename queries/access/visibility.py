@@ -144,7 +144,7 @@ def record_personal_clear(record: Node, region: str, role: str) -> bool:
     return role != "viewer" and overlaps(record.props.get("agency_region"), region)
 
 
-def shown_record_props(label: str, props: Mapping, clear: bool) -> dict:
+def shown_record_props(label: str, props: Mapping, clear: bool) -> Mapping:
     """``props`` of a record of ``label`` with its personal properties masked unless
     ``clear`` (a masked resident ID keeps its region digits, other text its first
     character, as a person's fields are masked).
@@ -153,11 +153,12 @@ def shown_record_props(label: str, props: Mapping, clear: bool) -> dict:
     ...                               "evaluator_id": "S2024001", "score": 4}, clear=False)
     {'evaluator_masked': '320502************', 'evaluator_id': 'S*******', 'score': 4}
     """
+    personal = [p for p in schema().label(label).properties.values() if p.personal]
+    if clear or not personal:
+        return props
     out = dict(props)
-    if clear:
-        return out
-    for prop in schema().label(label).properties.values():
-        if prop.personal and out.get(prop.name) not in (None, ""):
+    for prop in personal:
+        if out.get(prop.name) not in (None, ""):
             value = out[prop.name]
             out[prop.name] = mask_id(value) if prop.name.endswith("_masked") else mask_text(value)
     return out
