@@ -34,6 +34,7 @@ from queries.access.visibility import (
     LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
     subject_visibility,
 )
+from queries.records import payments_of
 from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
 from queries.rules.scales import scales
 from queries.search.names import NameIndex
@@ -65,6 +66,8 @@ class Loaders:
         self.store = store
         self.nodes: DataLoader[str, Node | None] = DataLoader(self._nodes)
         self.records: DataLoader[str, list[Node]] = DataLoader(self._records)
+        # decision number -> the fine payments on it
+        self.payments: DataLoader[str, list[Node]] = DataLoader(self._payments)
         # key: (uid, rel_types tuple, direction, limit) -> (edges, {rel_type: full degree})
         self.neighbours: DataLoader[tuple, tuple[list[Edge], dict[str, int]]] = \
             DataLoader(self._neighbours)
@@ -75,6 +78,10 @@ class Loaders:
     async def _records(self, uids: list[str]) -> list[list[Node]]:
         found = await blocking(records_of, self.store, uids)
         return [found.get(u, []) for u in uids]
+
+    async def _payments(self, numbers: list[str]) -> list[list[Node]]:
+        found = await blocking(payments_of, self.store, numbers)
+        return [found.get(n, []) for n in numbers]
 
     async def _neighbours(self, keys: list[tuple]) -> list[tuple[list[Edge], dict[str, int]]]:
         return await blocking(hops, self.store, keys)

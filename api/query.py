@@ -27,7 +27,7 @@ from api.types import (
 )
 from graph_model import regions as _regions
 from graph_model.schema import schema
-from queries.access.visibility import SUBJECT_LABELS, Vis
+from queries.access.visibility import SUBJECT_LABELS, Vis, record_personal_clear
 from queries.rules.discipline import discipline as q_discipline
 from queries.rules.distribution import grade_distribution as q_grade_distribution
 from queries.rules.inspection import inspection_draw as q_inspection_draw
@@ -43,8 +43,9 @@ from queries.tracing.paths import paths as q_paths
 from queries.tracing.related import related as q_related
 from queries.tracing.successors import successor_shells as q_successor_shells
 
-#: Records a node id may name (each answered only when its subject is in scope).
-RECORD_LABELS = ("Penalty", "Evaluation", "ListEntry", "Commitment")
+#: Records a node id may name (each answered only when its subject is in scope): those
+#: about a subject.
+RECORD_LABELS = tuple(schema().rel("ABOUT").from_labels)
 
 
 def enter(info: Info) -> RequestContext:
@@ -175,7 +176,7 @@ class Query:
                 raise out_of_scope()
             await ctx.visible_node(subject)
             ctx.audit.read.add(subject)
-            return record_out(rec)
+            return record_out(rec, record_personal_clear(rec, ctx.key.region, ctx.key.role))
         uid = parse_subject(ctx, ref)
         node, vis = await ctx.visible_node(uid)
         return subject_out(ctx, node, vis)

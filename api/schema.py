@@ -13,9 +13,7 @@ from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.mutation import Mutation
 from api.query import Query
 from api.subscription import Subscription
-from api.types import (
-    Commitment, Enterprise, Evaluation, ListEntry, Penalty, Person, Repair, Vehicle, Vessel,
-)
+from api.types import RECORD_TYPES, SUBJECT_TYPES
 
 
 class Schema(strawberry.Schema):
@@ -32,7 +30,7 @@ _LIMIT_RULES = (QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
 
 graphql_schema = Schema(
     query=Query, mutation=Mutation, subscription=Subscription,
-    types=[Enterprise, Person, Vehicle, Vessel, Penalty, Evaluation, ListEntry, Commitment, Repair],
+    types=[*SUBJECT_TYPES, *RECORD_TYPES.values()],
     extensions=[lambda: MaxTokensLimiter(MAX_TOKENS), lambda: ParserCache(maxsize=512),
                 lambda: AddValidationRules(list(_LIMIT_RULES)),
                 lambda: ValidationCache(maxsize=512)],

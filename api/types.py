@@ -27,7 +27,8 @@ from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
 from queries.access.visibility import (
-    SUBJECT_LABELS, Vis, personal_data_clear, shown_props,
+    SUBJECT_LABELS, Vis, personal_data_clear, record_personal_clear, shown_props,
+    shown_record_props,
 )
 
 _LABELS = schema().labels
@@ -113,8 +114,13 @@ class Node:
 # the synthetic ``*_key``), ``subject_uid`` shown as ``subjectId``, and the agency's name;
 # descriptions are the schema's.  A decision number is never null.
 
-_VALUE_TYPES = {"date": dt.date, "number": float}
-_CONVERT = {dt.date: _date, float: _num, str: _str, strawberry.ID: _str}
+def _int(value) -> int | None:
+    number = _num(value)
+    return None if number is None else int(number)
+
+
+_VALUE_TYPES = {"date": dt.date, "number": float, "integer": int}
+_CONVERT = {dt.date: _date, float: _num, str: _str, strawberry.ID: _str, int: _int}
 
 
 def _record_fields(label: str) -> list[tuple[str, object, str | None, str]]:
@@ -149,21 +155,39 @@ async def _listed_subject(self, info: Info) -> Subject | None:
     return await maybe_subject(info.context, self.subject_id)
 
 
-Penalty = _record_type("Penalty")
+FinePayment = _record_type("FinePayment")
+
+
+@strawberry.field(description="Fines paid on this decision (罚款缴纳), oldest first: what a "
+                              "repair claim is checked against instead of vouchers (#2). "
+                              "first: at most 100 (default 20); after: the endCursor of the "
+                              "previous page")
+async def _fine_payments(self, info: Info, first: int | None = None,
+                         after: str | None = None) -> Connection[FinePayment]:
+    paid = await info.context.loaders.payments.load(self.decision_no)
+    return connection(paid, "finePayments", first, after, record_out)
+
+
+Penalty = _record_type("Penalty", fine_payments=_fine_payments)
 Evaluation = _record_type("Evaluation")
 ListEntry = _record_type("ListEntry", subject=_listed_subject)
 Commitment = _record_type("Commitment")
 Repair = _record_type("Repair")
 RECORD_TYPES = {"Penalty": Penalty, "Evaluation": Evaluation, "ListEntry": ListEntry,
-                "Commitment": Commitment, "Repair": Repair}
+                "Commitment": Commitment, "Repair": Repair, "FinePayment": FinePayment}
+#: The further kinds' records about a subject (EXCHANGE_FORMAT.md), made like the others.
+RECORD_TYPES.update({label: _record_type(label) for label in (
+    "Accident", "Inspection", "MonitoringAlarm", "PortCall", "Complaint", "Review",
+    "PointEntry", "Objection")})
 
 
-def record_out(n: StoreNode):
+def record_out(n: StoreNode, clear: bool = False):
     """A stored record as its GraphQL type (a decision number missing from the props is the
-    record's key)."""
+    record's key); its personal properties (a reviewer's id) masked unless ``clear``."""
     values = {"id": n.uid}
+    props = shown_record_props(n.label, n.props, clear)
     for name, annotation, _, prop in _record_fields(n.label):
-        value = n.props.get(prop)
+        value = props.get(prop)
         if name == "decision_no":
             value = value or n.key
         values[name] = _CONVERT[_plain(annotation)](value)
@@ -182,10 +206,28 @@ def _newest(prop: str):
 
 async def _records_page(info: Info, uid: str, label: str, date_key: str, kind: str,
                         first: int | None, after: str | None):
-    """One page of a subject's records of ``label``, newest first by ``date_key``."""
+    """One page of a subject's records of ``label``, newest first by ``date_key``; a
+    record's personal properties in clear only for the agencies holding it."""
     recs = await info.context.loaders.records.load(uid)
     items = sorted((r for r in recs if r.label == label), key=_newest(date_key), reverse=True)
-    return connection(items, kind, first, after, record_out)
+    key = info.context.key
+    return connection(items, kind, first, after, lambda n: record_out(
+        n, record_personal_clear(n, key.region, key.role)))
+
+
+def _records_field(label: str, kind: str, what: str):
+    """A connection of a subject's records of ``label`` (a further kind), newest first by
+    the label's first required date: the field is the same for every label."""
+    date_key = next(p.name for p in _LABELS[label].properties.values()
+                    if p.required and p.type in ("date", "datetime"))
+
+    async def resolve(self, info: Info, first: int | None = None,
+                      after: str | None = None):
+        return await _records_page(info, self.id, label, date_key, kind, first, after)
+
+    resolve.__annotations__ = {"info": Info, "first": int | None, "after": str | None,
+                               "return": Connection[RECORD_TYPES[label]]}
+    return strawberry.field(resolver=resolve, description=f"{what}, newest first. " + _PAGE_ARGS)
 
 
 # -- relationships of a subject ---------------------------------------------------------
@@ -316,6 +358,23 @@ class Subject(Node):
     async def commitments(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Commitment]:
         return await _records_page(info, self.id, "Commitment", "made_on", "commitments", first, after)
+
+    accidents = _records_field("Accident", "accidents", "Accidents and their liability "
+                                                        "findings (#4, #11, #18)")
+    inspections = _records_field("Inspection", "inspections", "Inspections and checks: ship "
+                                 "safety inspections, road checks, interceptions (#3, #10, #18)")
+    alarms = _records_field("MonitoringAlarm", "alarms", "Dynamic-monitoring alarms of a "
+                                                         "vehicle and how each was handled (#10)")
+    port_calls = _records_field("PortCall", "portCalls", "A vessel's port calls (#18)")
+    complaints = _records_field("Complaint", "complaints", "Complaints and what checking them "
+                                                           "found (#4, #16)")
+    reviews = _records_field("Review", "reviews", "Evaluators' scores (#7, #11, #15); a "
+                                                  "reviewer's id in clear only for the agency "
+                                                  "holding the review")
+    point_entries = _records_field("PointEntry", "pointEntries", "Point entries of scoring "
+                                                                 "schemes (#6, #13, #16, #19)")
+    objections = _records_field("Objection", "objections", "Objections to the subject's "
+                                                           "records (#4, #13, #16, #19)")
 
     @strawberry.field(description="Enterprises owning or operating this vehicle or vessel. "
                                   + _PAGE_ARGS)

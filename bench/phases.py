@@ -43,9 +43,13 @@ def _csvs(folder: str) -> list[Path]:
 def floor_read(folder: str) -> None:
     import pandas as pd
 
-    t = time.perf_counter()
-    rows = sum(len(pd.read_csv(p, dtype=str)) for p in _csvs(folder))
-    emit(seconds=time.perf_counter() - t, rows=rows)
+    files = {}  # file stem (its kind) -> [seconds, rows]
+    for p in _csvs(folder):
+        t = time.perf_counter()
+        rows = len(pd.read_csv(p, dtype=str))
+        files[p.stem] = [time.perf_counter() - t, rows]
+    emit(seconds=sum(s for s, _ in files.values()), rows=sum(r for _, r in files.values()),
+         files=files)
 
 
 def floor_insert(folder: str, db: str) -> None:
@@ -56,7 +60,7 @@ def floor_insert(folder: str, db: str) -> None:
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("CREATE TABLE t(k TEXT PRIMARY KEY, v TEXT)")
-    elapsed, rows = 0.0, 0
+    files = {}  # file stem (its kind) -> [seconds, rows]
     for p in _csvs(folder):
         frame = pd.read_csv(p, dtype=str)
         payload = list(zip((f"{p.stem}:{i}" for i in range(len(frame))),
@@ -65,9 +69,9 @@ def floor_insert(folder: str, db: str) -> None:
         con.execute("BEGIN")
         con.executemany("INSERT INTO t VALUES (?, ?)", payload)
         con.execute("COMMIT")
-        elapsed += time.perf_counter() - t
-        rows += len(payload)
-    emit(seconds=elapsed, rows=rows)
+        files[p.stem] = [time.perf_counter() - t, len(payload)]
+    emit(seconds=sum(s for s, _ in files.values()), rows=sum(r for _, r in files.values()),
+         files=files)
 
 
 def load(folder: str, store_path: str) -> None:
@@ -75,12 +79,20 @@ def load(folder: str, store_path: str) -> None:
     from loaders.load import load_paths
 
     store = EmbeddedStore(store_path)
-    t = time.perf_counter()
-    summaries = load_paths(store, [folder], SECRET)
+    files = {}  # file stem (its kind) -> [seconds from the previous file's end, rows]
+    t = last = time.perf_counter()
+
+    def done(summary) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        files[Path(summary.path).stem] = [now - last, summary.rows_read]
+        last = now
+
+    summaries = load_paths(store, [folder], SECRET, on_file=done)
     store.close()  # timed: it waits for the last load's log to be copied into the store
     seconds = time.perf_counter() - t
     emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),
-         rejected=sum(s.rows_rejected for s in summaries))
+         rejected=sum(s.rows_rejected for s in summaries), files=files)
 
 
 def _subject_uids(store_path: str, n: int) -> list[str]:

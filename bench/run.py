@@ -98,6 +98,11 @@ def main(argv=None) -> int:
     show("load: rows/s", load["rows"] / load["seconds"], "rows/s")
     show("load: peak memory", load["max_rss_mib"], "MiB")
     show("load: rows rejected", load["rejected"], "rows")
+    # Each file (kind) against the floor of the same file: its pandas read and bare insert.
+    for kind, (seconds, n) in load["files"].items():
+        floor_s = floor["files"][kind][0] + ins["files"][kind][0]
+        show(f"load {kind} ({n:,} rows, {n / seconds:,.0f} rows/s)", seconds, "s", floor_s,
+             "its read+insert floor")
     size = sum(f.stat().st_size for f in store.iterdir()) / 2**20
     show("store: size on disk", size, "MiB")
 

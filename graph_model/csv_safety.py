@@ -22,11 +22,14 @@ import re
 
 import pandas as pd
 
-__all__ = ["neutralise", "neutralise_text", "to_csv"]
+__all__ = ["FORMULA_PATTERN", "neutralise", "neutralise_text", "to_csv"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_RISKY = re.compile(r"^[ ]*[=+\-@\t\r]")  # a formula may follow leading spaces
+#: a cell a spreadsheet may take for a formula (one may follow leading spaces); a number
+#: that matches is still written as it is (see neutralise_text)
+FORMULA_PATTERN = r"^[ ]*[=+\-@\t\r]"
+_RISKY = re.compile(FORMULA_PATTERN)
 
 
 def neutralise_text(text: str) -> str:

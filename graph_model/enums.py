@@ -22,7 +22,9 @@ from enum import StrEnum
 from graph_model.schema import schema
 
 __all__ = ["value_set", "ListKind", "Severity", "PenaltyStatus", "EnterpriseStatus",
-           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "SubjectKind"]
+           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "SubjectKind",
+           "AccidentLevel", "Liability", "InspectionKind", "InspectionResult", "AlarmOutcome",
+           "PortOperation", "ComplaintFinding", "ObjectionStatus"]
 
 
 def value_set(name: str, label: str, prop: str) -> type[StrEnum]:
@@ -41,6 +43,14 @@ CommitmentStatus = value_set("CommitmentStatus", "Commitment", "status")
 RepairMode = value_set("RepairMode", "Repair", "mode")
 PlateColor = value_set("PlateColor", "Vehicle", "plate_color")
 RegionLevel = value_set("RegionLevel", "Region", "level")
+AccidentLevel = value_set("AccidentLevel", "Accident", "level")
+Liability = value_set("Liability", "Accident", "liability")
+InspectionKind = value_set("InspectionKind", "Inspection", "kind")
+InspectionResult = value_set("InspectionResult", "Inspection", "result")
+AlarmOutcome = value_set("AlarmOutcome", "MonitoringAlarm", "outcome")
+PortOperation = value_set("PortOperation", "PortCall", "operation")
+ComplaintFinding = value_set("ComplaintFinding", "Complaint", "finding")
+ObjectionStatus = value_set("ObjectionStatus", "Objection", "status")
 
 
 class _SubjectKind(StrEnum):

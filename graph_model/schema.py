@@ -18,7 +18,7 @@ from typing import Mapping
 from graph_model import yamlfile
 from graph_model.errors import DataError
 
-VALUE_TYPES = frozenset({"string", "date", "number", "integer", "list"})
+VALUE_TYPES = frozenset({"string", "date", "datetime", "number", "integer", "list"})
 LABEL_KINDS = frozenset({"subject", "context", "record"})
 
 
@@ -35,6 +35,7 @@ class Property:
     index: bool = False
     doc: str = ""
     values: tuple[str, ...] | None = None  # a closed value set (see graph_model.enums)
+    personal: bool = False  # tells about a person other than the record's subject
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def _props(raw: Mapping | None, known_types: frozenset[str], where: str) -> dict
             index=bool(spec.get("index", False)),
             doc=spec.get("doc", ""),
             values=_value_set(spec.get("values"), ptype, f"{where}.{name}"),
+            personal=bool(spec.get("personal", False)),
         )
     return out
 

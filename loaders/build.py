@@ -14,7 +14,8 @@ import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
 from graph_model.names import fold_text, normalise_names
-from loaders.validate import FIRST_DATA_ROW
+from graph_model.schema import schema
+from loaders.validate import FIRST_DATA_ROW, resident_ids
 
 SUBJECT_COLUMNS = ("subject_label", "subject_id")
 #: Each row's subject uid, carried from the checks to the builders (never a property).
@@ -210,23 +211,37 @@ def build_practitioners(df, batch, secret, kind):
             batch.edge(rel, pairs["p"], uid(label, pairs["x"]))
 
 
-def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None):
+def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None, subject=None):
     """Nodes of a record kind about a subject, with their ABOUT and ISSUED_BY targets (and
-    ``links``) as link columns (see ``Writer.upsert_nodes``): a record is written as one row."""
+    ``links``) as link columns (see ``Writer.upsert_nodes``): a record is written as one row.
+    ``subject``: each row's subject uid, when the file does not name it in ``subject_id``."""
     records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency",
                                SUBJECT_UID, *skip], errors="ignore")
     records.insert(0, key, key_values)
-    issuers = agency_uids(batch, df)  # the agencies go into the batch before the records
-    if "subject_id" in df:
-        records["subject_uid"] = subject_uids(df, secret)
-        records["ABOUT"] = records["subject_uid"]
+    issued = label in schema().rel("ISSUED_BY").from_labels
+    if issued:
+        issuers = agency_uids(batch, df)  # the agencies go into the batch before the records
+    if subject is None and "subject_id" in df:
+        subject = subject_uids(df, secret)
+    if subject is not None:
+        records["subject_uid"] = subject
+        records["ABOUT"] = subject
     if "agency" in df:
         records["agency"] = df["agency"]
-    records["ISSUED_BY"] = issuers
+    if issued:
+        records["ISSUED_BY"] = issuers
     for rel_type, targets in (links or {}).items():
         records[rel_type] = targets
     # (exact duplicate rows repeat a record)
     batch.node(label, records, distinct=uid(label, key_values).is_unique)
+
+
+def _numbered(label: str, number: str):
+    """The builder of a record kind keyed by a number the file gives (事故编号, ...)."""
+    def build_numbered(df, batch, secret, kind):
+        _record(df, batch, secret, kind, label, number, df[number], skip=(number,))
+    build_numbered.__name__ = f"build_{label.lower()}"
+    return build_numbered
 
 
 def build_penalties(df, batch, secret, kind):
@@ -258,6 +273,38 @@ def build_repairs(df, batch, secret, kind):
             links={"REPAIRS": uid("Penalty", df["decision_no"])})
 
 
+def build_fine_payments(df, batch, secret, kind):
+    """Keyed by decision number, day and receipt number: a payment in two parts on one
+    day has two receipts.  Without a receipt number the amount stands in for it."""
+    amount = "¥" + df["amount"].map("{:.2f}".format).astype("string")
+    tail = df["receipt_no"].fillna(amount) if "receipt_no" in df else amount
+    key = df["decision_no"] + "|" + df["paid_on"] + "|" + tail
+    _record(df, batch, secret, kind, "FinePayment", "payment_key", key,
+            links={"PAYS": uid("Penalty", df["decision_no"])})
+
+
+def build_port_calls(df, batch, secret, kind):
+    """A call is about its vessel: keyed by vessel, port region and day of arrival."""
+    vessels = uid("Vessel", df["vessel_id"])
+    key = vessels + "|" + df["port_region"] + "|" + df["arrived_on"]
+    _record(df, batch, secret, kind, "PortCall", "port_call_key", key, skip=("vessel_id",),
+            subject=vessels)
+
+
+def build_reviews(df, batch, secret, kind):
+    """An evaluator who is a person (a student, a passenger) is kept as the keyed hash and
+    masked form of the resident ID number, as a Person is; the number goes no further."""
+    if "evaluator" in df:
+        ids = df["evaluator"].astype("string")
+        people = resident_ids(ids)[0].to_numpy(dtype=bool)
+        df = df.drop(columns=["evaluator"]).assign(evaluator_id=ids.where(~people))
+        if people.any():
+            hashes, masked = person_keys(ids[people], secret)
+            df = df.assign(evaluator_hash=hashes.reindex(df.index),
+                           evaluator_masked=masked.reindex(df.index))
+    _record(df, batch, secret, kind, "Review", "review_no", df["review_no"], skip=("review_no",))
+
+
 def build_agreements(df, batch, secret, kind):
     keys = fold_text(df["name"])
     agreements = df.copy()
@@ -272,6 +319,14 @@ BUILDERS = {
     "practitioners": build_practitioners, "penalties": build_penalties,
     "evaluations": build_evaluations, "list_entries": build_list_entries,
     "agreements": build_agreements, "repairs": build_repairs, "commitments": build_commitments,
+    "fine_payments": build_fine_payments, "port_calls": build_port_calls,
+    "reviews": build_reviews,
+    "accidents": _numbered("Accident", "accident_no"),
+    "inspections": _numbered("Inspection", "inspection_no"),
+    "monitoring_alarms": _numbered("MonitoringAlarm", "alarm_no"),
+    "complaints": _numbered("Complaint", "complaint_no"),
+    "point_entries": _numbered("PointEntry", "entry_no"),
+    "objections": _numbered("Objection", "objection_no"),
 }
 
 
@@ -294,6 +349,8 @@ def references(kind_name: str, df: pd.DataFrame, secret: str) -> list[tuple[str,
     for col, label in (("plates", "Vehicle"), ("vessel_ids", "Vessel")):
         if col in df:
             refs.append((col, uid(label, df[col].explode().dropna())))
-    if kind_name == "repairs":
+    if kind_name in ("repairs", "fine_payments"):
         refs.append(("decision_no", uid("Penalty", df["decision_no"])))
+    if kind_name == "port_calls":
+        refs.append(("vessel_id", uid("Vessel", df["vessel_id"])))
     return refs

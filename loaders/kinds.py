@@ -27,6 +27,7 @@ class Column:
     item_type: str | None = None
     resolves: str | None = None  # a firm-name column standing in for this USCC column
     window: str = "event"  # a date's plausible window (graph_model.dates): event or term
+    not_below: str | None = None  # a column of the row this value may not be below
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Kind:
     name: str
     label: str
     columns: dict[str, Column]
+    #: the subject labels its records may be about (all four unless kinds.yaml says)
+    subjects: tuple[str, ...] = tuple(SUBJECT_KINDS.values())
 
     def required(self) -> list[Column]:
         return [c for c in self.columns.values() if c.required]
@@ -70,12 +73,31 @@ def kinds() -> dict[str, Kind]:
                 item_type=c.get("item_type"),
                 resolves=c.get("resolves"),
                 window=c.get("window", "event"),
+                not_below=c.get("not_below"),
             )
             if cols[cname].window not in WINDOWS:
                 raise yamlfile.DataFileError("loaders/kinds.yaml",
                                              f"{name}.{cname}: window must be one of {WINDOWS}")
-        out[name] = Kind(name, label.name, cols)
+        _check_order(name, cols)
+        subjects = tuple(spec.get("subjects") or SUBJECT_KINDS.values())
+        if not set(subjects) <= set(SUBJECT_KINDS.values()):
+            raise yamlfile.DataFileError("loaders/kinds.yaml", f"{name}.subjects: subject labels "
+                                         f"only ({', '.join(SUBJECT_KINDS.values())})")
+        out[name] = Kind(name, label.name, cols, subjects)
     return out
+
+
+#: column types whose values can be ordered (``not_below``)
+ORDERED_TYPES = ("date", "datetime", "number", "integer")
+
+
+def _check_order(kind: str, cols: dict[str, Column]) -> None:
+    for col in cols.values():
+        other = cols.get(col.not_below) if col.not_below else None
+        if col.not_below and (other is None or col.type not in ORDERED_TYPES
+                              or other.type not in ORDERED_TYPES):
+            raise yamlfile.DataFileError("loaders/kinds.yaml", f"{kind}.{col.name}: not_below "
+                                         f"names a column of the kind, both {'/'.join(ORDERED_TYPES)}")
 
 
 def _values(name: str, spec: dict, prop) -> tuple[str, ...] | None:

@@ -34,9 +34,11 @@ from loaders.rejects import file_headers, protect
 from loaders.resolve import resolve_names
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
-# Subjects before the records about them, penalties before their repairs.
+# Subjects before the records about them, penalties before their repairs and payments.
 KIND_ORDER = ["enterprises", "vehicles", "vessels", "practitioners", "agreements",
-              "penalties", "evaluations", "list_entries", "commitments", "repairs"]
+              "penalties", "evaluations", "list_entries", "commitments", "repairs",
+              "fine_payments", "accidents", "inspections", "monitoring_alarms", "port_calls",
+              "complaints", "reviews", "point_entries", "objections"]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 

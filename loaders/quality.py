@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from graph_model.schema import schema
 from graph_model.store.port import Store
 from graph_model.strindex import StringIndex, hashes
 from loaders.build import subject_uids
@@ -21,9 +22,18 @@ PENALTY_CONTENT = ["subject_id", "violation", "decision_date", "agency_region", 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # duplicate_rows, conflicting_decision_no, changed_record, revoked_referenced, unknown_subject
+    kind: str  # duplicate_rows, conflicting_decision_no, conflicting_number, changed_record,
+    #           revoked_referenced, unknown_subject
     message: str
     rows: tuple[int, ...] = ()
+
+
+def numbered(kind: Kind) -> str | None:
+    """The column holding the number the file gives each record (事故编号, 告警编号 ...),
+    when the record is keyed by it: a number a file repeats must repeat its content."""
+    key = schema().label(kind.label).key
+    is_record = schema().label(kind.label).kind == "record"
+    return key if is_record and key in kind.columns and kind.name != "penalties" else None
 
 
 class QualityState:
@@ -57,6 +67,15 @@ class QualityState:
             return df, rejects
         if kind.name == "repairs":
             self._repairs_of_revoked(store, df)
+        number = numbered(kind)
+        if number is not None:
+            col = kind.columns[number]
+            content = [c for c in kind.columns if c != number and c in df.columns]
+            return self._repeated_numbers(path, df, number, content, (
+                f"{{n}} rows repeat a {col.header} ({number}) with identical content (loaded "
+                f"once)", "conflicting_number",
+                f"{{n}} row(s) repeat a {col.header} ({number}) with conflicting content "
+                f"(rejected)", f"the same {col.header} with different content"))
         return df, empty
 
     def findings(self) -> list[Finding]:
@@ -64,13 +83,23 @@ class QualityState:
                 for k, (message, rows) in self.found.items()]
 
     def _decision_numbers(self, path: str, df: pd.DataFrame):
-        """The first row of a decision number (in this file, over all chunks) is kept; a
-        later row with the same content is a duplicate (loaded once), one with other
-        content is rejected. Column-wise: each row is compared with the first row of its
-        number, found among earlier chunks' numbers or else within this chunk."""
-        content = [c for c in PENALTY_CONTENT if c in df.columns]
+        return self._repeated_numbers(
+            path, df, "decision_no", [c for c in PENALTY_CONTENT if c in df.columns], (
+                "{n} rows repeat a decision number with identical content (loaded once)",
+                "conflicting_decision_no",
+                "{n} row(s) repeat a decision number with conflicting content (rejected)",
+                "the same decision number with different content"))
+
+    def _repeated_numbers(self, path: str, df: pd.DataFrame, number: str, content: list[str],
+                          words: tuple[str, str, str, str]):
+        """The first row of a number (in this file, over all chunks) is kept; a later row
+        with the same ``content`` is a duplicate (loaded once), one with other content is
+        rejected. Column-wise: each row is compared with the first row of its number,
+        found among earlier chunks' numbers or else within this chunk. ``words``: the
+        duplicates' message, the conflicts' finding kind and message, the reason."""
+        duplicates, conflict_kind, conflicts, reason = words
         digest = pd.util.hash_pandas_object(df[content].astype("string"), index=False).to_numpy()
-        numbers = df["decision_no"]
+        numbers = df[number]
         rows = df.index.to_numpy(dtype=np.int64) + FIRST_DATA_ROW
         prior_hash = np.zeros(len(df), dtype=np.uint64)
         prior_row = np.full(len(df), -1, dtype=np.int64)
@@ -93,19 +122,16 @@ class QualityState:
         has_prior = prior_row >= 0
         dup = has_prior & (prior_hash == digest)
         if dup.any():
-            self.note("duplicate_rows", np.concatenate([prior_row[dup], rows[dup]]),
-                      "{n} rows repeat a decision number with identical content (loaded once)")
+            self.note("duplicate_rows", np.concatenate([prior_row[dup], rows[dup]]), duplicates)
         clash = has_prior & (prior_hash != digest)
         if not clash.any():
             return df, pd.DataFrame(columns=REJECT_COLUMNS)
         clash_rows = df.index[clash].tolist()
-        self.note("conflicting_decision_no", rows[clash],
-                  "{n} row(s) repeat a decision number with conflicting content (rejected)")
+        self.note(conflict_kind, rows[clash], conflicts)
         rejects = pd.DataFrame({
             "file": path, "row": [int(i) + FIRST_DATA_ROW for i in clash_rows],
-            "column": "decision_no", "value": df.loc[clash_rows, "decision_no"].to_numpy(),
-            "reason": [f"the same decision number with different content in row {r}, which "
-                       f"was kept" for r in prior_row[clash]]})
+            "column": number, "value": df.loc[clash_rows, number].to_numpy(),
+            "reason": [f"{reason} in row {r}, which was kept" for r in prior_row[clash]]})
         return df.drop(index=clash_rows), rejects
 
     def _changed_penalties(self, store: Store, df: pd.DataFrame, secret: str) -> None:

@@ -253,7 +253,9 @@ def _excel_cells_to_text(s: pd.Series) -> pd.Series:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return pd.NA
         if isinstance(v, pd.Timestamp) or hasattr(v, "strftime"):
-            return v.strftime("%Y-%m-%d")
+            # a time of day is kept for a moment (an alarm's 发生时间); a date column drops it
+            timed = getattr(v, "hour", 0) or getattr(v, "minute", 0) or getattr(v, "second", 0)
+            return v.strftime("%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d")
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v)

@@ -31,7 +31,7 @@ def protect(rejects: pd.DataFrame, kind: Kind) -> pd.DataFrame:
     values = rejects["value"].astype("string")
     shown = mask_ric_text(values)[0].to_numpy(dtype=object, na_value=None)
     raw = values.to_numpy(dtype=object, na_value=None)
-    ric = (types == "ric").to_numpy(dtype=bool)
+    ric = types.isin(["ric", "ric_or_code"]).to_numpy(dtype=bool)
     code = types.isin(["subject", *REGISTRY]).to_numpy(dtype=bool) & ~ric
     shown[ric] = [mask_ric(v) for v in raw[ric]]
     shown[code] = [redact_code(v) for v in raw[code]]

@@ -8,7 +8,8 @@ import sys
 def add_parser(sub) -> None:
     p = sub.add_parser("generate", help="write a synthetic exchange-format data set")
     p.add_argument("--scale", type=float, default=0.01,
-                   help="1.0 = Yangtze scale, ~450,000 subjects and ~5.8 million records "
+                   help="1.0 = Yangtze scale, ~450,000 subjects and ~5.8 million records, "
+                        "and the events beyond them (10.5 million monitoring alarms) "
                         "(default 0.01)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=0)

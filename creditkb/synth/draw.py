@@ -22,8 +22,9 @@ _DAY = np.timedelta64(1, "D")
 
 @functools.cache
 def _date_strings() -> np.ndarray:
-    """'YYYY-MM-DD' for every day 1950..2027, plus '' at the end so that -1 means empty."""
-    days = _DATE_BASE + np.arange((np.datetime64("2028-01-01") - _DATE_BASE) // _DAY)
+    """'YYYY-MM-DD' for every day 1950..2030 (a point entry counts up to three years), plus
+    '' at the end so that -1 means empty."""
+    days = _DATE_BASE + np.arange((np.datetime64("2031-01-01") - _DATE_BASE) // _DAY)
     return np.append(np.datetime_as_string(days, unit="D").astype(object), "")
 
 

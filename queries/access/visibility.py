@@ -31,7 +31,7 @@ from queries.tracing.common import SUBJECT_RELATIONS
 
 __all__ = ["Vis", "SUBJECT_LABELS", "LINK_RELATIONS", "LINK_CAP", "subject_visibility",
            "record_visibility", "linked_visibility", "PERSON_PUBLIC", "personal_data_clear",
-           "shown_props", "mask_text", "mask_id"]
+           "shown_props", "mask_text", "mask_id", "record_personal_clear", "shown_record_props"]
 
 SUBJECT_LABELS = frozenset(schema().subject_labels())
 #: Relationships that link a subject to the scope, and how many of each type are looked
@@ -133,3 +133,32 @@ def shown_props(node: Node, clear: bool) -> Mapping:
                 continue
             props[k] = mask_id(props[k]) if k == "id_masked" else mask_text(props[k])
     return props
+
+
+# -- personal data in records ------------------------------------------------------------
+
+def record_personal_clear(record: Node, region: str, role: str) -> bool:
+    """Whether a key of ``region`` and ``role`` reads a record's personal properties (the
+    schema's ``personal: true``: a reviewer's id) in clear: only the agencies holding the
+    record (its agency inside, above or equal to ``region``), never a viewer."""
+    return role != "viewer" and overlaps(record.props.get("agency_region"), region)
+
+
+def shown_record_props(label: str, props: Mapping, clear: bool) -> Mapping:
+    """``props`` of a record of ``label`` with its personal properties masked unless
+    ``clear`` (a masked resident ID keeps its region digits, other text its first
+    character, as a person's fields are masked).
+
+    >>> shown_record_props("Review", {"evaluator_masked": "320502********123X",
+    ...                               "evaluator_id": "S2024001", "score": 4}, clear=False)
+    {'evaluator_masked': '320502************', 'evaluator_id': 'S*******', 'score': 4}
+    """
+    personal = [p for p in schema().label(label).properties.values() if p.personal]
+    if clear or not personal:
+        return props
+    out = dict(props)
+    for prop in personal:
+        if out.get(prop.name) not in (None, ""):
+            value = out[prop.name]
+            out[prop.name] = mask_id(value) if prop.name.endswith("_masked") else mask_text(value)
+    return out

@@ -344,10 +344,10 @@ def records_status(store: Store, uids: Sequence[str], as_of: dt.date) -> dict[st
     out: dict[str, CreditStatus] = {}
     if not uids:
         return out
-    # All records, filtered here: asking the embedded store for some labels only makes
-    # SQLite walk every record of those labels once more than a few subjects are asked
-    # for (see the tracing report); the subject-first plan is 10x faster at the 95th pct.
-    recs = store.records_about(uids)
+    # Only the labels used: a vehicle has dozens of monitoring alarms, a vessel its port
+    # calls, none of which a credit status reads (the stores find a subject's records of
+    # some labels without reading the others).
+    recs = store.records_about(uids, ["ListEntry", "Evaluation"])
     for uid, nodes in recs.items():
         lists, evidence, per_scheme = set(), [], {}
         for n in nodes:

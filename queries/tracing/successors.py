@@ -223,9 +223,7 @@ def _events(store: Store, firms: Mapping[str, Node], day: dt.date,
     严重失信 list entries when the caller has read them already."""
     out: dict[str, list[Event]] = defaultdict(list)
     if entries is None:
-        # All records, filtered here (see queries.tracing.common.records_status for why).
-        entries = {u: [r for r in recs if r.label == "ListEntry"]
-                   for u, recs in store.records_about(sorted(firms)).items()}
+        entries = store.records_about(sorted(firms), ["ListEntry"])
     for subj, recs in entries.items():
         for r in recs:
             listed = date_of(r.props.get("listed_on"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from graph_model.schema import schema
 from graph_model.store.port import MissingNodeError
 
 FIRM_A = "91320505MA1MXXXXXX"  # keys need not be valid identifiers at the store level
@@ -465,3 +466,54 @@ def test_every_write_gives_a_new_version_and_nothing_else_does(store):
     assert changed()  # also after everything is gone: never an earlier version again
     seed(store)
     assert changed()
+
+
+# -- every record label of the schema --------------------------------------------------
+
+RECORD_LABELS = [n for n, lab in schema().labels.items() if lab.kind == "record"]
+
+
+def _record_rows(label: str, n: int = 2) -> pd.DataFrame:
+    """``n`` records of ``label`` with every required property, keyed ``<label>-<i>``."""
+    lab = schema().label(label)
+    values = {"date": "2024-05-01", "datetime": "2024-05-01 08:15:00", "number": 1.5,
+              "integer": 2, "region_code": "320500"}
+    rows = {p.name: [f"{label}-{i}" if p.name == lab.key else
+                     (p.values[0] if p.values else values.get(p.type, "x")) for i in range(n)]
+            for p in lab.properties.values() if p.required}
+    return pd.DataFrame(rows).assign(_row=range(2, 2 + n))
+
+
+@pytest.mark.parametrize("label", RECORD_LABELS)
+def test_records_of_every_label_carry_their_links_and_are_found_by_subject(store, label):
+    seed(store)
+    agency = "Agency:320500|苏州市交通运输局"
+    rels = {t: schema().rel(t) for t in schema().link_rel_types()}
+    links = {t: r for t, r in rels.items() if label in r.from_labels}
+    with store.transaction() as tx:
+        tx.upsert_nodes("Agency", pd.DataFrame({"agency_key": ["320500|苏州市交通运输局"],
+                                                "region_code": ["320500"]}))
+        _penalties(tx, [f"Enterprise:{FIRM_B}"], as_columns=True)
+    rows = _record_rows(label)
+    targets = {"ABOUT": f"Enterprise:{FIRM_A}", "ISSUED_BY": agency,
+               "REPAIRS": "Penalty:苏交罚〔2024〕1号", "PAYS": "Penalty:苏交罚〔2024〕1号"}
+    with store.transaction(load_info("L1", kind=label)) as tx:
+        assert tx.upsert_nodes(label, rows.assign(**{t: targets[t] for t in links})) == 2
+    uids = [f"{label}:{label}-0", f"{label}:{label}-1"]
+    got = store.get_nodes(uids)
+    assert sorted(got) == uids and all(n.props["_sources"] for n in got.values())
+    for t in links:
+        assert store.count_edges(t) == 2 + (t in ("ABOUT", "ISSUED_BY"))  # and the penalty's
+    about = store.records_about([f"Enterprise:{FIRM_A}"], [label])
+    assert [n.uid for n in about.get(f"Enterprise:{FIRM_A}", [])] == (uids if "ABOUT" in links else [])
+    others = [t for t in rels if t not in links]
+    if others:  # a link the schema does not give the label is refused
+        with pytest.raises(ValueError, match="cannot carry"):
+            with store.transaction() as tx:
+                tx.upsert_nodes(label, rows.assign(**{others[0]: targets[others[0]]}))
+    assert all(e.type in schema().graph_rel_types()
+               for e in store.neighbours([f"Enterprise:{FIRM_A}"]).edges)
+    store.undo_load("L1")
+    assert store.count_nodes(label) == (1 if label == "Penalty" else 0)
+    assert sum(store.count_edges(t) for t in links) == sum(
+        int(t in ("ABOUT", "ISSUED_BY")) for t in links)

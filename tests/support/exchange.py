@@ -30,6 +30,42 @@ SPEC_HEADERS = {
     "commitments": ["对象类型", "对象代码", "承诺类型", "承诺日期", "履约期限", "履约状态", "受理机关",
                     "受理机关区划代码"],
 }
+# The further kinds (EXCHANGE_FORMAT.md "Further kinds", but jurisdictions), copied by hand:
+# the canonical headers, then the English names; * marks a required column.
+FURTHER_SPEC = {
+    "fine_payments": ("处罚决定书文号* 缴款日期* 缴款金额* 缴款凭证号",
+                      "decision_no* paid_on* amount* receipt_no"),
+    "accidents": ("事故编号* 对象类型 对象代码* 事故日期* 事故等级 死亡人数 受伤人数 责任认定 认定机关* 认定机关区划代码*",
+                  "accident_no* subject_kind subject_id* occurred_on* level deaths injuries "
+                  "liability agency* agency_region*"),
+    "inspections": ("检查编号* 对象类型 对象代码* 检查日期* 检查类型 检查结果* 缺陷数 地点 检查机关* 检查机关区划代码*",
+                    "inspection_no* subject_kind subject_id* inspected_on* kind result* defects "
+                    "place agency* agency_region*"),
+    "monitoring_alarms": ("告警编号* 对象代码* 告警类型* 发生时间* 处置结果 监测机关 监测机关区划代码",
+                          "alarm_no* subject_id* kind* occurred_at* outcome agency agency_region"),
+    "port_calls": ("船舶识别号* 港口* 港口区划代码* 到港日期* 离港日期 作业类型",
+                   "vessel_id* port* port_region* arrived_on* departed_on operation"),
+    "complaints": ("投诉编号* 对象类型 对象代码* 投诉日期* 类别 核查结果 受理机关* 受理机关区划代码*",
+                   "complaint_no* subject_kind subject_id* received_on* category finding agency* "
+                   "agency_region*"),
+    "reviews": ("评价编号* 对象类型 对象代码* 评价人类型* 评价人 指标 得分* 满分 评价日期* 项目 评价机关 评价机关区划代码",
+                "review_no* subject_kind subject_id* evaluator_kind* evaluator indicator score* "
+                "max_score reviewed_on* project agency agency_region"),
+    "point_entries": ("记录编号* 对象类型 对象代码* 计分体系* 行为代码 行为描述 分值* 发生日期* 有效期止 记分机关* 记分机关区划代码*",
+                      "entry_no* subject_kind subject_id* scheme* behaviour description points* "
+                      "occurred_on* valid_to agency* agency_region*"),
+    "objections": ("异议编号* 对象类型 对象代码* 异议记录* 提出日期* 异议理由 处理状态 办结日期 处理机关* 处理机关区划代码*",
+                   "objection_no* subject_kind subject_id* record* filed_on* grounds status "
+                   "closed_on agency* agency_region*"),
+}
+
+
+def spec_columns(spec: str, required_only: bool = False) -> list[str]:
+    """The headers (or English names) of a FURTHER_SPEC entry, the required ones only."""
+    return [h.rstrip("*") for h in spec.split() if h.endswith("*") or not required_only]
+
+
+SPEC_HEADERS.update({kind: spec_columns(chinese) for kind, (chinese, _) in FURTHER_SPEC.items()})
 PLATE_ABBR = {
     "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
     "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",

@@ -12,7 +12,9 @@ import pytest
 from stdnum import imo
 from stdnum.cn import ric, uscc
 
-from tests.support.exchange import PLATE_ABBR, SPEC_HEADERS, real_region_codes, split
+from tests.support.exchange import (
+    FURTHER_SPEC, PLATE_ABBR, SPEC_HEADERS, real_region_codes, spec_columns, split,
+)
 
 SXCT = {"320500", "320200", "320400", "320600"}  # 苏州, 无锡, 常州, 南通
 ROAD5 = "道路运输经营者信用评价"
@@ -56,6 +58,8 @@ _REQUIRED = {
     "agreements": {"协议名称", "成员区划代码", "生效日期"},
     "repairs": {"处罚决定书文号", "修复日期"},
     "commitments": {"对象代码", "承诺类型", "承诺日期"},
+    **{kind: set(spec_columns(chinese, required_only=True))
+       for kind, (chinese, _) in FURTHER_SPEC.items()},
 }
 
 
@@ -106,9 +110,17 @@ def test_references_resolve(demo):
     assert set(split(prac["服务船舶"])) <= set(ves["船舶识别号"])
     known = {"企业": usccs, "车辆": set(veh["车牌号码"]), "船舶": set(ves["船舶识别号"]),
              "人员": set(prac["身份证号"]) | set(ent["法定代表人身份证号"])}
-    for kind in ("penalties", "evaluations", "list_entries", "commitments"):
+    for kind in ("penalties", "evaluations", "list_entries", "commitments", "accidents",
+                 "inspections", "complaints", "reviews", "point_entries", "objections"):
         for _, row in demo[kind].iterrows():
             assert row["对象代码"] in known[row["对象类型"]], (kind, row["对象代码"])
+    assert set(demo["monitoring_alarms"]["对象代码"]) <= known["车辆"]
+    assert set(demo["port_calls"]["船舶识别号"]) <= known["船舶"]
+    assert set(demo["fine_payments"]["处罚决定书文号"]) <= set(demo["penalties"]["处罚决定书文号"])
+    reviewers = demo["reviews"]["评价人"]
+    people = reviewers[reviewers.str.fullmatch(r"\d{17}[\dX]")]
+    assert len(people) >= 3 and all(ric.is_valid(i) for i in people)
+    assert not set(people) & known["人员"]  # passengers, not practitioners
 
 
 def test_repairs_follow_the_minimum_period(demo):
@@ -202,3 +214,89 @@ def test_grades_in_several_cities_and_one_outside_the_agreement(demo):
     # A member city's grade under a scheme the agreement does not cover.
     other = ev[(ev["评价机关区划代码"].isin(SXCT)) & (ev["评价体系"] != ROAD5)]
     assert len(other) >= 1
+
+
+# --- stories of the further kinds ----------------------------------------------------------
+
+TAICANG = "320585"
+GREEN_LANE, DETAINED = "CN20181025637", "CN20190318822"
+
+
+def test_a_ship_qualifies_for_the_green_fast_lane_and_another_loses_it(demo):
+    """#18: at least 12 calls at 太仓港 within a year and no violation or detention admit a
+    ship; "安检滞留 ... 一律退出" removes one."""
+    calls, ins, pen = demo["port_calls"], demo["inspections"], demo["penalties"]
+    at_taicang = calls[calls["港口区划代码"] == TAICANG]
+    # both qualify on the call count: the one on 2026-10-31, the other the day before its
+    # detention
+    for ship, day in ((GREEN_LANE, "2026-10-31"), (DETAINED, "2026-08-17")):
+        days = pd.to_datetime(at_taicang.loc[at_taicang["船舶识别号"] == ship, "到港日期"])
+        year_to = pd.Timestamp(day)
+        assert ((days > year_to - pd.DateOffset(years=1)) & (days <= year_to)).sum() >= 12, ship
+        listed = demo["list_entries"][demo["list_entries"]["对象代码"] == ship]
+        assert list(listed["名单类型"]) == ["守信激励"] and (listed["移出日期"] == "").all()
+    assert not pen["对象代码"].isin([GREEN_LANE, DETAINED]).any()
+    assert set(ins.loc[ins["对象代码"] == GREEN_LANE, "检查结果"]) == {"合格"}
+    [detention] = ins[(ins["对象代码"] == DETAINED) & (ins["检查结果"] == "滞留")].to_dict("records")
+    assert detention["检查机关区划代码"] == TAICANG
+    assert detention["检查日期"] in set(at_taicang.loc[at_taicang["船舶识别号"] == DETAINED, "到港日期"])
+    # calls elsewhere do not count towards 太仓港's twelve
+    assert (calls["港口区划代码"] != TAICANG).sum() >= 1
+
+
+def test_a_suzhou_firm_has_a_liability_accident_with_deaths(demo):
+    """#4: a liability accident with deaths sets the Suzhou quarterly grade to D directly."""
+    acc = demo["accidents"]
+    [fatal] = acc[acc["死亡人数"].astype(int) > 0].to_dict("records")
+    assert fatal["对象代码"] == SISTER and fatal["认定机关区划代码"] == "320500"
+    assert fatal["责任认定"] in ("全部责任", "主要责任", "同等责任")
+    ev = demo["evaluations"]
+    graded = ev[(ev["对象代码"] == SISTER) & (ev["评价体系"] == "苏州市道路运输企业分类分级评价")]
+    assert (graded["信用等级"] == "A").all() and len(graded) == 1  # what the veto overrides
+
+
+def test_a_coach_intercepted_twice_without_a_violation(demo):
+    """#10: "布控拦截 2 次及以上的，且无违法失信记录 ... 的客车" join the whitelist."""
+    ins, veh = demo["inspections"], demo["vehicles"].set_index("车牌号码")
+    stops = ins[ins["检查类型"] == "布控拦截"]
+    [(plate, n)] = stops["对象代码"].value_counts().items()
+    assert n == 2 and set(stops["检查结果"]) == {"合格"}
+    assert veh.loc[plate, "车辆类型"] == "客车"
+    assert not (demo["penalties"]["对象代码"] == plate).any()
+    assert not (demo["list_entries"]["对象代码"] == plate).any()
+
+
+def test_repair_claims_with_a_matching_and_a_differing_fine_payment(demo):
+    """#2: repair claims are checked against fine-payment data instead of vouchers."""
+    pen = demo["penalties"].set_index("处罚决定书文号")
+    paid = demo["fine_payments"].assign(amount=lambda d: d["缴款金额"].astype(float)) \
+        .groupby("处罚决定书文号")["amount"].sum()
+    repaired = demo["repairs"]["处罚决定书文号"]
+    fined = repaired[repaired.map(pen["罚款金额"]) != ""]
+    outcome = {no: paid.get(no, 0.0) == float(pen.loc[no, "罚款金额"]) for no in fined}
+    assert sorted(outcome.values()) == [False, True], outcome
+    # a penalty paid in two instalments, each with its receipt
+    assert paid["苏州交罚〔2025〕0001234号"] == float(pen.loc["苏州交罚〔2025〕0001234号", "罚款金额"])
+
+
+def test_an_objection_to_a_ship_evaluation(demo):
+    """#13, #19: objections to ship evaluations; #16 a driver's appeal of a point entry."""
+    ob, ev = demo["objections"], demo["evaluations"]
+    keys = {f"Vessel:{r['对象代码']}|{r['评价体系']}|{r['评价机关区划代码']}|{r['有效期起']}"
+            for _, r in ev[ev["对象类型"] == "船舶"].iterrows()}
+    ship = ob[ob["对象类型"] == "船舶"]
+    assert len(ship) == 1 and ship["异议记录"].iloc[0] in keys
+    assert ship["处理状态"].iloc[0] == "核查中" and ship["办结日期"].iloc[0] == ""
+    driver = ob[ob["对象类型"] == "人员"].iloc[0]
+    assert driver["异议记录"] in set(demo["point_entries"]["记录编号"])
+    assert driver["办结日期"] >= driver["提出日期"]
+
+
+def test_alarms_complaints_reviews_and_points_are_there(demo):
+    alarms = demo["monitoring_alarms"]
+    assert set(alarms["处置结果"]) == {"已处置", "误报", "转立案"}
+    assert alarms["发生时间"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}").all()
+    assert {"属实", "不属实"} <= set(demo["complaints"]["核查结果"])
+    points = demo["point_entries"]["分值"].astype(int)
+    assert (points < 0).any() and (points > 0).any()
+

@@ -69,3 +69,59 @@ def test_a_large_commit_leaves_copying_its_log_to_the_background_thread(tmp_path
     store.close()
     reader = sqlite3.connect(f"file:{tmp_path / 's' / 'graph.sqlite3'}?mode=ro", uri=True)
     assert reader.execute("SELECT count(*) FROM nodes WHERE label = 'Penalty'").fetchone()[0] == 20_000
+
+
+def test_a_store_made_before_a_new_link_gets_its_column_and_keeps_its_journal(tmp_path):
+    """A store written before fine payments (no ``pays`` column) is opened, loaded into and
+    undone as a new one: the column is added empty, the old journal still restores."""
+    import sqlite3
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [FIRM_A[11:], FIRM_B[11:]],
+                                                    "region_code": "320500"}))
+    load(store, "L1", FIRM_A)
+    store.close()
+    con = sqlite3.connect(tmp_path / "s" / "graph.sqlite3")
+    con.execute("ALTER TABLE nodes DROP COLUMN pays")
+    con.commit()
+    con.close()
+    store = EmbeddedStore(str(tmp_path / "s"))
+    load(store, "L2", FIRM_B)  # journals the penalty as the old layout had it
+    info = LoadInfo(load_id="L3", file="pay.csv", kind="fine_payments",
+                    started_at="2026-11-25T10:00:00+00:00")
+    with store.transaction(info) as tx:
+        tx.upsert_nodes("FinePayment", pd.DataFrame({
+            "payment_key": ["苏交罚〔2024〕1号|2024-02-01|R1"], "decision_no": ["苏交罚〔2024〕1号"],
+            "paid_on": ["2024-02-01"], "amount": [200.0], "_row": [2],
+            "PAYS": ["Penalty:苏交罚〔2024〕1号"]}))
+    assert store.count_edges("PAYS") == 1
+    store.undo_load("L3")
+    store.undo_load("L2")
+    assert list(store.records_about([FIRM_A, FIRM_B])) == [FIRM_A]
+    assert store.count_edges("PAYS") == 0 and store.integrity_check() == "ok"
+    store.close()
+
+
+def test_a_subjects_records_of_some_labels_are_sought_in_the_about_index(tmp_path):
+    """A vehicle's penalties are found without reading its monitoring alarms: the ABOUT
+    index holds the label, and records_about seeks (subject, label) in it."""
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E12345"], "region_code": "320500"}))
+        tx.upsert_nodes("MonitoringAlarm", pd.DataFrame({
+            "alarm_no": [f"GJ{i}" for i in range(500)], "kind": "超速",
+            "occurred_at": "2024-05-01 08:00:00", "ABOUT": "Vehicle:苏E12345"}))
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": ["苏交罚〔2024〕1号"], "decision_date": ["2024-01-02"],
+            "agency_region": ["320500"], "ABOUT": ["Vehicle:苏E12345"]}))
+    con = store._con()
+    con.execute("ANALYZE")
+    about = store.records_about(["Vehicle:苏E12345"], ["Penalty"])
+    assert [n.uid for n in about["Vehicle:苏E12345"]] == ["Penalty:苏交罚〔2024〕1号"]
+    plan = " ".join(row[3] for row in con.execute(
+        "EXPLAIN QUERY PLAN SELECT r.uid FROM nodes d JOIN nodes r ON r.about = d.nid "
+        "WHERE d.uid IN ('Vehicle:苏E12345') AND r.label IN ('Penalty')"))
+    assert "nodes_about_label (about=? AND label=?)" in plan, plan
+    assert len(store.records_about(["Vehicle:苏E12345"])["Vehicle:苏E12345"]) == 501
+    store.close()

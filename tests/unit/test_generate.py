@@ -13,7 +13,9 @@ from stdnum.cn import ric, uscc
 
 from creditkb import synth as gen
 from creditkb.synth.records import ROAD5, STARS, YANGTZE
-from tests.support.exchange import PLATE, PLATE_ABBR, SPEC_HEADERS, real_region_codes, split
+from tests.support.exchange import (
+    FURTHER_SPEC, PLATE, PLATE_ABBR, SPEC_HEADERS, real_region_codes, split,
+)
 
 SHANDONG = {"AA": 52, "A": 698, "B": 2144, "C": 281, "D": 52, "行业失信": 7}
 SCALE = 0.01
@@ -33,7 +35,7 @@ def frames(files):
     return {kind: read(files, kind) for kind in gen.KINDS}
 
 
-def test_writes_the_ten_kinds_with_canonical_headers(files):
+def test_writes_every_kind_with_canonical_headers(files):
     assert list(files) == list(SPEC_HEADERS)
     assert {k: list(v) for k, v in gen.HEADERS.items()} == SPEC_HEADERS
     for kind, path in files.items():
@@ -89,9 +91,11 @@ def test_region_codes_are_real(frames):
         "practitioners": ["所在地区划代码"], "penalties": ["处罚机关区划代码"], "evaluations": ["评价机关区划代码"],
         "list_entries": ["认定机关区划代码"], "repairs": ["审核机关区划代码"], "commitments": ["受理机关区划代码"],
     }
+    columns.update({kind: [h for h in SPEC_HEADERS[kind] if h.endswith("区划代码")]
+                    for kind in FURTHER_SPEC})
     for kind, cols in columns.items():
         for col in cols:
-            values = set(frames[kind][col])
+            values = set(frames[kind][col]) - {""}
             assert values <= real, (kind, col, sorted(values - real)[:5])
     members = set(split(frames["agreements"]["成员区划代码"]))
     assert members <= real
@@ -142,11 +146,15 @@ def test_references_point_to_existing_subjects(frames):
         "企业": usccs, "车辆": set(veh["车牌号码"]), "船舶": set(ves["船舶识别号"]),
         "人员": set(prac["身份证号"]) | set(ent["法定代表人身份证号"]),
     }
-    for kind in ("penalties", "evaluations", "list_entries", "commitments"):
+    for kind in ("penalties", "evaluations", "list_entries", "commitments", "accidents",
+                 "inspections", "complaints", "reviews", "point_entries", "objections"):
         df = frames[kind]
         assert set(df["对象类型"]) <= set(known), kind
         for subject_kind, codes in known.items():
             assert set(df.loc[df["对象类型"] == subject_kind, "对象代码"]) <= codes, (kind, subject_kind)
+    assert set(frames["monitoring_alarms"]["对象代码"]) <= known["车辆"]
+    assert set(frames["port_calls"]["船舶识别号"]) <= known["船舶"]
+    assert set(frames["fine_payments"]["处罚决定书文号"]) <= set(frames["penalties"]["处罚决定书文号"])
 
 
 def test_drivers_drive_their_employers_vehicles(frames):
@@ -223,6 +231,9 @@ def test_dates_are_iso_and_within_2019_2026(frames):
         "penalties": ["处罚决定日期"], "evaluations": ["有效期起", "有效期止"],
         "list_entries": ["列入日期", "移出日期"], "repairs": ["修复日期"],
         "commitments": ["承诺日期", "履约期限"], "agreements": ["生效日期", "终止日期"],
+        "fine_payments": ["缴款日期"], "accidents": ["事故日期"], "inspections": ["检查日期"],
+        "port_calls": ["到港日期", "离港日期"], "complaints": ["投诉日期"], "reviews": ["评价日期"],
+        "point_entries": ["发生日期"], "objections": ["提出日期", "办结日期"],
     }
     for kind, cols in columns.items():
         for col in cols:

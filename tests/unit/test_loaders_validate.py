@@ -82,3 +82,57 @@ def test_subject_kinds_mapped_per_distinct_cell_as_map_does(cells, dtype):
 
     s = pd.Series(cells, dtype=dtype, index=[5 + 2 * i for i in range(len(cells))], name="k")
     pd.testing.assert_series_equal(_map_distinct(s, SUBJECT_KINDS), s.map(SUBJECT_KINDS))
+
+
+NOT_A_MOMENT = "not a date and time (YYYY-MM-DD HH:MM:SS, or YYYY-MM-DD)"
+MOMENTS = [  # cell, what it becomes (None: rejected), the reason
+    ("2024-05-01 08:15:00", "2024-05-01 08:15:00", None),
+    ("2024/05/01 8:15", "2024-05-01 08:15:00", None),
+    ("2024-05-01T08:15:09", "2024-05-01 08:15:09", None),
+    ("2024-5-1 08:15:00", "2024-05-01 08:15:00", None),
+    ("2024-05-01", "2024-05-01", None),  # the day alone stays the day
+    ("2024-05-01 25:15:00", None, NOT_A_MOMENT), ("2024-02-30 08:00:00", None, NOT_A_MOMENT),
+    ("08:15:00", None, NOT_A_MOMENT), ("45413.34", None, NOT_A_MOMENT),
+    ("2036-06-01 23:59:59", "2036-06-01 23:59:59", None),
+    ("2036-06-02 00:00:00", None, OUTSIDE), ("1949-09-30 12:00:00", None, OUTSIDE),
+    ("0001-01-01 00:00:00", None, OUTSIDE),
+]
+
+
+def test_datetime_cells_become_canonical_moments_or_are_rejected():
+    from loaders.validate import _check_datetime
+
+    cells = pd.Series([c for c, _, _ in MOMENTS] + [None], index=range(3, 4 + len(MOMENTS)),
+                      dtype="string", name="t")
+    problems = _Problems("f.csv", pd.DataFrame({"t": cells}), dates=POLICY)
+    out = _check_datetime(cells, Column("t", "T", type="datetime"), problems)
+    assert list(out.index) == list(cells.index)
+    assert [None if pd.isna(v) else v for v in out] == [want for _, want, _ in MOMENTS] + [None]
+    report = problems.report()
+    assert report["row"].tolist() == [i + 2 for i, (_, want, _) in zip(cells.index, MOMENTS)
+                                      if want is None]
+    assert report["reason"].tolist() == [why for _, want, why in MOMENTS if want is None]
+
+
+def test_a_workbooks_day_number_with_a_fraction_is_a_moment():
+    from loaders.validate import _check_datetime
+
+    cells = pd.Series(["45413.34375", "45413"], dtype="string", name="t")
+    problems = _Problems("f.xlsx", pd.DataFrame({"t": cells}), serials=True, dates=POLICY)
+    out = _check_datetime(cells, Column("t", "T", type="datetime"), problems)
+    assert out.tolist() == ["2024-05-01 08:15:00", "2024-05-01 00:00:00"] and problems.report().empty
+
+
+@pytest.mark.parametrize("cell, count", [("3", 3), ("0", 0), ("3.0", 3), ("1,200", 1200),
+                                         ("-1", None), ("2.5", None), ("三", None), (None, None)])
+def test_integer_cells_are_counts(cell, count):
+    from loaders.validate import _check_integer
+
+    cells = pd.Series([cell], dtype="string", name="n")
+    problems = _Problems("f.csv", pd.DataFrame({"n": cells}))
+    out = _check_integer(cells, Column("n", "N", type="integer"), problems)
+    assert (None if pd.isna(out.iloc[0]) else out.iloc[0]) == count
+    rejected = cell is not None and count is None
+    assert len(problems.report()) == rejected
+    if rejected:
+        assert problems.report()["reason"].iloc[0] == "not a whole number from 0 (a count)"

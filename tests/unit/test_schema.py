@@ -14,7 +14,9 @@ from loaders.kinds import kinds
 def test_every_label_and_relationship_of_the_domain_is_there():
     s = schema()
     assert set(s.labels) == {"Enterprise", "Person", "Vehicle", "Vessel", "Penalty", "Evaluation",
-                             "ListEntry", "Agreement", "Region", "Agency", "Commitment", "Repair"}
+                             "ListEntry", "Agreement", "Region", "Agency", "Commitment", "Repair",
+                             "Accident", "Inspection", "MonitoringAlarm", "PortCall", "Complaint",
+                             "Review", "PointEntry", "FinePayment", "Objection"}
     assert s.subject_labels() == ["Enterprise", "Person", "Vehicle", "Vessel"]
     rep = s.rel("LEGAL_REPRESENTATIVE_OF")
     assert (rep.from_labels, rep.to_labels) == (("Person",), ("Enterprise",))
@@ -23,13 +25,19 @@ def test_every_label_and_relationship_of_the_domain_is_there():
 def test_records_stay_out_of_the_traversal_graph():
     s = schema()
     assert "ABOUT" not in s.graph_rel_types() and "REPAIRS" not in s.graph_rel_types()
+    assert "PAYS" not in s.graph_rel_types() and "PAYS" in s.link_rel_types()
+    records = [n for n, lab in s.labels.items() if lab.kind == "record"]
+    assert not any(s.label(n).in_graph for n in records)
+    # every record but a fine payment (which PAYS a penalty) and a repair is about a subject
+    assert set(s.rel("ABOUT").from_labels) == set(records) - {"FinePayment", "Repair"}
     assert {"OWNS", "LEGAL_REPRESENTATIVE_OF", "MEMBER_OF", "PART_OF"} <= set(s.graph_rel_types())
 
 
 def test_identifier_typed_properties_name_registry_types():
     for label in schema().labels.values():
         for prop in label.properties.values():
-            assert prop.type in REGISTRY or prop.type in {"string", "date", "number", "integer", "list"}
+            assert prop.type in REGISTRY or prop.type in {"string", "date", "datetime", "number",
+                                                          "integer", "list"}
     assert schema().label("Enterprise").properties["uscc"].type == "uscc"
 
 

@@ -64,14 +64,16 @@ CREATE TABLE IF NOT EXISTS journal(
 ) WITHOUT ROWID;
 """ % {"format": STORE_FORMAT,
        "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
-# Only records_about follows a link backwards (a subject's records: ABOUT).  The others
-# are read from their record; undo and delete, which look for rows linking to given nodes,
-# scan for them rather than have every record of a load write two more index entries.
+# Only records_about follows a link backwards (a subject's records: ABOUT), by label too:
+# the index holds the label, so a subject's penalties are found without reading its
+# thousands of monitoring alarms.  The other links are read from their record; undo and
+# delete, which look for rows linking to given nodes, scan for them rather than have every
+# record of a load write two more index entries.
 INDEXED_LINKS = ("ABOUT",)
-DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]} ON nodes({LINKS[t]}) "
+DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]}_label ON nodes({LINKS[t]}, label) "
                f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
 DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
-               for t, c in LINKS.items() if t not in INDEXED_LINKS)
+               for c in LINKS.values())
 
 
 # Per connection: while a load's transaction runs, _load holds its sequence number and
@@ -107,9 +109,24 @@ def index_statements() -> list[str]:
     return out
 
 
+def missing_link_columns(con: sqlite3.Connection) -> list[str]:
+    """Link columns (:data:`LINKS`) the ``nodes`` table of a store lacks: a store made
+    before the schema gave records another ``one_per_source`` relationship (a fine
+    payment's PAYS).  Added as empty columns, they need no new store format."""
+    have = {row[1] for row in con.execute("PRAGMA table_info(nodes)")}
+    return [c for c in LINKS.values() if c not in have] if have else []
+
+
+def add_link_columns(con: sqlite3.Connection) -> None:
+    for col in missing_link_columns(con):
+        con.execute(f"ALTER TABLE nodes ADD COLUMN {col} INTEGER REFERENCES nodes(nid)")
+
+
 def schema_complete(con: sqlite3.Connection) -> bool:
-    """Whether every table, index and meta row DDL and index_statements() create exists,
-    and no index DDL drops does: then ensure_schema has nothing to write."""
+    """Whether every table, index, link column and meta row DDL and index_statements()
+    create exists, and no index DDL drops does: then ensure_schema has nothing to write."""
+    if missing_link_columns(con):
+        return False
     script = DDL + "\n".join(index_statements())
     wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
     dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))

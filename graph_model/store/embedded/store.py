@@ -107,6 +107,7 @@ class EmbeddedStore(Store):
             # Creating what exists still takes the write lock, and would wait behind a
             # load: a store whose schema is complete is only read here.
             if not sql.schema_complete(con):
+                sql.add_link_columns(con)  # (before DDL, which may index them)
                 con.executescript(sql.DDL)
                 for stmt in sql.index_statements():
                     con.execute(stmt)
@@ -372,9 +373,10 @@ class EmbeddedStore(Store):
             schema().label(lab)
         label_sql = ""
         if labels:
-            # unary + keeps SQLite from walking a label's partial indexes (all its records)
-            # instead of the subjects' links
-            label_sql = " AND +r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
+            # the labels are the second column of the ABOUT index (sql.INDEXED_LINKS): each
+            # subject's records of those labels are a range of it, and SQLite seeks them
+            # rather than walk a label's partial indexes (all its records)
+            label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
         for part in sql.chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
