@@ -423,18 +423,18 @@ def test_graphiql_is_served_without_a_cdn(api):
 def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monkeypatch):
     import api.query as q
 
-    real = q.q_clusters
+    real = q.q_recognized_grade
 
     def slow(*args, **kwargs):
         time.sleep(1.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(q, "q_clusters", slow)
+    monkeypatch.setattr(q, "q_recognized_grade", slow)
     server = Server(api["store"], replace(api["settings"], request_timeout=0.3), api["access"])
     hurried = {**api, "base": server.base}
     try:
         started = time.monotonic()
-        body = gql(hurried, '{ clusters(asOf: "2026-10-31") { totalCount } }')
+        body = gql(hurried, '{ recognizedGrade(subjectId: "%s") { found } }' % HENGTONG)
         assert codes(body) == ["TIMEOUT"] and body["data"] is None
         assert time.monotonic() - started < 1.2
         assert gql(hurried, "{ me { region } }")["data"]["me"]["region"] == "320500"
