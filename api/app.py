@@ -94,13 +94,13 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     state beside the store, see :func:`queries.access.state.state_dir`).  ``precompute``:
     compute today's whole-graph answers at start and whenever the store settles after a
     change (:mod:`api.heavy`; ``creditkb serve`` does); ``heavy_processes``: worker
-    processes of the heavy work (0: threads of this process)."""
+    processes of each lane of heavy work (default :data:`api.heavy.LANES`'s; 0: threads)."""
     check_secret(store, settings.secret)  # lookups hash resident IDs as the loads did
     redact_logs()
     access = access or AccessStore.for_settings(settings)
     hub = EventHub(access)
-    heavy = HeavyWork(store, settings, enabled_cache=settings.answer_cache,
-                      **({} if heavy_processes is None else {"processes": heavy_processes}))
+    heavy = HeavyWork(store, settings, processes=heavy_processes,
+                      enabled_cache=settings.answer_cache)
     services = Services.build(store, settings, access, hub, heavy)
 
     @asynccontextmanager
@@ -114,6 +114,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     app = FastAPI(title="creditkb", version=__version__, lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.store, app.state.access, app.state.settings = store, access, settings
+    app.state.heavy = heavy
     endpoint = GraphQLHTTP(services)
     app.add_api_route("/graphql", endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
                       include_in_schema=False)
@@ -143,7 +144,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     @app.get("/health")
     def health() -> dict:
         return {"status": "ok", "version": __version__, "store": type(store).__name__,
-                "nodes": store.count_nodes()}
+                "nodes": store.count_nodes(), "precomputed": heavy.precomputed}
 
     return app
 

@@ -20,7 +20,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from api.context import RequestContext, blocking
+from api.context import RequestContext, audit_soon
 from api.errors import Unauthenticated, classify
 
 #: What a WebSocket connection is closed with when its key is revoked (README).
@@ -83,31 +83,31 @@ class Audit(SchemaExtension):
         ctx = self._ctx()
         try:
             yield
-        except asyncio.CancelledError:  # stopped at the deadline of an HTTP request
-            self._record_soon(ctx, "TIMEOUT")
+        except asyncio.CancelledError:  # an HTTP request's deadline; a client's "complete"
+            if self._unrecorded(ctx):
+                audit_soon(ctx.flush_audit, ["TIMEOUT" if ctx.transport == "http" else "CANCELLED"])
             raise
-        except GeneratorExit:  # over WebSocket: the stream closed after its first result
-            if ctx is not None and not ctx.audited:  # (an error before execution)
-                ctx.audited = True
+        except GeneratorExit:  # over WebSocket, the stream closed after its first result
+            if self._unrecorded(ctx):  # (an error before execution)
                 await ctx.record(_errors(self.execution_context))
             raise
         except Exception:  # no operation to run (no query, a subscription over HTTP, ...)
-            self._record_soon(ctx, "BAD_USER_INPUT")
+            if self._unrecorded(ctx):
+                audit_soon(ctx.flush_audit, ["BAD_USER_INPUT"])
             raise
+        if self._unrecorded(ctx):
+            await ctx.record(_errors(self.execution_context))
+
+    def _unrecorded(self, ctx: RequestContext | None) -> bool:
+        """Whether the operation ends with a row still to write (and it is now claimed): a
+        subscription's start and events have theirs, an ended one has nothing left."""
         if ctx is None or ctx.audited:
-            return
+            return False
         if _operation_type(self.execution_context) is OperationType.SUBSCRIPTION \
                 and not ctx.audit.operations and not ctx.audit.denied:
-            return  # a subscription that ended: its start and each event are recorded
+            return False
         ctx.audited = True
-        await ctx.record(_errors(self.execution_context))
-
-    @staticmethod
-    def _record_soon(ctx: RequestContext | None, code: str) -> None:
-        """Record an operation that ends with an exception, without waiting for the row."""
-        if ctx is not None and not ctx.audited:
-            ctx.audited = True
-            asyncio.get_running_loop().run_in_executor(None, ctx.flush_audit, [code])
+        return True
 
     async def on_stream_result(self, result) -> AsyncIterator[None]:
         yield
@@ -115,4 +115,4 @@ class Audit(SchemaExtension):
         if ctx is None or _operation_type(self.execution_context) is not OperationType.SUBSCRIPTION:
             return
         # one row per event sent (what its answer read), and one for a failed start
-        await blocking(ctx.flush_audit, [classify(e)[0] for e in (result.errors or [])])
+        await audit_soon(ctx.flush_audit, [classify(e)[0] for e in (result.errors or [])])

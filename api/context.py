@@ -33,7 +33,6 @@ from typing import Any, Callable, Iterable
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from api.cache import AnswerCache
 from api.errors import Forbidden, Timeout, classify, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
@@ -49,12 +48,21 @@ from queries.search.names import NameIndex
 from queries.traverse import hops, nodes_in_order
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
+# Apart from the reads: the audit log's appends (one writer: SQLite writes one at a time),
+# and the waits that give every refusal one time (sleeping, never holding a read's thread).
+_AUDIT = ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-audit")
+_WAITS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="creditkb-wait")
 
 
 async def blocking(fn: Callable, *args, **kwargs):
     """Run a store or queries/ call in the API's thread pool."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+
+
+def audit_soon(fn: Callable, *args):
+    """Run an append to the audit log on the audit log's own thread (an awaitable)."""
+    return asyncio.get_running_loop().run_in_executor(_AUDIT, fn, *args)
 
 
 async def before(deadline: float | None, awaitable):
@@ -113,14 +121,12 @@ class Services:
     access: AccessStore
     hub: Any  # api.subscription.EventHub
     names: NameIndex
-    watchlists: AnswerCache
-    heavy: Any  # api.heavy.HeavyWork
+    heavy: Any  # api.heavy.HeavyWork: heavy work, and the answers kept per store version
 
     @classmethod
     def build(cls, store: Store, settings: Settings, access: AccessStore, hub,
               heavy) -> "Services":
-        return cls(store, settings, access, hub, NameIndex(store),
-                   AnswerCache(1024, enabled=settings.answer_cache), heavy)
+        return cls(store, settings, access, hub, NameIndex(store), heavy)
 
 
 class RequestContext(BaseContext):
@@ -221,18 +227,18 @@ class RequestContext(BaseContext):
     async def record(self, errors: Iterable = ()) -> None:
         """:meth:`flush_audit` for the errors of an answer (GraphQL errors, or codes)."""
         codes = [e if isinstance(e, str) else classify(e)[0] for e in errors]
-        await blocking(self.flush_audit, codes)
+        await audit_soon(self.flush_audit, codes)
 
     def time_left(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
     # -- subjects ----------------------------------------------------------------------
 
-    async def visible_node(self, uid: str) -> tuple[Node, Vis]:
+    async def visible_node(self, uid: str, started: float | None = None) -> tuple[Node, Vis]:
         """The subject ``uid`` names if the key may see it; otherwise the one FORBIDDEN
         answer, the same whether the subject exists or not, after the same reads and at
-        the same time (:meth:`refuse`)."""
-        started = time.monotonic()
+        the same time (:meth:`refuse`; ``started``: when the question's checks began)."""
+        started = time.monotonic() if started is None else started
         checked = await self.scope.named(uid)
         node = checked.node
         if node is None or checked.vis is Vis.NONE or node.label not in SUBJECT_LABELS:
@@ -247,7 +253,8 @@ class RequestContext(BaseContext):
         start of the check of something named by id), so that refusing what is not the
         key's and what is not there take one time.  (In a thread: the event loop's timers
         wake on whole milliseconds, which would let a longer check end sooner.)"""
-        await blocking(_sleep_until, started + DENIAL_FLOOR_S)
+        await asyncio.get_running_loop().run_in_executor(_WAITS, _sleep_until,
+                                                          started + DENIAL_FLOOR_S)
 
 
 class Scope:

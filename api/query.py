@@ -23,7 +23,7 @@ from api.answers import (
     WatchlistEdge, WatchlistEntry, WatchlistSource, discipline_out, grade_out,
 )
 from api.context import RequestContext
-from api.errors import BadInput, out_of_scope
+from api.errors import BadInput, Forbidden, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.pagination import PageInfo, page_info, paginate
 from api.types import (
@@ -37,7 +37,7 @@ from queries.dates import parse_as_of
 from queries.rules.discipline import discipline as q_discipline
 from queries.rules.recognition import recognized_grade as q_recognized_grade
 from queries.rules.scales import scales
-from queries.rules.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
+from queries.rules.watchlist import list_kinds
 from queries.search.names import find_subjects
 from queries.search.subjects import subject_uid
 from queries.tracing.paths import paths as q_paths
@@ -129,13 +129,6 @@ class SearchConnection:
     total_count: int
 
 
-# -- answers cached per store version (the application's caches, api.context.Services) -------
-
-def cached(ctx: RequestContext, cache: str, question: tuple, compute):
-    """``compute()``, or its answer to the same ``question`` since nothing was written."""
-    return getattr(ctx.services, cache).get(ctx.store, question, compute)
-
-
 # -- the Query type -----------------------------------------------------------------------------
 
 def _subject_named_in(ref: str) -> str:
@@ -186,10 +179,8 @@ class Query:
                 await ctx.refuse(started)
                 raise out_of_scope()
             try:
-                await ctx.visible_node(subject)
-            except BadInput:
-                raise
-            except Exception:
+                await ctx.visible_node(subject, started)
+            except Forbidden:
                 ctx.audit.denied.add(ref)
                 raise
             ctx.audit.read.add(subject)
@@ -248,11 +239,8 @@ class Query:
         n = page_size(first)
         cursor = decode_key_cursor("watchlist", after)
         day = day_of(ctx, as_of)
-        page = await ctx.call(
-            cached, ctx, "watchlists",
-            ("watchlist", region, day, list_kind, bool(jurisdiction_only), cursor, n),
-            lambda: q_shared_watchlist(ctx.store, region, day, list_kind, jurisdiction_only,
-                                       cursor, n))
+        page = await ctx.heavy("shared_watchlist", region, day, list_kind,
+                               bool(jurisdiction_only), cursor, n)
         edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=mirror(
             WatchlistEntry, e, id=e.uid, subject_id=e.subject, agreement_id=e.agreement,
             basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT))

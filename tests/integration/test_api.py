@@ -19,7 +19,7 @@ import pytest
 from graph_model.identifiers import REGISTRY
 from graph_model.settings import Settings
 from queries.access.state import AccessStore
-from tests.support.api import KEYS, SECRET, Server, codes, gql, post
+from tests.support.api import KEYS, SECRET, Server, codes, gql, post, slowed
 from tests.support.demo import DEMO, demo_store
 
 HENGTONG = "91320506MA1MKT3P0P"  # 苏州恒通, seriously dishonest, Suzhou
@@ -421,15 +421,9 @@ def test_graphiql_is_served_without_a_cdn(api):
 
 
 def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monkeypatch):
-    import api.query as q
+    from api import query
 
-    real = q.q_recognized_grade
-
-    def slow(*args, **kwargs):
-        time.sleep(1.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(q, "q_recognized_grade", slow)
+    slowed(monkeypatch, query, "q_recognized_grade", 1.5)
     server = Server(api["store"], replace(api["settings"], request_timeout=0.3), api["access"])
     hurried = {**api, "base": server.base}
     try:

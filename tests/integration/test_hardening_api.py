@@ -27,13 +27,10 @@ import pytest
 import websockets
 
 from graph_model.identifiers import protect_ric
-from graph_model.settings import Settings
-from queries.access.state import AccessStore
 from tests.integration.test_api import (
     HANGZHOU_FIRM, HENGTONG, ZHOU, missing_ric, missing_uscc,
 )
-from tests.support.api import KEYS, SECRET, Server, codes, gql, post
-from tests.support.demo import demo_store
+from tests.support.api import KEYS, SECRET, Server, codes, demo_keys, gql, post
 from tests.support.timing import describe, effect_size, sample
 from tests.support.ws import WsClient
 
@@ -61,13 +58,9 @@ WATCH = """subscription { watchlistChanges { change entry { id } } }"""
 
 
 def _serve(path):
-    store = demo_store(path, SECRET)
-    settings = Settings(store=str(path), secret=SECRET)
-    access = AccessStore(str(path))
-    tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS_HERE.items()}
-    srv = Server(store, settings, access)
-    return {"base": srv.base, "port": srv.port, "tokens": tokens, "access": access,
-            "store": store, "server": srv, "path": path}
+    state = demo_keys(path, KEYS_HERE)
+    srv = Server(state["store"], state["settings"], state["access"])
+    return {**state, "base": srv.base, "port": srv.port, "server": srv}
 
 
 @pytest.fixture(scope="module")
