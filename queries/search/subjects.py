@@ -28,11 +28,13 @@ def subject_uid(ref: str, secret: str) -> str:
     'Vessel:CN20180001234'
     >>> subject_uid("Person:320583199209270735", "k") == subject_uid("320583199209270735", "k")
     True
+    >>> subject_uid("Person:" + "0123456789abcdef" * 4, "k") == "Person:" + "0123456789abcdef" * 4
+    True
     """
     ref = ref.strip()
     if ":" in ref:
         label, key = split_uid(ref)
-        if label == "Person" and redact_code(key) != key:  # a number, not its hash
+        if label == "Person" and _a_number(key):
             try:
                 return "Person:" + protect_ric(REGISTRY["ric"].clean(key), secret)[0]
             except IdentifierError as exc:
@@ -46,6 +48,12 @@ def subject_uid(ref: str, secret: str) -> str:
         return "Person:" + protect_ric(REGISTRY["ric"].clean(ref), secret)[0]
     key_type = schema().label(label).properties[schema().label(label).key].type
     return f"{label}:{REGISTRY[key_type].clean(ref)}"
+
+
+def _a_number(key: str) -> bool:
+    """A person's key written as a resident ID number (up to 18 characters, mostly digits),
+    not as its keyed hash (64 hexadecimal characters)."""
+    return len(key) <= 20 and redact_code(key) != key
 
 
 def get_subject(store: Store, ref: str, secret: str) -> Node | None:
