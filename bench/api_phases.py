@@ -153,6 +153,65 @@ async def load(port: int, jobs: list[tuple[str, str, str, dict]], seconds: float
             "latency_by_query": {k: percentiles(v) for k, v in per_kind.items()}}
 
 
+def regional_subjects(store_path: str, n: int) -> dict[str, str]:
+    """``n`` random subjects with a region, each with the city whose regulator asks about
+    it (a person without a region of residence is outside every city's own scope)."""
+    from graph_model.store.embedded.store import EmbeddedStore
+
+    store = EmbeddedStore(store_path)
+    uids = []
+    for u in _subject_uids(store_path, n * 3):
+        if len(uids) < n and store.get_nodes([u])[u].props.get("region_code"):
+            uids.append(u)
+    nodes = store.get_nodes(uids)
+    store.close()
+    return {u: _city(nodes[u].props.get("region_code")) for u in uids}
+
+
+def start_server(store_path: str, workers: int, cities) -> tuple[subprocess.Popen, int, dict]:
+    """``creditkb serve --workers N`` on a free loopback port, keys and audit in a scratch
+    ``CREDITKB_STATE_DIR``, a regulator key per city: (process, port, tokens by city), once
+    it answers ``/health``."""
+    import httpx
+
+    from queries.access.state import AccessStore
+
+    state = tempfile.mkdtemp(prefix="creditkb-bench-state-")
+    access = AccessStore(state)
+    tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in sorted(set(cities))}
+    access.close()
+    port = free_port()
+    env = {**os.environ, "CREDITKB_STATE_DIR": state}
+    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", store_path,
+                             "--workers", str(workers), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc, port, tokens
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(proc.stderr.read().decode())
+        if time.monotonic() > deadline:
+            proc.terminate()
+            raise SystemExit("the server did not come up")
+        time.sleep(0.2)
+
+
+def light_mix(regions: dict[str, str], tokens: dict[str, str]) -> list[tuple]:
+    """For each subject, the light reads its city's regulator makes: ``subject``,
+    ``recognizedGrade`` and the city's ``sharedWatchlist`` (first 20)."""
+    mix = []
+    for u, reg in regions.items():
+        tok = tokens[reg]
+        mix.append(("subject", tok, SUBJECT, {"id": u}))
+        mix.append(("recognizedGrade", tok, GRADE, {"id": u, "region": reg, "asOf": AS_OF}))
+        mix.append(("sharedWatchlist", tok, WATCHLIST, {"region": reg, "asOf": AS_OF}))
+    return mix
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,57 +222,16 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=500)
     args = ap.parse_args(argv)
 
-    from queries.access.state import AccessStore
-    from graph_model.store.embedded.store import EmbeddedStore
-
-    store = EmbeddedStore(args.store)
-    # Subjects with a region: each is asked about by the regulator of its own city (a
-    # person without a region of residence is outside every city's own scope).
-    uids = []
-    for u in _subject_uids(args.store, args.queries * 3):
-        if len(uids) < args.queries and store.get_nodes([u])[u].props.get("region_code"):
-            uids.append(u)
-    nodes = store.get_nodes(uids)
-    store.close()
-    regions = {u: _city(nodes[u].props.get("region_code")) for u in uids}
-
-    state = tempfile.mkdtemp(prefix="creditkb-bench-state-")
-    access = AccessStore(state)
-    tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in set(regions.values())}
-    access.close()
-
-    port = free_port()
-    env = {**os.environ, "CREDITKB_STATE_DIR": state}
-    proc = subprocess.Popen([sys.executable, "-m", "creditkb.cli", "serve", "--store", args.store,
-                             "--workers", str(args.workers), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    regions = regional_subjects(args.store, args.queries)
+    uids = list(regions)
+    proc, port, tokens = start_server(args.store, args.workers, regions.values())
     try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise SystemExit(proc.stderr.read().decode())
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not come up")
-            time.sleep(0.2)
-
         grade_jobs = [(tokens[regions[u]], GRADE, {"id": u, "region": regions[u], "asOf": AS_OF})
                       for u in uids]
-        mix = []
-        for u in uids:
-            tok, reg = tokens[regions[u]], regions[u]
-            mix.append(("subject", tok, SUBJECT, {"id": u}))
-            mix.append(("recognizedGrade", tok, GRADE, {"id": u, "region": reg, "asOf": AS_OF}))
-            mix.append(("sharedWatchlist", tok, WATCHLIST, {"region": reg, "asOf": AS_OF}))
+        mix = light_mix(regions, tokens)
 
         # Warm every worker: topology, grade scales, regions, agreements, and each city's
-        # first watchlist page (cached per store version in each worker: a city's
+        # first watchlist page (kept per store version in each worker: a city's
         # regulators and dashboards ask for the same pages over and over).  The cold
         # figures are reported as such.
         cities = sorted(set(regions.values()))
