@@ -294,7 +294,7 @@ def test_an_operation_on_an_open_connection_of_a_revoked_key_is_refused_and_clos
 def test_no_resident_id_number_reaches_the_audit_log(fresh):
     number = ZHOU
     hashed = "Person:" + protect_ric(number, SECRET)[0]
-    for ref in (number, f"Person:{number}"):
+    for ref in (number, f"Person:{number}", hashed):
         assert codes(gql(fresh, SUBJECT, "hangzhou", id=ref)) == ["FORBIDDEN"]  # denied
         assert gql(fresh, SUBJECT, "suzhou", id=ref)["data"]["subject"]["id"] == hashed  # read
     assert codes(gql(fresh, NODE, "hangzhou", id=f"ListEntry:严重失信|Person:{number}|320500|"
