@@ -6,10 +6,18 @@ caller's answers cannot leak into another's) and batch every read a query's fiel
 into one store call per kind of read: a page of twenty vehicles, each with its penalties
 and owners, costs one ``get_nodes``, one ``records_about`` and one ``neighbours``, not
 sixty.  Store calls run in a thread pool, so the event loop stays free to enforce the
-per-request time limit.
+per-request time limit: a read still waiting at the operation's deadline is given up with
+a ``TIMEOUT`` error.  Heavy work (whole-graph and whole-region computations) runs apart,
+in :mod:`api.heavy`'s processes, so these threads serve light reads only.
 
 The scope of a key (who may see what) is the rule of :mod:`queries.access.visibility`;
-:class:`Scope` only batches and caches the reads it needs for one request.
+:class:`Scope` only batches and caches the reads it needs for one request.  A subject the
+caller names by id is checked by :func:`queries.access.visibility.check_subject`, which
+reads as much for a subject that does not exist as for one outside the scope.
+
+An operation over WebSocket gets a context of its own (:meth:`RequestContext.for_operation`),
+made from its connection's: its own DataLoaders, audit trail and deadline, and its key
+checked again (a key revoked since the connection opened no longer works).
 """
 
 from __future__ import annotations
@@ -19,20 +27,20 @@ import datetime as dt
 import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from api.cache import AnswerCache
-from api.errors import Forbidden, out_of_scope
+from api.errors import Forbidden, Timeout, classify, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
+from queries.access.audit import AuditTrail, audit_record
 from queries.access.state import AccessStore, ApiKey
 from queries.access.visibility import (
-    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
-    subject_visibility,
+    DENIAL_FLOOR_S, LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Checked, Vis, check_subject,
+    in_force, linked_visibility, record_visibility, subject_visibility,
 )
 from queries.records import payments_of
 from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
@@ -41,6 +49,10 @@ from queries.search.names import NameIndex
 from queries.traverse import hops, nodes_in_order
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditkb-api")
+# Apart from the reads: the audit log's appends (one writer: SQLite writes one at a time),
+# and the waits that give every refusal one time (sleeping, never holding a read's thread).
+_AUDIT = ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-audit")
+_WAITS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="creditkb-wait")
 
 
 async def blocking(fn: Callable, *args, **kwargs):
@@ -49,21 +61,39 @@ async def blocking(fn: Callable, *args, **kwargs):
     return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
 
 
-@dataclass
-class AuditTrail:
-    """What one request read and wrote, appended to the audit log when it ends."""
+def audit_soon(fn: Callable, *args):
+    """Run an append to the audit log on the audit log's own thread (an awaitable)."""
+    return asyncio.get_running_loop().run_in_executor(_AUDIT, fn, *args)
 
-    operations: list[str] = field(default_factory=list)
-    read: set[str] = field(default_factory=set)
-    written: set[str] = field(default_factory=set)
-    denied: set[str] = field(default_factory=set)
+
+async def before(deadline: float | None, awaitable):
+    """``awaitable``'s result, or :class:`api.errors.Timeout` once ``deadline``
+    (``time.monotonic()``) has passed (what runs in a thread runs on, unawaited)."""
+    if deadline is None:
+        return await awaitable
+    left = deadline - time.monotonic()
+    try:
+        if left <= 0:
+            raise asyncio.TimeoutError
+        return await asyncio.wait_for(awaitable, left)
+    except asyncio.TimeoutError:
+        if asyncio.iscoroutine(awaitable):
+            awaitable.close()
+        raise Timeout("the request took longer than its time limit and was stopped") from None
+
+
+def _sleep_until(moment: float) -> None:
+    left = moment - time.monotonic()
+    if left > 0:
+        time.sleep(left)
 
 
 class Loaders:
     """The DataLoaders of one request."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, call: Callable | None = None):
         self.store = store
+        self.call = call or blocking
         self.nodes: DataLoader[str, Node | None] = DataLoader(self._nodes)
         self.records: DataLoader[str, list[Node]] = DataLoader(self._records)
         # decision number -> the fine payments on it
@@ -73,10 +103,10 @@ class Loaders:
             DataLoader(self._neighbours)
 
     async def _nodes(self, uids: list[str]) -> list[Node | None]:
-        return await blocking(nodes_in_order, self.store, uids)
+        return await self.call(nodes_in_order, self.store, uids)
 
     async def _records(self, uids: list[str]) -> list[list[Node]]:
-        found = await blocking(records_of, self.store, uids)
+        found = await self.call(records_of, self.store, uids)
         return [found.get(u, []) for u in uids]
 
     async def _payments(self, numbers: list[str]) -> list[list[Node]]:
@@ -84,7 +114,7 @@ class Loaders:
         return [found.get(n, []) for n in numbers]
 
     async def _neighbours(self, keys: list[tuple]) -> list[tuple[list[Edge], dict[str, int]]]:
-        return await blocking(hops, self.store, keys)
+        return await self.call(hops, self.store, keys)
 
 
 @dataclass
@@ -98,20 +128,21 @@ class Services:
     access: AccessStore
     hub: Any  # api.subscription.EventHub
     names: NameIndex
-    watchlists: AnswerCache
-    distributions: AnswerCache
+    heavy: Any  # api.heavy.HeavyWork: heavy work, and the answers kept per store version
 
     @classmethod
-    def build(cls, store: Store, settings: Settings, access: AccessStore, hub) -> "Services":
-        return cls(store, settings, access, hub, NameIndex(store),
-                   AnswerCache(1024, enabled=settings.answer_cache),
-                   AnswerCache(64, enabled=settings.answer_cache))
+    def build(cls, store: Store, settings: Settings, access: AccessStore, hub,
+              heavy) -> "Services":
+        return cls(store, settings, access, hub, NameIndex(store), heavy)
 
 
 class RequestContext(BaseContext):
-    """The context of one GraphQL operation (an HTTP request or a subscription)."""
+    """The context of one GraphQL operation (an HTTP request, an operation sent over a
+    WebSocket connection, a subscription) or of a WebSocket connection itself
+    (``connection``: its operations each get their own, see :meth:`for_operation`)."""
 
-    def __init__(self, services: Services, key: ApiKey | None, deadline: float | None = None):
+    def __init__(self, services: Services, key: ApiKey | None, deadline: float | None = None,
+                 transport: str = "http", websocket=None, connection: bool = False):
         super().__init__()
         self.services = services
         self.store = services.store
@@ -120,18 +151,49 @@ class RequestContext(BaseContext):
         self.key = key
         self.hub = services.hub
         self.deadline = deadline
+        self.transport = transport
+        self.websocket = websocket  # the connection an operation came over (WebSocket)
+        self.connection = connection
+        self.revoked = False  # the connection's key was revoked (WebSocket)
         self.audit = AuditTrail()
+        self.audited = False  # this operation's row is written
+        self.findings: list[str] = []  # notes for the answer (a resident ID masked, ...)
         self.today = dt.date.today()
         self.connection_params: Any = None  # set by the WebSocket protocols
         self.ws_headers = None  # the WebSocket handshake's headers
         self.fresh()
 
+    def for_operation(self) -> "RequestContext":
+        """The context of one operation sent over this WebSocket connection: the
+        connection's key, checked again (``revoked``: the operation is refused), and
+        everything else of its own."""
+        op = RequestContext(self.services, self.key, transport="ws", websocket=self.websocket)
+        op.connection_params, op.ws_headers = self.connection_params, self.ws_headers
+        op.revoked = self.key is not None and not self.access.is_active(self.key.key_id)
+        return op
+
+    def start_deadline(self) -> None:
+        """Count the time limit from now (an operation over WebSocket, once known not to be
+        a subscription: a subscription lives as long as its client wants)."""
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.settings.request_timeout
+
     def fresh(self) -> None:
         """New DataLoaders and scope: for each request, and for each event a subscription
         sends (a subscription lives long; its answers must not come from old caches)."""
-        self.loaders = Loaders(self.store)
+        self.loaders = Loaders(self.store, self.call)
         self._scope: Scope | None = None
         self.today = dt.date.today()
+
+    async def call(self, fn: Callable, *args, **kwargs):
+        """A store or queries/ call in the thread pool of light reads, given up (TIMEOUT)
+        at the operation's deadline."""
+        return await before(self.deadline, blocking(fn, *args, **kwargs))
+
+    async def heavy(self, task: str, *args):
+        """A heavy computation (:mod:`api.heavy`), its answer shared by everyone asking the
+        same question while the store does not change; TIMEOUT at the deadline."""
+        return await self.services.heavy.run(task, args, deadline=self.deadline)
 
     @property
     def scope(self) -> "Scope":
@@ -159,33 +221,47 @@ class RequestContext(BaseContext):
                             f"({self.key.region})")
         return code
 
-    def flush_audit(self) -> None:
-        """Append what this request read and wrote to the audit log, and start afresh."""
-        a, self.audit = self.audit, AuditTrail()
+    def flush_audit(self, error_codes: Iterable[str] = ()) -> None:
+        """Append this operation's row to the audit log (what it asked, read, wrote and was
+        refused, and its outcome from the error codes it was answered with), and start a
+        new trail (a subscription writes one row per event it sends)."""
+        a, self.audit = self.audit, AuditTrail(kind=self.audit.kind)
         if self.key is None:
             return
-        operation = ",".join(dict.fromkeys(a.operations)) or "-"
-        if a.written:
-            self.access.append_audit(self.key, operation, "write", a.written | a.read)
-        elif a.read:
-            self.access.append_audit(self.key, operation, "read", a.read)
-        if a.denied:
-            self.access.append_audit(self.key, operation, "read", a.denied, outcome="forbidden")
+        self.access.append_audit(self.key, audit_record(a, error_codes, self.transport,
+                                                        secret=self.settings.secret))
+
+    async def record(self, errors: Iterable = ()) -> None:
+        """:meth:`flush_audit` for the errors of an answer (GraphQL errors, or codes)."""
+        codes = [e if isinstance(e, str) else classify(e)[0] for e in errors]
+        await audit_soon(self.flush_audit, codes)
 
     def time_left(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
     # -- subjects ----------------------------------------------------------------------
 
-    async def visible_node(self, uid: str) -> tuple[Node, Vis]:
+    async def visible_node(self, uid: str, started: float | None = None) -> tuple[Node, Vis]:
         """The subject ``uid`` names if the key may see it; otherwise the one FORBIDDEN
-        answer, the same whether the subject exists or not."""
-        node = await self.loaders.nodes.load(uid)
-        vis = await self.scope.visibility(uid) if node is not None else Vis.NONE
-        if node is None or vis is Vis.NONE or node.label not in SUBJECT_LABELS:
+        answer, the same whether the subject exists or not, after the same reads and at
+        the same time (:meth:`refuse`; ``started``: when the question's checks began)."""
+        started = time.monotonic() if started is None else started
+        checked = await self.scope.named(uid)
+        node = checked.node
+        if node is None or checked.vis is Vis.NONE or node.label not in SUBJECT_LABELS:
             self.audit.denied.add(uid)
+            await self.refuse(started)
             raise out_of_scope()
-        return node, vis
+        return node, checked.vis
+
+    @staticmethod
+    async def refuse(started: float) -> None:
+        """Wait out :data:`~queries.access.visibility.DENIAL_FLOOR_S` from ``started`` (the
+        start of the check of something named by id), so that refusing what is not the
+        key's and what is not there take one time.  (In a thread: the event loop's timers
+        wake on whole milliseconds, which would let a longer check end sooner.)"""
+        await asyncio.get_running_loop().run_in_executor(_WAITS, _sleep_until,
+                                                          started + DENIAL_FLOOR_S)
 
 
 class Scope:
@@ -203,9 +279,23 @@ class Scope:
         """Agreements in force today that cover the key's region."""
         async with self._lock:
             if self._agreements is None:
-                found = await blocking(agreements_covering, self.ctx.store, [self.region])
-                self._agreements = tuple(a for a in found if a.in_force(self.ctx.today))
+                found = await self.ctx.call(agreements_covering, self.ctx.store, [self.region])
+                self._agreements = in_force(found, self.ctx.today)
         return self._agreements
+
+    async def named(self, uid: str) -> Checked:
+        """The visibility of a subject the caller named by id, by
+        :func:`queries.access.visibility.check_subject` (one call, the same work whether
+        the subject exists or not); what it read is kept for the rest of the request."""
+        checked = await self.ctx.call(check_subject, self.ctx.store, uid, self.region,
+                                      self.ctx.today, scales(), self._agreements)
+        if checked.agreements is not None and self._agreements is None:
+            self._agreements = tuple(checked.agreements)
+        self.ctx.loaders.nodes.prime(uid, checked.node)  # None too: not read again
+        if checked.records is not None:
+            self.ctx.loaders.records.prime(uid, checked.records)
+        self.loader.prime(uid, checked.vis)
+        return checked
 
     async def visibility(self, uid: str) -> Vis:
         return await self.loader.load(uid)

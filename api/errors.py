@@ -12,6 +12,7 @@ says only that, with an id to find the traceback in the server log).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -58,12 +59,36 @@ class Unauthenticated(ApiError, ForbiddenError):
     code = UNAUTHENTICATED
 
 
+class Timeout(ApiError):
+    """The operation passed its deadline (``CREDITKB_REQUEST_TIMEOUT``): what it waited for
+    (a store read, a heavy computation, a free slot for one) was given up."""
+
+    code = TIMEOUT
+
+
 def out_of_scope() -> Forbidden:
     return Forbidden(OUT_OF_SCOPE)
 
 
 def classify(error: GraphQLError) -> tuple[str, str]:
-    """(code, message) for one error of an execution result."""
+    """(code, message) for one error of an execution result (worked out once per error: a
+    bug is logged once, with one reference, however often its error is looked at)."""
+    known = getattr(error, "_creditkb", None)
+    if known is None:
+        known = error._creditkb = _classify(error)
+    return known
+
+
+def stamp(error: GraphQLError) -> GraphQLError:
+    """The error as every transport shows it: its message as :func:`classify` words it and
+    ``extensions.code`` (what a WebSocket message carries, made of ``error.formatted``)."""
+    code, message = classify(error)
+    error.message = message
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def _classify(error: GraphQLError) -> tuple[str, str]:
     original = error.original_error
     if original is None:
         msg = error.message
@@ -77,6 +102,8 @@ def classify(error: GraphQLError) -> tuple[str, str]:
         return original.code, original.message
     if isinstance(original, GraphQLError):  # raised by a limit or by graphql-core itself
         return classify(original)
+    if isinstance(original, (TimeoutError, asyncio.TimeoutError)):
+        return TIMEOUT, "the request took longer than its time limit and was stopped"
     if isinstance(original, ForbiddenError):
         return FORBIDDEN, str(original)
     if isinstance(original, (UserError, DataError, ValueError)):

@@ -5,8 +5,9 @@ the audit log in front of it.
   GET is 405 (Allow: POST).  A browser's plain GET (Accept: text/html, no query) gets
   GraphiQL.
 * ``POST /graphql`` with ``Content-Type: application/json`` and a JSON object body runs
-  queries and mutations; another media type is 415, a body that is not JSON (or too
-  large) 400 (413).
+  queries and mutations; another media type is 415, a body that is not JSON (or nests
+  deeper than :data:`api.limits.MAX_NESTING`) 400, one too large 413, each with a
+  ``BAD_USER_INPUT`` error.
 * Responses are ``application/graphql-response+json`` when the client accepts it, else
   ``application/json``; a client accepting neither gets 406.  With
   ``application/graphql-response+json`` a request error (the document does not parse or
@@ -14,6 +15,8 @@ the audit log in front of it.
   ``application/json`` every well-formed request is answered 200.
 * Without a valid key, 401 with ``WWW-Authenticate: Bearer``.
 * Each request has ``CREDITKB_REQUEST_TIMEOUT`` seconds; then a ``TIMEOUT`` error.
+* Every operation is audited (:mod:`api.audit`), and so is a request of a valid key that
+  never became one (a body that is not JSON, ...).
 """
 
 from __future__ import annotations
@@ -30,14 +33,18 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api.context import RequestContext, Services, blocking
+from api.context import RequestContext, Services
 from api.errors import (
-    BAD_USER_INPUT, TIMEOUT, UNAUTHENTICATED, format_error, is_request_error, plain_error,
+    BAD_USER_INPUT, TIMEOUT, UNAUTHENTICATED, BadInput, format_error, is_request_error,
+    plain_error,
 )
-from api.limits import MAX_BODY
+from api.limits import MAX_BODY, check_nesting, parse_json
 from api.schema import graphql_schema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+#: The whole request is stopped this long after its deadline, should nothing it waits for
+#: have given up by then (reads and heavy work give up at the deadline itself, saying what).
+BACKSTOP_S = 0.25
 JSON = "application/json"
 
 
@@ -118,22 +125,22 @@ class GraphQLHTTP:
                                  "(creditkb keys create)")]}, 401, media,
                 {"WWW-Authenticate": 'Bearer realm="creditkb"'})
 
+        timeout = self.services.settings.request_timeout
+        ctx = RequestContext(self.services, key, deadline=time.monotonic() + timeout)
         params, problem = await self._params(request)
         if problem is not None:
             status, message = problem
+            await ctx.record([BAD_USER_INPUT])
             return respond({"errors": [plain_error(BAD_USER_INPUT, message)]}, status, media)
 
-        timeout = self.services.settings.request_timeout
-        ctx = RequestContext(self.services, key, deadline=time.monotonic() + timeout)
         allowed = {OperationType.QUERY} if method == "GET" else {
             OperationType.QUERY, OperationType.MUTATION}
         try:
             result = await asyncio.wait_for(graphql_schema.execute(
                 params["query"], variable_values=params["variables"], context_value=ctx,
                 operation_name=params["operationName"], allowed_operation_types=allowed),
-                timeout=timeout)
-        except asyncio.TimeoutError:
-            await blocking(ctx.flush_audit)
+                timeout=timeout + BACKSTOP_S)
+        except asyncio.TimeoutError:  # (audited as a TIMEOUT by api.audit)
             return respond({"data": None, "errors": [plain_error(
                 TIMEOUT, f"the request took longer than {timeout:g} s and was "
                          f"stopped")]}, 200, media)
@@ -152,13 +159,14 @@ class GraphQLHTTP:
                        else "the request has no query")
             return respond({"errors": [plain_error(BAD_USER_INPUT, message)]},
                            400 if media == GRAPHQL_RESPONSE else 200, media)
-        await blocking(ctx.flush_audit)
         errors = [format_error(e) for e in (result.errors or [])]
         if result.errors and result.data is None and all(is_request_error(e) for e in result.errors):
             return respond({"errors": errors}, 400 if media == GRAPHQL_RESPONSE else 200, media)
         body = {"data": result.data}
         if errors:
             body["errors"] = errors
+        if result.extensions:
+            body["extensions"] = result.extensions
         return respond(body, 200, media)
 
     async def _params(self, request: Request):
@@ -169,20 +177,20 @@ class GraphQLHTTP:
             variables = q.get("variables")
             if variables:
                 try:
-                    raw["variables"] = json.loads(variables)
-                except ValueError:
-                    return None, (400, "variables is not JSON")
+                    raw["variables"] = parse_json(variables, "variables")
+                except BadInput as exc:
+                    return None, (400, exc.message)
         else:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != JSON:
                 return None, (415, "send the request as application/json")
-            body = await request.body()
-            if len(body) > MAX_BODY:
+            body = await self._body(request)
+            if body is None:
                 return None, (413, f"the request body is larger than {MAX_BODY} bytes")
             try:
-                raw = json.loads(body)
-            except ValueError:
-                return None, (400, "the request body is not JSON")
+                raw = parse_json(body)
+            except BadInput as exc:
+                return None, (400, exc.message)
             if not isinstance(raw, dict):
                 return None, (400, "the request body must be a JSON object")
         query = raw.get("query")
@@ -190,6 +198,10 @@ class GraphQLHTTP:
             return None, (400, "the request has no query")
         if len(query) > MAX_BODY:
             return None, (413, f"the query is longer than {MAX_BODY} characters")
+        try:  # before graphql-core's parser, which recurses on brackets
+            check_nesting(query, "the query")
+        except BadInput as exc:
+            return None, (400, exc.message)
         variables = raw.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return None, (400, "variables must be a JSON object")
@@ -197,3 +209,17 @@ class GraphQLHTTP:
         if name is not None and not isinstance(name, str):
             return None, (400, "operationName must be a string")
         return {"query": query, "variables": variables, "operationName": name}, None
+
+    @staticmethod
+    async def _body(request: Request) -> bytes | None:
+        """The body, read no further than :data:`MAX_BODY` bytes (None beyond)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return None
+        parts, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                return None
+            parts.append(chunk)
+        return b"".join(parts)

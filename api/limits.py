@@ -2,6 +2,9 @@
 
 * documents: at most :data:`MAX_DEPTH` levels of selection, :data:`MAX_ALIASES` aliases,
   :data:`MAX_TOKENS` tokens and :data:`MAX_BODY` bytes;
+* JSON (a request body, GET's ``variables``, a WebSocket message) and a document's
+  brackets: at most :data:`MAX_NESTING` levels deep, checked before anything parses them
+  (:func:`parse_json`, :func:`check_nesting`), so that no parser recurses without bound;
 * pages: ``first`` from 1 to :data:`MAX_PAGE` (default :data:`DEFAULT_PAGE`);
 * time: each request gets ``CREDITKB_REQUEST_TIMEOUT`` seconds (default 10, see
   :class:`graph_model.settings.Settings`), then answers with a ``TIMEOUT`` error.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 
 from api.errors import BadInput
 
@@ -23,8 +27,59 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_BODY = 100_000
+MAX_NESTING = 32
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+
+# A JSON or GraphQL string (whose brackets do not nest anything); an unterminated one is
+# not matched, and its brackets are counted: the estimate errs on the deep side.
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}()"))
+_OPENING = frozenset(b"[{(")
+
+
+def nesting(raw: bytes | str) -> int:
+    """How deep brackets (``[]``, ``{}``, ``()``) nest in JSON or a GraphQL document,
+    strings left out.
+
+    >>> nesting(b'{"query": "{ me { agency } }", "variables": {"a": [1, [2]]}}')
+    4
+    """
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    skeleton = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for ch in skeleton:
+        if ch in _OPENING:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    return deepest
+
+
+def check_nesting(raw: bytes | str, what: str) -> None:
+    """BAD_USER_INPUT when ``raw`` nests deeper than :data:`MAX_NESTING`."""
+    depth = nesting(raw)
+    if depth > MAX_NESTING:
+        raise BadInput(f"{what} nests {depth} levels deep; at most {MAX_NESTING} are accepted")
+
+
+def parse_json(raw: bytes | str, what: str = "the request body"):
+    """``raw`` parsed as JSON, within the size and nesting limits; BAD_USER_INPUT otherwise.
+
+    >>> parse_json(b"[" * 1200 + b"]" * 1200)
+    Traceback (most recent call last):
+    ...
+    api.errors.BadInput: the request body nests 1200 levels deep; at most 32 are accepted
+    """
+    if len(raw) > MAX_BODY:
+        raise BadInput(f"{what} is larger than {MAX_BODY} bytes")
+    check_nesting(raw, what)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadInput(f"{what} is not JSON") from None
 
 
 def page_size(first: int | None) -> int:

@@ -7,40 +7,62 @@ enumerations, references to stored subjects and penalties, data-quality rules), 
 into nodes and edges by the loaders' builders and committed as a load of its own (file
 ``graphql:<mutation>``, the key's agency recorded), so ``creditkb loads`` lists it and
 ``creditkb loads undo`` can take it back.  The agency and its region always come from the
-key: a regulator writes only records of its own agency.
+key: a regulator writes only records of its own agency, checked inside the write's
+transaction (:mod:`queries.access.ownership`): a record of another agency is never
+changed, and a partner's record about the same subject is a record of its own.
+
+A list entry or penalty that is not the key's and one that does not exist get the same
+answer, after the same reads.  A resident ID number written into a text field (a reason,
+a commitment kind) is masked before it is stored, and the answer says so in
+``extensions.notes``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import time
+from typing import Mapping
 
 import strawberry
 from strawberry.types import Info
 
 from api.context import RequestContext, blocking
-from api.errors import BadInput, Forbidden, NotFound
+from api.errors import BadInput, Forbidden
 from api.query import enter, parse_subject
 from api.types import (
     Commitment, ListEntry, Repair, record_out,
 )
 from graph_model.enums import CommitmentStatus, ListKind, RepairMode
+from graph_model.store.port import Node
 from loaders.kinds import SUBJECT_KINDS
-from loaders.write import amend_records, write_rows
+from loaders.write import amend_records, write_records
+from queries.access.ownership import foreign_records, owned_by
 from queries.rules.jurisdiction import within
 from queries.rules.repair import penalty_state
 
 KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
+#: The one answer for a list entry (a penalty) that is another agency's (decided outside
+#: the key's jurisdiction) and for one that does not exist.
+NOT_OURS_ENTRY = "no such list entry of this key's agency"
+NOT_OURS_PENALTY = "no such penalty decided in the jurisdiction of this key"
 
 
-def _fold(text) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+def _not_others(ctx: RequestContext, what: str):
+    """A write guard: refuse to change a record another agency issued."""
+    def guard(existing: Mapping[str, Node]) -> None:
+        if foreign_records(existing, ctx.key.agency, ctx.key.region):
+            raise Forbidden(f"{what} of another agency has this key: only its agency may "
+                            f"change it")
+    return guard
 
 
-def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str):
-    """Write one row as the loaders write a file's (loaders.write), as a load of its own."""
-    return blocking(write_rows, ctx.store, ctx.settings.secret, kind_name, [row],
-                    agency=ctx.key.agency, source=f"graphql:{mutation}")
+async def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str, guard):
+    """Write one row as the loaders write a file's (loaders.write), as a load of its own;
+    its findings (a resident ID number masked in text) become notes of the answer."""
+    written = await blocking(write_records, ctx.store, ctx.settings.secret, kind_name, [row],
+                             agency=ctx.key.agency, source=f"graphql:{mutation}", guard=guard)
+    ctx.findings.extend(f.message for f in written.findings)
+    return written.nodes
 
 
 async def _subject_to_write(ctx: RequestContext, ref) -> tuple[str, str, str]:
@@ -60,10 +82,6 @@ def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
                            "number (the node id holds only its keyed hash)")
         return KIND_OF_LABEL[label], ref.strip()
     return KIND_OF_LABEL[label], key
-
-
-def _check_date(value: dt.date | None, what: str) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _publish(ctx: RequestContext, change: str, entry) -> None:
@@ -123,14 +141,16 @@ class Mutation:
         _writer(ctx, "addListEntry")
         uid, word, code = await _subject_to_write(ctx, input.subject_id)
         row = {"list_kind": input.list_kind, "subject_kind": word, "subject_id": code,
-               "listed_on": _check_date(input.listed_on, "listedOn"),
+               "listed_on": input.listed_on.isoformat(),
                "reason": input.reason, "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
-        entry_uid = (f"ListEntry:{input.list_kind}|{uid}|{ctx.key.region}|"
-                     f"{input.listed_on.isoformat()}")
-        if (await ctx.loaders.nodes.load(entry_uid)) is not None:
-            raise BadInput(f"entryId {entry_uid} already exists")
-        written = await _write(ctx, "list_entries", row, "addListEntry")
+
+        def new_only(existing: Mapping[str, Node]) -> None:
+            for entry_uid in existing:  # the same kind, subject, region and day
+                raise BadInput(f"entryId {entry_uid} already exists")
+
+        ctx.audit.written.add(uid)  # attempted: audited also when refused
+        written = await _write(ctx, "list_entries", row, "addListEntry", new_only)
         entry = written[0]
         ctx.audit.written.update({entry.uid, uid})
         await blocking(_publish, ctx, "ADDED", entry)
@@ -143,25 +163,36 @@ class Mutation:
         ref = str(input.entry_id)
         label, _, key = ref.partition(":")
         parts = key.split("|")
-        if label != "ListEntry" or len(parts) != 4:
+        if label != "ListEntry" or len(parts) != 4 or len(ref) > 400:
             raise BadInput("entryId: not a list entry id (ListEntry:<kind>|<subject>|<region>|<date>)")
-        if not within(parts[2], ctx.key.region):
-            raise Forbidden("a list entry of another agency: only its agency may end it")
+        ctx.audit.written.add(ref)  # attempted: audited also when refused
+
+        def mine(node: Node | None) -> bool:
+            return node is not None and node.label == "ListEntry" and \
+                owned_by(node, ctx.key.agency, ctx.key.region)
+
+        # one read, and one answer at one time, whether the entry is another agency's or
+        # not there
+        started = time.monotonic()
         entry = await ctx.loaders.nodes.load(ref)
-        if entry is None or entry.label != "ListEntry":
-            raise NotFound(f"no list entry {ref}")
+        if not mine(entry):
+            await ctx.refuse(started)
+            raise Forbidden(NOT_OURS_ENTRY)
         p = entry.props
-        if _fold(p.get("agency")) != _fold(ctx.key.agency):
-            raise Forbidden("a list entry of another agency: only its agency may end it")
         removed = input.removed_on.isoformat()
         if p.get("removed_on"):
             raise BadInput(f"the entry was already removed on {p['removed_on']}")
         if removed < str(p.get("listed_on")):
             raise BadInput(f"removedOn {removed} is before listedOn {p.get('listed_on')}")
 
+        def still_mine(existing: Mapping[str, Node]) -> None:
+            if not mine(existing.get(ref)):
+                raise Forbidden(NOT_OURS_ENTRY)
+
         def write():
             return amend_records(ctx.store, "list_entries", [entry.key], {"removed_on": removed},
-                                 agency=ctx.key.agency, source="graphql:removeListEntry")[0]
+                                 agency=ctx.key.agency, source="graphql:removeListEntry",
+                                 guard=still_mine)[0]
 
         updated = await blocking(write)
         ctx.audit.written.update({ref, p.get("subject_uid")} - {None})
@@ -177,12 +208,16 @@ class Mutation:
         number = (input.decision_no or "").strip()
         if not number or len(number) > 200:
             raise BadInput("decisionNo: give the penalty's decision number")
+        ctx.audit.written.add(f"Penalty:{number}")  # attempted: audited also when refused
+        # one read, and one answer at one time, whether the penalty is another region's or
+        # not there
+        started = time.monotonic()
         penalty = await ctx.loaders.nodes.load(f"Penalty:{number}")
-        if penalty is None:
-            raise NotFound(f"no penalty with decision number {number}")
-        if not within(penalty.props.get("agency_region"), ctx.key.region):
-            raise Forbidden("a penalty decided outside the key's jurisdiction")
-        state = await blocking(penalty_state, ctx.store, number, input.repaired_on)
+        if penalty is None or penalty.label != "Penalty" or \
+                not within(penalty.props.get("agency_region"), ctx.key.region):
+            await ctx.refuse(started)
+            raise Forbidden(NOT_OURS_PENALTY)
+        state = await ctx.call(penalty_state, ctx.store, number, input.repaired_on)
         if state.state != "repairable":
             why = {"revoked": "the penalty is revoked",
                    "not yet decided": "the penalty was not decided yet on that day",
@@ -195,7 +230,8 @@ class Mutation:
         row = {"decision_no": number, "mode": input.mode,
                "repaired_on": input.repaired_on.isoformat(), "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
-        written = await _write(ctx, "repairs", row, "recordRepair")
+        written = await _write(ctx, "repairs", row, "recordRepair",
+                               _not_others(ctx, "a repair of this penalty on this day"))
         ctx.audit.written.update({written[0].uid, penalty.uid}
                                  | ({penalty.props["subject_uid"]}
                                     if penalty.props.get("subject_uid") else set()))
@@ -207,6 +243,7 @@ class Mutation:
         ctx = enter(info)
         _writer(ctx, "recordCommitment")
         uid, word, code = await _subject_to_write(ctx, input.subject_id)
+        ctx.audit.written.add(uid)  # attempted: audited also when refused
         if input.due_on is not None and input.due_on < input.made_on:
             raise BadInput(f"dueOn {input.due_on} is before madeOn {input.made_on}")
         row = {"subject_kind": word, "subject_id": code, "kind": input.kind,
@@ -214,6 +251,7 @@ class Mutation:
                "due_on": input.due_on.isoformat() if input.due_on else None,
                "status": input.status, "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
-        written = await _write(ctx, "commitments", row, "recordCommitment")
+        written = await _write(ctx, "commitments", row, "recordCommitment",
+                               _not_others(ctx, "a commitment of this kind on this day"))
         ctx.audit.written.update({written[0].uid, uid})
         return record_out(written[0])

@@ -1,10 +1,14 @@
-"""The Query type: resolvers call queries/ (in the thread pool) and the request's
-DataLoaders, check the key's scope, and convert answers to GraphQL types."""
+"""The Query type: resolvers call queries/ (light reads in the thread pool, heavy work in
+:mod:`api.heavy`'s processes) and the request's DataLoaders, check the key's scope, and
+convert answers to GraphQL types.
+
+A subject or record named by id that the key may not see gets the one answer of a subject
+that does not exist, after the same reads (:meth:`api.context.RequestContext.visible_node`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import time
 from enum import Enum
 
 import strawberry
@@ -18,30 +22,26 @@ from api.answers import (
     ShellConnection, ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection,
     WatchlistEdge, WatchlistEntry, WatchlistSource, discipline_out, grade_out,
 )
-from api.context import RequestContext, blocking
-from api.errors import BadInput, out_of_scope
+from api.context import RequestContext
+from api.errors import BadInput, Forbidden, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.pagination import PageInfo, page_info, paginate
 from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
+from graph_model.personal_data import redact_text
 from graph_model.schema import schema
 from queries.access.visibility import SUBJECT_LABELS, Vis, record_personal_clear
+from queries.dates import parse_as_of
 from queries.rules.discipline import discipline as q_discipline
-from queries.rules.distribution import grade_distribution as q_grade_distribution
-from queries.rules.inspection import inspection_draw as q_inspection_draw
-from queries.rules.jurisdiction import within
 from queries.rules.recognition import recognized_grade as q_recognized_grade
-from queries.rules.repair import repair_eligible as q_repair_eligible
 from queries.rules.scales import scales
-from queries.rules.watchlist import list_kinds, shared_watchlist as q_shared_watchlist
+from queries.rules.watchlist import list_kinds
 from queries.search.names import find_subjects
 from queries.search.subjects import subject_uid
-from queries.tracing.clusters import clusters as q_clusters
 from queries.tracing.paths import paths as q_paths
 from queries.tracing.related import related as q_related
-from queries.tracing.successors import successor_shells as q_successor_shells
 
 #: Records a node id may name (each answered only when its subject is in scope): those
 #: about a subject.
@@ -56,9 +56,6 @@ def enter(info: Info) -> RequestContext:
     return ctx
 
 
-_RIC_SHAPE = re.compile(r"\d{17}[\dXx]")
-
-
 def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
     """The uid a subject reference names (node id or bare identifier), or BAD_USER_INPUT."""
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 300:
@@ -66,11 +63,8 @@ def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
     try:
         uid = subject_uid(ref, ctx.settings.secret)
     except Exception as exc:  # noqa: BLE001 - every failure here is the caller's input
-        message = str(exc)
-        text = ref.strip()
-        if _RIC_SHAPE.fullmatch(text):  # even a mistyped resident ID is not echoed in clear
-            message = message.replace(text, text[:6] + "********" + text[-4:])
-        raise BadInput(f"{what}: {message}") from None
+        # even a mistyped resident ID number is not echoed in clear
+        raise BadInput(f"{what}: {redact_text(str(exc))}") from None
     if uid.partition(":")[0] not in SUBJECT_LABELS:
         raise BadInput(f"{what}: {ref!r} is not a subject (an enterprise, person, vehicle or "
                        f"vessel)")
@@ -89,7 +83,9 @@ async def subject_in_region(ctx: RequestContext, subject_id, region: str | None
 
 
 def day_of(ctx: RequestContext, as_of: dt.date | None) -> dt.date:
-    return as_of or ctx.today
+    """The day a question is about: ``asOf`` within the plausible window of an event
+    (:func:`queries.dates.parse_as_of`), or today."""
+    return parse_as_of(as_of) if as_of is not None else ctx.today
 
 
 #: The subject labels of the schema, as a GraphQL enum (ENTERPRISE: "Enterprise", ...).
@@ -134,14 +130,16 @@ class SearchConnection:
     total_count: int
 
 
-# -- answers cached per store version (the application's caches, api.context.Services) -------
-
-def cached(ctx: RequestContext, cache: str, question: tuple, compute):
-    """``compute()``, or its answer to the same ``question`` since nothing was written."""
-    return getattr(ctx.services, cache).get(ctx.store, question, compute)
-
-
 # -- the Query type -----------------------------------------------------------------------------
+
+def _subject_named_in(ref: str) -> str:
+    """The subject a record id names (a list entry's, evaluation's or commitment's key
+    holds it), or one that exists nowhere (a penalty's key is its decision number)."""
+    for part in ref.partition(":")[2].split("|"):
+        if part.partition(":")[0] in SUBJECT_LABELS:
+            return part
+    return "Enterprise:" + ref
+
 
 @strawberry.type
 class Query:
@@ -169,12 +167,23 @@ class Query:
         ref = str(id)
         label = ref.partition(":")[0]
         if label in RECORD_LABELS:
+            if len(ref) > 400:
+                raise BadInput("id: not a node id")
+            started = time.monotonic()
             rec = await ctx.loaders.nodes.load(ref)
             subject = rec.props.get("subject_uid") if rec is not None else None
             if rec is None or rec.label != label or not subject:
+                # the subject's check all the same, so that a record that is not there
+                # costs what one outside the scope costs
                 ctx.audit.denied.add(ref)
+                await ctx.scope.named(_subject_named_in(ref))
+                await ctx.refuse(started)
                 raise out_of_scope()
-            await ctx.visible_node(subject)
+            try:
+                await ctx.visible_node(subject, started)
+            except Forbidden:
+                ctx.audit.denied.add(ref)
+                raise
             ctx.audit.read.add(subject)
             return record_out(rec, record_personal_clear(rec, ctx.key.region, ctx.key.role))
         uid = parse_subject(ctx, ref)
@@ -189,8 +198,14 @@ class Query:
         ctx = enter(info)
         page_size(first)
         offset_cursor("search", after)
-        hits = await blocking(find_subjects, ctx.services.names, text, ctx.settings.secret,
+        hits = await ctx.call(find_subjects, ctx.services.names, text, ctx.settings.secret,
                               {kind.value} if kind else None)
+        for uid, score in hits:
+            if score >= 2.0:  # the one subject a whole identifier names: checked in full,
+                started = time.monotonic()  # the same work and time whether it exists or not
+                checked = await ctx.scope.named(uid)
+                if checked.node is None or checked.vis is Vis.NONE:
+                    await ctx.refuse(started)
         uids = [u for u, _ in hits]
         vis = await ctx.scope.visibilities(uids)
         nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(uids)))
@@ -210,7 +225,7 @@ class Query:
                                scheme: str | None = None) -> RecognizedGrade:
         ctx = enter(info)
         uid, region = await subject_in_region(ctx, subject_id, region)
-        g = await blocking(q_recognized_grade, ctx.store, uid, region, day_of(ctx, as_of), scheme)
+        g = await ctx.call(q_recognized_grade, ctx.store, uid, region, day_of(ctx, as_of), scheme)
         return grade_out(g)
 
     @strawberry.field(description="The list entries in force that the regulator of `region` "
@@ -225,11 +240,8 @@ class Query:
         n = page_size(first)
         cursor = decode_key_cursor("watchlist", after)
         day = day_of(ctx, as_of)
-        page = await blocking(
-            cached, ctx, "watchlists",
-            ("watchlist", region, day, list_kind, bool(jurisdiction_only), cursor, n),
-            lambda: q_shared_watchlist(ctx.store, region, day, list_kind, jurisdiction_only,
-                                       cursor, n))
+        page = await ctx.heavy("shared_watchlist", region, day, list_kind,
+                               bool(jurisdiction_only), cursor, n)
         edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=mirror(
             WatchlistEntry, e, id=e.uid, subject_id=e.subject, agreement_id=e.agreement,
             basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT))
@@ -246,7 +258,7 @@ class Query:
                          region: str | None = None) -> Discipline:
         ctx = enter(info)
         uid, region = await subject_in_region(ctx, subject_id, region)
-        r = await blocking(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
+        r = await ctx.call(q_discipline, ctx.store, uid, day_of(ctx, as_of), region)
         on_paths = {n for m in r.measures for n in (*m.nodes, m.trigger.subject)
                     if n.partition(":")[0] in SUBJECT_LABELS}
         vis = await ctx.scope.visibilities(on_paths)
@@ -264,7 +276,7 @@ class Query:
         await ctx.visible_node(uid)
         n = page_size(first)
         start = offset_cursor("related", after)
-        r = await blocking(q_related, ctx.store, uid, depth, as_of=day_of(ctx, as_of),
+        r = await ctx.call(q_related, ctx.store, uid, depth, as_of=day_of(ctx, as_of),
                            offset=start, limit=n)
         involved = {uid} | {s for it in r.items for st in it.path for s in (st.frm, st.to)}
         vis = await ctx.scope.visibilities(involved)
@@ -299,7 +311,7 @@ class Query:
         b = parse_subject(ctx, str(to_id), "toId")
         await ctx.visible_node(a)
         await ctx.visible_node(b)
-        p = await blocking(q_paths, ctx.store, a, b, max_depth, as_of=day_of(ctx, as_of))
+        p = await ctx.call(q_paths, ctx.store, a, b, max_depth, as_of=day_of(ctx, as_of))
         involved = list({u for c in p.connections for u in c.nodes})
         vis = await ctx.scope.visibilities(involved)
         nodes = dict(zip(involved, await ctx.loaders.nodes.load_many(involved)))
@@ -323,7 +335,9 @@ class Query:
         region = ctx.check_region(region)
         page_size(first)
         offset_cursor("clusters", after)
-        res = await blocking(q_clusters, ctx.store, as_of=day_of(ctx, as_of), limit=100_000)
+        # the region's clusters, the same for everyone (heavy: api.heavy), then the key's
+        # scope: a cluster is shown when the key may see one of its region's members
+        res = await ctx.heavy("clusters", region, day_of(ctx, as_of))
         uids = {m.uid for c in res.clusters for m in c.members} | \
                {b for c in res.clusters for b in c.bridges}
         nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(list(uids))))
@@ -361,8 +375,7 @@ class Query:
         region = ctx.check_region(region)
         page_size(first)
         offset_cursor("shells", after)
-        res = await blocking(q_successor_shells, ctx.store, as_of=day_of(ctx, as_of),
-                             limit=100_000)
+        res = await ctx.heavy("successor_shells", region, day_of(ctx, as_of))
         uids = {u for s in res.shells for u in (s.predecessor, s.successor)}
         nodes = dict(zip(uids, await ctx.loaders.nodes.load_many(list(uids))))
         vis = await ctx.scope.visibilities(uids)
@@ -395,7 +408,7 @@ class Query:
         region = ctx.check_region(region)
         n = page_size(first)
         cursor = decode_key_cursor("repairs", after)
-        page = await blocking(q_repair_eligible, ctx.store, region, day_of(ctx, as_of), cursor, n)
+        page = await ctx.heavy("repair_eligible", region, day_of(ctx, as_of), cursor, n)
         nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
         edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid),
                             node=mirror(RepairCandidate, c, penalty=record_out(node)))
@@ -411,8 +424,7 @@ class Query:
         ctx = enter(info)
         region = ctx.check_region(region)
         day = day_of(ctx, as_of)
-        d = await blocking(cached, ctx, "distributions", ("dist", region, day, scheme),
-                           lambda: q_grade_distribution(ctx.store, region, day, scheme))
+        d = await ctx.heavy("grade_distribution", region, day, scheme)
         return mirror(GradeDistribution, d, region_name=_regions.name_of(region),
                       levels=[mirror(LevelCount, lc, **level_fields(lc.level)) for lc in d.levels],
                       grades=[mirror(GradeCount, g) for g in d.grades])
@@ -425,7 +437,7 @@ class Query:
         ctx = enter(info)
         ctx.require_role("regulator", what="inspectionDraw")
         region = ctx.check_region(region)
-        d = await blocking(q_inspection_draw, ctx.store, region, day_of(ctx, as_of), seed=seed)
+        d = await ctx.heavy("inspection_draw", region, day_of(ctx, as_of), seed)
         return mirror(
             InspectionDraw, d,
             strata=[mirror(Stratum, s, first=len(s.first), second=len(s.second)) for s in d.strata],

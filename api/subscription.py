@@ -7,6 +7,12 @@ subscriptions.  A subscription of region R gets the changes R's regulator would 
 its shared watchlist (the one sharing rule, :func:`queries.rules.watchlist.list_basis`).  Served over WebSocket (graphql-transport-ws or graphql-ws) at
 /graphql; the key goes in the connection_init payload (``{"Authorization": "Bearer ..."}``)
 or the handshake's Authorization header.
+
+The key is checked again before every event is sent, and the hub watches for revoked keys
+(each poll): a subscription of a key revoked meanwhile gets an ``UNAUTHENTICATED`` error,
+and its connection is closed with code 4403, reason "API key revoked"
+(:data:`api.audit.REVOKED_CLOSE`).  Every subscription is audited when it starts and for
+each event it sends (:mod:`api.audit`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from typing import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from queries.access.state import AccessStore
+from queries.access.state import AccessStore, now
+from api.audit import close_revoked
 from api.context import RequestContext, blocking
 from api.errors import Unauthenticated
 from api.types import Basis, ListEntry, Subject, maybe_subject, record_out
@@ -29,6 +36,8 @@ from queries.rules.jurisdiction import agreements_covering
 from queries.rules.watchlist import ListBasis, list_basis
 
 POLL_S = 0.2
+#: the event a subscription is sent when its key is revoked
+REVOKED = {"change": "REVOKED"}
 
 
 class EventHub:
@@ -36,10 +45,12 @@ class EventHub:
 
     def __init__(self, access: AccessStore):
         self.access = access
-        self.queues: weakref.WeakSet[asyncio.Queue] = weakref.WeakSet()
+        #: each subscription's queue, and the id of the key it was opened with
+        self.queues: weakref.WeakKeyDictionary[asyncio.Queue, str] = weakref.WeakKeyDictionary()
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self._last = None
+        self._revoked_check = now()
 
     def poke(self) -> None:
         """This process wrote an event: deliver it without waiting for the next poll."""
@@ -48,14 +59,23 @@ class EventHub:
             if loop is not None and loop.is_running():
                 loop.call_soon_threadsafe(self._wake.set)
 
-    async def subscribe(self) -> asyncio.Queue:
+    async def subscribe(self, key_id: str) -> asyncio.Queue:
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._last = self.access.last_event()
             self._task = asyncio.get_running_loop().create_task(self._run())
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
-        self.queues.add(queue)
+        self.queues[queue] = key_id
         return queue
+
+    async def _revocations(self) -> None:
+        """Tell the subscriptions of keys revoked since the last look (a sentinel event)."""
+        checked = now()
+        revoked = {k for k, _ in await blocking(self.access.revoked_since, self._revoked_check)}
+        self._revoked_check = checked
+        for q, key_id in list(self.queues.items()):
+            if key_id in revoked and not q.full():
+                q.put_nowait(REVOKED)
 
     async def _run(self) -> None:
         while True:
@@ -68,6 +88,7 @@ class EventHub:
                 # nobody listens: skip what happens meanwhile, a later subscriber starts now
                 self._last = await blocking(self.access.last_event)
                 continue
+            await self._revocations()
             events = await blocking(self.access.events_after, self._last)
             for seq, event in events:
                 self._last = seq
@@ -119,22 +140,25 @@ class Subscription:
     async def watchlist_changes(self, info: Info, region: str | None = None
                                 ) -> AsyncGenerator[WatchlistChange, None]:
         ctx: RequestContext = info.context
-        if ctx.key is None:
-            raise Unauthenticated("no API key")
+        if ctx.key is None or ctx.revoked:
+            close_revoked(ctx)
+            raise Unauthenticated("the API key was revoked" if ctx.revoked else "no API key")
+        ctx.audit.operations.append("watchlistChanges")
         region = ctx.check_region(region)
-        queue = await ctx.hub.subscribe()
-        try:
-            while True:
-                event = await queue.get()
-                await blocking(ctx.flush_audit)  # what the previous event's answer read
-                ctx.fresh()
-                seen = await blocking(_basis, ctx, region, event)
-                if seen is None:
-                    continue
+        queue = await ctx.hub.subscribe(ctx.key.key_id)
+        await ctx.record()  # the subscription starts (each event it sends: api.audit)
+        while True:
+            event = await queue.get()
+            if event is REVOKED or not await blocking(ctx.access.is_active, ctx.key.key_id):
                 ctx.audit.operations.append("watchlistChanges")
-                yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
-                                      entry=_entry(event),
-                                      basis=Basis.OWN if seen.own else Basis.AGREEMENT,
-                                      counted_by=seen.counted_by)
-        finally:
-            ctx.flush_audit()
+                close_revoked(ctx)
+                raise Unauthenticated("the API key was revoked")
+            ctx.fresh()
+            seen = await blocking(_basis, ctx, region, event)
+            if seen is None:
+                continue
+            ctx.audit.operations.append("watchlistChanges")
+            yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
+                                  entry=_entry(event),
+                                  basis=Basis.OWN if seen.own else Basis.AGREEMENT,
+                                  counted_by=seen.counted_by)

@@ -155,10 +155,9 @@ async def load(port: int, jobs: list[tuple[str, str, str, dict]], seconds: float
             "latency_by_query": {k: percentiles(v) for k, v in per_kind.items()}}
 
 
-@contextmanager
-def serving(store: str, state: str, workers: int) -> Iterator[int]:
+def _launch(store: str, state: str, workers: int) -> tuple[subprocess.Popen, int]:
     """``creditkb serve --workers N`` on ``store`` at a free port of 127.0.0.1 (keys and
-    audit in ``state``), once it answers /health; stopped when the block ends."""
+    audit in ``state``): (process, port), once it answers /health."""
     import httpx
 
     port = free_port()
@@ -166,23 +165,70 @@ def serving(store: str, state: str, workers: int) -> Iterator[int]:
                              "--workers", str(workers), "--port", str(port)], cwd=ROOT,
                             env={**os.environ, "CREDITKB_STATE_DIR": state, "CREDITKB_SECRET": SECRET},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc, port
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(proc.stderr.read().decode())
+        if time.monotonic() > deadline:
+            proc.terminate()
+            raise SystemExit("the server did not come up")
+        time.sleep(0.2)
+
+
+@contextmanager
+def serving(store: str, state: str, workers: int) -> Iterator[int]:
+    """The server of :func:`_launch` for the block: yields its port, stopped at the end."""
+    proc, port = _launch(store, state, workers)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise SystemExit(proc.stderr.read().decode())
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not come up")
-            time.sleep(0.2)
         yield port
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def regional_subjects(store_path: str, n: int) -> dict[str, str]:
+    """``n`` random subjects with a region, each with the city whose regulator asks about
+    it (a person without a region of residence is outside every city's own scope)."""
+    from graph_model.store.embedded.store import EmbeddedStore
+
+    store = EmbeddedStore(store_path)
+    uids = []
+    for u in _subject_uids(store_path, n * 3):
+        if len(uids) < n and store.get_nodes([u])[u].props.get("region_code"):
+            uids.append(u)
+    nodes = store.get_nodes(uids)
+    store.close()
+    return {u: _city(nodes[u].props.get("region_code")) for u in uids}
+
+
+def start_server(store_path: str, workers: int, cities) -> tuple[subprocess.Popen, int, dict]:
+    """The server of :func:`_launch` with keys and audit in a scratch
+    ``CREDITKB_STATE_DIR`` and a regulator key per city: (process, port, tokens by city)."""
+    from queries.access.state import AccessStore
+
+    state = tempfile.mkdtemp(prefix="creditkb-bench-state-")
+    access = AccessStore(state)
+    tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in sorted(set(cities))}
+    access.close()
+    proc, port = _launch(store_path, state, workers)
+    return proc, port, tokens
+
+
+def light_mix(regions: dict[str, str], tokens: dict[str, str]) -> list[tuple]:
+    """For each subject, the light reads its city's regulator makes: ``subject``,
+    ``recognizedGrade`` and the city's ``sharedWatchlist`` (first 20)."""
+    mix = []
+    for u, reg in regions.items():
+        tok = tokens[reg]
+        mix.append(("subject", tok, SUBJECT, {"id": u}))
+        mix.append(("recognizedGrade", tok, GRADE, {"id": u, "region": reg, "asOf": AS_OF}))
+        mix.append(("sharedWatchlist", tok, WATCHLIST, {"region": reg, "asOf": AS_OF}))
+    return mix
 
 
 def main(argv=None) -> int:
@@ -195,37 +241,16 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=500)
     args = ap.parse_args(argv)
 
-    from queries.access.state import AccessStore
-    from graph_model.store.embedded.store import EmbeddedStore
-
-    store = EmbeddedStore(args.store)
-    # Subjects with a region: each is asked about by the regulator of its own city (a
-    # person without a region of residence is outside every city's own scope).
-    uids = []
-    for u in _subject_uids(args.store, args.queries * 3):
-        if len(uids) < args.queries and store.get_nodes([u])[u].props.get("region_code"):
-            uids.append(u)
-    nodes = store.get_nodes(uids)
-    store.close()
-    regions = {u: _city(nodes[u].props.get("region_code")) for u in uids}
-
-    state = tempfile.mkdtemp(prefix="creditkb-bench-state-")
-    access = AccessStore(state)
-    tokens = {r: access.create_key(f"bench {r}", r, "regulator")[1] for r in set(regions.values())}
-    access.close()
-
-    with serving(args.store, state, args.workers) as port:
+    regions = regional_subjects(args.store, args.queries)
+    uids = list(regions)
+    proc, port, tokens = start_server(args.store, args.workers, regions.values())
+    try:
         grade_jobs = [(tokens[regions[u]], GRADE, {"id": u, "region": regions[u], "asOf": AS_OF})
                       for u in uids]
-        mix = []
-        for u in uids:
-            tok, reg = tokens[regions[u]], regions[u]
-            mix.append(("subject", tok, SUBJECT, {"id": u}))
-            mix.append(("recognizedGrade", tok, GRADE, {"id": u, "region": reg, "asOf": AS_OF}))
-            mix.append(("sharedWatchlist", tok, WATCHLIST, {"region": reg, "asOf": AS_OF}))
+        mix = light_mix(regions, tokens)
 
         # Warm every worker: topology, grade scales, regions, agreements, and each city's
-        # first watchlist page (cached per store version in each worker: a city's
+        # first watchlist page (kept per store version in each worker: a city's
         # regulators and dashboards ask for the same pages over and over).  The cold
         # figures are reported as such.
         cities = sorted(set(regions.values()))
@@ -243,6 +268,9 @@ def main(argv=None) -> int:
                    "recognized_grade": {**percentiles(samples), "errors": errors}}
         figures["mix"] = asyncio.run(load(port, mix, args.seconds, args.concurrency))
         figures["mix"]["concurrency"] = args.concurrency
+    finally:
+        proc.terminate()
+        proc.wait(20)
     emit(**figures)
     return 0
 

@@ -11,6 +11,8 @@ one goes through this module:
   term): masked when it could be a person's number.
 * :func:`mask_ric_text` for free text (a listing reason, a name cell): numbers that look
   like resident IDs are masked in place, the rest of the text is kept.
+* :func:`redact_text` for text nobody wrote as data (a log line, an audit row, an error):
+  every long run of digits that could be a resident ID number, plausible or not, masked.
 
 A masked number keeps the region (characters 1-6) and the last four characters, the
 form the store keeps as ``id_masked`` (``320502********123X``): enough for a clerk to
@@ -30,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["mask_canonical", "mask_ric", "mask_ric_text", "redact_code"]
+__all__ = ["mask_canonical", "mask_ric", "mask_ric_text", "redact_code", "redact_text"]
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
 #: First two digits of a resident ID: the province-level division of GB/T 2260 (and
@@ -111,6 +113,30 @@ def redact_code(value) -> str | None:
     text = str(value)
     digits = sum(ch.isdigit() for ch in unicodedata.normalize("NFKC", text))
     return mask_ric(text) if digits >= 14 else text
+
+
+#: 14 to 18 ASCII or full-width digits (the last may be an X), not part of a longer code:
+#: what :func:`redact_code` would mask, found inside text.
+_LONG_NUMBER = re.compile(f"{_EDGE_BEFORE}{_D}{{13,17}}{_X}{_EDGE_AFTER}")
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every number that could be a resident ID (14 to 18 digits, right or
+    mistyped, not part of a longer code) masked by :func:`mask_ric`: for text written by
+    creditkb itself (log lines, audit rows), where no long number is worth keeping.
+
+    >>> redact_text("subject Person:320502199001011234 not found")
+    'subject Person:320502********1234 not found'
+    >>> redact_text("Person:5f1c3a9e0b12 Enterprise:91320506MA1MKT3P0P")
+    'Person:5f1c3a9e0b12 Enterprise:91320506MA1MKT3P0P'
+    """
+    if not isinstance(text, str) or not _CANDIDATE_ANY.search(text):
+        return text
+    return _LONG_NUMBER.sub(lambda m: mask_ric(m.group(0)), text)
+
+
+#: The cheap first pass of :func:`redact_text`: 14 digits in a row.
+_CANDIDATE_ANY = re.compile(f"{_D}{{14}}")
 
 
 def _plausible(number: str) -> bool:

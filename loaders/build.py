@@ -263,7 +263,10 @@ def build_list_entries(df, batch, secret, kind):
 
 def build_commitments(df, batch, secret, kind):
     subj = subject_uids(df, secret)
-    key = subj + "|" + df["kind"] + "|" + df["made_on"]
+    # keyed with the accepting agency's region, as list entries and evaluations are: a
+    # partner's commitment of the same kind and day is its own record, never this one
+    region = df["agency_region"].fillna("") if "agency_region" in df else ""
+    key = subj + "|" + df["kind"] + "|" + region + "|" + df["made_on"]
     _record(df, batch, secret, kind, "Commitment", "commitment_key", key)
 
 

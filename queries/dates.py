@@ -23,7 +23,8 @@ import re
 from graph_model.errors import UserError
 from graph_model.settings import Settings
 
-__all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date"]
+__all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date",
+           "parse_plausible"]
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -108,10 +109,35 @@ def parse_as_of(value) -> _dt.date:
     ...
     queries.dates.InvalidInput: as_of: 0001-01-01 is outside the plausible window 1949-10-01 to ...
     """
-    day = parse_date(value, "as_of")
-    problem = Settings.from_env().date_policy.window("event").problem(day)
+    return parse_plausible(value, "as_of", "event")
+
+
+def parse_plausible(value, what: str = "date", window: str = "event") -> _dt.date:
+    """Parse a date a caller gives and hold it to the plausible ``window`` of
+    :mod:`graph_model.dates`: ``"event"`` (``CREDITKB_DATE_EARLIEST`` to ten years from
+    today: a decision, a listing, the day a question is asked about) or ``"term"`` (to a
+    hundred years: the end of a term, a deadline).  Every date the API is given goes through
+    here, the widest window first (its ``Date`` scalar) and the narrower where a rule needs
+    it (:func:`parse_as_of`).
+
+    Raises
+    ------
+    InvalidInput
+        If ``value`` is no date (see :func:`parse_date`) or lies outside the window.
+
+    Examples
+    --------
+    >>> parse_plausible("2031-05-01", "dueOn", "term")
+    datetime.date(2031, 5, 1)
+    >>> parse_plausible("9999-12-31", "dueOn", "term")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    queries.dates.InvalidInput: dueOn: 9999-12-31 is outside the plausible window 1949-10-01 to ...
+    """
+    day = parse_date(value, what)
+    problem = Settings.from_env().date_policy.window(window).problem(day)
     if problem:
-        raise InvalidInput(f"as_of: {day} is {problem}")
+        raise InvalidInput(f"{what}: {day} is {problem}")
     return day
 
 

@@ -3,6 +3,7 @@ one load, with a line per file and a rejects report of its bad rows."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,12 +24,25 @@ def add_parser(sub) -> None:
     p.add_argument("--agency", help="the agency that sent the files (recorded with each load)")
     p.add_argument("--profile", help="column mapping profile: a bundled name or a YAML path "
                                      "(default: a bundled profile whose headers match, if any)")
+    p.add_argument("--nice", type=int, default=NICE, metavar="N",
+                   help=f"run at this much lower CPU priority (default {NICE}: an API served "
+                        f"from the same machine keeps answering; 0: as usual)")
     store_arg(p)
+
+
+#: A load is batch work: it yields the CPU to a server answering beside it (on an idle
+#: machine it runs as fast).
+NICE = 10
 
 
 def run(args) -> int:
     settings = Settings.from_env(store=args.store)
     warn_demo_secret(settings)
+    if args.nice > 0:
+        try:
+            os.nice(args.nice)
+        except OSError:  # not allowed here: as usual
+            pass
     with open_store(settings=settings) as store:
         load_with_progress(store, args.paths, settings, args.kind, args.max_bad,
                             Path(args.rejects_dir), agency=args.agency, profile=args.profile)

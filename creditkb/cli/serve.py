@@ -10,6 +10,10 @@ from graph_model.errors import UserError
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
+#: The largest WebSocket message accepted (uvicorn's default is 16 MiB): a GraphQL message
+#: is no larger than a request body (api.limits.MAX_BODY), with room for its envelope.
+WS_MAX_SIZE = 1 << 20
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("serve", help="serve the GraphQL API")
@@ -43,12 +47,13 @@ def serve(store, settings, host, port, workers: int = 1) -> int:
         store.close()
         os.environ.update(settings.to_env())
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", ws_max_size=WS_MAX_SIZE)
         return 0
     from api.app import create_app
 
     try:
-        uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(store, settings, precompute=True), host=host, port=port,
+                    log_level="warning", ws_max_size=WS_MAX_SIZE)
     finally:
         store.close()
     return 0

@@ -7,9 +7,11 @@ who asked what, not about credit.
 * **Keys**: a key is a random 32-byte token shown once when created; only its SHA-256 is
   stored, with the agency, its region code and a role (regulator, investigator, viewer).
   A revoked key stops working at once (every request looks its hash up).
-* **Audit**: one row per request that read a subject or wrote a record: time, agency, key id,
-  role, the operation's field names, the subject ids (a person by its keyed hash, never the
-  resident ID number) and the outcome.
+* **Audit**: one row per operation, allowed or denied, over HTTP or WebSocket (and one per
+  event a subscription sends): time, agency, key id, role, the operation's root fields,
+  its kind (read, write, subscribe), the subject and record ids it named and those it was
+  refused (a person by its keyed hash, never the resident ID number), the outcome and the
+  transport.  What goes into a row is :mod:`queries.access.audit`'s.
 * **Watchlist events**: list entries added and removed through the API, in order, so every
   worker process (and every member city's subscription) sees every change.
 
@@ -26,11 +28,12 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from graph_model.errors import UserError
 from graph_model.settings import Settings
 from graph_model.sqlite import ThreadConnections
+from queries.access.audit import AuditRecord
 
 ROLES = ("regulator", "investigator", "viewer")
 FILE = "access.sqlite3"
@@ -56,7 +59,9 @@ CREATE TABLE IF NOT EXISTS audit (
     operation TEXT NOT NULL,
     kind TEXT NOT NULL,
     subjects TEXT NOT NULL,
-    outcome TEXT NOT NULL
+    outcome TEXT NOT NULL,
+    transport TEXT NOT NULL DEFAULT 'http',
+    denied TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 CREATE TABLE IF NOT EXISTS watchlist_events (
@@ -94,9 +99,11 @@ class AuditEntry:
     agency: str
     role: str
     operation: str
-    kind: str  # "read" or "write"
-    subjects: tuple[str, ...]
-    outcome: str  # "ok", "forbidden", "error"
+    kind: str  # "read", "write" or "subscribe"
+    subjects: tuple[str, ...]  # every subject or record named, those refused included
+    outcome: str  # "ok", "forbidden", or another error code in lower case ("timeout", ...)
+    transport: str = "http"  # or "ws"
+    denied: tuple[str, ...] = ()  # those refused
 
 
 def now() -> str:
@@ -139,7 +146,10 @@ class AccessStore:
         self._connections = ThreadConnections(
             self.path, 30, _setup_connection,
             lambda exc: AccessError(f"cannot open the access state {str(self.path)!r}: {exc}"))
-        self._con().executescript(DDL)
+        con = self._con()
+        con.executescript(DDL)
+        _add_missing_columns(con, "audit", {"transport": "TEXT NOT NULL DEFAULT 'http'",
+                                            "denied": "TEXT NOT NULL DEFAULT '[]'"})
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "AccessStore":
@@ -195,6 +205,19 @@ class AccessStore:
             "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
             "ORDER BY created_at, key_id")]
 
+    def is_active(self, key_id: str) -> bool:
+        """Whether the key exists and is not revoked (asked again for each operation and
+        event of a long-lived WebSocket connection)."""
+        row = self._con().execute("SELECT revoked_at FROM keys WHERE key_id = ?",
+                                  (key_id,)).fetchone()
+        return row is not None and row[0] is None
+
+    def revoked_since(self, at: str) -> list[tuple[str, str]]:
+        """(key id, revoked at) of the keys revoked at or after ``at`` (ISO 8601, UTC)."""
+        return [tuple(r) for r in self._con().execute(
+            "SELECT key_id, revoked_at FROM keys WHERE revoked_at >= ? ORDER BY revoked_at",
+            (at,))]
+
     def authenticate(self, token: str | None) -> ApiKey | None:
         """The active key whose token this is, or None."""
         if not token or len(token) > 200:
@@ -208,19 +231,20 @@ class AccessStore:
 
     # -- audit -------------------------------------------------------------------------
 
-    def append_audit(self, key: ApiKey, operation: str, kind: str, subjects: Iterable[str],
-                     outcome: str = "ok") -> None:
-        subs = sorted(set(subjects))
+    def append_audit(self, key: ApiKey, record: AuditRecord) -> None:
+        """Append one operation's row (see :func:`queries.access.audit.audit_record`)."""
         with self._con() as con:
             con.execute("INSERT INTO audit(at, key_id, agency, role, operation, kind, subjects, "
-                        "outcome) VALUES (?,?,?,?,?,?,?,?)",
-                        (now(), key.key_id, key.agency, key.role, operation, kind,
-                         json.dumps(subs, ensure_ascii=False), outcome))
+                        "outcome, transport, denied) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (now(), key.key_id, key.agency, key.role, record.operation, record.kind,
+                         json.dumps(list(record.subjects), ensure_ascii=False), record.outcome,
+                         record.transport, json.dumps(list(record.denied), ensure_ascii=False)))
 
     def audit(self, agency: str | None = None, key_id: str | None = None,
               subject: str | None = None, since: str | None = None,
               limit: int | None = None) -> list[AuditEntry]:
-        sql = "SELECT seq, at, key_id, agency, role, operation, kind, subjects, outcome FROM audit"
+        sql = ("SELECT seq, at, key_id, agency, role, operation, kind, subjects, outcome, "
+               "transport, denied FROM audit")
         given = [(condition, value) for condition, value in (
             ("agency = ?", agency), ("key_id = ?", key_id), ("at >= ?", since),
             ("EXISTS (SELECT 1 FROM json_each(audit.subjects) WHERE value = ?)", subject))
@@ -232,8 +256,9 @@ class AccessStore:
         rows = self._con().execute(sql, args).fetchall()
         if limit is not None:
             rows = rows[-limit:]
-        return [AuditEntry(s, at, k, a, r, op, kind, tuple(json.loads(subs)), out)
-                for s, at, k, a, r, op, kind, subs, out in rows]
+        return [AuditEntry(s, at, k, a, r, op, kind, tuple(json.loads(subs)), out, transport,
+                           tuple(json.loads(denied)))
+                for s, at, k, a, r, op, kind, subs, out, transport, denied in rows]
 
     # -- watchlist events --------------------------------------------------------------
 
@@ -249,3 +274,16 @@ class AccessStore:
 
     def last_event(self) -> int:
         return self._con().execute("SELECT coalesce(max(seq), 0) FROM watchlist_events").fetchone()[0]
+
+
+def _add_missing_columns(con: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Columns a newer creditkb added to ``table``, added to a state file made before."""
+    have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+    for name, decl in columns.items():
+        if name not in have:
+            try:
+                with con:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another worker added it first
+                    raise

@@ -18,7 +18,7 @@ import pytest
 
 from graph_model.identifiers import REGISTRY
 from queries.access.state import AccessStore
-from tests.support.api import KEYS, SECRET, Server, codes, gql, post
+from tests.support.api import KEYS, SECRET, Server, codes, gql, post, slowed
 from tests.support.demo import DEMO, load_demo
 from tests.support.stores import KINDS, neo4j_settings, open_empty
 
@@ -421,20 +421,14 @@ def test_graphiql_is_served_without_a_cdn(api):
 
 
 def test_a_request_over_the_time_limit_is_stopped_with_a_timeout_error(api, monkeypatch):
-    import api.query as q
+    from api import query
 
-    real = q.q_clusters
-
-    def slow(*args, **kwargs):
-        time.sleep(1.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(q, "q_clusters", slow)
+    slowed(monkeypatch, query, "q_recognized_grade", 1.5)
     server = Server(api["store"], replace(api["settings"], request_timeout=0.3), api["access"])
     hurried = {**api, "base": server.base}
     try:
         started = time.monotonic()
-        body = gql(hurried, '{ clusters(asOf: "2026-10-31") { totalCount } }')
+        body = gql(hurried, '{ recognizedGrade(subjectId: "%s") { found } }' % HENGTONG)
         assert codes(body) == ["TIMEOUT"] and body["data"] is None
         assert time.monotonic() - started < 1.2
         assert gql(hurried, "{ me { region } }")["data"]["me"]["region"] == "320500"

@@ -31,11 +31,11 @@ def free_port() -> int:
 class Server:
     """uvicorn serving the app in a thread of this process, on a free loopback port."""
 
-    def __init__(self, store, settings, access):
+    def __init__(self, store, settings, access, **options):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(store, settings, access),
-                                                    host="127.0.0.1", port=self.port,
+        self.app = create_app(store, settings, access, **options)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                                     log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -47,6 +47,31 @@ class Server:
     def stop(self):
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def demo_keys(path, keys=None) -> dict:
+    """The demo data in a new embedded store at ``path``, with a key for each of ``keys``
+    (default :data:`KEYS`): store, access state, tokens by name, and settings."""
+    from graph_model.settings import Settings
+    from queries.access.state import AccessStore
+    from tests.support.demo import demo_store
+
+    store = demo_store(path, SECRET)
+    access = AccessStore(str(path))
+    tokens = {name: access.create_key(*spec)[1] for name, spec in (keys or KEYS).items()}
+    return {"store": store, "access": access, "tokens": tokens, "path": path,
+            "settings": Settings(store=str(path), secret=SECRET)}
+
+
+def slowed(monkeypatch, module, name: str, seconds: float) -> None:
+    """``module.name`` made ``seconds`` slower (a sleep before the real call)."""
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, slow)
 
 
 def post(api, query, key="suzhou", accept=None, **variables):

@@ -105,7 +105,7 @@ class GraphBuilder:
 
     def commitment(self, subject: str, kind: str = "告知承诺制审批", made_on: str = "2025-01-15",
                    due_on: str | None = "2025-07-14", status: str = "违诺", region: str = SUZHOU) -> str:
-        return self.record("Commitment", f"{subject}|{kind}|{made_on}", subject, kind=kind,
+        return self.record("Commitment", f"{subject}|{kind}|{region}|{made_on}", subject, kind=kind,
                            made_on=made_on, due_on=due_on, status=status, agency_region=region)
 
     def commit(self):

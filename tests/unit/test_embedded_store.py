@@ -125,3 +125,38 @@ def test_a_subjects_records_of_some_labels_are_sought_in_the_about_index(tmp_pat
     assert "nodes_about_label (about=? AND label=?)" in plan, plan
     assert len(store.records_about(["Vehicle:苏E12345"])["Vehicle:苏E12345"]) == 501
     store.close()
+
+
+def _graph(store: EmbeddedStore, plates: list[str]) -> None:
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": ["91320506MA1MKT3P0P"]}))
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": plates}))
+        tx.upsert_edges("OWNS", pd.DataFrame({"src": "Enterprise:91320506MA1MKT3P0P",
+                                              "dst": [f"Vehicle:{p}" for p in plates]}))
+
+
+def test_writing_edges_that_exist_leaves_the_traversal_graph_as_it_is(tmp_path):
+    """An agency's LOCATED_IN is written again with each of its records: readers must not
+    rebuild the topology for it (seconds at Yangtze scale, traversals waiting)."""
+    store = EmbeddedStore(str(tmp_path / "s"))
+    _graph(store, ["苏E00001", "苏E00002"])
+    before = store.topology_generation()
+    _graph(store, ["苏E00001", "苏E00002"])  # the same edges, their properties merged
+    assert store.topology_generation() == before
+    _graph(store, ["苏E00001", "苏E00003"])  # one new edge
+    assert store.topology_generation() == before + 1
+
+
+def test_readers_load_the_topology_a_writer_committed_rather_than_rebuild_it(tmp_path, monkeypatch):
+    path = str(tmp_path / "s")
+    writer, reader = EmbeddedStore(path), EmbeddedStore(path)  # as two processes would
+    _graph(writer, ["苏E00001"])
+    assert len(reader.neighbours(["Enterprise:91320506MA1MKT3P0P"]).edges) == 1
+
+    def rebuild(*args, **kwargs):
+        raise AssertionError("a reader rebuilt the topology")
+
+    _graph(writer, ["苏E00001", "苏E00002"])
+    monkeypatch.setattr(reader, "_build_topology", rebuild)
+    assert len(reader.neighbours(["Enterprise:91320506MA1MKT3P0P"]).edges) == 2
+    assert not list(tmp_path.joinpath("s").glob("*.next"))

@@ -28,7 +28,7 @@ def test_operators_start_at_b_and_an_initial_grade_commitment_lifts_them_to_a(st
     assert credit_score(store, F, "2024-04-30").grade == "B"
     r = credit_score(store, F, "2024-05-01")
     assert (r.grade, r.score, r.grade_rules[0].rule) == ("A", 860, "start_commitment")
-    assert r.records == (f"Commitment:{F}|初始信用等级承诺|2024-05-01",)
+    assert r.records == (f"Commitment:{F}|初始信用等级承诺|320500|2024-05-01",)
 
 
 def test_each_breach_deducts_50_points_until_it_expires(store):

@@ -29,7 +29,7 @@ import os
 import sqlite3
 from dataclasses import asdict
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -135,6 +135,7 @@ class EmbeddedStore(Store):
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
         background = False  # the log of this commit is copied by self._checkpoint
+        handed = None  # the new topology's cache file, renamed into place at COMMIT
         try:
             begin(con, self.db_path)
             seq = None
@@ -149,6 +150,8 @@ class EmbeddedStore(Store):
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
                 self._bump_generation(topology=writer.graph_changed)
+                if writer.graph_changed:
+                    handed = self._hand_over_topology()
                 if load is not None:
                     # Fresh statistics let the planner choose the property indexes for
                     # selective filters (sampled: seconds, not minutes, at Yangtze scale).
@@ -158,9 +161,15 @@ class EmbeddedStore(Store):
                 con.execute("PRAGMA wal_autocheckpoint=0")
                 background = True
             con.execute("COMMIT")
+            if handed is not None:
+                os.replace(handed, self.topology_path)
+                handed = None
         except BaseException as exc:
             raise failed(con, exc, self.db_path, "writing")
         finally:
+            if handed is not None:  # not committed: nobody may read it
+                with suppress(OSError):
+                    os.unlink(handed)
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             if background:
@@ -262,7 +271,22 @@ class EmbeddedStore(Store):
                 self._topology = topo
             return topo
 
-    def _build_topology(self, gen: int) -> Topology:
+    def _hand_over_topology(self) -> str | None:
+        """Inside a transaction that changed the traversal graph: build the topology of the
+        generation it commits and write it beside the cache, so that at COMMIT it is renamed
+        into place and every reader loads it (a fraction of a second) rather than each
+        rebuilding it from SQLite (seconds at Yangtze scale, with traversals waiting)."""
+        topo = self._build_topology(self.topology_generation(), save=False)
+        path = self.topology_path + ".next"
+        try:
+            topo.save(path)
+        except OSError:
+            return None  # readers rebuild it, as they would have
+        with self._topology_lock:
+            self._topology = None  # this process too reads the committed one
+        return path
+
+    def _build_topology(self, gen: int, save: bool = True) -> Topology:
         con = self._con()
         types = self._graph_types
         marks = ",".join("?" * len(types))
@@ -282,10 +306,11 @@ class EmbeddedStore(Store):
         max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         topo = Topology.build(gen, arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int8), arr[:, 3],
                               ranked, max_nid)
-        try:
-            topo.save(self.topology_path)
-        except OSError:
-            pass  # a read-only store still answers; it just rebuilds next time
+        if save:
+            try:
+                topo.save(self.topology_path)
+            except OSError:
+                pass  # a read-only store still answers; it just rebuilds next time
         return topo
 
     # -- reads -----------------------------------------------------------------------

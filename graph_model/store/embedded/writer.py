@@ -178,9 +178,9 @@ class EmbeddedWriter(Writer):
         rel = schema().rel(rel_type)
         if frame.empty:
             return 0
-        self.graph_changed = self.graph_changed or rel.in_graph
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
         if rel_type in LINKS:
+            self.graph_changed = self.graph_changed or rel.in_graph
             return self._upsert_links(rel_type, frame)
         con = self.con
         con.execute("DELETE FROM _edges_in")
@@ -188,6 +188,14 @@ class EmbeddedWriter(Writer):
                frame["dst"].tolist(), _strings(_props(frame, self.load_id)))
         ends = ("FROM _edges_in i JOIN nodes s ON s.uid = i.src_uid "
                 "JOIN nodes d ON d.uid = i.dst_uid")
+        if rel.in_graph and not self.graph_changed:
+            # Only a new edge changes the traversal graph; merging the properties of edges
+            # that exist (an agency's LOCATED_IN, written with each of its records) leaves
+            # its topology, which readers would otherwise rebuild, as it is.
+            (known,) = con.execute(
+                f"SELECT count(*) {ends} JOIN edges e ON e.src = s.nid AND e.type = ? "
+                f"AND e.dst = d.nid", (rel_type,)).fetchone()
+            self.graph_changed = known < len(frame)
         # In (src, dst) order the (src, type, dst) index is written page after page.
         written = con.execute(
             f"INSERT INTO edges(type, src, dst, props) SELECT ?, s.nid, d.nid, i.props "
