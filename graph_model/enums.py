@@ -22,7 +22,8 @@ from enum import StrEnum
 from graph_model.schema import schema
 
 __all__ = ["value_set", "ListKind", "Severity", "PenaltyStatus", "EnterpriseStatus",
-           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "SubjectKind"]
+           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "AgencyLevel",
+           "SubjectKind"]
 
 
 def value_set(name: str, label: str, prop: str) -> type[StrEnum]:
@@ -41,6 +42,7 @@ CommitmentStatus = value_set("CommitmentStatus", "Commitment", "status")
 RepairMode = value_set("RepairMode", "Repair", "mode")
 PlateColor = value_set("PlateColor", "Vehicle", "plate_color")
 RegionLevel = value_set("RegionLevel", "Region", "level")
+AgencyLevel = value_set("AgencyLevel", "Agency", "level")
 
 
 class _SubjectKind(StrEnum):

@@ -27,6 +27,7 @@ class Column:
     item_type: str | None = None
     resolves: str | None = None  # a firm-name column standing in for this USCC column
     window: str = "event"  # a date's plausible window (graph_model.dates): event or term
+    national: bool = False  # a list of region codes that may hold the nationwide code 100000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def kinds() -> dict[str, Kind]:
                 item_type=c.get("item_type"),
                 resolves=c.get("resolves"),
                 window=c.get("window", "event"),
+                national=bool(c.get("national", False)),
             )
             if cols[cname].window not in WINDOWS:
                 raise yamlfile.DataFileError("loaders/kinds.yaml",

@@ -19,7 +19,7 @@ from graph_model.schema import schema
 from graph_model.store.port import LoadInfo, Node, Store
 from loaders.build import build
 from loaders.kinds import kinds
-from loaders.load import _check_chunk
+from loaders.load import Checks, RowRules, _check_chunk
 from loaders.quality import QualityState
 from loaders.validate import FIRST_DATA_ROW, validate
 
@@ -42,9 +42,10 @@ def _load(source: str, kind_name: str, agency: str | None, rows: int) -> LoadInf
 
 
 def write_rows(store: Store, secret: str, kind_name: str, rows: list[Mapping[str, Any]], *,
-               agency: str | None, source: str) -> list[Node]:
+               agency: str | None, source: str, rules: RowRules | None = None) -> list[Node]:
     """Check and write ``rows`` (exchange-format columns of ``kind_name``) as one load;
-    the record nodes written.
+    the record nodes written.  ``rules``: the rules rows must keep beyond their columns
+    (see :data:`loaders.load.RowRules`); a row breaking one is refused.
 
     Raises
     ------
@@ -54,7 +55,8 @@ def write_rows(store: Store, secret: str, kind_name: str, rows: list[Mapping[str
     kind = kinds()[kind_name]
     chunk = pd.DataFrame([{k: v for k, v in row.items() if v is not None} for row in rows],
                          dtype="string")
-    df, bad = _check_chunk(store, source, kind, chunk, secret, QualityState())
+    df, bad = _check_chunk(store, source, kind, chunk, secret, QualityState(),
+                           checks=Checks(rules or {}))
     rejected = [b for b in bad if len(b)]
     if rejected or len(df) < len(rows):
         raise RowsRefused(rejected)
