@@ -31,10 +31,12 @@ from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
 from queries.access.state import AccessStore, ApiKey
 from queries.access.visibility import (
-    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
-    subject_visibility,
+    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, key_regions, linked_visibility,
+    record_visibility, subject_visibility,
 )
-from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
+from queries.rules.jurisdiction import (
+    Agreement, Jurisdictions, agreements_covering, jurisdictions, records_of, within,
+)
 from queries.rules.scales import scales
 from queries.search.names import NameIndex
 from queries.traverse import hops, nodes_in_order
@@ -93,12 +95,21 @@ class Services:
     names: NameIndex
     watchlists: AnswerCache
     distributions: AnswerCache
+    jurisdictions_cache: AnswerCache | None = None
 
     @classmethod
     def build(cls, store: Store, settings: Settings, access: AccessStore, hub) -> "Services":
         return cls(store, settings, access, hub, NameIndex(store),
                    AnswerCache(1024, enabled=settings.answer_cache),
-                   AnswerCache(64, enabled=settings.answer_cache))
+                   AnswerCache(64, enabled=settings.answer_cache),
+                   AnswerCache(4, enabled=settings.answer_cache))
+
+    def jurisdictions(self) -> Jurisdictions:
+        """The store's national and basin jurisdictions (per store version)."""
+        if self.jurisdictions_cache is None:
+            return jurisdictions(self.store)
+        return self.jurisdictions_cache.get(self.store, ("jurisdictions",),
+                                            lambda: jurisdictions(self.store))
 
 
 class RequestContext(BaseContext):
@@ -124,6 +135,7 @@ class RequestContext(BaseContext):
         sends (a subscription lives long; its answers must not come from old caches)."""
         self.loaders = Loaders(self.store)
         self._scope: Scope | None = None
+        self._key_regions: tuple[str, ...] | None = None
         self.today = dt.date.today()
 
     @property
@@ -139,17 +151,26 @@ class RequestContext(BaseContext):
             raise Forbidden(f"{what} needs a key of role {' or '.join(roles)}; this key is "
                             f"a {self.key.role} key")
 
+    @property
+    def key_regions(self) -> tuple[str, ...]:
+        """The regions the key governs: its own, and its agency's national or basin
+        jurisdiction (rule 19: a key of 长江航务管理局 governs along the river)."""
+        if self._key_regions is None:
+            self._key_regions = key_regions(self.key.region, self.key.agency,
+                                            self.services.jurisdictions(), self.today)
+        return self._key_regions
+
     def check_region(self, region: str | None) -> str:
         """The region a question is asked for: the key's own by default; a region
-        outside the key's is refused."""
+        outside the key's jurisdiction is refused."""
         from queries.rules.jurisdiction import check_region
 
         if region is None:
             return self.key.region
         code = check_region(region)
-        if not within(code, self.key.region):
+        if not any(within(code, r) for r in self.key_regions):
             raise Forbidden(f"region {code} is outside the jurisdiction of this key "
-                            f"({self.key.region})")
+                            f"({', '.join(self.key_regions)})")
         return code
 
     def flush_audit(self) -> None:
@@ -188,15 +209,27 @@ class Scope:
     def __init__(self, ctx: RequestContext):
         self.ctx = ctx
         self.region = ctx.key.region
+        self._regions: tuple[str, ...] | None = None
+        self._jur: Jurisdictions | None = None
         self._agreements: tuple[Agreement, ...] | None = None
         self._lock = asyncio.Lock()
         self.loader: DataLoader[str, Vis] = DataLoader(self._batch)
 
+    async def regions(self) -> tuple[str, ...]:
+        """The key's regions: its own and its agency's jurisdiction (rule 19)."""
+        async with self._lock:
+            if self._regions is None:
+                self._jur = await blocking(self.ctx.services.jurisdictions)
+                self._regions = key_regions(self.region, self.ctx.key.agency, self._jur,
+                                            self.ctx.today)
+        return self._regions
+
     async def agreements(self) -> tuple[Agreement, ...]:
-        """Agreements in force today that cover the key's region."""
+        """Agreements in force today that cover one of the key's regions."""
+        regions = await self.regions()
         async with self._lock:
             if self._agreements is None:
-                found = await blocking(agreements_covering, self.ctx.store, [self.region])
+                found = await blocking(agreements_covering, self.ctx.store, list(regions))
                 self._agreements = tuple(a for a in found if a.in_force(self.ctx.today))
         return self._agreements
 
@@ -210,10 +243,11 @@ class Scope:
     async def _direct(self, uids: list[str]) -> dict[str, Vis]:
         """Own or shared, without looking at neighbours."""
         nodes = await self.ctx.loaders.nodes.load_many(uids)
+        regions = await self.regions()
         out: dict[str, Vis] = {}
         rest = []
         for uid, node in zip(uids, nodes):
-            vis = subject_visibility(node, self.region)
+            vis = subject_visibility(node, regions)
             if vis is None:
                 rest.append(uid)
             else:
@@ -224,8 +258,8 @@ class Scope:
             # the scope costs (no timing hint of existence)
             agreements = await self.agreements()
             for uid, recs in zip(rest, records):
-                out[uid] = record_visibility(recs, self.region, agreements, self.ctx.today,
-                                             scales())
+                out[uid] = record_visibility(recs, regions, agreements, self.ctx.today,
+                                             scales(), self._jur)
         return out
 
     async def _batch(self, uids: list[str]) -> list[Vis]:

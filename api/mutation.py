@@ -28,7 +28,7 @@ from graph_model.enums import CommitmentStatus, ListKind, RepairMode
 from loaders.kinds import SUBJECT_KINDS
 from loaders.write import amend_records, write_rows
 from queries.rules.jurisdiction import within
-from queries.rules.repair import penalty_state
+from queries.rules.repair import penalty_state, repair_route, row_rules
 
 KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
 
@@ -38,9 +38,10 @@ def _fold(text) -> str:
 
 
 def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str):
-    """Write one row as the loaders write a file's (loaders.write), as a load of its own."""
+    """Write one row as the loaders write a file's (loaders.write), as a load of its own,
+    keeping the credit rules' row checks (a repair's window and mode, rule 17)."""
     return blocking(write_rows, ctx.store, ctx.settings.secret, kind_name, [row],
-                    agency=ctx.key.agency, source=f"graphql:{mutation}")
+                    agency=ctx.key.agency, source=f"graphql:{mutation}", rules=row_rules())
 
 
 async def _subject_to_write(ctx: RequestContext, ref) -> tuple[str, str, str]:
@@ -93,11 +94,16 @@ class RemoveListEntryInput:
     removed_on: dt.date
 
 
-@strawberry.input(description="A credit repair of a penalty of the key's jurisdiction")
+@strawberry.input(description="A credit repair of a penalty decided in the key's jurisdiction, "
+                              "about a subject registered there, or decided by an agreement "
+                              "partner (#3 异地修复)")
 class RecordRepairInput:
     decision_no: str
     mode: str = strawberry.field(description=", ".join(RepairMode) + ": by commitment, closed loop")
     repaired_on: dt.date
+    evidence: str | None = strawberry.field(default=None, description="Rectification evidence "
+                                            "(整改证明): a note or document reference; a closed-"
+                                            "loop (闭环) repair needs one (#12)")
 
 
 @strawberry.input(description="A credit commitment accepted by the key's agency")
@@ -180,8 +186,10 @@ class Mutation:
         penalty = await ctx.loaders.nodes.load(f"Penalty:{number}")
         if penalty is None:
             raise NotFound(f"no penalty with decision number {number}")
-        if not within(penalty.props.get("agency_region"), ctx.key.region):
-            raise Forbidden("a penalty decided outside the key's jurisdiction")
+        route = await blocking(repair_route, ctx.store, number, ctx.key.region, input.repaired_on)
+        if route is None:
+            raise Forbidden("a penalty neither decided in the key's jurisdiction, nor about a "
+                            "subject registered there, nor decided by an agreement partner")
         state = await blocking(penalty_state, ctx.store, number, input.repaired_on)
         if state.state != "repairable":
             why = {"revoked": "the penalty is revoked",
@@ -193,8 +201,8 @@ class Mutation:
             raise BadInput(f"cannot repair {number} on {input.repaired_on}: "
                            f"{why.get(state.state, state.state)}")
         row = {"decision_no": number, "mode": input.mode,
-               "repaired_on": input.repaired_on.isoformat(), "agency": ctx.key.agency,
-               "agency_region": ctx.key.region}
+               "repaired_on": input.repaired_on.isoformat(), "evidence": input.evidence,
+               "agency": ctx.key.agency, "agency_region": ctx.key.region}
         written = await _write(ctx, "repairs", row, "recordRepair")
         ctx.audit.written.update({written[0].uid, penalty.uid}
                                  | ({penalty.props["subject_uid"]}
