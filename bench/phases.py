@@ -68,11 +68,12 @@ def floor_insert(folder: str, db: str) -> None:
 
 def load(folder: str, store_path: str) -> None:
     from graph_model.store.embedded.store import EmbeddedStore
-    from loaders.load import load_paths
+    from loaders.load import Checks, load_paths
+    from queries.rules.repair import row_rules
 
     store = EmbeddedStore(store_path)
     t = time.perf_counter()
-    summaries = load_paths(store, [folder], "bench-secret")
+    summaries = load_paths(store, [folder], "bench-secret", checks=Checks(row_rules()))
     store.close()  # timed: it waits for the last load's log to be copied into the store
     seconds = time.perf_counter() - t
     emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),
@@ -245,7 +246,8 @@ def rules_batch(store_path: str, region: str = "320000") -> None:
     t = time.perf_counter()
     out = discipline_batch(store, region, RULES_AS_OF)
     emit(seconds=time.perf_counter() - t, subjects=len(out),
-         measures=sum(len(r.measures) for r in out.values()))
+         measures=sum(len(r.measures) for r in out.values()),
+         leads=sum(len(r.leads) for r in out.values()))
 
 
 PHASES = {f.__name__: f for f in (generate, floor_read, floor_insert, load, floor_csr, reopen,

@@ -1,6 +1,6 @@
 """Synthetic but realistic exchange-format files, for benchmarks and load tests.
 
-``generate(out_dir, scale)`` writes the ten file kinds of the exchange format
+``generate(out_dir, scale)`` writes the file kinds of the exchange format
 (``EXCHANGE_FORMAT.md``) as UTF-8 CSV with the canonical Chinese headers, one
 ``<kind>.csv`` per kind.  ``scale=1.0`` is the Yangtze system of case #19: about
 450,000 subjects and 5.8 million records, of which 600,000 are evaluations.
@@ -18,7 +18,12 @@ What makes the data realistic enough to exercise the loaders and the graph:
 * grades follow the shares seen in the cases (Shandong, #8; Kunming stars, #16), and each
   subject keeps a latent risk, so grades persist from year to year and risky subjects
   collect more penalties and watchlist entries;
-* repairs only follow the minimum publication period of the penalty they repair.
+* repairs follow the minimum publication period of the penalty they repair, in the mode
+  the repair catalogue gives its violation (closed loops with their evidence), but for a
+  few that come too early (rule 17: ``creditkb load`` rejects them);
+* national and basin authorities have their jurisdictions (rule 19): the Yangtze
+  navigation administration's colours and the Yangtze maritime bureau's penalties bind
+  along the river.
 
 Everything is vectorised and deterministic for a seed: every part draws from its own
 random stream ``default_rng([seed, part])``, so the bytes written depend only on
@@ -47,8 +52,8 @@ from pathlib import Path
 from creditkb.synth.draw import _rng
 from creditkb.synth.exchange import HEADERS, KINDS, Progress, write_csv
 from creditkb.synth.records import (
-    agreements_frame, commitment_frames, evaluation_frames, list_entry_frames, penalty_frames,
-    plan_evaluations, plan_penalties, repair_frames,
+    agreements_frame, commitment_frames, evaluation_frames, jurisdictions_frame,
+    list_entry_frames, penalty_frames, plan_evaluations, plan_penalties, repair_frames,
 )
 from creditkb.synth.world import (
     build_world, enterprises_frame, practitioners_frame, vehicles_frame, vessels_frame,
@@ -98,7 +103,7 @@ def plan_sizes(scale: float = 0.01) -> dict[str, int]:
 
 def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
              progress: Progress | None = None) -> dict[str, Path]:
-    """Write the ten exchange-format files of a synthetic data set.
+    """Write the exchange-format files of a synthetic data set.
 
     Parameters
     ----------
@@ -138,4 +143,5 @@ def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
     put("agreements", agreements_frame())
     put("repairs", repair_frames(_rng(seed, 14), plan, sizes["repairs"]))
     put("commitments", commitment_frames(_rng(seed, 15), w, sizes["commitments"]))
+    put("jurisdictions", jurisdictions_frame())
     return {k: paths[k] for k in KINDS}

@@ -1,5 +1,5 @@
 """The demo data set (creditkb/demo, its stories in creditkb/demo/README.md) loaded into an
-embedded store on disk, as ``creditkb demo`` loads it."""
+embedded store on disk, as ``creditkb demo`` loads it (with the credit rules' row checks)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from importlib import resources
 from pathlib import Path
 
 from graph_model.store.embedded.store import EmbeddedStore
-from loaders.load import load_paths
+from loaders.load import Checks, load_paths
+from queries.rules.repair import row_rules
 
 DEMO = Path(str(resources.files("creditkb") / "demo"))
 
@@ -15,6 +16,7 @@ DEMO = Path(str(resources.files("creditkb") / "demo"))
 def demo_store(path: str | Path, secret: str) -> EmbeddedStore:
     """A new embedded store at ``path`` holding the demo data, every row loaded."""
     store = EmbeddedStore(str(path))
-    summaries = load_paths(store, [DEMO], secret, max_bad_fraction=0.0)
+    summaries = load_paths(store, [DEMO], secret, max_bad_fraction=0.0,
+                           checks=Checks(row_rules()))
     assert sum(s.rows_rejected for s in summaries) == 0
     return store
