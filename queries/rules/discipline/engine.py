@@ -591,18 +591,21 @@ def make_context(store, day, region, rules, scales, agreements, jur=None) -> Con
                    jur if jur is not None else jurisdictions(store), binding_rules())
 
 
-def incentive_events(store: Store, records: Mapping[str, Iterable[Node]],
+def incentive_events(store: Store, records: Mapping[str, Sequence[Node]],
                      kinds: Sequence[str]) -> dict[str, list[EndingEvent]]:
     """The events ending the incentive listings (of ``kinds``) of the subjects that have
-    one among ``records`` (the hook :func:`~queries.rules.incentives.incentive_ending_events`
-    reads their records of :data:`~queries.rules.incentives.ENDING_LABELS`)."""
+    one among ``records`` (all their records of :data:`RECORD_LABELS`), read by the hook
+    :func:`~queries.rules.incentives.incentive_ending_events` from their records of
+    :data:`~queries.rules.incentives.ENDING_LABELS` (those not fetched yet are)."""
     listed = sorted(s for s, recs in records.items()
                     if any(n.label == "ListEntry" and n.props.get("list_kind") in kinds
                            for n in recs))
     if not listed:
         return {}
-    fetched = records_of(store, listed, list(ENDING_LABELS))
-    return {s: incentive_ending_events(fetched.get(s, ())) for s in listed}
+    more = [label for label in ENDING_LABELS if label not in RECORD_LABELS]
+    fetched = records_of(store, listed, more) if more else {}
+    return {s: incentive_ending_events([*records.get(s, ()), *fetched.get(s, ())])
+            for s in listed}
 
 
 def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
