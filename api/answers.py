@@ -4,6 +4,7 @@ conversion.  Subjects named in an answer are shown only when the key may see the
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +13,8 @@ from api.types import (
     Agreement, Basis, GradeLevel, PageInfo, Penalty, Step, Subject, agreement_out, answer_type,
     level_out, maybe_subject, mirror,
 )
-from queries.rules import discipline, distribution, inspection
+from queries.rules import distribution, inspection
+from queries.rules.recognition import AGREEMENT, BASIN, NATIONAL
 
 
 async def _subject(info: Info, uid) -> Subject | None:
@@ -32,6 +34,8 @@ class GradeCandidate:
     issuing_agency: str | None
     issuing_region: str
     basis: Basis
+    counted_by: str = strawberry.field(description="'own jurisdiction', the national or basin "
+                                                   "authority, or the agreement's name")
     agreement: Agreement | None
 
 
@@ -57,7 +61,11 @@ class RecognizedGrade:
     valid_to: dt.date | None
     issuing_agency: str | None
     issuing_region: str | None
-    basis: Basis | None = strawberry.field(description="OWN jurisdiction, or an AGREEMENT")
+    basis: Basis | None = strawberry.field(description="OWN jurisdiction, a NATIONAL or BASIN "
+                                                       "authority's grade (rule 19), or an "
+                                                       "AGREEMENT")
+    counted_by: str | None = strawberry.field(description="'own jurisdiction', the national or "
+                                                          "basin authority, or the agreement")
     agreement: Agreement | None
     evaluation_id: strawberry.ID | None
     explanation: str
@@ -65,20 +73,24 @@ class RecognizedGrade:
     excluded: list[GradeExclusion]
 
 
+_CANDIDATE_BASIS = {AGREEMENT: Basis.AGREEMENT, NATIONAL: Basis.NATIONAL, BASIN: Basis.BASIN}
+
+
 def _chosen_fields(c) -> dict:
-    """What a candidate of recognition shows: its evaluation, issuer and basis."""
+    """What a candidate of recognition shows: its evaluation, issuer and basis (a national
+    or basin authority's grade says so, rule 19)."""
     e = c.evaluation
     return dict(evaluation_id=e.uid, grade=e.grade, scheme=e.scheme,
                 severity=e.level.severity if e.level else None, valid_from=e.valid_from,
                 valid_to=e.valid_to, issuing_agency=e.agency, issuing_region=e.agency_region,
-                basis=Basis.OWN if c.agreement is None else Basis.AGREEMENT,
+                basis=_CANDIDATE_BASIS.get(c.basis, Basis.OWN), counted_by=c.counted_by,
                 agreement=agreement_out(c.agreement) if c.agreement else None)
 
 
 def grade_out(g) -> RecognizedGrade:
     chosen = _chosen_fields(g.chosen) if g.chosen else dict.fromkeys(
         ("evaluation_id", "grade", "scheme", "severity", "valid_from", "valid_to",
-         "issuing_agency", "issuing_region", "basis", "agreement"))
+         "issuing_agency", "issuing_region", "basis", "counted_by", "agreement"))
     return RecognizedGrade(
         subject_id=g.subject, region=g.region, as_of=g.as_of, found=g.found,
         level=level_out(g.level), explanation=g.explain(), **chosen,
@@ -100,7 +112,9 @@ class WatchlistEntry:
     agency: str | None
     agency_region: str
     basis: Basis
-    counted_by: str = strawberry.field(description="'own jurisdiction' or the agreement's name")
+    counted_by: str = strawberry.field(description="'own jurisdiction', the national or basin "
+                                                   "authority, the agreement's name, or "
+                                                   "'nationwide'")
     agreement_id: strawberry.ID | None
 
     @strawberry.field(description="The subject listed (null when outside the key's scope)")
@@ -131,8 +145,62 @@ class WatchlistConnection:
 
 # -- discipline -----------------------------------------------------------------------------
 
-Measure = answer_type(discipline.Measure, "A measure of joint discipline (联合惩戒)",
-                      exclude=("applies_to",))
+@strawberry.enum(description="How strongly a measure bears on its subject (rule 15): "
+                             "RESTRICT limits a right (bidding, entry, subsidies, tolerance or "
+                             "commitment processing, posts), SUPERVISE adds inspections, key "
+                             "supervision or follow-up, INCENTIVE_LOSS removes awards, green "
+                             "lanes, incentive lists")
+class Strength(Enum):
+    RESTRICT = "RESTRICT"
+    SUPERVISE = "SUPERVISE"
+    INCENTIVE_LOSS = "INCENTIVE_LOSS"
+
+
+@strawberry.enum(description="CASE: a case and its words; NATIONAL: a national rule; "
+                             "LOCAL_DEFAULT: a value the cases do not give, for a user to set")
+class BasisKind(Enum):
+    CASE = "CASE"
+    NATIONAL = "NATIONAL"
+    LOCAL_DEFAULT = "LOCAL_DEFAULT"
+
+
+@strawberry.type(description="Where a rule comes from (DOMAIN.md rule 24): a case (#N) and "
+                             "the Chinese words it follows, a national rule, or a local "
+                             "default a user is expected to set")
+class RuleBasis:
+    kind: BasisKind
+    case: int | None = strawberry.field(description="Case number, 1-19")
+    quote: str | None = strawberry.field(description="The case's words")
+    national: str | None = strawberry.field(description="The national rule's name")
+    note: str | None
+    text: str = strawberry.field(description="One line for people")
+
+
+def basis_out(b) -> RuleBasis | None:
+    if b is None:
+        return None
+    return RuleBasis(kind=BasisKind(b.kind), case=b.case, quote=b.quote, national=b.national,
+                     note=b.note, text=b.text())
+
+
+@strawberry.type(description="A measure of joint discipline (联合惩戒)")
+class Measure:
+    code: str
+    name: str
+    strength: Strength
+    basis: RuleBasis = strawberry.field(description="What the measure is, and its source")
+
+
+def measure_out(m) -> Measure:
+    return Measure(code=m.code, name=m.name, strength=Strength(m.strength),
+                   basis=basis_out(m.basis))
+
+
+@strawberry.type(description="A figure the case gives with a measure (e.g. "
+                             "daily_inspection_increase 0.25, #3)")
+class Figure:
+    name: str
+    value: float
 
 
 @strawberry.type(description="One relationship of a discipline path, as stored")
@@ -161,10 +229,16 @@ class Trigger:
     grade: str | None
 
 
-@strawberry.type(description="A measure that applies to the subject, the trigger behind it "
-                             "and the path from the trigger record to the subject")
+@strawberry.type(description="A measure that applies to the subject, how strongly, on what "
+                             "basis, the trigger behind it and the path from the trigger "
+                             "record to the subject")
 class AppliedMeasure:
     measure: Measure
+    strength: Strength
+    basis: RuleBasis | None = strawberry.field(description="Why the subject gets it: the "
+                                                           "trigger's effect, or the "
+                                                           "propagation rule that carries it")
+    figures: list[Figure]
     trigger: Trigger
     rule: str = strawberry.field(description="'self' or the propagation rule's code")
     rule_name: str
@@ -172,16 +246,33 @@ class AppliedMeasure:
     nodes: list[strawberry.ID] = strawberry.field(description="The path's nodes: the trigger "
                                                               "record first, the subject last")
     regions: list[str] = strawberry.field(description="Regions where it applies: the "
-                                                      "trigger's and its agreement partners'")
+                                                      "trigger's, its agency's jurisdiction, "
+                                                      "its agreement partners' (100000: "
+                                                      "everywhere)")
 
 
-@strawberry.type(description="The measures of joint discipline that apply to a subject")
+@strawberry.type(description="An investigation lead (rule 15): the subject is related to a "
+                             "trigger's subject by a path a propagation rule watches; no "
+                             "measure follows from it")
+class DisciplineLead:
+    trigger: Trigger
+    rule: str
+    rule_name: str
+    path: list[Hop]
+    nodes: list[strawberry.ID] = strawberry.field(description="The path's nodes: the trigger "
+                                                              "record first, the subject last")
+    basis: RuleBasis
+
+
+@strawberry.type(description="The measures of joint discipline that apply to a subject, and "
+                             "the investigation leads that point to it")
 class Discipline:
     subject_id: strawberry.ID
     as_of: dt.date
     region: str | None
     measures: list[AppliedMeasure]
     measure_codes: list[str]
+    leads: list[DisciplineLead]
 
 
 HIDDEN = "(outside your scope)"
@@ -191,9 +282,10 @@ def discipline_out(r, hidden: frozenset[str] = frozenset()) -> Discipline:
     """``hidden``: subjects the key may not see. A measure reaching the subject through one
     of them is still reported (the subject is bound by it), but every id that would name
     that subject (its uid, and the trigger record whose key embeds it) reads HIDDEN."""
-    out = []
-    for m in r.measures:
-        t = m.trigger
+    def shown(item):
+        """The trigger, path and nodes of a measure or lead, with ids the key may not see
+        hidden."""
+        t = item.trigger
         secret = set(hidden)
         if t.subject in hidden:
             secret.add(t.record)
@@ -201,13 +293,18 @@ def discipline_out(r, hidden: frozenset[str] = frozenset()) -> Discipline:
         def show(uid: str) -> strawberry.ID:
             return strawberry.ID(HIDDEN if uid in secret else uid)
 
-        out.append(mirror(
-            AppliedMeasure, m, measure=mirror(Measure, m.measure),
+        return dict(
             trigger=mirror(Trigger, t, record_id=show(t.record), subject_id=show(t.subject),
                            decision_no=None if t.subject in hidden else t.decision_no),
-            path=[mirror(Hop, h, src=show(h.src), dst=show(h.dst)) for h in m.path],
-            nodes=[show(n) for n in m.nodes], regions=list(m.applies_in)))
-    return mirror(Discipline, r, subject_id=r.subject, measures=out)
+            path=[mirror(Hop, h, src=show(h.src), dst=show(h.dst)) for h in item.path],
+            nodes=[show(n) for n in item.nodes])
+
+    out = [mirror(AppliedMeasure, m, measure=measure_out(m.measure),
+                  strength=Strength(m.strength), basis=basis_out(m.basis),
+                  figures=[Figure(name=k, value=v) for k, v in m.figures],
+                  regions=list(m.applies_in), **shown(m)) for m in r.measures]
+    leads = [mirror(DisciplineLead, x, basis=basis_out(x.basis), **shown(x)) for x in r.leads]
+    return mirror(Discipline, r, subject_id=r.subject, measures=out, leads=leads)
 
 
 # -- related / paths ------------------------------------------------------------------------
@@ -358,6 +455,12 @@ class ShellConnection:
 
 # -- repairEligible -------------------------------------------------------------------------
 
+@strawberry.enum(description="Why a region sees a penalty for repair (rule 18)")
+class RoutedBy(Enum):
+    DECIDING = "DECIDING"
+    HOME = "HOME"
+
+
 @strawberry.type(description="A penalty whose minimum publication period is over and that is "
                              "not repaired: remind its subject")
 class RepairCandidate:
@@ -366,6 +469,10 @@ class RepairCandidate:
     maximum_end: dt.date
     mode: str = strawberry.field(description="承诺 (by commitment) or 闭环 (closed loop)")
     mode_reason: str
+    routed_by: RoutedBy = strawberry.field(description="DECIDING: decided in the region (or by "
+                                                       "an authority whose jurisdiction binds "
+                                                       "there); HOME: its subject is "
+                                                       "registered there (rule 18)")
 
     @strawberry.field(description="The subject penalised (null when outside the key's scope)")
     async def subject(self, info: Info) -> Subject | None:
@@ -448,3 +555,39 @@ class InspectionDraw:
     strata: list[Stratum]
     selected: list[DrawnSubject]
     check: RoundCheck
+
+
+# -- inspectionDue ------------------------------------------------------------------------------
+
+@strawberry.type(description="A ship whose inspection cycle has run out (#6)")
+class DueShip:
+    vessel_id: strawberry.ID
+    vessel_type: str | None
+    grade: str
+    evaluation_id: strawberry.ID
+    cycle_months: int
+    last_inspected: dt.date | None = strawberry.field(description="null: no inspection known; "
+                                                                  "the cycle runs from the grade")
+    cycle_from: dt.date
+    due_on: dt.date
+    days_overdue: int
+
+    @strawberry.field(description="The ship (null when outside the key's scope)")
+    async def vessel(self, info: Info) -> Subject | None:
+        return await _subject(info, self.vessel_id)
+
+
+@strawberry.type
+class DueEdge:
+    cursor: str
+    node: DueShip
+
+
+@strawberry.type(description="The ships of a region due for inspection, most overdue first")
+class InspectionDueConnection:
+    edges: list[DueEdge]
+    page_info: PageInfo
+    total_count: int
+    scheme: str = strawberry.field(description="The scheme whose grades set the cycles")
+    not_graded: int = strawberry.field(description="Ships of the region without a recognised "
+                                                   "grade under the scheme (no cycle)")

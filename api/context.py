@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from api.cache import store_version
 from api.errors import Forbidden, Timeout, classify, out_of_scope
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
@@ -40,10 +41,12 @@ from queries.access.audit import AuditTrail, audit_record
 from queries.access.state import AccessStore, ApiKey
 from queries.access.visibility import (
     DENIAL_FLOOR_S, LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Checked, Vis, check_subject,
-    in_force, linked_visibility, record_visibility, subject_visibility,
+    in_force, key_regions, linked_visibility, record_visibility, subject_visibility,
 )
 from queries.records import payments_of
-from queries.rules.jurisdiction import Agreement, agreements_covering, records_of, within
+from queries.rules.jurisdiction import (
+    Agreement, Jurisdictions, agreements_covering, jurisdictions, records_of, within,
+)
 from queries.rules.scales import scales
 from queries.search.names import NameIndex
 from queries.traverse import hops, nodes_in_order
@@ -135,6 +138,17 @@ class Services:
               heavy) -> "Services":
         return cls(store, settings, access, hub, NameIndex(store), heavy)
 
+    _jurisdictions: tuple | None = None  # (store version, Jurisdictions)
+
+    def jurisdictions(self) -> Jurisdictions:
+        """The store's national and basin jurisdictions, read again when the store changed
+        (a load of agencies may give one a jurisdiction)."""
+        version = store_version(self.store)
+        kept = self._jurisdictions
+        if kept is None or kept[0] != version:
+            kept = self._jurisdictions = (version, jurisdictions(self.store))
+        return kept[1]
+
 
 class RequestContext(BaseContext):
     """The context of one GraphQL operation (an HTTP request, an operation sent over a
@@ -183,6 +197,7 @@ class RequestContext(BaseContext):
         sends (a subscription lives long; its answers must not come from old caches)."""
         self.loaders = Loaders(self.store, self.call)
         self._scope: Scope | None = None
+        self._key_regions: tuple[str, ...] | None = None
         self.today = dt.date.today()
 
     async def call(self, fn: Callable, *args, **kwargs):
@@ -208,17 +223,26 @@ class RequestContext(BaseContext):
             raise Forbidden(f"{what} needs a key of role {' or '.join(roles)}; this key is "
                             f"a {self.key.role} key")
 
+    @property
+    def key_regions(self) -> tuple[str, ...]:
+        """The regions the key governs: its own, and its agency's national or basin
+        jurisdiction (rule 19: a key of 长江航务管理局 governs along the river)."""
+        if self._key_regions is None:
+            self._key_regions = key_regions(self.key.region, self.key.agency,
+                                            self.services.jurisdictions(), self.today)
+        return self._key_regions
+
     def check_region(self, region: str | None) -> str:
         """The region a question is asked for: the key's own by default; a region
-        outside the key's is refused."""
+        outside the key's jurisdiction is refused."""
         from queries.rules.jurisdiction import check_region
 
         if region is None:
             return self.key.region
         code = check_region(region)
-        if not within(code, self.key.region):
+        if not any(within(code, r) for r in self.key_regions):
             raise Forbidden(f"region {code} is outside the jurisdiction of this key "
-                            f"({self.key.region})")
+                            f"({', '.join(self.key_regions)})")
         return code
 
     def flush_audit(self, error_codes: Iterable[str] = ()) -> None:
@@ -271,15 +295,27 @@ class Scope:
     def __init__(self, ctx: RequestContext):
         self.ctx = ctx
         self.region = ctx.key.region
+        self._regions: tuple[str, ...] | None = None
+        self._jur: Jurisdictions | None = None
         self._agreements: tuple[Agreement, ...] | None = None
         self._lock = asyncio.Lock()
         self.loader: DataLoader[str, Vis] = DataLoader(self._batch)
 
+    async def regions(self) -> tuple[str, ...]:
+        """The key's regions: its own and its agency's jurisdiction (rule 19)."""
+        async with self._lock:
+            if self._regions is None:
+                self._jur = await self.ctx.call(self.ctx.services.jurisdictions)
+                self._regions = key_regions(self.region, self.ctx.key.agency, self._jur,
+                                            self.ctx.today)
+        return self._regions
+
     async def agreements(self) -> tuple[Agreement, ...]:
-        """Agreements in force today that cover the key's region."""
+        """Agreements in force today that cover one of the key's regions."""
+        regions = await self.regions()
         async with self._lock:
             if self._agreements is None:
-                found = await self.ctx.call(agreements_covering, self.ctx.store, [self.region])
+                found = await self.ctx.call(agreements_covering, self.ctx.store, list(regions))
                 self._agreements = in_force(found, self.ctx.today)
         return self._agreements
 
@@ -287,8 +323,9 @@ class Scope:
         """The visibility of a subject the caller named by id, by
         :func:`queries.access.visibility.check_subject` (one call, the same work whether
         the subject exists or not); what it read is kept for the rest of the request."""
-        checked = await self.ctx.call(check_subject, self.ctx.store, uid, self.region,
-                                      self.ctx.today, scales(), self._agreements)
+        regions = await self.regions()
+        checked = await self.ctx.call(check_subject, self.ctx.store, uid, regions,
+                                      self.ctx.today, scales(), self._agreements, self._jur)
         if checked.agreements is not None and self._agreements is None:
             self._agreements = tuple(checked.agreements)
         self.ctx.loaders.nodes.prime(uid, checked.node)  # None too: not read again
@@ -307,10 +344,11 @@ class Scope:
     async def _direct(self, uids: list[str]) -> dict[str, Vis]:
         """Own or shared, without looking at neighbours."""
         nodes = await self.ctx.loaders.nodes.load_many(uids)
+        regions = await self.regions()
         out: dict[str, Vis] = {}
         rest = []
         for uid, node in zip(uids, nodes):
-            vis = subject_visibility(node, self.region)
+            vis = subject_visibility(node, regions)
             if vis is None:
                 rest.append(uid)
             else:
@@ -321,8 +359,8 @@ class Scope:
             # the scope costs (no timing hint of existence)
             agreements = await self.agreements()
             for uid, recs in zip(rest, records):
-                out[uid] = record_visibility(recs, self.region, agreements, self.ctx.today,
-                                             scales())
+                out[uid] = record_visibility(recs, regions, agreements, self.ctx.today,
+                                             scales(), self._jur)
         return out
 
     async def _batch(self, uids: list[str]) -> list[Vis]:

@@ -52,7 +52,7 @@ from graph_model.settings import Settings
 from graph_model.store.port import Store
 from queries.access.state import state_dir
 from queries.rules.distribution import grade_distribution
-from queries.rules.inspection import inspection_draw
+from queries.rules.inspection import inspection_draw, inspection_due
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
 from queries.tracing.clusters import clusters
@@ -142,8 +142,10 @@ TASKS: dict[str, Callable] = {
     "successor_shells": _shells,  # (region, day)
     "grade_distribution": lambda store, region, day, scheme:
         grade_distribution(store, region, day, scheme),
-    "inspection_draw": lambda store, region, day, seed:
-        inspection_draw(store, region, day, seed=seed),
+    "inspection_draw": lambda store, region, day, seed, scheme=None:
+        inspection_draw(store, region, day, seed=seed, scheme=scheme),
+    "inspection_due": lambda store, region, day, scheme=None:
+        inspection_due(store, region, day, scheme),
     "repair_eligible": lambda store, region, day, after, n:
         repair_eligible(store, region, day, after, n),
     "shared_watchlist": lambda store, region, day, kind, governed, after, n:

@@ -38,13 +38,14 @@ from loaders.kinds import SUBJECT_KINDS
 from loaders.write import amend_records, write_records
 from queries.access.ownership import foreign_records, owned_by
 from queries.rules.jurisdiction import within
-from queries.rules.repair import penalty_state
+from queries.rules.repair import penalty_state, repair_route, row_rules
 
 KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
 #: The one answer for a list entry (a penalty) that is another agency's (decided outside
 #: the key's jurisdiction) and for one that does not exist.
 NOT_OURS_ENTRY = "no such list entry of this key's agency"
-NOT_OURS_PENALTY = "no such penalty decided in the jurisdiction of this key"
+NOT_OURS_PENALTY = ("no such penalty this key may repair (decided in its jurisdiction, about "
+                    "a subject registered there, or by an agreement partner)")
 
 
 def _not_others(ctx: RequestContext, what: str):
@@ -57,10 +58,12 @@ def _not_others(ctx: RequestContext, what: str):
 
 
 async def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str, guard):
-    """Write one row as the loaders write a file's (loaders.write), as a load of its own;
-    its findings (a resident ID number masked in text) become notes of the answer."""
+    """Write one row as the loaders write a file's (loaders.write), as a load of its own,
+    keeping the credit rules' row checks (a repair's window and mode, rule 17); its
+    findings (a resident ID number masked in text) become notes of the answer."""
     written = await blocking(write_records, ctx.store, ctx.settings.secret, kind_name, [row],
-                             agency=ctx.key.agency, source=f"graphql:{mutation}", guard=guard)
+                             agency=ctx.key.agency, source=f"graphql:{mutation}", guard=guard,
+                             rules=row_rules())
     ctx.findings.extend(f.message for f in written.findings)
     return written.nodes
 
@@ -111,11 +114,16 @@ class RemoveListEntryInput:
     removed_on: dt.date
 
 
-@strawberry.input(description="A credit repair of a penalty of the key's jurisdiction")
+@strawberry.input(description="A credit repair of a penalty decided in the key's jurisdiction, "
+                              "about a subject registered there, or decided by an agreement "
+                              "partner (#3 异地修复)")
 class RecordRepairInput:
     decision_no: str
     mode: str = strawberry.field(description=", ".join(RepairMode) + ": by commitment, closed loop")
     repaired_on: dt.date
+    evidence: str | None = strawberry.field(default=None, description="Rectification evidence "
+                                            "(整改证明): a note or document reference; a closed-"
+                                            "loop (闭环) repair needs one (#12)")
 
 
 @strawberry.input(description="A credit commitment accepted by the key's agency")
@@ -213,8 +221,13 @@ class Mutation:
         # not there
         started = time.monotonic()
         penalty = await ctx.loaders.nodes.load(f"Penalty:{number}")
-        if penalty is None or penalty.label != "Penalty" or \
-                not within(penalty.props.get("agency_region"), ctx.key.region):
+        route = None
+        if penalty is not None and penalty.label == "Penalty":
+            # decided in the key's jurisdiction, about a subject registered there, or by an
+            # agreement partner (#3 异地修复)
+            route = await ctx.call(repair_route, ctx.store, number, ctx.key.region,
+                                   input.repaired_on)
+        if route is None:
             await ctx.refuse(started)
             raise Forbidden(NOT_OURS_PENALTY)
         state = await ctx.call(penalty_state, ctx.store, number, input.repaired_on)
@@ -228,8 +241,8 @@ class Mutation:
             raise BadInput(f"cannot repair {number} on {input.repaired_on}: "
                            f"{why.get(state.state, state.state)}")
         row = {"decision_no": number, "mode": input.mode,
-               "repaired_on": input.repaired_on.isoformat(), "agency": ctx.key.agency,
-               "agency_region": ctx.key.region}
+               "repaired_on": input.repaired_on.isoformat(), "evidence": input.evidence,
+               "agency": ctx.key.agency, "agency_region": ctx.key.region}
         written = await _write(ctx, "repairs", row, "recordRepair",
                                _not_others(ctx, "a repair of this penalty on this day"))
         ctx.audit.written.update({written[0].uid, penalty.uid}

@@ -16,11 +16,12 @@ from strawberry.types import Info
 
 from api.answers import (
     Cluster, ClusterConnection, ClusterEdge, CreditStatus, DishonestMember, Discipline,
-    DrawnSubject, GradeCount, GradeDistribution, HubGroup, InspectionDraw, LevelCount,
-    PathConnection, Paths, RecognizedGrade, RelatedConnection, RelatedEdge, RelatedSubject,
-    RepairCandidate, RepairConnection, RepairEdge, RoundCheck, SharedIdentifier, Shell,
-    ShellConnection, ShellEdge, ShellEvent, Stratum, Takeover, WatchlistConnection,
-    WatchlistEdge, WatchlistEntry, WatchlistSource, discipline_out, grade_out,
+    DrawnSubject, DueEdge, DueShip, GradeCount, GradeDistribution, HubGroup, InspectionDraw,
+    InspectionDueConnection, LevelCount, PathConnection, Paths, RecognizedGrade,
+    RelatedConnection, RelatedEdge, RelatedSubject, RepairCandidate, RepairConnection,
+    RepairEdge, RoundCheck, RoutedBy, SharedIdentifier, Shell, ShellConnection, ShellEdge,
+    ShellEvent, Stratum, Takeover, WatchlistConnection, WatchlistEdge, WatchlistEntry,
+    WatchlistSource, discipline_out, grade_out,
 )
 from api.context import RequestContext
 from api.errors import BadInput, Forbidden, out_of_scope
@@ -244,7 +245,7 @@ class Query:
                                bool(jurisdiction_only), cursor, n)
         edges = [WatchlistEdge(cursor=encode_cursor("watchlist", e.uid), node=mirror(
             WatchlistEntry, e, id=e.uid, subject_id=e.subject, agreement_id=e.agreement,
-            basis=Basis.OWN if e.agreement is None else Basis.AGREEMENT))
+            basis=Basis(e.basis)))
             for e in page.entries]
         return WatchlistConnection(
             edges=edges, page_info=page_info(page.next_after is not None, cursor is not None, edges),
@@ -398,9 +399,10 @@ class Query:
         edges, page = paginate(kept, "shells", first, after, edge)
         return ShellConnection(edges=edges, page_info=page, total_count=len(kept))
 
-    @strawberry.field(description="Penalties issued in `region` whose minimum publication "
-                                  "period is over on `asOf` and that are not repaired (#2, #12), "
-                                  "with the repair mode each calls for")
+    @strawberry.field(description="Penalties decided in `region`, or about subjects registered "
+                                  "there (rule 18), whose minimum publication period is over on "
+                                  "`asOf` and that are not repaired (#2, #12), with the repair "
+                                  "mode each calls for and `routedBy`")
     async def repair_eligible(self, info: Info, region: str | None = None,
                               as_of: dt.date | None = None, first: int | None = None,
                               after: str | None = None) -> RepairConnection:
@@ -411,7 +413,8 @@ class Query:
         page = await ctx.heavy("repair_eligible", region, day_of(ctx, as_of), cursor, n)
         nodes = await ctx.loaders.nodes.load_many([c.penalty.uid for c in page.items])
         edges = [RepairEdge(cursor=encode_cursor("repairs", c.penalty.uid),
-                            node=mirror(RepairCandidate, c, penalty=record_out(node)))
+                            node=mirror(RepairCandidate, c, penalty=record_out(node),
+                                        routed_by=RoutedBy(c.routed_by)))
                  for c, node in zip(page.items, nodes) if node is not None]
         return RepairConnection(edges=edges, page_info=page_info(
             page.next_after is not None, cursor is not None, edges))
@@ -431,19 +434,44 @@ class Query:
 
     @strawberry.field(description="One differentiated random-inspection round of the "
                                   "enterprises of `region` (#5 ratios by grade, a second draw "
-                                  "of C and D; #8 check); the same seed gives the same draw")
+                                  "of C and D; #8 check of the scheme's own \"B or below\") "
+                                  "under `scheme`, default the region's own; the same seed "
+                                  "gives the same draw")
     async def inspection_draw(self, info: Info, region: str | None = None,
-                              as_of: dt.date | None = None, seed: str = "0") -> InspectionDraw:
+                              as_of: dt.date | None = None, seed: str = "0",
+                              scheme: str | None = None) -> InspectionDraw:
         ctx = enter(info)
         ctx.require_role("regulator", what="inspectionDraw")
         region = ctx.check_region(region)
-        d = await ctx.heavy("inspection_draw", region, day_of(ctx, as_of), seed)
+        d = await ctx.heavy("inspection_draw", region, day_of(ctx, as_of), seed, scheme)
         return mirror(
             InspectionDraw, d,
             strata=[mirror(Stratum, s, first=len(s.first), second=len(s.second)) for s in d.strata],
             selected=[mirror(DrawnSubject, s, subject_id=s.subject, evaluation_id=s.evaluation)
                       for s in d.selected],
             check=mirror(RoundCheck, d.check))
+
+    @strawberry.field(description="The ships registered in `region` whose inspection cycle "
+                                  "has run out on `asOf` (#6: by kind of ship and grade, 2-12 "
+                                  "months for cargo ships, 2-9 for passenger and dangerous-"
+                                  "goods ships), most overdue first")
+    async def inspection_due(self, info: Info, region: str | None = None,
+                             as_of: dt.date | None = None, scheme: str | None = None,
+                             first: int | None = None, after: str | None = None
+                             ) -> InspectionDueConnection:
+        ctx = enter(info)
+        ctx.require_role("regulator", what="inspectionDue")
+        region = ctx.check_region(region)
+        page_size(first)
+        offset_cursor("due", after)
+        d = await ctx.heavy("inspection_due", region, day_of(ctx, as_of), scheme)
+        edges, page = paginate(list(d.ships), "due", first, after, lambda cursor, ship: DueEdge(
+            cursor=cursor, node=mirror(DueShip, ship, vessel_id=ship.vessel,
+                                       evaluation_id=ship.evaluation)))
+        for e in edges:
+            ctx.audit.read.add(str(e.node.vessel_id))
+        return InspectionDueConnection(edges=edges, page_info=page, total_count=len(d.ships),
+                                       scheme=d.scheme, not_graded=d.not_graded)
 
     @strawberry.field(description="A region of the key's jurisdiction (default: the key's "
                                   "own) and the current regions directly below it (for pickers)")

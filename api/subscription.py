@@ -129,7 +129,8 @@ def _entry(event: dict) -> ListEntry:
 
 def _basis(ctx: RequestContext, region: str, event: dict) -> ListBasis | None:
     return list_basis(event.get("agency_region"), event.get("list_kind"), region,
-                      agreements_covering(ctx.store, [region]), dt.date.today())
+                      agreements_covering(ctx.store, [region]), dt.date.today(),
+                      agency=event.get("agency"), jur=ctx.services.jurisdictions())
 
 
 @strawberry.type
@@ -160,5 +161,5 @@ class Subscription:
             ctx.audit.operations.append("watchlistChanges")
             yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
                                   entry=_entry(event),
-                                  basis=Basis.OWN if seen.own else Basis.AGREEMENT,
+                                  basis=Basis(seen.basis),
                                   counted_by=seen.counted_by)

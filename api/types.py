@@ -501,10 +501,15 @@ async def subjects_out(ctx: RequestContext, uids: list[str]) -> dict[str, Subjec
 
 # -- answers shared by several queries ----------------------------------------------------
 
-@strawberry.enum(description="Why a regulator may act on a grade or sees a list entry")
+@strawberry.enum(description="Why a regulator may act on a grade or sees a list entry: its "
+                             "own jurisdiction, a national or basin authority's jurisdiction "
+                             "(rule 19), an agreement, or a list kind that binds nationwide")
 class Basis(Enum):
     OWN = "OWN"
     AGREEMENT = "AGREEMENT"
+    NATIONAL = "NATIONAL"
+    BASIN = "BASIN"
+    NATIONWIDE = "NATIONWIDE"
 
 
 @strawberry.type(description=_LABELS["Agreement"].doc)

@@ -76,7 +76,8 @@ def floor_insert(folder: str, db: str) -> None:
 
 def load(folder: str, store_path: str) -> None:
     from graph_model.store.embedded.store import EmbeddedStore
-    from loaders.load import load_paths
+    from loaders.load import Checks, load_paths
+    from queries.rules.repair import row_rules
 
     store = EmbeddedStore(store_path)
     files = {}  # file stem (its kind) -> [seconds from the previous file's end, rows]
@@ -88,7 +89,7 @@ def load(folder: str, store_path: str) -> None:
         files[Path(summary.path).stem] = [now - last, summary.rows_read]
         last = now
 
-    summaries = load_paths(store, [folder], SECRET, on_file=done)
+    summaries = load_paths(store, [folder], SECRET, on_file=done, checks=Checks(row_rules()))
     store.close()  # timed: it waits for the last load's log to be copied into the store
     seconds = time.perf_counter() - t
     emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),
@@ -268,7 +269,8 @@ def rules_batch(store_path: str, region: str = "320000") -> None:
     t = time.perf_counter()
     out = discipline_batch(store, region, RULES_AS_OF)
     emit(seconds=time.perf_counter() - t, subjects=len(out),
-         measures=sum(len(r.measures) for r in out.values()))
+         measures=sum(len(r.measures) for r in out.values()),
+         leads=sum(len(r.leads) for r in out.values()))
 
 
 PHASES = {f.__name__: f for f in (generate, floor_read, floor_insert, load, floor_csr, reopen,

@@ -131,6 +131,7 @@ def main(argv=None) -> int:
     show("rules: discipline_batch, Jiangsu", batch["seconds"], "s")
     show("rules: discipline_batch, subjects", batch["subjects"], "subjects")
     show("rules: discipline_batch, measures", batch["measures"], "measures")
+    show("rules: discipline_batch, leads", batch["leads"], "leads")
     show("rules: discipline_batch, peak memory", batch["max_rss_mib"], "MiB")
 
     tracing = "bench.tracing_phases"

@@ -22,9 +22,9 @@ from enum import StrEnum
 from graph_model.schema import schema
 
 __all__ = ["value_set", "ListKind", "Severity", "PenaltyStatus", "EnterpriseStatus",
-           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "SubjectKind",
-           "AccidentLevel", "Liability", "InspectionKind", "InspectionResult", "AlarmOutcome",
-           "PortOperation", "ComplaintFinding", "ObjectionStatus"]
+           "CommitmentStatus", "RepairMode", "PlateColor", "RegionLevel", "AgencyLevel",
+           "SubjectKind", "AccidentLevel", "Liability", "InspectionKind", "InspectionResult",
+           "AlarmOutcome", "PortOperation", "ComplaintFinding", "ObjectionStatus"]
 
 
 def value_set(name: str, label: str, prop: str) -> type[StrEnum]:
@@ -43,6 +43,7 @@ CommitmentStatus = value_set("CommitmentStatus", "Commitment", "status")
 RepairMode = value_set("RepairMode", "Repair", "mode")
 PlateColor = value_set("PlateColor", "Vehicle", "plate_color")
 RegionLevel = value_set("RegionLevel", "Region", "level")
+AgencyLevel = value_set("AgencyLevel", "Agency", "level")
 AccidentLevel = value_set("AccidentLevel", "Accident", "level")
 Liability = value_set("Liability", "Accident", "liability")
 InspectionKind = value_set("InspectionKind", "Inspection", "kind")

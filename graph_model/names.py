@@ -30,6 +30,16 @@ def normalise_name(name: str) -> str:
     return text
 
 
+def fold(text) -> str:
+    """One text as :func:`fold_text` folds a column's: NFKC without white space ('' for
+    none), the form agency names are keyed by.
+
+    >>> fold(" 长江航务 管理局 ")
+    '长江航务管理局'
+    """
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()) if text is not None else ""
+
+
 def fold_text(texts: pd.Series) -> pd.Series:
     """NFKC (full-width to half-width) without white space; empty becomes null."""
     texts = texts.astype("string")

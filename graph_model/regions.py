@@ -56,7 +56,13 @@ __all__ = [
     "ancestors",
     "name_of",
     "current_equivalent",
+    "NATIONAL",
 ]
+
+#: The code that stands for the whole country where a jurisdiction is given (a national
+#: ministry's 管辖区划代码, EXCHANGE_FORMAT.md "jurisdictions"); not a division of the
+#: table below, so never a subject's or a record's region.
+NATIONAL = "100000"
 
 #: Names of codes that group divisions for statistics but are not divisions themselves.
 GROUPING_NAMES = frozenset({

@@ -14,6 +14,7 @@ import pandas as pd
 
 from graph_model.identifiers import protect_ric_series
 from graph_model.names import fold_text, normalise_names
+from graph_model.regions import known_codes
 from graph_model.schema import schema
 from loaders.validate import FIRST_DATA_ROW, resident_ids
 
@@ -317,6 +318,23 @@ def build_agreements(df, batch, secret, kind):
     batch.edge("MEMBER_OF", uid("Region", members["r"]), members["a"])
 
 
+def build_jurisdictions(df, batch, secret, kind):
+    """Agencies whose records bind beyond their seat (#8, #19): one Agency node per row,
+    keyed by its code and normalised name, with its level, the regions where its records
+    and grades bind, and the day that holds from.  The rules find an agency's jurisdiction
+    by its normalised name, so the records filed under its seat's region follow it."""
+    names = fold_text(df["agency"])
+    keys = (df["agency_code"].astype("string") + "|" + names).astype("string")
+    seat = df["agency_code"].where(df["agency_code"].isin(known_codes()))
+    agencies = pd.DataFrame({"agency_key": keys, "name": names, "region_code": seat,
+                             **{c: df[c] for c in ("agency_code", "level", "regions",
+                                                   "effective_from") if c in df.columns}})
+    batch.node("Agency", agencies)
+    located = agencies.dropna(subset=["region_code"])
+    batch.edge("LOCATED_IN", uid("Agency", located["agency_key"]),
+               uid("Region", located["region_code"]))
+
+
 BUILDERS = {
     "enterprises": build_enterprises, "vehicles": build_vehicles, "vessels": build_vessels,
     "practitioners": build_practitioners, "penalties": build_penalties,
@@ -330,6 +348,7 @@ BUILDERS = {
     "complaints": _numbered("Complaint", "complaint_no"),
     "point_entries": _numbered("PointEntry", "entry_no"),
     "objections": _numbered("Objection", "objection_no"),
+    "jurisdictions": build_jurisdictions,
 }
 
 

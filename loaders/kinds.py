@@ -28,6 +28,7 @@ class Column:
     resolves: str | None = None  # a firm-name column standing in for this USCC column
     window: str = "event"  # a date's plausible window (graph_model.dates): event or term
     not_below: str | None = None  # a column of the row this value may not be below
+    national: bool = False  # a list of region codes that may hold the nationwide code 100000
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def kinds() -> dict[str, Kind]:
                 resolves=c.get("resolves"),
                 window=c.get("window", "event"),
                 not_below=c.get("not_below"),
+                national=bool(c.get("national", False)),
             )
             if cols[cname].window not in WINDOWS:
                 raise yamlfile.DataFileError("loaders/kinds.yaml",

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -31,14 +31,14 @@ from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import Finding, QualityState
 from loaders.read import Table, map_headers
 from loaders.rejects import file_headers, protect
-from loaders.resolve import resolve_names
+from loaders.resolve import resolve_names, with_subject_regions
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 
 # Subjects before the records about them, penalties before their repairs and payments.
 KIND_ORDER = ["enterprises", "vehicles", "vessels", "practitioners", "agreements",
-              "penalties", "evaluations", "list_entries", "commitments", "repairs",
-              "fine_payments", "accidents", "inspections", "monitoring_alarms", "port_calls",
-              "complaints", "reviews", "point_entries", "objections"]
+              "jurisdictions", "penalties", "evaluations", "list_entries", "commitments",
+              "repairs", "fine_payments", "accidents", "inspections", "monitoring_alarms",
+              "port_calls", "complaints", "reviews", "point_entries", "objections"]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 
@@ -126,22 +126,41 @@ def plan(paths: Iterable[str | Path], kind: str | None = None,
     return planned
 
 
+#: Rules a file kind's rows must keep beyond their column checks, by kind: each takes the
+#: store and the rows (exchange-format columns) and returns, per row, the (column, reason)
+#: pairs it breaks.  The credit rules give them (queries.rules.repair.row_rules: a repair
+#: before the minimum publication period or of the wrong mode); the loaders apply them.
+RowRules = Mapping[str, Callable[[Store, list[dict]], list[list[tuple[str, str]]]]]
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What a load checks beyond the columns: ``rules`` (see :data:`RowRules`), and whether
+    a row breaking them is kept with a data-quality finding (``lenient``) or rejected."""
+
+    rules: RowRules = field(default_factory=dict)
+    lenient: bool = False
+
+
 def load_paths(store: Store, paths: Iterable[str | Path], secret: str, kind: str | None = None,
                max_bad_fraction: float = 0.1, agency: str | None = None,
                profile: str | None = None,
-               on_file: Callable[[FileSummary], None] | None = None) -> list[FileSummary]:
+               on_file: Callable[[FileSummary], None] | None = None,
+               checks: Checks | None = None) -> list[FileSummary]:
     """Load the files named (folders: the data files in them), subjects first, holding
     the store's load lock throughout; the store must have been hashed with ``secret``,
-    or be new and record it (see graph_model.store.secret)."""
+    or be new and record it (see graph_model.store.secret).  ``checks``: the rules rows
+    must keep beyond their columns (``creditkb load`` passes the credit rules')."""
     with store.load_lock():
         bind_secret(store, secret)
         return _load_planned(store, paths, secret, kind, max_bad_fraction, agency, profile,
-                             on_file)
+                             on_file, checks or Checks())
 
 
 def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: str | None,
                   max_bad_fraction: float, agency: str | None, profile: str | None,
-                  on_file: Callable[[FileSummary], None] | None) -> list[FileSummary]:
+                  on_file: Callable[[FileSummary], None] | None,
+                  checks: Checks) -> list[FileSummary]:
     ensure_regions(store)
     done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []
@@ -152,7 +171,8 @@ def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: 
                 f"already loaded as load {item.load_id} ({prev.file}, {prev.started_at})"))
         else:
             summary = load_table(store, item, secret, max_bad_fraction,
-                                 agency=agency or (item.profile.agency if item.profile else None))
+                                 agency=agency or (item.profile.agency if item.profile else None),
+                                 checks=checks)
             summary.profile = item.profile.name if item.profile else None
         summaries.append(summary)
         if on_file:
@@ -165,7 +185,7 @@ class _Rollback(Exception):
 
 
 def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float = 0.1,
-               agency: str | None = None) -> FileSummary:
+               agency: str | None = None, checks: Checks | None = None) -> FileSummary:
     """Load one file in chunks, all inside one transaction."""
     kind, path = kinds()[item.kind], str(item.path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -180,7 +200,7 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
         # The load is recorded with its counts when it commits: they are known only then.
         with store.transaction(info) as tx:
             for read, kept, bad, (nodes, edges) in prefetch(
-                    _prepared(store, item, kind, secret, state)):
+                    _prepared(store, item, kind, secret, state, checks or Checks())):
                 rejects.extend(bad)
                 summary.rows_read += read
                 summary.rows_loaded += kept
@@ -212,7 +232,8 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     return summary
 
 
-def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: QualityState):
+def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: QualityState,
+              checks: Checks):
     """Per chunk of the file: rows read, rows kept, rejects, and the nodes and edges to
     write.  Run ahead of the writes (see loaders.prefetch), so its store reads see what
     was committed before this load, never this load's own writes: no kind refers to
@@ -221,7 +242,8 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     larger part of a write's work that needs no transaction."""
     path = str(item.path)
     for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
-        df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel)
+        df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel,
+                               checks=checks)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
@@ -243,7 +265,7 @@ def _first_cut(chunks):
             yield chunk
 
 
-def _check_chunk(store, path, kind, chunk, secret, state, excel=False):
+def _check_chunk(store, path, kind, chunk, secret, state, excel=False, checks=None):
     """Validate and resolve one chunk (``excel``: read from a workbook): (rows to write,
     list of rejects frames, with no resident ID number in clear)."""
     frame = mask_free_text(kind, map_headers(Path(path), chunk, kind), state)
@@ -251,8 +273,42 @@ def _check_chunk(store, path, kind, chunk, secret, state, excel=False):
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
     df, bad2 = _drop_dangling(store, path, kind, df, secret)
+    df = with_subject_regions(store, kind, df)
     df, bad3 = state.check(store, path, kind, df, secret, bad2)
-    return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3)]
+    df, bad4 = _row_rules(store, path, kind, df, checks or Checks(), state)
+    return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3, bad4)]
+
+
+def _row_rules(store: Store, path: str, kind: Kind, df: pd.DataFrame, checks: Checks,
+               state: QualityState):
+    """Rows breaking the rules of their kind (:class:`Checks`): rejected, naming the column
+    and the reason, or with ``lenient`` kept and reported as a data-quality finding."""
+    rule = checks.rules.get(kind.name)
+    if rule is None or df.empty:
+        return df, pd.DataFrame(columns=REJECT_COLUMNS)
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    broken = [(i, col, reason) for i, found in zip(df.index, rule(store, rows))
+              for col, reason in found]
+    if not broken:
+        return df, pd.DataFrame(columns=REJECT_COLUMNS)
+    at = [i for i, _, _ in broken]
+    if checks.lenient:
+        state.note("rule_broken", [i + FIRST_DATA_ROW for i in at],
+                   "{n} row(s) break the rules of their kind (kept as asked; they never "
+                   "count): " + "; ".join(dict.fromkeys(r for _, _, r in broken))[:300])
+        return df, pd.DataFrame(columns=REJECT_COLUMNS)
+    rejects = pd.DataFrame({
+        "file": path, "row": [i + FIRST_DATA_ROW for i in at],
+        "column": [c for _, c, _ in broken],
+        "value": [_cell(df, i, c) for i, c, _ in broken],
+        "reason": [r for _, _, r in broken]})
+    return df.drop(index=sorted(set(at))), rejects
+
+
+def _cell(df: pd.DataFrame, row, column: str) -> str | None:
+    if column not in df.columns or pd.isna(value := df.at[row, column]):
+        return None
+    return str(value)
 
 
 def _report(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graph_model.schema import schema
 from graph_model.store.port import Store
 from graph_model.names import normalise_names
+from loaders.build import SUBJECT_UID
 from loaders.kinds import Kind
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS
 
@@ -59,3 +61,19 @@ def resolve_names(store: Store, path: str, kind: Kind, df: pd.DataFrame):
             bad.update(rows.tolist())
     rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
     return df.drop(index=list(bad)), rejects
+
+
+def with_subject_regions(store: Store, kind: Kind, df: pd.DataFrame) -> pd.DataFrame:
+    """Records whose label keeps ``subject_region`` (penalties) get the region where their
+    subject is registered, read from the stored subject: its home regulator sees the
+    record too (DOMAIN.md rule 18).  Rows naming a subject not in the store are gone by
+    now (rejected as dangling)."""
+    if ("subject_region" not in schema().label(kind.label).properties
+            or SUBJECT_UID not in df.columns or df.empty):
+        return df
+    uids = df[SUBJECT_UID].dropna().unique().tolist()
+    home: dict[str, str | None] = {}
+    for i in range(0, len(uids), 50_000):
+        for uid, node in store.get_nodes(uids[i:i + 50_000]).items():
+            home[uid] = node.props.get("region_code")
+    return df.assign(subject_region=df[SUBJECT_UID].map(home).astype("string"))

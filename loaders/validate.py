@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graph_model.settings import Settings
+from graph_model import regions
 from graph_model.dates import DatePolicy
 from graph_model.identifiers import REGISTRY, guess_subject_labels
 from graph_model.personal_data import mask_ric_text
@@ -179,6 +180,8 @@ def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series
     if col.item_type is None:
         return items
     flat = items.explode().dropna()
+    if col.national:  # the nationwide code stands beside the divisions (regions.NATIONAL)
+        flat = flat[flat != regions.NATIONAL]
     values, reasons = REGISTRY[col.item_type].check_series(flat.astype("string"))
     bad = reasons.dropna()
     if not bad.empty:
@@ -187,6 +190,10 @@ def _check_list(cells: pd.Series, col: Column, problems: _Problems) -> pd.Series
         mask.loc[first.index] = True
         problems.add(mask, col.name, first.reindex(cells.index))
     kept: dict = {}  # row -> its valid items, in order
+    if col.national:
+        for row, xs in items.items():
+            if regions.NATIONAL in xs:
+                kept.setdefault(row, []).append(regions.NATIONAL)
     for row, value in zip(values.index, values.to_numpy(dtype=object)):
         if isinstance(value, str):  # check_series gives str, or NaN where invalid
             kept.setdefault(row, []).append(value)

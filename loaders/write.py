@@ -25,7 +25,7 @@ from graph_model.schema import schema
 from graph_model.store.port import LoadInfo, Node, Store
 from loaders.build import build
 from loaders.kinds import kinds
-from loaders.load import _check_chunk
+from loaders.load import Checks, RowRules, _check_chunk
 from loaders.quality import Finding, QualityState
 from loaders.validate import FIRST_DATA_ROW, validate
 
@@ -61,15 +61,19 @@ class Written:
 
 
 def write_rows(store: Store, secret: str, kind_name: str, rows: list[Mapping[str, Any]], *,
-               agency: str | None, source: str) -> list[Node]:
+               agency: str | None, source: str, rules: RowRules | None = None) -> list[Node]:
     """Check and write ``rows`` (exchange-format columns of ``kind_name``) as one load;
     the record nodes written (see :func:`write_records`)."""
-    return write_records(store, secret, kind_name, rows, agency=agency, source=source).nodes
+    return write_records(store, secret, kind_name, rows, agency=agency, source=source,
+                         rules=rules).nodes
 
 
 def write_records(store: Store, secret: str, kind_name: str, rows: list[Mapping[str, Any]], *,
-                  agency: str | None, source: str, guard: Guard | None = None) -> Written:
+                  agency: str | None, source: str, guard: Guard | None = None,
+                  rules: RowRules | None = None) -> Written:
     """Check and write ``rows`` (exchange-format columns of ``kind_name``) as one load.
+    ``rules``: the rules rows must keep beyond their columns (see
+    :data:`loaders.load.RowRules`); a row breaking one is refused.
 
     Raises
     ------
@@ -81,7 +85,7 @@ def write_records(store: Store, secret: str, kind_name: str, rows: list[Mapping[
     chunk = pd.DataFrame([{k: v for k, v in row.items() if v is not None} for row in rows],
                          dtype="string")
     state = QualityState()
-    df, bad = _check_chunk(store, source, kind, chunk, secret, state)
+    df, bad = _check_chunk(store, source, kind, chunk, secret, state, checks=Checks(rules or {}))
     rejected = [b for b in bad if len(b)]
     if rejected or len(df) < len(rows):
         raise RowsRefused(rejected)

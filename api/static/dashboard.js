@@ -228,8 +228,9 @@
       ' related(subjectId: $id, depth: 2, asOf: $asOf, first: 100) { totalCount hiddenCount' +
       '  edges { node { distance subject { __typename id name } status { lists grade }' +
       '   path { fromId toId relType direction } } } }' +
-      ' discipline(subjectId: $id, asOf: $asOf, region: $region) { measures { measure { code name }' +
-      '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } } } }',
+      ' discipline(subjectId: $id, asOf: $asOf, region: $region) { measures { measure { code name } strength' +
+      '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } }' +
+      '  leads { trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } } } }',
       { id: id, asOf: state.asOf, region: state.region })
       .then(function (body) { draw(body.data, body.errors); status('as of ' + state.asOf); })
       .catch(function (err) { status(err.message); });
@@ -273,10 +274,16 @@
       });
     });
     var items = [];
-    ((d.discipline && d.discipline.measures) || []).forEach(function (m) {
+    var found = ((d.discipline && d.discipline.measures) || []).concat(
+      ((d.discipline && d.discipline.leads) || []).map(function (x) {
+        return { measure: { name: '调查线索 (investigation lead)' }, strength: 'LEAD',
+                 trigger: x.trigger, ruleName: x.ruleName, path: x.path };
+      }));
+    found.forEach(function (m) {
       var t = m.trigger;
-      items.push('<li><b>' + esc(m.measure.name) + '</b><br><small>' + esc(t.name) + ' · ' +
-        esc(t.listKind || t.decisionNo || t.grade || t.recordLabel) + ' · ' + esc(m.ruleName) + '</small></li>');
+      items.push('<li><b>' + esc(m.measure.name) + '</b> <small>' + esc(m.strength) + '</small><br><small>' +
+        esc(t.name) + ' · ' + esc(t.listKind || t.decisionNo || t.grade || t.recordLabel) + ' · ' +
+        esc(m.ruleName) + '</small></li>');
       m.path.forEach(function (h) {
         [h.src, h.dst].forEach(function (id) {
           var label = id.split(':')[0];

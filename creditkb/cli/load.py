@@ -27,6 +27,10 @@ def add_parser(sub) -> None:
     p.add_argument("--nice", type=int, default=NICE, metavar="N",
                    help=f"run at this much lower CPU priority (default {NICE}: an API served "
                         f"from the same machine keeps answering; 0: as usual)")
+    p.add_argument("--lenient-repairs", action="store_true",
+                   help="keep repairs dated before the end of the minimum publication period "
+                        "or of a mode the violation does not allow, as a data-quality finding "
+                        "(they never count), instead of rejecting them")
     store_arg(p)
 
 
@@ -45,17 +49,19 @@ def run(args) -> int:
             pass
     with open_store(settings=settings) as store:
         load_with_progress(store, args.paths, settings, args.kind, args.max_bad,
-                            Path(args.rejects_dir), agency=args.agency, profile=args.profile)
+                            Path(args.rejects_dir), agency=args.agency, profile=args.profile,
+                            lenient_repairs=args.lenient_repairs)
     return 0
 
 
 def load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
-                        agency=None, profile=None):
+                        agency=None, profile=None, lenient_repairs=False):
     from tqdm import tqdm
 
     from loaders.errors import FileRefused, LoadError
-    from loaders.load import load_paths
+    from loaders.load import Checks, load_paths
     from loaders.rejects import write_report
+    from queries.rules.repair import row_rules
 
     started = time.monotonic()
     bar = tqdm(desc="loading", unit="file", disable=None, file=sys.stderr)
@@ -80,7 +86,8 @@ def load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
 
     try:
         summaries = load_paths(store, paths, settings.secret, kind, max_bad, agency=agency,
-                               profile=profile, on_file=report)
+                               profile=profile, on_file=report,
+                               checks=Checks(row_rules(), lenient_repairs))
     except FileRefused as exc:  # when the user needs the list most
         s = exc.summary
         target = write_report(s.rejects, s.headers, rejects_dir, s.path)

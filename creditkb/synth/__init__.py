@@ -1,7 +1,7 @@
 """Synthetic but realistic exchange-format files, for benchmarks and load tests.
 
 ``generate(out_dir, scale)`` writes the file kinds of the exchange format
-(``EXCHANGE_FORMAT.md``, its further kinds too, but jurisdictions) as UTF-8 CSV with the
+(``EXCHANGE_FORMAT.md``, its further kinds too) as UTF-8 CSV with the
 canonical Chinese headers, one ``<kind>.csv`` per kind.  ``scale=1.0`` is the Yangtze
 system of case #19: about 450,000 subjects and 5.8 million records, of which 600,000 are
 evaluations; and beyond those the events of the further kinds, of which 10.5 million
@@ -20,6 +20,12 @@ What makes the data realistic enough to exercise the loaders and the graph:
 * grades follow the shares seen in the cases (Shandong, #8; Kunming stars, #16), and each
   subject keeps a latent risk, so grades persist from year to year and risky subjects
   collect more penalties and watchlist entries;
+* repairs follow the minimum publication period of the penalty they repair, in the mode
+  the repair catalogue gives its violation (closed loops with their evidence), but for a
+  few that come too early (rule 17: ``creditkb load`` rejects them);
+* national and basin authorities have their jurisdictions (rule 19): the Yangtze
+  navigation administration's colours and the Yangtze maritime bureau's penalties bind
+  along the river.
 * repairs only follow the minimum publication period of the penalty they repair;
 * events follow the cases where they give a figure: 0.80 fine payments per penalty (#2),
   0.63 % of records objected to and 42 % of those upheld (#13), interceptions finding
@@ -58,8 +64,8 @@ from creditkb.synth.events import (
 )
 from creditkb.synth.exchange import HEADERS, KINDS, Progress, write_csv
 from creditkb.synth.records import (
-    agreements_frame, commitment_frames, evaluation_frames, list_entry_frames, penalty_frames,
-    plan_evaluations, plan_penalties, repair_frames,
+    agreements_frame, commitment_frames, evaluation_frames, jurisdictions_frame,
+    list_entry_frames, penalty_frames, plan_evaluations, plan_penalties, repair_frames,
 )
 from creditkb.synth.world import (
     build_world, enterprises_frame, practitioners_frame, vehicles_frame, vessels_frame,
@@ -129,7 +135,7 @@ def plan_sizes(scale: float = 0.01) -> dict[str, int]:
 
 def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
              progress: Progress | None = None) -> dict[str, Path]:
-    """Write the ten exchange-format files of a synthetic data set.
+    """Write the exchange-format files of a synthetic data set.
 
     Parameters
     ----------
@@ -180,4 +186,5 @@ def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
     put("point_entries", point_entry_frames(_rng(seed, 24), w, points))
     pools = [penalty_pool(plan), evaluation_pool(w, rounds), point_pool(points)]
     put("objections", objection_frames(_rng(seed, 25), w, pools, sizes["objections"]))
+    put("jurisdictions", jurisdictions_frame())
     return {k: paths[k] for k in KINDS}

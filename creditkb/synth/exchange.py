@@ -36,9 +36,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                      "reason", "agency", "agency_region"),
     "agreements": ("name", "member_regions", "effective_from", "effective_to", "schemes",
                    "list_kinds"),
-    "repairs": ("decision_no", "mode", "repaired_on", "agency", "agency_region"),
+    "repairs": ("decision_no", "mode", "repaired_on", "agency", "agency_region", "evidence"),
     "commitments": ("subject_kind", "subject_id", "kind", "made_on", "due_on", "status",
                     "agency", "agency_region"),
+    "jurisdictions": ("agency", "agency_code", "level", "regions", "effective_from"),
 }
 #: The further kinds (second release) are written with the columns of loaders/kinds.yaml,
 #: in its order, but those it accepts beyond the format: a firm named without its code, and

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from creditkb.synth.draw import (
-    AS_OF, DATA_END, DATA_START, _dates, _day, _exact_counts, _not_before, _pick, _uniform_days,
+    AS_OF, DATA_END, DATA_START, _dates, _day, _exact_counts, _not_before, _uniform_days,
     _year,
 )
 from creditkb.synth.exchange import CHUNK_ROWS, ENT, HEADERS, PER, SUBJECT_KINDS, VEH, VES
@@ -235,12 +235,21 @@ def penalty_frames(w: World, plan: PenaltyPlan) -> Iterator[pd.DataFrame]:
         ))))
 
 
+#: Share of repairs dated before the end of the minimum publication period: agencies that
+#: repair too early (rule 17), rejected when loaded.
+TOO_EARLY = 0.004
+
+
 def repair_frames(rng: np.random.Generator, plan: PenaltyPlan, n: int) -> Iterator[pd.DataFrame]:
     """Repairs of ``n`` valid penalties, each after its minimum publication period.
 
     A repair falls between the end of the minimum period (3 months ordinary, 1 year
     serious) and the end of the maximum one (1 and 3 years), and not after AS_OF; the
-    issuing agency reviews it.  Serious penalties are repaired less often.
+    issuing agency reviews it.  Serious penalties are repaired less often.  Its mode is
+    the one the repair catalogue gives the violation (queries/data/repair.yaml, #12); a
+    closed-loop repair names its rectification evidence.  A few (:data:`TOO_EARLY`) come
+    before the minimum period is over, as a story of rule 17: ``creditkb load`` rejects
+    them.
     """
     min_days = np.where(plan.serious, MIN_PUBLICATION_DAYS[Severity.严重],
                         MIN_PUBLICATION_DAYS[Severity.一般])
@@ -255,22 +264,54 @@ def repair_frames(rng: np.random.Generator, plan: PenaltyPlan, n: int) -> Iterat
     span = latest[chosen] - earliest[chosen]
     wait = np.minimum(np.floor(rng.exponential(45, len(chosen))), span).astype(np.int64)
     day = earliest[chosen] + wait
+    early = rng.random(len(chosen)) < TOO_EARLY
+    day[early] = plan.day[chosen[early]] + rng.integers(1, 30, int(early.sum()))
     order = np.argsort(day, kind="stable")
     chosen, day = chosen[order], day[order]
     a = agencies()
-    mode = _pick(rng, (RepairMode.承诺, RepairMode.闭环), (0.6, 0.4), len(chosen))
+    mode = _repair_modes()[plan.kind[chosen], plan.violation[chosen]]
+    evidence = np.where(mode == RepairMode.闭环, "整改材料", None).astype(object)
     for lo in range(0, len(chosen), CHUNK_ROWS):
         s = slice(lo, lo + CHUNK_ROWS)
         pen = chosen[s]
         yield pd.DataFrame(dict(zip(HEADERS["repairs"], (
             plan.decision_numbers(pen), mode[s], _dates(day[s]),
-            a.name[plan.agency[pen]], a.region[plan.agency[pen]],
+            a.name[plan.agency[pen]], a.region[plan.agency[pen]], evidence[s],
         ))))
 
 
-# Evaluation schemes.  Shares: Shandong (#8, 3,234 firms) for the five levels; a
-# spindle-shaped distribution for the Yangtze colours (#19); Kunming's starred taxi
-# drivers (#16: 1151/1371/663/490/35); Suzhou's quarterly four levels (#4).
+def _repair_modes() -> np.ndarray:
+    """The repair mode the catalogue gives each violation, as [subject kind, violation]."""
+    cat = repair_catalogue()
+    width = max(len(v) for v in VIOLATIONS)
+    out = np.full((len(VIOLATIONS), width), cat.default_mode, dtype=object)
+    for k, vs in enumerate(VIOLATIONS):
+        for i, v in enumerate(vs):
+            out[k, i] = cat.mode_for(v)[0]
+    return out
+
+
+# National and basin authorities (#8, #19): the Yangtze navigation administration and the
+# Yangtze maritime bureau bind along the river from the Yangtze credit system's first
+# release (#19: 2023-12); the ministry binds everywhere.
+JURISDICTIONS = (
+    ("交通运输部", "100000", "全国", "100000", "2019-01-01"),
+    ("长江航务管理局", "CJHY", "流域",
+     "310000;320000;340000;360000;420000;430000;500000;510000;520000;530000", "2023-12-01"),
+    ("长江海事局", "CJMSA", "流域",
+     "310000;320000;340000;360000;420000;430000;500000;510000;520000;530000", "2023-12-01"),
+)
+
+
+def jurisdictions_frame() -> pd.DataFrame:
+    """The jurisdictions file: a fixed handful, the same at every scale."""
+    return pd.DataFrame(list(JURISDICTIONS), columns=list(HEADERS["jurisdictions"]))
+
+
+# Evaluation schemes.  Shares: Shandong (#8, 3,234 firms) for the five levels; the Yangtze
+# colours (#19): green 30% as for ships (7265 of 24336), the rest spindle-shaped (纺锤形) as
+# assumed here; Kunming's starred taxi drivers (#16: 1151/1371/663/490/35); Suzhou's
+# quarterly four levels (#4, shares assumed).
 ROAD5 = "道路运输经营者信用评价"
 YANGTZE = "长江航运信用评价"
 STARS = "巡游出租汽车驾驶员服务质量信誉考核"
@@ -294,7 +335,7 @@ class Scheme:
 SCHEMES = {
     ROAD5: Scheme(ROAD5, (52, 698, 2144, 281, 52, 7),
                   ((90, 100), (80, 90), (70, 80), (60, 70), (40, 60), (0, 40))),
-    YANGTZE: Scheme(YANGTZE, (20, 65, 12, 3), ((900, 1000), (800, 900), (600, 800), (300, 600))),
+    YANGTZE: Scheme(YANGTZE, (30, 55, 12, 3), ((900, 1000), (800, 900), (600, 800), (300, 600))),
     STARS: Scheme(STARS, (35, 490, 663, 1371, 1151),
                   ((95, 100), (90, 95), (85, 90), (80, 85), (75, 80))),
     SUZHOU4: Scheme(SUZHOU4, (20, 55, 20, 5), ((90, 100), (75, 90), (60, 75), (0, 60))),

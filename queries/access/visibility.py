@@ -6,9 +6,13 @@ reads (api/context.py).
   agency of R (or above it) issued a record about;
 * **shared**: a subject one of R's partners listed on a list kind, or graded under a scheme,
   that an agreement in force with R shares (the shared watchlists, :func:`list_basis`, and
-  mutual recognition);
+  mutual recognition), or that a national or basin authority whose jurisdiction covers R
+  listed or graded, or that is on a nationwide list (严重失信, rule 19);
 * **linked**: one subject relationship (:data:`LINK_RELATIONS`: legal representative,
   employer, owner, driver, crew) away from an own or shared subject.
+
+A key of a national or basin authority (长江航务管理局) has the regions of its
+jurisdiction besides its own (:func:`key_regions`): R above is each of them.
 
 Anything else is outside the scope, and answered exactly like a subject that does not
 exist: with the same error, after the same reads (:func:`check_subject`), so that neither
@@ -26,15 +30,17 @@ from typing import Iterable, Mapping, Sequence
 
 from graph_model.schema import schema
 from graph_model.store.port import Node, Store
-from queries.rules.jurisdiction import Agreement, agreements_covering, overlaps, within
+from queries.rules.jurisdiction import (
+    NO_JURISDICTIONS, Agreement, Jurisdictions, agreements_covering, overlaps, within,
+)
 from queries.rules.scales import Scales
 from queries.rules.watchlist import list_basis
 from queries.tracing.common import SUBJECT_RELATIONS
 
-__all__ = ["Vis", "SUBJECT_LABELS", "LINK_RELATIONS", "LINK_CAP", "subject_visibility",
-           "record_visibility", "linked_visibility", "check_subject", "Checked", "in_force",
-           "DENIAL_FLOOR_S", "PERSON_PUBLIC", "personal_data_clear", "shown_props", "mask_text",
-           "mask_id", "record_personal_clear", "shown_record_props"]
+__all__ = ["Vis", "SUBJECT_LABELS", "LINK_RELATIONS", "LINK_CAP", "key_regions",
+           "subject_visibility", "record_visibility", "linked_visibility", "check_subject",
+           "Checked", "in_force", "DENIAL_FLOOR_S", "PERSON_PUBLIC", "personal_data_clear",
+           "shown_props", "mask_text", "mask_id", "record_personal_clear", "shown_record_props"]
 
 SUBJECT_LABELS = frozenset(schema().subject_labels())
 #: The least time a refusal of something named by id takes, counted from the start of its
@@ -57,35 +63,60 @@ class Vis(IntEnum):
     OWN = 3
 
 
-def subject_visibility(node: Node | None, region: str) -> Vis | None:
-    """What the subject node alone decides: OWN when registered in ``region``, NONE when it
-    is no subject; None when its records must decide (also for a node that does not exist,
-    which must cost what a subject outside the scope costs)."""
+def key_regions(region: str, agency: str | None, jur: Jurisdictions,
+                day: dt.date) -> tuple[str, ...]:
+    """The regions a key of ``agency`` in ``region`` governs on ``day``: its region, and
+    the regions of its agency's jurisdiction (a basin authority's provinces; ``100000``,
+    everywhere, for a national one)."""
+    return jur.regions_of(agency, region, day)
+
+
+def _regions(region: str | Sequence[str]) -> tuple[str, ...]:
+    return (region,) if isinstance(region, str) else tuple(region)
+
+
+def subject_visibility(node: Node | None, region: str | Sequence[str]) -> Vis | None:
+    """What the subject node alone decides: OWN when registered in ``region`` (or one of
+    the regions given), NONE when it is no subject; None when its records must decide (also
+    for a node that does not exist, which must cost what a subject outside the scope
+    costs)."""
     if node is None:
         return None
     if node.label not in SUBJECT_LABELS:
         return Vis.NONE
-    return Vis.OWN if within(node.props.get("region_code"), region) else None
+    code = node.props.get("region_code")
+    return Vis.OWN if any(within(code, r) for r in _regions(region)) else None
 
 
-def record_visibility(records: Sequence[Node], region: str, agreements: Sequence[Agreement],
-                      day: dt.date, scales: Scales) -> Vis:
+def record_visibility(records: Sequence[Node], region: str | Sequence[str],
+                      agreements: Sequence[Agreement], day: dt.date, scales: Scales,
+                      jur: Jurisdictions = NO_JURISDICTIONS) -> Vis:
     """What a subject's records decide: OWN when an agency of ``region`` (or above or
-    inside it) issued one, SHARED when a partner's list entry or evaluation is shared with
-    ``region`` by one of ``agreements`` (those in force on ``day`` covering ``region``)."""
+    inside it; or of one of the regions given) issued one, SHARED when a partner's list
+    entry or evaluation is shared with it by one of ``agreements`` (those in force on
+    ``day`` covering it), when a national or basin authority whose jurisdiction covers it
+    issued one, or when a list entry's kind binds nationwide."""
+    regions = _regions(region)
     best = Vis.NONE
     for r in records:
         issuer = r.props.get("agency_region")
-        if overlaps(issuer, region):
+        if any(overlaps(issuer, reg) for reg in regions):
             return Vis.OWN
-        if best is Vis.NONE and agreements and issuer:
+        if best is not Vis.NONE or not issuer:
+            continue
+        for reg in regions:
             if r.label == "ListEntry":
-                if list_basis(issuer, r.props.get("list_kind"), region, agreements, day):
+                if list_basis(issuer, r.props.get("list_kind"), reg, agreements, day,
+                              agency=r.props.get("agency"), jur=jur):
                     best = Vis.SHARED
             elif r.label == "Evaluation":
                 scheme = str(r.props.get("scheme"))
-                if any(a.covers(issuer) and a.covers_scheme(scheme, scales) for a in agreements):
+                if (jur.basis(r.props.get("agency"), issuer, reg, day) is not None
+                        or any(a.covers(issuer) and a.covers_scheme(scheme, scales)
+                               for a in agreements)):
                     best = Vis.SHARED
+            elif jur.basis(r.props.get("agency"), issuer, reg, day) is not None:
+                best = Vis.SHARED
     return best
 
 
@@ -106,10 +137,12 @@ class Checked:
     agreements: tuple[Agreement, ...] | None = None
 
 
-def check_subject(store: Store, uid: str, region: str, day: dt.date, scales: Scales,
-                  agreements: Sequence[Agreement] | None = None) -> Checked:
-    """The visibility to a key of ``region`` of the one subject a caller named by its id
-    (``agreements``: those in force on ``day`` covering ``region``, read when needed and
+def check_subject(store: Store, uid: str, region: str | Sequence[str], day: dt.date,
+                  scales: Scales, agreements: Sequence[Agreement] | None = None,
+                  jur: Jurisdictions = NO_JURISDICTIONS) -> Checked:
+    """The visibility to a key of ``region`` (or of the regions given: its own and its
+    agency's jurisdiction, ``jur``) of the one subject a caller named by its id
+    (``agreements``: those in force on ``day`` covering one of them, read when needed and
     not given).
 
     A subject the key may not see is read exactly as a subject that does not exist: its
@@ -124,8 +157,8 @@ def check_subject(store: Store, uid: str, region: str, day: dt.date, scales: Sca
         return Checked(alone, node, None, agreements)
     records = store.records_about([uid]).get(uid, [])
     if agreements is None:
-        agreements = in_force(agreements_covering(store, [region]), day)
-    vis = record_visibility(records, region, agreements, day, scales)
+        agreements = in_force(agreements_covering(store, list(_regions(region))), day)
+    vis = record_visibility(records, region, agreements, day, scales, jur)
     if vis is not Vis.NONE:
         return Checked(vis, node, records, agreements)
     # from here on, the same calls for a subject outside the scope and one that is not
@@ -137,7 +170,7 @@ def check_subject(store: Store, uid: str, region: str, day: dt.date, scales: Sca
     near_records = store.records_about([f for f, v in alone_near.items() if v is None])
     linked = linked_visibility(
         v if v is not None else record_visibility(near_records.get(f, []), region, agreements,
-                                                  day, scales)
+                                                  day, scales, jur)
         for f, v in alone_near.items())
     return Checked(linked, node, records, agreements)
 

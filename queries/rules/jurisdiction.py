@@ -11,11 +11,19 @@ Shared by the rule modules (recognition, watchlists, discipline, repair, inspect
   ``effective_to`` (both inclusive; no end date: open).  An agreement whose end precedes
   its start is an error (:class:`~queries.dates.InvalidInput`), never silently skipped.
 * ``schemes`` / ``list_kinds`` of an agreement: empty means all (EXCHANGE_FORMAT.md).
+* A national or basin agency (DOMAIN.md rule 19, #8, #19) has a *jurisdiction*, loaded from
+  a ``jurisdictions`` file onto an Agency node: its level and the regions where its records
+  and grades bind (``100000``, :data:`NATIONAL`: everywhere), from a day.  Its records carry
+  the region of its seat (长江航务管理局: 420100, Wuhan); :class:`Jurisdictions` finds the
+  jurisdiction by the agency's normalised name, so every record it files binds where it
+  governs.  Some list kinds bind nationwide whoever designates them (严重失信,
+  ``queries/data/jurisdiction.yaml``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -23,17 +31,24 @@ from typing import Iterable, Mapping
 
 from graph_model.store.port import Node, Store
 from graph_model import regions as _regions
+from graph_model.enums import AgencyLevel
+from graph_model.names import fold
 from graph_model.schema import SchemaError, schema, split_uid
 from queries.dates import InvalidInput, parse_date, parse_optional_date
+from queries.rules.basis import Basis, parse_basis
+from queries.rules.rulefile import RuleFile, as_str_list, require
 from queries.rules.scales import Scales
 
 __all__ = [
     "Agreement", "check_region", "check_subject", "check_subjects", "up", "within", "overlaps",
     "inside", "agreements_covering", "all_agreements", "record_date", "record_optional_date",
+    "NATIONAL", "Jurisdiction", "Jurisdictions", "jurisdictions", "binding_rules",
 ]
 
 _CODE = re.compile(r"^\d{6}$")
 PAGE = 5000  # rows per find_nodes page
+#: The nationwide code of a jurisdiction (graph_model.regions.NATIONAL): every region lies in it.
+NATIONAL = _regions.NATIONAL
 
 
 # -- regions --------------------------------------------------------------------------
@@ -57,13 +72,15 @@ def up(code: str) -> tuple[str, ...]:
 
 
 def within(code: str | None, region: str) -> bool:
-    """True when ``code`` is ``region`` or lies inside it."""
-    return code is not None and region in up(code)
+    """True when ``code`` is ``region`` or lies inside it (every region lies in
+    :data:`NATIONAL`)."""
+    return code is not None and (region == NATIONAL or region in up(code))
 
 
 def overlaps(a: str | None, b: str | None) -> bool:
     """True when one of the two regions contains the other."""
-    return a is not None and b is not None and (b in up(a) or a in up(b))
+    return a is not None and b is not None and (
+        a == NATIONAL or b == NATIONAL or b in up(a) or a in up(b))
 
 
 @cache
@@ -128,16 +145,31 @@ def check_subject(store: Store, subject: str) -> Node:
 
 # -- record dates ---------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 16)
+def _stored_day(value: str) -> dt.date | None:
+    """A stored date (the loaders write ``YYYY-MM-DD``: a few thousand distinct days read
+    millions of times), or None when it is not one."""
+    try:
+        return parse_date(value)
+    except InvalidInput:
+        return None
+
+
 def record_date(node: Node, prop: str) -> dt.date:
     """A required date property of a stored record; a clear error when absent or bad."""
     value = node.props.get(prop)
+    if isinstance(value, str) and (day := _stored_day(value)) is not None:
+        return day
     if value is None or value == "":
         raise InvalidInput(f"{node.uid}: has no {prop}")
     return parse_date(value, f"{node.uid} {prop}")
 
 
 def record_optional_date(node: Node, prop: str) -> dt.date | None:
-    return parse_optional_date(node.props.get(prop), f"{node.uid} {prop}")
+    value = node.props.get(prop)
+    if isinstance(value, str) and (day := _stored_day(value)) is not None:
+        return day
+    return parse_optional_date(value, f"{node.uid} {prop}")
 
 
 # -- agreements -----------------------------------------------------------------------
@@ -255,6 +287,37 @@ def filtered_page(fetch, accept, after: str | None, limit: int):
         cursor = nodes[-1].uid
 
 
+def merged_page(streams: Iterable[Iterable[Node]], keep, accept, limit: int
+                ) -> tuple[list, bool]:
+    """One page from several node streams, each in uid order (and each started after the
+    same cursor): a node found in several is taken once; ``keep(node)`` gives what the
+    page needs of it, or None to pass it over (a test per node); ``accept(chunk)`` turns
+    a chunk of ``(node, kept)`` pairs into the page's items (reads batched per chunk).
+    Returns ``(items, full)``: at most ``limit`` items, and whether the page filled up
+    (more may follow after the last item's node)."""
+    items, chunk, last = [], [], None
+
+    def flush() -> bool:
+        for item in accept(chunk):
+            items.append(item)
+            if len(items) == limit:
+                return True
+        chunk.clear()
+        return False
+
+    for node in heapq.merge(*streams, key=lambda n: n.uid):
+        if node.uid == last:
+            continue
+        last = node.uid
+        kept = keep(node)
+        if kept is None:
+            continue
+        chunk.append((node, kept))
+        if len(chunk) >= limit - len(items) and flush():
+            return items, True
+    return items, bool(chunk) and flush()
+
+
 def check_limit(limit) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
         raise InvalidInput(f"limit must be an integer from 1 to 10000, not {limit!r}")
@@ -270,3 +333,132 @@ def records_of(store: Store, uids: Iterable[str], labels: Iterable[str] | None =
         return {}
     return {subject: nodes for subject, nodes in store.records_about(list(uids), wanted).items()
             if nodes}
+
+
+# -- national and basin jurisdiction ----------------------------------------------------
+
+#: How a jurisdiction's level reads in answers: a national or a basin authority's record
+#: counts as such; a provincial, city or county agency's as its own jurisdiction.
+LEVEL_BASIS = {"全国": "NATIONAL", "流域": "BASIN"}
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Where the records of one agency bind, from a day: its level, its regions
+    (:data:`NATIONAL` for everywhere) and the regions its records carry (its seats)."""
+
+    agency: str  # the name, normalised (graph_model.names.fold)
+    code: str
+    level: str | None
+    regions: tuple[str, ...]
+    effective_from: dt.date | None
+    seats: tuple[str, ...] = ()
+
+    @property
+    def basis(self) -> str:
+        """``NATIONAL``, ``BASIN`` or ``OWN``."""
+        return LEVEL_BASIS.get(self.level or "", "OWN")
+
+    def in_effect(self, day: dt.date) -> bool:
+        return self.effective_from is None or self.effective_from <= day
+
+    def binds(self, region: str | None) -> bool:
+        """True when ``region`` overlaps one of its regions."""
+        return any(overlaps(r, region) for r in self.regions)
+
+
+@dataclass(frozen=True)
+class Jurisdictions:
+    """The jurisdictions of a store, by normalised agency name."""
+
+    by_agency: Mapping[str, Jurisdiction]
+
+    def of(self, agency: str | None) -> Jurisdiction | None:
+        return self.by_agency.get(fold(agency)) if agency and self.by_agency else None
+
+    def regions_of(self, agency: str | None, agency_region: str | None,
+                   day: dt.date) -> tuple[str, ...]:
+        """Where a record of ``agency`` filed under ``agency_region`` binds on ``day``."""
+        j = self.of(agency)
+        own = (agency_region,) if agency_region else ()
+        if j is None or not j.in_effect(day):
+            return own
+        return tuple(sorted(set(own) | set(j.regions)))
+
+    def basis(self, agency: str | None, agency_region: str | None, region: str,
+              day: dt.date) -> str | None:
+        """Why a record of ``agency`` filed under ``agency_region`` binds in ``region`` on
+        ``day``: ``OWN`` (one region contains the other), ``NATIONAL`` or ``BASIN`` (the
+        agency's jurisdiction covers it), else None."""
+        if overlaps(agency_region, region):
+            return "OWN"
+        j = self.of(agency)
+        if j is not None and j.in_effect(day) and j.binds(region):
+            return j.basis
+        return None
+
+    def binding(self, region: str, day: dt.date) -> tuple[Jurisdiction, ...]:
+        """The jurisdictions in effect on ``day`` that bind in ``region``."""
+        return tuple(j for j in self.by_agency.values() if j.in_effect(day) and j.binds(region))
+
+    def filed_by(self, node: Node, among: Iterable[Jurisdiction]) -> bool:
+        """True when the record ``node`` was issued by one of the agencies ``among``."""
+        name = fold(node.props.get("agency"))
+        return any(j.agency == name for j in among)
+
+
+NO_JURISDICTIONS = Jurisdictions({})
+
+
+def jurisdictions(store: Store) -> Jurisdictions:
+    """Every agency's jurisdiction in the store (the Agency nodes a ``jurisdictions`` file
+    gave a level), with the regions its records carry (the seats of the Agency nodes of
+    the same name).  A malformed date is :class:`InvalidInput`."""
+    found = list(store.iter_nodes("Agency", {"level": [v.value for v in AgencyLevel]}, page=PAGE))
+    if not found:
+        return NO_JURISDICTIONS
+    names = sorted({n.props.get("name") for n in found if n.props.get("name")})
+    seats: dict[str, set[str]] = {}
+    for n in store.iter_nodes("Agency", {"name": names}, page=PAGE):
+        if n.props.get("region_code"):
+            seats.setdefault(n.props["name"], set()).add(n.props["region_code"])
+    out = {}
+    for n in found:
+        p = n.props
+        name = fold(p.get("name"))
+        regions = _as_tuple(p.get("regions"))
+        if p.get("level") == "全国":
+            regions = (NATIONAL,)
+        start = parse_optional_date(p.get("effective_from"), f"{n.uid} effective_from")
+        j = Jurisdiction(name, str(p.get("agency_code") or ""), p.get("level"), regions, start,
+                         tuple(sorted(seats.get(p.get("name"), ()))))
+        prev = out.get(name)
+        # two rows for one agency: the one in effect from the later day
+        if prev is None or (j.effective_from or dt.date.min) >= (prev.effective_from or dt.date.min):
+            out[name] = j
+    return Jurisdictions(out)
+
+
+@dataclass(frozen=True)
+class BindingRules:
+    """List kinds that bind nationwide whoever designates them (rule 19)."""
+
+    nationwide_list_kinds: tuple[str, ...]
+    basis: Basis
+
+    def nationwide(self, list_kind: str | None) -> bool:
+        return list_kind in self.nationwide_list_kinds
+
+
+def parse_binding_rules(doc: Mapping, where: str = "jurisdiction") -> BindingRules:
+    spec = doc.get("nationwide")
+    require(isinstance(spec, Mapping), where, "nationwide must be a mapping")
+    kinds = as_str_list(spec.get("list_kinds"), where, "nationwide.list_kinds")
+    known = set(schema().label("ListEntry").properties["list_kind"].values)
+    require(set(kinds) <= known, where, f"nationwide.list_kinds: {sorted(set(kinds) - known)} "
+            f"are not list kinds")
+    return BindingRules(kinds, parse_basis(spec.get("basis"), where, "nationwide.basis"))
+
+
+#: The installed rule of nationwide list kinds (``queries/data/jurisdiction.yaml``).
+binding_rules: RuleFile[BindingRules] = RuleFile("jurisdiction.yaml", parse_binding_rules)

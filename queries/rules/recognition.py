@@ -5,13 +5,16 @@ The regulator of ``region`` acts on an evaluation valid on ``as_of`` that was is
 * in its own jurisdiction: by an agency in ``region`` or inside it (a county's grade
   counts for its city and province), or by an agency of a region above it (a provincial
   grade binds every city of the province); or
+* by a national or basin authority whose jurisdiction covers ``region`` on ``as_of``
+  (rule 19: 长江航务管理局's colours bind along the river, :mod:`queries.rules.jurisdiction`);
+  or
 * in a region that shares with ``region`` an agreement in force on ``as_of`` that covers
   the evaluation's scheme (a partner's grade counts only while the agreement is in force
   and only for the covered schemes).
 
 Among those candidates the most recent by validity start wins; on a tie the stricter (the
-worse common severity, :mod:`queries.rules.scales`); then own jurisdiction before an agreement,
-then the smaller evaluation id.  No candidate means no grade (never a default B).  Every
+worse common severity, :mod:`queries.rules.scales`); then own jurisdiction before a
+national or basin authority's, before an agreement; then the smaller evaluation id.  No candidate means no grade (never a default B).  Every
 answer carries the chosen evaluation, the issuing agency and region, what made it count
 (own jurisdiction or the agreement), the other candidates and why each other evaluation
 of the subject did not count.
@@ -26,16 +29,20 @@ from typing import Any, Iterable, Sequence
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 from queries.rules.jurisdiction import (
-    Agreement, agreements_covering, check_region, check_subjects, find_all, inside, overlaps,
-    record_date, record_optional_date, records_of,
+    NO_JURISDICTIONS, Agreement, Jurisdictions, agreements_covering, check_region,
+    check_subjects, find_all, inside, jurisdictions, record_date, record_optional_date,
+    records_of,
 )
 from queries.rules.scales import Level, Scales, scales as default_scales
 
-__all__ = ["OWN", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
+__all__ = ["OWN", "NATIONAL", "BASIN", "AGREEMENT", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
            "recognized_grade", "recognized_grades", "evaluation_ref", "recognize",
            "registered_in", "grades_in_batches"]
 
 OWN = "own jurisdiction"
+#: Why a candidate counts: own jurisdiction, a national or basin authority's, an agreement.
+NATIONAL, BASIN, AGREEMENT = "national", "basin", "agreement"
+_BASIS_RANK = {OWN: 0, NATIONAL: 1, BASIN: 1, AGREEMENT: 2}
 BATCH = 2000  # subjects per recognized_grades call of the whole-region passes
 
 
@@ -64,13 +71,18 @@ class Candidate:
     """An evaluation that counts in the region, and what made it count."""
 
     evaluation: EvaluationRef
-    basis: str  # OWN, or "agreement"
+    basis: str  # OWN, NATIONAL, BASIN or AGREEMENT
     agreement: Agreement | None = None
 
     @property
     def counted_by(self) -> str:
-        """``'own jurisdiction'`` or the name of the agreement."""
-        return OWN if self.agreement is None else self.agreement.name
+        """``'own jurisdiction'``, the national or basin authority (``'长江航务管理局
+        (basin jurisdiction)'``) or the name of the agreement."""
+        if self.agreement is not None:
+            return self.agreement.name
+        if self.basis in (NATIONAL, BASIN):
+            return f"{self.evaluation.agency} ({self.basis} jurisdiction)"
+        return OWN
 
 
 @dataclass(frozen=True)
@@ -138,17 +150,18 @@ def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
 
 
 def _judge(ev: EvaluationRef, region: str, day: dt.date, agreements: Sequence[Agreement],
-           scales: Scales) -> Candidate | Exclusion:
+           scales: Scales, jur: Jurisdictions) -> Candidate | Exclusion:
     if not ev.valid_on(day):
         return Exclusion(ev.uid, f"not valid on {day} (valid {ev.valid_from}..{ev.valid_to or ''})")
     if ev.level is None:
         return Exclusion(ev.uid, f"grade {ev.grade!r} of scheme {ev.scheme!r} is not in the grade scales")
-    if overlaps(ev.agency_region, region):
-        return Candidate(ev, OWN)
+    basis = jur.basis(ev.agency, ev.agency_region, region, day)
+    if basis is not None:
+        return Candidate(ev, {"NATIONAL": NATIONAL, "BASIN": BASIN}.get(basis, OWN))
     shared = [a for a in agreements if a.covers(region) and a.covers(ev.agency_region)]
     for a in shared:
         if a.in_force(day) and a.covers_scheme(ev.scheme, scales):
-            return Candidate(ev, "agreement", a)
+            return Candidate(ev, AGREEMENT, a)
     if not shared:
         return Exclusion(ev.uid, f"issued in {ev.agency_region}, outside {region} and not covered "
                                  f"by an agreement with it")
@@ -163,23 +176,24 @@ def _judge(ev: EvaluationRef, region: str, day: dt.date, agreements: Sequence[Ag
 
 def _preference(c: Candidate):
     e = c.evaluation
-    return (-e.valid_from.toordinal(), -e.level.severity, c.basis != OWN, e.uid)
+    return (-e.valid_from.toordinal(), -e.level.severity, _BASIS_RANK[c.basis], e.uid)
 
 
 def recognize(subject: str, region: str, day: dt.date, scheme: str | None,
               evaluations: Iterable[Node], agreements: Sequence[Agreement],
-              scales: Scales) -> RecognizedGrade:
+              scales: Scales, jur: Jurisdictions = NO_JURISDICTIONS) -> RecognizedGrade:
     """The recognition rule on records already fetched (used by the batch forms).
 
     ``agreements`` must hold every agreement covering ``region`` (in force or not);
-    ``scheme`` must be a canonical scheme name or None.
+    ``scheme`` must be a canonical scheme name or None; ``jur`` the store's national and
+    basin jurisdictions.
     """
     candidates, excluded = [], []
     for node in evaluations:
         ev = evaluation_ref(node, scales)
         if scheme is not None and ev.scheme != scheme:
             continue
-        verdict = _judge(ev, region, day, agreements, scales)
+        verdict = _judge(ev, region, day, agreements, scales, jur)
         (candidates if isinstance(verdict, Candidate) else excluded).append(verdict)
     candidates.sort(key=_preference)
     excluded.sort(key=lambda x: x.evaluation)
@@ -207,8 +221,10 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     wanted = scales.scheme(scheme).name if scheme is not None else None
     nodes = check_subjects(store, list(subjects))
     agreements = agreements_covering(store, [region])
+    jur = jurisdictions(store)
     records = records_of(store, list(nodes), ["Evaluation"])
-    return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales)
+    return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales,
+                           jur)
             for uid in nodes}
 
 
@@ -250,7 +266,8 @@ def recognized_grade(store: Store, subject: str, region: str, as_of,
     -------
     RecognizedGrade
         ``grade``, ``level`` and ``evaluation`` (issuing agency and region, validity) of the
-        chosen candidate, ``counted_by`` (``'own jurisdiction'`` or the agreement's name),
+        chosen candidate, ``counted_by`` (``'own jurisdiction'``, a national or basin
+        authority, or the agreement's name),
         all ``candidates`` best first, and ``excluded`` evaluations with the reason.
         ``found`` is False when nothing counts: there is then no grade, not a default B.
 

@@ -1,4 +1,5 @@
-"""The repair lifecycle of administrative penalties (DOMAIN.md rule 8; cases #2, #12).
+"""The repair lifecycle of administrative penalties (DOMAIN.md rules 8, 17, 18; cases #2,
+#3, #12).
 
 A penalty is published from its decision date.  Once its *minimum* publication period is
 over (ordinary dishonesty 3 months, serious 1 year) it may be repaired; at the end of its
@@ -6,9 +7,18 @@ over (ordinary dishonesty 3 months, serious 1 year) it may be repaired; at the e
 closed loop) ends its effect on the repair date.  The periods and the catalogue of which
 violation calls for which repair mode are data: ``queries/data/repair.yaml``.
 
+A repair counts only when it keeps the rules (rule 17): dated on or after the end of the
+minimum period, by closed loop (闭环, with its evidence) where the violation calls for one.
+:func:`check_repairs` is that check, which ``creditkb load`` and ``recordRepair`` apply
+before a repair is written (:func:`row_rules`); a repair kept anyway (``creditkb load
+--lenient-repairs``) never counts: :class:`PenaltyState` lists it under ``refused``.
+
 The same effect window is what the other rules read: a penalty *counts* (in discipline,
 in scores) from its decision date until the earlier of its repair date and the end of its
-maximum period; a revoked (撤销) penalty never counts.
+maximum period; a revoked (撤销) penalty never counts.  It counts, and is listed for
+repair, where it was decided (and wherever the deciding agency's jurisdiction binds) and
+where its subject is registered (rule 18, #2: Tianjin reminds its firms penalised
+anywhere); an agreement partner of the deciding region may record the repair (#3 异地修复).
 
 Examples
 --------
@@ -25,19 +35,26 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from graph_model.store.port import Node, Store
-from queries.dates import InvalidInput, parse_as_of
+from queries.dates import InvalidInput, parse_as_of, parse_optional_date
+from queries.rules.basis import Basis, parse_basis
 from queries.rules.jurisdiction import (
-    check_limit, check_region, filtered_page, inside, record_date,
+    Jurisdictions, agreements_covering, check_limit, check_region, inside, jurisdictions,
+    merged_page, record_date, within,
 )
 from queries.rules.rulefile import RuleFile, as_int, months_after, require
 
 __all__ = ["RepairCatalogue", "repair_catalogue", "load_repair_catalogue", "PenaltyRef",
            "RepairRef", "PenaltyState", "penalty_states", "penalty_state", "RepairCandidate",
-           "RepairPage", "repair_eligible"]
+           "RepairPage", "repair_eligible", "check_repairs", "row_rules", "RepairRoute",
+           "repair_route", "HOME", "DECIDING"]
+
+#: Why a region sees a penalty: it was decided there (or the deciding agency's jurisdiction
+#: binds there), or its subject is registered there (rule 18).
+DECIDING, HOME = "DECIDING", "HOME"
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,7 @@ class RepairCatalogue:
     rules: tuple[tuple[str, str, str], ...]  # (match, mode, why), first match wins
     default_mode: str
     source: str = ""
+    bases: Mapping[str, Basis] = field(default_factory=dict)  # "publication.<sev>", "mode.<mode>", "violations"
 
     def severity_of(self, value) -> str:
         sev = (str(value).strip() if value is not None else "") or self.default_severity
@@ -70,32 +88,65 @@ class RepairCatalogue:
                 return mode, f"{match}: {why}"
         return self.default_mode, "not in the catalogue: closed loop unless shown unnecessary"
 
+    def breaches(self, penalty: "PenaltyRef", repaired_on: dt.date, mode: str | None,
+                 evidence: str | None) -> list[tuple[str, str]]:
+        """What a repair of ``penalty`` on ``repaired_on`` by ``mode`` (with ``evidence``)
+        breaks of rule 17, as (column, reason) pairs; none when it may count."""
+        out = []
+        lo, _ = self.window(penalty.severity, penalty.decision_date)
+        if repaired_on < lo:
+            months = self.periods[penalty.severity][0]
+            out.append(("repaired_on", f"before the end of the minimum publication period "
+                        f"({lo}: {months} months of a {penalty.severity} penalty decided "
+                        f"{penalty.decision_date}); a repair counts only after it (#2, #12)"))
+        need, why = self.mode_for(penalty.violation)
+        closed = self.closed_loop_mode()
+        if need == closed and mode != closed:
+            out.append(("mode", f"{penalty.violation or 'the violation'} calls for a closed-loop "
+                        f"repair ({closed}: {why}), not {mode or 'none'} (#12)"))
+        if (mode == closed or need == closed) and not (evidence or "").strip():
+            out.append(("evidence", f"a closed-loop repair ({closed}) needs its rectification "
+                        f"evidence (整改证明): a note or a document reference (#12)"))
+        return out
+
+    def closed_loop_mode(self) -> str:
+        return "闭环" if "闭环" in self.modes else self.default_mode
+
 
 def parse_repair_catalogue(doc: Mapping, where: str = "repair") -> RepairCatalogue:
     raw = doc.get("publication")
     require(isinstance(raw, Mapping) and raw, where, "publication must map severities to periods")
-    periods = {}
+    periods, bases = {}, {}
     for sev, spec in raw.items():
         require(isinstance(spec, Mapping), where, f"publication.{sev} must be a mapping")
         lo = as_int(spec.get("minimum_months"), where, f"publication.{sev}.minimum_months", 0)
         hi = as_int(spec.get("maximum_months"), where, f"publication.{sev}.maximum_months", 1)
         require(lo <= hi, where, f"publication.{sev}: the minimum period is longer than the maximum")
         periods[str(sev)] = (lo, hi)
+        bases[f"publication.{sev}"] = parse_basis(spec.get("basis"), where, f"publication.{sev}.basis")
     default_sev = doc.get("default_severity")
     require(default_sev in periods, where, f"default_severity {default_sev!r} is not in publication")
-    modes = doc.get("modes")
-    require(isinstance(modes, Mapping) and modes, where, "modes must map mode names to descriptions")
-    default_mode = doc.get("default_mode")
+    raw_modes = doc.get("modes")
+    require(isinstance(raw_modes, Mapping) and raw_modes, where, "modes must map mode names to descriptions")
+    modes = {}
+    for mode, spec in raw_modes.items():
+        require(isinstance(spec, Mapping), where, f"modes.{mode} must be a mapping (doc, basis)")
+        modes[str(mode)] = str(spec.get("doc", ""))
+        bases[f"mode.{mode}"] = parse_basis(spec.get("basis"), where, f"modes.{mode}.basis")
+    viol = doc.get("violations")
+    require(isinstance(viol, Mapping), where, "violations must be a mapping")
+    default_mode = viol.get("default_mode")
     require(default_mode in modes, where, f"default_mode {default_mode!r} is not a mode")
+    bases["violations"] = parse_basis(viol.get("basis"), where, "violations.basis")
     rules = []
-    for i, item in enumerate(doc.get("violations") or []):
-        require(isinstance(item, Mapping), where, f"violations[{i}] must be a mapping")
+    for i, item in enumerate(viol.get("entries") or []):
+        require(isinstance(item, Mapping), where, f"violations.entries[{i}] must be a mapping")
         match, mode = item.get("match"), item.get("mode")
-        require(isinstance(match, str) and match.strip(), where, f"violations[{i}] needs a match text")
-        require(mode in modes, where, f"violations[{i}] ({match}): unknown mode {mode!r}")
+        require(isinstance(match, str) and match.strip(), where, f"violations.entries[{i}] needs a match text")
+        require(mode in modes, where, f"violations.entries[{i}] ({match}): unknown mode {mode!r}")
         require(all(r[0] != match for r in rules), where, f"violation match {match!r} is listed twice")
         rules.append((match.strip(), mode, str(item.get("why", ""))))
-    return RepairCatalogue(periods, default_sev, dict(modes), tuple(rules), default_mode, where)
+    return RepairCatalogue(periods, default_sev, modes, tuple(rules), default_mode, where, bases)
 
 
 #: The installed repair catalogue: ``repair_catalogue()``, read and checked once; ``load_repair_catalogue(path)``
@@ -117,6 +168,7 @@ class PenaltyRef:
     decision_date: dt.date
     agency: str | None
     agency_region: str | None
+    subject_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +178,15 @@ class RepairRef:
     mode: str | None
     agency: str | None
     agency_region: str | None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class RefusedRepair:
+    """A stored repair that does not count (kept by a lenient load), and why."""
+
+    repair: RepairRef
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +197,8 @@ class PenaltyState:
     minimum period), ``'repairable'`` (minimum period over, not repaired), ``'repaired'``
     and ``'expired'`` (maximum period over).  ``counts`` is True while it is published and
     neither revoked nor repaired; ``effect_until`` is the first day it no longer counts,
-    as the records tell it (a repair recorded after ``as_of`` included).
+    as the records tell it (a repair recorded after ``as_of`` included).  Repairs that
+    break rule 17 never count: they are in ``refused``, with the reasons.
     """
 
     penalty: PenaltyRef
@@ -148,6 +210,7 @@ class PenaltyState:
     mode: str  # the repair mode the violation calls for
     mode_reason: str
     first_repair: RepairRef | None = None  # the first repair recorded, also after as_of
+    refused: tuple[RefusedRepair, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -163,12 +226,13 @@ class PenaltyState:
         return self.maximum_end
 
 
-def _penalty_ref(node: Node, cat: RepairCatalogue) -> PenaltyRef:
+def penalty_ref(node: Node, cat: RepairCatalogue) -> PenaltyRef:
+    """A Penalty node as :class:`PenaltyRef` (dates checked)."""
     p = node.props
     return PenaltyRef(node.uid, p.get("decision_no") or node.key, p.get("subject_uid"),
                       p.get("violation"), cat.severity_of(p.get("severity")),
                       str(p.get("status") or "有效"), record_date(node, "decision_date"),
-                      p.get("agency"), p.get("agency_region"))
+                      p.get("agency"), p.get("agency_region"), p.get("subject_region"))
 
 
 def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str, list[RepairRef]]:
@@ -188,7 +252,8 @@ def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str,
             if n.props.get("decision_no", dno) == dno:
                 out.setdefault(dno, []).append(RepairRef(
                     n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
-                    n.props.get("agency"), n.props.get("agency_region")))
+                    n.props.get("agency"), n.props.get("agency_region"),
+                    n.props.get("evidence")))
     for reps in out.values():
         reps.sort(key=lambda r: (r.repaired_on, r.uid))
     return out
@@ -198,7 +263,14 @@ def state_of(ref: PenaltyRef, repairs: Sequence[RepairRef], day: dt.date,
              cat: RepairCatalogue) -> PenaltyState:
     """The state of one penalty given its repairs (no store access)."""
     lo, hi = cat.window(ref.severity, ref.decision_date)
-    repair = next((r for r in repairs if r.repaired_on <= day), None)
+    valid, refused = [], []
+    for r in repairs:
+        breaks = cat.breaches(ref, r.repaired_on, r.mode, r.evidence)
+        if breaks:
+            refused.append(RefusedRepair(r, tuple(reason for _, reason in breaks)))
+        else:
+            valid.append(r)
+    repair = next((r for r in valid if r.repaired_on <= day), None)
     if ref.status == "撤销":
         state = "revoked"
     elif day < ref.decision_date:
@@ -212,7 +284,8 @@ def state_of(ref: PenaltyRef, repairs: Sequence[RepairRef], day: dt.date,
     else:
         state = "published"
     mode, why = cat.mode_for(ref.violation)
-    return PenaltyState(ref, day, lo, hi, repair, state, mode, why, repairs[0] if repairs else None)
+    return PenaltyState(ref, day, lo, hi, repair, state, mode, why, valid[0] if valid else None,
+                        tuple(refused))
 
 
 def penalty_states(store: Store, penalties: Iterable[Node], as_of,
@@ -230,9 +303,19 @@ def penalty_states(store: Store, penalties: Iterable[Node], as_of,
     """
     cat = catalogue or repair_catalogue()
     day = parse_as_of(as_of)
-    refs = [_penalty_ref(n, cat) for n in penalties]
+    refs = [penalty_ref(n, cat) for n in penalties]
     repairs = _repairs_by_decision(store, sorted({r.decision_no for r in refs}))
     return {r.uid: state_of(r, repairs.get(r.decision_no, ()), day, cat) for r in refs}
+
+
+def _penalty_node(store: Store, decision_no) -> Node:
+    if not isinstance(decision_no, str) or not decision_no.strip():
+        raise InvalidInput(f"decision_no: {decision_no!r} is not a decision number")
+    uid = f"Penalty:{decision_no.strip()}"
+    node = store.get_nodes([uid]).get(uid)
+    if node is None:
+        raise InvalidInput(f"decision_no: no penalty {decision_no!r} in the store")
+    return node
 
 
 def penalty_state(store: Store, decision_no: str, as_of,
@@ -245,17 +328,120 @@ def penalty_state(store: Store, decision_no: str, as_of,
 
         >>> s = penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-01")
         >>> s.state, s.minimum_end, s.maximum_end, s.mode
-        ('repairable', datetime.date(2023, 9, 12), datetime.date(2024, 6, 12), '承诺')
+        ('repairable', datetime.date(2023, 9, 12), datetime.date(2024, 6, 12), '闭环')
         >>> penalty_state(store, "无锡交罚〔2023〕0000456号", "2023-10-20").state
         'repaired'
     """
     day = parse_as_of(as_of)
-    if not isinstance(decision_no, str) or not decision_no.strip():
-        raise InvalidInput(f"decision_no: {decision_no!r} is not a decision number")
-    node = store.get_nodes([f"Penalty:{decision_no.strip()}"]).get(f"Penalty:{decision_no.strip()}")
-    if node is None:
-        raise InvalidInput(f"decision_no: no penalty {decision_no!r} in the store")
+    node = _penalty_node(store, decision_no)
     return penalty_states(store, [node], day, catalogue)[node.uid]
+
+
+# -- checking repairs before they are written (rule 17) ---------------------------------
+
+def check_repairs(store: Store, rows: Sequence[Mapping[str, Any]],
+                  catalogue: RepairCatalogue | None = None) -> list[list[tuple[str, str]]]:
+    """What each repair row breaks of rule 17, as (column, reason) pairs (empty: it may be
+    written).  A row gives ``decision_no``, ``repaired_on`` (a date or ``YYYY-MM-DD``),
+    ``mode`` and ``evidence`` (the exchange format's repairs columns); a row naming a
+    penalty that is not stored, or a date that is not one, is left to the loader's own
+    checks.
+
+    Examples
+    --------
+    On the demo data: an ordinary penalty decided on 2023-06-12 may not be repaired before
+    its three months are over, and a failure to keep up dynamic monitoring is repaired by
+    closed loop, with evidence::
+
+        >>> [r for r, in check_repairs(store, [{"decision_no": "无锡交罚〔2023〕0000456号",
+        ...     "repaired_on": "2023-08-01", "mode": "闭环", "evidence": "整改报告"}])]
+        [('repaired_on', 'before the end of the minimum publication period (2023-09-12: 3 months of a 一般 penalty decided 2023-06-12); a repair counts only after it (#2, #12)')]
+        >>> [c for c, _ in check_repairs(store, [{"decision_no": "无锡交罚〔2023〕0000456号",
+        ...     "repaired_on": "2023-10-20", "mode": "承诺"}])[0]]
+        ['mode', 'evidence']
+    """
+    cat = catalogue or repair_catalogue()
+    numbers = sorted({str(r.get("decision_no")).strip() for r in rows if r.get("decision_no")})
+    found = store.get_nodes([f"Penalty:{n}" for n in numbers]) if numbers else {}
+    refs = {n.key: penalty_ref(n, cat) for n in found.values()}
+    out = []
+    for row in rows:
+        ref = refs.get(str(row.get("decision_no") or "").strip())
+        try:
+            day = parse_optional_date(row.get("repaired_on"), "repaired_on")
+        except InvalidInput:
+            day = None
+        if ref is None or day is None:
+            out.append([])
+            continue
+        out.append(cat.breaches(ref, day, _text(row.get("mode")), _text(row.get("evidence"))))
+    return out
+
+
+def _text(value) -> str | None:
+    return None if value is None or value != value or str(value).strip() == "" else str(value).strip()
+
+
+def row_rules() -> Mapping[str, Callable]:
+    """The rules a loaded or written row of each file kind must keep beyond its column
+    checks, for ``loaders.load.load_paths(rules=...)`` and ``loaders.write.write_rows``."""
+    return {"repairs": check_repairs}
+
+
+# -- who may see and record a repair (rule 18, #3) --------------------------------------
+
+@dataclass(frozen=True)
+class RepairRoute:
+    """Why the regulator of a region may act on a penalty's repair: ``DECIDING``,
+    ``HOME`` or ``AGREEMENT`` (an agreement partner of the deciding region, #3 异地修复)."""
+
+    route: str
+    agreement: str | None = None
+
+
+def _routed(ref: PenaltyRef, region: str, day: dt.date, jur: Jurisdictions) -> str | None:
+    """DECIDING when decided in ``region`` (or inside it), or by an authority whose
+    jurisdiction binds there; else HOME when its subject is registered there."""
+    j = jur.of(ref.agency)
+    if within(ref.agency_region, region) or (
+            j is not None and j.basis != "OWN" and j.in_effect(day) and j.binds(region)):
+        return DECIDING
+    if within(ref.subject_region, region):
+        return HOME
+    return None
+
+
+def repair_route(store: Store, decision_no: str, region: str, as_of,
+                 catalogue: RepairCatalogue | None = None) -> RepairRoute | None:
+    """Whether the regulator of ``region`` may record a repair of ``decision_no`` on
+    ``as_of``: where it was decided, where its subject is registered, or as a partner of
+    an agreement in force with the deciding region (#3: "对符合信用修复条件的经营主体，需其
+    他三市管理部门审核盖章的，由工作人员线上办理"); None when none holds.
+
+    Examples
+    --------
+    On the demo data, Wuxi fined the Suzhou taxi 苏E3T519::
+
+        >>> repair_route(store, "无锡交罚〔2024〕0000233号", "320200", "2024-06-01").route
+        'DECIDING'
+        >>> repair_route(store, "无锡交罚〔2024〕0000233号", "320500", "2024-06-01").route
+        'HOME'
+        >>> repair_route(store, "无锡交罚〔2024〕0000233号", "320400", "2024-06-01")
+        RepairRoute(route='AGREEMENT', agreement='“苏锡常通”信用交通一体化联动发展框架协议')
+        >>> repair_route(store, "无锡交罚〔2024〕0000233号", "330100", "2024-06-01") is None
+        True
+    """
+    cat = catalogue or repair_catalogue()
+    day = parse_as_of(as_of)
+    region = check_region(region)
+    ref = penalty_ref(_penalty_node(store, decision_no), cat)
+    route = _routed(ref, region, day, jurisdictions(store))
+    if route is not None:
+        return RepairRoute(route)
+    for a in sorted(agreements_covering(store, [region]), key=lambda a: a.name):
+        if a.in_force(day) and a.covers(ref.agency_region):
+            return RepairRoute("AGREEMENT", a.name)
+    return None
 
 
 # -- repair_eligible ------------------------------------------------------------------
@@ -269,6 +455,7 @@ class RepairCandidate:
     maximum_end: dt.date
     mode: str
     mode_reason: str
+    routed_by: str = DECIDING  # DECIDING or HOME: why the region sees it (rule 18)
 
 
 @dataclass(frozen=True)
@@ -294,18 +481,22 @@ def _eligible_dates(day: dt.date, cat: RepairCatalogue) -> list[str]:
 
 def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
                     limit: int = 100, catalogue: RepairCatalogue | None = None) -> RepairPage:
-    """Penalties issued in ``region`` that may be repaired on ``as_of`` and are not yet.
+    """Penalties the regulator of ``region`` reminds of repair on ``as_of``: repairable and
+    not yet repaired, decided in ``region`` (or by an agency whose jurisdiction binds
+    there) or about a subject registered in it.
 
     A penalty qualifies when it is not revoked, its minimum publication period is over
     (``minimum_end <= as_of``), its maximum period is not (``as_of < maximum_end``), and
-    no repair is recorded on or before ``as_of``.  Each comes with the repair mode its
-    violation calls for (catalogue ``queries/data/repair.yaml``).
+    no repair that counts is recorded on or before ``as_of``.  Each comes with the repair
+    mode its violation calls for (catalogue ``queries/data/repair.yaml``) and
+    ``routed_by``: ``DECIDING`` when decided there, else ``HOME`` (rule 18: "在全国范围内被
+    处罚…的天津企业" get reminders from Tianjin).
 
     Parameters
     ----------
     store : Store
     region : str
-        Division code; penalties by agencies in it or inside it.
+        Division code.
     as_of : datetime.date or str
     after : str, optional
         Penalty uid to continue after (``next_after`` of the previous page).
@@ -323,24 +514,40 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
     three months on 2023-09-12 and is not yet repaired (it will be on 2023-10-20)::
 
         >>> page = repair_eligible(store, "320200", "2023-10-01")
-        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items]
-        [('无锡交罚〔2023〕0000456号', '2023-09-12', '承诺')]
+        >>> [(c.penalty.decision_no, str(c.minimum_end), c.mode, c.routed_by) for c in page.items]
+        [('无锡交罚〔2023〕0000456号', '2023-09-12', '闭环', 'DECIDING')]
+
+    Suzhou's regulator is reminded of its taxi fined in Wuxi::
+
+        >>> [(c.penalty.decision_no, c.routed_by) for c in repair_eligible(
+        ...     store, "320500", "2024-06-01").items]
+        [('无锡交罚〔2024〕0000233号', 'HOME')]
     """
     cat = catalogue or repair_catalogue()
     day = parse_as_of(as_of)
     region = check_region(region)
     limit = check_limit(limit)
-    where = {"decision_date": _eligible_dates(day, cat), "agency_region": sorted(inside(region))}
+    if after is not None and not isinstance(after, str):
+        raise InvalidInput(f"after: expected a penalty id, got {after!r}")
+    jur = jurisdictions(store)
+    dates = _eligible_dates(day, cat)
+    codes = sorted(inside(region))
+    wheres = [{"decision_date": dates, "agency_region": codes},
+              {"decision_date": dates, "subject_region": codes}]
+    seats = sorted({s for j in jur.binding(region, day) for s in j.seats} - set(codes))
+    if seats:
+        wheres.append({"decision_date": dates, "agency_region": seats})
+    batch = min(max(limit, 100), 5000)
 
-    def accept(nodes):
-        states = penalty_states(store, nodes, day, cat)
-        for n in nodes:
+    def accept(chunk):
+        states = penalty_states(store, [n for n, _ in chunk], day, cat)
+        for n, _ in chunk:
             s = states[n.uid]
-            if s.state == "repairable":
-                yield n.uid, RepairCandidate(s.penalty, s.minimum_end, s.maximum_end, s.mode,
-                                             s.mode_reason)
+            route = _routed(s.penalty, region, day, jur)
+            if s.state == "repairable" and route is not None:
+                yield RepairCandidate(s.penalty, s.minimum_end, s.maximum_end, s.mode,
+                                      s.mode_reason, route)
 
-    items, next_after = filtered_page(
-        lambda cursor, n: store.find_nodes("Penalty", where, after=cursor, limit=n),
-        accept, after, limit)
-    return RepairPage(tuple(items), next_after)
+    items, full = merged_page([store.iter_nodes("Penalty", w, after=after, page=batch)
+                               for w in wheres], lambda n: True, accept, limit)
+    return RepairPage(tuple(items), items[-1].penalty.uid if full else None)

@@ -23,7 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from graph_model import regions as _regions
+from graph_model.schema import schema
 from queries.dates import InvalidInput
+from queries.rules.basis import Basis, parse_basis
 from queries.rules.rulefile import RuleFile, as_str_list, require
 
 __all__ = ["Level", "SchemeScale", "Scales", "scales", "load_scales", "parse_scales"]
@@ -48,6 +51,16 @@ class SchemeScale:
     aliases: tuple[str, ...]
     grades: tuple[tuple[str, Level], ...]
     lookup: Mapping[str, tuple[str, Level]] = field(repr=False, compare=False, default_factory=dict)
+    subjects: tuple[str, ...] = ()  # the subject labels it grades
+    own_in: tuple[tuple[str, Basis], ...] = ()  # regions whose own scheme it is
+    b_or_below: frozenset[str] = frozenset()  # canonical grades counting as "B or below" (#8)
+    b_or_below_basis: Basis | None = None
+    ungraded_as: str | None = None  # the grade a registered firm without one is managed as
+    ungraded_basis: Basis | None = None
+
+    def is_b_or_below(self, grade: str | None) -> bool:
+        """Whether ``grade`` counts as "B or below" under this scheme (#8, rule 20)."""
+        return grade is not None and self.canonical_grade(grade) in self.b_or_below
 
     def level_of(self, grade: str) -> Level | None:
         """The common level of ``grade`` (or of one of its aliases); None if not in the scale."""
@@ -99,6 +112,24 @@ class Scales:
         """The common level of ``grade`` under ``scheme``; None when either is unknown."""
         found = self.find_scheme(scheme)
         return found.level_of(grade) if found else None
+
+    def own_scheme(self, region: str, label: str = "Enterprise") -> SchemeScale | None:
+        """The scheme that is ``region``'s own for ``label`` subjects: the one given for the
+        nearest of the region and the regions above it (Hangzhou's is Zhejiang's), or None.
+
+        >>> scales().own_scheme("330100").name
+        '道路运输经营者信用评价'
+        >>> scales().own_scheme("330100", "Vessel").name
+        '内河运输船舶安全等级评定'
+        >>> scales().own_scheme("440300") is None
+        True
+        """
+        chain = (region, *_regions.ancestors(region)) if _regions.is_known(region) else (region,)
+        for code in chain:
+            for s in self.schemes.values():
+                if label in s.subjects and any(r == code for r, _ in s.own_in):
+                    return s
+        return None
 
 
 def parse_scales(doc: Mapping, where: str = "scales") -> Scales:
@@ -160,8 +191,36 @@ def parse_scales(doc: Mapping, where: str = "scales") -> Scales:
                         f"and as {grade!r})")
                 lookup[spelling] = (grade, lv)
             grades.append((grade, lv))
-        schemes[sname] = SchemeScale(sname, str(item.get("doc", "")), aliases, tuple(grades), lookup)
+        schemes[sname] = _scheme_rules(item, here, SchemeScale(
+            sname, str(item.get("doc", "")), aliases, tuple(grades), lookup))
     return Scales(tuple(levels), schemes, names, where)
+
+
+def _scheme_rules(item: Mapping, here: str, scale: SchemeScale) -> SchemeScale:
+    """What a scheme says beyond its grades: the subjects it grades, where it is the own
+    scheme, its "B or below" and the grade of an ungraded firm, each with its basis."""
+    subjects = as_str_list(item.get("subjects"), here, "subjects", False)
+    bad = sorted(set(subjects) - set(schema().subject_labels()))
+    require(not bad, here, f"subjects: {bad} are not subject labels")
+    own = []
+    for i, o in enumerate(item.get("own_in") or []):
+        require(isinstance(o, Mapping) and _regions.is_known(str(o.get("region", ""))), here,
+                f"own_in[{i}] needs a known region code")
+        own.append((str(o["region"]), parse_basis(o.get("basis"), here, f"own_in[{i}].basis")))
+    require("b_or_below" in item, here, "b_or_below must list the grades counting as B or "
+                                        "below (#8), or be empty")
+    low = set()
+    for g in as_str_list(item.get("b_or_below"), here, "b_or_below"):
+        require(scale.canonical_grade(g) is not None, here, f"b_or_below: {g!r} is not a grade")
+        low.add(scale.canonical_grade(g))
+    ungraded = item.get("ungraded_as")
+    require(ungraded is None or scale.canonical_grade(ungraded) is not None, here,
+            f"ungraded_as: {ungraded!r} is not a grade")
+    return SchemeScale(
+        scale.name, scale.doc, scale.aliases, scale.grades, scale.lookup, subjects, tuple(own),
+        frozenset(low), parse_basis(item.get("b_or_below_basis"), here, "b_or_below_basis"),
+        scale.canonical_grade(ungraded) if ungraded else None,
+        parse_basis(item.get("ungraded_basis"), here, "ungraded_basis") if ungraded else None)
 
 
 #: The installed grade scales: ``scales()``, read and checked once; ``load_scales(path)``

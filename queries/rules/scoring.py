@@ -9,7 +9,8 @@
   when it is repaired or its publication ends, and a revoked one never counts
   (:mod:`queries.rules.repair`); a list entry stops counting when removed.
 * **Grade**: the score's band; then the grade rules, the worst of them winning:
-  a liability accident with deaths sets D (veto, rule 2, #4/#11); an AA firm with 3 bids
+  a liability accident with deaths sets D (veto, rule 2, #4), a liability accident C
+  (#11: "直接考核定级为 C、D 级"); an AA firm with 3 bids
   won (A: 2) is scored as B (quota, rule 9, #11); a subject with no registration,
   commitment or self-assessment record is managed as C (rule 2, #8).
 
@@ -20,12 +21,13 @@ that no longer counts with the reason (expired on, repaired on, revoked).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject, record_date, record_optional_date
+from queries.rules.basis import Basis, parse_basis
 from queries.rules.repair import penalty_states
 from queries.rules.rulefile import (
     RuleFile, as_int, as_str_list, coded_items, months_after, require,
@@ -73,6 +75,7 @@ class ScoreScheme:
     quota: Mapping[str, int]
     quota_grade: str
     source: str = ""
+    bases: Mapping[str, Basis] = field(default_factory=dict)  # of each figure and rule
 
     def grade_for(self, score: int) -> str:
         for grade, low in self.bands:
@@ -107,6 +110,7 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
         bands.append((grade, low))
         last = low
     grades = [b[0] for b in bands]
+    bases = {"grades": parse_basis(doc.get("grades_basis"), where, "grades_basis")}
     scale = default_scales().find_scheme(name)
     if scale is not None:
         require(all(scale.level_of(g) is not None for g in grades), where,
@@ -122,15 +126,22 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
     com = start.get("commitment") or {}
     require(com.get("grade") in scores and start["grade"] in scores, where,
             "start.scores must give the start grade and the commitment grade")
+    bases["start"] = parse_basis(start.get("basis"), where, "start.basis")
+    bases["start.scores"] = parse_basis(start.get("scores_basis"), where, "start.scores_basis")
     reg = doc.get("registration") or {}
     require(reg.get("grade") in grades, where, "registration.grade must be one of the grades")
+    bases["registration"] = parse_basis(reg.get("basis"), where, "registration.basis")
     evidence = as_str_list(reg.get("evidence"), where, "registration.evidence", False)
     require(all(e in _EVIDENCE_DATE for e in evidence), where,
             f"registration.evidence must name {' or '.join(_EVIDENCE_DATE)}")
 
-    values = {abs(as_int(v, where, "point_values")) for v in doc.get("point_values") or []}
-    periods = {as_int(v, where, "validity_months", 1) for v in doc.get("validity_months") or []}
-    require(bool(values) and bool(periods), where, "point_values and validity_months are required")
+    allowed = doc.get("indicator_values") or {}
+    require(isinstance(allowed, Mapping), where, "indicator_values must be a mapping")
+    values = {abs(as_int(v, where, "point_values")) for v in allowed.get("point_values") or []}
+    periods = {as_int(v, where, "validity_months", 1) for v in allowed.get("validity_months") or []}
+    require(bool(values) and bool(periods), where,
+            "indicator_values.point_values and validity_months are required")
+    bases["indicator_values"] = parse_basis(allowed.get("basis"), where, "indicator_values.basis")
     indicators = []
     for code, it in coded_items(doc, "indicators", where, "indicator"):
         record = it.get("record")
@@ -145,11 +156,13 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
         for key, rec in (("statuses", "Commitment"), ("severities", "Penalty"), ("list_kinds", "ListEntry")):
             if record == rec:
                 kw[key] = as_str_list(it.get(key), where, f"indicator {code}.{key}", False)
+        bases[f"indicator.{code}"] = parse_basis(it.get("basis"), where, f"indicator {code}.basis")
         indicators.append(Indicator(code, str(it.get("name", code)), record, points, months, **kw))
     vetoes = []
     for code, v in coded_items(doc, "vetoes", where, "veto"):
         require(v.get("record") == "Penalty", where, f"veto {code}: record must be Penalty")
         require(v.get("grade") in grades, where, f"veto {code}: unknown grade {v.get('grade')!r}")
+        bases[f"veto.{code}"] = parse_basis(v.get("basis"), where, f"veto {code}.basis")
         vetoes.append(Veto(code, str(v.get("name", code)), "Penalty",
                            as_str_list(v.get("violation_contains"), where, f"veto {code}.violation_contains", False),
                            v["grade"]))
@@ -159,11 +172,13 @@ def parse_score_scheme(doc: Mapping, where: str = "scoring") -> ScoreScheme:
         require(g in grades, where, f"bid_quota.wins: unknown grade {g!r}")
         as_int(n, where, f"bid_quota.wins.{g}", 1)
     require(not wins or quota.get("grade_after") in grades, where, "bid_quota.grade_after must be a grade")
+    if wins:
+        bases["bid_quota"] = parse_basis(quota.get("basis"), where, "bid_quota.basis")
     reg_labels = as_str_list(reg.get("applies_to"), where, "registration.applies_to", False)
     return ScoreScheme(name, tuple(bands), start["grade"], dict(scores), tuple(as_str_list(
         com.get("kinds"), where, "start.commitment.kinds")), com.get("grade"), evidence,
         reg_labels, reg["grade"],
-        tuple(indicators), tuple(vetoes), dict(wins), quota.get("grade_after"), where)
+        tuple(indicators), tuple(vetoes), dict(wins), quota.get("grade_after"), where, bases)
 
 
 #: The installed score scheme: ``score_scheme()``, read and checked once; ``load_score_scheme(path)``

@@ -227,13 +227,13 @@ def clusters(store: Store, *, as_of, relation_types: Iterable[str] | None = None
 
     Examples
     --------
-    On the demo data on 2026-10-31, 苏州恒通危险品运输有限公司 (严重失信, grade D) is
-    the only subject carrying dishonesty, so there is no cluster of two; with
-    ``min_size=1`` it is reported alone::
+    On the demo data on 2026-10-31, 苏州恒通危险品运输有限公司 (严重失信, grade D) and
+    济南泉城危险品运输有限公司 (严重失信) carry dishonesty, unconnected, so there is no cluster
+    of two; with ``min_size=1`` each is reported alone::
 
         >>> c = clusters(store, as_of="2026-10-31", min_size=1)
         >>> c.dishonest, [x.summary for x in c.clusters]
-        (1, ['1 dishonest subject (1 Enterprise): 苏州恒通危险品运输有限公司 (on 严重失信 list, grade D)'])
+        (2, ['1 dishonest subject (1 Enterprise): 苏州恒通危险品运输有限公司 (on 严重失信 list, grade D)', '1 dishonest subject (1 Enterprise): 济南泉城危险品运输有限公司 (on 严重失信 list)'])
     """
     day = as_date(as_of)
     rel_types = list(check_rel_types(relation_types))

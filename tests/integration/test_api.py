@@ -28,6 +28,8 @@ ZHANG = "320402198403120353"  # 张建国, legal representative of both (no regi
 ZHOU = "320583199209270735"  # 周勇, driver of 苏州恒通, lives in 320506
 LI_MING = "341221199604163111"  # 李明, driver of 昆山顺达
 HANGZHOU_FIRM = "91330106143127092A"
+TONGLI = "91320506MA1XJ8R49P"  # 苏州通利: C and on Suzhou's 重点监管 list, nothing nationwide
+CHEN = "340822198811112775"  # 陈刚, driver of 苏州姑苏出租
 CHANGZHOU_AA = "91320411250183647M"
 AS_OF = "2026-06-01"
 
@@ -130,9 +132,10 @@ def test_subject_by_bare_code_and_by_node_id(api):
 def test_outside_the_scope_is_forbidden_exactly_like_a_subject_that_does_not_exist(api, query,
                                                                                   variables):
     """Hangzhou's regulator asks about a Suzhou firm and about firms that do not exist: the
-    answers are byte for byte the same, so they tell nothing about existence."""
+    answers are byte for byte the same, so they tell nothing about existence.  (Not about
+    苏州恒通: a 严重失信 designation binds nationwide, rule 19, so Hangzhou sees it.)"""
     answers = []
-    for ref in (HENGTONG, missing_uscc(), "苏E8G520", "苏E99999", ZHOU, missing_ric()):
+    for ref in (TONGLI, missing_uscc(), "苏E1L337", "苏E99999", CHEN, missing_ric()):
         r = post(api, query, key="hangzhou", **variables(ref))
         assert r.status_code == 200
         body = r.json()
@@ -236,18 +239,40 @@ def test_shared_watchlist_filtered_to_the_vehicles_suzhou_governs(api):
     assert everything["data"]["sharedWatchlist"]["pageInfo"]["hasNextPage"]
 
 
-def test_discipline_follows_the_legal_representative(api):
-    q = """query($id: ID!) { discipline(subjectId: $id, asOf: "2026-06-01") { measureCodes
-             measures { measure { code name } trigger { kind recordId subjectId listKind since }
-             rule path { src type dst } regions } } }"""
-    d = gql(api, q, id=SHUNDA)["data"]["discipline"]
-    assert "no_tolerance_processing" in d["measureCodes"]
-    m = d["measures"][0]
-    assert m["trigger"]["listKind"] == "严重失信"
-    assert m["trigger"]["subjectId"] == f"Enterprise:{HENGTONG}"
-    assert [h["type"] for h in m["path"]] == ["ABOUT", "LEGAL_REPRESENTATIVE_OF",
-                                             "LEGAL_REPRESENTATIVE_OF"]
-    assert "320500" in m["regions"]
+DISCIPLINE = """query($id: ID!, $asOf: Date = "2026-06-01") { discipline(subjectId: $id, asOf: $asOf) {
+    measureCodes
+    measures { measure { code name strength basis { kind case } } strength
+               basis { kind case quote national note text } figures { name value }
+               trigger { kind recordId subjectId listKind grade since } rule path { src type dst }
+               regions }
+    leads { trigger { kind listKind subjectId } rule path { src type dst } nodes
+            basis { case quote } } } }"""
+
+
+def test_discipline_measures_carry_strength_and_basis_and_leads_their_path(api):
+    """Rule 15 (#9 "坚持审慎监管"): 昆山顺达, whose legal representative runs the seriously
+    dishonest 苏州恒通, is a lead with its path, not a subject of measures; rule 13 (#3, #17):
+    苏州通利, C and on 重点监管, carries measures of each strength, each with its basis."""
+    d = gql(api, DISCIPLINE, id=SHUNDA)["data"]["discipline"]
+    assert d["measureCodes"] == [] and d["measures"] == []
+    [lead] = d["leads"]
+    assert (lead["rule"], lead["trigger"]["listKind"], lead["trigger"]["subjectId"]) == (
+        "legal_representative_other_firms", "严重失信", f"Enterprise:{HENGTONG}")
+    assert [h["type"] for h in lead["path"]] == ["ABOUT", "LEGAL_REPRESENTATIVE_OF",
+                                                "LEGAL_REPRESENTATIVE_OF"]
+    assert lead["basis"]["case"] == 9 and "审慎监管" in lead["basis"]["quote"]
+    d = gql(api, DISCIPLINE, id=TONGLI, asOf="2026-08-01")["data"]["discipline"]
+    assert {m["strength"] for m in d["measures"]} == {"RESTRICT", "SUPERVISE", "INCENTIVE_LOSS"}
+    more = next(m for m in d["measures"] if m["figures"])
+    assert more["figures"] == [{"name": "daily_inspection_increase", "value": 0.25}]
+    assert (more["basis"]["kind"], more["basis"]["case"]) == ("CASE", 3)
+    assert "25% 的日常检查频次" in more["basis"]["quote"]
+    tolerance = next(m for m in d["measures"] if m["measure"]["code"] == "no_tolerance_processing")
+    assert tolerance["strength"] == tolerance["measure"]["strength"] == "RESTRICT"
+    assert tolerance["trigger"]["grade"] == "C" and tolerance["basis"]["case"] == 17
+    own = gql(api, DISCIPLINE, id=HENGTONG)["data"]["discipline"]
+    local = next(m for m in own["measures"] if m["trigger"]["kind"] == "serious_penalty")
+    assert local["basis"]["kind"] == "LOCAL_DEFAULT" and local["basis"]["note"]
 
 
 def test_related_and_paths(api):
@@ -272,10 +297,15 @@ def test_related_and_paths(api):
 
 def test_repair_distribution_inspection_clusters_and_shells(api):
     r = gql(api, """{ repairEligible(asOf: "2023-10-01") { edges { node { penalty { decisionNo }
-                      minimumEnd mode subject { name } } } } }""", key="wuxi")
+                      minimumEnd mode routedBy subject { name } } } } }""", key="wuxi")
     assert r["data"]["repairEligible"]["edges"][0]["node"] == {
         "penalty": {"decisionNo": "无锡交罚〔2023〕0000456号"}, "minimumEnd": "2023-09-12",
-        "mode": "承诺", "subject": {"name": "无锡太湖物流有限公司"}}
+        "mode": "闭环", "routedBy": "DECIDING", "subject": {"name": "无锡太湖物流有限公司"}}
+    home = gql(api, """{ repairEligible(asOf: "2024-06-01") { edges { node {
+                         penalty { decisionNo agencyRegion } routedBy } } } }""")
+    assert [e["node"] for e in home["data"]["repairEligible"]["edges"]] == [
+        {"penalty": {"decisionNo": "无锡交罚〔2024〕0000233号", "agencyRegion": "320200"},
+         "routedBy": "HOME"}]  # rule 18: Suzhou's taxi, fined in Wuxi
     d = gql(api, """{ gradeDistribution(asOf: "2026-06-01") { population graded
                       levels { letter count } } }""")["data"]["gradeDistribution"]
     assert d["population"] == 4 and d["graded"] == 4
@@ -289,7 +319,39 @@ def test_repair_distribution_inspection_clusters_and_shells(api):
     assert [s["subjectId"] for s in again["selected"]] == [s["subjectId"] for s in draw["selected"]]
     c = gql(api, """{ clusters(asOf: "2026-10-31") { totalCount dishonest }
                       successorShells(asOf: "2026-10-31") { totalCount } }""", key="jiangsu")
-    assert c["data"]["clusters"]["dishonest"] == 1 and c["data"]["successorShells"]["totalCount"] == 0
+    assert c["data"]["clusters"]["dishonest"] == 2 and c["data"]["successorShells"]["totalCount"] == 0
+
+
+def test_recognized_grade_says_when_a_basin_authoritys_grade_counted(api):
+    """Rule 19, #19: 长江航务管理局's colours bind along the river by its jurisdiction."""
+    q = """query($id: ID!, $region: String) { recognizedGrade(subjectId: $id, region: $region,
+             asOf: "2026-11-01") { grade basis countedBy issuingAgency issuingRegion
+             candidates { basis countedBy } } }"""
+    g = gql(api, q, "jiangsu", id="Vessel:CN20120456128", region="320600")["data"]["recognizedGrade"]
+    assert (g["grade"], g["basis"], g["countedBy"], g["issuingRegion"]) == (
+        "黄码", "BASIN", "长江航务管理局 (basin jurisdiction)", "420100")
+
+
+def test_inspection_due_and_a_draw_under_a_named_scheme(api):
+    due = gql(api, """{ inspectionDue(region: "320500", asOf: "2026-11-01") { totalCount scheme
+                        notGraded edges { node { vesselId dueOn } } } }""")["data"]["inspectionDue"]
+    assert (due["totalCount"], due["scheme"]) == (0, "内河运输船舶安全等级评定")
+    # #6: Hangzhou's cargo ship 钱江货18, graded C from 2026-04-01, is due after four months
+    q = """query($on: Date) { inspectionDue(asOf: $on) { totalCount edges { node { vesselId
+             vesselType grade cycleMonths lastInspected cycleFrom dueOn daysOverdue
+             vessel { name } } } } }"""
+    assert gql(api, q, "hangzhou", on="2026-07-31")["data"]["inspectionDue"]["totalCount"] == 0
+    [ship] = gql(api, q, "hangzhou", on="2026-08-03")["data"]["inspectionDue"]["edges"]
+    assert ship["node"] == {"vesselId": "Vessel:CN20190330117", "vesselType": "货船", "grade": "C",
+                            "cycleMonths": 4, "lastInspected": None, "cycleFrom": "2026-04-01",
+                            "dueOn": "2026-08-01", "daysOverdue": 2, "vessel": {"name": "钱江货18"}}
+    draw = gql(api, """{ inspectionDraw(asOf: "2026-06-01", scheme: "长江航运信用评价") {
+                         selected { stratum } check { ok scheme } } }""")["data"]["inspectionDraw"]
+    # Suzhou's firms have no Yangtze colours: all ungraded, none "B or below"
+    assert {x["stratum"] for x in draw["selected"]} == {"ungraded"}
+    assert draw["check"] == {"ok": False, "scheme": "长江航运信用评价"}
+    bad = gql(api, """{ inspectionDraw(asOf: "2026-06-01", scheme: "无此体系") { seed } }""")
+    assert codes(bad) == ["BAD_USER_INPUT"]
 
 
 def test_search_by_code_plate_and_fuzzy_name_within_scope(api):
@@ -442,14 +504,37 @@ def test_discipline_answers_can_hide_the_subjects_a_key_may_not_see(api):
     from api.answers import HIDDEN, discipline_out
     from queries.rules.discipline import discipline
 
-    r = discipline(api["store"], f"Enterprise:{SHUNDA}", "2026-06-01")
     [rep] = api["store"].neighbours([f"Enterprise:{HENGTONG}"],
                                     rel_types=["LEGAL_REPRESENTATIVE_OF"]).edges
-    hidden = frozenset({f"Enterprise:{HENGTONG}", rep.src})
+    r = discipline(api["store"], rep.src, "2026-06-01")  # the legal representative
+    hidden = frozenset({f"Enterprise:{HENGTONG}"})
     shown = discipline_out(r, hidden)
     assert len(shown.measures) == len(r.measures) > 0
     text = repr(shown)
-    assert HENGTONG not in text and rep.src not in text and HIDDEN in text
+    assert HENGTONG not in text and HIDDEN in text
     assert all(m.trigger.decision_no is None for m in shown.measures
                if m.trigger.subject_id == HIDDEN)
     assert HENGTONG in repr(discipline_out(r))
+    lead = discipline(api["store"], f"Enterprise:{SHUNDA}", "2026-06-01")
+    shown = discipline_out(lead, hidden | {rep.src})
+    assert len(shown.leads) == 1 and HENGTONG not in repr(shown) and rep.src not in repr(shown)
+
+
+def test_a_key_of_a_basin_authority_sees_what_its_jurisdiction_covers(api):
+    """Rule 19: 长江航务管理局 (its key's region: Wuhan, 420100) serves the Yangtze provinces
+    (#19 "沿江各省（市）10 余家交通运输主管部门"), so its key sees a Nantong firm and asks about
+    Nantong; a Wuhan bureau's key does neither; a Hangzhou firm stays outside."""
+    tokens = {name: api["access"].create_key(agency, "420100", "regulator")[1]
+              for name, agency in (("cja", "长江航务管理局"), ("wuhan", "武汉市交通运输局"))}
+    asker = {**api, "tokens": tokens}
+    nantong = "91320612MA1W3C6H4T"  # 南通通达物流: graded by Nantong, no Yangtze record
+    assert gql(asker, SUBJECT, "cja", id=nantong)["data"]["subject"]["name"] == "南通通达物流有限公司"
+    assert codes(gql(asker, SUBJECT, "wuhan", id=nantong)) == ["FORBIDDEN"]
+    assert codes(gql(asker, SUBJECT, "cja", id=HANGZHOU_FIRM)) == ["FORBIDDEN"]
+    q = """query($r: String) { sharedWatchlist(region: $r, asOf: "2026-06-01", listKind: "重点监管") {
+             edges { node { subjectId } } } }"""
+    seen = [e["node"]["subjectId"] for e in gql(asker, q, "cja", r="320600")["data"][
+        "sharedWatchlist"]["edges"]]
+    assert "Vessel:CN20120456128" in seen  # Nantong's own list, seen by the basin authority
+    assert codes(gql(asker, q, "wuhan", r="320600")) == ["FORBIDDEN"]
+    assert codes(gql(asker, q, "cja", r="330100")) == ["FORBIDDEN"]

@@ -106,11 +106,14 @@ def test_a_penaltys_fine_payments_and_records_by_node_id(api):
     uid = "MonitoringAlarm:SZJK20260611004520"
     assert gql(api, "query($id: ID!) { node(id: $id) { id ... on MonitoringAlarm { kind } } }",
                id=uid)["data"]["node"] == {"id": uid, "kind": "超速"}
-    # another region's key: the same answer as for a record that does not exist
+    # another region's key: the same answer as for a record that does not exist (a
+    # Changzhou coach's alarm: 苏E8G520's owner is seriously dishonest, which binds
+    # nationwide, rule 19)
+    theirs = "MonitoringAlarm:CZJK20260908000356"
     answers = {post(api, "query($id: ID!) { node(id: $id) { id } }", key="hangzhou", id=ref).content
-               for ref in (uid, "MonitoringAlarm:NO-SUCH-ALARM")}
+               for ref in (theirs, "MonitoringAlarm:NO-SUCH-ALARM")}
     assert len(answers) == 1 and codes(post(api, "query($id: ID!) { node(id: $id) { id } }",
-                                            key="hangzhou", id=uid).json()) == ["FORBIDDEN"]
+                                            key="hangzhou", id=theirs).json()) == ["FORBIDDEN"]
 
 
 def test_a_reviewers_id_is_masked_unless_the_key_holds_the_review(api):

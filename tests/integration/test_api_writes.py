@@ -131,18 +131,34 @@ def test_writes_are_checked_like_loaded_rows_and_only_for_the_own_agency(api):
     assert codes(missing) == ["FORBIDDEN"]
     assert codes(gql(api, REMOVE, "wuxi", id="not an entry", on="2026-11-01")) == ["BAD_USER_INPUT"]
     assert gql(api, REMOVE, "wuxi", id=wuxi_entry, on="2026-11-01")["data"]["removeListEntry"]
-    # repairs: only once the minimum period is over, only in the own jurisdiction
-    repair = """mutation($no: String!, $on: Date!) { recordRepair(input: {decisionNo: $no,
-                  mode: "承诺", repairedOn: $on}) { id mode repairedOn agency agencyRegion } }"""
+    # repairs (rules 17, 18): once the minimum period is over, in the mode the violation
+    # calls for, by the deciding city, the subject's home city or an agreement partner
+    repair = """mutation($no: String!, $on: Date!, $mode: String = "承诺", $evidence: String) {
+                  recordRepair(input: {decisionNo: $no, mode: $mode, repairedOn: $on,
+                  evidence: $evidence}) { id mode repairedOn agency agencyRegion evidence } }"""
     early = gql(api, repair, "wuxi", no="无锡交罚〔2024〕0000233号", on="2024-02-01")
     assert codes(early) == ["BAD_USER_INPUT"] and "minimum publication period" in early["errors"][0]["message"]
-    # another region's penalty and one that is not there: one answer
-    others = gql(api, repair, "suzhou", no="无锡交罚〔2024〕0000233号", on="2024-06-01")
-    assert others == gql(api, repair, "suzhou", no="无锡交罚〔2099〕0000001号", on="2024-06-01")
+    # a penalty this key may not repair (another agreement's) and one that is not there:
+    # one answer
+    others = gql(api, repair, "hangzhou", no="无锡交罚〔2024〕0000233号", on="2024-06-01")
+    assert others == gql(api, repair, "hangzhou", no="无锡交罚〔2099〕0000001号", on="2024-06-01")
     assert codes(others) == ["FORBIDDEN"]
     done = gql(api, repair, "wuxi", no="无锡交罚〔2024〕0000233号", on="2024-06-01")["data"]["recordRepair"]
     assert done == {"id": "Repair:无锡交罚〔2024〕0000233号|2024-06-01", "mode": "承诺",
-                    "repairedOn": "2024-06-01", "agency": "无锡市交通运输局", "agencyRegion": "320200"}
+                    "repairedOn": "2024-06-01", "agency": "无锡市交通运输局", "agencyRegion": "320200",
+                    "evidence": None}
+    again = gql(api, repair, "suzhou", no="无锡交罚〔2024〕0000233号", on="2024-07-01")  # its home city
+    assert codes(again) == ["BAD_USER_INPUT"] and "already repaired" in again["errors"][0]["message"]
+    # Changzhou's penalty for an unmarked dangerous-goods truck: a lasting state (#12), which
+    # Suzhou, a partner of the 苏锡常通 agreement, may repair off-site (#3 异地修复).
+    marks = "常州交罚〔2025〕0000150号"
+    wrong = gql(api, repair, "suzhou", no=marks, on="2025-07-01")
+    assert codes(wrong) == ["BAD_USER_INPUT"] and "closed-loop" in wrong["errors"][0]["message"]
+    bare = gql(api, repair, "suzhou", no=marks, on="2025-07-01", mode="闭环")
+    assert codes(bare) == ["BAD_USER_INPUT"] and "evidence" in bare["errors"][0]["message"]
+    off_site = gql(api, repair, "suzhou", no=marks, on="2025-07-01", mode="闭环",
+                   evidence="标志悬挂整改照片及复查记录")["data"]["recordRepair"]
+    assert (off_site["agencyRegion"], off_site["evidence"]) == ("320500", "标志悬挂整改照片及复查记录")
     # commitments; a person's by resident ID number only
     commit = """mutation($s: ID!, $due: Date) { recordCommitment(input: {subjectId: $s,
                   kind: "信用修复承诺", madeOn: "2026-11-01", dueOn: $due}) { id status agency } }"""
@@ -163,7 +179,7 @@ def test_writes_are_checked_like_loaded_rows_and_only_for_the_own_agency(api):
 
 def test_reads_and_writes_are_audited_and_the_log_survives_a_restart(api, tmp_path):
     gql(api, 'query($id: ID!) { subject(id: $id) { name } }', id="91320506MA1MKT3P0P")
-    gql(api, 'query($id: ID!) { subject(id: $id) { name } }', "hangzhou", id="91320506MA1MKT3P0P")
+    gql(api, 'query($id: ID!) { subject(id: $id) { name } }', "hangzhou", id="91320506MA1XJ8R49P")
     gql(api, ADD, "wuxi", s="苏BD05227", kind="重点监管", on="2026-11-05")
     suzhou_key = api["access"].authenticate(api["tokens"]["suzhou"]).key_id
     # restart: a new server process state on the same directory
@@ -177,7 +193,7 @@ def test_reads_and_writes_are_audited_and_the_log_survives_a_restart(api, tmp_pa
     assert read and read[0].subjects == ("Enterprise:91320506MA1MKT3P0P",)
     assert read[0].agency == "苏州市交通运输局" and read[0].kind == "read" and read[0].outcome == "ok"
     denied = [e for e in entries if e.agency == "杭州市交通运输局"]
-    assert denied[0].outcome == "forbidden" and denied[0].subjects == ("Enterprise:91320506MA1MKT3P0P",)
+    assert denied[0].outcome == "forbidden" and denied[0].subjects == ("Enterprise:91320506MA1XJ8R49P",)
     wrote = [e for e in entries if e.operation == "addListEntry"]
     assert wrote[0].kind == "write" and "Vehicle:苏BD05227" in wrote[0].subjects
     assert all(e.at.endswith("+00:00") for e in entries)

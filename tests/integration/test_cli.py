@@ -40,7 +40,10 @@ def test_demo_prints_a_key_per_agency_and_serves_graphql_on_loopback(tmp_path):
         assert r.json() == {"data": {"subject": {"__typename": "Enterprise",
                                                  "name": "苏州恒通危险品运输有限公司",
                                                  "regionCode": "320506"}}}
-        r = httpx.post(url, json={"query": query}, timeout=10,
+        # 苏州通利 (C, on Suzhou's key-supervision list) is not Hangzhou's to see; 苏州恒通's
+        # serious-dishonesty designation binds nationwide (rule 19), so Hangzhou sees it
+        other = query.replace("91320506MA1MKT3P0P", "91320506MA1XJ8R49P")
+        r = httpx.post(url, json={"query": other}, timeout=10,
                        headers={"authorization": f"Bearer {keys[('330100', 'regulator')]}"})
         assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert "echarts.min.js" in httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text

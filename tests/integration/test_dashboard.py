@@ -1,9 +1,10 @@
 """The regulators' dashboard end to end in a real headless Chromium (Debian's chromium
 package, driven by Playwright; no browser is downloaded): the grade distribution chart, the
 shared watchlist table updated live by a partner's listing, and a searched subject's related
-entities as a graph with the discipline paths highlighted.  A screenshot is written to the
-test's tmp dir; with CREDITKB_UPDATE_SCREENSHOT=1 it is also copied to
-docs/screenshots/dashboard.png for people to look at (a plain run leaves the checkout clean)."""
+entities as a graph with the discipline paths (and the paths of investigation leads)
+highlighted.  A screenshot is written to the test's tmp dir; with
+CREDITKB_UPDATE_SCREENSHOT=1 it is also copied to docs/screenshots/dashboard.png for people
+to look at (a plain run leaves the checkout clean)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,9 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     assert "苏州恒通危险品运输有限公司" in graph["nodes"] and "苏E2M851" in graph["nodes"]
     assert sorted(set(graph["discipline"])) == ["ABOUT", "LEGAL_REPRESENTATIVE_OF"]
     assert page.locator("#graph canvas").count() >= 1
-    assert "不适用容缺办理" in page.inner_text("#measure-list")
+    # rule 15: a firm whose legal representative runs a dishonest one is a lead, not punished
+    assert "investigation lead" in page.inner_text("#measure-list")
+    assert "不适用容缺办理" not in page.inner_text("#measure-list")
 
     page.wait_for_timeout(300)
     shot = tmp_path / "dashboard.png"

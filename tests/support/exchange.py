@@ -26,9 +26,10 @@ SPEC_HEADERS = {
     "list_entries": ["名单类型", "对象类型", "对象代码", "列入日期", "移出日期", "列入原因", "认定机关",
                      "认定机关区划代码"],
     "agreements": ["协议名称", "成员区划代码", "生效日期", "终止日期", "互认评价体系", "共享名单类型"],
-    "repairs": ["处罚决定书文号", "修复方式", "修复日期", "审核机关", "审核机关区划代码"],
+    "repairs": ["处罚决定书文号", "修复方式", "修复日期", "审核机关", "审核机关区划代码", "整改证明"],
     "commitments": ["对象类型", "对象代码", "承诺类型", "承诺日期", "履约期限", "履约状态", "受理机关",
                     "受理机关区划代码"],
+    "jurisdictions": ["机关名称", "机关代码", "层级", "管辖区划代码", "生效日期"],
 }
 # The further kinds (EXCHANGE_FORMAT.md "Further kinds", but jurisdictions), copied by hand:
 # the canonical headers, then the English names; * marks a required column.

@@ -2,7 +2,8 @@
 collected in memory, then written to a store in one transaction (``commit``).
 
 Records default to an agency of Suzhou; a firm is registered in Suzhou unless a region is
-given (second argument), a vessel in Nantong.  Every record is ``ABOUT`` its subject.
+given (second argument), a vessel in Nantong.  Every record is ``ABOUT`` its subject; a
+penalty carries its subject's region (``subject_region``), as the loader writes it.
 """
 
 from __future__ import annotations
@@ -85,23 +86,41 @@ class GraphBuilder:
                            agency=agency or f"{region}局", valid_from=valid_from, valid_to=valid_to)
 
     def listed(self, subject: str, list_kind: str = "严重失信", region: str = SUZHOU,
-               listed_on: str = "2025-06-20", removed_on: str | None = None) -> str:
+               listed_on: str = "2025-06-20", removed_on: str | None = None,
+               agency: str | None = None) -> str:
         return self.record("ListEntry", f"{list_kind}|{subject}|{region}|{listed_on}", subject,
-                           list_kind=list_kind, agency_region=region, agency=f"{region}局",
-                           listed_on=listed_on, removed_on=removed_on)
+                           list_kind=list_kind, agency_region=region,
+                           agency=agency or f"{region}局", listed_on=listed_on,
+                           removed_on=removed_on)
 
     def penalty(self, decision_no: str, subject: str, decision_date: str = "2025-05-20",
                 severity: str = "严重", status: str = "有效", region: str = SUZHOU,
-                violation: str = "车辆超速行驶") -> str:
+                violation: str = "车辆超速行驶", agency: str | None = None) -> str:
+        label, _, key = subject.partition(":")
+        known = self.nodes[label].get(key) or getattr(
+            self.store.get_nodes([subject]).get(subject), "props", {})
+        home = known.get("region_code")
         return self.record("Penalty", decision_no, subject, violation=violation,
                            decision_date=decision_date, severity=severity, status=status,
-                           agency_region=region, agency=f"{region}局")
+                           agency_region=region, agency=agency or f"{region}局",
+                           subject_region=home)
 
-    def repair(self, decision_no: str, repaired_on: str, mode: str = "承诺") -> str:
+    def repair(self, decision_no: str, repaired_on: str, mode: str = "承诺",
+               evidence: str | None = None) -> str:
         uid = self.node("Repair", f"{decision_no}|{repaired_on}", decision_no=decision_no,
-                        repaired_on=repaired_on, mode=mode)
+                        repaired_on=repaired_on, mode=mode, evidence=evidence)
         self.rel("REPAIRS", uid, f"Penalty:{decision_no}")
         return uid
+
+    def jurisdiction(self, agency: str, code: str, level: str, regions, seats=(),
+                     effective_from: str | None = None) -> str:
+        """A national or basin authority as a ``jurisdictions`` row makes it (rule 19), and
+        the Agency nodes of its ``seats``, the regions its records are filed under."""
+        for seat in seats:
+            self.node("Agency", f"{seat}|{agency}", name=agency, region_code=seat)
+        return self.node("Agency", f"{code}|{agency}", name=agency, agency_code=code,
+                         level=level, regions=list(regions), effective_from=effective_from,
+                         region_code=code if code.isdigit() and code != "100000" else None)
 
     def commitment(self, subject: str, kind: str = "告知承诺制审批", made_on: str = "2025-01-15",
                    due_on: str | None = "2025-07-14", status: str = "违诺", region: str = SUZHOU) -> str:

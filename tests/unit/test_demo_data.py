@@ -60,6 +60,7 @@ _REQUIRED = {
     "commitments": {"对象代码", "承诺类型", "承诺日期"},
     **{kind: set(spec_columns(chinese, required_only=True))
        for kind, (chinese, _) in FURTHER_SPEC.items()},
+    "jurisdictions": {"机关名称", "机关代码", "管辖区划代码"},
 }
 
 
@@ -82,7 +83,9 @@ def test_region_codes_are_real(demo):
         for col in df.columns:
             if col.endswith("区划代码"):
                 values = set(split(df[col]))
-                assert values <= real, (kind, col, values - real)
+                # a national agency's jurisdiction is 100000, everywhere (EXCHANGE_FORMAT.md)
+                allowed = real | ({"100000"} if kind == "jurisdictions" else set())
+                assert values <= allowed, (kind, col, values - allowed)
     assert set(demo["enterprises"]["统一社会信用代码"].str[2:8]) <= real
 
 
@@ -266,15 +269,18 @@ def test_a_coach_intercepted_twice_without_a_violation(demo):
     assert not (demo["list_entries"]["对象代码"] == plate).any()
 
 
-def test_repair_claims_with_a_matching_and_a_differing_fine_payment(demo):
-    """#2: repair claims are checked against fine-payment data instead of vouchers."""
+def test_fine_payments_that_match_a_repaired_fine_and_fall_short_of_another(demo):
+    """#2: repair claims are checked against fine-payment data instead of vouchers: the
+    fined penalty that was repaired is paid in full; 常州交罚〔2025〕0000150号, whose repair
+    by commitment is refused (rule 17), has 2,000 of its 3,000 yuan on record."""
     pen = demo["penalties"].set_index("处罚决定书文号")
     paid = demo["fine_payments"].assign(amount=lambda d: d["缴款金额"].astype(float)) \
         .groupby("处罚决定书文号")["amount"].sum()
     repaired = demo["repairs"]["处罚决定书文号"]
     fined = repaired[repaired.map(pen["罚款金额"]) != ""]
-    outcome = {no: paid.get(no, 0.0) == float(pen.loc[no, "罚款金额"]) for no in fined}
-    assert sorted(outcome.values()) == [False, True], outcome
+    assert [paid.get(no, 0.0) == float(pen.loc[no, "罚款金额"]) for no in fined] == [True]
+    short = "常州交罚〔2025〕0000150号"
+    assert (paid[short], float(pen.loc[short, "罚款金额"])) == (2000.0, 3000.0)
     # a penalty paid in two instalments, each with its receipt
     assert paid["苏州交罚〔2025〕0001234号"] == float(pen.loc["苏州交罚〔2025〕0001234号", "罚款金额"])
 
@@ -300,3 +306,48 @@ def test_alarms_complaints_reviews_and_points_are_there(demo):
     points = demo["point_entries"]["分值"].astype(int)
     assert (points < 0).any() and (points > 0).any()
 
+
+# --- the stories of rules 13-19 (issue 13) -------------------------------------------------
+
+def test_a_basin_and_a_national_authority(demo):
+    jur = demo["jurisdictions"].set_index("机关名称")
+    assert jur.loc["长江航务管理局", "层级"] == "流域"
+    assert "320000" in jur.loc["长江航务管理局", "管辖区划代码"].split(";")
+    assert (jur.loc["交通运输部", "层级"], jur.loc["交通运输部", "管辖区划代码"]) == ("全国", "100000")
+    ev = demo["evaluations"]
+    assert (ev["评价机关"] == "长江航务管理局").any()  # its colours, filed in Wuhan (420100)
+
+
+def test_a_green_lane_ship_with_an_ordinary_violation(demo):
+    le, pen = demo["list_entries"], demo["penalties"]
+    lanes = le[(le["名单类型"] == "守信激励") & le["列入原因"].str.contains("绿色快航")]
+    later = pen.merge(lanes, on="对象代码")
+    later = later[later["处罚决定日期"] > later["列入日期"]]
+    assert later["对象代码"].tolist() == ["CN20170912453"]
+    assert later["失信程度"].tolist() == ["一般"]  # #18: any violation ends it
+
+
+def test_a_serious_dishonesty_designation_far_from_the_agreement(demo):
+    le = demo["list_entries"]
+    far = le[(le["名单类型"] == "严重失信") & (le["认定机关区划代码"].str[:2] == "37")]
+    assert len(far) == 1  # Shandong's: binds nationwide (rule 19)
+
+
+def test_a_suzhou_taxi_penalised_in_wuxi(demo):
+    pen, veh = demo["penalties"], demo["vehicles"].set_index("车牌号码")
+    wuxi = pen[(pen["处罚机关区划代码"] == "320200") & (pen["对象类型"] == "车辆")]
+    assert wuxi["对象代码"].map(veh["所在地区划代码"]).str.startswith("3205").any()
+
+
+def test_closed_loop_repairs_name_their_evidence_and_refused_ones_are_kept_apart(demo):
+    rep = demo["repairs"]
+    assert (rep.loc[rep["修复方式"] == "闭环", "整改证明"] != "").all()
+    folder = resources.files("creditkb") / "demo" / "refused"
+    with resources.as_file(folder / "repairs_breaking_rules.csv") as path:
+        refused = pd.read_csv(path, dtype=str, keep_default_na=False)
+    pen = demo["penalties"].set_index("处罚决定书文号")
+    decided = pd.to_datetime(refused["处罚决定书文号"].map(pen["处罚决定日期"]))
+    early = pd.to_datetime(refused["修复日期"]) < decided + pd.DateOffset(months=3)
+    assert early.tolist() == [True, False]  # too early; then a 承诺 of a lasting violation
+    assert refused["修复方式"].tolist() == ["承诺", "承诺"]
+    assert "悬挂标志" in pen.loc[refused["处罚决定书文号"].iloc[1], "违法行为"]

@@ -220,10 +220,33 @@ def test_repairs_follow_the_minimum_publication_period(frames):
     # 1 year / 3 years maximum (after which publication ends anyway).
     earliest = (decided + pd.DateOffset(months=3)).where(~serious, decided + pd.DateOffset(years=1))
     latest = (decided + pd.DateOffset(years=1)).where(~serious, decided + pd.DateOffset(years=3))
-    assert (repaired >= earliest).all()
+    early = repaired < earliest
+    # a few come too early (rule 17's story, rejected when loaded); the rest keep the window
+    assert 0 < early.sum() <= 0.02 * len(rep)
+    assert (repaired[early] > decided[early]).all()
     assert (repaired <= latest).all()
     assert serious.any() and (~serious).any()
     assert set(rep["修复方式"]) == {"承诺", "闭环"}
+
+
+def test_repairs_take_the_mode_their_violation_calls_for(frames):
+    pen = frames["penalties"].set_index("处罚决定书文号")
+    rep = frames["repairs"]
+    violation = rep["处罚决定书文号"].map(pen["违法行为"])
+    # #12: a lasting unlawful state is repaired by closed loop, a one-off act by commitment
+    lasting = violation.str.contains("未取得|超越许可范围|配备船员|卫星定位装置|动态监控|AIS")
+    one_off = violation.str.contains("超速|疲劳驾驶|拒载|超员|谎报吃水")
+    assert (rep.loc[lasting, "修复方式"] == "闭环").all() and lasting.any()
+    assert (rep.loc[one_off, "修复方式"] == "承诺").all() and one_off.any()
+    assert (rep.loc[rep["修复方式"] == "闭环", "整改证明"] != "").all()
+    assert (rep.loc[rep["修复方式"] == "承诺", "整改证明"] == "").all()
+
+
+def test_national_and_basin_jurisdictions(frames):
+    jur = frames["jurisdictions"].set_index("机关名称")
+    assert jur.loc["交通运输部", "管辖区划代码"] == "100000"
+    assert set(jur.loc["长江航务管理局", "管辖区划代码"].split(";")) >= {"320000", "420000", "510000"}
+    assert (frames["evaluations"]["评价机关"] == "长江航务管理局").any()
 
 
 def test_dates_are_iso_and_within_2019_2026(frames):
@@ -318,5 +341,5 @@ def test_same_seed_same_bytes_other_seed_other_bytes(files, tmp_path):
         assert files[kind].read_bytes() == again[kind].read_bytes(), kind
     other = gen.generate(tmp_path / "other", scale=SCALE, seed=1)
     for kind in gen.KINDS:
-        if kind != "agreements":  # a fixed handful at every seed
+        if kind not in ("agreements", "jurisdictions"):  # a fixed handful at every seed
             assert files[kind].read_bytes() != other[kind].read_bytes(), kind

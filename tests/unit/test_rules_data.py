@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
+import yaml
 
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.discipline import load_discipline_rules
@@ -56,6 +59,9 @@ levels:
   - {code: bad, name: 差, letter: D}
 schemes:
   - name: 测试体系
+    subjects: [Enterprise]
+    b_or_below: []
+    b_or_below_basis: {local_default: true, note: none}
     grades:
 """
 
@@ -76,6 +82,12 @@ def test_malformed_scales_are_clear_errors(tmp_path):
         "given twice": SCALE_HEAD.replace("schemes:", "levels: []\nschemes:"),
         "used twice": SCALE_HEAD + "      - {grade: A, level: good}\n  - name: 测试体系\n"
                       "    grades: [{grade: A, level: good}]\n",
+        "not a grade": SCALE_HEAD.replace("b_or_below: []", "b_or_below: [C]")
+                       + "      - {grade: A, level: good}\n",
+        "name a case": SCALE_HEAD.replace("b_or_below_basis: {local_default: true, note: none}",
+                                            "b_or_below_basis: {}") + "      - {grade: A, level: good}\n",
+        "b_or_below must list": SCALE_HEAD.replace("    b_or_below: []\n", "")
+                                + "      - {grade: A, level: good}\n",
     }
     for message, text in cases.items():
         with pytest.raises(DataFileError, match=message):
@@ -85,9 +97,12 @@ def test_malformed_scales_are_clear_errors(tmp_path):
 
 def test_the_installed_rule_files_are_valid():
     # Loading checks them: every measure known, every path possible, every grade mapped once.
-    assert {m.code for m in load_discipline_rules().measures} >= {
-        "bidding_limit", "no_tolerance_processing", "higher_inspection_ratio", "exclude_incentives",
-        "exclude_green_lane", "subsidy_limit", "market_entry_limit", "stop_dispatch"}
+    rules = load_discipline_rules()
+    assert {m.code: m.strength for m in rules.measures if m.code in (
+        "bidding_limit", "no_tolerance_processing", "higher_inspection_ratio",
+        "exclude_incentive_lists")} == {
+        "bidding_limit": "RESTRICT", "no_tolerance_processing": "RESTRICT",
+        "higher_inspection_ratio": "SUPERVISE", "exclude_incentive_lists": "INCENTIVE_LOSS"}
     assert load_repair_catalogue().periods == {"一般": (3, 12), "严重": (12, 36)}
     assert load_inspection_rules().ratios == {"AA": .10, "A": .15, "B": .20, "C": .25, "D": .30}
     assert load_score_scheme().name in scales().schemes
@@ -95,15 +110,18 @@ def test_the_installed_rule_files_are_valid():
 
 DISCIPLINE_OK = """\
 measures:
-  - {code: m1, name: 措施, applies_to: [Enterprise, Vehicle]}
+  - {code: m1, name: 措施, strength: SUPERVISE, applies_to: [Enterprise, Vehicle], basis: {case: 3, quote: 重点监管}}
+  - {code: r1, name: 限制, strength: RESTRICT, applies_to: [Enterprise, Vehicle], basis: {case: 8, quote: 禁入}}
 triggers:
-  - {code: t1, record: ListEntry, list_kinds: [严重失信], measures: [m1]}
+  - {code: t1, record: ListEntry, list_kinds: [严重失信], effects: [{measures: [m1], basis: {case: 3, quote: 重点监管}}]}
 propagation:
   - code: p1
+    reaches: related
     from: [Enterprise]
     triggers: [t1]
     path: [{rel: [OWNS], direction: out, to: [Vehicle]}]
     measures: [m1]
+    basis: {case: 3, quote: 车}
 """
 
 
@@ -111,6 +129,16 @@ def test_malformed_discipline_rules_are_clear_errors(tmp_path):
     assert load_discipline_rules(_write(tmp_path, DISCIPLINE_OK)).propagation[0].code == "p1"
     cases = {
         "unknown measures": DISCIPLINE_OK.replace("measures: [m1]\n", "measures: [m2]\n", 1),
+        "strength must be": DISCIPLINE_OK.replace("strength: SUPERVISE", "strength: STRONG"),
+        "every rule needs a basis": DISCIPLINE_OK.replace(", basis: {case: 3, quote: 重点监管}}\n  - {code: r1",
+                                                          "}\n  - {code: r1"),
+        "needs the words quoted": DISCIPLINE_OK.replace("{case: 3, quote: 车}", "{case: 3}"),
+        "local default needs a note": DISCIPLINE_OK.replace("{case: 3, quote: 车}", "{local_default: true}"),
+        # rule 15: a related subject gets no restriction without a rule of its own saying so
+        "need `restricts: true`": DISCIPLINE_OK.replace("    measures: [m1]\n    basis",
+                                                       "    measures: [r1]\n    basis"),
+        "carries no measure": DISCIPLINE_OK.replace("    measures: [m1]\n    basis",
+                                                    "    carries: [RESTRICT]\n    basis"),
         "cannot lead": DISCIPLINE_OK.replace("direction: out", "direction: in"),
         "not a traversal": DISCIPLINE_OK.replace("rel: [OWNS]", "rel: [ABOUT]"),
         "unknown triggers": DISCIPLINE_OK.replace("triggers: [t1]", "triggers: [t9]"),
@@ -121,14 +149,17 @@ def test_malformed_discipline_rules_are_clear_errors(tmp_path):
     for message, text in cases.items():
         with pytest.raises(DataFileError, match=message):
             load_discipline_rules(_write(tmp_path, text))
+    allowed = DISCIPLINE_OK.replace("    measures: [m1]\n    basis",
+                                    "    measures: [r1]\n    restricts: true\n    basis")
+    assert load_discipline_rules(_write(tmp_path, allowed)).propagation[0].measures == ("r1",)
 
 
 def test_malformed_repair_score_and_inspection_files_are_clear_errors(tmp_path):
     repair = _write(tmp_path, """\
-        publication: {一般: {minimum_months: 13, maximum_months: 12}}
+        publication: {一般: {minimum_months: 13, maximum_months: 12, basis: {local_default: true, note: x}}}
         default_severity: 一般
-        modes: {承诺: x}
-        default_mode: 承诺
+        modes: {承诺: {doc: x, basis: {local_default: true, note: x}}}
+        violations: {default_mode: 承诺, basis: {local_default: true, note: x}}
         """)
     with pytest.raises(DataFileError, match="minimum period is longer"):
         load_repair_catalogue(repair)
@@ -145,3 +176,96 @@ def _installed(name: str) -> str:
     from importlib import resources
 
     return resources.files("queries").joinpath("data", name).read_text(encoding="utf-8")
+
+
+# -- sources (DOMAIN.md rule 24) ----------------------------------------------------------
+
+CASES = Path(__file__).parent / "data" / "cases_2024.txt"
+RULE_FILES = ("discipline.yaml", "scales.yaml", "repair.yaml", "inspection.yaml", "scoring.yaml",
+              "jurisdiction.yaml")
+
+
+def _cases() -> dict[int, str]:
+    """Each case's text (the nineteen of 000_88026755322b26ed.txt), white space removed."""
+    text = CASES.read_text(encoding="utf-8")
+    pos = text.index("\n", text.index("19.描绘信用长江"))  # the table of contents ends
+    starts = []
+    for n in range(1, 20):
+        pos = text.index(f"\n{n}.", pos + 1)
+        starts.append(pos)
+    starts.append(len(text))
+    return {n: re.sub(r"\s+", "", text[starts[n - 1]:starts[n]]) for n in range(1, 20)}
+
+
+def _walk(node, path=()):
+    yield path, node
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _walk(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, path + (i,))
+
+
+def _docs():
+    for name in RULE_FILES:
+        yield name, yaml.safe_load(_installed(name))
+
+
+def test_every_quote_is_found_word_for_word_in_the_case_it_names():
+    cases = _cases()
+    quotes = 0
+    for name, doc in _docs():
+        for path, node in _walk(doc):
+            if isinstance(node, dict) and "quote" in node:
+                quotes += 1
+                assert re.sub(r"\s+", "", node["quote"]) in cases[node["case"]], (name, path)
+    assert quotes >= 40
+
+
+def test_a_quote_not_in_its_case_would_be_found_out():
+    cases = _cases()
+    assert re.sub(r"\s+", "", "四市对重点监管对象平均增加了 25% 的日常检查频次") in cases[3]
+    assert "四市对重点监管对象平均增加了30%的日常检查频次" not in cases[3]  # a changed figure
+    assert re.sub(r"\s+", "", "四市对重点监管对象平均增加了 25% 的日常检查频次") not in cases[4]
+
+
+def _has_basis(doc, path) -> bool:
+    """Whether the figure at ``path`` has a basis: a ``basis`` beside it or above it, or a
+    ``<key>_basis`` beside the branch it is in."""
+    node = doc
+    for key in path:
+        if isinstance(node, dict) and ("basis" in node or f"{key}_basis" in node):
+            return True
+        node = node[key]
+    return False
+
+
+def test_every_figure_in_the_rule_data_cites_a_source_or_is_a_local_default():
+    figures = 0
+    for name, doc in _docs():
+        for path, node in _walk(doc):
+            if any(str(k).endswith("basis") for k in path):
+                continue  # the case numbers of the bases themselves
+            if isinstance(node, (int, float)) and not isinstance(node, bool):
+                figures += 1
+                assert _has_basis(doc, path), (name, path, node)
+    assert figures >= 50
+    bare = {"ratios": {"AA": 0.1}}
+    assert not _has_basis(bare, ("ratios", "AA"))
+    assert _has_basis({**bare, "ratios_basis": {}}, ("ratios", "AA"))
+
+
+def test_invented_figures_are_gone_and_local_defaults_say_so():
+    doc = yaml.safe_load(_installed("scales.yaml"))
+    yangtze = next(s for s in doc["schemes"] if s["name"] == YANGTZE)
+    assert "%" not in yangtze["doc"]  # no colour shares the case does not give
+    repair = yaml.safe_load(_installed("repair.yaml"))
+    assert not any("示例" in e.get("why", "") for e in repair["violations"]["entries"])
+    assert repair["violations"]["basis"]["local_default"] is True
+    scoring = load_score_scheme()
+    assert scoring.bases["grades"].kind == "LOCAL_DEFAULT"
+    assert scoring.bases["indicator.commitment_breach"].case == 1  # 每次发现扣50分
+    # #11 "直接考核定级为 C、D 级": a liability accident sets C, a fatal one D (#4)
+    assert {v.code: v.grade for v in scoring.vetoes} == {"fatal_accident": "D",
+                                                         "liability_accident": "C"}

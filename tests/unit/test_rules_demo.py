@@ -52,9 +52,11 @@ def test_recognition_across_the_four_cities(demo):
     # Suzhou's quarterly scheme is not covered by the agreement: Wuxi acts on the road grade.
     assert recognized_grade(demo, SISTER, "320200", "2026-11-01").grade == "B"
     assert recognized_grade(demo, SISTER, "320500", "2026-11-01").grade == "A"
-    # The Yangtze colours count in Nantong through the Yangtze memorandum (Jiangsu a member).
+    # The Yangtze colours count in Nantong by 长江航务管理局's basin jurisdiction (rule 19),
+    # before the Yangtze memorandum that covers them too; not in Hangzhou.
     g = recognized_grade(demo, "Vessel:CN20120456128", "320600", "2026-11-01")
-    assert (g.grade, g.counted_by) == ("黄码", YANGTZE_MOU)
+    assert (g.grade, g.chosen.basis, g.counted_by) == ("黄码", "basin", "长江航务管理局 (basin jurisdiction)")
+    assert not recognized_grade(demo, "Vessel:CN20120456128", "330100", "2026-11-01").found
 
 
 def test_suzhou_filters_wuxis_airport_taxis_to_its_own(demo):
@@ -67,37 +69,72 @@ def test_suzhou_filters_wuxis_airport_taxis_to_its_own(demo):
     assert "Vehicle:苏BT2860" not in [e.subject for e in later.entries]  # removed that day
 
 
-def test_discipline_propagates_from_the_dishonest_firm(demo):
+def test_discipline_restricts_the_dishonest_firm_and_watches_its_relations(demo):
+    # Rule 15: 昆山顺达 has no negative record; 张建国 represents it and 苏州恒通: a lead.
     r = discipline(demo, SISTER, "2026-06-01", "320500")
-    assert r.measure_codes == ("no_tolerance_processing", "higher_inspection_ratio", "exclude_incentives")
-    m = r.measures[0]
-    assert (m.trigger.list_kind, m.rule) == ("严重失信", "legal_representative_other_firms")
-    assert [h.type for h in m.path] == ["ABOUT", "LEGAL_REPRESENTATIVE_OF", "LEGAL_REPRESENTATIVE_OF"]
-    assert m.nodes[2] == person("320402198403120353")  # 张建国
-    assert m.applies_in[:3] == ("310000", "320000", "320500") and m.trigger.agreements == (YANGTZE_MOU,)
-    assert discipline(demo, SISTER, "2026-06-01", "330100").measures == ()
+    assert r.measures == ()
+    [lead] = r.leads
+    assert (lead.trigger.list_kind, lead.rule) == ("严重失信", "legal_representative_other_firms")
+    assert [h.type for h in lead.path] == ["ABOUT", "LEGAL_REPRESENTATIVE_OF", "LEGAL_REPRESENTATIVE_OF"]
+    assert lead.nodes[2] == person("320402198403120353")  # 张建国
+    # 严重失信 binds nationwide (rule 19): the lead shows in Hangzhou too.
+    assert "100000" in lead.trigger.applies_in
+    assert discipline(demo, SISTER, "2026-06-01", "330100").leads
     own = discipline(demo, DISHONEST, "2026-06-01", "320500")
-    assert {t.kind for t in own.triggers} == {"serious_dishonesty", "worst_grade", "serious_penalty"}
+    assert {t.kind for t in own.triggers} == {"serious_dishonesty", "grade", "serious_penalty",
+                                             "key_supervision"}
     assert {t.decision_no for t in own.triggers} >= {"苏州交罚〔2025〕0001234号"}
-    assert discipline(demo, "Vehicle:苏E8G520", "2026-06-01").has("higher_inspection_ratio")
+    assert "bidding_limit" in own.strengths()["RESTRICT"]
+    rep = discipline(demo, person("320402198403120353"), "2026-06-01", "320500")
+    assert set(rep.strengths()) == {"RESTRICT"}  # the person responsible
+    assert discipline(demo, "Vehicle:苏E8G520", "2026-06-01").strengths() == {
+        "SUPERVISE": ("higher_inspection_ratio",)}
     assert discipline(demo, "Vehicle:苏E2M851", "2026-06-01").measures == ()  # the sister's fleet
     assert discipline(demo, person("320581199312010621"), "2026-06-01").measures == ()  # safety officer
-    breach = discipline(demo, "Enterprise:91320506MA1XJ8R49P", "2026-06-01")
-    assert [t.kind for t in breach.triggers] == ["breached_commitment"]
     batch = discipline_batch(demo, "320500", "2026-06-01")
-    assert batch["Vehicle:苏E8G520"].measure_codes == (
-        "higher_inspection_ratio", "exclude_incentives", "exclude_green_lane")
+    assert batch["Vehicle:苏E8G520"].measure_codes == ("higher_inspection_ratio",)
     assert batch[SISTER] == r
+
+
+def test_a_c_firm_on_key_supervision_and_the_airport_taxi(demo):
+    # Rule 13 (#3, #4, #17): 苏州通利, C and on 重点监管, on 2026-08-01.
+    tongli = discipline(demo, "Enterprise:91320506MA1XJ8R49P", "2026-08-01", "320500")
+    assert set(tongli.strengths()["RESTRICT"]) == {"subsidy_limit", "no_tolerance_processing",
+                                                    "no_commitment_processing"}
+    assert {t.kind for t in tongli.triggers} == {"grade", "key_supervision"}
+    taxi = discipline(demo, "Vehicle:苏BD05227", "2026-08-01", "320200")
+    assert taxi.strengths()["SUPERVISE"] == ("higher_inspection_ratio",)
+    breach = discipline(demo, "Enterprise:91320506MA1XJ8R49P", "2026-03-01")
+    assert [t.kind for t in breach.triggers] == ["breached_commitment"]  # before the grade
+
+
+def test_the_green_lane_ship_and_the_nationwide_designation(demo):
+    # Rule 16 (#18): 江海通达6's ordinary violation on 2026-05-10 ends its green lane; the
+    # other green-lane ships stay on it.
+    ship = "Vessel:CN20170912453"
+    lane = {e.subject for e in shared_watchlist(demo, "320500", "2026-05-09", "守信激励").entries}
+    assert lane == {ship, "Vessel:CN20181025637", "Vessel:CN20190318822"}
+    after = {e.subject for e in shared_watchlist(demo, "320500", "2026-05-10", "守信激励").entries}
+    assert after == lane - {ship}
+    assert discipline(demo, ship, "2026-05-10").measure_codes == ("exclude_incentive_lists",)
+    # Rule 19: Shandong's 严重失信 designation shows on Suzhou's list, nationwide.
+    far = [(e.subject, e.counted_by) for e in shared_watchlist(
+        demo, "320500", "2026-06-01", "严重失信").entries if e.agency_region == "370000"]
+    assert far == [("Enterprise:91370102MA3C7JQ10W", "nationwide")]
 
 
 def test_repair_reminders_and_the_repair_lifecycle(demo):
     s = penalty_state(demo, "无锡交罚〔2023〕0000456号", "2023-10-01")
     assert (s.state, s.minimum_end, s.maximum_end, s.mode) == (
-        "repairable", dt.date(2023, 9, 12), dt.date(2024, 6, 12), "承诺")
+        "repairable", dt.date(2023, 9, 12), dt.date(2024, 6, 12), "闭环")
     assert penalty_state(demo, "无锡交罚〔2023〕0000456号", "2023-10-20").state == "repaired"
     page = repair_eligible(demo, "320200", "2023-10-01")
-    assert [(c.penalty.decision_no, str(c.minimum_end), c.mode) for c in page.items] == [
-        ("无锡交罚〔2023〕0000456号", "2023-09-12", "承诺")]
+    assert [(c.penalty.decision_no, str(c.minimum_end), c.mode, c.routed_by) for c in page.items] == [
+        ("无锡交罚〔2023〕0000456号", "2023-09-12", "闭环", "DECIDING")]
+    # Rule 18: Suzhou's regulator is reminded of its taxi fined in Wuxi.
+    home = repair_eligible(demo, "320500", "2024-06-01")
+    assert [(c.penalty.decision_no, c.routed_by) for c in home.items] == [
+        ("无锡交罚〔2024〕0000233号", "HOME")]
     assert penalty_state(demo, "常州交罚〔2023〕0000789号", "2023-10-01").state == "revoked"
     assert penalty_state(demo, "长海罚〔2025〕0000875号", "2026-01-06").repair.mode == "闭环"
 

@@ -144,3 +144,41 @@ def test_bad_input_is_a_clear_error(store):
         recognized_grade(store, F, SUZHOU, "2026-06-01", scheme="无此体系")
     with pytest.raises(InvalidInput, match="ends on 2023-12-31 before it starts on 2024-01-01"):
         recognized_grade(store, F, SUZHOU, "2026-06-01")
+
+
+def test_a_basin_authoritys_grade_counts_where_its_jurisdiction_binds(store):
+    """#19: 长江航务管理局, seated in Wuhan (420100), grades ships along the river; its grades
+    bind in the provinces it serves ("沿江各省（市）10 余家交通运输主管部门"), from the day its
+    jurisdiction holds, and say so (rule 19)."""
+    g = GraphBuilder(store)
+    g.jurisdiction("长江航务管理局", "CJHY", "流域", ["310000", "320000", "420000"],
+                   seats=("420100",), effective_from="2023-12-01")
+    g.vessel("CN20120456128", "320600")
+    g.grade("Vessel:CN20120456128", "黄码", region="420100", scheme=YANGTZE,
+            agency="长江航务管理局", valid_from="2023-10-01", valid_to="2027-12-31")
+    g.vessel("CN20120456129", "320600")
+    g.grade("Vessel:CN20120456129", "黄码", region="420100", scheme=YANGTZE,
+            agency="武汉市交通运输局", valid_from="2023-10-01", valid_to="2027-12-31")
+    g.commit()
+    r = recognized_grade(store, "Vessel:CN20120456128", "320600", "2026-11-01")
+    assert (r.grade, r.chosen.basis, r.counted_by) == ("黄码", "basin", "长江航务管理局 (basin jurisdiction)")
+    assert recognized_grade(store, "Vessel:CN20120456128", "320506", "2026-11-01").found
+    assert not recognized_grade(store, "Vessel:CN20120456128", "330100", "2026-11-01").found
+    assert not recognized_grade(store, "Vessel:CN20120456128", "320600", "2023-11-30").found
+    assert recognized_grade(store, "Vessel:CN20120456128", "420100", "2023-11-30").counted_by == OWN
+    # Another Wuhan agency has no jurisdiction beyond its city.
+    assert not recognized_grade(store, "Vessel:CN20120456129", "320600", "2026-11-01").found
+
+
+def test_a_national_grade_binds_everywhere_and_own_jurisdiction_comes_first(store):
+    g = GraphBuilder(store)
+    g.jurisdiction("交通运输部", "100000", "全国", ["100000"], seats=("110000",))
+    g.firm("F1", "650102")
+    g.grade(F, "C", region="110000", agency="交通运输部", valid_from="2026-04-01")
+    g.grade(F, "C", region="650000", valid_from="2026-04-01")  # Xinjiang's own, the same day
+    g.commit()
+    r = recognized_grade(store, F, "650100", "2026-06-01")
+    assert [(c.evaluation.agency_region, c.basis) for c in r.candidates] == [
+        ("650000", OWN), ("110000", "national")]
+    r = recognized_grade(store, F, "460100", "2026-06-01")  # Hainan: the ministry's only
+    assert (r.grade, r.counted_by) == ("C", "交通运输部 (national jurisdiction)")

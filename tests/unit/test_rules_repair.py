@@ -1,4 +1,5 @@
-"""The repair lifecycle of penalties (DOMAIN.md rule 8; cases #2, #12), every store."""
+"""The repair lifecycle of penalties (DOMAIN.md rules 8, 17, 18; cases #2, #3, #12), every
+store."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import datetime as dt
 import pytest
 
 from queries.dates import InvalidInput
-from queries.rules.repair import penalty_state, repair_catalogue, repair_eligible
-from tests.support.graph import SUZHOU, WUXI, WUZHONG, GraphBuilder
+from queries.rules.repair import (
+    RepairRoute, check_repairs, penalty_state, repair_catalogue, repair_eligible, repair_route,
+)
+from tests.support.graph import HANGZHOU, SUZHOU, WUXI, WUZHONG, GraphBuilder, sxct
 
 D = dt.date
 
@@ -46,19 +49,97 @@ def eligible(store, region, day):
     return [c.penalty.decision_no for c in repair_eligible(store, region, day).items]
 
 
+def routes(store, region, day):
+    return [(c.penalty.decision_no, c.routed_by) for c in repair_eligible(store, region, day).items]
+
+
 def test_penalties_are_eligible_from_their_minimum_until_their_maximum_period(store):
     penalties(store)
     assert eligible(store, SUZHOU, "2023-09-11") == []
-    assert eligible(store, SUZHOU, "2023-09-12") == ["一般1号", "已修1号"]  # 3 months over
-    assert eligible(store, SUZHOU, "2023-10-20") == ["一般1号"]  # repaired that day
-    assert eligible(store, SUZHOU, "2024-06-11") == ["一般1号"]
+    assert eligible(store, SUZHOU, "2023-09-12") == ["一般1号", "已修1号", "无锡1号"]  # 3 months over
+    assert eligible(store, SUZHOU, "2023-10-20") == ["一般1号", "无锡1号"]  # repaired that day
+    assert eligible(store, SUZHOU, "2024-06-11") == ["一般1号", "无锡1号"]
     assert eligible(store, SUZHOU, "2024-06-12") == ["严重1号"]  # 1 year: ordinary ones expired
     assert eligible(store, "320000", "2024-06-12") == ["严重1号"]
-    assert eligible(store, WUZHONG, "2024-06-12") == []  # decided by the city, not the county
-    assert eligible(store, WUXI, "2023-09-12") == ["无锡1号"]
     assert eligible(store, SUZHOU, "2026-06-12") == []  # 3 years: published no more
     [c] = repair_eligible(store, SUZHOU, "2024-06-12").items
     assert (c.mode, str(c.minimum_end), str(c.maximum_end)) == ("闭环", "2024-06-12", "2026-06-12")
+
+
+def test_the_home_region_is_reminded_of_penalties_decided_anywhere(store):
+    """#2 "在全国范围内被处罚和处罚信息已经达到最短公示期（3个月）的天津企业，将会接收到消息
+    通知": the firm's home region lists them, and says why (rule 18)."""
+    penalties(store)
+    assert routes(store, SUZHOU, "2023-09-12") == [
+        ("一般1号", "DECIDING"), ("已修1号", "DECIDING"), ("无锡1号", "HOME")]
+    assert routes(store, WUZHONG, "2024-06-12") == [("严重1号", "HOME")]  # the county: its firm
+    assert routes(store, WUXI, "2023-09-12") == [("无锡1号", "DECIDING")]
+    assert routes(store, HANGZHOU, "2023-09-12") == []
+
+
+def test_a_repair_counts_only_after_the_minimum_period_and_in_its_mode(store):
+    """#2: repair after the minimum publication period; #12 "违法状态继续、需要采取积极行为改正
+    违法行为的，要求以'闭环模式'纠正" (rule 17)."""
+    penalties(store)
+
+    def check(decision, day, mode, evidence=None):
+        [found] = check_repairs(store, [{"decision_no": decision, "repaired_on": day,
+                                         "mode": mode, "evidence": evidence}])
+        return [column for column, _ in found]
+
+    assert check("一般1号", "2023-09-12", "承诺") == []  # a one-off act, three months on
+    assert check("一般1号", "2023-09-11", "承诺") == ["repaired_on"]
+    assert check("严重1号", "2024-06-12", "闭环", "配齐船员的证明") == []
+    assert check("严重1号", "2024-06-12", "承诺") == ["mode", "evidence"]  # a lasting state
+    assert check("严重1号", "2024-06-12", "闭环") == ["evidence"]
+    assert check("严重1号", "2024-06-11", "闭环", "证明") == ["repaired_on"]  # a year, serious
+    assert check("无此文号", "2024-06-12", "承诺") == []  # the loader's own check rejects it
+    [reasons] = check_repairs(store, [{"decision_no": "严重1号", "repaired_on": "2024-01-01",
+                                       "mode": "承诺"}])
+    assert "minimum publication period (2024-06-12" in reasons[0][1]
+    assert "calls for a closed-loop repair" in reasons[1][1]
+
+
+def test_a_stored_repair_that_breaks_the_rules_never_counts(store):
+    penalties(store)
+    g = GraphBuilder(store)
+    g.repair("严重1号", "2024-01-01", mode="承诺")  # too early, and not a closed loop
+    g.repair("一般1号", "2023-09-01", mode="承诺")  # eleven days too early
+    g.commit()
+    s = penalty_state(store, "严重1号", "2024-06-12")
+    assert (s.state, s.repair) == ("repairable", None)
+    [refused] = s.refused
+    assert refused.repair.repaired_on.isoformat() == "2024-01-01" and len(refused.reasons) == 3
+    assert eligible(store, SUZHOU, "2024-06-12") == ["严重1号"]
+    assert penalty_state(store, "一般1号", "2023-10-01").state == "repairable"
+
+
+def test_who_may_record_a_repair(store):
+    """#3 "对符合信用修复条件的经营主体，需其他三市管理部门审核盖章的，由工作人员线上办理":
+    partners of the deciding city repair off-site."""
+    penalties(store)
+    g = GraphBuilder(store)
+    sxct(g)
+    g.commit()
+    assert repair_route(store, "无锡1号", WUXI, "2023-10-01") == RepairRoute("DECIDING")
+    assert repair_route(store, "无锡1号", SUZHOU, "2023-10-01") == RepairRoute("HOME")
+    assert repair_route(store, "无锡1号", "320400", "2023-10-01") == RepairRoute("AGREEMENT", "苏锡常通")
+    assert repair_route(store, "无锡1号", "320400", "2023-02-28") is None  # before the agreement
+    assert repair_route(store, "无锡1号", HANGZHOU, "2023-10-01") is None
+
+
+def test_a_basin_authority_decides_along_the_river(store):
+    g = GraphBuilder(store)
+    g.jurisdiction("长江海事局", "CJMSA", "流域", ["320000", "420000"], seats=("420100",),
+                   effective_from="2023-12-01")
+    g.vessel("CN20150873419", "320600")
+    g.vessel("CN20150873420", "330100")
+    g.penalty("长海罚1号", "Vessel:CN20150873420", "2025-09-09", "一般", region="420100",
+              agency="长江海事局", violation="AIS未保持正常工作状态")
+    g.commit()
+    assert routes(store, "320500", "2026-01-06") == [("长海罚1号", "DECIDING")]
+    assert routes(store, "330100", "2026-01-06") == [("长海罚1号", "HOME")]
+    assert routes(store, "440300", "2026-01-06") == []
 
 
 def test_pages_add_up(store):
@@ -76,6 +157,22 @@ def test_pages_add_up(store):
             break
         after = page.next_after
     assert seen == ["罚0号", "罚1号", "罚2号", "罚4号", "罚6号"]
+
+
+def test_pages_add_up_over_decided_and_home_penalties(store):
+    g = GraphBuilder(store)
+    g.firm("F", SUZHOU)
+    for i in range(6):  # decided in Suzhou, Wuxi, Suzhou, ...: each listed once
+        g.penalty(f"罚{i}号", "Enterprise:F", "2025-01-10", "一般", region=(SUZHOU, WUXI)[i % 2])
+    g.commit()
+    seen, after = [], None
+    while True:
+        page = repair_eligible(store, SUZHOU, "2025-06-01", after=after, limit=4)
+        seen += [(c.penalty.decision_no, c.routed_by) for c in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == [(f"罚{i}号", ("DECIDING", "HOME")[i % 2]) for i in range(6)]
 
 
 def test_the_state_of_one_penalty_tells_when_it_stops_counting(store):

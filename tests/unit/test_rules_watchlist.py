@@ -1,4 +1,5 @@
-"""Shared watchlists (DOMAIN.md rule 5, case #3) on small hand-built graphs, every store."""
+"""Shared watchlists (DOMAIN.md rules 5 and 19, cases #3, #8, #19) on small hand-built graphs,
+every store."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def airport_taxis(store):
     g.listed(suzhou_firm, "红名单", SUZHOU, "2025-01-01")
     g.firm("CZ", CHANGZHOU)
     g.listed("Enterprise:CZ", "重点监管", CHANGZHOU, "2025-05-08")
-    g.listed("Enterprise:CZ", "严重失信", CHANGZHOU, "2025-05-08")  # kind not shared
+    g.listed("Enterprise:CZ", "严重失信", CHANGZHOU, "2025-05-08")  # kind not shared; nationwide
     g.firm("HZ", HANGZHOU)
     g.listed("Enterprise:HZ", "重点监管", HANGZHOU, "2025-05-08")
     return g.commit()
@@ -42,15 +43,17 @@ def test_own_and_partner_entries_of_shared_kinds_in_force(store):
     airport_taxis(store)
     page = shared_watchlist(store, SUZHOU, "2026-06-01")
     assert sorted(subjects(page)) == sorted([
-        "Enterprise:CZ", "Enterprise:SZ", "Enterprise:SZ", "Vehicle:苏BD05227", "Vehicle:苏E3T519",
-        "Vehicle:苏ED12876"])  # SZ twice: its 重点监管 and 红名单 entries
+        "Enterprise:CZ", "Enterprise:CZ", "Enterprise:SZ", "Enterprise:SZ", "Vehicle:苏BD05227",
+        "Vehicle:苏E3T519", "Vehicle:苏ED12876"])  # SZ: 重点监管 and 红名单; CZ: 重点监管, 严重失信
     by = {(e.subject, e.list_kind): e for e in page.entries}
     assert by[("Enterprise:SZ", "红名单")].counted_by == OWN
     assert by[("Vehicle:苏E3T519", "重点监管")].counted_by == "苏锡常通"
     assert by[("Vehicle:苏E3T519", "重点监管")].agreement == "Agreement:苏锡常通"
-    assert ("Enterprise:CZ", "严重失信") not in by  # the agreement shares 重点监管 only
+    # The agreement shares 重点监管 only, but a 严重失信 designation binds nationwide (#8).
+    assert (by[("Enterprise:CZ", "严重失信")].basis, by[("Enterprise:CZ", "严重失信")].agreement) == (
+        "NATIONWIDE", None)
     assert "Enterprise:HZ" not in subjects(page)
-    assert [s.counted_by for s in page.sources] == [OWN, "苏锡常通"]
+    assert [s.counted_by for s in page.sources] == [OWN, "苏锡常通", "nationwide"]
     # Removed on 2024-10-15: listed the day before, gone that day.
     assert "Vehicle:苏BT2860" in subjects(shared_watchlist(store, SUZHOU, "2024-10-14", "重点监管"))
     assert "Vehicle:苏BT2860" not in subjects(shared_watchlist(store, SUZHOU, "2024-10-15", "重点监管"))
@@ -117,3 +120,29 @@ def test_bad_input_is_a_clear_error(store):
         shared_watchlist(store, SUZHOU, "06/01/2026")
     with pytest.raises(InvalidInput, match="limit"):
         shared_watchlist(store, SUZHOU, "2026-06-01", limit=0)
+
+
+def test_a_basin_authoritys_entries_bind_along_the_river_and_serious_dishonesty_everywhere(store):
+    """#19: 长江航务管理局 (seated in Wuhan) serves "沿江各省（市）10 余家交通运输主管部门"; #8
+    pushes serious dishonesty to the national credit sites."""
+    g = GraphBuilder(store)
+    g.jurisdiction("长江航务管理局", "CJHY", "流域", ["320000", "420000", "510000"],
+                   seats=("420100",), effective_from="2023-12-01")
+    g.vessel("CN20120456128", NANTONG)
+    g.listed("Vessel:CN20120456128", "重点监管", "420100", "2024-05-01", agency="长江航务管理局")
+    g.vessel("CN20120456129", NANTONG)
+    g.listed("Vessel:CN20120456129", "重点监管", "420100", "2024-05-01", agency="武汉市交通运输局")
+    g.firm("SD", "370100")
+    g.listed("Enterprise:SD", "严重失信", "370000", "2025-01-01")
+    g.commit()
+    page = shared_watchlist(store, NANTONG, "2026-06-01")
+    by = {e.subject: e for e in page.entries}
+    assert set(by) == {"Vessel:CN20120456128", "Enterprise:SD"}  # not the Wuhan bureau's
+    assert (by["Vessel:CN20120456128"].basis, by["Vessel:CN20120456128"].counted_by) == (
+        "BASIN", "长江航务管理局 (basin jurisdiction)")
+    assert by["Enterprise:SD"].basis == "NATIONWIDE"
+    assert "Vessel:CN20120456128" not in subjects(shared_watchlist(store, HANGZHOU, "2026-06-01"))
+    assert "Vessel:CN20120456128" not in subjects(shared_watchlist(store, NANTONG, "2023-11-30"))
+    assert subjects(shared_watchlist(store, HANGZHOU, "2026-06-01", "严重失信")) == ["Enterprise:SD"]
+    assert subjects(shared_watchlist(store, NANTONG, "2026-06-01", "重点监管")) == [
+        "Vessel:CN20120456128"]

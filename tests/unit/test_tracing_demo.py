@@ -62,7 +62,8 @@ def test_shared_identifiers_clusters_and_shells_on_the_demo(demo):
     assert [x.summary for x in rings.rings] == [
         "2 firms share 1 legal representative: 苏州恒通危险品运输有限公司, 昆山顺达物流有限公司"]
     c = clusters(demo, as_of=AS_OF, min_size=1)
-    assert c.dishonest == 1 and [x.summary for x in c.clusters] == [
-        "1 dishonest subject (1 Enterprise): 苏州恒通危险品运输有限公司 (on 严重失信 list, grade D)"]
+    assert c.dishonest == 2 and [x.summary for x in c.clusters] == [
+        "1 dishonest subject (1 Enterprise): 苏州恒通危险品运输有限公司 (on 严重失信 list, grade D)",
+        "1 dishonest subject (1 Enterprise): 济南泉城危险品运输有限公司 (on 严重失信 list)"]
     assert successors(demo, HENGTONG, as_of=AS_OF) == ()
     assert successor_shells(demo, as_of=AS_OF).total == 0

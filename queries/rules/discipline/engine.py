@@ -1,26 +1,29 @@
-"""Joint discipline 联合惩戒 (DOMAIN.md rule 6; cases #8, #16, #17, #18): which measures
-apply to a subject on a day, and why.
+"""Joint discipline 联合惩戒 (DOMAIN.md rules 6, 13-16, 18, 19; cases #3, #4, #8, #9, #10,
+#15-#18): which measures apply to a subject on a day, why, and how strongly.
 
 Everything that decides an answer is data in ``queries/data/discipline.yaml``:
 
-* the **measure catalogue** (bidding limits, no tolerance or commitment processing, higher
-  inspection ratio, exclusion from incentive lists and green lanes, subsidy and market-entry
-  limits, post restrictions of legal representatives, platforms stopping dispatch), each
-  with the subject labels it can be taken against;
-* the **triggers**: a serious-dishonesty listing, a recognised grade of the worst severity
-  (``min_level``, see :mod:`queries.rules.scales`), a key-attention listing, a breached
-  commitment, a serious penalty that still counts (:mod:`queries.rules.repair`);
-* the **propagation rules**: which relationship paths carry which measures how far (firm →
-  legal representative; firm → legal representative → the other firms that person
-  represents; firm → owned and operated vehicles and vessels; dishonest driver → the
-  platforms that must stop dispatching to them).
+* the **measure catalogue**, each measure with its strength (``RESTRICT``: limits a right;
+  ``SUPERVISE``: more inspections, key supervision, follow-up; ``INCENTIVE_LOSS``: awards,
+  green lanes, incentive lists), the labels it can be taken against and its basis;
+* the **triggers** and their effects: per list kind (严重失信, 重点监管, 重点关注), per
+  scheme and grade (each scheme's own measures, rule 14; a default for schemes that say
+  nothing), per record kind (a serious penalty that still counts, a breached commitment),
+  and the first violation of a subject on an incentive list (rule 16);
+* the **propagation rules** (rule 15): the persons responsible for a firm (its legal
+  representative) get its restrictive measures; its other firms, vehicles and vessels get
+  supervisory measures or appear as investigation leads, never restrictive ones.
 
-Each answer carries the measure, the trigger record (list entry, evaluation or penalty
-decision number, commitment), the full path of nodes and relationships from the trigger
-record to the subject, and the regions where it applies: the trigger's region and the
-partners of the agreements in force that share its list kind or scheme.  A trigger's
-effect ends on its removal, expiry or repair date X: for ``as_of >= X`` no measure it
-caused is returned (``until`` is that first day without effect).
+Each answer carries the measure and its strength, the basis it was given on (the case and
+its words, a national rule, or a local default), the trigger record (list entry,
+evaluation, penalty decision number, commitment), the full path of nodes and relationships
+from the trigger record to the subject, and the regions where it applies: where the
+trigger was issued, where its issuing agency's jurisdiction binds (national and basin
+authorities, :mod:`queries.rules.jurisdiction`), the partners of the agreements in force
+that share its list kind or scheme, everywhere for a nationwide list kind (严重失信), and
+for a penalty also where its subject is registered (rule 18).  A trigger's effect ends on
+its removal, expiry or repair date X: for ``as_of >= X`` no measure it caused is returned
+(``until`` is that first day without effect).
 
 Given a ``region``, only measures that apply there are returned (a trigger applies in a
 region when one of its regions contains the other), and grades are those recognised in
@@ -30,8 +33,8 @@ measure anywhere is returned, grades being those recognised where they were issu
 The rules are read by :mod:`.rules`; :func:`discipline` is here, with the triggers, the
 walks along the propagation paths and the assembly of answers that
 :func:`~queries.rules.discipline.batch.discipline_batch` shares: it computes the same
-answers for every subject with a measure in a region in one pass (scans by region instead
-of walks per subject).
+answers for every subject with a measure or a lead in a region in one pass (scans by
+region instead of walks per subject).
 """
 
 from __future__ import annotations
@@ -44,12 +47,16 @@ from typing import Iterable, Mapping, Sequence
 from graph_model.schema import split_uid
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
+from queries.rules.basis import Basis
 from queries.rules.discipline.rules import (
-    RECORD_LABELS, SELF, DisciplineRules, Measure, Rule, Step, TriggerKind, discipline_rules,
+    RECORD_LABELS, RESPONSIBLE, SELF, DisciplineRules, Effect, Measure, Rule, Step, TriggerKind,
+    discipline_rules,
 )
+from queries.rules.incentives import ENDING_LABELS, EndingEvent, incentive_end, incentive_ending_events
 from queries.rules.jurisdiction import (
-    Agreement, agreements_covering, check_region, check_subject, overlaps, record_date,
-    record_optional_date, records_of,
+    NATIONAL, Agreement, BindingRules, Jurisdictions, agreements_covering, binding_rules,
+    check_region, check_subject, jurisdictions, overlaps, record_date, record_optional_date,
+    records_of,
 )
 from queries.rules.recognition import EvaluationRef, recognize
 from queries.rules.repair import RepairCatalogue, penalty_states, repair_catalogue
@@ -57,7 +64,7 @@ from queries.rules.rulefile import months_after
 from queries.rules.scales import Scales, scales as default_scales
 from queries.traverse import edge_valid_on
 
-__all__ = ["Hop", "Trigger", "AppliedMeasure", "DisciplineResult", "discipline"]
+__all__ = ["Hop", "Trigger", "AppliedMeasure", "Lead", "DisciplineResult", "discipline"]
 
 
 # -- answers --------------------------------------------------------------------------
@@ -73,7 +80,8 @@ class Hop:
 
 @dataclass(frozen=True)
 class Trigger:
-    """A record that triggers measures, with its effect window and where it applies."""
+    """A record that triggers measures, with its effect window, where it applies and the
+    effects it gives its subject."""
 
     kind: str  # trigger code, e.g. "serious_dishonesty"
     name: str
@@ -84,18 +92,21 @@ class Trigger:
     agency: str | None
     since: dt.date
     until: dt.date | None  # first day without effect (removal, expiry, repair); None: open
-    applies_in: tuple[str, ...]  # the trigger's region and its agreement partners
+    applies_in: tuple[str, ...]  # regions where it binds (100000: everywhere)
     agreements: tuple[str, ...] = ()  # names of the agreements that extend it
     decision_no: str | None = None
     list_kind: str | None = None
     scheme: str | None = None
     grade: str | None = None
     commitment_kind: str | None = None
+    effects: tuple[Effect, ...] = ()
 
 
 @dataclass(frozen=True)
 class AppliedMeasure:
-    """A measure that applies to ``subject``, the trigger behind it and the path between."""
+    """A measure that applies to ``subject``, the trigger behind it, the path between and
+    the basis it is given on (the trigger's effect for the subject itself, the
+    propagation rule's for a related subject)."""
 
     measure: Measure
     subject: str
@@ -104,6 +115,12 @@ class AppliedMeasure:
     rule_name: str
     nodes: tuple[str, ...]  # trigger record, the trigger's subject, ..., subject
     path: tuple[Hop, ...]  # ABOUT from the record, then each relationship followed
+    basis: Basis | None = None
+    figures: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def strength(self) -> str:
+        return self.measure.strength
 
     @property
     def applies_in(self) -> tuple[str, ...]:
@@ -119,13 +136,29 @@ class AppliedMeasure:
 
 
 @dataclass(frozen=True)
+class Lead:
+    """An investigation lead: ``subject`` is related to a trigger's subject by a path a
+    propagation rule watches (rule 15: "坚持审慎监管"), no measure."""
+
+    subject: str
+    trigger: Trigger
+    rule: str
+    rule_name: str
+    nodes: tuple[str, ...]
+    path: tuple[Hop, ...]
+    basis: Basis
+
+
+@dataclass(frozen=True)
 class DisciplineResult:
-    """The measures that apply to one subject on ``as_of`` (in ``region`` when given)."""
+    """The measures and leads that apply to one subject on ``as_of`` (in ``region`` when
+    given)."""
 
     subject: str
     as_of: dt.date
     region: str | None
     measures: tuple[AppliedMeasure, ...]
+    leads: tuple[Lead, ...] = ()
 
     @property
     def measure_codes(self) -> tuple[str, ...]:
@@ -138,6 +171,15 @@ class DisciplineResult:
     def has(self, measure: str) -> bool:
         return any(m.measure.code == measure for m in self.measures)
 
+    def strengths(self) -> dict[str, tuple[str, ...]]:
+        """Measure codes by strength."""
+        out: dict[str, list[str]] = {}
+        for m in self.measures:
+            out.setdefault(m.strength, [])
+            if m.measure.code not in out[m.strength]:
+                out[m.strength].append(m.measure.code)
+        return {k: tuple(v) for k, v in out.items()}
+
 
 # -- triggers of a subject ------------------------------------------------------------
 
@@ -149,21 +191,29 @@ class Context:
     scales: Scales
     repair: RepairCatalogue
     agreements: tuple[Agreement, ...]
+    jur: Jurisdictions
+    binding: BindingRules
 
-    def partners(self, issuer: str | None, what: str, ok) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(regions, agreement names) where a trigger issued in ``issuer`` applies; ``what``
-        (a list kind or scheme) names the test ``ok`` for the memo."""
+    def partners(self, issuer: str | None, what: str, ok, agency: str | None = None,
+                 nationwide: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(regions, agreement names) where a trigger issued by ``agency`` in ``issuer``
+        applies: its region, its agency's jurisdiction, the partners of the agreements in
+        force for which ``ok`` holds, everywhere when ``nationwide``; ``what`` (a list kind
+        or scheme) names the test ``ok`` for the memo."""
         if issuer is None:
             return (), ()
         memo = self.__dict__.setdefault("_memo", {})
-        hit = memo.get((issuer, what))
+        key = (issuer, what, agency, nationwide)
+        hit = memo.get(key)
         if hit is None:
-            regions, names = {issuer}, set()
+            regions, names = set(self.jur.regions_of(agency, issuer, self.day)), set()
             for a in self.agreements:
                 if a.in_force(self.day) and a.covers(issuer) and ok(a):
                     regions.update(a.members)
                     names.add(a.name)
-            hit = memo[(issuer, what)] = (tuple(sorted(regions)), tuple(sorted(names)))
+            if nationwide:
+                regions.add(NATIONAL)
+            hit = memo[key] = (tuple(sorted(regions)), tuple(sorted(names)))
         return hit
 
     def keep(self, applies_in: Sequence[str]) -> bool:
@@ -176,35 +226,78 @@ class Context:
         return hit
 
 
+def _entry_window(node: Node) -> tuple[dt.date, dt.date | None]:
+    return record_date(node, "listed_on"), record_optional_date(node, "removed_on")
+
+
 def _list_triggers(ctx: Context, kinds: Sequence[TriggerKind], entries: Iterable[Node]):
     for node in entries:
         p = node.props
         for tk in kinds:
-            if p.get("list_kind") not in tk.list_kinds:
+            if p.get("list_kind") not in tk.list_kinds or tk.on_ending_event:
                 continue
-            since = record_date(node, "listed_on")
-            until = record_optional_date(node, "removed_on")
+            since, until = _entry_window(node)
             if not (since <= ctx.day and (until is None or ctx.day < until)):
                 continue
             kind = p["list_kind"]
             applies, names = ctx.partners(p.get("agency_region"), f"list:{kind}",
-                                          lambda a, k=kind: a.shares_list(k))
+                                          lambda a, k=kind: a.shares_list(k), p.get("agency"),
+                                          ctx.binding.nationwide(kind))
             if ctx.keep(applies):
                 yield Trigger(tk.code, tk.name, node.uid, "ListEntry", p.get("subject_uid"),
                               p.get("agency_region"), p.get("agency"), since, until, applies,
-                              names, list_kind=kind)
+                              names, list_kind=kind, effects=tk.effects)
+
+
+def _exit_triggers(ctx: Context, kinds: Sequence[TriggerKind], entries: Sequence[Node],
+                   events: Sequence[EndingEvent]):
+    """Rule 16: the first event that ends an incentive listing triggers, from its day until
+    the entry's own removal or the subject's next listing, whichever comes first."""
+    seen = set()
+    for tk in kinds:
+        if not tk.on_ending_event:
+            continue
+        mine = sorted((n for n in entries if n.props.get("list_kind") in tk.list_kinds),
+                      key=lambda n: (str(n.props.get("listed_on")), n.uid))
+        for node in mine:
+            listed, removed = _entry_window(node)
+            event = incentive_end(listed, removed, events)
+            if event is None or event.day > ctx.day or event.record in seen:
+                continue
+            ends = [d for d in (_entry_window(n)[0] for n in mine) if d > event.day]
+            until = min(ends + [removed] if removed else ends, default=None)
+            if until is not None and ctx.day >= until:
+                continue
+            p = node.props
+            kind = p["list_kind"]
+            applies, names = ctx.partners(p.get("agency_region"), f"list:{kind}",
+                                          lambda a, k=kind: a.shares_list(k), p.get("agency"),
+                                          ctx.binding.nationwide(kind))
+            if ctx.keep(applies):
+                seen.add(event.record)
+                yield Trigger(tk.code, tk.name, event.record, event.label, p.get("subject_uid"),
+                              event.agency_region, event.agency, event.day, until, applies,
+                              names, decision_no=event.record.partition(":")[2]
+                              if event.label == "Penalty" else None,
+                              list_kind=kind, effects=tk.effects)
 
 
 def _grade_trigger(ctx: Context, tk: TriggerKind, ev: EvaluationRef) -> Trigger | None:
-    if ev.level is None or ev.level.severity < tk.min_level.severity:
+    scale = ctx.scales.find_scheme(ev.scheme)
+    if ev.level is None or scale is None:
+        return None
+    spellings = [g for g, (canon, _) in scale.lookup.items() if canon == ev.grade]
+    effects = ctx.rules.grade_effects(scale.name, ev.grade, spellings)
+    if not effects:
         return None
     applies, names = ctx.partners(ev.agency_region, f"scheme:{ev.scheme}",
-                                  lambda a: a.covers_scheme(ev.scheme, ctx.scales))
+                                  lambda a: a.covers_scheme(ev.scheme, ctx.scales), ev.agency)
     if not ctx.keep(applies):
         return None
     until = ev.valid_to + dt.timedelta(days=1) if ev.valid_to else None
     return Trigger(tk.code, tk.name, ev.uid, "Evaluation", ev.subject, ev.agency_region,
-                   ev.agency, ev.valid_from, until, applies, names, scheme=ev.scheme, grade=ev.grade)
+                   ev.agency, ev.valid_from, until, applies, names, scheme=ev.scheme,
+                   grade=ev.grade, effects=effects)
 
 
 def _evaluation_triggers(ctx: Context, kinds: Sequence[TriggerKind], subject: str,
@@ -223,7 +316,8 @@ def _evaluation_triggers(ctx: Context, kinds: Sequence[TriggerKind], subject: st
                              and ctx.scales.find_scheme(n.props.get("scheme"))
                              and ctx.scales.find_scheme(n.props.get("scheme")).name == scheme})
         for place in places:
-            rg = recognize(subject, place, ctx.day, scheme, evaluations, ctx.agreements, ctx.scales)
+            rg = recognize(subject, place, ctx.day, scheme, evaluations, ctx.agreements,
+                           ctx.scales, ctx.jur)
             if rg.chosen is None or rg.chosen.evaluation.uid in seen:
                 continue
             for tk in kinds:
@@ -239,11 +333,13 @@ def _penalty_triggers(ctx: Context, kinds: Sequence[TriggerKind], states):
         for tk in kinds:
             if pen.severity not in tk.severities or not s.counts:
                 continue
-            applies = (pen.agency_region,) if pen.agency_region else ()
+            applies, _ = ctx.partners(pen.agency_region, "penalty", lambda a: False, pen.agency)
+            if pen.subject_region and pen.subject_region not in applies:  # rule 18
+                applies = tuple(sorted({*applies, pen.subject_region}))
             if ctx.keep(applies):
                 yield Trigger(tk.code, tk.name, pen.uid, "Penalty", pen.subject, pen.agency_region,
                               pen.agency, pen.decision_date, s.effect_until, applies,
-                              decision_no=pen.decision_no)
+                              decision_no=pen.decision_no, effects=tk.effects)
 
 
 def _commitment_triggers(ctx: Context, kinds: Sequence[TriggerKind], commitments: Iterable[Node]):
@@ -256,17 +352,20 @@ def _commitment_triggers(ctx: Context, kinds: Sequence[TriggerKind], commitments
             until = months_after(since, tk.effect_months)
             if not since <= ctx.day < until:
                 continue
-            applies = (p["agency_region"],) if p.get("agency_region") else ()
+            applies, _ = ctx.partners(p.get("agency_region"), "commitment", lambda a: False,
+                                      p.get("agency"))
             if ctx.keep(applies):
                 yield Trigger(tk.code, tk.name, node.uid, "Commitment", p.get("subject_uid"),
                               p.get("agency_region"), p.get("agency"), since, until, applies,
-                              commitment_kind=p.get("kind"))
+                              commitment_kind=p.get("kind"), effects=tk.effects)
 
 
 def find_triggers(store: Store, ctx: Context, records: Mapping[str, Mapping[str, list[Node]]],
-              evaluations: Mapping[str, list[Node]]) -> dict[str, list[Trigger]]:
+                  evaluations: Mapping[str, list[Node]],
+                  events: Mapping[str, Sequence[EndingEvent]] = {}) -> dict[str, list[Trigger]]:
     """Triggers by subject.  ``records[subject][label]`` holds its list entries, penalties and
-    commitments; ``evaluations[subject]`` all its evaluations (recognition needs them all)."""
+    commitments; ``evaluations[subject]`` all its evaluations (recognition needs them all);
+    ``events[subject]`` the events that end its incentive listings (rule 16)."""
     by_record = defaultdict(list)
     for tk in ctx.rules.triggers:
         by_record[tk.record].append(tk)
@@ -281,7 +380,11 @@ def find_triggers(store: Store, ctx: Context, records: Mapping[str, Mapping[str,
                  and oldest <= str(n.props.get("decision_date", "")) <= today]
     states = penalty_states(store, penalties, ctx.day, ctx.repair) if penalties else {}
     for subject, recs in records.items():
-        out[subject].extend(_list_triggers(ctx, by_record["ListEntry"], recs.get("ListEntry", ())))
+        entries = recs.get("ListEntry", ())
+        out[subject].extend(_list_triggers(ctx, by_record["ListEntry"], entries))
+        if subject in events:
+            out[subject].extend(_exit_triggers(ctx, by_record["ListEntry"], entries,
+                                               events[subject]))
         out[subject].extend(_penalty_triggers(
             ctx, by_record["Penalty"], [states[n.uid] for n in recs.get("Penalty", ()) if n.uid in states]))
         out[subject].extend(_commitment_triggers(ctx, by_record["Commitment"], recs.get("Commitment", ())))
@@ -392,63 +495,124 @@ def starts_at(rule: Rule, node: Node, reverse: bool) -> bool:
 
 # -- assembling answers ---------------------------------------------------------------
 
-def applied_measures(rules: DisciplineRules, paths: Iterable[RulePath], triggers: Mapping[str, list[Trigger]],
-             day: dt.date, region: str | None) -> dict[str, DisciplineResult]:
-    """One answer per (subject, measure, trigger record): the shortest path wins, then the
-    earlier rule (the subject itself first), then the smaller node ids."""
+def _reach(rules: DisciplineRules, p: "RulePath", t: Trigger):
+    """What path ``p`` carries of trigger ``t``: (measure code, basis, figures) triples and
+    whether it makes a lead; None when the rule does not carry this trigger."""
+    if p.rule is None:
+        out = []
+        for e in t.effects:
+            out.extend((code, e.basis, e.figures) for code in e.measures)
+        return out, False
+    rule = p.rule
+    if t.kind not in rule.triggers:
+        return None
+    if rule.lead:
+        return [], True
+    out = [(code, rule.basis, ()) for code in rule.measures]
+    if rule.reaches == RESPONSIBLE and rule.carries:
+        for e in t.effects:
+            out.extend((code, rule.basis, e.figures) for code in e.measures
+                       if rules.measure(code).strength in rule.carries)
+    return out, False
+
+
+def applied_measures(rules: DisciplineRules, paths: Iterable["RulePath"],
+                     triggers: Mapping[str, list[Trigger]], day: dt.date,
+                     region: str | None) -> dict[str, DisciplineResult]:
+    """One answer per (subject, measure, trigger record), and one lead per (subject,
+    trigger record): the shortest path wins, then the earlier rule (the subject itself
+    first), then the smaller node ids; among the effects of one trigger, the first that
+    gives a measure."""
     order = {m.code: i for i, m in enumerate(rules.measures)}
     takers = {m.code: frozenset(m.applies_to) for m in rules.measures}
-    self_codes = {t.code: t.measures for t in rules.triggers}
     rank = {r.code: i for i, r in enumerate(rules.propagation)}
     best: dict[tuple[str, str, str], tuple] = {}
+    leads: dict[tuple[str, str], tuple] = {}
+    memo: dict[tuple, object] = {}  # what a rule carries of a trigger kind and its effects
     for p in paths:
         ts = triggers.get(p.nodes[0])
         if not ts:
             continue
         target = p.nodes[-1]
         label = target.partition(":")[0]
+        r = -1 if p.rule is None else rank[p.rule.code]
+        pref = (len(p.hops), r, p.nodes)
         for t in ts:
-            if p.rule is None:
-                codes, r = self_codes[t.kind], -1
-            elif t.kind in p.rule.triggers:
-                codes, r = p.rule.measures, rank[p.rule.code]
-            else:
+            key = (r, t.kind, id(t.effects))
+            reached = memo[key] if key in memo else memo.setdefault(key, _reach(rules, p, t))
+            if reached is None:
                 continue
-            pref = (len(p.hops), r, p.nodes)
-            for code in codes:
+            given, lead = reached
+            if lead:
+                cur = leads.get((target, t.record))
+                if cur is None or pref < cur[0]:
+                    leads[(target, t.record)] = (pref, p, t)
+                continue
+            for code, basis, figures in given:
                 if label not in takers[code]:
                     continue
                 key = (target, code, t.record)
                 cur = best.get(key)
                 if cur is None or pref < cur[0]:
-                    best[key] = (pref, p, t)
+                    best[key] = (pref, p, t, basis, figures)
     grouped: dict[str, list[AppliedMeasure]] = defaultdict(list)
     shared: dict[tuple[int, str], tuple] = {}  # one nodes/path pair per (path, trigger)
-    for (target, code, _), (_, p, t) in best.items():
-        parts = shared.get((id(p), t.record))
-        if parts is None:
+
+    def parts(p, t):
+        hit = shared.get((id(p), t.record))
+        if hit is None:
             rule = (SELF, "本主体") if p.rule is None else (p.rule.code, p.rule.name)
-            parts = shared[(id(p), t.record)] = (
+            hit = shared[(id(p), t.record)] = (
                 rule, (t.record,) + p.nodes, (Hop(t.record, "ABOUT", p.nodes[0]),) + p.hops)
-        (rule_code, rule_name), nodes, hops = parts
+        return hit
+
+    for (target, code, _), (_, p, t, basis, figures) in best.items():
+        (rule_code, rule_name), nodes, hops = parts(p, t)
         grouped[target].append(AppliedMeasure(rules.measure(code), target, t, rule_code,
-                                              rule_name, nodes, hops))
+                                              rule_name, nodes, hops, basis, figures))
+    lead_groups: dict[str, list[Lead]] = defaultdict(list)
+    for (target, _), (_, p, t) in leads.items():
+        (rule_code, rule_name), nodes, hops = parts(p, t)
+        lead_groups[target].append(Lead(target, t, rule_code, rule_name, nodes, hops,
+                                        p.rule.basis))
     out = {}
-    for subject, items in grouped.items():
+    for subject in set(grouped) | set(lead_groups):
+        items = grouped.get(subject, [])
         items.sort(key=lambda a: (order[a.measure.code], a.trigger.since, a.trigger.record, len(a.path)))
-        out[subject] = DisciplineResult(subject, day, region, tuple(items))
+        found = sorted(lead_groups.get(subject, []),
+                       key=lambda x: (x.trigger.since, x.trigger.record, len(x.path)))
+        out[subject] = DisciplineResult(subject, day, region, tuple(items), tuple(found))
     return out
 
 
-def make_context(store, day, region, rules, scales, agreements) -> Context:
+def make_context(store, day, region, rules, scales, agreements, jur=None) -> Context:
     return Context(day, region, rules or discipline_rules(), scales or default_scales(),
-                    repair_catalogue(), agreements)
+                   repair_catalogue(), agreements,
+                   jur if jur is not None else jurisdictions(store), binding_rules())
+
+
+def incentive_events(store: Store, records: Mapping[str, Sequence[Node]],
+                     kinds: Sequence[str]) -> dict[str, list[EndingEvent]]:
+    """The events ending the incentive listings (of ``kinds``) of the subjects that have
+    one among ``records`` (all their records of :data:`RECORD_LABELS`), read by the hook
+    :func:`~queries.rules.incentives.incentive_ending_events` from their records of
+    :data:`~queries.rules.incentives.ENDING_LABELS` (those not fetched yet are)."""
+    listed = sorted(s for s, recs in records.items()
+                    if any(n.label == "ListEntry" and n.props.get("list_kind") in kinds
+                           for n in recs))
+    if not listed:
+        return {}
+    more = [label for label in ENDING_LABELS if label not in RECORD_LABELS]
+    fetched = records_of(store, listed, more) if more else {}
+    return {s: incentive_ending_events([*records.get(s, ()), *fetched.get(s, ())])
+            for s in listed}
 
 
 def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
                rules: DisciplineRules | None = None, scales: Scales | None = None
                ) -> DisciplineResult:
-    """The measures of joint discipline that apply to ``subject`` on ``as_of``, and why.
+    """The measures of joint discipline that apply to ``subject`` on ``as_of``, why, and
+    how strongly; and the investigation leads that point to it.
 
     Parameters
     ----------
@@ -465,10 +629,12 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     Returns
     -------
     DisciplineResult
-        ``measures``: one :class:`AppliedMeasure` per (measure, trigger record), each with the
-        trigger (record, kind, issuing region, ``since``/``until``, ``applies_in`` regions and
-        agreements), the rule (``'self'`` or a propagation rule) and the full path from the
-        trigger record to the subject; the shortest path is kept when several lead there.
+        ``measures``: one :class:`AppliedMeasure` per (measure, trigger record), each with
+        its strength and basis, the trigger (record, kind, issuing region,
+        ``since``/``until``, ``applies_in`` regions and agreements), the rule (``'self'`` or
+        a propagation rule) and the full path from the trigger record to the subject; the
+        shortest path is kept when several lead there.  ``leads``: one :class:`Lead` per
+        trigger record a lead rule connects to the subject, with its path.
 
     Raises
     ------
@@ -477,21 +643,23 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
 
     Examples
     --------
-    On the demo data: 昆山顺达 shares its legal representative 张建国 with 苏州恒通, which is on
-    Suzhou's serious-dishonesty list since 2025-06-20.  The Yangtze memorandum (Jiangsu a
-    member) shares that list kind along the river; Hangzhou is outside it, so nothing
-    applies there::
+    On the demo data: 苏州通利 is graded C in 2025年度 and on Suzhou's 重点监管 list (#3, #4,
+    #17)::
+
+        >>> r = discipline(store, "Enterprise:91320506MA1XJ8R49P", "2026-08-01", "320500")
+        >>> r.strengths()["SUPERVISE"], r.strengths()["RESTRICT"]
+        (('higher_inspection_ratio',), ('subsidy_limit', 'no_tolerance_processing', 'no_commitment_processing'))
+        >>> m = next(m for m in r.measures if m.figures)
+        >>> m.measure.code, m.trigger.kind, m.basis.case, dict(m.figures)
+        ('higher_inspection_ratio', 'key_supervision', 3, {'daily_inspection_increase': 0.25})
+
+    昆山顺达 has no negative record of its own; its legal representative 张建国 also
+    represents 苏州恒通, seriously dishonest since 2025-06-20: a lead, with the path (rule
+    15), no measure::
 
         >>> r = discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "320500")
-        >>> r.measure_codes
-        ('no_tolerance_processing', 'higher_inspection_ratio', 'exclude_incentives')
-        >>> m = r.measures[0]
-        >>> m.trigger.list_kind, m.rule, [h.type for h in m.path]
-        ('严重失信', 'legal_representative_other_firms', ['ABOUT', 'LEGAL_REPRESENTATIVE_OF', 'LEGAL_REPRESENTATIVE_OF'])
-        >>> m.applies_in[:3], m.trigger.agreements
-        (('310000', '320000', '320500'), ('长江航运信用联合奖惩合作备忘录',))
-        >>> discipline(store, "Enterprise:91320583MA1N2Q7D2B", "2026-06-01", "330100").measures
-        ()
+        >>> r.measures, [(x.rule, [h.type for h in x.path]) for x in r.leads]
+        ((), [('legal_representative_other_firms', ['ABOUT', 'LEGAL_REPRESENTATIVE_OF', 'LEGAL_REPRESENTATIVE_OF'])])
     """
     day = parse_as_of(as_of)
     region = check_region(region) if region is not None else None
@@ -518,6 +686,7 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
         codes.add(region)
     agreements = agreements_covering(store, sorted(codes)) if codes else ()
     ctx = make_context(store, day, region, rules, scales, agreements)
-    triggers = find_triggers(store, ctx, records, evaluations)
+    events = incentive_events(store, fetched, rules.incentive_list_kinds())
+    triggers = find_triggers(store, ctx, records, evaluations, events)
     result = applied_measures(rules, paths, triggers, day, region).get(node.uid)
     return result or DisciplineResult(node.uid, day, region, ())
