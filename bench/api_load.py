@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import os
 import random
 import subprocess
@@ -66,18 +65,15 @@ TEXT_COLUMNS = ("列入原因", "违法行为", "承诺类型", "企业名称", 
 def changed_copy(path: Path, folder: Path) -> Path:
     """``path`` with a free-text column (:data:`TEXT_COLUMNS`) marked in every row: a load of
     it writes every record again (a file already loaded would be skipped)."""
+    import pandas as pd
+
+    from graph_model.csv_safety import to_csv
+
     out = folder / path.name
-    marker = f" bench {time.time():.0f}"
-    with open(path, encoding="utf-8", newline="") as src, \
-            open(out, "w", encoding="utf-8", newline="") as dst:
-        rows = csv.reader(src)
-        writer = csv.writer(dst)
-        header = next(rows)
-        at = next(i for i, name in enumerate(header) if name in TEXT_COLUMNS)
-        writer.writerow(header)
-        for row in rows:
-            row[at] += marker
-            writer.writerow(row)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    at = next(name for name in frame.columns if name in TEXT_COLUMNS)
+    frame[at] = frame[at] + f" bench {time.time():.0f}"
+    to_csv(frame, out, index=False)
     return out
 
 
