@@ -178,9 +178,11 @@ def _kind(exc: CreditKBError) -> str:
     return "other"
 
 
-def _start(settings: Settings, nice: int) -> None:
-    """A worker process starts: its priority, its own store, and a watch on its parent
-    (an API worker killed without closing its pool leaves no computation behind)."""
+def _start(settings: Settings, location: str, nice: int) -> None:
+    """A worker process starts: its priority, its own connection to the store the
+    application serves (at ``location``: the settings may name another, as in tests), and
+    a watch on its parent (an API worker killed without closing its pool leaves no
+    computation behind)."""
     global _store, _answers
     from graph_model.store import open_store
 
@@ -197,7 +199,7 @@ def _start(settings: Settings, nice: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, daemon=True, name="creditkb-parent-watch").start()
-    _store = open_store(settings=settings)
+    _store = open_store(location, settings)
     try:
         _answers = state_dir(settings) / "answers"
         _answers.mkdir(parents=True, exist_ok=True)
@@ -272,7 +274,7 @@ class HeavyWork:
                 if lane.processes > 0:
                     lane.pool = ProcessPoolExecutor(
                         max_workers=lane.processes, initializer=_start,
-                        initargs=(self.settings, lane.nice),
+                        initargs=(self.settings, self.store.location, lane.nice),
                         mp_context=multiprocessing.get_context("spawn"))
                 else:
                     lane.pool = ThreadPoolExecutor(max_workers=lane.slots_n,

@@ -390,7 +390,7 @@ def inspection_due(store: Store, region: str, as_of, scheme: str | None = None) 
         [('Vessel:CN20190330117', 4, '2026-08-01')]
         >>> d = inspection_due(store, "320600", "2026-11-01")
         >>> d.scheme, d.ships, d.not_graded
-        ('内河运输船舶安全等级评定', (), 3)
+        ('内河运输船舶安全等级评定', (), 5)
     """
     rules = inspection_rules()
     day = parse_as_of(as_of)
