@@ -139,7 +139,7 @@ class Band:
     high: float  # +inf for the first
 
     def contains(self, score: float) -> bool:
-        return self.low <= score < self.high
+        return self.low <= score and (score < self.high or self.high == math.inf)
 
 
 @dataclass(frozen=True)
