@@ -129,11 +129,14 @@ def score_run(store_path: str, code: str, region: str, as_of: str) -> None:
 
 def score_run_write(store_path: str, code: str, region: str, as_of: str) -> None:
     """``creditkb score run`` as a user runs it: computed and written as a load."""
+    import os
+
     from creditkb.cli.main import main
 
+    os.environ["CREDITKB_SECRET"] = SECRET
     t = time.perf_counter()
     rc = main(["score", "run", "--store", store_path, "--scheme", code, "--region", region,
-               "--as-of", as_of], env={"CREDITKB_SECRET": SECRET})
+               "--as-of", as_of])
     emit(seconds=time.perf_counter() - t, rc=rc)
 
 
