@@ -72,8 +72,11 @@ def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> l
 def score_single(store_path: str, queries: str) -> None:
     """``score`` of random scored subjects of every point-fed scheme, and the floor: the
     same subjects' records read by one bare SQL statement and decoded."""
+    import datetime as dt
+
     from graph_model.store.embedded.store import EmbeddedStore
     from queries.scoring import score
+    from queries.scoring.ledger import _fleet
     from queries.scoring.schemes import schemes
 
     n = int(queries)
@@ -94,10 +97,17 @@ def score_single(store_path: str, queries: str) -> None:
             r = score(store, uid, code, "2024-12-31")
             times.append(time.perf_counter() - t)
             entries.append(len(r.entries) + len(r.expired))
+            # the floor reads the same rows: the subject's, and its fleet's for a portrait
+            # (which vehicles and drivers, found before the clock starts)
+            uids = [uid]
+            if s.is_portrait:
+                vehicles, drivers = _fleet(store, [uid], dt.date(2024, 12, 31))
+                uids += vehicles[uid] + drivers[uid]
+            marks = ",".join("?" * len(uids))
             t = time.perf_counter()
             rows = con.execute(
                 f"SELECT r.uid, r.label, r.props FROM nodes d JOIN nodes r ON r.about = d.nid "
-                f"WHERE d.uid = ? AND r.label IN ({labels})", (uid,)).fetchall()
+                f"WHERE d.uid IN ({marks}) AND r.label IN ({labels})", uids).fetchall()
             [json.loads(p) for _, _, p in rows]
             floor.append(time.perf_counter() - t)
         out[f"{code}_p50_ms"], out[f"{code}_p95_ms"] = _percentiles(times)

@@ -128,7 +128,8 @@ def score_history(store: Store, subject: str, scheme: str, start, end, step_mont
                                f"shorter period or a longer step")
     if not days:
         return []
-    ctx = gather(store, cat.version_for(base.code, region, days[-1]), [node.uid], days[-1])
+    ctx = gather(store, cat.version_for(base.code, region, days[-1]), [node.uid], days[-1],
+                 first=days[0])
     out = []
     for d in days:
         sch = cat.version_for(base.code, region, d)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from graph_model.store.port import Node, Store
@@ -138,18 +139,45 @@ def _fleet(store: Store, firms: Sequence[str], day: dt.date) -> tuple[dict, dict
     return {f: sorted(set(v)) for f, v in vehicles.items()}, drivers
 
 
-def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date) -> Context:
+def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
+           first: dt.date | None = None) -> Context:
     """The records ``scheme`` reads about ``subjects`` (and their fleets, when an
-    indicator reads those), in as few store calls as the port allows."""
+    indicator reads those), in as few store calls as the port allows, for ledgers of the
+    days ``first`` (default ``day``) to ``day``.  Repairs are looked up only for the
+    penalties an indicator could count in those days (a repair only ends one sooner)."""
     fleet = any(i.over != "self" for i in scheme.indicators)
     firms = [s for s in subjects if s.startswith("Enterprise:")] if fleet else []
     vehicles, drivers = _fleet(store, firms, day) if firms else ({}, {})
     wanted = list(subjects) + [u for v in vehicles.values() for u in v] + \
         [u for d in drivers.values() for u in d]
     records = store.records_about(list(dict.fromkeys(wanted)), list(scheme.labels()))
-    penalties = [n for recs in records.values() for n in recs if n.label == "Penalty"]
+    penalties = [n for recs in records.values() for n in recs
+                 if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = penalty_states(store, penalties, day) if penalties else {}
     return Context(records, vehicles, drivers, states)
+
+
+def _may_count(scheme: Scheme, node: Node, first: dt.date) -> bool:
+    """Whether an indicator could count the penalty ``node`` on ``first`` or later: it
+    matches one whose validity from the decision reaches past ``first``.  (Revoked ones
+    need no repair; their status says so.)"""
+    if node.props.get("status") == "撤销":
+        return False
+    since = _date(node)
+    for ind in scheme.indicators:
+        if ind.match.record == "Penalty" and ind.match.matches(node.props) and since is not None \
+                and months_after(since, ind.validity_months) > first:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(text: str) -> dt.date | None:
+    """A stored date (dates repeat: each is parsed once); None when it is not one."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _date(node: Node) -> dt.date | None:
@@ -159,13 +187,16 @@ def _date(node: Node) -> dt.date | None:
         value = node.props.get("due_on") or node.props.get("made_on")
     if value in (None, ""):
         return None
-    return parse_date(str(value)[:10], f"{node.uid} {prop}")
+    day = _day(str(value)[:10])
+    return day if day is not None else parse_date(str(value), f"{node.uid} {prop}")
 
 
 def _end(ind: Indicator | None, node: Node, since: dt.date) -> tuple[dt.date | None, str]:
     """When an entry stops counting and why (before repairs and removals)."""
     if node.label == "PointEntry" and node.props.get("valid_to"):
-        return parse_date(node.props["valid_to"], f"{node.uid} valid_to") + ONE_DAY, "expired"
+        end = _day(str(node.props["valid_to"])) or parse_date(node.props["valid_to"],
+                                                             f"{node.uid} valid_to")
+        return end + ONE_DAY, "expired"
     if ind is not None and ind.validity_months:
         return months_after(since, ind.validity_months), "expired"
     return None, ""
@@ -178,9 +209,9 @@ def _entry(ind: Indicator | None, node: Node, about: str, day: dt.date, ctx: Con
         return None  # not yet recorded on the day asked
     until, why = _end(ind, node, since)
     if node.label == "Penalty":
-        state = ctx.penalties.get(node.uid)
-        if state is not None and state.state == "revoked":
+        if node.props.get("status") == "撤销":
             return _make(ind, node, about, points, share, since, until, False, "revoked (撤销)")
+        state = ctx.penalties.get(node.uid)
         if state is not None:
             if state.repair is not None and (until is None or state.repair.repaired_on < until):
                 until, why = state.repair.repaired_on, f"repaired ({state.repair.mode or ''})"
@@ -332,7 +363,8 @@ def ledger(scheme: Scheme, ctx: Context, subject: str, day: dt.date, bids_won: i
     for v in scheme.vetoes:
         for node in sorted((n for n in own if n.label == v.match.record), key=lambda n: n.uid):
             since = _date(node)
-            if since is None or since > day or not v.match.matches(node.props):
+            if since is None or since > day or not v.match.matches(node.props) \
+                    or node.props.get("status") == "撤销":
                 continue
             if day < months_after(since, v.months):
                 rules.append(GradeRule(f"veto:{v.code}", v.grade, node.uid,

@@ -75,8 +75,11 @@ def run_scheme(store: Store, scheme: Scheme, region: str, as_of, agency: str | N
 def _versions(store, scheme, version_of, batch, day, out, agency, region, valid_to) -> None:
     """Grade a batch, each subject by the version of its region."""
     groups: dict[str, tuple[Scheme, list[str]]] = {}
+    known: dict[str | None, Scheme] = {}
     for uid, code in batch:
-        sch = version_of(code) if version_of else scheme
+        if code not in known:
+            known[code] = version_of(code) if version_of else scheme
+        sch = known[code]
         groups.setdefault(sch.version, (sch, []))[1].append(uid)
     for sch, uids in groups.values():
         _grade(store, sch, uids, day, out, agency, region, valid_to)
