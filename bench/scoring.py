@@ -73,7 +73,7 @@ def main(argv=None) -> int:
         show("generate: point entries written", gen["rows"]["point_entries"], "rows")
         show("generate: peak memory", gen["max_rss_mib"], "MiB")
         load_avg("load")
-        load = child("load", str(data), str(store), module="bench.scoring_phases")
+        load = child("load", str(data), str(store))  # bench.phases' load, as bench/run.py's
         show("load: seconds (every kind)", load["seconds"], "s")
         show("load: rows", load["rows"], "rows")
         show("load: point entries, seconds", load["files"]["point_entries"][0], "s")

@@ -8,7 +8,6 @@ import random
 import sqlite3
 import sys
 import time
-from pathlib import Path
 
 from bench.phases import SECRET, _percentiles, emit
 
@@ -21,28 +20,6 @@ def generate(out: str, scale: str, point_entries: str) -> None:
     files = gen(out, scale=float(scale), seed=1, rows={"point_entries": int(point_entries)})
     rows = {k: sum(1 for _ in open(p, encoding="utf-8")) - 1 for k, p in files.items()}
     emit(seconds=time.perf_counter() - t, rows=rows)
-
-
-def load(folder: str, store_path: str) -> None:
-    from graph_model.store.embedded.store import EmbeddedStore
-    from loaders.load import load_paths
-
-    store = EmbeddedStore(store_path)
-    files = {}
-    t = last = time.perf_counter()
-
-    def done(summary) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        files[Path(summary.path).stem] = [now - last, summary.rows_read]
-        last = now
-        print(f"loaded {summary.path}: {summary.rows_read} rows in {files[Path(summary.path).stem][0]:.0f} s",
-              file=sys.stderr, flush=True)
-
-    summaries = load_paths(store, [folder], SECRET, on_file=done)
-    store.close()
-    emit(seconds=time.perf_counter() - t, rows=sum(s.rows_read for s in summaries),
-         rejected=sum(s.rows_rejected for s in summaries), files=files)
 
 
 def _db(store_path: str) -> sqlite3.Connection:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_model.settings import Settings
-from queries.access.state import AccessStore
-from tests.support.api import KEYS, SECRET, Server, codes, gql, post
-from tests.support.demo import demo_store
+from tests.support.api import codes, demo_api, gql, post
 
 LONGCHENG = "91320411250183647M"  # #1: an initial-grade commitment
 STAR_SHIP, OTHER_SHIP = "CN20150873419", "CN20120456128"  # #13: waiting at 长洲船闸
@@ -22,17 +19,10 @@ SCORE = """query($id: ID!, $scheme: String!, $day: Date) { score(subjectId: $id,
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    path = tmp_path_factory.mktemp("api-scoring") / "store"
-    store = demo_store(path, SECRET)
-    settings = Settings(store=str(path), secret=SECRET)
-    access = AccessStore(str(path))
-    tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
-    tokens["changzhou"] = access.create_key("常州市交通运输局", "320400", "regulator")[1]
-    tokens["nantong"] = access.create_key("南通市交通运输局", "320600", "regulator")[1]
-    srv = Server(store, settings, access)
-    yield {"base": srv.base, "tokens": tokens, "access": access}
-    srv.stop()
-    store.close()
+    with demo_api(tmp_path_factory, "api-scoring",
+                  changzhou=("常州市交通运输局", "320400", "regulator"),
+                  nantong=("南通市交通运输局", "320600", "regulator")) as served:
+        yield served
 
 
 def test_a_score_with_its_ledger_in_scope_and_the_one_answer_outside_it(api):
