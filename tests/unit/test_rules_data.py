@@ -13,7 +13,6 @@ from queries.rules.inspection import load_inspection_rules
 from queries.rules.repair import load_repair_catalogue
 from queries.rules.rulefile import DataFileError
 from queries.rules.scales import load_scales, scales
-from queries.rules.scoring import load_score_scheme
 from tests.support.graph import ROAD5, YANGTZE
 
 # -- dates --------------------------------------------------------------------------------
@@ -90,7 +89,6 @@ def test_the_installed_rule_files_are_valid():
         "exclude_green_lane", "subsidy_limit", "market_entry_limit", "stop_dispatch"}
     assert load_repair_catalogue().periods == {"一般": (3, 12), "严重": (12, 36)}
     assert load_inspection_rules().ratios == {"AA": .10, "A": .15, "B": .20, "C": .25, "D": .30}
-    assert load_score_scheme().name in scales().schemes
 
 
 DISCIPLINE_OK = """\
@@ -123,7 +121,7 @@ def test_malformed_discipline_rules_are_clear_errors(tmp_path):
             load_discipline_rules(_write(tmp_path, text))
 
 
-def test_malformed_repair_score_and_inspection_files_are_clear_errors(tmp_path):
+def test_malformed_repair_and_inspection_files_are_clear_errors(tmp_path):
     repair = _write(tmp_path, """\
         publication: {一般: {minimum_months: 13, maximum_months: 12}}
         default_severity: 一般
@@ -132,9 +130,6 @@ def test_malformed_repair_score_and_inspection_files_are_clear_errors(tmp_path):
         """)
     with pytest.raises(DataFileError, match="minimum period is longer"):
         load_repair_catalogue(repair)
-    scheme = _write(tmp_path, _installed("scoring.yaml").replace("points: -50", "points: -55"))
-    with pytest.raises(DataFileError, match="-55 points is not one of the point values"):
-        load_score_scheme(scheme)
     ratios = _write(tmp_path, _installed("inspection.yaml").replace("D: 0.30}", "D: 1.30}"))
     with pytest.raises(DataFileError, match="between 0 and 1"):
         load_inspection_rules(ratios)
