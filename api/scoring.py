@@ -1,7 +1,11 @@
 """GraphQL of the scoring engine (queries.scoring): ``score``, ``scoreHistory``,
 ``portrait`` and ``lockQueue``, and the scoring schemes shown under ``schemes``.  Each
 resolver parses, checks the key's scope (a subject outside it gets the one FORBIDDEN
-answer), notes what it read for the audit log, calls queries/ and converts."""
+answer, :meth:`api.context.RequestContext.visible_node`), notes what it read for the audit
+log, calls queries/ (a subject's score in the thread pool of light reads, given up at the
+deadline; a lock's queue, which scores every ship waiting there, as heavy work of
+:mod:`api.heavy`, the same for everyone and the key's scope applied afterwards) and
+converts."""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from api.context import RequestContext, blocking
+from api.context import RequestContext
 from api.types import answer_type, mirror
 from queries.access.visibility import Vis
 from queries.scoring import (
     DimensionScore, Entry, GradeRule, HistoryPoint, MAX_HISTORY_POINTS, QueuedShip, ScoreResult,
-    lock_queue as q_lock_queue, portrait as q_portrait, schemes as q_schemes, score as q_score,
+    portrait as q_portrait, schemes as q_schemes, score as q_score,
     score_history as q_score_history,
 )
 from queries.scoring.evaluators import ReviewEffect, Unit
@@ -172,6 +176,8 @@ def scoring_schemes_on(ctx: RequestContext, scale: str) -> list[ScoringScheme]:
 
 
 async def _subject(info: Info, subject_id) -> tuple[RequestContext, str]:
+    """The context and the subject a scoring question names, in the key's scope (noted as
+    read) or the one FORBIDDEN answer (noted as denied)."""
     from api.query import enter, parse_subject
 
     ctx = enter(info)
@@ -189,8 +195,10 @@ class ScoringQuery:
                                   "`bidsWon` for a scheme with a bid quota (#11)")
     async def score(self, info: Info, subject_id: strawberry.ID, scheme: str,
                     as_of: dt.date | None = None, bids_won: int = 0) -> ScoreAnswer:
+        from api.query import day_of
+
         ctx, uid = await _subject(info, subject_id)
-        r = await blocking(q_score, ctx.store, uid, scheme, as_of or ctx.today, bids_won,
+        r = await ctx.call(q_score, ctx.store, uid, scheme, day_of(ctx, as_of), bids_won,
                            catalogue=_catalogue(ctx))
         return score_out(r)
 
@@ -200,28 +208,32 @@ class ScoringQuery:
     async def score_history(self, info: Info, subject_id: strawberry.ID, scheme: str,
                             start: dt.date, end: dt.date | None = None,
                             step_months: int = 1) -> list[ScorePoint]:
+        from api.query import day_of
+
         ctx, uid = await _subject(info, subject_id)
-        points = await blocking(q_score_history, ctx.store, uid, scheme, start, end or ctx.today,
-                                step_months, catalogue=_catalogue(ctx))
+        points = await ctx.call(q_score_history, ctx.store, uid, scheme, day_of(ctx, start),
+                                day_of(ctx, end), step_months, catalogue=_catalogue(ctx))
         return [mirror(ScorePoint, p) for p in points]
 
     @strawberry.field(description="A firm's portrait (#15): per-dimension sub-scores, the risk "
                                   "level and every deduction down to each vehicle and driver")
     async def portrait(self, info: Info, subject_id: strawberry.ID, scheme: str = "sc_portrait",
                        as_of: dt.date | None = None) -> ScoreAnswer:
+        from api.query import day_of
+
         ctx, uid = await _subject(info, subject_id)
-        r = await blocking(q_portrait, ctx.store, uid, scheme, as_of or ctx.today,
+        r = await ctx.call(q_portrait, ctx.store, uid, scheme, day_of(ctx, as_of),
                            catalogue=_catalogue(ctx))
         return score_out(r)
 
     @strawberry.field(description="The ships waiting at a lock on `asOf` in the order they pass, "
                                   "with the places their stars buy (#13: 每20积分可兑换往前跳60个排队号)")
     async def lock_queue(self, info: Info, lock: str, as_of: dt.date | None = None) -> LockQueueOut:
-        from api.query import enter
+        from api.query import day_of, enter
 
         ctx = enter(info)
-        q = await blocking(q_lock_queue, ctx.store, lock, as_of or ctx.today,
-                           catalogue=_catalogue(ctx))
+        # the lock's whole queue, the same for everyone (heavy: api.heavy), then the key's scope
+        q = await ctx.heavy("lock_queue", lock, day_of(ctx, as_of), ctx.settings.schemes_dir)
         vis = await ctx.scope.visibilities([s.vessel for s in q.ships])
         shown = [s for s in q.ships if vis.get(s.vessel, Vis.NONE) is not Vis.NONE]
         ctx.audit.read.update(s.vessel for s in shown)

@@ -57,6 +57,9 @@ def test_a_ships_points_over_time_and_the_lock_queue_its_stars_jump(api):
     assert ships["ships"][0]["points"] == 490 and ships["ships"][0]["spent"] == 20
     other = gql(api, q, "hangzhou")["data"]["lockQueue"]
     assert (other["ships"], other["hiddenCount"]) == ([], 2)
+    # the queue is heavy work (api.heavy): its refusal of an unknown lock comes back whole
+    bad = gql(api, '{ lockQueue(lock: "no such lock") { lock } }', "nantong")
+    assert codes(bad) == ["BAD_USER_INPUT"] and "no such lock" in bad["errors"][0]["message"]
 
 
 def test_a_portrait_drills_down_to_each_vehicle(api):
