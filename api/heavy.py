@@ -1,14 +1,15 @@
 """Heavy work: the whole-graph and whole-region computations (clusters, successor shells,
-grade distributions, inspection draws; a region's shared watchlist and repair list), kept
-away from the event loop and from light reads.
+grade distributions, inspection draws; a region's shared watchlist and repair list; a
+lock's queue, every waiting ship scored), kept away from the event loop and from light
+reads.
 
 * They run in worker processes of their own (started when first needed; the heavy lane's
   at a lower CPU priority): they hold neither the event loop nor this process's GIL, and
   the thread pool of light reads (:mod:`api.context`) never waits behind them.  Two lanes (:data:`LANES`),
   each with its processes and a limit of computations at once per API worker: the
   whole-graph and whole-region computations (seconds to tens of seconds at Yangtze scale),
-  and a region's lists (a page of a shared watchlist or of the repair list: a fraction of
-  a second), so that a list never waits behind a traversal.
+  and a region's lists (a page of a shared watchlist or of the repair list, a lock's
+  queue: a fraction of a second), so that a list never waits behind a traversal.
 * A request waits for its answer no longer than its deadline, then gets ``TIMEOUT``.
 * Their answers depend on the question and the store only, never on who asks (the key's
   scope is applied afterwards, by the resolver): each is kept per store version
@@ -55,6 +56,7 @@ from queries.rules.distribution import grade_distribution
 from queries.rules.inspection import inspection_draw, inspection_due
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
+from queries.scoring import lock_queue, schemes
 from queries.tracing.clusters import clusters
 from queries.tracing.regional import ALL, clusters_in_region, shells_in_region
 from queries.tracing.successors import successor_shells
@@ -150,10 +152,12 @@ TASKS: dict[str, Callable] = {
         repair_eligible(store, region, day, after, n),
     "shared_watchlist": lambda store, region, day, kind, governed, after, n:
         shared_watchlist(store, region, day, kind, governed, after, n),
+    "lock_queue": lambda store, lock, day, schemes_dir:
+        lock_queue(store, lock, day, catalogue=schemes(schemes_dir)),
     "warm": _warm,  # (day)
 }
 #: the lane of each task (the others are "heavy")
-TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists"}
+TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists", "lock_queue": "lists"}
 
 
 class Failed(CreditKBError):
