@@ -182,7 +182,7 @@ def _installed(name: str) -> str:
 
 CASES = Path(__file__).parent / "data" / "cases_2024.txt"
 RULE_FILES = ("discipline.yaml", "scales.yaml", "repair.yaml", "inspection.yaml", "scoring.yaml",
-              "jurisdiction.yaml")
+              "jurisdiction.yaml", "events.yaml", "admission.yaml")
 
 
 def _cases() -> dict[int, str]:
