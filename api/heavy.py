@@ -52,6 +52,7 @@ from graph_model.settings import Settings
 from graph_model.store.port import Store
 from queries.access.state import state_dir
 from queries.rules.distribution import grade_distribution
+from queries.rules.admission import admission_review
 from queries.rules.inspection import inspection_draw, inspection_due
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
@@ -150,6 +151,8 @@ TASKS: dict[str, Callable] = {
         repair_eligible(store, region, day, after, n),
     "shared_watchlist": lambda store, region, day, kind, governed, after, n:
         shared_watchlist(store, region, day, kind, governed, after, n),
+    "admission_review": lambda store, region, day, list_code:
+        admission_review(store, region, list_code, day),
     "warm": _warm,  # (day)
 }
 #: the lane of each task (the others are "heavy")
