@@ -408,6 +408,10 @@ DATE_REQUESTS = {
     "Query.inspectionDraw.asOf": ("query($d: Date) { inspectionDraw(asOf: $d) { seed } }", "suzhou"),
     "Query.inspectionDue.asOf": ("query($d: Date) { inspectionDue(asOf: $d) { totalCount } }",
                                  "suzhou"),
+    "Query.listAdmission.asOf": ('query($d: Date) { listAdmission(subjectId: "%s", listKind: '
+                                 'XINYIPI_WHITELIST, asOf: $d) { decision } }' % HENGTONG, "suzhou"),
+    "Query.admissionReview.asOf": ("query($d: Date) { admissionReview(listKind: GREEN_FAST_LANE, "
+                                   "asOf: $d) { checked } }", "suzhou"),
     "AddListEntryInput.listedOn": ('mutation($d: Date!) { addListEntry(input: {subjectId: '
                                    '"苏E8G520", listKind: "重点监管", listedOn: $d}) { id } }',
                                    "suzhou"),
