@@ -47,7 +47,7 @@ from queries.rules.scales import scales as default_scales
 
 __all__ = ["EventKind", "Event", "Veto", "VetoFound", "AlarmCode", "EventRules", "event_rules",
            "load_event_rules", "events_of", "veto", "alarm_code", "AlarmAssessment",
-           "event_description"]
+           "event_description", "vetoing_subjects"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class VetoFound:
     event: Event
     rule: str
     basis: Basis
+    instead_of: str | None = None  # the grade of the evaluation it replaces
 
 
 @dataclass(frozen=True)
@@ -350,10 +351,28 @@ def veto(records: Iterable[Node], evaluation: Node, as_of, rules: EventRules | N
                 continue
             lv = sc.level_of(grade) if sc else None
             found.append((lv.severity if lv else 0, e.day, e.record,
-                          VetoFound(grade, e.record, e, v.code, v.basis)))
+                          VetoFound(grade, e.record, e, v.code, v.basis,
+                                    evaluation.props.get("grade"))))
     if not found:
         return None
     return max(found, key=lambda f: (f[0], f[1], f[2]))[3]
+
+
+def vetoing_subjects(store: Store, as_of, rules: EventRules | None = None) -> set[str]:
+    """The subjects with an accident on or before ``as_of`` of a kind some veto reads: those
+    whose grade a veto may set (for whole-region passes that otherwise read only the
+    grades that trigger something)."""
+    rules = rules or event_rules()
+    day = parse_as_of(as_of)
+    kinds = [rules.kinds[v.event] for v in rules.vetoes]
+    if not kinds or "Accident" not in schema().labels:
+        return set()
+    out = set()
+    for n in store.iter_nodes("Accident", page=5000):
+        subject = n.props.get("subject_uid")
+        if subject and any(k.matches(n) and k.day(n) <= day for k in kinds):
+            out.add(subject)
+    return out
 
 
 @dataclass(frozen=True)

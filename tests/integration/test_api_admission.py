@@ -100,3 +100,16 @@ def test_out_of_scope_and_wrong_role_are_refused_and_audited(api):
     suzhou = api["access"].authenticate(api["tokens"]["suzhou"]).key_id
     [review] = [e for e in api["access"].audit(key_id=suzhou) if e.operation == "admissionReview"]
     assert review.outcome == "ok" and f"Vessel:{DETAINED}" in review.subjects
+
+
+def test_a_vetoed_grade_names_the_accident(api):
+    # #4 "对发生有责亡人事故的，直接定为 D 级": 昆山顺达's A of 2026 Q4 is D in Suzhou.
+    body = gql(api, """{ recognizedGrade(subjectId: "91320583MA1N2Q7D2B", region: "320500",
+                       asOf: "2026-11-01", scheme: "苏州市道路运输企业分类分级评价") {
+                       grade veto { grade insteadOf accidentId occurredOn rule basis { case quote } } } }""")
+    assert "errors" not in body, body
+    g = body["data"]["recognizedGrade"]
+    assert g == {"grade": "D", "veto": {
+        "grade": "D", "insteadOf": "A", "accidentId": "Accident:苏公交认〔2026〕0915号",
+        "occurredOn": "2026-09-14", "rule": "suzhou_fatal_accident",
+        "basis": {"case": 4, "quote": "对发生有责亡人事故的，直接定为 D 级"}}}

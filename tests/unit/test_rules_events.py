@@ -164,3 +164,29 @@ def test_malformed_event_rules_are_clear_errors(tmp_path):
     path.write_text(yaml.safe_dump(no_basis, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DataFileError, match="basis"):
         load_event_rules(path)
+
+
+def test_a_vetoed_grade_is_what_recognition_and_discipline_act_on(store):
+    # #4: the A of the quarter becomes D; discipline takes D's measures, the single answer and
+    # the region's batch alike; recognition names the accident.
+    from queries.rules.discipline import discipline, discipline_batch
+    from queries.rules.recognition import recognized_grade
+
+    g = GraphBuilder(store)
+    firm = g.firm("KSSD", KUNSHAN)
+    calm = g.firm("CALM", KUNSHAN)
+    for f in (firm, calm):
+        g.grade(f, "A", SUZHOU, "2026-10-01", "2026-12-31", scheme=SUZHOU_Q)
+    fatal = accident(g, "苏公交认〔2026〕0915号", firm, "2026-09-14", deaths=1)
+    accident(g, "苏公交认〔2026〕0916号", calm, "2026-09-14", deaths=0)
+    g.commit()
+    got = recognized_grade(store, firm, SUZHOU, "2026-11-01", SUZHOU_Q)
+    assert (got.grade, got.veto.accident, got.veto.instead_of) == ("D", fatal, "A")
+    assert recognized_grade(store, calm, SUZHOU, "2026-11-01", SUZHOU_Q).veto is None
+    one = discipline(store, firm, "2026-11-01", SUZHOU)
+    graded = [m for m in one.measures if m.trigger.kind.startswith("grade")
+              or m.trigger.record.startswith("Evaluation:")]
+    assert graded and all(m.trigger.grade == "D" for m in graded)
+    assert discipline(store, calm, "2026-11-01", SUZHOU).measures == ()
+    batch = discipline_batch(store, SUZHOU, "2026-11-01")
+    assert batch[firm] == one and calm not in batch
