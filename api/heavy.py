@@ -1,14 +1,15 @@
 """Heavy work: the whole-graph and whole-region computations (clusters, successor shells,
-grade distributions, inspection draws; a region's shared watchlist and repair list), kept
-away from the event loop and from light reads.
+grade distributions, inspection draws; a region's shared watchlist and repair list; a
+lock's queue, every waiting ship scored), kept away from the event loop and from light
+reads.
 
 * They run in worker processes of their own (started when first needed; the heavy lane's
   at a lower CPU priority): they hold neither the event loop nor this process's GIL, and
   the thread pool of light reads (:mod:`api.context`) never waits behind them.  Two lanes (:data:`LANES`),
   each with its processes and a limit of computations at once per API worker: the
   whole-graph and whole-region computations (seconds to tens of seconds at Yangtze scale),
-  and a region's lists (a page of a shared watchlist or of the repair list: a fraction of
-  a second), so that a list never waits behind a traversal.
+  and a region's lists (a page of a shared watchlist or of the repair list, a lock's
+  queue: a fraction of a second), so that a list never waits behind a traversal.
 * A request waits for its answer no longer than its deadline, then gets ``TIMEOUT``.
 * Their answers depend on the question and the store only, never on who asks (the key's
   scope is applied afterwards, by the resolver): each is kept per store version
@@ -56,6 +57,7 @@ from queries.rules.admission import admission_review
 from queries.rules.inspection import inspection_draw, inspection_due
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
+from queries.scoring import lock_queue, schemes
 from queries.tracing.clusters import clusters
 from queries.tracing.regional import ALL, clusters_in_region, shells_in_region
 from queries.tracing.successors import successor_shells
@@ -153,10 +155,12 @@ TASKS: dict[str, Callable] = {
         shared_watchlist(store, region, day, kind, governed, after, n),
     "admission_review": lambda store, region, day, list_code:
         admission_review(store, region, list_code, day),
+    "lock_queue": lambda store, lock, day, schemes_dir:
+        lock_queue(store, lock, day, catalogue=schemes(schemes_dir)),
     "warm": _warm,  # (day)
 }
 #: the lane of each task (the others are "heavy")
-TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists"}
+TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists", "lock_queue": "lists"}
 
 
 class Failed(CreditKBError):
@@ -181,9 +185,11 @@ def _kind(exc: CreditKBError) -> str:
     return "other"
 
 
-def _start(settings: Settings, nice: int) -> None:
-    """A worker process starts: its priority, its own store, and a watch on its parent
-    (an API worker killed without closing its pool leaves no computation behind)."""
+def _start(settings: Settings, location: str, nice: int) -> None:
+    """A worker process starts: its priority, its own connection to the store the
+    application serves (at ``location``: the settings may name another, as in tests), and
+    a watch on its parent (an API worker killed without closing its pool leaves no
+    computation behind)."""
     global _store, _answers
     from graph_model.store import open_store
 
@@ -200,7 +206,7 @@ def _start(settings: Settings, nice: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch_parent, daemon=True, name="creditkb-parent-watch").start()
-    _store = open_store(settings=settings)
+    _store = open_store(location, settings)
     try:
         _answers = state_dir(settings) / "answers"
         _answers.mkdir(parents=True, exist_ok=True)
@@ -275,7 +281,7 @@ class HeavyWork:
                 if lane.processes > 0:
                     lane.pool = ProcessPoolExecutor(
                         max_workers=lane.processes, initializer=_start,
-                        initargs=(self.settings, lane.nice),
+                        initargs=(self.settings, self.store.location, lane.nice),
                         mp_context=multiprocessing.get_context("spawn"))
                 else:
                     lane.pool = ThreadPoolExecutor(max_workers=lane.slots_n,

@@ -28,6 +28,7 @@ from api.context import RequestContext
 from api.errors import BadInput, Forbidden, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.pagination import PageInfo, page_info, paginate
+from api.scoring import ScoringQuery, ScoringScheme, scoring_schemes_on
 from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
@@ -117,6 +118,9 @@ class Region:
 class Scheme:
     name: str
     grades: list[str]
+    scoring: list[ScoringScheme] = strawberry.field(
+        default_factory=list, description="The scoring schemes that compute grades on this "
+                                          "scale, with their indicators (queries.scoring)")
 
 
 @strawberry.type
@@ -145,7 +149,7 @@ def _subject_named_in(ref: str) -> str:
 
 
 @strawberry.type
-class Query:
+class Query(ScoringQuery):
     @strawberry.field(description="The key making the request: agency, region and role")
     def me(self, info: Info) -> Me:
         ctx = enter(info)
@@ -524,7 +528,8 @@ class Query:
 
     @strawberry.field(description="The evaluation schemes of the grade scales")
     def schemes(self, info: Info) -> list[Scheme]:
-        enter(info)
-        return [Scheme(name=s.name, grades=[g for g, _ in s.grades])
+        ctx = enter(info)
+        return [Scheme(name=s.name, grades=[g for g, _ in s.grades],
+                       scoring=scoring_schemes_on(ctx, s.name))
                 for s in scales().schemes.values()]
 

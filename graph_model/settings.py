@@ -12,6 +12,7 @@
 | CREDITKB_DEBUG | ``1`` shows the traceback of an unexpected error | off |
 | CREDITKB_DATE_EARLIEST | the first plausible date of a record or a question (see graph_model.dates) | ``1949-10-01`` |
 | CREDITKB_DATE_FUTURE_YEARS | years after today a decision or event date may lie | ``10`` |
+| CREDITKB_SCHEMES | a folder of the user's own scoring schemes and overrides (queries.scoring) | none: the shipped ones |
 
 (``NEO4J_URI`` is read by the test suite only: it names a server to test against.)
 """
@@ -46,6 +47,7 @@ class Settings:
     debug: bool = False
     date_earliest: dt.date = EARLIEST
     date_future_years: int = FUTURE_YEARS
+    schemes_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -66,6 +68,7 @@ class Settings:
             debug=bool(env.get("CREDITKB_DEBUG")),
             date_earliest=_date(env, "CREDITKB_DATE_EARLIEST", EARLIEST),
             date_future_years=_count(env, "CREDITKB_DATE_FUTURE_YEARS", FUTURE_YEARS),
+            schemes_dir=env.get("CREDITKB_SCHEMES") or None,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -80,7 +83,7 @@ class Settings:
                "CREDITKB_DATE_EARLIEST": self.date_earliest.isoformat(),
                "CREDITKB_DATE_FUTURE_YEARS": str(self.date_future_years)}
         optional = {"NEO4J_PASSWORD": self.neo4j_password, "NEO4J_DATABASE": self.neo4j_database,
-                    "CREDITKB_STATE_DIR": self.state_dir,
+                    "CREDITKB_STATE_DIR": self.state_dir, "CREDITKB_SCHEMES": self.schemes_dir,
                     "CREDITKB_DEBUG": "1" if self.debug else None}
         env.update({k: v for k, v in optional.items() if v is not None})
         return env

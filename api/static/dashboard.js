@@ -46,7 +46,8 @@
       location.reload();
     };
     if (!state.key) { $('login').hidden = false; return; }
-    gql('{ me { agency region regionName role keyId } regions { code name level } schemes { name } }')
+    gql('{ me { agency region regionName role keyId } regions { code name level }' +
+      ' schemes { name scoring { code title subjects effectiveFrom } } }')
       .then(function (body) {
         var d = body.data;
         state.me = d.me;
@@ -58,11 +59,15 @@
         $('scheme').innerHTML += d.schemes.map(function (s) {
           return '<option>' + esc(s.name) + '</option>';
         }).join('');
+        state.scoring = [].concat.apply([], d.schemes.map(function (s) { return s.scoring || []; }));
         var day = new URLSearchParams(location.search).get('asOf');
         $('as-of').value = day || new Date().toISOString().slice(0, 10);
         $('app').hidden = false;
         state.chart = echarts.init($('grade-chart'));
-        window.addEventListener('resize', function () { state.chart.resize(); if (state.cy) { state.cy.resize(); } });
+        state.scoreChart = echarts.init($('score-chart'));
+        window.addEventListener('resize', function () {
+          state.chart.resize(); state.scoreChart.resize(); if (state.cy) { state.cy.resize(); }
+        });
         wire();
         refresh();
       })
@@ -232,8 +237,67 @@
       '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } }' +
       '  leads { trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } } } }',
       { id: id, asOf: state.asOf, region: state.region })
-      .then(function (body) { draw(body.data, body.errors); status('as of ' + state.asOf); })
+      .then(function (body) {
+        draw(body.data, body.errors);
+        if (body.data.subject) { showScores(body.data.subject); }
+        status('as of ' + state.asOf);
+      })
       .catch(function (err) { status(err.message); });
+  }
+
+  // -- a subject's score over time under the scoring schemes that score its kind ------------
+  function showScores(s) {
+    var options = (state.scoring || []).filter(function (x) { return x.subjects.indexOf(s.__typename) >= 0; });
+    var sel = $('score-scheme');
+    sel.innerHTML = options.map(function (x) {
+      return '<option value="' + esc(x.code) + '">' + esc(x.title) + '</option>';
+    }).join('');
+    $('score-subject').textContent = s.name || s.id;
+    sel.onchange = function () { loadScores(s.id, sel.value); };
+    if (!options.length) {
+      state.scoreChart.clear();
+      $('score-note').textContent = 'no scoring scheme scores a ' + s.__typename;
+      $('score-entries').innerHTML = '';
+      return;
+    }
+    loadScores(s.id, options[0].code);
+  }
+
+  function monthsBefore(day, n) {
+    var d = new Date(day + 'T00:00:00Z');
+    d.setUTCMonth(d.getUTCMonth() - n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function loadScores(id, code) {
+    var end = state.asOf, start = monthsBefore(end, 24);
+    $('score-note').textContent = 'loading…';
+    gql('query($id: ID!, $scheme: String!, $start: Date!, $end: Date!) {' +
+      ' scoreHistory(subjectId: $id, scheme: $scheme, start: $start, end: $end) { asOf score grade version }' +
+      ' score(subjectId: $id, scheme: $scheme, asOf: $end) { score grade version' +
+      '  entries { name points since reason record } } }',
+      { id: id, scheme: code, start: start, end: end })
+      .then(function (body) {
+        var h = (body.data && body.data.scoreHistory) || [];
+        var now = body.data && body.data.score;
+        state.scoreChart.setOption({
+          tooltip: { trigger: 'axis', formatter: function (p) {
+            return p.map(function (x) { return x.axisValue + '<br>' + x.value + ' · ' + h[x.dataIndex].grade; }).join('');
+          } },
+          grid: { left: 50, right: 20, top: 20, bottom: 30 },
+          xAxis: { type: 'category', data: h.map(function (p) { return p.asOf; }) },
+          yAxis: { type: 'value', scale: true },
+          series: [{ type: 'line', step: 'end', data: h.map(function (p) { return p.score; }),
+            label: { show: true, formatter: function (x) { return h[x.dataIndex].grade || ''; }, fontSize: 9 } }]
+        }, true);
+        $('score-note').textContent = now ? (now.grade + ' · ' + now.score + ' on ' + end + ' (version ' + now.version + ')')
+          : ((body.errors && body.errors[0].message) || '');
+        $('score-entries').innerHTML = now ? now.entries.map(function (e) {
+          return '<li>' + (e.points > 0 ? '+' : '') + esc(e.points) + ' ' + esc(e.name) + ' <small>' +
+            esc(e.since) + ' · ' + esc(e.reason) + '</small></li>';
+        }).join('') : '';
+      })
+      .catch(function (err) { $('score-note').textContent = err.message; });
   }
 
   function shortLabel(id) {

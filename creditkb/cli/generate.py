@@ -13,6 +13,21 @@ def add_parser(sub) -> None:
                         "(default 0.01)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rows", action="append", default=[], metavar="KIND=N",
+                   help="rows of one kind instead of the scale's, e.g. point_entries=20000000 "
+                        "(the scoring bench's); may be given more than once")
+
+
+def _rows(items: list[str]) -> dict[str, int]:
+    from graph_model.errors import UserError
+
+    out = {}
+    for item in items:
+        kind, _, n = item.partition("=")
+        if not n.strip().isdigit():
+            raise UserError(f"--rows {item!r}: expected KIND=N, e.g. point_entries=20000000")
+        out[kind.strip()] = int(n)
+    return out
 
 
 def run(args) -> int:
@@ -27,7 +42,8 @@ def run(args) -> int:
         bar.update(rows)
 
     try:
-        files = generate(args.out, scale=args.scale, seed=args.seed, progress=progress)
+        files = generate(args.out, scale=args.scale, seed=args.seed, progress=progress,
+                         rows=_rows(args.rows))
     finally:
         bar.close()
     for kind, path in files.items():

@@ -55,6 +55,7 @@ from __future__ import annotations
 __all__ = ["KINDS", "HEADERS", "plan_sizes", "generate"]
 
 from pathlib import Path
+from typing import Mapping
 
 from creditkb.synth.draw import _rng
 from creditkb.synth.events import (
@@ -107,13 +108,16 @@ MIN_SIZES: dict[str, int] = {
     "complaints": 40, "reviews": 60, "point_entries": 60,
 }
 
-def plan_sizes(scale: float = 0.01) -> dict[str, int]:
+def plan_sizes(scale: float = 0.01, rows: Mapping[str, int] | None = None) -> dict[str, int]:
     """Row counts the generator aims at for ``scale``.
 
     Parameters
     ----------
     scale : float
         1.0 is the Yangtze scale of DOMAIN.md.
+    rows : mapping, optional
+        Row counts of some kinds instead of the scale's (the scoring bench asks for 20
+        million point entries at scale 1).
 
     Returns
     -------
@@ -125,6 +129,13 @@ def plan_sizes(scale: float = 0.01) -> dict[str, int]:
     if scale <= 0:
         raise UserError("scale must be positive")
     sizes = {k: max(MIN_SIZES[k], int(round(v * scale))) for k, v in BASE_SIZES.items()}
+    for kind, n in (rows or {}).items():
+        if kind not in BASE_SIZES:
+            raise UserError(f"rows: {kind!r} is not a kind the generator sizes "
+                            f"({', '.join(BASE_SIZES)})")
+        if not isinstance(n, int) or n < MIN_SIZES[kind]:
+            raise UserError(f"rows: {kind} needs a whole number of at least {MIN_SIZES[kind]}")
+        sizes[kind] = n
     # in proportion to what they are about (#2: payments per penalty; #13: objections per
     # record)
     sizes["fine_payments"] = int(round(PAYMENTS_PER_PENALTY * sizes["penalties"]))
@@ -134,7 +145,8 @@ def plan_sizes(scale: float = 0.01) -> dict[str, int]:
 
 
 def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
-             progress: Progress | None = None) -> dict[str, Path]:
+             progress: Progress | None = None,
+             rows: Mapping[str, int] | None = None) -> dict[str, Path]:
     """Write the exchange-format files of a synthetic data set.
 
     Parameters
@@ -148,6 +160,8 @@ def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
         Same seed and scale, same bytes.
     progress : callable, optional
         ``progress(kind, rows)`` after every chunk written, with the rows just written.
+    rows : mapping, optional
+        Row counts of some kinds instead of the scale's (see :func:`plan_sizes`).
 
     Returns
     -------
@@ -156,7 +170,7 @@ def generate(out_dir: str | Path, scale: float = 0.01, seed: int = 0,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    sizes = plan_sizes(scale)
+    sizes = plan_sizes(scale, rows)
     w = build_world(sizes, seed)
     paths: dict[str, Path] = {}
 

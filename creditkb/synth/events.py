@@ -390,7 +390,7 @@ def review_frames(rng: np.random.Generator, w: World, n: int) -> Iterator[pd.Dat
         ))))
 
 
-# -- point entries (#6, #13, #16, #19) -------------------------------------------------------
+# -- point entries (#6, #13, #15, #16, #19) -------------------------------------------------
 
 #: #19: 83 deduction and 30 bonus behaviours; #6: three validity periods (their lengths are
 #: local defaults: one, two and three years).
@@ -399,61 +399,166 @@ VALIDITY_DAYS = (365, 730, 1095)
 BEHAVIOURS = (("谎报吃水", "遮挡船名", "未按规定配备船员", "船舶安全检查缺陷较多", "违规横越航道",
                "未按规定使用计价器", "拒载", "绕路", "服务态度差"),
               ("主动报告险情", "快速安全过闸", "见义勇为", "乘客表扬", "拾金不昧"))
+#: Shares of the point entries (local defaults): the Yangtze and taxi-driver entries of #19
+#: and #16, and the entries of the scoring schemes creditkb ships (queries/data/schemes):
+#: Zhejiang's ship grades (#6), the 长洲 lock points (#13) and Sichuan's portraits (#15),
+#: whose behaviour codes, points and validity come from the scheme files.
+POINT_SHARES = {"legacy": 0.40, "zj_inland_vessel": 0.25, "gx_lock_points": 0.20,
+                "sc_portrait": 0.15}
+_ZJ_VESSEL_WEIGHT = 8.0  # ships registered in Zhejiang call at its ports most (#6)
 
 
 @dataclass
 class PointPlan:
-    """Point entries as arrays, in date order (objections contest some of them)."""
+    """Point entries as compact arrays (a few bytes a row, so 20 million fit), written a
+    chunk at a time; each row's behaviour indexes ``codes``/``texts``."""
 
-    kind: np.ndarray
-    idx: np.ndarray
-    day: np.ndarray
-    scheme: np.ndarray
-    agency: np.ndarray
-    numbers: np.ndarray
+    kind: np.ndarray     # int8
+    idx: np.ndarray      # int32
+    day: np.ndarray      # int32
+    scheme: np.ndarray   # int8 into ``schemes``
+    agency: np.ndarray   # int32
+    behaviour: np.ndarray  # int16 into ``codes``
+    points: np.ndarray   # int16
+    valid_days: np.ndarray  # int32; -1: no end (spent points)
+    schemes: np.ndarray  # object: the scheme names the entries give
+    codes: np.ndarray    # object
+    texts: np.ndarray    # object
 
     def __len__(self) -> int:
         return len(self.day)
 
+    def numbers(self, sel) -> np.ndarray:
+        """The record numbers of the rows ``sel`` (positions): unique, made when written."""
+        pos = np.arange(*sel.indices(len(self))) if isinstance(sel, slice) else np.asarray(sel)
+        return _numbered("JF", agencies().region[self.agency[sel]], self.day[sel], pos)
+
+
+def _behaviour_table():
+    """Behaviour codes and descriptions: #19's K01-K83 and J01-J30, then the point-entry
+    indicators of each shipped scheme (their code, name, points and validity)."""
+    from queries.scoring.schemes import schemes
+
+    texts = [np.array(t, dtype=object) for t in BEHAVIOURS]
+    codes = [f"K{i:02d}" for i in range(1, DEDUCTIONS + 1)] + [f"J{i:02d}" for i in range(1, BONUSES + 1)]
+    names = [texts[0][i % len(texts[0])] for i in range(1, DEDUCTIONS + 1)] + \
+            [texts[1][i % len(texts[1])] for i in range(1, BONUSES + 1)]
+    catalogue: dict[str, list] = {}
+    for code in POINT_SHARES:
+        if code == "legacy":
+            continue
+        s = schemes().get(code)
+        exchange = s.exchange.behaviour if s.exchange else None
+        rows = [i for i in s.indicators if i.match.record == "PointEntry" and i.code != exchange]
+        catalogue[code] = [s.scheme, [], [], [], [], [i.over for i in rows]]
+        for ind in rows:
+            catalogue[code][1].append(len(codes))
+            codes.append(ind.code)
+            names.append(ind.name)
+            catalogue[code][2].append(int(ind.points))
+            catalogue[code][3].append(int((ind.validity_months or 0) * 365 / 12))
+            catalogue[code][4].append(3.0 if ind.points > 0 and code == "gx_lock_points" else 1.0)
+    return np.array(codes, dtype=object), np.array(names, dtype=object), catalogue
+
 
 def plan_point_entries(rng: np.random.Generator, w: World, n: int) -> PointPlan:
-    """The Yangtze scheme scores vessels, firms and persons (#19); the taxi-driver scheme
-    scores drivers (#16)."""
-    a = agencies()
-    kind, idx = pick_subjects(rng, w, n, {VES: 0.55, ENT: 0.15, PER: 0.30}, risk_weight=0.7)
+    """``n`` point entries: the Yangtze scheme scores vessels, firms and persons (#19), the
+    taxi-driver scheme drivers (#16); Zhejiang's scheme scores ships, mostly its own (#6),
+    the lock scheme ships passing 长洲 (#13), mostly for safe fast passages, and Sichuan's
+    portrait the 两客一危 firms, their vehicles and drivers (#15)."""
+    a, codes, texts, catalogue = agencies(), *_behaviour_table()
+    counts = dict(zip(POINT_SHARES, _exact_counts(np.array(list(POINT_SHARES.values())), n)))
+    names = [YANGTZE, STARS] + [c[0] for c in catalogue.values()]
+    parts = []
+    # #19 and #16, as before
+    m = int(counts["legacy"])
+    kind, idx = pick_subjects(rng, w, m, {VES: 0.55, ENT: 0.15, PER: 0.30}, risk_weight=0.7)
     roles = w.persons.extra["role"]
-    driver = np.zeros(n, dtype=bool)
+    driver = np.zeros(m, dtype=bool)
     prac = (kind == PER) & (idx < w.n_practitioners)
     driver[prac] = roles[idx[prac]] == "驾驶员"
-    scheme = np.where(driver, STARS, YANGTZE)
-    day = _uniform_days(rng, n, DATA_START, AS_OF, skew=0.8)
+    scheme = np.where(driver, 1, 0)
+    agency = np.where(scheme == 0, a.yangtze_cja, a.road_of_county[subject_counties(w, kind, idx)])
+    bonus = rng.random(m) < 0.25
+    code = np.where(bonus, rng.integers(1, BONUSES + 1, m), rng.integers(1, DEDUCTIONS + 1, m))
+    behaviour = np.where(bonus, DEDUCTIONS + code - 1, code - 1)
+    points = np.where(bonus, rng.choice([1, 2, 5, 10], m), -rng.choice([1, 2, 3, 5, 10, 20], m))
+    valid = np.array(VALIDITY_DAYS)[rng.integers(0, 3, m)]
+    parts.append((kind, idx, scheme, agency, behaviour, points, valid))
+    for s_i, (code_name, (_, rows, pts, days, weight, over)) in enumerate(catalogue.items(), start=2):
+        m = int(counts[code_name])
+        if not m or not rows:
+            continue
+        p = np.array(weight) / sum(weight)
+        pick = rng.choice(len(rows), size=m, p=p)
+        over = np.array(over, dtype=object)[pick]
+        kind = np.full(m, VES if code_name != "sc_portrait" else ENT, dtype=np.int8)
+        if code_name == "sc_portrait":
+            kind, idx = _portrait_subjects(rng, w, over)
+        else:
+            weights = np.exp(0.5 * w.vessels.risk)
+            if code_name == "zj_inland_vessel":
+                zj = regions().prov_code[regions().county_prov[w.vessels.county]] == "330000"
+                weights = weights * np.where(zj, _ZJ_VESSEL_WEIGHT, 1.0)
+            idx = rng.choice(len(w.vessels), size=m, p=weights / weights.sum())
+        counties = subject_counties(w, kind, idx)
+        if code_name == "zj_inland_vessel":
+            agency = np.full(m, _agency_of(a, "330000", "浙江省交通运输厅"))
+        elif code_name == "gx_lock_points":
+            agency = np.full(m, _agency_of(a, "450400", "梧州市交通运输局"))
+        else:
+            agency = a.road_of_county[counties]
+        parts.append((kind, idx, np.full(m, s_i), agency, np.array(rows)[pick],
+                      np.array(pts)[pick], np.array(days)[pick]))
+    kind, idx, scheme, agency, behaviour, points, valid = (np.concatenate(x) for x in zip(*parts))
+    day = _uniform_days(rng, len(kind), DATA_START, AS_OF, skew=0.8)
     day = np.maximum(day, established_floor(w, kind, idx))
     order = np.lexsort((idx, kind, day))
-    kind, idx, day, scheme = kind[order], idx[order], day[order], scheme[order].astype(object)
-    agency = np.where(scheme == YANGTZE, a.yangtze_cja,
-                      a.road_of_county[subject_counties(w, kind, idx)])
-    return PointPlan(kind, idx, day, scheme, agency,
-                     _numbered("JF", a.region[agency], day, np.arange(n)))
+    return PointPlan(kind[order].astype(np.int8), idx[order].astype(np.int32),
+                     day[order].astype(np.int32), scheme[order].astype(np.int8),
+                     agency[order].astype(np.int32), behaviour[order].astype(np.int16),
+                     points[order].astype(np.int16), valid[order].astype(np.int32),
+                     np.array(names, dtype=object), codes, texts)
+
+
+def _agency_of(a, region: str, name: str) -> int:
+    hit = np.flatnonzero((a.region == region) & (a.name == name))
+    return int(hit[0]) if len(hit) else int(np.flatnonzero(a.region == region[:2] + "0000")[0])
+
+
+def _portrait_subjects(rng: np.random.Generator, w: World, over: np.ndarray):
+    """#15's subjects: 两客一危 firms, their vehicles (``over`` vehicles) and drivers."""
+    firms = np.flatnonzero(np.isin(w.enterprises.extra["etype"], _type_codes(("客运", "危货"))))
+    if not len(firms):
+        firms = np.arange(len(w.enterprises))
+    owner = w.vehicles.extra["owner"]
+    fleet = np.flatnonzero(np.isin(owner, firms)) if len(w.vehicles) else np.array([], np.int64)
+    employer = w.persons.extra["employer"][:w.n_practitioners]
+    staff = np.flatnonzero(np.isin(employer, firms) & (w.persons.extra["role"][:w.n_practitioners] == "驾驶员"))
+    kind = np.full(len(over), ENT, dtype=np.int8)
+    idx = firms[rng.integers(0, len(firms), len(over))]
+    for word, k, pool in (("vehicles", VEH, fleet), ("drivers", PER, staff)):
+        sel = np.flatnonzero(over == word)
+        if len(pool) and len(sel):
+            kind[sel] = k
+            idx[sel] = pool[rng.integers(0, len(pool), len(sel))]
+    return kind, idx
 
 
 def point_entry_frames(rng: np.random.Generator, w: World, plan: PointPlan) -> Iterator[pd.DataFrame]:
-    """The point entries file: three in four entries are deductions, each valid for one of
-    three periods."""
+    """The point entries file, a chunk at a time (numbers and texts made per chunk, so
+    twenty million rows never sit in memory as strings); an entry counts until its
+    ``valid_to``, except points spent at a lock (no end)."""
     a, n = agencies(), len(plan)
-    bonus = rng.random(n) < 0.25
-    code = np.where(bonus, rng.integers(1, BONUSES + 1, n), rng.integers(1, DEDUCTIONS + 1, n))
-    behaviour = np.where(bonus, "J", "K").astype(object) + np.char.zfill(code.astype(str), 2).astype(object)
-    texts = [np.array(t, dtype=object) for t in BEHAVIOURS]
-    description = np.where(bonus, texts[1][code % len(texts[1])], texts[0][code % len(texts[0])])
-    points = np.where(bonus, rng.choice([1, 2, 5, 10], n), -rng.choice([1, 2, 3, 5, 10, 20], n))
-    valid_to = plan.day + np.array(VALIDITY_DAYS)[rng.integers(0, 3, n)]
     for lo in range(0, n, CHUNK_ROWS):
         s = slice(lo, lo + CHUNK_ROWS)
-        kind, idx, agency = plan.kind[s], plan.idx[s], plan.agency[s]
+        kind, idx, agency, day = plan.kind[s], plan.idx[s], plan.agency[s], plan.day[s]
+        valid = plan.valid_days[s]
+        valid_to = _dates(np.where(valid >= 0, day + valid, -1))
         yield pd.DataFrame(dict(zip(HEADERS["point_entries"], (
-            plan.numbers[s], _SUBJ[kind], subject_codes(w, kind, idx), plan.scheme[s],
-            behaviour[s], description[s], points[s], _dates(plan.day[s]), _dates(valid_to[s]),
-            a.name[agency], a.region[agency],
+            plan.numbers(s), _SUBJ[kind], subject_codes(w, kind, idx), plan.schemes[plan.scheme[s]],
+            plan.codes[plan.behaviour[s]], plan.texts[plan.behaviour[s]], plan.points[s],
+            _dates(day), valid_to, a.name[agency], a.region[agency],
         ))))
 
 
@@ -513,7 +618,7 @@ def penalty_pool(plan: PenaltyPlan) -> RecordPool:
 
 
 def point_pool(plan: PointPlan) -> RecordPool:
-    return RecordPool(plan.kind, plan.idx, plan.day, plan.agency, lambda sel: plan.numbers[sel])
+    return RecordPool(plan.kind, plan.idx, plan.day, plan.agency, plan.numbers)
 
 
 def evaluation_pool(w: World, rounds) -> RecordPool:

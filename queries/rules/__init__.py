@@ -1,2 +1,2 @@
 """The credit rules: jurisdiction, grade scales, recognition, watchlists, discipline,
-repair, scoring and inspection."""
+repair and inspection (scoring: queries.scoring)."""

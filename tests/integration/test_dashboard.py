@@ -123,6 +123,32 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     page.close()
 
 
+def test_dashboard_shows_a_subjects_score_over_time(api, browser):
+    """#13: 苏通货1688's lock points month by month, its stars as labels, and the entries
+    behind today's score."""
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-07-01#key={api['tokens']['jiangsu']}")
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#search-text", "CN20150873419")
+    page.click("#search-form button")
+    page.wait_for_selector("#score-scheme option[value=gx_lock_points]", state="attached")
+    page.select_option("#score-scheme", "gx_lock_points")
+    page.wait_for_function("(() => { const o = window.creditkbDashboard.scoreChart.getOption();"
+                           " return o && o.series && o.series.length && o.series[0].data.length"
+                           " && document.querySelector('#score-note').textContent.includes('470'); })()")
+    days = page.evaluate("window.creditkbDashboard.scoreChart.getOption().xAxis[0].data")
+    scores = page.evaluate("window.creditkbDashboard.scoreChart.getOption().series[0].data")
+    assert (days[0], days[-1], len(days)) == ("2024-07-01", "2026-07-01", 25)
+    assert scores[-5:] == [400, 430, 460, 490, 470]
+    assert "二星" in page.inner_text("#score-note")
+    entries = page.inner_text("#score-entries")
+    assert "积分兑换过闸排队跳号" in entries and "+30" in entries
+    assert problems == []
+    page.close()
+
+
 def test_dashboard_asks_for_a_key_and_refuses_a_bad_one(api, browser):
     page = browser.new_page()
     page.goto(f"{api['base']}/")

@@ -412,6 +412,18 @@ DATE_REQUESTS = {
                                  'XINYIPI_WHITELIST, asOf: $d) { decision } }' % HENGTONG, "suzhou"),
     "Query.admissionReview.asOf": ("query($d: Date) { admissionReview(listKind: GREEN_FAST_LANE, "
                                    "asOf: $d) { checked } }", "suzhou"),
+    "Query.score.asOf": ('query($d: Date) { score(subjectId: "%s", scheme: "sc_portrait", '
+                         'asOf: $d) { grade } }' % HENGTONG, "suzhou"),
+    "Query.scoreHistory.start": ('query($d: Date!) { scoreHistory(subjectId: "%s", scheme: '
+                                 '"sc_portrait", start: $d, end: "2025-07-01") { score } }'
+                                 % HENGTONG, "suzhou"),
+    "Query.scoreHistory.end": ('query($d: Date) { scoreHistory(subjectId: "%s", scheme: '
+                               '"sc_portrait", start: "2025-01-01", end: $d) { score } }'
+                               % HENGTONG, "suzhou"),
+    "Query.portrait.asOf": ('query($d: Date) { portrait(subjectId: "%s", asOf: $d) { grade } }'
+                            % HENGTONG, "suzhou"),
+    "Query.lockQueue.asOf": ('query($d: Date) { lockQueue(lock: "长洲船闸", asOf: $d) '
+                             '{ hiddenCount } }', "suzhou"),
     "AddListEntryInput.listedOn": ('mutation($d: Date!) { addListEntry(input: {subjectId: '
                                    '"苏E8G520", listKind: "重点监管", listedOn: $d}) { id } }',
                                    "suzhou"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import httpx
 import uvicorn
@@ -93,3 +94,23 @@ def gql(api, query, key="suzhou", **variables):
 
 def codes(body) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+@contextmanager
+def demo_api(tmp_path_factory, name: str, **extra_keys):
+    """The demo data on disk served on loopback, with a key for each of :data:`KEYS` and
+    ``extra_keys`` (name -> (agency, region, role)): yields ``{"base", "tokens", "access"}``."""
+    from graph_model.settings import Settings
+    from queries.access.state import AccessStore
+    from tests.support.demo import demo_store
+
+    path = tmp_path_factory.mktemp(name) / "store"
+    store = demo_store(path, SECRET)
+    access = AccessStore(str(path))
+    tokens = {k: access.create_key(*spec)[1] for k, spec in {**KEYS, **extra_keys}.items()}
+    srv = Server(store, Settings(store=str(path), secret=SECRET), access)
+    try:
+        yield {"base": srv.base, "tokens": tokens, "access": access}
+    finally:
+        srv.stop()
+        store.close()

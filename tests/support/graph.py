@@ -127,6 +127,44 @@ class GraphBuilder:
         return self.record("Commitment", f"{subject}|{kind}|{region}|{made_on}", subject, kind=kind,
                            made_on=made_on, due_on=due_on, status=status, agency_region=region)
 
+    # -- events and further records (scoring, issue 17) ------------------------------------
+
+    def point_entry(self, entry_no: str, subject: str, scheme: str, points: float,
+                    occurred_on: str, behaviour: str | None = None, valid_to: str | None = None,
+                    region: str = SUZHOU) -> str:
+        return self.record("PointEntry", entry_no, subject, scheme=scheme, points=points,
+                           behaviour=behaviour, occurred_on=occurred_on, valid_to=valid_to,
+                           agency_region=region, agency=f"{region}局")
+
+    def review(self, review_no: str, subject: str, evaluator_kind: str, score: float,
+               reviewed_on: str, evaluator_id: str | None = None, max_score: float | None = 100,
+               region: str = SUZHOU) -> str:
+        return self.record("Review", review_no, subject, evaluator_kind=evaluator_kind,
+                           evaluator_id=evaluator_id, score=score, max_score=max_score,
+                           reviewed_on=reviewed_on, agency_region=region)
+
+    def accident(self, accident_no: str, subject: str, occurred_on: str, liability: str = "主要责任",
+                 deaths: int = 0, injuries: int = 0, region: str = SUZHOU) -> str:
+        return self.record("Accident", accident_no, subject, occurred_on=occurred_on,
+                           liability=liability, deaths=deaths, injuries=injuries,
+                           agency_region=region)
+
+    def inspection(self, inspection_no: str, subject: str, inspected_on: str, result: str = "缺陷",
+                   kind: str = "船舶安全检查", region: str = SUZHOU) -> str:
+        return self.record("Inspection", inspection_no, subject, inspected_on=inspected_on,
+                           result=result, kind=kind, agency_region=region)
+
+    def alarm(self, alarm_no: str, vehicle: str, occurred_at: str, kind: str = "超速",
+              outcome: str | None = "已处置") -> str:
+        return self.record("MonitoringAlarm", alarm_no, vehicle, occurred_at=occurred_at,
+                           kind=kind, outcome=outcome)
+
+    def port_call(self, vessel: str, port: str, port_region: str, arrived_on: str,
+                  departed_on: str | None = None) -> str:
+        return self.record("PortCall", f"{vessel}|{port_region}|{arrived_on}", vessel, port=port,
+                           port_region=port_region, arrived_on=arrived_on,
+                           departed_on=departed_on)
+
     def commit(self):
         with self.store.transaction() as tx:
             for label in KEYS:

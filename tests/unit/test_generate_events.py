@@ -135,6 +135,7 @@ def test_reviews_by_persons_carry_valid_resident_ids(frames):
 
 def test_point_entries_use_the_19_catalogue_and_expire(frames):
     pts = frames["point_entries"]
+    pts = pts[pts["计分体系"].isin(["长江航运信用评价", "巡游出租汽车驾驶员服务质量信誉考核"])]
     codes = pts["行为代码"]
     deduction = codes.str.startswith("K")
     assert codes[deduction].str[1:].astype(int).between(1, 83).all()  # #19: 83 deductions
@@ -142,3 +143,22 @@ def test_point_entries_use_the_19_catalogue_and_expire(frames):
     points = pts["分值"].astype(int)
     assert (points[deduction] < 0).all() and (points[~deduction] > 0).all()
     assert (pts["有效期止"] > pts["发生日期"]).all()
+
+
+def test_point_entries_of_the_shipped_scoring_schemes_follow_their_catalogues(frames):
+    from queries.scoring.schemes import schemes
+
+    pts = frames["point_entries"]
+    for code, label in (("zj_inland_vessel", "船舶"), ("gx_lock_points", "船舶"),
+                        ("sc_portrait", None)):
+        s = schemes().get(code)
+        mine = pts[pts["计分体系"] == s.scheme]
+        assert len(mine) > 100, code
+        catalogue = {i.code: i for i in s.indicators if i.match.record == "PointEntry"}
+        assert mine["行为代码"].isin(list(catalogue)).all()
+        expected = mine["行为代码"].map(lambda c: int(catalogue[c].points))
+        assert (mine["分值"].astype(int) == expected).all()
+        if label:
+            assert (mine["对象类型"] == label).all()
+    portrait = pts[pts["计分体系"] == "两客一危企业信用画像"]
+    assert {"企业", "车辆", "人员"} <= set(portrait["对象类型"])  # #15: vehicles and drivers too

@@ -12,8 +12,8 @@ from queries.rules.discipline import discipline, discipline_batch
 from queries.rules.inspection import check_round, inspection_draw
 from queries.rules.recognition import OWN, recognized_grade
 from queries.rules.repair import penalty_state, repair_eligible
-from queries.rules.scoring import credit_score
 from queries.rules.watchlist import shared_watchlist
+from queries.scoring import score
 from queries.search.subjects import subject_uid
 from tests.support.demo import load_demo
 from tests.support.stores import KINDS
@@ -144,12 +144,15 @@ def test_repair_reminders_and_the_repair_lifecycle(demo):
 
 
 def test_scores_of_the_demo_firms(demo):
-    assert credit_score(demo, LONGCHENG, "2026-01-01").grade == "AA"
-    r = credit_score(demo, LONGCHENG, "2026-06-01")
-    assert (r.grade, r.score, r.not_counted[0].reason) == ("A", 860, "expired on 2026-05-01")
-    assert credit_score(demo, LONGCHENG, "2026-01-01", bids_won=3).grade == "B"
-    assert credit_score(demo, DISHONEST, "2026-06-01").grade == "D"
-    assert credit_score(demo, "Enterprise:91320506MA1XJ8R49P", "2026-06-01").grade == "C"
+    # #1: 常州龙城 signed an initial-grade commitment: it starts at 良 (A)
+    r = score(demo, LONGCHENG, "jjj_commuter_bus", "2026-06-01")
+    assert (r.grade, r.score, r.rules[0].rule) == ("良", 820, "start_commitment")
+    # #11: 昆山顺达's liability accident with a death grades it directly, the worse (D) winning
+    r = score(demo, "Enterprise:91320583MA1N2Q7D2B", "fj_construction", "2026-10-01")
+    assert (r.score, r.grade) == (None, "D")
+    assert [(x.rule, x.grade) for x in r.rules] == [("veto:liability_accident", "C"),
+                                                     ("veto:fatal_liability_accident", "D")]
+    assert score(demo, "Enterprise:91320583MA1N2Q7D2B", "fj_construction", "2027-09-14").grade is None
 
 
 def test_an_inspection_round_in_suzhou(demo):

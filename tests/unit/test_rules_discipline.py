@@ -6,11 +6,14 @@ jurisdiction, effect windows, and the batch pass."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
 from queries.dates import InvalidInput
-from queries.rules.discipline import discipline, discipline_batch, parse_discipline_rules
+from queries.rules.discipline import (
+    discipline, discipline_batch, load_discipline_rules, parse_discipline_rules,
+)
 from queries.rules.rulefile import read_yaml
 from queries.rules.watchlist import shared_watchlist
 from tests.support.graph import (
@@ -120,8 +123,8 @@ def test_measures_follow_the_scheme_that_gave_the_grade(store):
     g.grade("Enterprise:SD", "D", region="370000", scheme="交通运输安全生产信用评价")
     g.firm("JS", SUZHOU)
     g.grade("Enterprise:JS", "D", region=SUZHOU)
-    g.firm("SCORE", SUZHOU)
-    g.grade("Enterprise:SCORE", "C", region=SUZHOU, scheme="交通运输信用计分评价")
+    g.firm("SCORE", "350100")
+    g.grade("Enterprise:SCORE", "C", region="350000", scheme="交通建设市场信用考核")
     g.person("STAR", "530100")
     g.grade("Person:STAR", "一星", region="530100", scheme="巡游出租汽车驾驶员服务质量信誉考核")
     g.commit()
@@ -140,8 +143,12 @@ def test_measures_follow_the_scheme_that_gave_the_grade(store):
     assert by_strength(discipline(store, "Enterprise:JS", day, SUZHOU)) == {
         "RESTRICT": {"no_tolerance_processing", "no_commitment_processing"},
         "SUPERVISE": {"higher_inspection_ratio"}}
-    # A scheme that states no measures takes the default (#17, #8).
-    assert set(codes(discipline(store, "Enterprise:SCORE", day, SUZHOU))) == {
+    # A scheme that states no measures takes the default (#17, #8): Fujian's, its measures
+    # taken out of the catalogue.
+    rules = load_discipline_rules()
+    unstated = dataclasses.replace(rules, scheme_grades={
+        k: v for k, v in rules.scheme_grades.items() if k != "交通建设市场信用考核"})
+    assert set(codes(discipline(store, "Enterprise:SCORE", day, "350100", rules=unstated))) == {
         "no_tolerance_processing", "no_commitment_processing", "higher_inspection_ratio"}
     assert discipline(store, "Person:STAR", day, "530100").measures == ()  # a reward scale
     # Henan's 红码 and Jiangsu's D are the same common severity, with other measures.

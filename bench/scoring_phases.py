@@ -1,0 +1,162 @@
+"""The phases of bench/scoring.py, each in its own process: ``python -m bench.scoring_phases
+NAME ...``; each prints one JSON line with its figures and its own peak memory."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import sys
+import time
+
+from bench.phases import SECRET, _percentiles, emit
+
+
+def generate(out: str, scale: str, point_entries: str) -> None:
+    """The data set at ``scale`` with ``point_entries`` point entries, written in chunks."""
+    from creditkb.synth import generate as gen
+
+    t = time.perf_counter()
+    files = gen(out, scale=float(scale), seed=1, rows={"point_entries": int(point_entries)})
+    rows = {k: sum(1 for _ in open(p, encoding="utf-8")) - 1 for k, p in files.items()}
+    emit(seconds=time.perf_counter() - t, rows=rows)
+
+
+def _db(store_path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{store_path}/graph.sqlite3?mode=ro", uri=True)
+
+
+def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> list[str]:
+    """``n`` random subjects of ``label`` with point entries of the scheme (its evaluation
+    scheme name), drawn from random point entries."""
+    con = _db(store_path)
+    lo, hi = con.execute("SELECT min(nid), max(nid) FROM nodes WHERE uid >= 'PointEntry:' "
+                         "AND uid < 'PointEntry;'").fetchone()
+    rng = random.Random(11)
+    out: list[str] = []
+    tries = 0
+    while len(out) < n and tries < 200 * n:
+        tries += 1
+        row = con.execute(
+            "SELECT d.uid, json_extract(r.props, '$.scheme') FROM nodes r JOIN nodes d "
+            "ON d.nid = r.about WHERE r.nid = ?", (rng.randint(lo, hi),)).fetchone()
+        if row and row[1] == scheme_name and row[0].startswith(label + ":") and row[0] not in out:
+            out.append(row[0])
+    con.close()
+    return out
+
+
+def score_single(store_path: str, queries: str) -> None:
+    """``score`` of random scored subjects of every point-fed scheme, and the floor: the
+    same subjects' records read by one bare SQL statement and decoded."""
+    import datetime as dt
+
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.scoring import score
+    from queries.scoring.ledger import _fleet
+    from queries.scoring.schemes import schemes
+
+    n = int(queries)
+    store = EmbeddedStore(store_path)
+    con = _db(store_path)
+    out: dict[str, float] = {}
+    all_times, all_floor = [], []
+    entries = []
+    for code, label in (("zj_inland_vessel", "Vessel"), ("gx_lock_points", "Vessel"),
+                        ("sc_portrait", "Enterprise")):
+        s = schemes().get(code)
+        subjects = _scored_subjects(store_path, s.scheme, label, n)
+        labels = ",".join(f"'{x}'" for x in s.labels())
+        score(store, subjects[0], code, "2024-12-31")  # warm the caches (scheme, regions)
+        times, floor = [], []
+        for uid in subjects:
+            t = time.perf_counter()
+            r = score(store, uid, code, "2024-12-31")
+            times.append(time.perf_counter() - t)
+            entries.append(len(r.entries) + len(r.expired))
+            # the floor reads the same rows: the subject's, and its fleet's for a portrait
+            # (which vehicles and drivers, found before the clock starts)
+            uids = [uid]
+            if s.is_portrait:
+                vehicles, drivers = _fleet(store, [uid], dt.date(2024, 12, 31))
+                uids += vehicles[uid] + drivers[uid]
+            marks = ",".join("?" * len(uids))
+            t = time.perf_counter()
+            rows = con.execute(
+                f"SELECT r.uid, r.label, r.props FROM nodes d JOIN nodes r ON r.about = d.nid "
+                f"WHERE d.uid IN ({marks}) AND r.label IN ({labels})", uids).fetchall()
+            [json.loads(p) for _, _, p in rows]
+            floor.append(time.perf_counter() - t)
+        out[f"{code}_p50_ms"], out[f"{code}_p95_ms"] = _percentiles(times)
+        out[f"{code}_floor_p50_ms"], out[f"{code}_floor_p95_ms"] = _percentiles(floor)
+        out[f"{code}_subjects"] = len(subjects)
+        all_times += times
+        all_floor += floor
+    out["all_p50_ms"], out["all_p95_ms"] = _percentiles(all_times)
+    out["floor_p50_ms"], out["floor_p95_ms"] = _percentiles(all_floor)
+    out["entries_mean"] = sum(entries) / max(1, len(entries))
+    store.close()
+    emit(**out)
+
+
+def score_run(store_path: str, code: str, region: str, as_of: str) -> None:
+    """A province-wide run: the evaluations computed (not written: the write is the
+    loaders' and timed apart)."""
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.scoring import run_scheme
+
+    store = EmbeddedStore(store_path)
+    t = time.perf_counter()
+    run = run_scheme(store, code, region, as_of)
+    seconds = time.perf_counter() - t
+    store.close()
+    emit(seconds=seconds, subjects=run.subjects, graded=len(run.rows),
+         entries=run.entries_read, grades=run.grade_counts())
+
+
+def score_run_write(store_path: str, code: str, region: str, as_of: str) -> None:
+    """``creditkb score run`` as a user runs it: computed and written as a load."""
+    import os
+
+    from creditkb.cli.main import main
+
+    os.environ["CREDITKB_SECRET"] = SECRET
+    t = time.perf_counter()
+    rc = main(["score", "run", "--store", store_path, "--scheme", code, "--region", region,
+               "--as-of", as_of])
+    emit(seconds=time.perf_counter() - t, rc=rc)
+
+
+def floor_run(store_path: str, code: str, region: str) -> None:
+    """The floor of a run: the region's subjects of the scheme's labels and all their
+    records of the labels it reads, by bare SQL, decoded."""
+    from graph_model.regions import regions
+    from queries.scoring.schemes import schemes
+
+    s = schemes().get(code)
+    table = regions()
+    prefix = region.rstrip("0")
+    codes = [c for c in table["code"] if str(c).startswith(prefix[:2])]
+    con = _db(store_path)
+    labels = ",".join(f"'{x}'" for x in s.labels())
+    t = time.perf_counter()
+    subjects = 0
+    records = 0
+    for label in s.subjects:
+        marks = ",".join("?" * len(codes))
+        nids = [r[0] for r in con.execute(
+            f"SELECT nid FROM nodes WHERE label = '{label}' AND "
+            f"json_extract(props, '$.region_code') IN ({marks})", codes)]
+        subjects += len(nids)
+        for i in range(0, len(nids), 500):
+            part = nids[i:i + 500]
+            for _, p in con.execute(
+                    f"SELECT r.uid, r.props FROM nodes r WHERE r.about IN "
+                    f"({','.join('?' * len(part))}) AND r.label IN ({labels})", part):
+                json.loads(p)
+                records += 1
+    emit(seconds=time.perf_counter() - t, subjects=subjects, records=records)
+
+
+if __name__ == "__main__":
+    globals()[sys.argv[1]](*sys.argv[2:])

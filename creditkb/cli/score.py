@@ -1,0 +1,116 @@
+"""``creditkb score``: the scoring engine (queries.scoring) from the command line.
+
+* ``score schemes`` — the scoring schemes (shipped and $CREDITKB_SCHEMES), with versions;
+* ``score show SUBJECT --scheme CODE`` — a subject's score, grade and ledger on a day;
+* ``score run --scheme CODE --region CODE --as-of DAY`` — grade every subject of a region
+  and write the grades as evaluations, marked computed with the scheme's version, through
+  the loaders' write path: one load, listed by ``creditkb loads`` and taken back by
+  ``creditkb loads undo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+
+from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.settings import Settings
+from graph_model.store import open_store
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("score", help="scoring schemes: show a subject's ledger, run a scheme")
+    cmds = p.add_subparsers(dest="score_command", required=True, metavar="SUBCOMMAND")
+    cmds.add_parser("schemes", help="list the scoring schemes and their versions")
+    show = cmds.add_parser("show", help="a subject's score, grade and every entry behind it")
+    show.add_argument("subject", help="node id, USCC, plate or vessel identification number")
+    show.add_argument("--scheme", required=True, help="the scheme's code")
+    show.add_argument("--as-of", help="the day (default today)")
+    show.add_argument("--bids-won", type=int, default=0, help="bids won at the grade (#11 quota)")
+    store_arg(show)
+    run = cmds.add_parser("run", help="grade a region's subjects and write the evaluations")
+    run.add_argument("--scheme", required=True, help="the scheme's code")
+    run.add_argument("--region", required=True, help="six-digit division code")
+    run.add_argument("--as-of", required=True, help="the day the grades are computed for")
+    run.add_argument("--agency", help="the issuing agency (default: the scheme's issuer)")
+    run.add_argument("--dry-run", action="store_true", help="compute and count, write nothing")
+    store_arg(run)
+
+
+def run(args) -> int:
+    from queries.scoring import schemes
+
+    settings = Settings.from_env(store=getattr(args, "store", None))
+    catalogue = schemes(settings.schemes_dir)
+    if args.score_command == "schemes":
+        for s in catalogue:
+            print(f"{s.code}  {s.title}  version {s.version} from {s.effective_from}  "
+                  f"(grades on {s.scheme}: {', '.join(b.grade for b in s.bands)}; "
+                  f"{len(s.indicators)} indicators; #{s.basis.case or '-'})")
+            for o in catalogue.overrides.get(s.code, ()):
+                print(f"  override {o.version}: region {o.region} from {o.effective_from} "
+                      f"({o.source})")
+        return 0
+    with open_store(settings=settings) as store:
+        if args.score_command == "show":
+            return _show(store, settings, catalogue, args)
+        warn_demo_secret(settings)
+        return _run(store, settings, catalogue, args)
+
+
+def _show(store, settings, catalogue, args) -> int:
+    from queries.scoring import score
+    from queries.search.subjects import subject_uid
+
+    uid = subject_uid(args.subject, settings.secret)
+    r = score(store, uid, args.scheme, args.as_of or dt.date.today(), args.bids_won,
+              catalogue=catalogue)
+    print(f"{r.subject}  {r.scheme} version {r.version}  on {r.as_of}: grade {r.grade} "
+          f"(score {r.score}, band {r.band_grade}; base {r.base}: {r.base_reason})")
+    for rule in r.rules:
+        print(f"  rule {rule.rule}: {rule.grade} ({rule.reason}) {rule.record or ''}")
+    for d in r.dimensions:
+        print(f"  dimension {d.name}: {d.score} (weight {d.weight:g}, {d.entries} entries)")
+    if r.evaluators:
+        for u in r.evaluators.units:
+            print(f"  evaluator {u.unit}: {u.score:.2f} x weight {u.corrected_weight:.3f}"
+                  + (f"  outlier: {u.reason}" if u.outlier else ""))
+    for e in r.entries:
+        print(f"  {e.points:+g}  {e.indicator or '-'} {e.name}  {e.record}"
+              + (f" (about {e.about})" if e.about != r.subject else "") + f"  {e.reason}")
+    for e in r.expired:
+        print(f"  (0)  {e.indicator or '-'} {e.name}  {e.record}  {e.reason}")
+    return 0
+
+
+def _run(store, settings, catalogue, args) -> int:
+    from graph_model.store.secret import bind_secret
+    from loaders.write import write_rows
+    from queries.scoring import run_scheme
+
+    started = time.monotonic()
+    result = run_scheme(store, args.scheme, args.region, args.as_of, args.agency,
+                        catalogue=catalogue)
+    computed = time.monotonic() - started
+    counts = ", ".join(f"{g} {n}" for g, n in sorted(result.grade_counts().items()))
+    print(f"{result.scheme} version {result.version} on {result.as_of} in {result.region}: "
+          f"{result.subjects} subjects, {len(result.rows)} graded ({counts or 'none'}), "
+          f"{result.not_scored} with nothing to score from"
+          + (f", {result.persons_skipped} persons skipped" if result.persons_skipped else "")
+          + f" in {computed:.1f} s")
+    if result.persons_skipped:
+        print("creditkb: warning: persons are not written: the loaders take a person by resident "
+              "ID number, which creditkb never stores", file=sys.stderr)
+    if args.dry_run or not result.rows:
+        return 0
+    with store.load_lock():
+        bind_secret(store, settings.secret)
+        source = f"creditkb score run --scheme {result.scheme} --region {result.region} " \
+                 f"--as-of {result.as_of}"
+        nodes = write_rows(store, settings.secret, "evaluations", result.rows,
+                           agency=args.agency or catalogue.get(args.scheme).issuer, source=source)
+    load = [info for info in store.loads() if info.file == source][-1]
+    print(f"wrote {len(nodes)} evaluations as load {load.load_id} in "
+          f"{time.monotonic() - started:.1f} s (creditkb loads undo {load.load_id} takes them back)")
+    return 0

@@ -1,0 +1,399 @@
+"""The ledger of a subject under a scoring scheme on a day: every entry that counts or no
+longer counts, each with its source record, and the score and grade they give.
+
+Entries are the point entries loaded for the scheme (计分明细: a behaviour code, points and
+validity as the agency recorded them) and the entries the scheme's indicators derive from
+other records (a penalty, a breached commitment, an accident, an inspection, a list entry,
+an alarm), each counting from its record's date for the indicator's validity period.  A
+penalty also stops counting when it is repaired or its publication ends, and a revoked one
+never counts (queries.rules.repair); a list entry stops counting when removed.
+
+The score is the *base* plus the points of every entry that counts: the base is the
+scheme's start points (#13: 400), or those of an initial-grade commitment (#1: 中 lifted to
+良), or the weighted score of the subject's evaluators (#11, queries.scoring.evaluators).
+A portrait (#15) scores each dimension from full marks and weighs the dimensions.  The
+grade is the score's band; then a veto sets a grade directly for its months (#11: a
+liability accident, C or D) and a used-up bid quota scores AA and A as B (#11), the worst
+of them winning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from graph_model.store.port import Node, Store
+from queries.dates import InvalidInput, parse_as_of, parse_date
+from queries.rules.jurisdiction import check_subject
+from queries.rules.repair import penalty_states
+from queries.rules.rulefile import months_after
+from queries.scoring.evaluators import EvaluatorScore, weigh
+from queries.scoring.schemes import RECORD_DATES, Indicator, Scheme
+from queries.traverse import edge_valid_on
+
+__all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "gather",
+           "ledger", "ONE_DAY"]
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A point entry, loaded or derived, and whether it counts on the day asked."""
+
+    record: str  # the source record's uid
+    label: str
+    about: str  # the subject the record is about: the scored one, or its vehicle or driver
+    indicator: str  # its indicator's code; "" for a loaded behaviour in no indicator
+    name: str
+    category: str
+    points: float  # what it moves the score by (shared out per vehicle or driver)
+    since: dt.date
+    until: dt.date | None  # the first day it no longer counts; None: never ends
+    counts: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    """A rule that set the start or the grade, with the record behind it."""
+
+    rule: str  # "start_commitment", "veto:<code>", "quota"
+    grade: str | None
+    record: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """A portrait's dimension (#15): full marks less the points of its entries."""
+
+    code: str
+    name: str
+    weight: float
+    score: float
+    points: float
+    entries: int
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    subject: str
+    scheme: str  # the scheme's code
+    version: str
+    scale: str  # the evaluation scheme the grade is on
+    as_of: dt.date
+    score: float | None  # None: nothing to score from (an evaluated scheme without reviews)
+    grade: str | None
+    band_grade: str | None  # the score's band, before vetoes and quotas
+    base: float | None
+    base_reason: str
+    entries: tuple[Entry, ...]  # those that count, oldest first
+    expired: tuple[Entry, ...]  # those that no longer count, with the reason
+    rules: tuple[GradeRule, ...] = ()
+    evaluators: EvaluatorScore | None = None
+    dimensions: tuple[DimensionScore, ...] = ()
+    vehicles: int = 0
+    drivers: int = 0
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        """Every record that moved the score or set the grade."""
+        recs = [e.record for e in self.entries] + [r.record for r in self.rules if r.record]
+        if self.evaluators:
+            recs += [r.record for r in self.evaluators.reviews]
+        return tuple(dict.fromkeys(recs))
+
+
+@dataclass
+class Context:
+    """What one subject's ledger reads: its records and its fleet's, fetched in one go
+    (several subjects at once for a scheme run)."""
+
+    records: dict[str, list[Node]]  # by subject uid
+    vehicles: dict[str, list[str]] = field(default_factory=dict)  # firm -> vehicle uids
+    drivers: dict[str, list[str]] = field(default_factory=dict)  # firm -> person uids
+    penalties: dict = field(default_factory=dict)  # penalty uid -> PenaltyState
+
+
+def _fleet(store: Store, firms: Sequence[str], day: dt.date) -> tuple[dict, dict]:
+    """Each firm's vehicles (owned on ``day``) and drivers (employed on ``day``, role
+    驾驶员 or none given)."""
+    vehicles: dict[str, list[str]] = {f: [] for f in firms}
+    staff: dict[str, list[str]] = {f: [] for f in firms}
+    hood = store.neighbours(list(firms), rel_types=["OWNS", "EMPLOYED_BY"])
+    people = set()
+    for e in hood.edges:
+        if not edge_valid_on(e, day):
+            continue
+        if e.type == "OWNS" and e.src in vehicles and e.dst.startswith("Vehicle:"):
+            vehicles[e.src].append(e.dst)
+        elif e.type == "EMPLOYED_BY" and e.dst in staff:
+            staff[e.dst].append(e.src)
+            people.add(e.src)
+    roles = {u: n.props.get("role") for u, n in store.get_nodes(sorted(people)).items()}
+    drivers = {f: sorted({p for p in ps if roles.get(p) in (None, "", "驾驶员")})
+               for f, ps in staff.items()}
+    return {f: sorted(set(v)) for f, v in vehicles.items()}, drivers
+
+
+def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
+           first: dt.date | None = None) -> Context:
+    """The records ``scheme`` reads about ``subjects`` (and their fleets, when an
+    indicator reads those), in as few store calls as the port allows, for ledgers of the
+    days ``first`` (default ``day``) to ``day``.  Repairs are looked up only for the
+    penalties an indicator could count in those days (a repair only ends one sooner)."""
+    fleet = any(i.over != "self" for i in scheme.indicators)
+    firms = [s for s in subjects if s.startswith("Enterprise:")] if fleet else []
+    vehicles, drivers = _fleet(store, firms, day) if firms else ({}, {})
+    wanted = list(subjects) + [u for v in vehicles.values() for u in v] + \
+        [u for d in drivers.values() for u in d]
+    records = store.records_about(list(dict.fromkeys(wanted)), list(scheme.labels()))
+    penalties = [n for recs in records.values() for n in recs
+                 if n.label == "Penalty" and _may_count(scheme, n, first or day)]
+    states = penalty_states(store, penalties, day) if penalties else {}
+    return Context(records, vehicles, drivers, states)
+
+
+def _may_count(scheme: Scheme, node: Node, first: dt.date) -> bool:
+    """Whether an indicator could count the penalty ``node`` on ``first`` or later: it
+    matches one whose validity from the decision reaches past ``first``.  (Revoked ones
+    need no repair; their status says so.)"""
+    if node.props.get("status") == "撤销":
+        return False
+    since = _date(node)
+    for ind in scheme.indicators:
+        if ind.match.record == "Penalty" and ind.match.matches(node.props) and since is not None \
+                and months_after(since, ind.validity_months) > first:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(text: str) -> dt.date | None:
+    """A stored date (dates repeat: each is parsed once); None when it is not one."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _date(node: Node) -> dt.date | None:
+    prop = RECORD_DATES.get(node.label)
+    value = node.props.get(prop) if prop else None
+    if node.label == "Commitment":  # a breach is found when the promise falls due
+        value = node.props.get("due_on") or node.props.get("made_on")
+    if value in (None, ""):
+        return None
+    day = _day(str(value)[:10])
+    return day if day is not None else parse_date(str(value), f"{node.uid} {prop}")
+
+
+def _end(ind: Indicator | None, node: Node, since: dt.date) -> tuple[dt.date | None, str]:
+    """When an entry stops counting and why (before repairs and removals)."""
+    if node.label == "PointEntry" and node.props.get("valid_to"):
+        end = _day(str(node.props["valid_to"])) or parse_date(node.props["valid_to"],
+                                                             f"{node.uid} valid_to")
+        return end + ONE_DAY, "expired"
+    if ind is not None and ind.validity_months:
+        return months_after(since, ind.validity_months), "expired"
+    return None, ""
+
+
+def _entry(ind: Indicator | None, node: Node, about: str, day: dt.date, ctx: Context,
+           points: float, share: int) -> Entry | None:
+    since = _date(node)
+    if since is None or since > day:
+        return None  # not yet recorded on the day asked
+    until, why = _end(ind, node, since)
+    if node.label == "Penalty":
+        if node.props.get("status") == "撤销":
+            return _make(ind, node, about, points, share, since, until, False, "revoked (撤销)")
+        state = ctx.penalties.get(node.uid)
+        if state is not None:
+            if state.repair is not None and (until is None or state.repair.repaired_on < until):
+                until, why = state.repair.repaired_on, f"repaired ({state.repair.mode or ''})"
+            if until is None or state.maximum_end < until:
+                until, why = state.maximum_end, "publication ended"
+    elif node.label == "ListEntry" and node.props.get("removed_on"):
+        removed = parse_date(node.props["removed_on"], f"{node.uid} removed_on")
+        if until is None or removed < until:
+            until, why = removed, "removed from the list"
+    counts = until is None or day < until
+    reason = (f"counts from {since}" + (f" until {until - ONE_DAY}" if until else "")) if counts \
+        else f"{why} on {until}"
+    return _make(ind, node, about, points, share, since, until, counts, reason)
+
+
+def _make(ind, node, about, points, share, since, until, counts, reason) -> Entry:
+    name = ind.name if ind else str(node.props.get("description") or node.props.get("behaviour") or "")
+    return Entry(node.uid, node.label, about, ind.code if ind else "", name,
+                 ind.category if ind else "", round(points / max(1, share), 4), since, until,
+                 counts, reason)
+
+
+def _relation(scheme: Scheme, ctx: Context, subject: str) -> dict[str, str]:
+    """Each uid whose records count for ``subject``, and how: self, vehicles or drivers."""
+    out = {subject: "self"}
+    for v in ctx.vehicles.get(subject, ()):
+        out.setdefault(v, "vehicles")
+    for p in ctx.drivers.get(subject, ()):
+        out.setdefault(p, "drivers")
+    return out
+
+
+def _over_ok(ind: Indicator, how: str) -> bool:
+    return ind.over == how or (ind.over == "fleet")
+
+
+def entries_of(scheme: Scheme, ctx: Context, subject: str, day: dt.date) -> list[Entry]:
+    """Every entry of ``subject`` recorded by ``day`` (counting or not)."""
+    out: list[Entry] = []
+    shares = {"vehicle": len(ctx.vehicles.get(subject, ())),
+              "driver": len(ctx.drivers.get(subject, ()))}
+    by_record: dict[str, list[Indicator]] = {}
+    for ind in scheme.indicators:
+        if ind.match.record != "PointEntry":
+            by_record.setdefault(ind.match.record, []).append(ind)
+    for about, how in _relation(scheme, ctx, subject).items():
+        for node in ctx.records.get(about, ()):
+            p = node.props
+            if node.label == "PointEntry":
+                if not scheme.scores_entry(p):
+                    continue
+                ind = scheme.indicator(str(p.get("behaviour") or ""))
+                if ind is None and how != "self":
+                    continue
+                if ind is not None and not _over_ok(ind, how):
+                    continue
+                try:
+                    points = float(p.get("points"))
+                except (TypeError, ValueError):
+                    raise InvalidInput(f"{node.uid}: points {p.get('points')!r} is not a number") from None
+                e = _entry(ind, node, about, day, ctx, points,
+                           shares.get(ind.per, 1) if ind else 1)
+                if e is not None:
+                    out.append(e)
+                continue
+            for ind in by_record.get(node.label, ()):
+                if _over_ok(ind, how) and ind.match.matches(p):
+                    e = _entry(ind, node, about, day, ctx, ind.points,
+                               shares.get(ind.per, 1) if ind.per else 1)
+                    if e is not None:
+                        out.append(e)
+    return out
+
+
+def _reviews(scheme: Scheme, nodes: Iterable[Node], day: dt.date):
+    start = months_after(day, -scheme.evaluators.window_months)
+    for n in nodes:
+        if n.label != "Review":
+            continue
+        when = _date(n)
+        if when is None or not (start < when <= day):
+            continue
+        p = n.props
+        key = p.get("evaluator_id") or p.get("evaluator_hash") or n.uid
+        top = p.get("max_score")
+        yield n.uid, str(p.get("evaluator_kind")), str(key), float(p.get("score")), \
+            float(top) if top not in (None, "") else None
+
+
+def _start(scheme: Scheme, nodes: Iterable[Node], day: dt.date) -> tuple[float | None, str, GradeRule | None]:
+    if scheme.start_points is None:
+        return None, "", None
+    for c in sorted((n for n in nodes if n.label == "Commitment"), key=lambda n: n.uid):
+        p = c.props
+        made = p.get("made_on")
+        if (p.get("kind") in scheme.commitment_kinds and p.get("status") != "违诺" and made
+                and parse_date(made, f"{c.uid} made_on") <= day):
+            return scheme.commitment_points, f"start: {p.get('kind')} made on {made}", \
+                GradeRule("start_commitment", scheme.grade_for(scheme.commitment_points), c.uid,
+                          f"{p.get('kind')} made on {made}")
+    return scheme.start_points, "start", None
+
+
+def ledger(scheme: Scheme, ctx: Context, subject: str, day: dt.date, bids_won: int = 0
+           ) -> ScoreResult:
+    """The score of ``subject`` from the records in ``ctx`` (see the module docstring)."""
+    own = ctx.records.get(subject, [])
+    all_entries = entries_of(scheme, ctx, subject, day)
+    counted = sorted((e for e in all_entries if e.counts), key=lambda e: (e.since, e.record, e.indicator))
+    expired = sorted((e for e in all_entries if not e.counts), key=lambda e: (e.since, e.record, e.indicator))
+    rules: list[GradeRule] = []
+    evaluated = None
+    if scheme.evaluators is not None:
+        evaluated = weigh(scheme.evaluators, _reviews(scheme, own, day))
+    if evaluated is not None:
+        base, base_reason = evaluated.composite, "the evaluators' weighted score"
+    else:
+        base, base_reason, rule = _start(scheme, own, day)
+        if rule is not None:
+            rules.append(rule)
+        if base is None:
+            base_reason = "no reviews in the window: no comprehensive score"
+    dims: list[DimensionScore] = []
+    if scheme.is_portrait:
+        total = 0.0
+        for d in scheme.dimensions:
+            mine = [e for e in counted if e.category == d.code]
+            pts = sum(e.points for e in mine)
+            sub = min(scheme.start_points, max(0.0, scheme.start_points + pts))
+            dims.append(DimensionScore(d.code, d.name, d.weight, round(sub, 2), round(pts, 4), len(mine)))
+            total += d.weight * sub
+        score = total / sum(d.weight for d in scheme.dimensions)
+    else:
+        score = None if base is None else base + sum(e.points for e in counted)
+    band = scheme.grade_for(score) if score is not None else None
+    grade = band
+
+    def cap(to: str) -> None:
+        nonlocal grade
+        if grade is None or scheme.rank(to) > scheme.rank(grade):
+            grade = to
+
+    q = scheme.quota
+    if q is not None and grade in q.wins and bids_won >= q.wins[grade]:
+        rules.append(GradeRule("quota", q.scored_as, None,
+                               f"{bids_won} bids won at {grade} (quota {q.wins[grade]}): scored as "
+                               f"{q.scored_as}"))
+        cap(q.scored_as)
+    for v in scheme.vetoes:
+        for node in sorted((n for n in own if n.label == v.match.record), key=lambda n: n.uid):
+            since = _date(node)
+            if since is None or since > day or not v.match.matches(node.props) \
+                    or node.props.get("status") == "撤销":
+                continue
+            if day < months_after(since, v.months):
+                rules.append(GradeRule(f"veto:{v.code}", v.grade, node.uid,
+                                       f"{v.name} on {since}: {v.grade} until "
+                                       f"{months_after(since, v.months) - ONE_DAY}"))
+                cap(v.grade)
+    return ScoreResult(
+        subject, scheme.code, scheme.version, scheme.scheme, day,
+        None if score is None else round(score, 2), grade, band,
+        None if base is None else round(base, 2), base_reason, tuple(counted), tuple(expired),
+        tuple(rules), evaluated, tuple(dims), len(ctx.vehicles.get(subject, ())),
+        len(ctx.drivers.get(subject, ())))
+
+
+def check_scored(scheme: Scheme, node: Node) -> None:
+    if node.label not in scheme.subjects:
+        raise InvalidInput(f"scheme {scheme.code} scores {', '.join(scheme.subjects)}, not "
+                           f"{node.label} ({node.uid})")
+
+
+def score_subject(store: Store, scheme: Scheme, subject: str, as_of, bids_won: int = 0
+                  ) -> ScoreResult:
+    """:func:`ledger` of one subject, its records read from ``store``."""
+    day = parse_as_of(as_of)
+    if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
+        raise InvalidInput(f"bids_won must be a whole number of bids, not {bids_won!r}")
+    node = check_subject(store, subject)
+    check_scored(scheme, node)
+    return ledger(scheme, gather(store, scheme, [node.uid], day), node.uid, day, bids_won)
+
+
+__all__ += ["check_scored", "score_subject", "entries_of"]

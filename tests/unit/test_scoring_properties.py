@@ -1,0 +1,128 @@
+"""Properties of the scoring engine, for any ledger (hypothesis): a positive entry never
+lowers a score, an expired entry never counts, and a scheme's bands hold every score
+exactly once.  The ledger is a pure function of the records, so these run without a store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from graph_model.store.port import Node
+from queries.rules.rulefile import DataFileError
+from queries.scoring.ledger import Context, ledger
+from queries.scoring.schemes import parse_scheme, schemes
+
+SCHEMES = sorted(s.code for s in schemes())
+DAY0 = dt.date(2024, 1, 1)
+SUBJECT = {"Enterprise": "Enterprise:F", "Vessel": "Vessel:CN20230000001"}
+
+
+def _entry_codes(code: str) -> list[str]:
+    s = schemes().get(code)
+    return [i.code for i in s.indicators if i.match.record == "PointEntry" and i.over == "self"] or ["X"]
+
+
+entry = st.tuples(st.integers(-60, 60), st.integers(0, 900), st.integers(1, 800),
+                  st.booleans(), st.integers(0, 50))
+
+
+def _nodes(code: str, subject: str, rows) -> list[Node]:
+    s = schemes().get(code)
+    codes = _entry_codes(code)
+    out = []
+    for i, (points, start, length, bounded, which) in enumerate(rows):
+        since = DAY0 + dt.timedelta(days=start)
+        props = {"scheme": s.scheme, "points": points, "behaviour": codes[which % len(codes)],
+                 "occurred_on": since.isoformat(), "subject_uid": subject}
+        if bounded:
+            props["valid_to"] = (since + dt.timedelta(days=length)).isoformat()
+        out.append(Node(f"PointEntry:E{i}", "PointEntry", props))
+    return out
+
+
+def _reviews(subject: str, day: dt.date) -> list[Node]:
+    """The evaluators' reviews of a scheme that has them, made on the day asked."""
+    return [Node(f"Review:R{i}", "Review", {
+        "evaluator_kind": kind, "evaluator_id": kind, "score": 85 + i, "max_score": 100,
+        "reviewed_on": day.isoformat(), "subject_uid": subject})
+        for i, kind in enumerate(("建设单位", "监理单位", "质监机构", "主管部门"))]
+
+
+def _score(code: str, nodes: list[Node], day: dt.date):
+    s = schemes().get(code)
+    subject = SUBJECT[s.subjects[0]]
+    return ledger(s, Context({subject: nodes + _reviews(subject, day)}), subject, day)
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.sampled_from(SCHEMES), rows=st.lists(entry, max_size=12), extra=entry,
+       offset=st.integers(0, 1200))
+def test_adding_a_positive_entry_never_lowers_a_score(code, rows, extra, offset):
+    s = schemes().get(code)
+    subject = SUBJECT[s.subjects[0]]
+    day = DAY0 + dt.timedelta(days=offset)
+    before = _score(code, _nodes(code, subject, rows), day)
+    points, *rest = extra
+    bonus = _nodes(code, subject, rows + [(abs(points) + 1, *rest)])
+    after = _score(code, bonus, day)
+    assert after.score >= before.score
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.sampled_from(SCHEMES), rows=st.lists(entry, min_size=1, max_size=12),
+       offset=st.integers(0, 1500))
+def test_an_expired_entry_never_counts(code, rows, offset):
+    s = schemes().get(code)
+    subject = SUBJECT[s.subjects[0]]
+    day = DAY0 + dt.timedelta(days=offset)
+    r = _score(code, _nodes(code, subject, rows), day)
+    for e in r.entries:
+        assert e.since <= day and (e.until is None or day < e.until)
+    for e in r.expired:
+        assert e.until is not None and e.until <= day
+    counted = {e.record for e in r.entries}
+    assert counted.isdisjoint(e.record for e in r.expired)
+    if not s.is_portrait:  # the score is the base and the points that count, nothing else
+        assert math.isclose(r.score, r.base + sum(e.points for e in r.entries), abs_tol=0.02)
+
+
+@settings(max_examples=200, deadline=None)
+@given(code=st.sampled_from(SCHEMES),
+       score=st.one_of(st.floats(allow_nan=False), st.integers(-10**6, 10**6)))
+def test_a_schemes_bands_hold_every_score_exactly_once(code, score):
+    s = schemes().get(code)
+    assert sum(b.contains(score) for b in s.bands) == 1
+    assert s.grade_for(score) in [b.grade for b in s.bands]
+
+
+MINIMAL = {
+    "code": "t", "title": "测试", "scheme": "测试", "version": "1", "effective_from": "2024-01-01",
+    "basis": {"local_default": True, "note": "x"}, "subjects": ["Enterprise"],
+    "issuer": {"agency": "测试局", "region": "320500"},
+    "evaluation": {"valid_months": 12, "basis": {"local_default": True, "note": "x"}},
+    "start": {"points": 0, "basis": {"local_default": True, "note": "x"}},
+    "bands_basis": {"local_default": True, "note": "x"},
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(mins=st.lists(st.integers(-1000, 1000), min_size=1, max_size=6),
+       score=st.floats(allow_nan=False))
+def test_any_bands_a_scheme_accepts_hold_every_score_exactly_once(mins, score):
+    bands = [{"grade": f"G{i}", "min_score": m} for i, m in enumerate(mins)] + [{"grade": "last"}]
+    doc = {**MINIMAL, "bands": bands}
+    try:
+        s = parse_scheme(doc, "t.yaml", scale_check=False)
+    except DataFileError as exc:  # only bands that are not strictly falling are refused
+        assert any(a <= b for a, b in zip(mins, mins[1:])) and "min_score" in str(exc)
+        return
+    assert sum(b.contains(score) for b in s.bands) == 1
+
+
+def test_a_last_band_with_a_minimum_is_refused():
+    doc = {**MINIMAL, "bands": [{"grade": "A", "min_score": 10}, {"grade": "B", "min_score": 0}]}
+    with pytest.raises(DataFileError, match="t.yaml: bands\\[1\\] \\(B\\): the last band holds every score"):
+        parse_scheme(doc, "t.yaml", scale_check=False)
