@@ -104,15 +104,9 @@ class Veto:
     code: str
     scheme: str
     event: str
-    grade: str | None
-    grade_by_level: Mapping[str, str]
+    grade: str
     window_months: int
     basis: Basis
-
-    def grade_for(self, accident: Node) -> str | None:
-        if self.grade is not None:
-            return self.grade
-        return self.grade_by_level.get(str(accident.props.get("level") or ""))
 
 
 @dataclass(frozen=True)
@@ -224,19 +218,12 @@ def parse_event_rules(doc: Mapping, where: str = "events") -> EventRules:
         require(scale is not None, where, f"{here}: scheme {v.get('scheme')!r} is not in scales.yaml")
         (event,) = known([v.get("event")], f"{here}.event")
         require(kinds[event].record == "Accident", where, f"{here}: event must be about accidents")
-        grade, by_level = v.get("grade"), v.get("grade_by_level") or {}
-        require((grade is None) != (not by_level), where, f"{here}: give grade or grade_by_level")
-        require(isinstance(by_level, Mapping), where, f"{here}.grade_by_level must be a mapping")
-        for g in [grade] if grade is not None else list(by_level.values()):
-            require(scale.canonical_grade(str(g)) is not None, where,
-                    f"{here}: {g!r} is not a grade of {scale.name}")
+        grade = v.get("grade")
+        require(scale.canonical_grade(str(grade)) is not None, where,
+                f"{here}: grade {grade!r} is not a grade of {scale.name}")
         bases[f"veto.{code}"] = parse_basis(v.get("basis"), where, f"{here}.basis")
         bases[f"veto.{code}.window"] = parse_basis(v.get("window_basis"), where, f"{here}.window_basis")
-        if by_level:
-            bases[f"veto.{code}.grade_by_level"] = parse_basis(
-                v.get("grade_by_level_basis"), where, f"{here}.grade_by_level_basis")
-        vetoes.append(Veto(code, scale.name, event, None if grade is None else str(grade),
-                           {str(k): str(g) for k, g in by_level.items()},
+        vetoes.append(Veto(code, scale.name, event, scale.canonical_grade(str(grade)),
                            as_int(v.get("window_months"), where, f"{here}.window_months", 0),
                            bases[f"veto.{code}"]))
 
@@ -317,7 +304,8 @@ def veto(records: Iterable[Node], evaluation: Node, as_of, rules: EventRules | N
     An accident of a veto's kind (``events.yaml`` ``vetoes``, per scheme) counts when it
     happened on or before ``as_of``, within the veto's ``window_months`` before the grade
     took effect or while it is valid.  Several accidents: the worst grade they set counts,
-    then the latest accident.
+    then the latest accident.  A grade creditkb computed (``computed_by``) is never vetoed
+    here: its scoring scheme applied its own vetoes.
 
     Examples
     --------
@@ -335,6 +323,8 @@ def veto(records: Iterable[Node], evaluation: Node, as_of, rules: EventRules | N
     """
     rules = rules or event_rules()
     day = parse_as_of(as_of)
+    if evaluation.props.get("computed_by"):
+        return None
     scheme = evaluation.props.get("scheme")
     found: list[tuple[int, dt.date, str, VetoFound]] = []
     sc = default_scales().find_scheme(scheme)
@@ -345,10 +335,7 @@ def veto(records: Iterable[Node], evaluation: Node, as_of, rules: EventRules | N
         for e in events_of(records, [v.event], rules):
             if not (start <= e.day <= day and (end is None or e.day <= end)):
                 continue
-            node = next(n for n in records if n.uid == e.record)
-            grade = v.grade_for(node)
-            if grade is None:
-                continue
+            grade = v.grade
             lv = sc.level_of(grade) if sc else None
             found.append((lv.severity if lv else 0, e.day, e.record,
                           VetoFound(grade, e.record, e, v.code, v.basis,

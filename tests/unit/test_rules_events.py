@@ -66,19 +66,25 @@ def test_only_liability_and_deaths_together_veto_under_case_4(store, liability, 
             is not None) is vetoed
 
 
-def test_fujian_grades_c_or_d_by_the_accident_level_and_not_other_schemes(store):
-    # #11 "安全生产事故报告认定为责任事故的，直接考核定级为 C、D 级".
+def test_fujian_grades_c_after_a_liability_accident_and_d_after_a_fatal_one(store):
+    # #11 "安全生产事故报告认定为责任事故的，直接考核定级为 C、D 级", read as the scoring
+    # scheme fj_construction reads it; a grade creditkb computed keeps its own vetoes.
     g = GraphBuilder(store)
-    a, b, c = g.firm("FA", "350100"), g.firm("FB", "350100"), g.firm("FC", "350100")
+    a, b, c, d = (g.firm(k, "350100") for k in ("FA", "FB", "FC", "FD"))
     for firm in (a, b, c):
         g.grade(firm, "AA", "350000", "2026-01-01", "2026-12-31", scheme=FUJIAN)
-    accident(g, "FJ-1", a, "2026-03-01", level="一般", liability="同等责任")
-    accident(g, "FJ-2", b, "2026-03-01", level="一般", liability="同等责任")
-    accident(g, "FJ-3", b, "2026-05-01", level="较大", liability="次要责任")
-    accident(g, "FJ-4", c, "2026-03-01", level="重大", liability="无责任")
+    g.node("Evaluation", "computed", subject_uid=d, scheme=FUJIAN, grade="AA",
+           agency_region="350000", valid_from="2026-01-01", valid_to="2026-12-31",
+           computed_by="creditkb score fj_construction")
+    g.rel("ABOUT", "Evaluation:computed", d)
+    accident(g, "FJ-1", a, "2026-03-01", liability="同等责任")
+    accident(g, "FJ-2", b, "2026-03-01", liability="同等责任")
+    accident(g, "FJ-3", b, "2026-05-01", level="较大", liability="主要责任", deaths=2)
+    accident(g, "FJ-4", c, "2026-03-01", level="重大", liability="次要责任")
+    accident(g, "FJ-5", d, "2026-03-01", liability="全部责任", deaths=1)
     g.grade(a, "A", SUZHOU, "2026-01-01", "2026-12-31")  # another scheme: no veto of its own
     g.commit()
-    recs = store.records_about([a, b, c], ["Accident", "Evaluation"])
+    recs = store.records_about([a, b, c, d], ["Accident", "Evaluation"])
 
     def ev(uid, scheme):
         return next(n for n in recs[uid] if n.props.get("scheme") == scheme)
@@ -86,7 +92,8 @@ def test_fujian_grades_c_or_d_by_the_accident_level_and_not_other_schemes(store)
     assert veto(recs[a], ev(a, FUJIAN), "2026-06-01").grade == "C"
     assert veto(recs[b], ev(b, FUJIAN), "2026-06-01").accident == "Accident:FJ-3"  # the worse
     assert veto(recs[b], ev(b, FUJIAN), "2026-06-01").grade == "D"
-    assert veto(recs[c], ev(c, FUJIAN), "2026-06-01") is None  # no liability found
+    assert veto(recs[c], ev(c, FUJIAN), "2026-06-01") is None  # minor liability: not 责任事故 here
+    assert veto(recs[d], ev(d, FUJIAN), "2026-06-01") is None  # computed: its scheme's vetoes
     assert veto(recs[a], ev(a, "道路运输经营者信用评价"), "2026-06-01") is None
 
 
