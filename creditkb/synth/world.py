@@ -90,7 +90,14 @@ def _hub_shares(rng: np.random.Generator, candidates: np.ndarray, hubs: Mapping[
     w = rng.pareto(alpha, len(candidates)) + 1.0
     hub_pos = np.array(list(hubs), dtype=int)
     w[hub_pos] = 0.0
-    tail, cap = 1.0 - sum(hubs.values()), min(hubs.values())
+    others = len(candidates) - len(hub_pos)
+    # the cap is the smallest hub's share, unless so few firms are left (a tiny scale) that
+    # even equal shares of the tail are above it
+    tail = 1.0 - sum(hubs.values())
+    cap = max(min(hubs.values()), tail / max(others, 1))
+    if others == 0 or w.sum() == 0:
+        w[hub_pos] = list(hubs.values())
+        return w / w.sum()
     w *= tail / w.sum()
     # The tail must not outgrow the hubs: cap it at the smallest hub's share and hand the
     # excess to the uncapped firms, until nothing is above the cap.
@@ -100,6 +107,8 @@ def _hub_shares(rng: np.random.Generator, candidates: np.ndarray, hubs: Mapping[
             break
         w[over] = cap
         free = ~over & (w > 0)
+        if not free.any():
+            break
         w[free] *= (tail - cap * over.sum()) / w[free].sum()
     w[hub_pos] = list(hubs.values())
     return w

@@ -176,6 +176,15 @@ def test_ownership_is_heavy_tailed_with_hubs(frames):
         assert fleets.median() <= 5, kind  # most fleets are small
 
 
+def test_a_tiny_data_set_has_its_hubs_and_every_kind(tmp_path):
+    """At a thousandth of Yangtze scale there are too few firms for the fleets' tail to
+    stay below the smallest hub's share: it is shared out evenly instead of failing."""
+    files = gen.generate(tmp_path, scale=0.001, seed=1)
+    assert set(files) == set(gen.KINDS)
+    vehicles = pd.read_csv(files["vehicles"], dtype=str)
+    assert vehicles["所属企业统一社会信用代码"].value_counts().iloc[0] >= 0.025 * len(vehicles)
+
+
 def test_some_persons_represent_several_firms(frames):
     per_rep = frames["enterprises"]["法定代表人身份证号"].value_counts()
     assert (per_rep >= 2).any()

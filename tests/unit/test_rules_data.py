@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,6 +15,7 @@ from queries.rules.inspection import load_inspection_rules
 from queries.rules.repair import load_repair_catalogue
 from queries.rules.rulefile import DataFileError
 from queries.rules.scales import load_scales, scales
+from tests.support.cases import case_texts, walk
 from tests.support.graph import ROAD5, YANGTZE
 
 # -- dates --------------------------------------------------------------------------------
@@ -175,33 +175,10 @@ def _installed(name: str) -> str:
 
 # -- sources (DOMAIN.md rule 24) ----------------------------------------------------------
 
-CASES = Path(__file__).parent / "data" / "cases_2024.txt"
 #: (the scoring schemes of queries/data/schemes/ are checked by their own loader and
 #: tests/unit/test_scoring_schemes.py)
 RULE_FILES = ("discipline.yaml", "scales.yaml", "repair.yaml", "inspection.yaml",
               "jurisdiction.yaml", "events.yaml", "admission.yaml")
-
-
-def _cases() -> dict[int, str]:
-    """Each case's text (the nineteen of 000_88026755322b26ed.txt), white space removed."""
-    text = CASES.read_text(encoding="utf-8")
-    pos = text.index("\n", text.index("19.描绘信用长江"))  # the table of contents ends
-    starts = []
-    for n in range(1, 20):
-        pos = text.index(f"\n{n}.", pos + 1)
-        starts.append(pos)
-    starts.append(len(text))
-    return {n: re.sub(r"\s+", "", text[starts[n - 1]:starts[n]]) for n in range(1, 20)}
-
-
-def _walk(node, path=()):
-    yield path, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _walk(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _walk(v, path + (i,))
 
 
 def _docs():
@@ -210,10 +187,10 @@ def _docs():
 
 
 def test_every_quote_is_found_word_for_word_in_the_case_it_names():
-    cases = _cases()
+    cases = case_texts()
     quotes = 0
     for name, doc in _docs():
-        for path, node in _walk(doc):
+        for path, node in walk(doc):
             if isinstance(node, dict) and "quote" in node:
                 quotes += 1
                 assert re.sub(r"\s+", "", node["quote"]) in cases[node["case"]], (name, path)
@@ -221,7 +198,7 @@ def test_every_quote_is_found_word_for_word_in_the_case_it_names():
 
 
 def test_a_quote_not_in_its_case_would_be_found_out():
-    cases = _cases()
+    cases = case_texts()
     assert re.sub(r"\s+", "", "四市对重点监管对象平均增加了 25% 的日常检查频次") in cases[3]
     assert "四市对重点监管对象平均增加了30%的日常检查频次" not in cases[3]  # a changed figure
     assert re.sub(r"\s+", "", "四市对重点监管对象平均增加了 25% 的日常检查频次") not in cases[4]
@@ -241,7 +218,7 @@ def _has_basis(doc, path) -> bool:
 def test_every_figure_in_the_rule_data_cites_a_source_or_is_a_local_default():
     figures = 0
     for name, doc in _docs():
-        for path, node in _walk(doc):
+        for path, node in walk(doc):
             if any(str(k).endswith("basis") for k in path):
                 continue  # the case numbers of the bases themselves
             if isinstance(node, (int, float)) and not isinstance(node, bool):

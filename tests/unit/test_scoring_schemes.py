@@ -13,32 +13,10 @@ import pytest
 from graph_model import yamlfile
 from queries.rules.rulefile import DataFileError
 from queries.scoring.schemes import load_schemes, schemes
+from tests.support.cases import case_texts, walk
 
-CASES = Path(__file__).parent / "data" / "cases_2024.txt"
 SHIPPED = {"jjj_commuter_bus": 1, "zj_inland_vessel": 6, "fj_construction": 11,
            "gx_lock_points": 13, "sc_portrait": 15}
-
-
-def _cases() -> dict[int, str]:
-    """Each case's text (the nineteen of 000_88026755322b26ed.txt), white space removed."""
-    text = CASES.read_text(encoding="utf-8")
-    pos = text.index("\n", text.index("19.描绘信用长江"))  # the table of contents ends
-    starts = []
-    for n in range(1, 20):
-        pos = text.index(f"\n{n}.", pos + 1)
-        starts.append(pos)
-    starts.append(len(text))
-    return {n: re.sub(r"\s+", "", text[starts[n - 1]:starts[n]]) for n in range(1, 20)}
-
-
-def _walk(node, path=()):
-    yield path, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _walk(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _walk(v, path + (i,))
 
 
 def _docs():
@@ -52,10 +30,10 @@ def test_the_five_worked_schemes_are_shipped_with_their_case():
 
 
 def test_every_quote_is_the_cases_own_words():
-    cases = _cases()
+    cases = case_texts()
     quotes = 0
     for name, doc in _docs().items():
-        for path, node in _walk(doc):
+        for path, node in walk(doc):
             if isinstance(node, dict) and "quote" in node:
                 quotes += 1
                 words = re.sub(r"\s+", "", node["quote"])
