@@ -44,7 +44,7 @@ from queries.dates import InvalidInput, parse_as_of
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.events import EventRules, event_description, event_rules, events_of
 from queries.rules.jurisdiction import (
-    check_region, inside, record_date, record_optional_date, records_of, within,
+    check_region, inside, overlaps, record_date, record_optional_date, records_of, within,
 )
 from queries.rules.recognition import BATCH, grades_in_batches, registered_in
 from queries.rules.rulefile import (
@@ -373,7 +373,9 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
     Proposals only: a regulator confirms each with ``addListEntry`` or ``removeListEntry``.
     Candidates are the subjects with the records a condition needs (the green fast lane's
     calls at a port inside ``region``), else the subjects registered in ``region``, and the
-    subjects of open entries of the list kind by agencies inside ``region``.
+    subjects of open entries of the list kind by agencies inside ``region``.  A list kept in
+    a region (``admission.yaml`` ``region``) is reviewed from a region that contains it or
+    lies inside it; another is :class:`InvalidInput`.
 
     Examples
     --------
@@ -392,6 +394,9 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
     lst = _list(list_code)
     day = parse_as_of(as_of)
     region = check_region(region)
+    if lst.region is not None and not overlaps(region, lst.region):
+        raise InvalidInput(f"region: the {lst.code} list is kept in {lst.region}; review it "
+                           f"from a region that contains it or lies inside it")
     rules = event_rules()
     labels = list(lst.labels(rules))
     scheme = _grade_scheme(lst)

@@ -90,6 +90,9 @@ def test_out_of_scope_and_wrong_role_are_refused_and_audited(api):
     # A region outside the key's jurisdiction, and a viewer, may not review.
     assert codes(gql(api, REVIEW, "hangzhou", kind="GREEN_FAST_LANE", region="320585")) == ["FORBIDDEN"]
     assert codes(gql(api, REVIEW, "viewer", kind="GREEN_FAST_LANE", region="320585")) == ["FORBIDDEN"]
+    # A region of the key's that neither holds nor lies in 太仓 does not keep the list.
+    wrong = gql(api, REVIEW, kind="GREEN_FAST_LANE", region="320506", on="2026-10-01")
+    assert codes(wrong) == ["BAD_USER_INPUT"] and "kept in 320585" in wrong["errors"][0]["message"]
     # A subject of another kind than the list takes is the caller's error.
     assert codes(gql(api, ADMISSION, id=COACH, kind="GREEN_FAST_LANE")) == ["BAD_USER_INPUT"]
     key_id = api["access"].authenticate(api["tokens"]["hangzhou"]).key_id
@@ -98,8 +101,9 @@ def test_out_of_scope_and_wrong_role_are_refused_and_audited(api):
         ("listAdmission", "forbidden"), ("listAdmission", "forbidden"), ("admissionReview", "forbidden")]
     # An allowed review is audited with the subjects it names.
     suzhou = api["access"].authenticate(api["tokens"]["suzhou"]).key_id
-    [review] = [e for e in api["access"].audit(key_id=suzhou) if e.operation == "admissionReview"]
-    assert review.outcome == "ok" and f"Vessel:{DETAINED}" in review.subjects
+    [review] = [e for e in api["access"].audit(key_id=suzhou)
+                if e.operation == "admissionReview" and e.outcome == "ok"]
+    assert f"Vessel:{DETAINED}" in review.subjects
 
 
 def test_a_vetoed_grade_names_the_accident(api):

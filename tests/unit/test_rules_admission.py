@@ -89,8 +89,10 @@ def test_the_review_proposes_additions_and_removals_never_lists(store):
     assert r.checked == 7
     # Nothing was written: the detained ship's entry is still open.
     assert list_admission(store, ships["detained"], "GREEN_FAST_LANE", "2026-09-30").entry
-    # A region without the port reviews nobody from its calls.
-    assert admission_review(store, "320100", "GREEN_FAST_LANE", "2026-09-30").checked == 0
+    # The list is 太仓's: Jiangsu reviews it too, Nanjing may not.
+    assert admission_review(store, "320000", "GREEN_FAST_LANE", "2026-09-30").remove == r.remove
+    with pytest.raises(InvalidInput, match="kept in 320585"):
+        admission_review(store, "320100", "GREEN_FAST_LANE", "2026-09-30")
 
 
 def test_vehicles_intercepted_twice_without_violation_join_the_whitelist(store):
