@@ -294,10 +294,13 @@ def _check(c: AdmissionCondition, subject: Node | None, records: Sequence[Node],
 
 
 def _admission(lst: AdmissionList, uid: str, subject: Node | None, records: Sequence[Node],
-               day: dt.date, rules: EventRules, grade) -> Admission:
+               day: dt.date, rules: EventRules, grade, region: str | None) -> Admission:
+    """The answer for one subject; its ``entry`` is an open entry of the list kind by an
+    agency in ``region`` (None: any), the one a regulator there would remove."""
     results = tuple(_check(c, subject, records, day, rules, grade) for c in lst.conditions)
     entries = sorted((n for n in records if n.label == "ListEntry"
-                      and n.props.get("list_kind") == lst.list_kind and _open(n, day)),
+                      and n.props.get("list_kind") == lst.list_kind and _open(n, day)
+                      and (region is None or within(n.props.get("agency_region"), region))),
                      key=lambda n: n.uid)
     return Admission(uid, lst.code, lst.name, lst.list_kind, day,
                      ADMIT if all(r.met for r in results) else REFUSE, results,
@@ -314,7 +317,8 @@ def list_admission(store: Store, subject: str, list_code: str, as_of) -> Admissi
 
     Returns an :class:`Admission`: ADMIT when every condition is met, else REFUSE; each
     condition with its detail, the records that show it met (``evidence``) or break it
-    (``breaking``), and its basis; ``entry`` the subject's open entry of the list kind.
+    (``breaking``), and its basis; ``entry`` the subject's open entry of the list kind by
+    an agency of the list's region (any agency's for a list kept anywhere).
     :class:`InvalidInput` for an unknown list or a subject of another label.
 
     Examples
@@ -338,24 +342,33 @@ def list_admission(store: Store, subject: str, list_code: str, as_of) -> Admissi
     grade = None
     if (scheme := _grade_scheme(lst)) is not None:
         grade = grades_in_batches(store, [subject], lst.region, day, scheme).get(subject)
-    return _admission(lst, subject, node, records, day, rules, grade)
+    return _admission(lst, subject, node, records, day, rules, grade, lst.region)
 
 
 def _candidates(store: Store, lst: AdmissionList, region: str, day: dt.date) -> list[str]:
-    """Who may qualify or is listed: the subjects with the records a condition needs (#18:
-    calls at a port inside ``region``), else those registered in ``region``; and the
-    subjects of open entries of the list kind by agencies inside ``region``."""
+    """Who may qualify or is listed: the subjects with as many of the records a condition
+    needs as it asks (#18: 12 calls at a port inside ``region`` within the year), else those
+    registered in ``region``; and the subjects of open entries of the list kind by agencies
+    inside ``region``."""
     out: set[str] = set()
     regions = sorted(inside(region))
     need = lst.candidates_from
     if need is not None:
+        # Only a subject with enough such records can qualify (#18: 12 calls in the year);
+        # the days of the window are asked for by name, so the store reads no older record.
         since = _since(day, need.months)
         where = {p: [v for v in vs if not p.endswith("region") or within(v, region)]
                  for p, vs in (need.where or {}).items()}
+        if since is not None:
+            where[need.date] = [(since + dt.timedelta(days=i)).isoformat()
+                                for i in range(1, (day - since).days + 1)]
         if all(where.values()):
+            counts: dict[str, int] = {}
             for n in store.iter_nodes(need.record, where, page=5000):
                 if _in_window(record_date(n, need.date), since, day):
-                    out.add(n.props["subject_uid"])
+                    subject = n.props["subject_uid"]
+                    counts[subject] = counts.get(subject, 0) + 1
+            out.update(s for s, k in counts.items() if k >= need.at_least)
     else:
         out.update(registered_in(store, region, lst.subject))
     for n in store.iter_nodes("ListEntry", {"list_kind": lst.list_kind, "agency_region": regions},
@@ -368,7 +381,8 @@ def _candidates(store: Store, lst: AdmissionList, region: str, day: dt.date) -> 
 
 def admission_review(store: Store, region: str, list_code: str, as_of) -> AdmissionReview:
     """The subjects of ``region`` that qualify for ``list_code`` on ``as_of`` and are not
-    listed (``admit``), and the listed ones that no longer qualify (``remove``).
+    listed there (``admit``), and the ones listed by an agency in ``region`` that no longer
+    qualify (``remove``).
 
     Proposals only: a regulator confirms each with ``addListEntry`` or ``removeListEntry``.
     Candidates are the subjects with the records a condition needs (the green fast lane's
@@ -408,7 +422,8 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
         recs = records_of(store, chunk, labels)
         grades = grades_in_batches(store, chunk, lst.region, day, scheme) if scheme else {}
         for uid in chunk:
-            a = _admission(lst, uid, nodes.get(uid), recs.get(uid, ()), day, rules, grades.get(uid))
+            a = _admission(lst, uid, nodes.get(uid), recs.get(uid, ()), day, rules,
+                           grades.get(uid), region)
             if a.admitted and a.entry is None:
                 admit.append(a)
             elif not a.admitted and a.entry is not None:

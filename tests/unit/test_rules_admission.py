@@ -86,11 +86,17 @@ def test_the_review_proposes_additions_and_removals_never_lists(store):
     assert [a.subject for a in r.admit] == [ships["fined"]]  # qualifies, not listed
     assert [(a.subject, a.entry) for a in r.remove] == [
         (ships["detained"], f"ListEntry:守信激励|{ships['detained']}|{TAICANG}|2024-07-01")]
-    assert r.checked == 7
+    assert r.checked == 6  # the ship with eleven calls cannot qualify and is not listed
     # Nothing was written: the detained ship's entry is still open.
     assert list_admission(store, ships["detained"], "GREEN_FAST_LANE", "2026-09-30").entry
+    # An entry of another region's incentive list is not 太仓's to remove.
+    g = GraphBuilder(store)
+    g.listed(ships["old"], "守信激励", HANGZHOU, "2024-07-01")
+    g.commit()
+    again = admission_review(store, TAICANG, "GREEN_FAST_LANE", "2026-09-30")
+    assert [a.subject for a in again.remove] == [ships["detained"]]
     # The list is 太仓's: Jiangsu reviews it too, Nanjing may not.
-    assert admission_review(store, "320000", "GREEN_FAST_LANE", "2026-09-30").remove == r.remove
+    assert admission_review(store, "320000", "GREEN_FAST_LANE", "2026-09-30").remove == again.remove
     with pytest.raises(InvalidInput, match="kept in 320585"):
         admission_review(store, "320100", "GREEN_FAST_LANE", "2026-09-30")
 
