@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from graph_model.schema import schema
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.basis import Basis, parse_basis
-from queries.rules.events import EventRules, event_description, event_rules, events_of
+from queries.rules.events import EventRules, event_rules, events_of
 from queries.rules.jurisdiction import (
     check_region, inside, overlaps, record_date, record_optional_date, records_of, within,
 )

@@ -11,7 +11,7 @@ from queries.rules.events import alarm_code, event_rules, events_of, load_event_
 from queries.rules.incentives import ENDING_LABELS, incentive_end, incentive_ending_events
 from queries.rules.rulefile import DataFileError
 from queries.rules.watchlist import shared_watchlist
-from tests.support.graph import KUNSHAN, NANTONG, SUZHOU, GraphBuilder
+from tests.support.graph import KUNSHAN, SUZHOU, GraphBuilder
 
 SUZHOU_Q = "苏州市道路运输企业分类分级评价"
 FUJIAN = "交通建设市场信用考核"
