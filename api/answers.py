@@ -23,6 +23,17 @@ async def _subject(info: Info, uid) -> Subject | None:
 
 # -- recognizedGrade ------------------------------------------------------------------------
 
+@strawberry.type(description="A grade set directly by an accident (rule 2)")
+class GradeVeto:
+    grade: str
+    instead_of: str | None = strawberry.field(description="The evaluation's own grade")
+    accident_id: strawberry.ID
+    occurred_on: dt.date
+    what: str
+    rule: str
+    basis: RuleBasis
+
+
 @strawberry.type(description="An evaluation that counts in the region, and why")
 class GradeCandidate:
     evaluation_id: strawberry.ID
@@ -71,6 +82,9 @@ class RecognizedGrade:
     explanation: str
     candidates: list[GradeCandidate]
     excluded: list[GradeExclusion]
+    veto: GradeVeto | None = strawberry.field(
+        default=None, description="The accident that set the grade directly (rule 2: #4 有责亡人"
+                                  "事故 → D, #11 责任事故 → C or D), when one did")
 
 
 _CANDIDATE_BASIS = {AGREEMENT: Basis.AGREEMENT, NATIONAL: Basis.NATIONAL, BASIN: Basis.BASIN}
@@ -95,7 +109,11 @@ def grade_out(g) -> RecognizedGrade:
         subject_id=g.subject, region=g.region, as_of=g.as_of, found=g.found,
         level=level_out(g.level), explanation=g.explain(), **chosen,
         candidates=[GradeCandidate(**_chosen_fields(x)) for x in g.candidates],
-        excluded=[mirror(GradeExclusion, x, evaluation_id=x.evaluation) for x in g.excluded])
+        excluded=[mirror(GradeExclusion, x, evaluation_id=x.evaluation) for x in g.excluded],
+        veto=GradeVeto(grade=g.veto.grade, instead_of=g.veto.instead_of,
+                       accident_id=g.veto.accident, occurred_on=g.veto.event.day,
+                       what=g.veto.event.what, rule=g.veto.rule,
+                       basis=basis_out(g.veto.basis)) if g.veto else None)
 
 
 # -- sharedWatchlist ------------------------------------------------------------------------

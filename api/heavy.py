@@ -53,6 +53,7 @@ from graph_model.settings import Settings
 from graph_model.store.port import Store
 from queries.access.state import state_dir
 from queries.rules.distribution import grade_distribution
+from queries.rules.admission import admission_review
 from queries.rules.inspection import inspection_draw, inspection_due
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
@@ -152,6 +153,8 @@ TASKS: dict[str, Callable] = {
         repair_eligible(store, region, day, after, n),
     "shared_watchlist": lambda store, region, day, kind, governed, after, n:
         shared_watchlist(store, region, day, kind, governed, after, n),
+    "admission_review": lambda store, region, day, list_code:
+        admission_review(store, region, list_code, day),
     "lock_queue": lambda store, lock, day, schemes_dir:
         lock_queue(store, lock, day, catalogue=schemes(schemes_dir)),
     "warm": _warm,  # (day)

@@ -23,6 +23,7 @@ from api.answers import (
     ShellEvent, Stratum, Takeover, WatchlistConnection, WatchlistEdge, WatchlistEntry,
     WatchlistSource, discipline_out, grade_out,
 )
+from api.admission import AdmissionListKind, AdmissionReview, ListAdmission, admission_out, review_out
 from api.context import RequestContext
 from api.errors import BadInput, Forbidden, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
@@ -36,6 +37,7 @@ from graph_model.personal_data import redact_text
 from graph_model.schema import schema
 from queries.access.visibility import SUBJECT_LABELS, Vis, record_personal_clear
 from queries.dates import parse_as_of
+from queries.rules.admission import list_admission as q_list_admission
 from queries.rules.discipline import discipline as q_discipline
 from queries.rules.recognition import recognized_grade as q_recognized_grade
 from queries.rules.scales import scales
@@ -476,6 +478,37 @@ class Query(ScoringQuery):
             ctx.audit.read.add(str(e.node.vessel_id))
         return InspectionDueConnection(edges=edges, page_info=page, total_count=len(d.ships),
                                        scheme=d.scheme, not_graded=d.not_graded)
+
+    @strawberry.field(description="Whether a subject qualifies on `asOf` for a list that admits "
+                                  "by rule (#18 green fast lane, #10 vehicle whitelist, #5 信易批 "
+                                  "whitelist): ADMIT or REFUSE, each condition with the records "
+                                  "that show it met or break it")
+    async def list_admission(self, info: Info, subject_id: strawberry.ID,
+                             list_kind: AdmissionListKind,
+                             as_of: dt.date | None = None) -> ListAdmission:
+        ctx = enter(info)
+        uid = parse_subject(ctx, str(subject_id), "subjectId")
+        await ctx.visible_node(uid)
+        ctx.audit.read.add(uid)
+        a = await ctx.call(q_list_admission, ctx.store, uid, list_kind.value, day_of(ctx, as_of))
+        return admission_out(a)
+
+    @strawberry.field(description="Proposals for a list in `region` on `asOf`: the subjects that "
+                                  "qualify and are not listed, and the listed ones that no "
+                                  "longer qualify, for a regulator to confirm with addListEntry "
+                                  "/ removeListEntry (nothing is listed here)")
+    async def admission_review(self, info: Info, list_kind: AdmissionListKind,
+                               region: str | None = None,
+                               as_of: dt.date | None = None) -> AdmissionReview:
+        ctx = enter(info)
+        ctx.require_role("regulator", what="admissionReview")
+        region = ctx.check_region(region)
+        r = await ctx.heavy("admission_review", region, day_of(ctx, as_of), list_kind.value)
+        named = {a.subject for a in (*r.admit, *r.remove)}
+        vis = await ctx.scope.visibilities(named)
+        shown = {u for u in named if vis.get(u, Vis.NONE) is not Vis.NONE}
+        ctx.audit.read.update(shown)
+        return review_out(r, shown)
 
     @strawberry.field(description="A region of the key's jurisdiction (default: the key's "
                                   "own) and the current regions directly below it (for pickers)")

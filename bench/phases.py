@@ -273,8 +273,53 @@ def rules_batch(store_path: str, region: str = "320000") -> None:
          leads=sum(len(r.leads) for r in out.values()))
 
 
+# -- list admission (queries/rules/admission.py, issue 14) -----------------------------------
+ADMISSION_AS_OF = "2026-10-31"  # the generated events run to this day
+
+
+def admission_single(store_path: str, queries: str) -> None:
+    """list_admission for random vessels (green fast lane) and vehicles (whitelist), the ones
+    with port calls or interceptions first (target: 95th percentile under 20 ms)."""
+    import random
+
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.rules.admission import list_admission
+
+    store = EmbeddedStore(store_path)
+    n = int(queries)
+    calls = sorted({c.props["subject_uid"] for c in store.find_nodes("PortCall", limit=20000)})
+    vessels = random.Random(1).sample(calls, min(n, len(calls)))
+    cars = [v.uid for v in store.find_nodes("Vehicle", limit=20000)]
+    cars = random.Random(2).sample(cars, min(n, len(cars)))
+    list_admission(store, vessels[0], "GREEN_FAST_LANE", ADMISSION_AS_OF)  # read the rule files
+    figures: dict = {}
+    for name, code, uids in (("green_lane", "GREEN_FAST_LANE", vessels),
+                             ("vehicle_whitelist", "VEHICLE_WHITELIST", cars)):
+        samples, admitted = [], 0
+        for u in uids:
+            t = time.perf_counter()
+            admitted += list_admission(store, u, code, ADMISSION_AS_OF).admitted
+            samples.append(time.perf_counter() - t)
+        figures[f"{name}_p50_ms"], figures[f"{name}_p95_ms"] = _percentiles(samples)
+        figures[f"{name}_admitted"], figures[f"{name}_asked"] = admitted, len(uids)
+    emit(**figures)
+
+
+def admission_batch(store_path: str, region: str, code: str) -> None:
+    """admission_review of a whole province (target: under 30 s)."""
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.rules.admission import admission_review
+
+    store = EmbeddedStore(store_path)
+    t = time.perf_counter()
+    r = admission_review(store, region, code, ADMISSION_AS_OF)
+    emit(seconds=time.perf_counter() - t, checked=r.checked, admit=len(r.admit),
+         remove=len(r.remove))
+
+
 PHASES = {f.__name__: f for f in (generate, floor_read, floor_insert, load, floor_csr, reopen,
-                                  reopen_cold, hops, rules_single, rules_batch)}
+                                  reopen_cold, hops, rules_single, rules_batch, admission_single,
+                                  admission_batch)}
 
 if __name__ == "__main__":
     PHASES[sys.argv[1]](*sys.argv[2:])

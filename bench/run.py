@@ -16,6 +16,7 @@ Phases run in child processes, so each one's peak memory (max RSS) is its own:
              against the same hops on the raw CSR
 * rules      recognized_grade and discipline for random subjects (by the regulator of the
              subject's city), and discipline_batch for Jiangsu (320000)
+* admission  list_admission for random vessels and vehicles, admission_review of a province
 """
 
 from __future__ import annotations
@@ -133,6 +134,20 @@ def main(argv=None) -> int:
     show("rules: discipline_batch, measures", batch["measures"], "measures")
     show("rules: discipline_batch, leads", batch["leads"], "leads")
     show("rules: discipline_batch, peak memory", batch["max_rss_mib"], "MiB")
+
+    adm = child("admission_single", str(store), str(args.queries))
+    for name in ("green_lane", "vehicle_whitelist"):
+        show(f"admission: {name}, median", adm[f"{name}_p50_ms"], "ms")
+        show(f"admission: {name}, 95th pct", adm[f"{name}_p95_ms"], "ms")
+        show(f"admission: {name}, admitted of asked", adm[f"{name}_admitted"], "subjects")
+    for code, region in (("GREEN_FAST_LANE", "320000"), ("VEHICLE_WHITELIST", "320000"),
+                         ("XINYIPI_WHITELIST", "330000")):
+        rev = child("admission_batch", str(store), region, code)
+        show(f"admission: review {code}, province {region}", rev["seconds"], "s")
+        show(f"admission: review {code}, checked", rev["checked"], "subjects")
+        show(f"admission: review {code}, proposed additions", rev["admit"], "subjects")
+        show(f"admission: review {code}, proposed removals", rev["remove"], "subjects")
+        show(f"admission: review {code}, peak memory", rev["max_rss_mib"], "MiB")
 
     tracing = "bench.tracing_phases"
     rel = child("tracing_related", str(store), str(args.queries), module=tracing)

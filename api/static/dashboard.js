@@ -65,8 +65,10 @@
         $('app').hidden = false;
         state.chart = echarts.init($('grade-chart'));
         state.scoreChart = echarts.init($('score-chart'));
+        state.timelineChart = echarts.init($('timeline-chart'));
         window.addEventListener('resize', function () {
-          state.chart.resize(); state.scoreChart.resize(); if (state.cy) { state.cy.resize(); }
+          state.chart.resize(); state.scoreChart.resize(); state.timelineChart.resize();
+          if (state.cy) { state.cy.resize(); }
         });
         wire();
         refresh();
@@ -239,10 +241,55 @@
       { id: id, asOf: state.asOf, region: state.region })
       .then(function (body) {
         draw(body.data, body.errors);
-        if (body.data.subject) { showScores(body.data.subject); }
+        if (body.data.subject) { showScores(body.data.subject); showTimeline(body.data.subject); }
         status('as of ' + state.asOf);
       })
       .catch(function (err) { status(err.message); });
+  }
+
+  // -- a subject's events on a timeline (issue 14): penalties, accidents, inspections, alarms,
+  //    port calls and complaints up to the day asked, the newest 100 of each kind -----------
+  var EVENT_KINDS = [
+    { field: 'penalties', name: '行政处罚', day: 'decisionDate', text: ['decisionNo', 'violation'] },
+    { field: 'accidents', name: '事故', day: 'occurredOn', text: ['accidentNo', 'level', 'liability'] },
+    { field: 'inspections', name: '检查', day: 'inspectedOn', text: ['inspectionNo', 'kind', 'result'] },
+    { field: 'alarms', name: '告警', day: 'occurredAt', text: ['alarmNo', 'kind', 'outcome'] },
+    { field: 'portCalls', name: '进出港', day: 'arrivedOn', text: ['port'] },
+    { field: 'complaints', name: '投诉', day: 'receivedOn', text: ['complaintNo', 'category', 'finding'] }
+  ];
+
+  function showTimeline(s) {
+    $('timeline-subject').textContent = s.name || s.id;
+    $('timeline-note').textContent = 'loading…';
+    gql('query($id: ID!) { subject(id: $id) {' + EVENT_KINDS.map(function (k) {
+      return ' ' + k.field + '(first: 100) { totalCount edges { node { id ' + k.day + ' ' +
+        k.text.join(' ') + ' } } }';
+    }).join('') + ' } }', { id: s.id })
+      .then(function (body) {
+        var subject = (body.data && body.data.subject) || {};
+        var counts = [];
+        var series = EVENT_KINDS.map(function (k) {
+          var conn = subject[k.field] || { edges: [], totalCount: 0 };
+          var points = conn.edges.map(function (e) { return e.node; }).filter(function (n) {
+            return String(n[k.day]).slice(0, 10) <= state.asOf;
+          }).map(function (n) {
+            return { value: [String(n[k.day]).slice(0, 10), k.name], id: n.id,
+              text: k.text.map(function (f) { return n[f]; }).filter(function (v) { return v != null; }).join(' · ') };
+          });
+          if (points.length) { counts.push(k.name + ' ' + points.length); }
+          return { name: k.name, type: 'scatter', symbolSize: 10, data: points };
+        });
+        state.timelineChart.setOption({
+          tooltip: { formatter: function (p) { return esc(p.value[0]) + '<br>' + esc(p.data.text); } },
+          grid: { left: 70, right: 20, top: 20, bottom: 30 },
+          xAxis: { type: 'time', max: state.asOf },
+          yAxis: { type: 'category', data: EVENT_KINDS.map(function (k) { return k.name; }) },
+          series: series
+        }, true);
+        $('timeline-note').textContent = counts.length ? counts.join(', ') + ' up to ' + state.asOf
+          : ((body.errors && body.errors[0].message) || 'no events up to ' + state.asOf);
+      })
+      .catch(function (err) { $('timeline-note').textContent = err.message; });
   }
 
   // -- a subject's score over time under the scoring schemes that score its kind ------------

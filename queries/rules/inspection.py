@@ -383,7 +383,7 @@ def inspection_due(store: Store, region: str, as_of, scheme: str | None = None) 
     Examples
     --------
     On the demo data, Hangzhou's cargo ship 钱江货18 is graded C from 2026-04-01: its cycle
-    of four months runs out on 2026-08-01.  Nantong's ships have no grade of this scheme::
+    of four months runs out on 2026-08-01.  Nantong's ships have no grade of this scheme (the five demo ships registered there)::
 
         >>> [(s.vessel, s.cycle_months, str(s.due_on)) for s in inspection_due(
         ...     store, "330100", "2026-08-01").ships]

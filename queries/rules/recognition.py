@@ -18,12 +18,16 @@ national or basin authority's, before an agreement; then the smaller evaluation 
 answer carries the chosen evaluation, the issuing agency and region, what made it count
 (own jurisdiction or the agreement), the other candidates and why each other evaluation
 of the subject did not count.
+
+A grade a scheme's veto sets (rule 2, :func:`queries.rules.events.veto`: #4 "对发生有责亡人事故
+的，直接定为 D 级", #11 "直接考核定级为 C、D 级") replaces the chosen evaluation's grade, and
+the answer names the accident (``veto``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from graph_model.store.port import Node, Store
@@ -33,6 +37,7 @@ from queries.rules.jurisdiction import (
     check_subjects, find_all, inside, jurisdictions, record_date, record_optional_date,
     records_of,
 )
+from queries.rules.events import VetoFound, event_rules, veto
 from queries.rules.scales import Level, Scales, scales as default_scales
 
 __all__ = ["OWN", "NATIONAL", "BASIN", "AGREEMENT", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
@@ -104,6 +109,9 @@ class RecognizedGrade:
     chosen: Candidate | None
     candidates: tuple[Candidate, ...]  # best first; chosen is the first
     excluded: tuple[Exclusion, ...]
+    #: the accident that set the chosen grade directly (rule 2); the chosen evaluation then
+    #: carries the grade it set, ``veto.instead_of`` the grade it replaced
+    veto: VetoFound | None = None
 
     @property
     def found(self) -> bool:
@@ -130,8 +138,11 @@ class RecognizedGrade:
         if not self.chosen:
             return f"no grade recognised in {self.region} on {self.as_of}"
         e = self.chosen.evaluation
+        vetoed = (f", set directly by {self.veto.event.what} instead of {self.veto.instead_of}"
+                  if self.veto else "")
         return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
-                f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}")
+                f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}"
+                f"{vetoed}")
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
@@ -186,10 +197,15 @@ def recognize(subject: str, region: str, day: dt.date, scheme: str | None,
 
     ``agreements`` must hold every agreement covering ``region`` (in force or not);
     ``scheme`` must be a canonical scheme name or None; ``jur`` the store's national and
-    basin jurisdictions.
+    basin jurisdictions.  Accident records among ``evaluations`` may veto the chosen grade
+    (rule 2).
     """
-    candidates, excluded = [], []
+    candidates, excluded, accidents, nodes = [], [], [], {}
     for node in evaluations:
+        if node.label == "Accident":
+            accidents.append(node)
+            continue
+        nodes[node.uid] = node
         ev = evaluation_ref(node, scales)
         if scheme is not None and ev.scheme != scheme:
             continue
@@ -197,8 +213,29 @@ def recognize(subject: str, region: str, day: dt.date, scheme: str | None,
         (candidates if isinstance(verdict, Candidate) else excluded).append(verdict)
     candidates.sort(key=_preference)
     excluded.sort(key=lambda x: x.evaluation)
+    vetoed = None
+    if candidates and accidents:
+        chosen = candidates[0]
+        vetoed = veto(accidents, nodes[chosen.evaluation.uid], day)
+        scale = scales.find_scheme(chosen.evaluation.scheme)
+        worse = (vetoed is not None and scale is not None and scale.level_of(vetoed.grade)
+                 is not None and chosen.evaluation.level is not None
+                 and scale.level_of(vetoed.grade).severity > chosen.evaluation.level.severity)
+        if worse:  # a veto never lifts a grade
+            ev = replace(chosen.evaluation, grade=scale.canonical_grade(vetoed.grade),
+                         level=scale.level_of(vetoed.grade))
+            candidates[0] = replace(chosen, evaluation=ev)
+        else:
+            vetoed = None
     return RecognizedGrade(subject, region, day, scheme, candidates[0] if candidates else None,
-                           tuple(candidates), tuple(excluded))
+                           tuple(candidates), tuple(excluded), vetoed)
+
+
+def veto_labels(scheme: str | None) -> list[str]:
+    """The record labels recognition reads under ``scheme`` (None: any): evaluations, and
+    accidents where a veto of the scheme may set the grade."""
+    vetoes = event_rules().vetoes
+    return ["Evaluation"] + (["Accident"] if any(scheme in (None, v.scheme) for v in vetoes) else [])
 
 
 def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
@@ -222,7 +259,7 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     nodes = check_subjects(store, list(subjects))
     agreements = agreements_covering(store, [region])
     jur = jurisdictions(store)
-    records = records_of(store, list(nodes), ["Evaluation"])
+    records = records_of(store, list(nodes), veto_labels(wanted))
     return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales,
                            jur)
             for uid in nodes}
@@ -294,6 +331,14 @@ def recognized_grade(store: Store, subject: str, region: str, as_of,
         >>> recognized_grade(store, "Enterprise:91320506MA1MKT3P0P", "320506",
         ...                  "2026-06-01").grade
         'D'
+
+    昆山顺达 is graded A under Suzhou's quarterly scheme for 2026 Q4, but its accident of
+    2026-09-14 (one dead, main liability) sets D directly (#4)::
+
+        >>> g = recognized_grade(store, "Enterprise:91320583MA1N2Q7D2B", "320500", "2026-11-01",
+        ...                      "苏州市道路运输企业分类分级评价")
+        >>> g.grade, g.veto.instead_of, g.veto.accident
+        ('D', 'A', 'Accident:苏公交认〔2026〕0915号')
     """
     return next(iter(recognized_grades(store, [subject], region, as_of, scheme,
                                        scales=scales).values()))

@@ -517,3 +517,43 @@ def test_records_of_every_label_carry_their_links_and_are_found_by_subject(store
     assert store.count_nodes(label) == (1 if label == "Penalty" else 0)
     assert sum(store.count_edges(t) for t in links) == sum(
         int(t in ("ABOUT", "ISSUED_BY")) for t in links)
+
+
+def test_event_records_are_found_by_subject_label_and_indexed_port_region(store):
+    # What list admission reads (issue 14): a subject's inspections, accidents and port calls
+    # by label, and the port calls at a port region (an indexed list), on every store.
+    from queries.rules.admission import list_admission
+
+    ship = "Vessel:CN20000000021"
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vessel", pd.DataFrame({"vessel_id": ["CN20000000021"], "name": ["甲"],
+                                                "region_code": ["320600"]}))
+        days = ["2025-12-10"] + [f"2026-{m:02d}-10" for m in range(1, 12)]
+        tx.upsert_nodes("PortCall", pd.DataFrame({
+            "port_call_key": [f"{ship}|320585|{d}" for d in days] + [f"{ship}|320600|2026-06-01"],
+            "subject_uid": ship, "port": ["太仓港"] * 12 + ["南通港"],
+            "port_region": ["320585"] * 12 + ["320600"], "arrived_on": days + ["2026-06-01"]}))
+        tx.upsert_nodes("Inspection", pd.DataFrame({
+            "inspection_no": ["I1", "I2"], "subject_uid": ship, "inspected_on": ["2026-03-01", "2026-11-20"],
+            "kind": "船舶安全检查", "result": ["合格", "滞留"], "agency_region": "320585"}))
+        tx.upsert_nodes("Accident", pd.DataFrame({
+            "accident_no": ["A1"], "subject_uid": ship, "occurred_on": ["2022-06-01"], "level": ["一般"],
+            "liability": ["次要责任"], "deaths": [0], "agency_region": ["320585"]}))
+        about = [f"PortCall:{k}" for k in [f"{ship}|320585|{d}" for d in days]
+                 + [f"{ship}|320600|2026-06-01"]] + ["Inspection:I1", "Inspection:I2", "Accident:A1"]
+        tx.upsert_edges("ABOUT", pd.DataFrame({"src": about, "dst": ship}))
+    got = store.records_about([ship], ["Inspection", "Accident"])[ship]
+    assert sorted(n.uid for n in got) == ["Accident:A1", "Inspection:I1", "Inspection:I2"]
+    calls = list(store.iter_nodes("PortCall", {"port_region": ["320585", "320586"]}, page=5))
+    assert len(calls) == 12 and all(n.props["port_region"] == "320585" for n in calls)
+    assert [n.uid for n in calls] == sorted(n.uid for n in calls)
+    # #18 on this ship: twelve calls at 太仓港 in the year; the detention of 2026-11-20 ends it.
+    assert list_admission(store, ship, "GREEN_FAST_LANE", "2026-11-19").decision == "ADMIT"
+    late = list_admission(store, ship, "GREEN_FAST_LANE", "2026-11-20")
+    assert [(c.code, c.breaking) for c in late.conditions if not c.met] == [
+        ("no_detention_2y", ("Inspection:I2",))]
+    # 三年无等级事故: the accident of 2022-06-01 is older than three years on 2026-11-19, not
+    # on 2025-05-31.
+    accident = lambda day: next(c for c in list_admission(store, ship, "GREEN_FAST_LANE", day)
+                                .conditions if c.code == "no_graded_accident_3y").breaking
+    assert accident("2026-11-19") == () and accident("2025-05-31") == ("Accident:A1",)

@@ -149,6 +149,37 @@ def test_dashboard_shows_a_subjects_score_over_time(api, browser):
     page.close()
 
 
+def test_dashboard_shows_a_subjects_events_on_a_timeline(api, browser):
+    """#18: 江海通达9's thirteen calls at 太仓港 and its detention of 2026-08-18 on one
+    timeline; an event after the day asked is not drawn."""
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-10-01#key={api['tokens']['suzhou']}")
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#search-text", "CN20190318822")
+    page.click("#search-form button")
+    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('up to')")
+    series = page.evaluate("window.creditkbDashboard.timelineChart.getOption().series"
+                           ".map(s => [s.name, s.data.map(d => d.value[0])])")
+    by_kind = dict(series)
+    assert len(by_kind["进出港"]) == 13 and min(by_kind["进出港"]) == "2025-09-20"
+    assert by_kind["检查"] == ["2026-08-18"]
+    detention = page.evaluate("window.creditkbDashboard.timelineChart.getOption().series"
+                              ".find(s => s.name === '检查').data[0].text")
+    assert "滞留" in detention and "太仓海安检〔2026〕0207号" in detention
+    assert page.inner_text("#timeline-note") == "检查 1, 进出港 13 up to 2026-10-01"
+    # Asked on 2026-08-01, the detention is not drawn yet.
+    page.goto(f"{api['base']}/?asOf=2026-08-01#key={api['tokens']['suzhou']}")
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#search-text", "CN20190318822")
+    page.click("#search-form button")
+    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('up to')")
+    assert page.inner_text("#timeline-note") == "进出港 12 up to 2026-08-01"
+    assert problems == []
+    page.close()
+
+
 def test_dashboard_asks_for_a_key_and_refuses_a_bad_one(api, browser):
     page = browser.new_page()
     page.goto(f"{api['base']}/")

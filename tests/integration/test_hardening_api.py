@@ -408,6 +408,10 @@ DATE_REQUESTS = {
     "Query.inspectionDraw.asOf": ("query($d: Date) { inspectionDraw(asOf: $d) { seed } }", "suzhou"),
     "Query.inspectionDue.asOf": ("query($d: Date) { inspectionDue(asOf: $d) { totalCount } }",
                                  "suzhou"),
+    "Query.listAdmission.asOf": ('query($d: Date) { listAdmission(subjectId: "%s", listKind: '
+                                 'XINYIPI_WHITELIST, asOf: $d) { decision } }' % HENGTONG, "suzhou"),
+    "Query.admissionReview.asOf": ("query($d: Date) { admissionReview(listKind: GREEN_FAST_LANE, "
+                                   "asOf: $d) { checked } }", "suzhou"),
     "Query.score.asOf": ('query($d: Date) { score(subjectId: "%s", scheme: "sc_portrait", '
                          'asOf: $d) { grade } }' % HENGTONG, "suzhou"),
     "Query.scoreHistory.start": ('query($d: Date!) { scoreHistory(subjectId: "%s", scheme: '

@@ -70,6 +70,14 @@ def test_the_demo_and_a_correction_and_its_undo_give_both_stores_one_graph(store
     before = [snapshot(s) for s in stores]
     assert_same(*before)
     assert before[0]["counts"]["Penalty"] > 0 and before[0]["edges"]
+    # List admission over the events (issue 14): one answer on both stores.
+    from queries.rules.admission import admission_review
+    reviews = [[admission_review(s, region, kind, "2026-10-01") for region, kind in (
+        ("320585", "GREEN_FAST_LANE"), ("320400", "VEHICLE_WHITELIST"),
+        ("330100", "XINYIPI_WHITELIST"))] for s in stores]
+    assert reviews[0] == reviews[1]
+    assert [a.subject for a in reviews[0][0].remove] == ["Vessel:CN20170912453",
+                                                         "Vessel:CN20190318822"]
 
     # A corrected penalty file: the first penalty given another firm, the second a new
     # date, one new penalty; the rest of the file as it was.
@@ -115,3 +123,6 @@ def test_a_generated_data_set_gives_both_stores_one_graph_and_the_same_answers(s
     assert batches[0] == batches[1] and sum(len(r.measures) for r in batches[0].values()) > 0
     found = [clusters(s, as_of="2026-10-31") for s in stores]
     assert found[0] == found[1]
+    from queries.rules.admission import admission_review
+    reviews = [admission_review(s, "320500", "GREEN_FAST_LANE", "2026-10-31") for s in stores]
+    assert reviews[0] == reviews[1] and reviews[0].checked > 0

@@ -51,7 +51,11 @@ def test_recognition_across_the_four_cities(demo):
     assert recognized_grade(demo, DISHONEST, "320506", "2026-03-31").grade == "C"  # 2024年度
     # Suzhou's quarterly scheme is not covered by the agreement: Wuxi acts on the road grade.
     assert recognized_grade(demo, SISTER, "320200", "2026-11-01").grade == "B"
-    assert recognized_grade(demo, SISTER, "320500", "2026-11-01").grade == "A"
+    # Suzhou's own quarterly A of 2026 Q4 is set to D by the accident of 2026-09-14 with a
+    # death and main liability (#4 "对发生有责亡人事故的，直接定为 D 级"); the answer names it.
+    g = recognized_grade(demo, SISTER, "320500", "2026-11-01")
+    assert (g.grade, g.veto.instead_of, g.veto.accident) == ("D", "A", "Accident:苏公交认〔2026〕0915号")
+    assert "instead of A" in g.explain()
     # The Yangtze colours count in Nantong by 长江航务管理局's basin jurisdiction (rule 19),
     # before the Yangtze memorandum that covers them too; not in Hangzhou.
     g = recognized_grade(demo, "Vessel:CN20120456128", "320600", "2026-11-01")

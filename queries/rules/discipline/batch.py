@@ -19,11 +19,13 @@ from queries.rules.discipline.engine import (
     DisciplineResult, RulePath, applied_measures, find_triggers, make_context, starts_at, walk,
 )
 from queries.rules.discipline.rules import DisciplineRules, discipline_rules
+from queries.rules.events import vetoing_subjects
 from queries.rules.incentives import ENDING_LABELS, incentive_ending_events
 from queries.rules.jurisdiction import (
     Agreement, Jurisdictions, all_agreements, binding_rules, check_region, find_all, inside,
     jurisdictions, overlapping, record_date, record_optional_date, records_of,
 )
+from queries.rules.recognition import veto_labels
 from queries.rules.repair import repair_catalogue
 from queries.rules.rulefile import months_after
 from queries.rules.scales import Scales, scales as default_scales
@@ -199,7 +201,11 @@ def _batch(store: Store, day: dt.date, region: str, rules: DisciplineRules, sc: 
                         and (record_optional_date(n, "removed_on") or dt.date.max) > day):
                     # an incentive listing in force: its effects may have ended (rule 16)
                     incentive_subjects.add(subj)
-    evaluations = records_of(store, sorted(eval_subjects), ["Evaluation"]) if eval_subjects else {}
+    # An accident may veto a grade that triggers nothing into one that does (rule 2): the
+    # subjects with an accident of a veto's kind are recognised too, with their accidents.
+    eval_subjects |= vetoing_subjects(store, day)
+    evaluations = (records_of(store, sorted(eval_subjects), veto_labels(None))
+                   if eval_subjects else {})
     events = {}
     if incentive_subjects:
         # An incentive listing ends at its subject's first violation anywhere (rule 16):

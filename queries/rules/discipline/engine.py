@@ -58,7 +58,7 @@ from queries.rules.jurisdiction import (
     check_region, check_subject, jurisdictions, overlaps, record_date, record_optional_date,
     records_of,
 )
-from queries.rules.recognition import EvaluationRef, recognize
+from queries.rules.recognition import EvaluationRef, recognize, veto_labels
 from queries.rules.repair import RepairCatalogue, penalty_states, repair_catalogue
 from queries.rules.rulefile import months_after
 from queries.rules.scales import Scales, scales as default_scales
@@ -604,7 +604,8 @@ def incentive_events(store: Store, records: Mapping[str, Sequence[Node]],
         return {}
     more = [label for label in ENDING_LABELS if label not in RECORD_LABELS]
     fetched = records_of(store, listed, more) if more else {}
-    return {s: incentive_ending_events([*records.get(s, ()), *fetched.get(s, ())])
+    return {s: incentive_ending_events({n.uid: n for n in (*records.get(s, ()),
+                                                           *fetched.get(s, ()))}.values())
             for s in listed}
 
 
@@ -670,13 +671,13 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     paths = [RulePath(None, (node.uid,), ())] + walk(store, day, starts, True, cache)
 
     sources = sorted({p.nodes[0] for p in paths})
-    labels = set(RECORD_LABELS)
+    labels = set(RECORD_LABELS) | set(veto_labels(None))
     fetched = records_of(store, sources, labels)
     records = {s: defaultdict(list) for s in sources}
     evaluations: dict[str, list[Node]] = {}
     for s, nodes in fetched.items():
         for n in nodes:
-            if n.label == "Evaluation":
+            if n.label in ("Evaluation", "Accident"):  # accidents may veto a grade (rule 2)
                 evaluations.setdefault(s, []).append(n)
             else:
                 records[s][n.label].append(n)
