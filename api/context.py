@@ -123,8 +123,9 @@ class Loaders:
 @dataclass
 class Services:
     """What :func:`api.app.create_app` builds once for its store, and every request of the
-    application shares: keys and audit, the subscriptions' event hub, the name index and
-    the answer caches (no module-level state: two applications share nothing)."""
+    application shares: keys and audit, the subscriptions' event hub, the name index, the
+    heavy work and its kept answers, the jurisdictions (no module-level state: two
+    applications share nothing)."""
 
     store: Store
     settings: Settings
@@ -132,13 +133,12 @@ class Services:
     hub: Any  # api.subscription.EventHub
     names: NameIndex
     heavy: Any  # api.heavy.HeavyWork: heavy work, and the answers kept per store version
+    _jurisdictions: tuple | None = None  # (store version, Jurisdictions)
 
     @classmethod
     def build(cls, store: Store, settings: Settings, access: AccessStore, hub,
               heavy) -> "Services":
         return cls(store, settings, access, hub, NameIndex(store), heavy)
-
-    _jurisdictions: tuple | None = None  # (store version, Jurisdictions)
 
     def jurisdictions(self) -> Jurisdictions:
         """The store's national and basin jurisdictions, read again when the store changed

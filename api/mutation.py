@@ -217,8 +217,9 @@ class Mutation:
         if not number or len(number) > 200:
             raise BadInput("decisionNo: give the penalty's decision number")
         ctx.audit.written.add(f"Penalty:{number}")  # attempted: audited also when refused
-        # one read, and one answer at one time, whether the penalty is another region's or
-        # not there
+        # one answer, no sooner than the refusal floor, whether the penalty is not there or
+        # not this key's to repair (the route is only looked up for a penalty that exists:
+        # on a large store that look-up may outlast the floor)
         started = time.monotonic()
         penalty = await ctx.loaders.nodes.load(f"Penalty:{number}")
         route = None
