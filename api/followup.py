@@ -169,8 +169,7 @@ class FollowupQuery:
         d = await ctx.heavy("commitments_due", region, day_of(ctx, as_of), within)
         lists = [[_standing(s) for s in group] for group in (d.due_soon, d.overdue, d.breached)]
         _audit_subjects(ctx, [s.commitment.uid for g in (d.due_soon, d.overdue, d.breached) for s in g])
-        return CommitmentsDue(region=d.region, as_of=d.as_of, within=d.within, due_soon=lists[0],
-                              overdue=lists[1], breached=lists[2])
+        return mirror(CommitmentsDue, d, due_soon=lists[0], overdue=lists[1], breached=lists[2])
 
     @strawberry.field(description="A random sample of `ratio` (default 10%) of the "
                                   "commitments of `region` not breached, to re-check on `asOf` "
@@ -185,8 +184,7 @@ class FollowupQuery:
         region = ctx.check_region(region)
         d = await ctx.heavy("recheck_draw", region, day_of(ctx, as_of), ratio, seed)
         _audit_subjects(ctx, [s.commitment.uid for s in d.selected])
-        return RecheckDraw(region=d.region, as_of=d.as_of, ratio=d.ratio, seed=d.seed,
-                           population=d.population, selected=[_standing(s) for s in d.selected])
+        return mirror(RecheckDraw, d, selected=[_standing(s) for s in d.selected])
 
     @strawberry.field(description="The repair reminders `region` owes on `asOf`: for each "
                                   "subject registered there, each penalty decided anywhere "

@@ -4,12 +4,8 @@ audited.  On the demo data in each store (embedded, and the Neo4j test server)."
 
 from __future__ import annotations
 
-import pytest
-
-from queries.access.state import AccessStore
-from tests.support.api import KEYS, SECRET, Server, codes, gql
-from tests.support.demo import load_demo
-from tests.support.stores import KINDS, neo4j_settings, open_empty
+from tests.integration.test_api_writes import api  # noqa: F401  (the demo in each store, served)
+from tests.support.api import codes, gql
 
 DUE = """query($on: Date, $region: String) { commitmentsDue(region: $region, asOf: $on) {
   region within dueSoon { subjectId } overdue { subjectId }
@@ -21,22 +17,6 @@ REMIND = """query($on: Date) { repairReminders(asOf: $on) { notIssued perPeriod 
               payment { status fine paid outstanding } } } }"""
 ISSUE = """mutation($on: Date) { issueReminders(asOf: $on) { notIssued
   reminders { decisionNo issuedOn } } }"""
-
-
-@pytest.fixture(params=KINDS)
-def api(request, tmp_path):
-    path = tmp_path / "store"
-    settings = neo4j_settings(str(path), SECRET)
-    store = load_demo(open_empty(request.param, path, settings), SECRET)
-    access = AccessStore(str(path))
-    tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
-    srv = Server(store, settings, access)
-    state = {"base": srv.base, "port": srv.port, "tokens": tokens, "access": access,
-             "store": store}
-    yield state
-    srv.stop()
-    access.close()
-    store.close()
 
 
 def test_commitments_due_and_the_recheck_draw(api):
