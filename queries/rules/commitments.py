@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass
 from typing import Mapping
@@ -39,7 +40,9 @@ from queries.rules.basis import Basis, parse_basis
 from queries.rules.jurisdiction import (
     check_region, find_all, inside, record_date, record_optional_date,
 )
-from queries.rules.rulefile import RuleFile, as_int, as_ratio, as_str_list, require
+from queries.rules.rulefile import (
+    DataFileError, RuleFile, as_int, as_ratio, as_str_list, require,
+)
 
 __all__ = ["CommitmentRules", "CommitmentEffect", "commitment_rules", "load_commitment_rules",
            "CommitmentRef", "CommitmentState", "state_of", "commitment_ref", "CommitmentsDue",
@@ -250,12 +253,12 @@ def recheck_draw(store: Store, region: str, as_of, ratio: float | None = None,
         raise InvalidInput(f"seed must be an integer or a string, not {seed!r}")
     try:
         ratio = rules.recheck_ratio if ratio is None else as_ratio(ratio, "recheckDraw", "ratio")
-    except Exception as exc:  # DataFileError: a caller's value, not a data file's
+    except DataFileError as exc:  # a caller's value, not a data file's
         raise InvalidInput(str(exc)) from None
     states = sorted((state_of(r, day, rules) for r in _region_commitments(store, region, day)),
                     key=lambda s: s.commitment.uid)
     pool = [s for s in states if s.state != BREACHED]
-    count = min(len(pool), -(-round(ratio * len(pool), 9) // 1))
-    picked = random.Random(f"{seed}|{region}|{day}|recheck").sample(range(len(pool)), int(count))
+    count = min(len(pool), math.ceil(round(ratio * len(pool), 9)))  # rounded up, a minimum
+    picked = random.Random(f"{seed}|{region}|{day}|recheck").sample(range(len(pool)), count)
     return RecheckDraw(region, day, ratio, str(seed), len(pool),
                        tuple(pool[i] for i in sorted(picked)))
