@@ -54,7 +54,9 @@ from graph_model.store.port import Store
 from queries.access.state import state_dir
 from queries.rules.distribution import grade_distribution
 from queries.rules.admission import admission_review
+from queries.rules.commitments import commitments_due, recheck_draw
 from queries.rules.inspection import inspection_draw, inspection_due
+from queries.rules.reminders import repair_reminders
 from queries.rules.repair import repair_eligible
 from queries.rules.watchlist import shared_watchlist
 from queries.scoring import lock_queue, schemes
@@ -149,6 +151,11 @@ TASKS: dict[str, Callable] = {
         inspection_draw(store, region, day, seed=seed, scheme=scheme),
     "inspection_due": lambda store, region, day, scheme=None:
         inspection_due(store, region, day, scheme),
+    "commitments_due": lambda store, region, day, within:
+        commitments_due(store, region, day, within),
+    "recheck_draw": lambda store, region, day, ratio, seed:
+        recheck_draw(store, region, day, ratio, seed),
+    "repair_reminders": repair_reminders,  # (region, day)
     "repair_eligible": lambda store, region, day, after, n:
         repair_eligible(store, region, day, after, n),
     "shared_watchlist": lambda store, region, day, kind, governed, after, n:
@@ -160,7 +167,8 @@ TASKS: dict[str, Callable] = {
     "warm": _warm,  # (day)
 }
 #: the lane of each task (the others are "heavy")
-TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists", "lock_queue": "lists"}
+TASK_LANES = {"repair_eligible": "lists", "shared_watchlist": "lists", "lock_queue": "lists",
+              "commitments_due": "lists", "repair_reminders": "lists"}
 
 
 class Failed(CreditKBError):

@@ -287,6 +287,13 @@ def build_fine_payments(df, batch, secret, kind):
             links={"PAYS": uid("Penalty", df["decision_no"])})
 
 
+def build_reminders(df, batch, secret, kind):
+    """Keyed by decision number, issuing region and the end of the minimum period: one
+    reminder per penalty, region and period, however often the reminders are issued."""
+    key = df["decision_no"] + "|" + df["region"] + "|" + df["minimum_end"]
+    _record(df, batch, secret, kind, "Reminder", "reminder_key", key)
+
+
 def build_port_calls(df, batch, secret, kind):
     """A call is about its vessel: keyed by vessel, port region and day of arrival."""
     vessels = uid("Vessel", df["vessel_id"])
@@ -340,7 +347,7 @@ BUILDERS = {
     "practitioners": build_practitioners, "penalties": build_penalties,
     "evaluations": build_evaluations, "list_entries": build_list_entries,
     "agreements": build_agreements, "repairs": build_repairs, "commitments": build_commitments,
-    "fine_payments": build_fine_payments, "port_calls": build_port_calls,
+    "fine_payments": build_fine_payments, "reminders": build_reminders, "port_calls": build_port_calls,
     "reviews": build_reviews,
     "accidents": _numbered("Accident", "accident_no"),
     "inspections": _numbered("Inspection", "inspection_no"),

@@ -38,7 +38,8 @@ from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS, validate
 KIND_ORDER = ["enterprises", "vehicles", "vessels", "practitioners", "agreements",
               "jurisdictions", "penalties", "evaluations", "list_entries", "commitments",
               "repairs", "fine_payments", "accidents", "inspections", "monitoring_alarms",
-              "port_calls", "complaints", "reviews", "point_entries", "objections"]
+              "port_calls", "complaints", "reviews", "point_entries", "objections",
+              "reminders"]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 

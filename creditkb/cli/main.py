@@ -1,4 +1,4 @@
-"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, one module
+"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders, one module
 each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from creditkb.cli import audit, demo, generate, keys, load, loads, score, serve
+from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
 from graph_model.errors import CreditKBError
 from graph_model.settings import Settings
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
-            "audit": audit, "generate": generate, "score": score}
+            "audit": audit, "generate": generate, "score": score,
+            "reminders": reminders}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -132,7 +132,8 @@ def test_the_cases_cover_every_further_kind():
     further = list(kinds())[list(kinds()).index("commitments") + 1:]
     # jurisdictions give agencies their reach (Agency nodes, no records about a subject):
     # tests/unit/test_loaders_rules.py loads them
-    assert sorted(further) == sorted([*KINDS, "jurisdictions"])
+    # reminders are creditkb's own (tests/unit/test_rules_reminders.py writes them)
+    assert sorted(further) == sorted([*KINDS, "jurisdictions", "reminders"])
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -154,3 +154,18 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
     out = run("load", "x.csv", "--store", str(store), cwd=tmp_path)
     assert out.returncode == 1 and "file is not a database" in out.stderr
     assert (store / "graph.sqlite3").read_bytes() == b"precious bytes, not a database" * 100
+
+
+def test_reminders_are_listed_and_issued_once(tmp_path):
+    """#2: Suzhou reminds its taxi fined in Wuxi; a second issue repeats nothing."""
+    store = ["--store", str(tmp_path / "s")]
+    assert run("demo", *store, "--no-serve", cwd=tmp_path).returncode == 0
+    listed = run("reminders", "list", "--region", "320500", "--as-of", "2024-06-01", *store, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "无锡交罚〔2024〕0000233号" in listed.stdout and "HOME" in listed.stdout
+    first = run("reminders", "issue", "--region", "320500", "--as-of", "2024-06-01", *store, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "issued 1 reminders" in first.stdout
+    again = run("reminders", "issue", "--region", "320500", "--as-of", "2024-06-01", *store, cwd=tmp_path)
+    assert "nothing to issue" in again.stdout and "(0 not issued)" in again.stdout
+    assert "reminders issue --region 320500" in run("loads", *store, cwd=tmp_path).stdout

@@ -424,6 +424,13 @@ DATE_REQUESTS = {
                             % HENGTONG, "suzhou"),
     "Query.lockQueue.asOf": ('query($d: Date) { lockQueue(lock: "长洲船闸", asOf: $d) '
                              '{ hiddenCount } }', "suzhou"),
+    "Query.commitmentsDue.asOf": ("query($d: Date) { commitmentsDue(asOf: $d) { within } }",
+                                  "suzhou"),
+    "Query.recheckDraw.asOf": ("query($d: Date) { recheckDraw(asOf: $d) { seed } }", "suzhou"),
+    "Query.repairReminders.asOf": ("query($d: Date) { repairReminders(asOf: $d) { notIssued } }",
+                                   "suzhou"),
+    "Mutation.issueReminders.asOf": ("mutation($d: Date) { issueReminders(asOf: $d) { notIssued } }",
+                                     "suzhou"),
     "AddListEntryInput.listedOn": ('mutation($d: Date!) { addListEntry(input: {subjectId: '
                                    '"苏E8G520", listKind: "重点监管", listedOn: $d}) { id } }',
                                    "suzhou"),

@@ -1,0 +1,71 @@
+"""``creditkb reminders``: the repair reminders a region owes its subjects (#2, #12).
+
+* ``reminders list --region CODE --as-of DAY`` — the reminders due, issued or not, with the
+  repair mode, what to submit and the fine's payment check, and the counts per period;
+* ``reminders issue --region CODE --as-of DAY`` — record the ones not issued yet as
+  issued that day, through the loaders' write path (one load, listed by ``creditkb
+  loads``), so a second run issues none of them again.
+"""
+
+from __future__ import annotations
+
+from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.settings import Settings
+from graph_model.store import open_store
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("reminders", help="repair reminders: list the ones due, issue them once")
+    cmds = p.add_subparsers(dest="reminders_command", required=True, metavar="SUBCOMMAND")
+    for name, text in (("list", "the reminders a region owes on a day"),
+                       ("issue", "record the reminders not issued yet as issued")):
+        c = cmds.add_parser(name, help=text)
+        c.add_argument("--region", required=True, help="six-digit division code")
+        c.add_argument("--as-of", required=True, help="the day")
+        if name == "issue":
+            c.add_argument("--agency", help="the issuing agency, recorded with the load")
+        store_arg(c)
+
+
+def run(args) -> int:
+    from queries.rules.reminders import repair_reminders
+
+    settings = Settings.from_env(store=getattr(args, "store", None))
+    with open_store(settings=settings) as store:
+        r = repair_reminders(store, args.region, args.as_of)
+        if args.reminders_command == "list":
+            for x in r.reminders:
+                c, pay = x.candidate, x.payment
+                print(f"{c.penalty.decision_no}  {c.penalty.subject}  {c.routed_by}  "
+                      f"minimum period over {c.minimum_end}  {c.mode}: {x.submit}"
+                      + (f"  fine {pay.status} ({pay.paid:g} of {pay.fine:g})" if pay and pay.fine else "")
+                      + (f"  issued {x.issued_on}" if x.issued_on else ""))
+            _counts(r)
+            return 0
+        warn_demo_secret(settings)
+        return _issue(store, settings, r, args)
+
+
+def _counts(r) -> None:
+    per = ", ".join(f"{p} {n}" for p, n in r.per_period) or "none"
+    print(f"{r.region} on {r.as_of}: {len(r.reminders)} reminders ({len(r.to_issue)} not issued); "
+          f"by the month the minimum period ended: {per}")
+
+
+def _issue(store, settings, r, args) -> int:
+    from graph_model.store.secret import bind_secret
+    from loaders.write import write_rows
+    from queries.rules.reminders import reminder_rows
+
+    rows = reminder_rows(r)
+    _counts(r)
+    if not rows:
+        print("nothing to issue")
+        return 0
+    with store.load_lock():
+        bind_secret(store, settings.secret)
+        source = f"creditkb reminders issue --region {r.region} --as-of {r.as_of}"
+        nodes = write_rows(store, settings.secret, "reminders", rows, agency=args.agency,
+                           source=source)
+    print(f"issued {len(nodes)} reminders")
+    return 0
