@@ -328,6 +328,37 @@ def _unknown(doc: Mapping, allowed: set[str], where: str, fieldname: str) -> Non
     require(not extra, where, f"{fieldname}: unknown field(s) {extra}; known: {sorted(allowed)}")
 
 
+def _events_veto(item: Mapping, where: str, fieldname: str, scheme_name: str,
+                 grades: list[str]) -> Veto:
+    """A veto defined once in ``queries/data/events.yaml`` (its ``vetoes``, which also veto
+    the grades an agency exported), named here by ``events_veto``: the accidents it takes,
+    the grade, how many months it holds (the events file's ``window_months``) and their
+    bases are that file's; the scheme gives only its ``code`` and ``name``."""
+    from queries.rules.events import event_rules
+
+    _unknown(item, {"events_veto", "code", "name"}, where, fieldname)
+    ref = item.get("events_veto")
+    rules = event_rules()
+    found = next((v for v in rules.vetoes if v.code == ref), None)
+    require(found is not None, where, f"{fieldname}.events_veto: events.yaml has no veto {ref!r}")
+    scale = installed_scales().find_scheme(scheme_name)
+    require(scale is not None and found.scheme == scale.name, where,
+            f"{fieldname}.events_veto: veto {ref} is of the scheme {found.scheme!r}, not "
+            f"{scheme_name!r}")
+    require(found.grade in grades, where, f"{fieldname}.events_veto: grade {found.grade!r} of "
+                                          f"veto {ref} is not one of the bands {grades}")
+    kind = rules.kind(found.event)
+    require(all(None not in allowed for allowed in kind.where.values()), where,
+            f"{fieldname}.events_veto: event {kind.code} allows a missing property, which a "
+            f"scheme's match cannot say")
+    code = item.get("code", ref)
+    require(isinstance(code, str) and code, where, f"{fieldname}.code must be a name")
+    match = Match(kind.record, {p: tuple(sorted(a)) for p, a in kind.where.items()}, {},
+                  dict(kind.at_least))
+    return Veto(code, str(item.get("name", kind.name)), match, found.grade,
+                found.window_months, found.basis, rules.bases[f"veto.{ref}.window"])
+
+
 def _match(item: Mapping, where: str, fieldname: str, labels: Iterable[str]) -> Match:
     record = item.get("record")
     require(record in labels, where, f"{fieldname}.record must be one of {sorted(labels)}, "
