@@ -530,6 +530,9 @@ def parse_scheme(doc: Mapping, where: str = "scheme", *, scale_check: bool = Tru
     vetoes = []
     for i, v in enumerate(doc.get("vetoes") or []):
         v = _mapping(v, where, f"vetoes[{i}]")
+        if "events_veto" in v:
+            vetoes.append(_events_veto(v, where, f"vetoes[{i}]", scheme_name, grades))
+            continue
         _unknown(v, {"code", "name", "record", "where", "contains", "at_least", "absent", "grade",
                      "months", "basis", "months_basis"}, where, f"vetoes[{i}]")
         vcode = v.get("code")
