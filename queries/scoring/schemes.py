@@ -16,7 +16,9 @@ A scheme says, every figure with its basis (a case quote, a national rule, or
   ``PointEntry`` by its behaviour code, or a penalty, commitment, accident, inspection,
   list entry, alarm or complaint by its properties) with its points and validity;
 * optionally ``evaluators`` (weighted reviews with an outlier rule, #7, #11), ``vetoes``
-  (a record that sets the grade directly, #4, #11), a bid ``quota`` (#11),
+  (a record that sets the grade directly, #4, #11; or, by ``events_veto``, one of
+  ``events.yaml``'s vetoes, defined once there for exported and scored grades alike), a
+  bid ``quota`` (#11),
   ``dimensions`` (a portrait's weighted sub-scores, #15) and ``incentives`` (what points
   buy at a lock, #13).
 
