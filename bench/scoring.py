@@ -24,13 +24,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from bench import scoring_phases
 from bench.run import HERE, child, fmt_ratio
 
 #: (scheme, province): Zhejiang's ship grades over Zhejiang (#6), the lock points over the
 #: ships of Jiangsu, where most are registered (#13), and Sichuan's portrait run over
 #: Jiangsu's firms, the largest province (#15, each firm's vehicles and drivers read too).
 RUNS = (("zj_inland_vessel", "330000"), ("gx_lock_points", "320000"), ("sc_portrait", "320000"))
-AS_OF = "2024-12-31"
+AS_OF = scoring_phases.AS_OF
 
 
 def main(argv=None) -> int:
@@ -44,6 +45,10 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true", help="measure the store in --work as it is")
     ap.add_argument("--queries", type=int, default=200, help="subjects per scheme for score")
     ap.add_argument("--write", action="store_true", help="also write each run (creditkb score run)")
+    ap.add_argument("--runs", default=",".join(code for code, _ in RUNS),
+                    help="the province runs to measure, by scheme code (comma-separated; "
+                         "empty: none)")
+    ap.add_argument("--no-single", action="store_true", help="skip the single scores")
     args = ap.parse_args(argv)
     work = Path(args.work)
     data, store = work / "data", work / "store"
@@ -77,17 +82,22 @@ def main(argv=None) -> int:
         show("load: seconds (every kind)", load["seconds"], "s")
         show("load: rows", load["rows"], "rows")
         show("load: point entries, seconds", load["files"]["point_entries"][0], "s")
-    load_avg("score")
-    single = child("score_single", str(store), str(args.queries), module="bench.scoring_phases")
-    for code, _ in RUNS:
-        show(f"score {code}, median", single[f"{code}_p50_ms"], "ms",
-             single[f"{code}_floor_p50_ms"], "its records read")
-        show(f"score {code}, 95th pct", single[f"{code}_p95_ms"], "ms",
-             single[f"{code}_floor_p95_ms"], "its records read")
-    show("score, all schemes, 95th pct", single["all_p95_ms"], "ms", single["floor_p95_ms"],
-         "records read")
-    show("score: entries per subject (mean)", single["entries_mean"], "entries")
+    if not args.no_single:
+        load_avg("score")
+        single = child("score_single", str(store), str(args.queries), module="bench.scoring_phases")
+        for code, _ in RUNS:
+            show(f"score {code}, median", single[f"{code}_p50_ms"], "ms",
+                 single[f"{code}_floor_p50_ms"], "its records read")
+            show(f"score {code}, 95th pct", single[f"{code}_p95_ms"], "ms",
+                 single[f"{code}_floor_p95_ms"], "its records read")
+        show("score, all schemes, 95th pct", single["all_p95_ms"], "ms", single["floor_p95_ms"],
+             "records read")
+        show("score: entries per subject (mean)", single["entries_mean"], "entries")
+        load_avg("after score")
+    wanted = set(filter(None, args.runs.split(",")))
     for code, region in RUNS:
+        if code not in wanted:
+            continue
         load_avg(f"run {code} {region}")
         floor = child("floor_run", str(store), code, region, module="bench.scoring_phases")
         run = child("score_run", str(store), code, region, AS_OF, module="bench.scoring_phases")
@@ -95,6 +105,8 @@ def main(argv=None) -> int:
              "its records read")
         show(f"run {code} {region}: subjects / graded", run["subjects"], f"/ {run['graded']:,}")
         show(f"run {code} {region}: records read", run["entries"], "records")
+        show(f"run {code} {region}: records read by the floor", floor["records"], "records")
+        load_avg(f"after run {code} {region}")
         show(f"run {code} {region}: peak memory", run["max_rss_mib"], "MiB")
         print(f"#   grades: {run['grades']}", flush=True)
         if args.write:

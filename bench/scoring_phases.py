@@ -11,6 +11,8 @@ import time
 
 from bench.phases import SECRET, _percentiles, emit
 
+AS_OF = "2024-12-31"  # bench/scoring.py's day
+
 
 def generate(out: str, scale: str, point_entries: str) -> None:
     """The data set at ``scale`` with ``point_entries`` point entries, written in chunks."""
@@ -129,8 +131,14 @@ def score_run_write(store_path: str, code: str, region: str, as_of: str) -> None
 
 def floor_run(store_path: str, code: str, region: str) -> None:
     """The floor of a run: the region's subjects of the scheme's labels and all their
-    records of the labels it reads, by bare SQL, decoded."""
+    records of the labels it reads, by bare SQL, decoded; for a portrait also the records
+    of each firm's vehicles and drivers, which it reads too (as ``score_single``'s floor,
+    the fleet is found before the clock starts)."""
+    import datetime as dt
+
     from graph_model.regions import regions
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.scoring.ledger import _fleet
     from queries.scoring.schemes import schemes
 
     s = schemes().get(code)
@@ -139,6 +147,19 @@ def floor_run(store_path: str, code: str, region: str) -> None:
     codes = [c for c in table["code"] if str(c).startswith(prefix[:2])]
     con = _db(store_path)
     labels = ",".join(f"'{x}'" for x in s.labels())
+    fleet: list[int] = []
+    if s.is_portrait:
+        store = EmbeddedStore(store_path)
+        firms = [u for (u,) in con.execute(
+            f"SELECT uid FROM nodes WHERE label = 'Enterprise' AND json_extract(props, "
+            f"'$.region_code') IN ({','.join('?' * len(codes))})", codes)]
+        vehicles, drivers = _fleet(store, firms, dt.date.fromisoformat(AS_OF))
+        store.close()
+        uids = sorted({u for d in (vehicles, drivers) for us in d.values() for u in us})
+        for i in range(0, len(uids), 500):
+            part = uids[i:i + 500]
+            fleet += [n for (n,) in con.execute(
+                f"SELECT nid FROM nodes WHERE uid IN ({','.join('?' * len(part))})", part)]
     t = time.perf_counter()
     subjects = 0
     records = 0
@@ -148,6 +169,7 @@ def floor_run(store_path: str, code: str, region: str) -> None:
             f"SELECT nid FROM nodes WHERE label = '{label}' AND "
             f"json_extract(props, '$.region_code') IN ({marks})", codes)]
         subjects += len(nids)
+        nids += fleet if label == "Enterprise" else []
         for i in range(0, len(nids), 500):
             part = nids[i:i + 500]
             for _, p in con.execute(

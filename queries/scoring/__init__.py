@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from graph_model.gcpause import gc_paused
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject
@@ -88,7 +89,8 @@ def score(store: Store, subject: str, scheme: str, as_of, bids_won: int = 0, *,
     node = check_subject(store, subject)
     sch = _catalogue(catalogue).version_for(scheme, node.props.get("region_code"), day)
     check_scored(sch, node)
-    return ledger(sch, gather(store, sch, [node.uid], day), node.uid, day, bids_won)
+    with gc_paused():
+        return ledger(sch, gather(store, sch, [node.uid], day), node.uid, day, bids_won)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ A scheme says, every figure with its basis (a case quote, a national rule, or
   ``PointEntry`` by its behaviour code, or a penalty, commitment, accident, inspection,
   list entry, alarm or complaint by its properties) with its points and validity;
 * optionally ``evaluators`` (weighted reviews with an outlier rule, #7, #11), ``vetoes``
-  (a record that sets the grade directly, #4, #11), a bid ``quota`` (#11),
+  (a record that sets the grade directly, #4, #11; or, by ``events_veto``, one of
+  ``events.yaml``'s vetoes, defined once there for exported and scored grades alike), a
+  bid ``quota`` (#11),
   ``dimensions`` (a portrait's weighted sub-scores, #15) and ``incentives`` (what points
   buy at a lock, #13).
 
@@ -328,6 +330,37 @@ def _unknown(doc: Mapping, allowed: set[str], where: str, fieldname: str) -> Non
     require(not extra, where, f"{fieldname}: unknown field(s) {extra}; known: {sorted(allowed)}")
 
 
+def _events_veto(item: Mapping, where: str, fieldname: str, scheme_name: str,
+                 grades: list[str]) -> Veto:
+    """A veto defined once in ``queries/data/events.yaml`` (its ``vetoes``, which also veto
+    the grades an agency exported), named here by ``events_veto``: the accidents it takes,
+    the grade, how many months it holds (the events file's ``window_months``) and their
+    bases are that file's; the scheme gives only its ``code`` and ``name``."""
+    from queries.rules.events import event_rules
+
+    _unknown(item, {"events_veto", "code", "name"}, where, fieldname)
+    ref = item.get("events_veto")
+    rules = event_rules()
+    found = next((v for v in rules.vetoes if v.code == ref), None)
+    require(found is not None, where, f"{fieldname}.events_veto: events.yaml has no veto {ref!r}")
+    scale = installed_scales().find_scheme(scheme_name)
+    require(scale is not None and found.scheme == scale.name, where,
+            f"{fieldname}.events_veto: veto {ref} is of the scheme {found.scheme!r}, not "
+            f"{scheme_name!r}")
+    require(found.grade in grades, where, f"{fieldname}.events_veto: grade {found.grade!r} of "
+                                          f"veto {ref} is not one of the bands {grades}")
+    kind = rules.kind(found.event)
+    require(all(None not in allowed for allowed in kind.where.values()), where,
+            f"{fieldname}.events_veto: event {kind.code} allows a missing property, which a "
+            f"scheme's match cannot say")
+    code = item.get("code", ref)
+    require(isinstance(code, str) and code, where, f"{fieldname}.code must be a name")
+    match = Match(kind.record, {p: tuple(sorted(a)) for p, a in kind.where.items()}, {},
+                  dict(kind.at_least))
+    return Veto(code, str(item.get("name", kind.name)), match, found.grade,
+                found.window_months, found.basis, rules.bases[f"veto.{ref}.window"])
+
+
 def _match(item: Mapping, where: str, fieldname: str, labels: Iterable[str]) -> Match:
     record = item.get("record")
     require(record in labels, where, f"{fieldname}.record must be one of {sorted(labels)}, "
@@ -499,6 +532,9 @@ def parse_scheme(doc: Mapping, where: str = "scheme", *, scale_check: bool = Tru
     vetoes = []
     for i, v in enumerate(doc.get("vetoes") or []):
         v = _mapping(v, where, f"vetoes[{i}]")
+        if "events_veto" in v:
+            vetoes.append(_events_veto(v, where, f"vetoes[{i}]", scheme_name, grades))
+            continue
         _unknown(v, {"code", "name", "record", "where", "contains", "at_least", "absent", "grade",
                      "months", "basis", "months_basis"}, where, f"vetoes[{i}]")
         vcode = v.get("code")

@@ -135,6 +135,30 @@ def test_records_stay_out_of_the_traversal_graph_but_are_found_by_subject(store)
     assert all(e.type != "ABOUT" for e in store.neighbours([f"Enterprise:{FIRM_A}"]).edges)
 
 
+def test_each_subjects_records_come_in_uid_order_whatever_the_order_written(store):
+    """The scoring engine and the rules read a subject's records in one stated order: by
+    uid, Chinese and Latin keys alike, across labels and subjects asked together."""
+    seed(store)
+    keys = ["苏交罚〔2024〕9号", "Z-1", "苏交罚〔2024〕10号", "A-2", "锡交罚〔2023〕1号", "苏交罚〔2023〕5号"]
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": keys, "violation": "超载", "decision_date": "2024-01-02",
+            "agency_region": "320500"}))
+        tx.upsert_nodes("Commitment", pd.DataFrame({
+            "commitment_key": ["C-9", "C-1"], "subject_uid": f"Enterprise:{FIRM_B}",
+            "kind": "信用承诺", "made_on": "2024-01-01", "agency_region": "320500"}))
+        tx.upsert_edges("ABOUT", pd.DataFrame({
+            "src": [f"Penalty:{k}" for k in keys] + ["Commitment:C-9", "Commitment:C-1"],
+            "dst": [f"Enterprise:{FIRM_A}"] * 4 + [f"Enterprise:{FIRM_B}"] * 4}))
+    about = store.records_about([f"Enterprise:{FIRM_B}", f"Enterprise:{FIRM_A}"])
+    assert {s: [n.uid for n in nodes] for s, nodes in about.items()} == {
+        f"Enterprise:{FIRM_A}": sorted(f"Penalty:{k}" for k in keys[:4]),
+        f"Enterprise:{FIRM_B}": sorted([f"Penalty:{k}" for k in keys[4:]]
+                                       + ["Commitment:C-9", "Commitment:C-1"]),
+    }
+    assert [n.uid for n in about[f"Enterprise:{FIRM_A}"]][:2] == ["Penalty:A-2", "Penalty:Z-1"]
+
+
 def test_find_nodes_filters_and_paginates_by_uid(store):
     seed(store, n_vehicles=25)
     page1 = store.find_nodes("Vehicle", {"region_code": "320500"}, limit=10)

@@ -131,3 +131,31 @@ def test_an_override_is_a_new_dated_version_checked_like_a_scheme(tmp_path):
     write("c.yaml", version="v2", day="2020-01-01")
     with pytest.raises(DataFileError, match="c.yaml: effective_from 2020-01-01 is before"):
         load_schemes(tmp_path)
+
+
+def test_fujians_accident_vetoes_are_the_events_files_one_definition(tmp_path):
+    """#11's direct grades ("直接考核定级为 C、D 级") are defined once, in events.yaml: the
+    scoring scheme fj_construction reads their accidents, grades, months and bases."""
+    from queries.rules.events import event_rules
+
+    rules = event_rules()
+    fj = schemes().get("fj_construction")
+    for veto, ref in zip(fj.vetoes, ("fujian_liability_accident", "fujian_fatal_accident")):
+        defined = next(v for v in rules.vetoes if v.code == ref)
+        kind = rules.kind(defined.event)
+        assert (veto.grade, veto.months, veto.basis) == \
+            (defined.grade, defined.window_months, defined.basis)
+        assert veto.months_basis == rules.bases[f"veto.{ref}.window"]
+        assert (veto.match.record, {p: set(v) for p, v in veto.match.where.items()},
+                dict(veto.match.at_least)) == (kind.record, dict(kind.where), dict(kind.at_least))
+    assert [(v.code, v.grade) for v in fj.vetoes] == [("liability_accident", "C"),
+                                                      ("fatal_liability_accident", "D")]
+    assert fj.vetoes[0].basis.case == 11
+    # a reference to a veto events.yaml does not define is a clear error
+    text = (Path(str(resources.files("queries").joinpath("data", "schemes", "fj_construction.yaml")))
+            .read_text(encoding="utf-8")).replace("events_veto: fujian_liability_accident",
+                                                  "events_veto: fujian_no_such_veto")
+    (tmp_path / "fj_construction.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError, match="fj_construction.yaml: vetoes\\[0\\].events_veto: "
+                                            "events.yaml has no veto 'fujian_no_such_veto'"):
+        load_schemes(tmp_path)

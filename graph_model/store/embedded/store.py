@@ -28,6 +28,7 @@ import json
 import os
 import sqlite3
 from dataclasses import asdict
+from operator import attrgetter
 import threading
 from contextlib import contextmanager, suppress
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -35,6 +36,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from graph_model.gcpause import gc_paused
 from graph_model.schema import schema
 from graph_model.sqlite import ThreadConnections
 from graph_model.store.embedded import sql
@@ -403,14 +405,20 @@ class EmbeddedStore(Store):
             # rather than walk a label's partial indexes (all its records)
             label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
-        for part in sql.chunks(list(dict.fromkeys(uids))):
-            marks = ",".join("?" * len(part))
-            for subj, uid, label, props in self._con().execute(
-                f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
-                f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql} "
-                f"ORDER BY r.uid", part
-            ):
-                out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+        with gc_paused():  # a subject's records, or a batch's, are many dicts kept at once
+            for part in sql.chunks(list(dict.fromkeys(uids))):
+                marks = ",".join("?" * len(part))
+                for subj, uid, label, props in self._con().execute(
+                    f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
+                    f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql}",
+                    part
+                ):
+                    out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+            # Each subject's records in uid order, sorted here: an ORDER BY had SQLite copy
+            # every row, its properties too, through a temporary B-tree.  (UTF-8's byte
+            # order, SQLite's, is the code point order Python compares strings in.)
+            for nodes in out.values():
+                nodes.sort(key=attrgetter("uid"))
         return out
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
