@@ -15,7 +15,7 @@ import json
 from enum import Enum
 from typing import Any, Mapping
 
-__all__ = ["plain", "canonical_json", "sha256_hex"]
+__all__ = ["plain", "canonical_json", "dumps_plain", "sha256_hex"]
 
 #: Decimals a float keeps in a report.
 FLOAT_DECIMALS = 6
@@ -54,7 +54,12 @@ def canonical_json(value: Any) -> str:
     >>> canonical_json({"z": 1, "a": "苏州", "d": dt.date(2026, 4, 1)})
     '{"a":"苏州","d":"2026-04-01","z":1}'
     """
-    return json.dumps(plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    return dumps_plain(plain(value))
+
+
+def dumps_plain(value: Any) -> str:
+    """The canonical JSON text of data already :func:`plain`."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       allow_nan=False)
 
 

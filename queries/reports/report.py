@@ -15,9 +15,9 @@ from the answers the rules already give, none of them computed again here.
 * discipline — the measures in force in the region with their paths and strength, and the
   investigation leads (:func:`queries.rules.discipline.discipline`);
 * related — the nearest related subjects (:func:`queries.tracing.related.related`, capped),
-  each with what this subject's records carry to it (its own ``discipline`` answer, the
-  measures and leads whose trigger is this subject's): the path through a legal
-  representative is here;
+  each with what this subject's records carry to it (:func:`queries.rules.discipline.carried`:
+  the measures and leads whose trigger is this subject's, as the related subject's own
+  ``discipline`` reports them): the path through a legal representative is here;
 * scores — the score of each scheme that applies, entry by entry (:func:`queries.scoring.score`).
 
 Subjects the viewer may not see are left out of the related parties and read
@@ -43,7 +43,6 @@ On the demo data, 苏州恒通 seen by Wuxi's regulator: its grade D counts in W
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -56,9 +55,9 @@ from queries.access.visibility import (
     personal_data_clear, shown_props,
 )
 from queries.dates import InvalidInput, parse_as_of
-from queries.reports.canonical import canonical_json, plain, sha256_hex
+from queries.reports.canonical import dumps_plain, plain, sha256_hex
 from queries.rules.commitments import commitment_ref, commitment_rules, state_of as commitment_state
-from queries.rules.discipline import discipline
+from queries.rules.discipline import DisciplineResult, carried, discipline
 from queries.rules.events import event_rules, events_of
 from queries.rules.jurisdiction import (
     agreements_covering, check_region, check_subject, jurisdictions, record_date,
@@ -328,16 +327,15 @@ def _discipline(result, scope: _Scope) -> dict:
 
 def _related(store: Store, uid: str, region: str, day: dt.date, scope: _Scope) -> dict:
     r = related(store, uid, RELATED_DEPTH, as_of=day, offset=0, limit=RELATED_CAP)
+    reached = carried(store, uid, day, region)
+    nothing = DisciplineResult(uid, day, region, ())
     shown, hidden = [], 0
     for it in r.items:
         chain = [it.uid] + [s for st in it.path for s in (st.frm, st.to)]
         if any(scope.vis(u) is Vis.NONE or scope.node(u) is None for u in chain):
             hidden += 1
             continue
-        carried = discipline(store, it.uid, day, region)
-        mine = dataclasses.replace(
-            carried, measures=tuple(m for m in carried.measures if m.trigger.subject == uid),
-            leads=tuple(x for x in carried.leads if x.trigger.subject == uid))
+        mine = reached.get(it.uid, nothing)
         who = scope.identity(it.uid)
         shown.append({"subject": {k: who[k] for k in ("id", "kind", "key", "name",
                                                        "region_code", "personal_data_masked")},
@@ -446,17 +444,17 @@ def credit_report(store: Store, subject: str, region: str, as_of, viewer: Viewer
     """
     day = parse_as_of(as_of)
     region = check_region(region)
-    body = report_body(store, subject, region, day, viewer)
-    content = sha256_hex(canonical_json(body))
+    body = plain(report_body(store, subject, region, day, viewer))
+    content = sha256_hex(dumps_plain(body))
     number = report_number(body["subject"]["id"], region, day, viewer, content)
     issued = store.get_nodes([f"CreditReport:{number}"]).get(f"CreditReport:{number}")
     version = issued.props.get("store_version") if issued else str(store.version())
-    doc = {"report": {"format": FORMAT, "number": number, "store_version": version,
-                      "as_of": day, "region": region,
-                      "region_name": _regions.name_of(region),
-                      "viewer": {"region": viewer.region, "role": viewer.role,
-                                 "agency": viewer.agency},
-                      "content_sha256": content},
+    doc = {"report": plain({"format": FORMAT, "number": number, "store_version": version,
+                            "as_of": day, "region": region,
+                            "region_name": _regions.name_of(region),
+                            "viewer": {"region": viewer.region, "role": viewer.role,
+                                       "agency": viewer.agency},
+                            "content_sha256": content}),
            **body}
-    text = canonical_json(doc)
-    return CreditReport(number, plain(doc), text, sha256_hex(text), content, issued is not None)
+    text = dumps_plain(doc)
+    return CreditReport(number, doc, text, sha256_hex(text), content, issued is not None)

@@ -15,6 +15,7 @@ from loaders.write import write_rows
 from queries.dates import InvalidInput
 from queries.reports import HIDDEN, Viewer, credit_report
 from queries.reports.issued import report_row, verify_report
+from queries.rules.discipline import carried, discipline
 from queries.search.subjects import subject_uid
 from tests.support.demo import load_demo
 from tests.support.stores import KINDS
@@ -72,6 +73,19 @@ def test_the_dishonest_firms_report_follows_discipline_through_its_legal_represe
     own_leads = report(demo, SISTER).doc["discipline"]["leads"]
     assert [x["trigger"]["subject_id"] for x in own_leads] == [DISHONEST]
     assert person(ZHANG) in own_leads[0]["nodes"]
+
+
+def test_what_a_subject_carries_is_what_its_related_subjects_discipline_says(demo):
+    """carried() walks forward once; discipline() of each target walks back: the same
+    measures and leads, with the same paths, for every subject it reaches."""
+    out = carried(demo, DISHONEST, DAY, SUZHOU)
+    assert person(ZHANG) in out and SISTER in out
+    for target, got in out.items():
+        want = discipline(demo, target, DAY, SUZHOU)
+        mine = ([m for m in want.measures if m.trigger.subject == DISHONEST],
+                [x for x in want.leads if x.trigger.subject == DISHONEST])
+        assert (list(got.measures), list(got.leads)) == mine, target
+    assert carried(demo, TAIHU, DAY, WUXI) == {}  # nothing it carries: no trigger
 
 
 def test_the_grade_recognised_in_wuxi_names_the_agreement(demo):
