@@ -15,7 +15,8 @@ from strawberry.types import Info
 
 from loaders.write import write_records
 from queries.reports import CreditReport, Viewer, credit_report
-from queries.reports.issued import report_row, verify_report
+from api.types import answer_type
+from queries.reports.issued import Verification, report_row, verify_report
 
 # (api.query imports this module for its Query class: its helpers are imported in the
 # resolvers)
@@ -64,22 +65,16 @@ class CreditReportAnswer:
 
     @strawberry.field(description="The report as one HTML page (labels in the message ids' "
                                   "language until a catalogue is installed)")
-    def html(self) -> str:
+    async def html(self) -> str:
+        from api.context import blocking
         from api.report_render import render_html
 
-        return render_html(self._report)
+        return await blocking(render_html, self._report)  # off the event loop
 
 
-@strawberry.type(description="Whether a printed report is genuine (issued with that SHA-256) "
-                             "and still current (the store gives the same report today)")
-class ReportVerification:
-    number: str
-    genuine: bool
-    current: bool
-    as_of: dt.date | None
-    issued_on: dt.date | None
-    store_version: str | None
-    explanation: str
+ReportVerification = answer_type(
+    Verification, "Whether a printed report is genuine (issued with that SHA-256) and still "
+                   "current (the store gives the same report today)")
 
 
 def answer_out(r: CreditReport) -> CreditReportAnswer:

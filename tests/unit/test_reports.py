@@ -5,7 +5,6 @@ one does not."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 
@@ -16,28 +15,14 @@ from queries.dates import InvalidInput
 from queries.reports import HIDDEN, Viewer, credit_report
 from queries.reports.issued import report_row, verify_report
 from queries.rules.discipline import carried, discipline
-from queries.search.subjects import subject_uid
-from tests.support.demo import load_demo
-from tests.support.stores import KINDS
+from tests.unit.test_rules_demo import SECRET, demo, person  # noqa: F401  (the demo in each store)
 
-SECRET = "demo-secret"
 SXCT = "“苏锡常通”信用交通一体化联动发展框架协议"
 DISHONEST = "Enterprise:91320506MA1MKT3P0P"  # 苏州恒通, 严重失信
 SISTER = "Enterprise:91320583MA1N2Q7D2B"  # 昆山顺达, same legal representative
 TAIHU = "Enterprise:91320211MA1Y4E9K0R"  # 无锡太湖, repaired penalty
 DAY = dt.date(2026, 8, 1)
 SUZHOU, WUXI, HANGZHOU = "320500", "320200", "330100"
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def demo(request, tmp_path_factory, empty_store):
-    store = load_demo(empty_store(request.param, tmp_path_factory.mktemp("demo") / "store"), SECRET)
-    yield store
-    store.close()
-
-
-def person(ric: str) -> str:
-    return subject_uid(ric, SECRET)
 
 
 ZHANG = "320402198403120353"  # 张建国, legal representative of both firms
