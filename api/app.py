@@ -21,6 +21,7 @@ from api.context import RequestContext, Services
 from api.heavy import HeavyWork
 from api.http import GraphQLHTTP, bearer_token
 from api.limits import parse_json
+from api.public import mount_public
 from api.schema import graphql_schema
 from api.subscription import EventHub
 from graph_model.personal_data import redact_text
@@ -140,6 +141,8 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
+
+    mount_public(app, store, settings)  # /p/<code> and /verify/<number>, without a key
 
     @app.get("/health")
     def health() -> dict:

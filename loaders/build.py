@@ -355,6 +355,7 @@ BUILDERS = {
     "complaints": _numbered("Complaint", "complaint_no"),
     "point_entries": _numbered("PointEntry", "entry_no"),
     "objections": _numbered("Objection", "objection_no"),
+    "credit_reports": _numbered("CreditReport", "report_no"),
     "jurisdictions": build_jurisdictions,
 }
 

@@ -39,7 +39,7 @@ KIND_ORDER = ["enterprises", "vehicles", "vessels", "practitioners", "agreements
               "jurisdictions", "penalties", "evaluations", "list_entries", "commitments",
               "repairs", "fine_payments", "accidents", "inspections", "monitoring_alarms",
               "port_calls", "complaints", "reviews", "point_entries", "objections",
-              "reminders"]
+              "reminders", "credit_reports"]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 

@@ -133,7 +133,7 @@
     var s = e.subject;
     return '<tr data-id="' + esc(e.id) + '"' + (extra ? ' class="' + extra + '"' : '') + '>' +
       '<td>' + esc(e.listKind) + '</td>' +
-      '<td>' + (s ? '<a href="#" data-subject="' + esc(s.id) + '">' + esc(s.name || s.id) + '</a>' : esc(e.subjectId)) + '</td>' +
+      '<td>' + (s ? '<a href="#" data-subject="' + esc(s.id) + '">' + esc(s.name || s.id) + '</a>' + reportLink(s.id) : esc(e.subjectId)) + '</td>' +
       '<td>' + esc(e.subjectRegion || (s && s.regionCode) || '') + '</td>' +
       '<td>' + esc(e.listedOn) + (e.removedOn ? ' – ' + esc(e.removedOn) : '') + '</td>' +
       '<td>' + esc(e.agency) + '</td>' +
@@ -204,6 +204,31 @@
     status(c.change === 'ADDED' ? 'listed just now: ' + e.id : 'removed just now: ' + e.id);
   }
 
+  // -- a subject's credit report (issue 18): the report of the region and day shown, as one
+  //    HTML page in a new tab (opened at the click, filled when the answer comes) -----------
+  function reportLink(id) {
+    return ' <a href="#" class="report-link" data-report="' + esc(id) + '" title="credit report">报告</a>';
+  }
+
+  function openReport(id) {
+    var tab = window.open('', '_blank');
+    status('report of ' + id + '…');
+    gql('query($id: ID!, $region: String!, $asOf: Date!) {' +
+      ' creditReport(subjectId: $id, region: $region, asOf: $asOf) { number html } }',
+      { id: id, region: state.region, asOf: state.asOf })
+      .then(function (body) {
+        if (!body.data || !body.data.creditReport) { throw new Error((body.errors || [{}])[0].message || 'no report'); }
+        if (tab) { tab.document.open(); tab.document.write(body.data.creditReport.html); tab.document.close(); }
+        status('report ' + body.data.creditReport.number);
+      })
+      .catch(function (err) { if (tab) { tab.close(); } status(err.message); });
+  }
+
+  document.addEventListener('click', function (e) {
+    var a = e.target.closest && e.target.closest('a[data-report]');
+    if (a) { e.preventDefault(); openReport(a.getAttribute('data-report')); }
+  });
+
   // -- search and the related-entities graph (Cytoscape.js) --------------------------------
   function search() {
     var text = $('search-text').value.trim();
@@ -213,7 +238,8 @@
         var hits = body.data.search.edges;
         $('search-results').innerHTML = hits.length ? hits.map(function (h) {
           return '<li><button data-subject="' + esc(h.node.id) + '">' + esc(h.node.name || h.node.id) +
-            ' <small>' + esc(h.node.__typename) + ' ' + esc(h.node.regionCode || '') + '</small></button></li>';
+            ' <small>' + esc(h.node.__typename) + ' ' + esc(h.node.regionCode || '') + '</small></button>' +
+            reportLink(h.node.id) + '</li>';
         }).join('') : '<li>nothing found in your scope</li>';
         Array.prototype.forEach.call($('search-results').querySelectorAll('button'), function (b) {
           b.onclick = function () { showSubject(b.getAttribute('data-subject')); };

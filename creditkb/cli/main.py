@@ -1,4 +1,5 @@
-"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders, one module
+"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders,
+report, qr, one module
 each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
@@ -12,14 +13,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
+from creditkb.cli import (
+    audit, demo, generate, keys, load, loads, qr, reminders, report, score, serve,
+)
 from graph_model.errors import CreditKBError
 from graph_model.settings import Settings
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
             "audit": audit, "generate": generate, "score": score,
-            "reminders": reminders}
+            "reminders": reminders, "report": report, "qr": qr}
 
 
 def parser() -> argparse.ArgumentParser:

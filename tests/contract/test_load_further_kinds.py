@@ -132,8 +132,9 @@ def test_the_cases_cover_every_further_kind():
     further = list(kinds())[list(kinds()).index("commitments") + 1:]
     # jurisdictions give agencies their reach (Agency nodes, no records about a subject):
     # tests/unit/test_loaders_rules.py loads them
-    # reminders are creditkb's own (tests/unit/test_rules_reminders.py writes them)
-    assert sorted(further) == sorted([*KINDS, "jurisdictions", "reminders"])
+    # reminders and credit reports are creditkb's own (tests/unit/test_rules_reminders.py
+    # and tests/unit/test_reports.py write them)
+    assert sorted(further) == sorted([*KINDS, "jurisdictions", "reminders", "credit_reports"])
 
 
 @pytest.mark.parametrize("kind", KINDS)

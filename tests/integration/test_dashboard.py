@@ -203,3 +203,33 @@ def test_graphiql_runs_a_query_with_the_key(api, browser):
                            timeout=10000)
     assert problems == []
     page.close()
+
+
+def test_dashboard_links_a_subject_to_its_credit_report(api, browser):
+    """Issue 18: a searched subject's report link opens its credit report, for the region
+    and day the dashboard shows."""
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-08-01#key={api['tokens']['suzhou']}")
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#search-text", "91320506MA1MKT3P0P")
+    page.click("#search-form button")
+    link = page.locator('#search-results a[data-report="Enterprise:91320506MA1MKT3P0P"]')
+    link.wait_for()
+    with browser.expect_page() as opened:
+        link.click()
+    report = opened.value
+    report.wait_for_selector("#report-number")
+    number = report.inner_text("#report-number")
+    assert number.startswith("CR-20260801-")
+    assert "苏州恒通危险品运输有限公司" in report.inner_text("h1")
+    # the same report the API answers for the key, region and day
+    answer = gql(api, 'query { creditReport(subjectId: "Enterprise:91320506MA1MKT3P0P", '
+                      'region: "320500", asOf: "2026-08-01") { number } }')
+    assert answer["data"]["creditReport"]["number"] == number
+    # the watchlist rows link their subjects' reports too
+    assert page.locator('#watchlist-table a[data-report]').count() >= 1
+    assert problems == []
+    report.close()
+    page.close()

@@ -429,6 +429,8 @@ DATE_REQUESTS = {
     "Query.recheckDraw.asOf": ("query($d: Date) { recheckDraw(asOf: $d) { seed } }", "suzhou"),
     "Query.repairReminders.asOf": ("query($d: Date) { repairReminders(asOf: $d) { notIssued } }",
                                    "suzhou"),
+    "Query.creditReport.asOf": ('query($d: Date) { creditReport(subjectId: "%s", asOf: $d) '
+                                '{ number } }' % HENGTONG, "suzhou"),
     "Mutation.issueReminders.asOf": ("mutation($d: Date) { issueReminders(asOf: $d) { notIssued } }",
                                      "suzhou"),
     "AddListEntryInput.listedOn": ('mutation($d: Date!) { addListEntry(input: {subjectId: '

@@ -126,3 +126,15 @@ def test_a_generated_data_set_gives_both_stores_one_graph_and_the_same_answers(s
     from queries.rules.admission import admission_review
     reviews = [admission_review(s, "320500", "GREEN_FAST_LANE", "2026-10-31") for s in stores]
     assert reviews[0] == reviews[1] and reviews[0].checked > 0
+    # Credit reports (issue 18): the same sections, hence the same content hash and number.
+    from queries.reports import Viewer, credit_report
+    from queries.reports.report import RELATED_CAP
+    subjects = [n.uid for label in ("Enterprise", "Person", "Vehicle", "Vessel")
+                for n in stores[1].iter_nodes(label, page=50) if n.props.get("region_code")][::7][:16]
+    assert len(subjects) >= 8
+    for uid in subjects:
+        region = stores[1].get_nodes([uid])[uid].props["region_code"][:4] + "00"
+        got = [credit_report(s, uid, region, "2026-03-15", Viewer(region, "regulator"))
+               for s in stores]
+        assert got[0].content_sha256 == got[1].content_sha256, uid
+        assert got[0].number == got[1].number and len(got[0].doc["related"]["shown"]) <= RELATED_CAP

@@ -16,9 +16,9 @@ from tests.support.exchange import FURTHER_SPEC, SPEC_HEADERS, spec_columns
 from tests.support.files import FIRM, FIRMS, write
 
 def test_the_kinds_are_the_exchange_formats_and_load_in_an_order_naming_them_all():
-    # (reminders are creditkb's own record of the repair reminders it issued, no export)
-    assert list(kinds())[:-1] == list(SPEC_HEADERS) and set(KIND_ORDER) == set(kinds())
-    assert list(kinds())[-1] == "reminders"
+    # (reminders and credit reports are creditkb's own records of what it issued, no export)
+    assert list(kinds())[:-2] == list(SPEC_HEADERS) and set(KIND_ORDER) == set(kinds())
+    assert list(kinds())[-2:] == ["reminders", "credit_reports"]
     for kind, (chinese, english) in FURTHER_SPEC.items():
         cols = kinds()[kind].columns
         # beyond the format: a firm named without its USCC, and an alarm's 对象类型 (which

@@ -16,7 +16,8 @@ def test_every_label_and_relationship_of_the_domain_is_there():
     assert set(s.labels) == {"Enterprise", "Person", "Vehicle", "Vessel", "Penalty", "Evaluation",
                              "ListEntry", "Agreement", "Region", "Agency", "Commitment", "Repair",
                              "Accident", "Inspection", "MonitoringAlarm", "PortCall", "Complaint",
-                             "Review", "PointEntry", "FinePayment", "Objection", "Reminder"}
+                             "Review", "PointEntry", "FinePayment", "Objection", "Reminder",
+                             "CreditReport"}
     assert s.subject_labels() == ["Enterprise", "Person", "Vehicle", "Vessel"]
     rep = s.rel("LEGAL_REPRESENTATIVE_OF")
     assert (rep.from_labels, rep.to_labels) == (("Person",), ("Enterprise",))
@@ -29,7 +30,8 @@ def test_records_stay_out_of_the_traversal_graph():
     records = [n for n, lab in s.labels.items() if lab.kind == "record"]
     assert not any(s.label(n).in_graph for n in records)
     # every record but a fine payment (which PAYS a penalty) and a repair is about a subject
-    assert set(s.rel("ABOUT").from_labels) == set(records) - {"FinePayment", "Repair", "Reminder"}
+    assert set(s.rel("ABOUT").from_labels) == set(records) - {"FinePayment", "Repair", "Reminder",
+                                                                 "CreditReport"}
     assert {"OWNS", "LEGAL_REPRESENTATIVE_OF", "MEMBER_OF", "PART_OF"} <= set(s.graph_rel_types())
 
 

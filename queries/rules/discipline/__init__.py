@@ -5,7 +5,7 @@
 
 from queries.rules.discipline.batch import discipline_batch
 from queries.rules.discipline.engine import (
-    AppliedMeasure, DisciplineResult, Hop, Trigger, discipline,
+    AppliedMeasure, DisciplineResult, Hop, Trigger, carried, discipline,
 )
 from queries.rules.discipline.rules import (
     DisciplineRules, Measure, Rule, Step, TriggerKind, discipline_rules, load_discipline_rules,
@@ -14,4 +14,4 @@ from queries.rules.discipline.rules import (
 
 __all__ = ["Measure", "TriggerKind", "Step", "Rule", "DisciplineRules", "discipline_rules",
            "load_discipline_rules", "parse_discipline_rules", "Hop", "Trigger",
-           "AppliedMeasure", "DisciplineResult", "discipline", "discipline_batch"]
+           "AppliedMeasure", "DisciplineResult", "discipline", "discipline_batch", "carried"]

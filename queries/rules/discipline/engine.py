@@ -670,7 +670,15 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     starts = [(r, node.uid) for r in rules.propagation if starts_at(r, node, reverse=True)]
     paths = [RulePath(None, (node.uid,), ())] + walk(store, day, starts, True, cache)
 
-    sources = sorted({p.nodes[0] for p in paths})
+    triggers = _triggers_of(store, sorted({p.nodes[0] for p in paths}), day, region, rules,
+                            scales)
+    result = applied_measures(rules, paths, triggers, day, region).get(node.uid)
+    return result or DisciplineResult(node.uid, day, region, ())
+
+
+def _triggers_of(store: Store, sources: Sequence[str], day: dt.date, region: str | None,
+                 rules: DisciplineRules, scales: Scales | None) -> dict[str, list[Trigger]]:
+    """The triggers of ``sources`` (subject uids) on ``day``, read from their records."""
     labels = set(RECORD_LABELS) | set(veto_labels(None))
     fetched = records_of(store, sources, labels)
     records = {s: defaultdict(list) for s in sources}
@@ -688,6 +696,38 @@ def discipline(store: Store, subject: str, as_of, region: str | None = None, *,
     agreements = agreements_covering(store, sorted(codes)) if codes else ()
     ctx = make_context(store, day, region, rules, scales, agreements)
     events = incentive_events(store, fetched, rules.incentive_list_kinds())
-    triggers = find_triggers(store, ctx, records, evaluations, events)
-    result = applied_measures(rules, paths, triggers, day, region).get(node.uid)
-    return result or DisciplineResult(node.uid, day, region, ())
+    return find_triggers(store, ctx, records, evaluations, events)
+
+
+def carried(store: Store, subject: str, as_of, region: str | None = None, *,
+            rules: DisciplineRules | None = None, scales: Scales | None = None
+            ) -> dict[str, DisciplineResult]:
+    """What ``subject``'s own records carry to the subjects its propagation rules reach
+    (its legal representative, vehicles, the representative's other firms...): by target
+    uid, the measures and leads whose trigger is ``subject``'s, each with its path, as
+    :func:`discipline` of that target reports them (one forward walk instead of one
+    :func:`discipline` per related subject).
+
+    Examples
+    --------
+    On the demo data, 苏州恒通's 严重失信 designation reaches 张建国 (restrictions) and,
+    through him, 昆山顺达 (a lead, rule 15)::
+
+        >>> out = carried(store, "Enterprise:91320506MA1MKT3P0P", "2026-08-01", "320500")
+        >>> sorted({m.rule for r in out.values() for m in r.measures})
+        ['fleet', 'legal_representative']
+        >>> [x.rule for x in out["Enterprise:91320583MA1N2Q7D2B"].leads]
+        ['legal_representative_other_firms']
+    """
+    day = parse_as_of(as_of)
+    region = check_region(region) if region is not None else None
+    node = check_subject(store, subject)
+    rules = rules or discipline_rules()
+    triggers = _triggers_of(store, [node.uid], day, region, rules, scales)
+    if not triggers:
+        return {}
+    starts = [(r, node.uid) for r in rules.propagation if starts_at(r, node, reverse=False)]
+    paths = walk(store, day, starts, False, {node.uid: node})
+    out = applied_measures(rules, paths, triggers, day, region)
+    out.pop(node.uid, None)
+    return out

@@ -1,0 +1,70 @@
+"""``creditkb report SUBJECT --region CODE [--as-of DAY] --format json|html|pdf --out FILE``:
+the credit report of a subject (issue 18) for the regulator of a region, as canonical JSON,
+one HTML page or a PDF rendered from it, recorded as issued (a ``CreditReport`` record,
+one load listed by ``creditkb loads``) so that ``verifyReport`` and ``/verify/<number>``
+find it.  SUBJECT is a node id or a USCC, plate, vessel number or resident ID number.
+
+``--viewer-role`` (default regulator) and ``--viewer-region`` (default the region) say
+whose scope and masking the report shows: a viewer's report masks personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.settings import Settings
+from graph_model.store import open_store
+
+FORMATS = ("json", "html", "pdf")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("report", help="a subject's credit report (JSON, HTML or PDF)")
+    p.add_argument("subject", help="node id, USCC, plate, vessel number or resident ID number")
+    p.add_argument("--region", required=True, help="the regulator's six-digit division code")
+    p.add_argument("--as-of", help="the day the report describes (default today)")
+    p.add_argument("--format", choices=FORMATS, default="json")
+    p.add_argument("--out", help="file to write (default: standard output; a PDF needs one)")
+    p.add_argument("--viewer-role", default="regulator",
+                   choices=("regulator", "investigator", "viewer"))
+    p.add_argument("--viewer-region", help="region of the key the report is for "
+                                           "(default --region)")
+    p.add_argument("--agency", help="the issuing agency, recorded with the report")
+    store_arg(p)
+
+
+def run(args) -> int:
+    from api.report_render import render_html, render_pdf
+    from api.reports import issue
+    from graph_model.errors import UserError
+    from graph_model.store.secret import bind_secret
+    from queries.reports import Viewer, credit_report
+    from queries.search.subjects import subject_uid
+
+    if args.format == "pdf" and not args.out:
+        raise UserError("--format pdf needs --out FILE")
+    settings = Settings.from_env(store=getattr(args, "store", None))
+    today = dt.date.today()
+    with open_store(settings=settings) as store:
+        uid = subject_uid(args.subject, settings.secret)
+        viewer = Viewer(args.viewer_region or args.region, args.viewer_role, args.agency)
+        r = credit_report(store, uid, args.region, args.as_of or today, viewer)
+        with store.load_lock():
+            bind_secret(store, settings.secret)
+            issue(store, settings.secret, r, agency=args.agency, today=today,
+                  source=f"creditkb report {r.number}")
+    if args.format == "json":
+        out = r.json.encode("utf-8")
+    else:
+        page = render_html(r)
+        out = render_pdf(page) if args.format == "pdf" else page.encode("utf-8")
+    if args.out:
+        with open(args.out, "wb") as f:
+            f.write(out)
+        warn_demo_secret(settings)
+        print(f"{r.number}  sha256 {r.sha256}  -> {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(out)
+    return 0
