@@ -107,6 +107,7 @@ class EmbeddedWriter(Writer):
         self.rows = 0  # rows written (nodes, edges, links)
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
+        self.graph_removed = False  # nodes or edges deleted: the topology is rebuilt, not patched
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
@@ -258,6 +259,7 @@ class EmbeddedWriter(Writer):
             n += len(nids)
         self.wrote = self.wrote or n > 0
         self.graph_changed = self.graph_changed or n > 0
+        self.graph_removed = self.graph_removed or n > 0
         return n
 
     def delete_all(self) -> None:
@@ -266,7 +268,7 @@ class EmbeddedWriter(Writer):
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
         self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
-        self.wrote = self.graph_changed = True
+        self.wrote = self.graph_changed = self.graph_removed = True
 
 
 def _factorized(targets: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
