@@ -62,6 +62,16 @@ CREATE TABLE IF NOT EXISTS journal(
     old_links TEXT,
     PRIMARY KEY(seq, kind, id)
 ) WITHOUT ROWID;
+-- What each commit touched (Store.changed_since): a uid written, a record's subject,
+-- "<Label>:" for a label written, "*" for a commit that could touch anything (an undo,
+-- a delete, a transaction past CHANGES_CAP).  Complete from generation changes_from on.
+CREATE TABLE IF NOT EXISTS changes(
+    gen INTEGER NOT NULL,
+    uid TEXT NOT NULL,
+    PRIMARY KEY(gen, uid)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta(k, v) SELECT 'changes_from', CAST(v AS INTEGER) + 1 FROM meta
+    WHERE k = 'generation';
 """ % {"format": STORE_FORMAT,
        "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
 # Only records_about follows a link backwards (a subject's records: ABOUT), by label too:

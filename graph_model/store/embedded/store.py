@@ -30,7 +30,7 @@ import sqlite3
 from dataclasses import asdict
 import threading
 from contextlib import contextmanager, suppress
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,7 @@ BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed 
 # patches the topology of the generation before it; more, and it is rebuilt (the copy a
 # patch makes costs what a rebuild's sort does then).
 PATCH_SHARE, PATCH_MIN = 0.05, 10_000
+CHANGES_KEPT = 256  # generations whose changes are kept for changed_since
 
 
 class EmbeddedStore(Store):
@@ -155,6 +156,7 @@ class EmbeddedStore(Store):
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
                 self._bump_generation(topology=writer.graph_changed)
+                self._record_changes(writer.changes())
                 if writer.graph_changed:
                     handed = self._hand_over_topology(writer)
                 if load is not None:
@@ -185,6 +187,30 @@ class EmbeddedStore(Store):
         keys = "'generation', 'topology'" if topology else "'generation'"
         self._con().execute(f"UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k IN ({keys})")
 
+    def _record_changes(self, touched: set[str] | None) -> None:
+        """Record what the commit of the generation just bumped touched (None: anything),
+        and forget the commits more than CHANGES_KEPT generations old."""
+        con = self._con()
+        gen = self.generation()
+        rows = ["*"] if touched is None else sorted(touched)
+        for part in sql.chunks(rows):
+            con.execute("INSERT OR IGNORE INTO changes(gen, uid) VALUES " +
+                        ",".join(["(?, ?)"] * len(part)), [v for uid in part for v in (gen, uid)])
+        if gen % CHANGES_KEPT == 0:  # now and then: a delete walks the index's old end
+            con.execute("DELETE FROM changes WHERE gen <= ?", (gen - CHANGES_KEPT,))
+            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_from' AND CAST(v AS INTEGER) < ?",
+                        (gen - CHANGES_KEPT + 1, gen - CHANGES_KEPT + 1))
+
+    def changed_since(self, version: Hashable) -> frozenset[str] | None:
+        con = self._con()
+        start = int(con.execute("SELECT v FROM meta WHERE k = 'changes_from'").fetchone()[0])
+        if not isinstance(version, int) or version + 1 < start:
+            return None
+        [text] = con.execute("SELECT json_group_array(uid) FROM (SELECT DISTINCT uid FROM changes "
+                             "WHERE gen > ?)", (version,)).fetchone()
+        uids = frozenset(json.loads(text))
+        return None if "*" in uids else uids
+
     def topology_generation(self) -> int:
         return int(self._con().execute("SELECT v FROM meta WHERE k='topology'").fetchone()[0])
 
@@ -210,6 +236,7 @@ class EmbeddedStore(Store):
             try:
                 result = self._undo(load_id)
                 self._bump_generation(topology=True)
+                self._record_changes(None)
                 con.execute("COMMIT")
             except BaseException as exc:
                 raise failed(con, exc, self.db_path, "undoing a load in")
@@ -319,9 +346,10 @@ class EmbeddedStore(Store):
         if len(edges) > max(PATCH_MIN, PATCH_SHARE * len(old.out.far)):
             return None
         labels = sorted(n for n, lab in schema().labels.items() if lab.in_graph)
-        new = con.execute(
-            f"SELECT uid, nid FROM nodes WHERE nid > ? AND label IN ({','.join('?' * len(labels))}) "
-            f"ORDER BY uid", (known_nid, *labels)).fetchall()
+        # a range of the rowid, sorted here (ordered by uid, SQLite would walk the uid index)
+        new = sorted(con.execute(
+            f"SELECT uid, nid FROM nodes WHERE nid > ? AND label IN ({','.join('?' * len(labels))})",
+            (known_nid, *labels)).fetchall())
         if len(new) > max(PATCH_MIN, PATCH_SHARE * old.n_nodes):
             return None
         below, above = self._stored_neighbours([u for u, _ in new], labels, known_nid)
