@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
+from creditkb.cli import audit, demo, export, generate, keys, load, loads, reminders, score, serve
 from graph_model.errors import CreditKBError
 from graph_model.settings import Settings
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
             "audit": audit, "generate": generate, "score": score,
-            "reminders": reminders}
+            "reminders": reminders, "export": export}
 
 
 def parser() -> argparse.ArgumentParser:
