@@ -22,14 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph_model.errors import CreditKBError
+
 FORMAT_VERSION = 2  # 2: ranks spaced RANK_STEP apart
 #: Spacing of the ranks a build gives: a patch puts new nodes in the gaps (2**24 nodes
 #: between two neighbours; 2**39 nodes in all before an int64 overflows).
 RANK_STEP = 1 << 24
 
 
-class NoRoom(ValueError):
-    """A patch's new nodes do not fit between their neighbours' ranks: rebuild."""
+class NoRoom(CreditKBError, ValueError):
+    """A patch's new nodes do not fit between their neighbours' ranks: rebuild (the store
+    catches it; it never reaches a user)."""
 
 
 @dataclass
