@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true",
                     help="use the data and store bench.run --keep left at this scale")
     ap.add_argument("--keep", action="store_true", help="keep what this run generated")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="the daily exports' seed (another one to run again on a kept store)")
     args = ap.parse_args(argv)
 
     work = Path(args.work) / f"scale-{args.scale:g}"
@@ -59,7 +61,7 @@ def main(argv=None) -> int:
     mod = "bench.delta_phases"
     for kind in KINDS:
         folder = scratch / kind
-        made = child("delta", str(data), kind, str(folder), module=mod)
+        made = child("delta", str(data), kind, str(folder), str(args.seed), module=mod)
         floor_r = child("floor_read", str(folder))
         floor_i = child("floor_insert", str(folder), str(scratch / f"{kind}-floor.sqlite3"))
         floor_s = floor_r["seconds"] + floor_i["seconds"]

@@ -33,11 +33,11 @@ def _load(store_path: str, folder: str) -> dict:
                 topology=store.last_topology_change, load_avg=[before, os.getloadavg()[0]])
 
 
-def delta(data: str, kind: str, out: str) -> None:
-    """Write the 1 % daily export of ``kind`` (seed 1) into ``out``."""
+def delta(data: str, kind: str, out: str, seed: str = "1") -> None:
+    """Write the 1 % daily export of ``kind`` into ``out``."""
     from creditkb.synth.delta import write_delta
 
-    path = write_delta(data, kind, out, fraction=0.01, seed=1)
+    path = write_delta(data, kind, out, fraction=0.01, seed=int(seed))
     emit(rows=sum(1 for _ in open(path, encoding="utf-8")) - 1)
 
 

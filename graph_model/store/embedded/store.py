@@ -340,9 +340,8 @@ class EmbeddedStore(Store):
         types = self._graph_types
         marks = ",".join("?" * len(types))
         code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
-        edges = np.array(con.execute(
-            f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE eid > ? "
-            f"AND type IN ({marks})", (known_eid, *types)).fetchall(), dtype=np.int64).reshape(-1, 4)
+        edges = sql.int_rows(con, f"SELECT src, dst, CASE type {code} END, eid FROM edges "
+                             f"WHERE eid > ? AND type IN ({marks})", (known_eid, *types), 4)
         if len(edges) > max(PATCH_MIN, PATCH_SHARE * len(old.out.far)):
             return None
         labels = sorted(n for n, lab in schema().labels.items() if lab.in_graph)
@@ -404,10 +403,9 @@ class EmbeddedStore(Store):
         types = self._graph_types
         marks = ",".join("?" * len(types))
         code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
-        rows = con.execute(
-            f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})", types
-        ).fetchall()
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        arr = sql.int_rows(
+            con, f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})",
+            types, 4)
         # In uid order: label by label (sorted as their uid prefixes sort), each a range
         # of the uid index.
         prefixes = sorted(f"{n}:" for n, lab in schema().labels.items() if lab.in_graph)
