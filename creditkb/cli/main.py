@@ -1,5 +1,5 @@
-"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders, one module
-each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
+"""The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders,
+export, one module each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
 error, 1 for anything else: what the user can fix (a :class:`~graph_model.errors.CreditKBError`:
