@@ -33,6 +33,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+#: Disk a run takes per unit of scale, measured at scale 0.1 (2.4 million rows: CSV files
+#: 0.25 GiB, store 1.2 GiB, the floor's database about as large as the files' rows as
+#: JSON), with room for the write-ahead log of the largest load: scale 10 needs ~200 GiB.
+DISK_GIB_PER_SCALE = 20
+
+
 def child(phase: str, *args: str, module: str = "bench.phases") -> dict:
     """Run ``<module> <phase>`` in a child process and return its JSON result (each
     phase reports its own peak memory)."""
@@ -57,6 +63,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=str(HERE / "out"), help="scratch folder")
     ap.add_argument("--keep", action="store_true", help="keep the generated data and store")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--no-disk-check", action="store_true",
+                    help="start even when the free disk looks too small (see DISK_GIB_PER_SCALE)")
     ap.add_argument("--both", action="store_true",
                     help="the embedded store and a real Neo4j side by side (bench/both.py)")
     args, rest = ap.parse_known_args(argv)
@@ -72,6 +80,13 @@ def main(argv=None) -> int:
     data, store = work / "data", work / "store"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    need = DISK_GIB_PER_SCALE * args.scale
+    free = shutil.disk_usage(work).free / 2**30
+    if free < need and not args.no_disk_check:
+        raise SystemExit(f"bench.run --scale {args.scale:g} needs about {need:,.0f} GiB of disk "
+                         f"in {work} (data, store and floor database; docs/scale.md) and "
+                         f"{free:,.0f} GiB are free: give --work a larger disk, or "
+                         f"--no-disk-check")
 
     rows = []
 

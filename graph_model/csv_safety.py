@@ -59,3 +59,10 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame: pd.DataFrame, target, **options) -> None:
     """``frame.to_csv(target, **options)``, its cells neutralised first."""
     neutralise(frame).to_csv(target, **options)
+
+
+def to_machine_csv(frame: pd.DataFrame, target) -> None:
+    """``frame``'s rows (no header, no index) as CSV for a program that reads data, never a
+    spreadsheet (``neo4j-admin database import``): cells are written exactly as they are,
+    since a quote put in front would change the data loaded.  Null cells are empty."""
+    frame.to_csv(target, header=False, index=False, lineterminator="\n")

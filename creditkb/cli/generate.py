@@ -16,6 +16,12 @@ def add_parser(sub) -> None:
     p.add_argument("--rows", action="append", default=[], metavar="KIND=N",
                    help="rows of one kind instead of the scale's, e.g. point_entries=20000000 "
                         "(the scoring bench's); may be given more than once")
+    p.add_argument("--delta", metavar="KIND",
+                   help="write a daily export instead: --fraction of the rows of --base's KIND "
+                        "file changed, added or removed (penalties, list_entries, vehicles)")
+    p.add_argument("--base", metavar="DIR", help="with --delta: the generated set it changes")
+    p.add_argument("--fraction", type=float, default=0.01,
+                   help="with --delta: the share of the base's rows named (default 0.01)")
 
 
 def _rows(items: list[str]) -> dict[str, int]:
@@ -31,6 +37,8 @@ def _rows(items: list[str]) -> dict[str, int]:
 
 
 def run(args) -> int:
+    if args.delta:
+        return _delta(args)
     from tqdm import tqdm
 
     from creditkb.synth import generate
@@ -48,4 +56,15 @@ def run(args) -> int:
         bar.close()
     for kind, path in files.items():
         print(f"{kind}: {path}")
+    return 0
+
+
+def _delta(args) -> int:
+    from creditkb.synth.delta import write_delta
+    from graph_model.errors import UserError
+
+    if not args.base:
+        raise UserError("--delta needs --base DIR, the generated set it changes")
+    path = write_delta(args.base, args.delta, args.out, args.fraction, args.seed)
+    print(f"{args.delta}: {path}")
     return 0

@@ -302,6 +302,17 @@ class Store(abc.ABC):
         while only).  Both adapters tell."""
         return None
 
+    def changed_since(self, version: Hashable) -> frozenset[str] | None:
+        """What the writes after ``version`` (a value :meth:`version` gave) touched: the
+        uids of the nodes written, of the subjects (and other targets) of the records
+        written or moved, of both ends of the edges written, and ``"<Label>:"`` for each
+        label written; an empty set when nothing was written since.  None when the store
+        cannot tell (too long ago, a delete or an undo, a write too large to itemise, or
+        an adapter that does not keep the log): then anything may have changed.  What
+        lets an answer be kept across writes that do not touch what it read
+        (:mod:`api.kept`)."""
+        return None
+
     @abc.abstractmethod
     def secret_fingerprint(self) -> str | None:
         """The fingerprint of the secret that hashed this store's resident ID numbers

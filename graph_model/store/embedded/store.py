@@ -31,7 +31,7 @@ from dataclasses import asdict
 from operator import attrgetter
 import threading
 from contextlib import contextmanager, suppress
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from graph_model.store.embedded.checkpoint import BackgroundCheckpoint
 from graph_model.store.embedded.lock import load_lock
 from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
-from graph_model.store.embedded.topology import Topology
+from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
 from graph_model.store.port import (
     Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused,
@@ -59,6 +59,11 @@ READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
 BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
+# A transaction adding at most this share of the graph's edges (or nodes), or this many,
+# patches the topology of the generation before it; more, and it is rebuilt (the copy a
+# patch makes costs what a rebuild's sort does then).
+PATCH_SHARE, PATCH_MIN = 0.05, 10_000
+CHANGES_KEPT = 256  # generations whose changes are kept for changed_since
 
 
 class EmbeddedStore(Store):
@@ -77,6 +82,7 @@ class EmbeddedStore(Store):
             lambda exc: store_error(exc, self.db_path, "opening"))
         self._topology: Topology | None = None
         self._topology_lock = threading.Lock()
+        self.last_topology_change: str | None = None  # "patched" or "rebuilt", by this process
         self._checkpoint = BackgroundCheckpoint(self.db_path)
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
@@ -152,8 +158,9 @@ class EmbeddedStore(Store):
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
                 self._bump_generation(topology=writer.graph_changed)
+                self._record_changes(writer.changes())
                 if writer.graph_changed:
-                    handed = self._hand_over_topology()
+                    handed = self._hand_over_topology(writer)
                 if load is not None:
                     # Fresh statistics let the planner choose the property indexes for
                     # selective filters (sampled: seconds, not minutes, at Yangtze scale).
@@ -182,6 +189,30 @@ class EmbeddedStore(Store):
         keys = "'generation', 'topology'" if topology else "'generation'"
         self._con().execute(f"UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k IN ({keys})")
 
+    def _record_changes(self, touched: set[str] | None) -> None:
+        """Record what the commit of the generation just bumped touched (None: anything),
+        and forget the commits more than CHANGES_KEPT generations old."""
+        con = self._con()
+        gen = self.generation()
+        rows = ["*"] if touched is None else sorted(touched)
+        for part in sql.chunks(rows):
+            con.execute("INSERT OR IGNORE INTO changes(gen, uid) VALUES " +
+                        ",".join(["(?, ?)"] * len(part)), [v for uid in part for v in (gen, uid)])
+        if gen % CHANGES_KEPT == 0:  # now and then: a delete walks the index's old end
+            con.execute("DELETE FROM changes WHERE gen <= ?", (gen - CHANGES_KEPT,))
+            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_from' AND CAST(v AS INTEGER) < ?",
+                        (gen - CHANGES_KEPT + 1, gen - CHANGES_KEPT + 1))
+
+    def changed_since(self, version: Hashable) -> frozenset[str] | None:
+        con = self._con()
+        start = int(con.execute("SELECT v FROM meta WHERE k = 'changes_from'").fetchone()[0])
+        if not isinstance(version, int) or version + 1 < start:
+            return None
+        [text] = con.execute("SELECT json_group_array(uid) FROM (SELECT DISTINCT uid FROM changes "
+                             "WHERE gen > ?)", (version,)).fetchone()
+        uids = frozenset(json.loads(text))
+        return None if "*" in uids else uids
+
     def topology_generation(self) -> int:
         return int(self._con().execute("SELECT v FROM meta WHERE k='topology'").fetchone()[0])
 
@@ -207,6 +238,7 @@ class EmbeddedStore(Store):
             try:
                 result = self._undo(load_id)
                 self._bump_generation(topology=True)
+                self._record_changes(None)
                 con.execute("COMMIT")
             except BaseException as exc:
                 raise failed(con, exc, self.db_path, "undoing a load in")
@@ -273,12 +305,17 @@ class EmbeddedStore(Store):
                 self._topology = topo
             return topo
 
-    def _hand_over_topology(self) -> str | None:
-        """Inside a transaction that changed the traversal graph: build the topology of the
-        generation it commits and write it beside the cache, so that at COMMIT it is renamed
-        into place and every reader loads it (a fraction of a second) rather than each
-        rebuilding it from SQLite (seconds at Yangtze scale, with traversals waiting)."""
-        topo = self._build_topology(self.topology_generation(), save=False)
+    def _hand_over_topology(self, writer: EmbeddedWriter) -> str | None:
+        """Inside a transaction that changed the traversal graph: make the topology of the
+        generation it commits (patched, see :meth:`_patch_topology`, or rebuilt) and write
+        it beside the cache, so that at COMMIT it is renamed into place and every reader
+        loads it (a fraction of a second) rather than each rebuilding it from SQLite
+        (seconds at Yangtze scale, with traversals waiting)."""
+        gen = self.topology_generation()
+        topo = None if writer.graph_removed else self._patch_topology(gen)
+        self.last_topology_change = "patched" if topo is not None else "rebuilt"
+        if topo is None:
+            topo = self._build_topology(gen, save=False)
         path = self.topology_path + ".next"
         try:
             topo.save(path)
@@ -288,15 +325,89 @@ class EmbeddedStore(Store):
             self._topology = None  # this process too reads the committed one
         return path
 
+    def _patch_topology(self, gen: int) -> Topology | None:
+        """The topology of generation ``gen`` as the one before it plus what this
+        transaction added (it removed nothing): the edges and graph nodes with ids above
+        those the old one knew, their neighbours in uid order found by index seeks.  None
+        when the old one is not at hand, or the change is not small (a rebuild is then as
+        cheap), or the new nodes do not fit between their neighbours' ranks."""
+        with self._topology_lock:
+            old = self._topology if self._topology is not None and \
+                self._topology.generation == gen - 1 else None
+        old = old or Topology.load(self.topology_path, gen - 1)
+        if old is None:
+            return None
+        con = self._con()
+        known_nid, known_eid = old.n_nodes - 1, int(old.out.eids.max(initial=0))
+        types = self._graph_types
+        marks = ",".join("?" * len(types))
+        code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
+        edges = sql.int_rows(con, f"SELECT src, dst, CASE type {code} END, eid FROM edges "
+                             f"WHERE eid > ? AND type IN ({marks})", (known_eid, *types), 4)
+        if len(edges) > max(PATCH_MIN, PATCH_SHARE * len(old.out.far)):
+            return None
+        labels = sorted(n for n, lab in schema().labels.items() if lab.in_graph)
+        # a range of the rowid, sorted here (ordered by uid, SQLite would walk the uid index)
+        new = sorted(con.execute(
+            f"SELECT uid, nid FROM nodes WHERE nid > ? AND label IN ({','.join('?' * len(labels))})",
+            (known_nid, *labels)).fetchall())
+        if len(new) > max(PATCH_MIN, PATCH_SHARE * old.n_nodes):
+            return None
+        below, above = self._stored_neighbours([u for u, _ in new], labels, known_nid)
+        max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+        try:
+            return old.patched(gen, edges[:, 0], edges[:, 1], edges[:, 2].astype(np.int8),
+                               edges[:, 3], np.array([n for _, n in new], dtype=np.int64),
+                               below, above, max_nid)
+        except NoRoom:
+            return None
+
+    def _stored_neighbours(self, uids: list[str], labels: list[str],
+                           known_nid: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each uid (of a graph label), the nid of the graph node a topology up to
+        ``known_nid`` knows just before it and just after it in uid order (-1: none): an
+        index seek in its label's range, else the last (first) of the labels before (after)."""
+        con = self._con()
+        prefixes = [f"{lab}:" for lab in labels]  # sorted as their uids sort
+        ends: dict[tuple[int, bool], int] = {}
+
+        def seek(lo: str, hi: str, last: bool) -> int:
+            order = "DESC" if last else ""
+            row = con.execute(f"SELECT nid FROM nodes WHERE uid > ? AND uid < ? AND nid <= ? "
+                              f"ORDER BY uid {order} LIMIT 1", (lo, hi, known_nid)).fetchone()
+            return -1 if row is None else row[0]
+
+        def end(i: int, last: bool) -> int:
+            while 0 <= i < len(prefixes):
+                if (i, last) not in ends:  # (every uid of a label is longer than its prefix)
+                    ends[(i, last)] = seek(*sql.prefix_range(prefixes[i]), last)
+                found = ends[(i, last)]
+                if found >= 0:
+                    return found
+                i += -1 if last else 1
+            return -1
+
+        below = np.full(len(uids), -1, dtype=np.int64)
+        above = np.full(len(uids), -1, dtype=np.int64)
+        for k, uid in enumerate(uids):
+            i = prefixes.index(uid[:uid.index(":") + 1])
+            lo, hi = sql.prefix_range(prefixes[i])
+            below[k] = seek(lo, uid, True)
+            if below[k] < 0:
+                below[k] = end(i - 1, True)
+            above[k] = seek(uid, hi, False)
+            if above[k] < 0:
+                above[k] = end(i + 1, False)
+        return below, above
+
     def _build_topology(self, gen: int, save: bool = True) -> Topology:
         con = self._con()
         types = self._graph_types
         marks = ",".join("?" * len(types))
         code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
-        rows = con.execute(
-            f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})", types
-        ).fetchall()
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        arr = sql.int_rows(
+            con, f"SELECT src, dst, CASE type {code} END, eid FROM edges WHERE type IN ({marks})",
+            types, 4)
         # In uid order: label by label (sorted as their uid prefixes sort), each a range
         # of the uid index.
         prefixes = sorted(f"{n}:" for n, lab in schema().labels.items() if lab.in_graph)

@@ -6,6 +6,12 @@ about 1 s and 0.3 GiB.  So the hot path keeps only integers: node ids (SQLite ``
 edge ids, relationship type codes, and a rank per node that orders neighbours by uid (the
 stable order the store port promises).  Properties stay in SQLite and are fetched for the
 few edges a question returns; networkx is used by queries/ on those small subgraphs.
+
+A load that adds a few nodes and edges (a daily export) patches the topology rather than
+rebuild it from SQLite (:meth:`Topology.patched`): ranks are spaced :data:`RANK_STEP`
+apart, so a new node takes a rank between its neighbours in uid order and every stored
+rank, and so every node's sorted edges, stays as it was; only the nodes the new edges
+touch have their edges sorted again.
 """
 
 from __future__ import annotations
@@ -16,7 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from graph_model.errors import CreditKBError
+
+FORMAT_VERSION = 2  # 2: ranks spaced RANK_STEP apart
+#: Spacing of the ranks a build gives: a patch puts new nodes in the gaps (2**24 nodes
+#: between two neighbours; 2**39 nodes in all before an int64 overflows).
+RANK_STEP = 1 << 24
+
+
+class NoRoom(CreditKBError, ValueError):
+    """A patch's new nodes do not fit between their neighbours' ranks: rebuild (the store
+    catches it; it never reaches a user)."""
 
 
 @dataclass
@@ -39,6 +55,39 @@ def _adjacency(near: np.ndarray, far: np.ndarray, types: np.ndarray, eids: np.nd
     return Adjacency(indptr, far[order], types[order], eids[order])
 
 
+def _patched(adj: Adjacency, near: np.ndarray, far: np.ndarray, types: np.ndarray,
+             eids: np.ndarray, rank: np.ndarray, n_nodes: int) -> Adjacency:
+    """``adj`` with the edges (near, far, types, eids) added: the segments of the near
+    nodes they touch are sorted again with them, every other segment is copied as it is."""
+    old_n = len(adj.indptr) - 1
+    counts = np.zeros(n_nodes, dtype=np.int64)
+    counts[:old_n] = np.diff(adj.indptr)
+    touched = np.unique(near)
+    old_touched = touched[touched < old_n]
+    # the touched nodes' stored edges leave the arrays and come back sorted with the new
+    los, his = adj.indptr[old_touched], adj.indptr[old_touched + 1]
+    lengths = his - los
+    moved = np.repeat(los - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    keep = np.ones(len(adj.far), dtype=bool)
+    keep[moved] = False
+    p_near = np.concatenate([np.repeat(old_touched, lengths), near])
+    p_far = np.concatenate([adj.far[moved], far])
+    p_types = np.concatenate([adj.types[moved], types.astype(adj.types.dtype)])
+    p_eids = np.concatenate([adj.eids[moved], eids])
+    order = np.lexsort((rank[p_far], p_types, p_near))
+    p_near, p_far, p_types, p_eids = p_near[order], p_far[order], p_types[order], p_eids[order]
+    counts[old_touched] = 0
+    kept_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(counts, out=kept_indptr[1:])
+    at = kept_indptr[p_near]  # a touched node's segment goes where its kept one (none) is
+    counts += np.bincount(p_near, minlength=n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return Adjacency(indptr, np.insert(adj.far[keep], at, p_far),
+                     np.insert(adj.types[keep], at, p_types),
+                     np.insert(adj.eids[keep], at, p_eids))
+
+
 @dataclass
 class Topology:
     """Both directions of the traversal graph, stamped with the store generation it shows."""
@@ -54,11 +103,52 @@ class Topology:
         """``ranked_nids`` lists the graph's node ids in uid order."""
         n = int(max_nid) + 1
         rank = np.zeros(n, dtype=np.int64)
-        rank[ranked_nids] = np.arange(len(ranked_nids), dtype=np.int64)
+        rank[ranked_nids] = np.arange(len(ranked_nids), dtype=np.int64) * RANK_STEP
         return cls(
             generation,
             _adjacency(src, dst, types, eids, rank, n),
             _adjacency(dst, src, types, eids, rank, n),
+            rank,
+        )
+
+    def patched(self, generation: int, src: np.ndarray, dst: np.ndarray, types: np.ndarray,
+                eids: np.ndarray, new_nids: np.ndarray, below: np.ndarray, above: np.ndarray,
+                max_nid: int) -> "Topology":
+        """This topology with nodes and edges added (never removed): ``new_nids`` are the
+        new graph nodes in uid order, ``below`` and ``above`` for each the nid of the stored
+        graph node just before and just after it in uid order (-1: none).  Raises
+        :class:`NoRoom` when new nodes do not fit in the rank gap between two stored
+        ones (the caller rebuilds)."""
+        n = max(int(max_nid) + 1, self.n_nodes)
+        rank = np.zeros(n, dtype=np.int64)
+        rank[:len(self.rank)] = self.rank
+        ranks = self.rank
+        lo = np.where(below >= 0, ranks[np.maximum(below, 0)], np.int64(-1))
+        hi = np.where(above >= 0, ranks[np.maximum(above, 0)], np.int64(-1))
+        # new nodes between the same two stored ones share that gap, spread evenly in it
+        i = 0
+        while i < len(new_nids):
+            j = i
+            while j + 1 < len(new_nids) and below[j + 1] == below[i]:
+                j += 1
+            k = j - i + 1
+            if below[i] < 0 and above[i] < 0:  # a graph of new nodes only
+                start, step = 0, RANK_STEP
+            elif above[i] < 0:
+                start, step = lo[i] + RANK_STEP, RANK_STEP
+            elif below[i] < 0:
+                start, step = hi[i] - k * RANK_STEP, RANK_STEP
+            else:
+                step = (hi[i] - lo[i]) // (k + 1)
+                if step < 1:
+                    raise NoRoom(f"{k} new nodes between ranks {lo[i]} and {hi[i]}")
+                start = lo[i] + step
+            rank[new_nids[i:j + 1]] = start + step * np.arange(k, dtype=np.int64)
+            i = j + 1
+        return Topology(
+            generation,
+            _patched(self.out, src, dst, types, eids, rank, n),
+            _patched(self.inc, dst, src, types, eids, rank, n),
             rank,
         )
 

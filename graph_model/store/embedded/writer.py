@@ -23,6 +23,9 @@ from graph_model.store.port import (
 from graph_model.strindex import StringIndex, hashes
 
 STAGE_PARAMS = 32_000  # bound parameters per staging statement (SQLite allows 32,766)
+#: A transaction touching more uids than this is recorded as touching anything ("*"): a
+#: full load changes most answers anyway, and its change rows would cost a second index.
+CHANGES_CAP = 100_000
 
 
 def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
@@ -107,6 +110,8 @@ class EmbeddedWriter(Writer):
         self.rows = 0  # rows written (nodes, edges, links)
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
+        self.graph_removed = False  # nodes or edges deleted: the topology is rebuilt, not patched
+        self.touched: set[str] | None = set()  # see sql's changes table; None: anything
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
@@ -130,6 +135,9 @@ class EmbeddedWriter(Writer):
         if not len(batch):
             return 0
         rows: _Rows = batch.encoded
+        self._touch([f"{label}:"], len(batch), lambda: [
+            *batch.uids.tolist(), *(t for _, distinct, _ in rows.links.values() for t in distinct),
+            *self._linked_before(batch.uids.tolist(), list(rows.links))])
         cols = [LINKS[t] for t in rows.links]
         targets = [self._link_nids(rel_type, *factorized) for rel_type, factorized in rows.links.items()]
         con = self.con
@@ -149,6 +157,33 @@ class EmbeddedWriter(Writer):
         self.wrote = True
         self.rows += len(batch)
         return len(batch)
+
+    def _touch(self, always: list[str], rows: int, uids) -> None:
+        """Add to what this transaction touched: ``always``, and ``uids()`` (of ``rows``
+        rows) unless that passes the cap (then: anything, and ``uids`` is not called)."""
+        if self.touched is None:
+            return
+        self.touched.update(always)
+        if len(self.touched) + 2 * rows > CHANGES_CAP:
+            self.touched = None
+        else:
+            self.touched.update(uids())
+
+    def _linked_before(self, uids: list[str], rel_types: list[str]) -> list[str]:
+        """The targets the link columns ``rel_types`` of the nodes ``uids`` name now: a
+        record moved to another subject changes the records of the one it leaves.  (A
+        load's are read from its journal at the end instead: see :meth:`changes`.)"""
+        out: list[str] = []
+        if self.seq is not None:
+            return out
+        for col in (LINKS[t] for t in rel_types):
+            for part in chunks(uids):
+                marks = ",".join("?" * len(part))
+                [text] = self.con.execute(
+                    f"SELECT json_group_array(d.uid) FROM nodes r JOIN nodes d ON d.nid = r.{col} "
+                    f"WHERE r.uid IN ({marks})", part).fetchone()
+                out += json.loads(text)
+        return out
 
     def _link_nids(self, rel_type: str, codes: np.ndarray, distinct: np.ndarray,
                    keys: np.ndarray) -> list[int]:
@@ -179,6 +214,8 @@ class EmbeddedWriter(Writer):
         if frame.empty:
             return 0
         _check_endpoint_labels(rel_type, frame, rel.from_labels, rel.to_labels)
+        self._touch([], len(frame), lambda: [*frame["src"].tolist(), *frame["dst"].tolist(), *(
+            self._linked_before(frame["src"].tolist(), [rel_type]) if rel_type in LINKS else [])])
         if rel_type in LINKS:
             self.graph_changed = self.graph_changed or rel.in_graph
             return self._upsert_links(rel_type, frame)
@@ -230,6 +267,18 @@ class EmbeddedWriter(Writer):
         if missing:
             raise MissingNodeError(rel_type, missing)
 
+    def changes(self) -> set[str] | None:
+        """What this transaction touched (see sql's changes table), None: anything.  A
+        load's rows that existed are in its journal with the links they had before: their
+        old targets (a record moved to another subject) are read from there, for the rows
+        changed only rather than for every row written."""
+        if self.touched is None or self.seq is None:
+            return self.touched
+        [text] = self.con.execute(
+            "SELECT json_group_array(DISTINCT d.uid) FROM journal j, json_each(j.old_links) l "
+            "JOIN nodes d ON d.nid = l.value WHERE j.seq = ? AND j.kind = 'n'", (self.seq,)).fetchone()
+        return self.touched | set(json.loads(text))
+
     def finish_load(self, load: LoadInfo) -> None:
         if self.seq is None or load.load_id != self.load_id:
             raise StoreError(f"this transaction is not load {load.load_id!r}")
@@ -258,6 +307,9 @@ class EmbeddedWriter(Writer):
             n += len(nids)
         self.wrote = self.wrote or n > 0
         self.graph_changed = self.graph_changed or n > 0
+        self.graph_removed = self.graph_removed or n > 0
+        if n:
+            self.touched = None  # the subjects of deleted records are not looked up
         return n
 
     def delete_all(self) -> None:
@@ -266,7 +318,8 @@ class EmbeddedWriter(Writer):
         for table in ("edges", "nodes", "journal", "loads"):
             self.con.execute(f"DELETE FROM {table}")
         self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
-        self.wrote = self.graph_changed = True
+        self.wrote = self.graph_changed = self.graph_removed = True
+        self.touched = None
 
 
 def _factorized(targets: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
