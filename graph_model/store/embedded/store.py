@@ -24,6 +24,7 @@ loader can share one store, and writing records (a list entry, a repair) costs n
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -45,8 +46,8 @@ from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.topology import Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
 from graph_model.store.port import (
-    Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused,
-    UndoResult, Writer,
+    UNDO, Change, ChangesTrimmed, Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store,
+    StoreError, UndoRefused, UndoResult, Writer, changes_kept,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -57,6 +58,10 @@ READ_CACHE_KIB = 256 * 1024
 WRITE_CACHE_KIB = 2 * 1024 * 1024
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
 BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 class EmbeddedStore(Store):
@@ -141,7 +146,7 @@ class EmbeddedStore(Store):
             seq = None
             if load is not None:
                 seq = self._record_load(load)
-            writer = EmbeddedWriter(con, load.load_id if load else None, seq)
+            writer = EmbeddedWriter(con, load.load_id if load else None, seq, _now())
             yield writer
             if seq is not None:
                 con.execute("UPDATE loads SET nid_lo = ?, eid_lo = ?, "
@@ -149,6 +154,7 @@ class EmbeddedStore(Store):
                             "eid_hi = (SELECT coalesce(max(eid), 0) FROM edges) WHERE seq = ?",
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
+                self._trim_changes()
                 self._bump_generation(topology=writer.graph_changed)
                 if writer.graph_changed:
                     handed = self._hand_over_topology()
@@ -175,6 +181,28 @@ class EmbeddedStore(Store):
             if background:
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
                 self._checkpoint.request()
+
+    def _trim_changes(self) -> None:
+        """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
+        con = self._con()
+        cut = con.execute(sql.LAST_CHANGE).fetchone()[0] - changes_kept()
+        if cut > int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0]):
+            con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
+            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
+
+    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+        con = self._con()
+        rows = con.execute(sql.CHANGES_AFTER, (int(after), int(limit))).fetchall()
+        # Trimming only moves forward: checked after the read, it cannot have cut what
+        # the read returned short of (checked before, a trim in between could).
+        trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
+        if trimmed > after:
+            raise ChangesTrimmed(after, trimmed)
+        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
+                for pos, at, load_id, op, uid, about, gone in rows]
+
+    def last_change(self) -> int:
+        return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
 
     def _bump_generation(self, topology: bool) -> None:
         keys = "'generation', 'topology'" if topology else "'generation'"
@@ -204,6 +232,7 @@ class EmbeddedStore(Store):
             begin(con, self.db_path)
             try:
                 result = self._undo(load_id)
+                self._trim_changes()
                 self._bump_generation(topology=True)
                 con.execute("COMMIT")
             except BaseException as exc:
@@ -238,6 +267,14 @@ class EmbeddedStore(Store):
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
+        # The change log: what the undo gives back (as it will be), then what it deletes
+        # (as it was), each in uid order, before either happens.
+        log = {"at": _now(), "load_id": load_id, "op": UNDO}
+        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT :at, :load_id, :op, n.uid "
+                    "FROM journal j JOIN nodes n ON n.nid = j.id WHERE j.seq = :s AND j.kind = 'n' "
+                    "AND NOT (n.nid > :nlo AND n.nid <= :nhi) ORDER BY n.uid", {**log, **ids})
+        con.execute(sql.LOG_GONE + "WHERE n.nid > :nlo AND n.nid <= :nhi ORDER BY n.uid",
+                    {**log, **ids})
         links_deleted, links_restored = con.execute(sql.COUNT_RELINKED, ids).fetchone()
         counts = {
             "e_restored": con.execute(sql.RESTORE_EDGES, ids).rowcount + links_restored,
