@@ -307,8 +307,11 @@ def delete_all() -> Statement:
     """Everything in the database, loads and journal included (for tests on a shared
     server), but the store's own facts: their version counts on (an answer cached at an
     earlier version must never match again), the secret fingerprint is forgotten."""
-    meta, log = ident(META_LABEL), ident(CHANGELOG_LABEL)
-    return _stmt("delete_all", f"MATCH (n) WHERE NOT n:{meta} AND NOT n:{log} DETACH DELETE n "
+    meta, log, change = ident(META_LABEL), ident(CHANGELOG_LABEL), ident(CHANGE_LABEL)
+    # The change log is marked trimmed to its end; its entries go a batch per later write
+    # (trim_changes), so that emptying a large store fits the transaction memory as before.
+    return _stmt("delete_all", f"MATCH (n) WHERE NOT n:{meta} AND NOT n:{log} AND NOT n:{change} "
+                               f"DETACH DELETE n "
                                f"WITH count(*) AS gone MATCH {_META} REMOVE m.secret_fingerprint "
                                f"WITH count(*) AS done OPTIONAL MATCH {_LOG} SET l.trimmed = l.last")
 
@@ -335,14 +338,23 @@ def log_changes() -> Statement:
     )
 
 
+#: change-log entries deleted per write transaction at most: the server's transaction
+#: memory is bounded, and entries past the trim mark are never read again anyway
+TRIM_BATCH = 10_000
+
+
 @cache
 def trim_changes() -> Statement:
-    """Drop the entries past the ``$keep`` newest, and remember the last one dropped."""
+    """Mark the entries past the ``$keep`` newest as trimmed, and delete up to ``$batch``
+    of those marked (readers never see them: :func:`changes_after` asks after a position
+    at or past the mark, or is told the entries went)."""
     return _stmt(
         "trim_changes",
-        f"MATCH {_LOG} WITH l, l.last - $keep AS cut WHERE cut > coalesce(l.trimmed, 0) "
-        f"SET l.trimmed = cut WITH cut MATCH (c:{_CHANGE}) WHERE c.pos <= cut DELETE c",
-        "keep",
+        f"MATCH {_LOG} WITH l, coalesce(l.trimmed, 0) AS was "
+        f"WITH l, CASE WHEN l.last - $keep > was THEN l.last - $keep ELSE was END AS cut "
+        f"SET l.trimmed = cut WITH cut MATCH (c:{_CHANGE}) WHERE c.pos <= cut "
+        f"WITH c LIMIT $batch DELETE c",
+        "keep", "batch",
     )
 
 

@@ -503,7 +503,9 @@ class Neo4jWriter(Writer):
     def delete_all(self) -> None:
         """Delete every node and edge in the database, in this block's one transaction.
 
-        Loads, their journal and the secret fingerprint go too (the version counts on).
+        Loads, their journal and the secret fingerprint go too (the version counts on);
+        the change log is marked trimmed to its end (its positions count on, and its
+        entries are deleted by later writes, a batch each).
         Fine for tests and small stores; a rebuild of millions of nodes needs the server's
         transaction memory to match (``db.memory.transaction.total.max``).
         """
@@ -619,7 +621,8 @@ class Neo4jStore(Store):
                 for op in ops:  # replayed in full if the driver retries
                     op(tx)
                 if writer.logged:
-                    _run(tx, cypher.trim_changes(), keep=changes_kept()).consume()
+                    _run(tx, cypher.trim_changes(), keep=changes_kept(),
+                         batch=cypher.TRIM_BATCH).consume()
                 _run(tx, bump).consume()  # last: the StoreMeta lock is held only to commit
 
             self._write("write transaction", work)
@@ -666,7 +669,8 @@ class Neo4jStore(Store):
             nodes_deleted = _count(tx, cypher.delete_created_nodes(), seq=seq)
             _run(tx, cypher.forget_journal(), seq=seq).consume()
             _run(tx, cypher.mark_undone(), load_id=load_id).consume()
-            _run(tx, cypher.trim_changes(), keep=changes_kept()).consume()
+            _run(tx, cypher.trim_changes(), keep=changes_kept(),
+                 batch=cypher.TRIM_BATCH).consume()
             _run(tx, cypher.bump_version()).consume()
             return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
 
