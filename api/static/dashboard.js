@@ -99,6 +99,7 @@
       .then(function () { status('as of ' + state.asOf); })
       .catch(function (err) { status(err.message); });
     subscribe();
+    document.dispatchEvent(new CustomEvent('creditkb:refresh'));  // the panels of todo.js
   }
 
   // -- grade distribution (ECharts) ------------------------------------------------------------
