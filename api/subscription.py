@@ -215,6 +215,17 @@ class RecordChange:
         return await maybe_subject(info.context, self.subject_id and str(self.subject_id))
 
 
+@strawberry.type(description="The records one stretch of the change log wrote or removed "
+                             "that the key may see: a load's thousands of rows come a page "
+                             "at a time, not a message each")
+class RecordChanges:
+    position: str = strawberry.field(description="The last change-log position this stretch "
+                                                 "covers (decimal digits): give the last one "
+                                                 "received as `after` when reconnecting, and "
+                                                 "nothing is missed")
+    changes: list[RecordChange] = strawberry.field(description="In commit order")
+
+
 def _start(ctx: RequestContext, operation: str) -> None:
     if ctx.key is None or ctx.revoked:
         close_revoked(ctx)
@@ -289,13 +300,14 @@ class Subscription:
                                          "written or removed about subjects the key sees from "
                                          "`region` (default: the key's; as the reads decide), "
                                          "as they are committed: by loads (`creditkb load` in "
-                                         "any process), API writes and undos. after: the "
+                                         "any process), API writes and undos, a stretch of the "
+                                         "change log at a time. after: the "
                                          "position of the last change received, to resume "
                                          "from (default: from now on); a position the change "
                                          "log no longer holds is FEED_POSITION_EXPIRED")
     async def record_changes(self, info: Info, region: str | None = None,
                              kinds: list[str] | None = None, after: str | None = None
-                             ) -> AsyncGenerator[RecordChange, None]:
+                             ) -> AsyncGenerator[RecordChanges, None]:
         ctx: RequestContext = info.context
         _start(ctx, "recordChanges")
         region = ctx.check_region(region)
@@ -309,11 +321,15 @@ class Subscription:
         async for changes in follow(ctx, "recordChanges", after):
             ctx.fresh()
             items = await blocking(feed_items, ctx.store, changes, kinds)
-            for item in await _visible(ctx, region, items, changes):
-                clear = record_personal_clear(item.node, key.region, key.role)
-                ctx.audit.operations.append("recordChanges")
-                yield RecordChange(
-                    position=str(item.pos), at=item.at, kind=item.label, region=region,
-                    change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
-                    record=record_out(item.node, clear),
-                    subject_id=strawberry.ID(item.subject) if item.subject else None)
+            seen = await _visible(ctx, region, items, changes)
+            if not seen:
+                continue
+            ctx.audit.operations.append("recordChanges")
+            ctx.audit.read.update(item.subject or item.node.uid for item in seen)
+            yield RecordChanges(position=str(changes[-1].pos), changes=[RecordChange(
+                position=str(item.pos), at=item.at, kind=item.label, region=region,
+                change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
+                record=record_out(item.node, record_personal_clear(item.node, key.region,
+                                                                   key.role)),
+                subject_id=strawberry.ID(item.subject) if item.subject else None)
+                for item in seen])

@@ -67,8 +67,8 @@
 
   // -- live feed -----------------------------------------------------------------------------
   var FEED = 'subscription($region: String, $after: String) {' +
-    ' recordChanges(region: $region, after: $after) { position at change kind subjectId' +
-    '   record { __typename ... on Node { id } } subject { name } } }';
+    ' recordChanges(region: $region, after: $after) { position changes { position at change kind' +
+    '   subjectId record { __typename ... on Node { id } } subject { name } } } }';
 
   function positionKey() { return POSITION_ITEM + state.region; }
 
@@ -92,7 +92,9 @@
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
       } else if (msg.type === 'next' && msg.payload.data) {
-        shown(msg.payload.data.recordChanges);
+        var batch = msg.payload.data.recordChanges;
+        batch.changes.forEach(shown);
+        sessionStorage.setItem(positionKey(), batch.position);
       } else if (msg.type === 'error' || (msg.type === 'next' && msg.payload.errors)) {
         var errors = msg.type === 'error' ? msg.payload : msg.payload.errors;
         if (errors[0].extensions && errors[0].extensions.code === 'FEED_POSITION_EXPIRED') {
@@ -110,7 +112,6 @@
   }
 
   function shown(c) {
-    sessionStorage.setItem(positionKey(), c.position);
     var id = c.record && c.record.id || '';
     var html = '<li class="fresh' + (c.change === 'REMOVED' ? ' removed' : '') + '" data-position="' +
       esc(c.position) + '"><span class="tag">' + esc(c.kind) + '</span>' +
