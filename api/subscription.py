@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 import weakref
+from collections import OrderedDict
 from enum import Enum
 from typing import Annotated, AsyncGenerator, Union
 
@@ -33,7 +34,9 @@ from api.context import RequestContext, Scope, blocking, scales
 from api.errors import ApiError, BadInput, Unauthenticated
 from api.types import RECORD_TYPES, Basis, ListEntry, Subject, maybe_subject, record_out
 from graph_model.store.port import Change, ChangesTrimmed, Node as StoreNode, Store
-from queries.access.visibility import Vis, record_personal_clear
+from queries.access.visibility import (
+    Vis, record_personal_clear, record_visibility, subject_visibility,
+)
 from queries.feed import PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility
 from queries.rules.jurisdiction import agreements_covering
 from queries.rules.watchlist import list_basis
@@ -41,6 +44,8 @@ from queries.rules.watchlist import list_basis
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2
+#: pages of the change log a process keeps for its subscriptions (see EventHub.page)
+PAGES_KEPT = 32
 #: the event a subscription is sent when its key is revoked
 REVOKED = {"change": "REVOKED"}
 #: the event a subscription is sent when the change log grew: it reads on from its position
@@ -74,6 +79,23 @@ class EventHub:
         self._wake: asyncio.Event | None = None
         self.last = 0
         self._revoked_check = now()
+        #: the pages of the log read lately, by position: the subscriptions of a process
+        #: reading the same stretch share one read (they differ only in what they may see)
+        self._pages: OrderedDict[int, asyncio.Future] = OrderedDict()
+
+    async def page(self, after: int) -> tuple[list[Change], list[FeedItem]]:
+        """The change-log entries after ``after`` (a page), and the records they wrote or
+        removed (every record kind), read once for all this process's subscriptions."""
+        task = self._pages.get(after)
+        if task is None or (task.done() and task.exception() is not None):
+            task = asyncio.ensure_future(blocking(_read_page, self.store, after))
+            self._pages[after] = task
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        changes, items = await asyncio.shield(task)
+        if not changes and self._pages.get(after) is task:
+            del self._pages[after]  # nothing yet: the next look must read again
+        return changes, items
 
     def poke(self) -> None:
         """This process wrote: look at the log without waiting for the next poll."""
@@ -125,6 +147,11 @@ class EventHub:
             self._task.cancel()
 
 
+def _read_page(store: Store, after: int) -> tuple[list[Change], list[FeedItem]]:
+    changes = store.changes_after(after, PAGE)
+    return changes, feed_items(store, changes, RECORD_LABELS)
+
+
 def parse_position(after: str | None) -> int | None:
     """A position a client kept (decimal digits), or None for "from now on"."""
     if after is None:
@@ -136,10 +163,11 @@ def parse_position(after: str | None) -> int | None:
 
 
 async def follow(ctx: RequestContext, operation: str, after: str | None
-                 ) -> AsyncGenerator[list[Change], None]:
-    """The change-log entries after ``after`` (default: the last one now), a page at a
-    time, as they are committed; the key checked before each page (revoked: the
-    connection closes, see the module docstring)."""
+                 ) -> AsyncGenerator[tuple[list[Change], list[FeedItem]], None]:
+    """The change-log entries after ``after`` (default: the last one now) and the records
+    they wrote or removed (:meth:`EventHub.page`), a page at a time, as they are
+    committed; the key checked before each page (revoked: the connection closes, see
+    the module docstring)."""
     pos = parse_position(after)
     queue = await ctx.hub.subscribe(ctx.key.key_id)  # before reading the position: no gap
     if pos is None:
@@ -152,13 +180,13 @@ async def follow(ctx: RequestContext, operation: str, after: str | None
             raise Unauthenticated("the API key was revoked")
         while True:
             try:
-                changes = await blocking(ctx.store.changes_after, pos, PAGE)
+                changes, items = await ctx.hub.page(pos)
             except ChangesTrimmed as exc:
                 raise FeedPositionExpired(str(exc)) from None
             if not changes:
                 break
             pos = changes[-1].pos
-            yield changes
+            yield changes, items
         event = await queue.get()
 
 
@@ -251,24 +279,31 @@ def _entry_change(ctx: RequestContext, region: str, item: FeedItem) -> Watchlist
 
 async def _visible(ctx: RequestContext, region: str, items: list[FeedItem],
                    changes: list[Change]) -> list[FeedItem]:
-    """The items whose subject the key sees from ``region``, as the reads decide."""
+    """The items whose subject the key sees from ``region``, as the reads decide.  The
+    subject's registration and the item's own record decide most at once (either is part
+    of what the reads look at); the rest get the full check, batched."""
     scope = Scope(ctx, region)
-    subjects = [i.subject for i in items if i.subject]
-    existing = await ctx.loaders.nodes.load_many(subjects)
-    there = [u for u, n in zip(subjects, existing) if n is not None]
-    vis = await scope.visibilities(there)
-    gone = {c.uid: StoreNode(c.uid, c.label, c.gone) for c in changes if c.gone is not None}
     regions, agreements = await scope.regions(), await scope.agreements()
-    out = []
-    for item in items:
-        if item.subject in vis:
-            seen = vis[item.subject]
-        else:
-            seen = gone_visibility(item, gone.get(item.subject), regions, agreements,
-                                   ctx.today, scales(), ctx.services.jurisdictions())
-        if seen is not Vis.NONE:
-            out.append(item)
-    return out
+    jur = ctx.services.jurisdictions()
+    subjects = [i.subject for i in items if i.subject]
+    nodes = dict(zip(subjects, await ctx.loaders.nodes.load_many(subjects)))
+    seen: dict[int, Vis] = {}
+    rest = []
+    for n, item in enumerate(items):
+        subject = nodes.get(item.subject)
+        if subject_visibility(subject, regions) is Vis.OWN or record_visibility(
+                [item.node], regions, agreements, ctx.today, scales(), jur) is not Vis.NONE:
+            seen[n] = Vis.OWN
+        elif subject is not None:
+            rest.append(n)
+        else:  # the subject went too: judged by what it was
+            gone = next((StoreNode(c.uid, c.label, c.gone) for c in changes
+                         if c.uid == item.subject and c.gone is not None), None)
+            seen[n] = gone_visibility(item, gone, regions, agreements, ctx.today, scales(), jur)
+    if rest:
+        vis = await scope.visibilities([items[n].subject for n in rest])
+        seen.update((n, vis[items[n].subject]) for n in rest)
+    return [item for n, item in enumerate(items) if seen[n] is not Vis.NONE]
 
 
 @strawberry.type
@@ -287,10 +322,9 @@ class Subscription:
         region = ctx.check_region(region)
         parse_position(after)
         await ctx.record()  # the subscription starts (each event it sends: api.audit)
-        async for changes in follow(ctx, "watchlistChanges", after):
+        async for changes, items in follow(ctx, "watchlistChanges", after):
             ctx.fresh()
-            items = await blocking(feed_items, ctx.store, changes, ["ListEntry"])
-            for item in items:
+            for item in (i for i in items if i.label == "ListEntry"):
                 change = await blocking(_entry_change, ctx, region, item)
                 if change is not None:
                     ctx.audit.operations.append("watchlistChanges")
@@ -318,9 +352,9 @@ class Subscription:
             raise BadInput(str(exc)) from None
         await ctx.record()
         key = ctx.key
-        async for changes in follow(ctx, "recordChanges", after):
+        async for changes, items in follow(ctx, "recordChanges", after):
             ctx.fresh()
-            items = await blocking(feed_items, ctx.store, changes, kinds)
+            items = [i for i in items if i.label in kinds]
             seen = await _visible(ctx, region, items, changes)
             if not seen:
                 continue
