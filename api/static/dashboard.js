@@ -16,6 +16,7 @@
     });
   }
   function status(text) { $('status').textContent = text || ''; }
+  state.esc = esc;  // for the panels of todo.js
 
   function gql(query, variables) {
     return fetch('/graphql', {
@@ -31,6 +32,8 @@
       });
     });
   }
+
+  state.gql = gql;  // for the panels of todo.js
 
   // -- start: the key ------------------------------------------------------------------------
   function start() {

@@ -13,19 +13,8 @@
   var POSITION_ITEM = 'creditkb.feed.position.';
 
   function $(id) { return document.getElementById(id); }
-  function esc(s) {
-    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
-  }
-  function gql(query, variables) {
-    return fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'accept': 'application/graphql-response+json',
-                 'authorization': 'Bearer ' + state.key },
-      body: JSON.stringify({ query: query, variables: variables || {} })
-    }).then(function (r) { return r.json(); });
-  }
+  function esc(s) { return state.esc(s); }
+  function gql(query, variables) { return state.gql(query, variables); }
 
   // -- to do ---------------------------------------------------------------------------------
   var TODO = 'query($region: String, $asOf: Date) {' +
