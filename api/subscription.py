@@ -1,10 +1,16 @@
-"""Live watchlists (DOMAIN.md #3, "shared in real time"): ``watchlistChanges(region)``.
+"""The live feed (DOMAIN.md #3, "shared in real time"; issue 15): ``watchlistChanges(region,
+after)`` and ``recordChanges(region, kinds, after)``.
 
-List entries added and removed through the API are appended to the access state's event
-table (:mod:`queries.access.state`), which every worker process reads: one poller per process
-(every :data:`POLL_S` seconds, and at once when this process wrote) fans events out to its
-subscriptions.  A subscription of region R gets the changes R's regulator would see on
-its shared watchlist (the one sharing rule, :func:`queries.rules.watchlist.list_basis`).  Served over WebSocket (graphql-transport-ws or graphql-ws) at
+Every committed write, by any process (``creditkb load``, an API mutation, an undo), is in
+the store's change log (:meth:`graph_model.store.port.Store.changes_after`): one poller per
+process (:class:`EventHub`: every :data:`POLL_S` seconds, and at once when this process
+wrote) wakes its subscriptions, which read on from their own positions (a page read once
+for all of them) and send what their key may see (:mod:`queries.feed`).  A subscription
+of region R gets the list entries R's regulator would see on its shared watchlist (the
+one sharing rule, :func:`queries.rules.watchlist.list_basis`), or the records about the
+subjects its reads would show.  A client that comes back with ``after`` (the last
+position it received) misses nothing; a position the log no longer holds is
+``FEED_POSITION_EXPIRED``.  Served over WebSocket (graphql-transport-ws or graphql-ws) at
 /graphql; the key goes in the connection_init payload (``{"Authorization": "Bearer ..."}``)
 or the handshake's Authorization header.
 
