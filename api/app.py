@@ -99,7 +99,7 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     check_secret(store, settings.secret)  # lookups hash resident IDs as the loads did
     redact_logs()
     access = access or AccessStore.for_settings(settings)
-    hub = EventHub(access)
+    hub = EventHub(access, store)
     heavy = HeavyWork(store, settings, processes=heavy_processes,
                       enabled_cache=settings.answer_cache)
     services = Services.build(store, settings, access, hub, heavy)

@@ -292,9 +292,11 @@ class Scope:
     """Visibility of subjects to one key (see the module docstring), batched and cached
     for the request."""
 
-    def __init__(self, ctx: RequestContext):
+    def __init__(self, ctx: RequestContext, region: str | None = None):
         self.ctx = ctx
-        self.region = ctx.key.region
+        self.region = region or ctx.key.region
+        #: a region asked for inside the key's jurisdiction: that region alone is the scope
+        self._narrow = self.region != ctx.key.region
         self._regions: tuple[str, ...] | None = None
         self._jur: Jurisdictions | None = None
         self._agreements: tuple[Agreement, ...] | None = None
@@ -306,8 +308,8 @@ class Scope:
         async with self._lock:
             if self._regions is None:
                 self._jur = await self.ctx.call(self.ctx.services.jurisdictions)
-                self._regions = key_regions(self.region, self.ctx.key.agency, self._jur,
-                                            self.ctx.today)
+                self._regions = (self.region,) if self._narrow else key_regions(
+                    self.region, self.ctx.key.agency, self._jur, self.ctx.today)
         return self._regions
 
     async def agreements(self) -> tuple[Agreement, ...]:

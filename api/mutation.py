@@ -89,13 +89,8 @@ def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
 
 
 def _publish(ctx: RequestContext, change: str, entry) -> None:
-    p = entry.props
-    event = {"change": change, "entry": entry.uid, "list_kind": p.get("list_kind"),
-             "subject": p.get("subject_uid"), "agency": p.get("agency"),
-             "agency_region": p.get("agency_region"), "listed_on": p.get("listed_on"),
-             "removed_on": p.get("removed_on"), "reason": p.get("reason"),
-             "key_id": ctx.key.key_id}
-    ctx.access.publish(event)
+    """The write is in the store's change log already: wake this process's subscriptions
+    now rather than at their next poll (api.subscription)."""
     if ctx.hub is not None:
         ctx.hub.poke()
 

@@ -30,6 +30,7 @@ from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_siz
 from api.pagination import PageInfo, page_info, paginate
 from api.followup import FollowupQuery
 from api.reports import ReportsQuery
+from api.todo import TodoQuery
 from api.scoring import ScoringQuery, ScoringScheme, scoring_schemes_on
 from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
@@ -151,7 +152,7 @@ def _subject_named_in(ref: str) -> str:
 
 
 @strawberry.type
-class Query(ScoringQuery, FollowupQuery, ReportsQuery):
+class Query(ScoringQuery, FollowupQuery, ReportsQuery, TodoQuery):
     @strawberry.field(description="The key making the request: agency, region and role")
     def me(self, info: Info) -> Me:
         ctx = enter(info)

@@ -1,10 +1,16 @@
-"""Live watchlists (DOMAIN.md #3, "shared in real time"): ``watchlistChanges(region)``.
+"""The live feed (DOMAIN.md #3, "shared in real time"; issue 15): ``watchlistChanges(region,
+after)`` and ``recordChanges(region, kinds, after)``.
 
-List entries added and removed through the API are appended to the access state's event
-table (:mod:`queries.access.state`), which every worker process reads: one poller per process
-(every :data:`POLL_S` seconds, and at once when this process wrote) fans events out to its
-subscriptions.  A subscription of region R gets the changes R's regulator would see on
-its shared watchlist (the one sharing rule, :func:`queries.rules.watchlist.list_basis`).  Served over WebSocket (graphql-transport-ws or graphql-ws) at
+Every committed write, by any process (``creditkb load``, an API mutation, an undo), is in
+the store's change log (:meth:`graph_model.store.port.Store.changes_after`): one poller per
+process (:class:`EventHub`: every :data:`POLL_S` seconds, and at once when this process
+wrote) wakes its subscriptions, which read on from their own positions (a page read once
+for all of them) and send what their key may see (:mod:`queries.feed`).  A subscription
+of region R gets the list entries R's regulator would see on its shared watchlist (the
+one sharing rule, :func:`queries.rules.watchlist.list_basis`), or the records about the
+subjects its reads would show.  A client that comes back with ``after`` (the last
+position it received) misses nothing; a position the log no longer holds is
+``FEED_POSITION_EXPIRED``.  Served over WebSocket (graphql-transport-ws or graphql-ws) at
 /graphql; the key goes in the connection_init payload (``{"Authorization": "Bearer ..."}``)
 or the handshake's Authorization header.
 
@@ -19,41 +25,86 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import weakref
+from collections import OrderedDict
 from enum import Enum
-from typing import AsyncGenerator
+from typing import Annotated, AsyncGenerator, Union
 
 import strawberry
 from strawberry.types import Info
 
 from queries.access.state import AccessStore, now
 from api.audit import close_revoked
-from api.context import RequestContext, blocking
-from api.errors import Unauthenticated
-from api.types import Basis, ListEntry, Subject, maybe_subject, record_out
-from graph_model.store.port import Node as StoreNode
+from api.context import RequestContext, Scope, blocking, scales
+from api.errors import ApiError, BadInput, Unauthenticated
+from api.types import RECORD_TYPES, Basis, ListEntry, Subject, maybe_subject, record_out
+from graph_model.store.port import Change, ChangesTrimmed, Node as StoreNode, Store
+from queries.access.visibility import (
+    Vis, record_personal_clear, record_visibility, subject_visibility,
+)
+from queries.feed import PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility
 from queries.rules.jurisdiction import agreements_covering
-from queries.rules.watchlist import ListBasis, list_basis
+from queries.rules.watchlist import list_basis
+
+log = logging.getLogger(__name__)
 
 POLL_S = 0.2
+#: pages of the change log a process keeps for its subscriptions (see EventHub.page)
+PAGES_KEPT = 32
 #: the event a subscription is sent when its key is revoked
 REVOKED = {"change": "REVOKED"}
+#: the event a subscription is sent when the change log grew: it reads on from its position
+WAKE = "wake"
+
+
+class FeedPositionExpired(ApiError):
+    """A subscription asked to resume after a position the change log no longer holds."""
+
+    code = ChangesTrimmed.code
 
 
 class EventHub:
-    """Fans the watchlist events of the access state out to this process's subscriptions."""
+    """One poller per process for all its subscriptions: it watches the change log's last
+    position (:meth:`graph_model.store.port.Store.last_change`, one small read every
+    :data:`POLL_S` seconds, at once when this process wrote) and wakes the subscriptions,
+    each of which reads on from its own position; it also tells them of revoked keys.
 
-    def __init__(self, access: AccessStore):
+    Why a poll: the embedded store is SQLite, which cannot notify another process of a
+    commit, and Neo4j community has no change feed either (its change data capture is an
+    enterprise feature).  The poll costs one indexed read per process, not per
+    subscriber, and a commit by ``creditkb load`` in another process is heard within a
+    poll interval on every worker."""
+
+    def __init__(self, access: AccessStore, store: Store | None = None):
         self.access = access
+        self.store = store
         #: each subscription's queue, and the id of the key it was opened with
         self.queues: weakref.WeakKeyDictionary[asyncio.Queue, str] = weakref.WeakKeyDictionary()
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
-        self._last = None
+        self.last = 0
         self._revoked_check = now()
+        #: the pages of the log read lately, by position: the subscriptions of a process
+        #: reading the same stretch share one read (they differ only in what they may see)
+        self._pages: OrderedDict[int, asyncio.Future] = OrderedDict()
+
+    async def page(self, after: int) -> tuple[list[Change], list[FeedItem]]:
+        """The change-log entries after ``after`` (a page), and the records they wrote or
+        removed (every record kind), read once for all this process's subscriptions."""
+        task = self._pages.get(after)
+        if task is None or (task.done() and task.exception() is not None):
+            task = asyncio.ensure_future(blocking(_read_page, self.store, after))
+            self._pages[after] = task
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        changes, items = await asyncio.shield(task)
+        if not changes and self._pages.get(after) is task:
+            del self._pages[after]  # nothing yet: the next look must read again
+        return changes, items
 
     def poke(self) -> None:
-        """This process wrote an event: deliver it without waiting for the next poll."""
+        """This process wrote: look at the log without waiting for the next poll."""
         if self._wake is not None:
             loop = self._task.get_loop() if self._task else None
             if loop is not None and loop.is_running():
@@ -62,9 +113,8 @@ class EventHub:
     async def subscribe(self, key_id: str) -> asyncio.Queue:
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
-            self._last = self.access.last_event()
             self._task = asyncio.get_running_loop().create_task(self._run())
-        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        queue: asyncio.Queue = asyncio.Queue()
         self.queues[queue] = key_id
         return queue
 
@@ -74,7 +124,7 @@ class EventHub:
         revoked = {k for k, _ in await blocking(self.access.revoked_since, self._revoked_check)}
         self._revoked_check = checked
         for q, key_id in list(self.queues.items()):
-            if key_id in revoked and not q.full():
+            if key_id in revoked:
                 q.put_nowait(REVOKED)
 
     async def _run(self) -> None:
@@ -85,26 +135,75 @@ class EventHub:
                 pass
             self._wake.clear()
             if not self.queues:
-                # nobody listens: skip what happens meanwhile, a later subscriber starts now
-                self._last = await blocking(self.access.last_event)
                 continue
-            await self._revocations()
-            events = await blocking(self.access.events_after, self._last)
-            for seq, event in events:
-                self._last = seq
+            try:
+                await self._revocations()
+                last = await blocking(self.store.last_change)
+            except Exception:  # a store or state briefly unreadable: try at the next poll
+                log.warning("the change-log poll failed", exc_info=True)
+                continue
+            if last != self.last:
+                self.last = last
                 for q in list(self.queues):
-                    if not q.full():
-                        q.put_nowait(event)
+                    if q.empty():  # one wake is enough: the subscription reads all there is
+                        q.put_nowait(WAKE)
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
 
+def _read_page(store: Store, after: int) -> tuple[list[Change], list[FeedItem]]:
+    changes = store.changes_after(after, PAGE)
+    return changes, feed_items(store, changes, RECORD_LABELS)
+
+
+def parse_position(after: str | None) -> int | None:
+    """A position a client kept (decimal digits), or None for "from now on"."""
+    if after is None:
+        return None
+    if not after.isdigit() or len(after) > 18:
+        raise BadInput(f"after: {after!r} is not a change-log position (digits, as a change's "
+                       f"position gave it)")
+    return int(after)
+
+
+async def follow(ctx: RequestContext, operation: str, after: str | None
+                 ) -> AsyncGenerator[tuple[list[Change], list[FeedItem]], None]:
+    """The change-log entries after ``after`` (default: the last one now) and the records
+    they wrote or removed (:meth:`EventHub.page`), a page at a time, as they are
+    committed; the key checked before each page (revoked: the connection closes, see
+    the module docstring)."""
+    pos = parse_position(after)
+    queue = await ctx.hub.subscribe(ctx.key.key_id)  # before reading the position: no gap
+    if pos is None:
+        pos = await blocking(ctx.store.last_change)
+    event = WAKE
+    while True:
+        if event is REVOKED or not await blocking(ctx.access.is_active, ctx.key.key_id):
+            ctx.audit.operations.append(operation)
+            close_revoked(ctx)
+            raise Unauthenticated("the API key was revoked")
+        while True:
+            try:
+                changes, items = await ctx.hub.page(pos)
+            except ChangesTrimmed as exc:
+                raise FeedPositionExpired(str(exc)) from None
+            if not changes:
+                break
+            pos = changes[-1].pos
+            yield changes, items
+        event = await queue.get()
+
+
 @strawberry.enum(description="What happened to a list entry")
 class ChangeKind(Enum):
     ADDED = "ADDED"
     REMOVED = "REMOVED"
+
+
+POSITION_DOC = ("Its position in the store's change log (decimal digits): give the last one "
+                "received as `after` when reconnecting, and nothing is missed")
 
 
 @strawberry.type(description="A list entry added to or removed from a watchlist the region sees")
@@ -114,52 +213,163 @@ class WatchlistChange:
     entry: ListEntry
     basis: Basis
     counted_by: str = strawberry.field(description="'own jurisdiction' or the agreement's name")
+    position: str = strawberry.field(description=POSITION_DOC)
+    at: str = strawberry.field(description="When the write was committed (ISO 8601, UTC)")
 
     @strawberry.field(description="The subject listed (null when outside the key's scope)")
     async def subject(self, info: Info) -> Subject | None:
         return await maybe_subject(info.context, str(self.entry.subject_id))
 
 
-def _entry(event: dict) -> ListEntry:
-    props = {k: event.get(k) for k in ("list_kind", "listed_on", "removed_on", "reason", "agency",
-                                       "agency_region")}
-    return record_out(StoreNode(event["entry"], "ListEntry", {**props,
-                                                              "subject_uid": event.get("subject")}))
+@strawberry.enum(description="What a write did to a record")
+class RecordChangeKind(Enum):
+    WRITTEN = strawberry.enum_value("WRITTEN", description="created, corrected or restored")
+    REMOVED = strawberry.enum_value("REMOVED", description="taken back by the undo of its load")
 
 
-def _basis(ctx: RequestContext, region: str, event: dict) -> ListBasis | None:
-    return list_basis(event.get("agency_region"), event.get("list_kind"), region,
+FeedRecord = Annotated[Union[tuple(RECORD_TYPES[label] for label in RECORD_LABELS)],
+                       strawberry.union("FeedRecord", description="A record the feed carries")]
+
+
+@strawberry.type(description="A record written or removed by a load, a mutation or an undo, "
+                             "as the store committed it")
+class RecordChange:
+    position: str = strawberry.field(description=POSITION_DOC)
+    at: str = strawberry.field(description="When the write was committed (ISO 8601, UTC)")
+    change: RecordChangeKind
+    kind: str = strawberry.field(description="The record's label (Penalty, ListEntry, ...)")
+    region: str
+    record: FeedRecord = strawberry.field(description="The record as it is now (as it was, "
+                                                      "when removed)")
+    subject_id: strawberry.ID | None = strawberry.field(description="The subject's id")
+
+    @strawberry.field(description="The subject (null when it is gone or outside the key's "
+                                  "scope)")
+    async def subject(self, info: Info) -> Subject | None:
+        return await maybe_subject(info.context, self.subject_id and str(self.subject_id))
+
+
+@strawberry.type(description="The records one stretch of the change log wrote or removed "
+                             "that the key may see: a load's thousands of rows come a page "
+                             "at a time, not a message each")
+class RecordChanges:
+    position: str = strawberry.field(description="The last change-log position this stretch "
+                                                 "covers (decimal digits): give the last one "
+                                                 "received as `after` when reconnecting, and "
+                                                 "nothing is missed")
+    changes: list[RecordChange] = strawberry.field(description="In commit order")
+
+
+def _start(ctx: RequestContext, operation: str) -> None:
+    if ctx.key is None or ctx.revoked:
+        close_revoked(ctx)
+        raise Unauthenticated("the API key was revoked" if ctx.revoked else "no API key")
+    ctx.audit.operations.append(operation)
+
+
+def _entry_change(ctx: RequestContext, region: str, item: FeedItem) -> WatchlistChange | None:
+    """A list entry's change as the regulator of ``region`` sees it (None: not shared)."""
+    p = item.node.props
+    seen = list_basis(p.get("agency_region"), p.get("list_kind"), region,
                       agreements_covering(ctx.store, [region]), dt.date.today(),
-                      agency=event.get("agency"), jur=ctx.services.jurisdictions())
+                      agency=p.get("agency"), jur=ctx.services.jurisdictions())
+    if seen is None:
+        return None
+    removed = item.removed or bool(p.get("removed_on"))
+    node = item.node if p.get("subject_uid") or not item.subject else \
+        StoreNode(item.node.uid, item.label, {**p, "subject_uid": item.subject})
+    return WatchlistChange(change=ChangeKind.REMOVED if removed else ChangeKind.ADDED,
+                           region=region, entry=record_out(node), basis=Basis(seen.basis),
+                           counted_by=seen.counted_by, position=str(item.pos), at=item.at)
+
+
+async def _visible(ctx: RequestContext, region: str, items: list[FeedItem],
+                   changes: list[Change]) -> list[FeedItem]:
+    """The items whose subject the key sees from ``region``, as the reads decide.  The
+    subject's registration and the item's own record decide most at once (either is part
+    of what the reads look at); the rest get the full check, batched."""
+    scope = Scope(ctx, region)
+    regions, agreements = await scope.regions(), await scope.agreements()
+    jur = ctx.services.jurisdictions()
+    subjects = [i.subject for i in items if i.subject]
+    nodes = dict(zip(subjects, await ctx.loaders.nodes.load_many(subjects)))
+    seen: dict[int, Vis] = {}
+    rest = []
+    for n, item in enumerate(items):
+        subject = nodes.get(item.subject)
+        if subject_visibility(subject, regions) is Vis.OWN or record_visibility(
+                [item.node], regions, agreements, ctx.today, scales(), jur) is not Vis.NONE:
+            seen[n] = Vis.OWN
+        elif subject is not None:
+            rest.append(n)
+        else:  # the subject went too: judged by what it was
+            gone = next((StoreNode(c.uid, c.label, c.gone) for c in changes
+                         if c.uid == item.subject and c.gone is not None), None)
+            seen[n] = gone_visibility(item, gone, regions, agreements, ctx.today, scales(), jur)
+    if rest:
+        vis = await scope.visibilities([items[n].subject for n in rest])
+        seen.update((n, vis[items[n].subject]) for n in rest)
+    return [item for n, item in enumerate(items) if seen[n] is not Vis.NONE]
 
 
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="List entries added and removed that the regulator of "
                                          "`region` (default: the key's) sees on its shared "
-                                         "watchlist, as they happen")
-    async def watchlist_changes(self, info: Info, region: str | None = None
+                                         "watchlist, as they are committed: by API writes, "
+                                         "loads (`creditkb load` in any process) and undos. "
+                                         "after: the position of the last change received, to "
+                                         "resume from (default: from now on)")
+    async def watchlist_changes(self, info: Info, region: str | None = None,
+                                after: str | None = None
                                 ) -> AsyncGenerator[WatchlistChange, None]:
         ctx: RequestContext = info.context
-        if ctx.key is None or ctx.revoked:
-            close_revoked(ctx)
-            raise Unauthenticated("the API key was revoked" if ctx.revoked else "no API key")
-        ctx.audit.operations.append("watchlistChanges")
+        _start(ctx, "watchlistChanges")
         region = ctx.check_region(region)
-        queue = await ctx.hub.subscribe(ctx.key.key_id)
+        parse_position(after)
         await ctx.record()  # the subscription starts (each event it sends: api.audit)
-        while True:
-            event = await queue.get()
-            if event is REVOKED or not await blocking(ctx.access.is_active, ctx.key.key_id):
-                ctx.audit.operations.append("watchlistChanges")
-                close_revoked(ctx)
-                raise Unauthenticated("the API key was revoked")
+        async for changes, items in follow(ctx, "watchlistChanges", after):
             ctx.fresh()
-            seen = await blocking(_basis, ctx, region, event)
-            if seen is None:
+            for item in (i for i in items if i.label == "ListEntry"):
+                change = await blocking(_entry_change, ctx, region, item)
+                if change is not None:
+                    ctx.audit.operations.append("watchlistChanges")
+                    yield change
+
+    @strawberry.subscription(description="Records of `kinds` (default: every record kind) "
+                                         "written or removed about subjects the key sees from "
+                                         "`region` (default: the key's; as the reads decide), "
+                                         "as they are committed: by loads (`creditkb load` in "
+                                         "any process), API writes and undos, a stretch of the "
+                                         "change log at a time. after: the "
+                                         "position of the last change received, to resume "
+                                         "from (default: from now on); a position the change "
+                                         "log no longer holds is FEED_POSITION_EXPIRED")
+    async def record_changes(self, info: Info, region: str | None = None,
+                             kinds: list[str] | None = None, after: str | None = None
+                             ) -> AsyncGenerator[RecordChanges, None]:
+        ctx: RequestContext = info.context
+        _start(ctx, "recordChanges")
+        region = ctx.check_region(region)
+        parse_position(after)
+        try:
+            kinds = check_kinds(kinds)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        await ctx.record()
+        key = ctx.key
+        async for changes, items in follow(ctx, "recordChanges", after):
+            ctx.fresh()
+            items = [i for i in items if i.label in kinds]
+            seen = await _visible(ctx, region, items, changes)
+            if not seen:
                 continue
-            ctx.audit.operations.append("watchlistChanges")
-            yield WatchlistChange(change=ChangeKind(event["change"]), region=region,
-                                  entry=_entry(event),
-                                  basis=Basis(seen.basis),
-                                  counted_by=seen.counted_by)
+            ctx.audit.operations.append("recordChanges")
+            ctx.audit.read.update(item.subject or item.node.uid for item in seen)
+            yield RecordChanges(position=str(changes[-1].pos), changes=[RecordChange(
+                position=str(item.pos), at=item.at, kind=item.label, region=region,
+                change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
+                record=record_out(item.node, record_personal_clear(item.node, key.region,
+                                                                   key.role)),
+                subject_id=strawberry.ID(item.subject) if item.subject else None)
+                for item in seen])

@@ -16,6 +16,7 @@
     });
   }
   function status(text) { $('status').textContent = text || ''; }
+  state.esc = esc;  // for the panels of todo.js
 
   function gql(query, variables) {
     return fetch('/graphql', {
@@ -31,6 +32,8 @@
       });
     });
   }
+
+  state.gql = gql;  // for the panels of todo.js
 
   // -- start: the key ------------------------------------------------------------------------
   function start() {
@@ -99,6 +102,7 @@
       .then(function () { status('as of ' + state.asOf); })
       .catch(function (err) { status(err.message); });
     subscribe();
+    document.dispatchEvent(new CustomEvent('creditkb:refresh'));  // the panels of todo.js
   }
 
   // -- grade distribution (ECharts) ------------------------------------------------------------

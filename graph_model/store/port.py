@@ -26,11 +26,19 @@ Semantics every adapter keeps:
   it, and the row's ``_sources`` are its provenance.
   ``undo_load`` takes a load back completely: what it created is deleted and what it
   changed gets the properties it had before, as long as no later load still builds on it.
+* The change log: every node a committed transaction wrote, deleted or took back (undo)
+  is one entry of the store's one change log, written in that same transaction (so a
+  crash never leaves a write without its entry, nor an entry without its write).  Entries
+  are read by position (:meth:`Store.changes_after`): positions grow with every entry, in
+  commit order, and are never handed out twice; the oldest are trimmed past
+  :data:`CHANGES_KEPT` entries, and asking after a position trimmed away raises
+  :class:`ChangesTrimmed` rather than answering less than was written.
 """
 
 from __future__ import annotations
 
 import abc
+import os
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator, Literal, Mapping, Sequence
@@ -65,6 +73,59 @@ class Node:
     @property
     def key(self) -> str:
         return self.uid.partition(":")[2]
+
+
+#: entries of the change log a store keeps (the oldest are trimmed as new ones come):
+#: ``CREDITKB_CHANGES_KEPT``, a local default sized for a day of partner exports
+CHANGES_KEPT_DEFAULT = 2_000_000
+
+
+def changes_kept() -> int:
+    """How many change-log entries a store keeps (``CREDITKB_CHANGES_KEPT``)."""
+    value = os.environ.get("CREDITKB_CHANGES_KEPT", "")
+    try:
+        return max(1, int(value)) if value else CHANGES_KEPT_DEFAULT
+    except ValueError:
+        raise StoreError(f"CREDITKB_CHANGES_KEPT must be a whole number, not {value!r}") from None
+
+
+class ChangesTrimmed(StoreError):
+    """Entries after the position asked for were trimmed from the change log."""
+
+    code = "FEED_POSITION_EXPIRED"
+
+    def __init__(self, after: int, oldest: int):
+        self.after, self.oldest = after, oldest
+        super().__init__(f"the change log no longer holds the entries after position {after}: "
+                         f"it keeps those after {oldest}; start again from a fresh read")
+
+
+#: ``Change.op`` values: a node written (created or merged), deleted outside any load, or
+#: taken back by the undo of the load that wrote it (created: gone; changed: restored)
+WRITE, DELETE, UNDO = "write", "delete", "undo"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log (see the module docstring).
+
+    ``about`` is the subject a record is about (its ABOUT link): as stored now, or as it
+    was when the node went.  ``gone`` holds the properties of a node deleted or taken back
+    by undo, as they were just before; None while the node exists (read it from the store:
+    a feed shows the record as it is).
+    """
+
+    pos: int
+    at: str  # ISO 8601, UTC: when the transaction wrote it
+    load_id: str | None
+    op: str
+    uid: str
+    about: str | None = None
+    gone: Mapping[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.uid.partition(":")[0]
 
 
 class UndoRefused(StoreError, ConflictError):
@@ -294,6 +355,22 @@ class Store(abc.ABC):
             if len(nodes) < page:
                 return
             after = nodes[-1].uid
+
+    @abc.abstractmethod
+    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+        """Up to ``limit`` entries of the change log after position ``after`` (0: from the
+        start), in position order; empty when none is committed after it.
+
+        Raises
+        ------
+        ChangesTrimmed
+            When entries after ``after`` were trimmed away (the caller missed them).
+        """
+
+    @abc.abstractmethod
+    def last_change(self) -> int:
+        """The position of the last committed change-log entry (0 before the first): where
+        a reader that wants only what comes next starts."""
 
     def version(self) -> Hashable | None:
         """A value that changes whenever anything is written (by any process), to one it

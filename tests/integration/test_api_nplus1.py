@@ -94,6 +94,12 @@ class CountingStore(Store):
     def version(self):
         return self.inner.version()
 
+    def changes_after(self, after, limit=1000):
+        return self.inner.changes_after(after, limit)
+
+    def last_change(self):
+        return self.inner.last_change()
+
     def close(self):
         self.inner.close()
 

@@ -33,7 +33,7 @@ def api(tmp_path_factory):
     access = AccessStore(str(path))
     tokens = {name: access.create_key(*spec)[1] for name, spec in KEYS.items()}
     srv = Server(store, Settings(store=str(path), secret=SECRET), access)
-    yield {"base": srv.base, "tokens": tokens}
+    yield {"base": srv.base, "tokens": tokens, "access": access}
     srv.stop()
     store.close()
 
@@ -232,4 +232,62 @@ def test_dashboard_links_a_subject_to_its_credit_report(api, browser):
     assert page.locator('#watchlist-table a[data-report]').count() >= 1
     assert problems == []
     report.close()
+
+
+TODO_ANSWER = """query($d: Date!) { commitmentsDue(asOf: $d) { overdue { commitmentId }
+  breached { commitmentId } } repairReminders(asOf: $d) { notIssued }
+  objectionsWaiting { objectionNo } }"""
+
+
+def todo_shown(page) -> dict:
+    page.wait_for_function("document.getElementById('todo-note').textContent.startsWith('as of')")
+    return {k: page.inner_text(f"#todo-{k}") for k in ("overdue", "reminders", "objections")}
+
+
+def test_dashboard_to_do_panel_shows_what_the_region_has_to_follow_up(api, browser, tmp_path):
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-06-01#key={api['tokens']['suzhou']}")
+    shown = todo_shown(page)
+    d = gql(api, TODO_ANSWER, d="2026-06-01")["data"]
+    # Suzhou's 告知承诺制审批 commitment of 2025 was breached (违诺): one to follow up
+    assert shown == {"overdue": "1", "reminders": str(d["repairReminders"]["notIssued"]),
+                     "objections": "0"}
+    assert len(d["commitmentsDue"]["overdue"]) + len(d["commitmentsDue"]["breached"]) == 1
+    assert "91320506MA1XJ8R49P" in page.inner_text("#todo-list")
+    page.screenshot(path=str(tmp_path / "todo.png"), full_page=True)
+    # the Yangtze authority's objection is under review (核查中): it waits on its panel
+    token = api["access"].create_key("长江航务管理局", "420100", "regulator")[1]
+    page.goto(f"{api['base']}/?asOf=2026-06-01#key={token}")
+    page.reload()  # (a new hash alone does not load the page again)
+    page.wait_for_selector("#app:not([hidden])")
+    assert "长江航务管理局" in page.inner_text("#who")
+    shown = todo_shown(page)
+    assert shown["objections"] == "1"
+    assert "CJYY2026-0019" in page.inner_text("#todo-list")
+    assert problems == []
+    page.close()
+
+
+def test_dashboard_live_feed_shows_writes_and_catches_up_after_a_break(api, browser):
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-06-01#key={api['tokens']['suzhou']}")
+    page.wait_for_selector("#feed-live:not(.off)")
+    page.wait_for_timeout(1000)  # the subscription has read its starting position
+    add = """mutation($s: ID!, $on: Date!) { addListEntry(input: {subjectId: $s,
+               listKind: "重点监管", listedOn: $on, reason: "机场违规揽客"}) { id } }"""
+    first = gql(api, add, key="wuxi", s="苏BD05227", on="2026-06-02")["data"]["addListEntry"]["id"]
+    item = page.locator("#feed-list li", has_text=first.partition(":")[2])
+    item.wait_for(timeout=5000)
+    assert "ListEntry" in item.inner_text() and "苏BD05227" in item.inner_text()
+    # the page goes away; a partner writes meanwhile; back on the page, nothing is missed
+    page.goto("about:blank")
+    missed = gql(api, add, key="wuxi", s="苏BD05227", on="2026-06-03")["data"]["addListEntry"]["id"]
+    page.goto(f"{api['base']}/?asOf=2026-06-01")  # the key is kept for the tab
+    page.locator("#feed-list li", has_text=missed.partition(":")[2]).wait_for(timeout=5000)
+    assert page.locator("#feed-list li", has_text=first.partition(":")[2]).count() == 0
+    assert problems == []
     page.close()

@@ -173,8 +173,10 @@ def test_a_load_is_recorded_first_and_journals_before_each_write():
         op(tx)
     assert [name for name, _ in tx.sent] == [
         "next_load_seq", "load_status", "record_load", "journal_nodes", "journal_add",
-        "merge_nodes:Enterprise"]
+        "merge_nodes:Enterprise", "log_changes"]  # the change log, in the same transaction
     params = dict(tx.sent)
+    assert [r["uid"] for r in params["log_changes"]["rows"]] == ["Enterprise:X1", "Enterprise:X2"]
+    assert params["log_changes"]["load_id"] == "L1" and params["log_changes"]["op"] == "write"
     assert json.loads(params["record_load"]["info"])["rows_read"] == 3
     assert params["record_load"]["seq"] == params["journal_add"]["seq"] == 7
     assert params["journal_nodes"]["uids"] == ["Enterprise:X1", "Enterprise:X2"]

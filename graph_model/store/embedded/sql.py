@@ -24,7 +24,7 @@ LINKS = {t: t.lower() for t in schema().link_rel_types()}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '%(format)s');
+INSERT OR IGNORE INTO meta(k, v) VALUES ('generation', '0'), ('topology', '0'), ('format', '%(format)s'), ('changes_trimmed', '0');
 -- AUTOINCREMENT: ids are never handed out twice, so the ids a load created are exactly
 -- the range between the largest id before it and the largest after it.
 -- A uid starts with its label ("Penalty:..."), so the uid index also serves a label's
@@ -62,16 +62,31 @@ CREATE TABLE IF NOT EXISTS journal(
     old_links TEXT,
     PRIMARY KEY(seq, kind, id)
 ) WITHOUT ROWID;
--- What each commit touched (Store.changed_since): a uid written, a record's subject,
+-- What each commit touched, per generation, for answer caches (the feed reads the
+-- change log below) (Store.changed_since): a uid written, a record's subject,
 -- "<Label>:" for a label written, "*" for a commit that could touch anything (an undo,
--- a delete, a transaction past CHANGES_CAP).  Complete from generation changes_from on.
-CREATE TABLE IF NOT EXISTS changes(
+-- a delete, a transaction past CHANGES_CAP).  Complete from generation touched_from on.
+CREATE TABLE IF NOT EXISTS touched(
     gen INTEGER NOT NULL,
     uid TEXT NOT NULL,
     PRIMARY KEY(gen, uid)
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta(k, v) SELECT 'changes_from', CAST(v AS INTEGER) + 1 FROM meta
+INSERT OR IGNORE INTO meta(k, v) SELECT 'touched_from', CAST(v AS INTEGER) + 1 FROM meta
     WHERE k = 'generation';
+-- The change log (graph_model.store.port): one row per node a transaction wrote, deleted
+-- or took back, inserted by that transaction.  AUTOINCREMENT: a position is never handed
+-- out twice, also after the oldest rows are trimmed (meta.changes_trimmed: the last
+-- position trimmed away).  ``about`` and ``gone`` are kept for nodes that went only;
+-- a written node's are read from the node.
+CREATE TABLE IF NOT EXISTS changes(
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    load_id TEXT,
+    op TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    about TEXT,
+    gone TEXT
+);
 """ % {"format": STORE_FORMAT,
        "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
 # Only records_about follows a link backwards (a subject's records: ABOUT), by label too:
@@ -233,3 +248,18 @@ def int_rows(con: sqlite3.Connection, query: str, args: Sequence, width: int,
     while rows := cursor.fetchmany(block):
         parts.append(np.array(rows, dtype=np.int64).reshape(-1, width))
     return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
+
+
+# -- the change log ------------------------------------------------------------------------
+
+ABOUT_COL = LINKS["ABOUT"]
+#: entries for the nodes of ``nodes n`` (restricted by the statement's WHERE), as they are
+#: before they go: their subject and props
+LOG_GONE = ("INSERT INTO changes(at, load_id, op, uid, about, gone) "
+            f"SELECT :at, :load_id, :op, n.uid, a.uid, n.props FROM nodes n "
+            f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} ")
+CHANGES_AFTER = ("SELECT c.pos, c.at, c.load_id, c.op, c.uid, coalesce(c.about, a.uid), c.gone "
+                 "FROM changes c LEFT JOIN nodes n ON c.gone IS NULL AND n.uid = c.uid "
+                 f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} "
+                 "WHERE c.pos > ? ORDER BY c.pos LIMIT ?")
+LAST_CHANGE = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"

@@ -24,6 +24,7 @@ loader can share one store, and writing records (a list entry, a repair) costs n
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -47,8 +48,8 @@ from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
 from graph_model.store.port import (
-    Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused,
-    UndoResult, Writer,
+    UNDO, Change, ChangesTrimmed, Direction, Edge, LoadInfo, Neighbourhood, Node, NodeBatch, Store,
+    StoreError, UndoRefused, UndoResult, Writer, changes_kept,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -63,7 +64,11 @@ BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed 
 # patches the topology of the generation before it; more, and it is rebuilt (the copy a
 # patch makes costs what a rebuild's sort does then).
 PATCH_SHARE, PATCH_MIN = 0.05, 10_000
-CHANGES_KEPT = 256  # generations whose changes are kept for changed_since
+TOUCHED_KEPT = 256  # generations whose touched uids are kept for changed_since
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 class EmbeddedStore(Store):
@@ -149,7 +154,7 @@ class EmbeddedStore(Store):
             seq = None
             if load is not None:
                 seq = self._record_load(load)
-            writer = EmbeddedWriter(con, load.load_id if load else None, seq)
+            writer = EmbeddedWriter(con, load.load_id if load else None, seq, _now())
             yield writer
             if seq is not None:
                 con.execute("UPDATE loads SET nid_lo = ?, eid_lo = ?, "
@@ -157,8 +162,9 @@ class EmbeddedStore(Store):
                             "eid_hi = (SELECT coalesce(max(eid), 0) FROM edges) WHERE seq = ?",
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
+                self._trim_changes()
                 self._bump_generation(topology=writer.graph_changed)
-                self._record_changes(writer.changes())
+                self._record_touched(writer.touched_uids())
                 if writer.graph_changed:
                     handed = self._hand_over_topology(writer)
                 if load is not None:
@@ -185,30 +191,52 @@ class EmbeddedStore(Store):
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
                 self._checkpoint.request()
 
+    def _trim_changes(self) -> None:
+        """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
+        con = self._con()
+        cut = con.execute(sql.LAST_CHANGE).fetchone()[0] - changes_kept()
+        if cut > int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0]):
+            con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
+            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
+
+    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+        con = self._con()
+        rows = con.execute(sql.CHANGES_AFTER, (int(after), int(limit))).fetchall()
+        # Trimming only moves forward: checked after the read, it cannot have cut what
+        # the read returned short of (checked before, a trim in between could).
+        trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
+        if trimmed > after:
+            raise ChangesTrimmed(after, trimmed)
+        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
+                for pos, at, load_id, op, uid, about, gone in rows]
+
+    def last_change(self) -> int:
+        return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
+
     def _bump_generation(self, topology: bool) -> None:
         keys = "'generation', 'topology'" if topology else "'generation'"
         self._con().execute(f"UPDATE meta SET v = CAST(v AS INTEGER) + 1 WHERE k IN ({keys})")
 
-    def _record_changes(self, touched: set[str] | None) -> None:
+    def _record_touched(self, touched: set[str] | None) -> None:
         """Record what the commit of the generation just bumped touched (None: anything),
-        and forget the commits more than CHANGES_KEPT generations old."""
+        and forget the commits more than TOUCHED_KEPT generations old."""
         con = self._con()
         gen = self.generation()
         rows = ["*"] if touched is None else sorted(touched)
         for part in sql.chunks(rows):
-            con.execute("INSERT OR IGNORE INTO changes(gen, uid) VALUES " +
+            con.execute("INSERT OR IGNORE INTO touched(gen, uid) VALUES " +
                         ",".join(["(?, ?)"] * len(part)), [v for uid in part for v in (gen, uid)])
-        if gen % CHANGES_KEPT == 0:  # now and then: a delete walks the index's old end
-            con.execute("DELETE FROM changes WHERE gen <= ?", (gen - CHANGES_KEPT,))
-            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_from' AND CAST(v AS INTEGER) < ?",
-                        (gen - CHANGES_KEPT + 1, gen - CHANGES_KEPT + 1))
+        if gen % TOUCHED_KEPT == 0:  # now and then: a delete walks the index's old end
+            con.execute("DELETE FROM touched WHERE gen <= ?", (gen - TOUCHED_KEPT,))
+            con.execute("UPDATE meta SET v = ? WHERE k = 'touched_from' AND CAST(v AS INTEGER) < ?",
+                        (gen - TOUCHED_KEPT + 1, gen - TOUCHED_KEPT + 1))
 
     def changed_since(self, version: Hashable) -> frozenset[str] | None:
         con = self._con()
-        start = int(con.execute("SELECT v FROM meta WHERE k = 'changes_from'").fetchone()[0])
+        start = int(con.execute("SELECT v FROM meta WHERE k = 'touched_from'").fetchone()[0])
         if not isinstance(version, int) or version + 1 < start:
             return None
-        [text] = con.execute("SELECT json_group_array(uid) FROM (SELECT DISTINCT uid FROM changes "
+        [text] = con.execute("SELECT json_group_array(uid) FROM (SELECT DISTINCT uid FROM touched "
                              "WHERE gen > ?)", (version,)).fetchone()
         uids = frozenset(json.loads(text))
         return None if "*" in uids else uids
@@ -237,8 +265,9 @@ class EmbeddedStore(Store):
             begin(con, self.db_path)
             try:
                 result = self._undo(load_id)
+                self._trim_changes()
                 self._bump_generation(topology=True)
-                self._record_changes(None)
+                self._record_touched(None)
                 con.execute("COMMIT")
             except BaseException as exc:
                 raise failed(con, exc, self.db_path, "undoing a load in")
@@ -272,6 +301,14 @@ class EmbeddedStore(Store):
         if later:
             raise UndoRefused(f"load {load_id} cannot be undone: later load(s) {', '.join(later)} "
                               f"build on it; undo them first (newest first)")
+        # The change log: what the undo gives back (as it will be), then what it deletes
+        # (as it was), each in uid order, before either happens.
+        log = {"at": _now(), "load_id": load_id, "op": UNDO}
+        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT :at, :load_id, :op, n.uid "
+                    "FROM journal j JOIN nodes n ON n.nid = j.id WHERE j.seq = :s AND j.kind = 'n' "
+                    "AND NOT (n.nid > :nlo AND n.nid <= :nhi) ORDER BY n.uid", {**log, **ids})
+        con.execute(sql.LOG_GONE + "WHERE n.nid > :nlo AND n.nid <= :nhi ORDER BY n.uid",
+                    {**log, **ids})
         links_deleted, links_restored = con.execute(sql.COUNT_RELINKED, ids).fetchone()
         counts = {
             "e_restored": con.execute(sql.RESTORE_EDGES, ids).rowcount + links_restored,

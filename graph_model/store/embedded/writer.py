@@ -16,9 +16,9 @@ import pyarrow.compute as pc
 
 from graph_model.schema import schema
 from graph_model.store.embedded import jsontext
-from graph_model.store.embedded.sql import LINKS, chunks, merge_sql
+from graph_model.store.embedded.sql import LINKS, LOG_GONE, chunks, merge_sql
 from graph_model.store.port import (
-    LoadInfo, MissingNodeError, NodeBatch, StoreError, Writer, node_batch,
+    DELETE, WRITE, LoadInfo, MissingNodeError, NodeBatch, StoreError, Writer, node_batch,
 )
 from graph_model.strindex import StringIndex, hashes
 
@@ -102,8 +102,10 @@ class EmbeddedWriter(Writer):
     cost nothing), and the rows it creates are the id range recorded at commit, so
     :meth:`EmbeddedStore.undo_load` can take the load back."""
 
-    def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None):
+    def __init__(self, con: sqlite3.Connection, load_id: str | None = None, seq: int | None = None,
+                 at: str = ""):
         self.con = con
+        self.at = at  # when this transaction writes, for its change-log entries
         self.load_id = load_id
         self.seq = seq
         self.wrote = False
@@ -111,7 +113,7 @@ class EmbeddedWriter(Writer):
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
         self.graph_removed = False  # nodes or edges deleted: the topology is rebuilt, not patched
-        self.touched: set[str] | None = set()  # see sql's changes table; None: anything
+        self.touched: set[str] | None = set()  # see sql's touched table; None: anything
         links = "".join(f", {c} INTEGER" for c in LINKS.values())
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS _nodes_in(uid TEXT, props TEXT{links})")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS _edges_in(src_uid TEXT, dst_uid TEXT, props TEXT)")
@@ -154,6 +156,9 @@ class EmbeddedWriter(Writer):
             f"ON CONFLICT(uid) DO UPDATE SET props = {merge_sql('nodes')}{keep}",
             (label,),
         )
+        # The change log: each node once per write, in uid order (as the Neo4j store).
+        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT DISTINCT ?, ?, ?, "
+                    "CAST(uid AS TEXT) FROM _nodes_in ORDER BY 4", (self.at, self.load_id, WRITE))
         self.wrote = True
         self.rows += len(batch)
         return len(batch)
@@ -267,8 +272,8 @@ class EmbeddedWriter(Writer):
         if missing:
             raise MissingNodeError(rel_type, missing)
 
-    def changes(self) -> set[str] | None:
-        """What this transaction touched (see sql's changes table), None: anything.  A
+    def touched_uids(self) -> set[str] | None:
+        """What this transaction touched (see sql's touched table), None: anything.  A
         load's rows that existed are in its journal with the links they had before: their
         old targets (a record moved to another subject) are read from there, for the rows
         changed only rather than for every row written."""
@@ -300,6 +305,9 @@ class EmbeddedWriter(Writer):
             if not nids:
                 continue
             nm = ",".join("?" * len(nids))
+            self.con.execute(LOG_GONE.replace(":at", "?").replace(":load_id", "NULL")
+                             .replace(":op", "?") + f"WHERE n.nid IN ({nm}) ORDER BY n.uid",
+                             [self.at, DELETE, *nids])
             self.con.execute(f"DELETE FROM edges WHERE src IN ({nm}) OR dst IN ({nm})", nids * 2)
             for col in LINKS.values():  # links to a deleted node go with it, like edges
                 self.con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} IN ({nm})", nids)
@@ -315,8 +323,11 @@ class EmbeddedWriter(Writer):
     def delete_all(self) -> None:
         self._refuse_in_load("delete_all")
         self._forget_targets()
-        for table in ("edges", "nodes", "journal", "loads"):
+        for table in ("edges", "nodes", "journal", "loads", "changes"):
             self.con.execute(f"DELETE FROM {table}")
+        # the whole log is trimmed: a reader after an earlier position must start again
+        self.con.execute("UPDATE meta SET v = (SELECT coalesce((SELECT seq FROM sqlite_sequence "
+                         "WHERE name = 'changes'), 0)) WHERE k = 'changes_trimmed'")
         self.con.execute("DELETE FROM meta WHERE k = 'secret_fingerprint'")  # no hash is left
         self.wrote = self.graph_changed = self.graph_removed = True
         self.touched = None

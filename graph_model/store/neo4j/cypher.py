@@ -42,6 +42,12 @@ SEQUENCE_LABEL = "LoadSequence"
 #: the one node of facts about the store itself: ``{name: 'store', secret_fingerprint,
 #: version}`` (see :mod:`graph_model.store.secret`, :func:`bump_version`)
 META_LABEL = "StoreMeta"
+#: one node per change-log entry: ``{pos, at, load_id, op, uid, about, gone}`` (see
+#: :class:`graph_model.store.port.Change`; ``gone`` as JSON)
+CHANGE_LABEL = "Change"
+#: the one node holding the change log's last position and the last one trimmed away;
+#: its write lock, taken by a transaction's first entry, orders positions as commits
+CHANGELOG_LABEL = "ChangeLog"
 #: the property holding a node's or edge's source entries ``"<load_id>#<row>"``
 SOURCES = "_sources"
 #: journal ``kind`` values
@@ -52,10 +58,12 @@ COMMITTED, UNDONE = "committed", "undone"
 #: Labels and property keys the store itself writes besides the schema's: what the
 #: offline check (tests/integration/test_cypher_lint.py) must take as present in the database.
 BOOKKEEPING = {
-    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL, META_LABEL],
+    "labels": [NODE_LABEL, LOAD_LABEL, JOURNAL_LABEL, SEQUENCE_LABEL, META_LABEL,
+               CHANGE_LABEL, CHANGELOG_LABEL],
     "propertyKeys": sorted(["uid", SOURCES, "load_id", "info", "status", "seq", "kind",
                             "ref", "dst", "rel_type", "old", "name", "secret_fingerprint",
-                            "version"]),
+                            "version", "pos", "at", "op", "about", "gone", "last",
+                            "trimmed"]),
 }
 
 Direction = Literal["out", "in", "both"]
@@ -174,7 +182,7 @@ def await_indexes() -> Statement:
 
 #: bookkeeping properties that are unique, and those that are indexed
 BOOKKEEPING_UNIQUE = ((LOAD_LABEL, "load_id"), (LOAD_LABEL, "seq"), (SEQUENCE_LABEL, "name"),
-                      (META_LABEL, "name"))
+                      (META_LABEL, "name"), (CHANGE_LABEL, "pos"), (CHANGELOG_LABEL, "name"))
 BOOKKEEPING_INDEXED = ((JOURNAL_LABEL, "seq"), (JOURNAL_LABEL, "ref"), (JOURNAL_LABEL, "dst"))
 
 
@@ -299,9 +307,99 @@ def delete_all() -> Statement:
     """Everything in the database, loads and journal included (for tests on a shared
     server), but the store's own facts: their version counts on (an answer cached at an
     earlier version must never match again), the secret fingerprint is forgotten."""
-    meta = ident(META_LABEL)
-    return _stmt("delete_all", f"MATCH (n) WHERE NOT n:{meta} DETACH DELETE n "
-                               f"WITH count(*) AS gone MATCH {_META} REMOVE m.secret_fingerprint")
+    meta, log, change = ident(META_LABEL), ident(CHANGELOG_LABEL), ident(CHANGE_LABEL)
+    # The change log is marked trimmed to its end; its entries go a batch per later write
+    # (trim_changes), so that emptying a large store fits the transaction memory as before.
+    return _stmt("delete_all", f"MATCH (n) WHERE NOT n:{meta} AND NOT n:{log} AND NOT n:{change} "
+                               f"DETACH DELETE n "
+                               f"WITH count(*) AS gone MATCH {_META} REMOVE m.secret_fingerprint "
+                               f"WITH count(*) AS done OPTIONAL MATCH {_LOG} SET l.trimmed = l.last")
+
+
+# -- the change log ----------------------------------------------------------------------
+
+_LOG = f"(l:{ident(CHANGELOG_LABEL)} {{name: {_lit('changes')}}})"
+_CHANGE = ident(CHANGE_LABEL)
+
+
+@cache
+def log_changes() -> Statement:
+    """Append ``$rows`` (``{uid, about, gone}`` maps, in order) to the change log, at the
+    positions after the last; the ChangeLog node's write lock is held to commit, so no
+    other transaction takes positions before this one commits."""
+    return _stmt(
+        "log_changes",
+        f"MERGE {_LOG} SET l.last = coalesce(l.last, 0) + size($rows) "
+        f"WITH l.last - size($rows) AS base UNWIND range(0, size($rows) - 1) AS i "
+        f"WITH base + i + 1 AS pos, $rows[i] AS row "
+        f"CREATE (:{_CHANGE} {{pos: pos, at: $at, load_id: $load_id, op: $op, uid: row.uid, "
+        f"about: row.about, gone: row.gone}})",
+        "rows", "at", "load_id", "op",
+    )
+
+
+#: change-log entries deleted per write transaction at most: the server's transaction
+#: memory is bounded, and entries past the trim mark are never read again anyway
+TRIM_BATCH = 10_000
+
+
+@cache
+def trim_changes() -> Statement:
+    """Mark the entries past the ``$keep`` newest as trimmed, and delete up to ``$batch``
+    of those marked (readers never see them: :func:`changes_after` asks after a position
+    at or past the mark, or is told the entries went)."""
+    return _stmt(
+        "trim_changes",
+        f"MATCH {_LOG} WITH l, coalesce(l.trimmed, 0) AS was "
+        f"WITH l, CASE WHEN l.last - $keep > was THEN l.last - $keep ELSE was END AS cut "
+        f"SET l.trimmed = cut WITH cut MATCH (c:{_CHANGE}) WHERE c.pos <= cut "
+        f"WITH c LIMIT $batch DELETE c",
+        "keep", "batch",
+    )
+
+
+@cache
+def changes_after() -> Statement:
+    """Up to ``$limit`` entries after ``$after``, a record's subject read from its ABOUT
+    link while it exists."""
+    return _stmt(
+        "changes_after",
+        f"MATCH (c:{_CHANGE}) WHERE c.pos > $after WITH c ORDER BY c.pos LIMIT $limit "
+        f"OPTIONAL MATCH (n:{_label(None)} {{uid: c.uid}})-[:{ident(ABOUT)}]->(s) "
+        f"WHERE c.gone IS NULL "
+        f"RETURN c.pos AS pos, c.at AS at, c.load_id AS load_id, c.op AS op, c.uid AS uid, "
+        f"coalesce(c.about, s.uid) AS about, c.gone AS gone ORDER BY pos",
+        "after", "limit",
+    )
+
+
+@cache
+def change_log() -> Statement:
+    """The last position and the last one trimmed away (no row before the first entry)."""
+    return _stmt("change_log", f"MATCH {_LOG} RETURN l.last AS last, l.trimmed AS trimmed")
+
+
+@cache
+def nodes_going() -> Statement:
+    """Nodes among ``$uids`` as they are before they go: props and subject."""
+    return _stmt(
+        "nodes_going",
+        f"UNWIND $uids AS uid MATCH (n:{_label(None)} {{uid: uid}}) "
+        f"OPTIONAL MATCH (n)-[:{ident(ABOUT)}]->(s) "
+        f"RETURN n.uid AS uid, properties(n) AS props, s.uid AS about ORDER BY uid",
+        "uids",
+    )
+
+
+@cache
+def journal_created_nodes() -> Statement:
+    """The uids of the nodes load ``$seq`` created."""
+    return _stmt(
+        "journal_created_nodes",
+        f"MATCH (j:{_JOURNAL} {{seq: $seq, kind: {_NODE_KIND}}}) WHERE j.old IS NULL "
+        f"RETURN j.ref AS uid",
+        "seq",
+    )
 
 
 # -- provenance: loads and their journal ------------------------------------------------
@@ -693,6 +791,8 @@ def all_statements() -> list[Statement]:
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),
             delete_created_nodes(), forget_journal(), mark_undone()]
     out += [secret_fingerprint(), record_secret_fingerprint(), bump_version(), store_version()]
+    out += [log_changes(), trim_changes(), changes_after(), change_log(), nodes_going(),
+            journal_created_nodes()]
     out += [neighbours(d, capped) for d in DIRECTIONS for capped in (True, False)]
     out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
     out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]

@@ -78,8 +78,9 @@ from graph_model.settings import Settings
 from graph_model.store.neo4j import cypher
 from graph_model.store.neo4j.cypher import Statement
 from graph_model.store.port import (
-    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, Store,
-    StoreError, UndoRefused, UndoResult, Writer, node_batch,
+    DELETE, UNDO, WRITE, Change, ChangesTrimmed, Direction, Edge, LoadInfo, MissingNodeError,
+    Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused, UndoResult, Writer,
+    changes_kept, node_batch,
 )
 from graph_model.schema import schema
 
@@ -270,6 +271,27 @@ def _node(uid: str, props: Mapping[str, Any]) -> Node:
     return Node(uid, uid.partition(":")[0], {k: v for k, v in props.items() if k != "uid"})
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _log(tx: ManagedTransaction, rows: list[dict], op: str, at: str, load_id: str | None) -> None:
+    """Append change-log entries (``{uid, about, gone}`` maps) in this transaction."""
+    for part in _chunks(rows):
+        _run(tx, cypher.log_changes(), rows=list(part), at=at, load_id=load_id, op=op).consume()
+
+
+def _log_going(tx: ManagedTransaction, uids: Sequence[str], op: str, at: str,
+               load_id: str | None) -> None:
+    """Log the nodes among ``uids`` that are about to go, with their props and subject."""
+    rows = []
+    for part in _chunks(list(uids)):
+        rows += [{"uid": r["uid"], "about": r["about"],
+                  "gone": json.dumps(_node(r["uid"], r["props"]).props, ensure_ascii=False)}
+                 for r in _run(tx, cypher.nodes_going(), uids=list(part))]
+    _log(tx, sorted(rows, key=lambda r: r["uid"]), op, at, load_id)
+
+
 # -- the writer -------------------------------------------------------------------------
 
 
@@ -294,6 +316,8 @@ class Neo4jWriter(Writer):
         self.closed = False
         self._load = load
         self.seq: int | None = None
+        self.at = _now()  # when this transaction writes, for its change-log entries
+        self.logged = False  # whether it wrote change-log entries (then trimmed at commit)
         if load is not None:
             self.ops.append(self._record_load)
 
@@ -366,6 +390,7 @@ class Neo4jWriter(Writer):
         rows = [{"uid": u, "props": p, "source": x}
                 for u, p, x in zip(uids, props, self._sources(frame))]
         stmt, journal = cypher.merge_nodes(label), cypher.journal_nodes()
+        logged = [{"uid": u, "about": None, "gone": None} for u in sorted(set(uids))]
 
         def op(tx: ManagedTransaction) -> None:
             for part in _chunks(rows):
@@ -374,8 +399,10 @@ class Neo4jWriter(Writer):
                     self._journal(tx, list(_run(tx, journal, uids=firsts, seq=self.seq)),
                                   cypher.NODE_KIND)
                 _run(tx, stmt, rows=list(part)).consume()
+            _log(tx, logged, WRITE, self.at, load_id)
 
         self.ops.append(op)
+        self.logged = self.logged or bool(logged)
         self._created.update(uids)
         self._deleted.difference_update(uids)
         for rel_type, targets in links.items():
@@ -463,10 +490,12 @@ class Neo4jWriter(Writer):
         stmt = cypher.delete_nodes()
 
         def op(tx: ManagedTransaction) -> None:
+            _log_going(tx, uids, DELETE, self.at, None)
             for part in _chunks(uids):
                 _run(tx, stmt, uids=list(part)).consume()
 
         self.ops.append(op)
+        self.logged = True
         self._deleted.update(uids)
         self._created.difference_update(uids)
         return existed
@@ -474,7 +503,9 @@ class Neo4jWriter(Writer):
     def delete_all(self) -> None:
         """Delete every node and edge in the database, in this block's one transaction.
 
-        Loads, their journal and the secret fingerprint go too (the version counts on).
+        Loads, their journal and the secret fingerprint go too (the version counts on);
+        the change log is marked trimmed to its end (its positions count on, and its
+        entries are deleted by later writes, a batch each).
         Fine for tests and small stores; a rebuild of millions of nodes needs the server's
         transaction memory to match (``db.memory.transaction.total.max``).
         """
@@ -589,6 +620,9 @@ class Neo4jStore(Store):
             def work(tx: ManagedTransaction) -> None:
                 for op in ops:  # replayed in full if the driver retries
                     op(tx)
+                if writer.logged:
+                    _run(tx, cypher.trim_changes(), keep=changes_kept(),
+                         batch=cypher.TRIM_BATCH).consume()
                 _run(tx, bump).consume()  # last: the StoreMeta lock is held only to commit
 
             self._write("write transaction", work)
@@ -619,6 +653,12 @@ class Neo4jStore(Store):
                 else:
                     edges.append({"src": r["ref"], "dst": r["dst"], "rel_type": r["rel_type"],
                                   "props": old})
+            # The change log: what the undo gives back, then what it deletes (as it was).
+            at = _now()
+            _log(tx, [{"uid": n["uid"], "about": None, "gone": None}
+                      for n in sorted(nodes, key=lambda n: n["uid"])], UNDO, at, load_id)
+            _log_going(tx, [r["uid"] for r in _run(tx, cypher.journal_created_nodes(), seq=seq)],
+                       UNDO, at, load_id)
             edges_restored = sum(_count(tx, cypher.restore_edges(), rows=list(part))
                                  for part in _chunks(edges))
             edges_restored += sum(_count(tx, cypher.restore_links(t), rows=list(part))
@@ -629,6 +669,8 @@ class Neo4jStore(Store):
             nodes_deleted = _count(tx, cypher.delete_created_nodes(), seq=seq)
             _run(tx, cypher.forget_journal(), seq=seq).consume()
             _run(tx, cypher.mark_undone(), load_id=load_id).consume()
+            _run(tx, cypher.trim_changes(), keep=changes_kept(),
+                 batch=cypher.TRIM_BATCH).consume()
             _run(tx, cypher.bump_version()).consume()
             return UndoResult(load_id, nodes_deleted, nodes_restored, edges_deleted, edges_restored)
 
@@ -641,6 +683,25 @@ class Neo4jStore(Store):
         stmt = cypher.store_version()
         row = self._read("store version", lambda tx: _run(tx, stmt).single())
         return (row["version"] if row else None) or 0
+
+    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+        stmt, log = cypher.changes_after(), cypher.change_log()
+
+        def work(tx: ManagedTransaction):
+            rows = [Change(r["pos"], r["at"], r["load_id"], r["op"], r["uid"], r["about"],
+                           json.loads(r["gone"]) if r["gone"] else None)
+                    for r in _run(tx, stmt, after=int(after), limit=int(limit))]
+            state = _run(tx, log).single()  # after the read: see EmbeddedStore.changes_after
+            return rows, (state["trimmed"] if state else None) or 0
+
+        rows, trimmed = self._read("change log", work)
+        if trimmed > after:
+            raise ChangesTrimmed(after, trimmed)
+        return rows
+
+    def last_change(self) -> int:
+        row = self._read("change log", lambda tx: _run(tx, cypher.change_log()).single())
+        return (row["last"] if row else None) or 0
 
     def secret_fingerprint(self) -> str | None:
         stmt = cypher.secret_fingerprint()

@@ -1,0 +1,325 @@
+"""Follow-up and live-feed benchmarks (issue 15), each figure beside a floor measured in
+the same run and the load average when it was taken.
+
+    python bench/feed.py followup --store DIR [--region 320000] [--as-of 2026-11-01]
+    python bench/feed.py latency [--scale 0.01] [--work DIR] [--subscribers 4]
+
+followup  ``commitments_due`` and ``repair_reminders`` of a province on an existing
+          embedded store (read only: nothing is written), each against a bare SQL read of
+          the rows it needs (the province's commitments; the penalties about subjects
+          registered in it, with their subjects).
+latency   a ``creditkb serve`` process over a new store, WebSocket subscribers of
+          ``recordChanges`` (a provincial regulator's key), and ``creditkb load`` of a
+          generated data set in another process.  A watcher in this process polls the
+          store every 5 ms for the change log's last position, so each commit has the
+          time it became visible; a delivery's latency is its arrival minus that time.
+          Figures: per commit, the first delivery of its entries (what a dashboard
+          notices); per entry, every delivery (big files are delivered a page at a time);
+          floor: this process reading the same entries straight from the store
+          (``changes_after``) once they are visible.
+
+Run as a script (not ``-m``), so that ``followup`` can use the code of another checkout
+(``PYTHONPATH=/path/to/checkout``) on a store that checkout wrote, without opening it
+with this one's schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def line(name: str, value: float, unit: str, floor: float | None = None) -> None:
+    ratio = f"  ({value / floor:.2f}x its floor of {floor:.3f} {unit})" if floor else ""
+    print(f"{name:<58} {value:>12,.3f} {unit}{ratio}   [load average {loadavg()}]", flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+# -- followup ---------------------------------------------------------------------------
+
+def followup(args) -> None:
+    from graph_model.store.embedded.store import EmbeddedStore
+    from queries.rules.commitments import commitments_due
+    from queries.rules.reminders import repair_reminders
+
+    store = EmbeddedStore(args.store)
+    prefix = args.region.rstrip("0") or args.region
+    con = sqlite3.connect(f"file:{Path(args.store) / 'graph.sqlite3'}?mode=ro", uri=True)
+
+    def floor_commitments() -> int:
+        n = 0
+        for (props,) in con.execute(
+                "SELECT props FROM nodes WHERE uid >= 'Commitment:' AND uid < 'Commitment;' "
+                "AND json_extract(props, '$.agency_region') LIKE ?", (prefix + "%",)):
+            json.loads(props)
+            n += 1
+        return n
+
+    def floor_penalties() -> int:
+        n = 0
+        for props, subject in con.execute(
+                "SELECT p.props, s.props FROM nodes s JOIN nodes p ON p.about = s.nid "
+                "AND p.label = 'Penalty' WHERE s.label IN ('Enterprise', 'Vehicle', 'Vessel', "
+                "'Person') AND json_extract(s.props, '$.region_code') LIKE ?", (prefix + "%",)):
+            json.loads(props), json.loads(subject)
+            n += 1
+        return n
+
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        rows = floor_commitments()
+        floor = time.perf_counter() - t
+        line(f"floor: bare read of the {rows:,} commitments of {args.region}", floor, "s")
+        t = time.perf_counter()
+        due = commitments_due(store, args.region, args.as_of)
+        took = time.perf_counter() - t
+        line(f"commitments_due {args.region} ({len(due.overdue)} overdue, "
+             f"{len(due.breached)} breached, {len(due.due_soon)} due soon)", took, "s", floor)
+        t = time.perf_counter()
+        rows = floor_penalties()
+        floor = time.perf_counter() - t
+        line(f"floor: bare read of the {rows:,} penalties about {args.region}'s subjects",
+             floor, "s")
+        t = time.perf_counter()
+        rem = repair_reminders(store, args.region, args.as_of)
+        took = time.perf_counter() - t
+        line(f"repair_reminders {args.region} ({len(rem.reminders):,} reminders)", took, "s",
+             floor)
+    store.close()
+
+
+# -- latency ----------------------------------------------------------------------------
+
+class Watcher(threading.Thread):
+    """Polls the change log's last position every 5 ms: when each became visible."""
+
+    def __init__(self, db: str):
+        super().__init__(daemon=True)
+        self.db, self.seen, self.stop = db, [], threading.Event()
+
+    def run(self) -> None:
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, isolation_level=None)
+        last = None
+        while not self.stop.is_set():
+            try:
+                pos = con.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence "
+                                  "WHERE name = 'changes'), 0)").fetchone()[0]
+            except sqlite3.OperationalError:
+                pos = last
+            if pos != last and pos is not None:
+                self.seen.append((time.time(), pos))
+                last = pos
+            time.sleep(0.005)
+
+    def visible_at(self, pos: int) -> float | None:
+        for at, last in self.seen:
+            if last >= pos:
+                return at
+        return None
+
+    def commits(self) -> list[tuple[float, int, int]]:
+        """(visible at, first position, last position) of each commit seen."""
+        out, prev = [], None
+        for at, last in self.seen:
+            if prev is not None and last > prev:
+                out.append((at, prev + 1, last))
+            prev = last
+        return out
+
+
+async def subscriber(port: int, token: str, arrivals: list, done: asyncio.Event) -> None:
+    import websockets
+
+    query = ("subscription { recordChanges(kinds: [\"Penalty\", \"ListEntry\", \"Evaluation\", "
+             "\"Commitment\", \"Inspection\", \"Accident\"]) { changes { position } } }")
+    async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", max_size=None,
+                                  subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        while not done.is_set():
+            try:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
+            except asyncio.TimeoutError:
+                continue
+            if msg["type"] == "next":
+                now = time.time()
+                arrivals.extend((now, int(c["position"]))
+                                for c in msg["payload"]["data"]["recordChanges"]["changes"])
+
+
+def latency(args) -> None:
+    work = Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CREDITKB_SECRET": "bench-feed-secret"}
+    cli = [sys.executable, "-m", "creditkb.cli"]
+    data, store = work / "data", work / "store"
+    t = time.perf_counter()
+    subprocess.run([*cli, "generate", "--scale", str(args.scale), "--out", str(data)], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    line(f"generate scale {args.scale}", time.perf_counter() - t, "s")
+    # the reference data first (regions, agreements), so the server and keys can start
+    first = [data / n for n in ("jurisdictions.csv", "agreements.csv") if (data / n).exists()]
+    subprocess.run([*cli, "load", *map(str, first), "--store", str(store)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    out = subprocess.run([*cli, "keys", "create", "--agency", "江苏省交通运输厅", "--region",
+                          "320000", "--role", "regulator", "--store", str(store)], env=env,
+                         check=True, capture_output=True, text=True)
+    token = out.stdout.strip().split()[-1]
+    port = _free_port()
+    server = subprocess.Popen([*cli, "serve", "--store", str(store), "--port", str(port),
+                               "--workers", str(args.workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = Watcher(str(store / "graph.sqlite3"))
+    try:
+        _wait_health(port)
+        watcher.start()
+        arrivals: list[list] = [[] for _ in range(args.subscribers)]
+        floor_reads: list[float] = []
+
+        async def scenario() -> float:
+            done = asyncio.Event()
+            subs = [asyncio.create_task(subscriber(port, token, arrivals[i], done))
+                    for i in range(args.subscribers)]
+            await asyncio.sleep(2.0)
+            started = time.perf_counter()
+            rest = [str(p) for p in sorted(data.glob("*.csv")) if p not in first]
+            load = await asyncio.create_subprocess_exec(
+                *cli, "load", *rest, "--store", str(store), "--max-bad", "1", env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            floor_task = asyncio.create_task(_floor(store, watcher, floor_reads, load))
+            await load.wait()
+            took = time.perf_counter() - started
+            await floor_task
+            await asyncio.sleep(args.drain)
+            done.set()
+            await asyncio.gather(*subs, return_exceptions=True)
+            return took
+
+        took = asyncio.run(scenario())
+        line(f"load of scale {args.scale} beside the subscribers", took, "s")
+        commits = watcher.commits()
+        entries = [(recv, pos) for a in arrivals for recv, pos in a]
+        per_entry = [recv - v for recv, pos in entries
+                     if (v := watcher.visible_at(pos)) is not None]
+        per_commit = []
+        for a in arrivals:
+            for at, lo, hi in commits:
+                got = [recv for recv, pos in a if lo <= pos <= hi]
+                if got:
+                    per_commit.append(min(got) - at)
+        print(f"# {len(commits)} commits, {len(entries):,} deliveries to {args.subscribers} "
+              f"subscribers, {sum(hi - lo + 1 for _, lo, hi in commits):,} change-log entries")
+        if floor_reads:
+            line("floor: change log read in-process after commit, p95", pct(floor_reads, .95), "s")
+        fl = pct(floor_reads, .95) if floor_reads else None
+        if per_commit:
+            line("feed latency per commit (first delivery), p50", pct(per_commit, .5), "s")
+            line("feed latency per commit (first delivery), p95", pct(per_commit, .95), "s", fl)
+        if per_entry:
+            line("feed latency per entry, p50", pct(per_entry, .5), "s")
+            line("feed latency per entry, p95", pct(per_entry, .95), "s", fl)
+            line("feed latency per entry, max", max(per_entry), "s")
+    finally:
+        watcher.stop.set()
+        server.terminate()
+        server.wait(30)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+async def _floor(store: Path, watcher: Watcher, reads: list, load) -> None:
+    """Read each new commit's entries straight from the store once it is visible."""
+    from graph_model.store.embedded.store import EmbeddedStore
+
+    s = await asyncio.to_thread(EmbeddedStore, str(store))
+    pos = await asyncio.to_thread(s.last_change)
+    try:
+        while load.returncode is None or watcher.seen and watcher.seen[-1][1] > pos:
+            if watcher.seen and watcher.seen[-1][1] > pos:
+                at, last = watcher.seen[-1]
+                while pos < last:
+                    page = await asyncio.to_thread(s.changes_after, pos, 2000)
+                    if not page:
+                        break
+                    pos = page[-1].pos
+                reads.append(time.time() - at)
+            await asyncio.sleep(0.005)
+    finally:
+        s.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_health(port: int) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="phase", required=True)
+    f = sub.add_parser("followup")
+    f.add_argument("--store", required=True)
+    f.add_argument("--region", default="320000")
+    f.add_argument("--as-of", default="2026-11-01")
+    f.add_argument("--repeat", type=int, default=1)
+    lat = sub.add_parser("latency")
+    lat.add_argument("--scale", type=float, default=0.01)
+    lat.add_argument("--work", default=str(HERE / "out" / "feed"))
+    lat.add_argument("--subscribers", type=int, default=4)
+    lat.add_argument("--workers", type=int, default=2)
+    lat.add_argument("--drain", type=float, default=10.0,
+                     help="seconds the subscribers listen on after the load")
+    lat.add_argument("--keep", action="store_true")
+    args = ap.parse_args(argv)
+    print(f"# bench/feed.py {args.phase}, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+          f"load average {loadavg()}", flush=True)
+    if args.phase == "latency":
+        sys.path.insert(0, str(ROOT))  # this checkout's store: the change log is new here
+    followup(args) if args.phase == "followup" else latency(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The live feed: the store's change log (:meth:`graph_model.store.port.Store.changes_after`)
+read as records written and removed, and who may hear of them.
+
+Every committed write, whichever process made it (``creditkb load``, an API mutation, an
+undo, a decision written through :mod:`loaders.write`), is in the change log in commit
+order; a reader keeps its position and asks for what came after it, so a client that
+comes back with its last position misses nothing (or is told, with
+:class:`~graph_model.store.port.ChangesTrimmed`, that the log no longer reaches back).
+
+A record is heard by the keys that may see its subject, as the reads decide
+(:mod:`queries.access.visibility`).  A record that went (undone or deleted) is judged by
+what it was: its subject if that is still there, else its own issuer and the subject's
+registration as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from graph_model.schema import schema
+from graph_model.store.port import Change, Node, Store
+from queries.access.visibility import (
+    SUBJECT_LABELS, Vis, record_visibility, subject_visibility,
+)
+from queries.rules.jurisdiction import NO_JURISDICTIONS, Agreement, Jurisdictions
+from queries.rules.scales import Scales
+
+__all__ = ["RECORD_LABELS", "FeedItem", "feed_items", "check_kinds", "gone_visibility",
+           "PAGE"]
+
+#: record labels (nodes about a subject): what ``recordChanges`` may ask for
+RECORD_LABELS = tuple(n for n, lab in schema().labels.items()
+                      if not lab.is_subject and "ABOUT" in schema().link_rel_types()
+                      and n in schema().rel("ABOUT").from_labels)
+#: change-log entries read per store call
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A record as a change left it: ``node`` as stored now (or, when ``removed``, as it
+    was when it went), ``subject`` the uid it is about."""
+
+    pos: int
+    at: str
+    load_id: str | None
+    removed: bool
+    node: Node
+    subject: str | None
+
+    @property
+    def label(self) -> str:
+        return self.node.label
+
+
+def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
+    """The record labels asked for (all when None); an unknown one is a ValueError naming
+    the ones there are.
+
+    >>> check_kinds(["Penalty", "ListEntry"])
+    ('Penalty', 'ListEntry')
+    >>> check_kinds(["Enterprise"])
+    Traceback (most recent call last):
+    ...
+    ValueError: kinds: Enterprise is not a record kind; one of ...
+    """
+    if kinds is None:
+        return RECORD_LABELS
+    kinds = tuple(dict.fromkeys(kinds))
+    for k in kinds:
+        if k not in RECORD_LABELS:
+            raise ValueError(f"kinds: {k} is not a record kind; one of {', '.join(RECORD_LABELS)}")
+    return kinds
+
+
+def feed_items(store: Store, changes: Sequence[Change], kinds: Sequence[str]) -> list[FeedItem]:
+    """The records of ``kinds`` that ``changes`` wrote or removed, each once (at its last
+    position among them), in position order, with what they hold now: a record written
+    and then undone within ``changes`` is heard as removed, with what it held."""
+    wanted = set(kinds)
+    last: dict[str, Change] = {}
+    for c in changes:
+        if c.label in wanted:
+            last.pop(c.uid, None)
+            last[c.uid] = c  # moved to the end: dict order is position order
+    now = store.get_nodes([u for u, c in last.items() if c.gone is None])
+    out = []
+    for uid, c in last.items():
+        node = now.get(uid)
+        if node is None and c.gone is None:
+            continue  # written, then gone by a later entry this reader will see
+        removed = node is None
+        node = node or Node(uid, c.label, c.gone)
+        subject = c.about or node.props.get("subject_uid")
+        out.append(FeedItem(c.pos, c.at, c.load_id, removed, node, subject))
+    return out
+
+
+def gone_visibility(item: FeedItem, subject: Node | None, regions: Sequence[str],
+                    agreements: Sequence[Agreement], day: dt.date, scales: Scales,
+                    jur: Jurisdictions = NO_JURISDICTIONS) -> Vis:
+    """The visibility of a removed record whose subject is gone too (an undone load that
+    created both): the subject's registration (``subject``, as it was, if known) or the
+    record's own issuer decide, as the reads would have before it went."""
+    if subject is not None and subject.label in SUBJECT_LABELS:
+        if subject_visibility(subject, regions) is Vis.OWN:
+            return Vis.OWN
+    return record_visibility([item.node], regions, agreements, day, scales, jur)
