@@ -109,7 +109,7 @@ class Loaders:
         return await self.call(nodes_in_order, self.store, uids)
 
     async def _records(self, uids: list[str]) -> list[list[Node]]:
-        found = await self.call(records_of, self.store, uids)
+        found = await self.call(records_of, self.store, uids, as_of=None)  # every version
         return [found.get(u, []) for u in uids]
 
     async def _payments(self, numbers: list[str]) -> list[list[Node]]:

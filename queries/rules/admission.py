@@ -419,7 +419,7 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
     for i in range(0, len(subjects), BATCH):
         chunk = subjects[i:i + BATCH]
         nodes = store.get_nodes(chunk)
-        recs = records_of(store, chunk, labels)
+        recs = records_of(store, chunk, labels, as_of=day)
         grades = grades_in_batches(store, chunk, lst.region, day, scheme) if scheme else {}
         for uid in chunk:
             a = _admission(lst, uid, nodes.get(uid), recs.get(uid, ()), day, rules,
