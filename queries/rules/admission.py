@@ -338,7 +338,7 @@ def list_admission(store: Store, subject: str, list_code: str, as_of) -> Admissi
     node = store.get_nodes([subject]).get(subject)
     if node is None:
         raise InvalidInput(f"subject: {subject!r} is not in the store")
-    records = store.records_about([subject], list(lst.labels(rules))).get(subject, [])
+    records = records_of(store, [subject], list(lst.labels(rules)), as_of=day).get(subject, [])
     grade = None
     if (scheme := _grade_scheme(lst)) is not None:
         grade = grades_in_batches(store, [subject], lst.region, day, scheme).get(subject)
