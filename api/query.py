@@ -29,6 +29,7 @@ from api.errors import BadInput, Forbidden, out_of_scope
 from api.limits import decode_key_cursor, encode_cursor, offset_cursor, page_size
 from api.pagination import PageInfo, page_info, paginate
 from api.followup import FollowupQuery
+from api.objections import ObjectionQuery
 from api.scoring import ScoringQuery, ScoringScheme, scoring_schemes_on
 from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
@@ -36,6 +37,7 @@ from api.types import (
 from graph_model import regions as _regions
 from graph_model.personal_data import redact_text
 from graph_model.schema import schema
+from queries.access.subject_keys import may_ask
 from queries.access.visibility import SUBJECT_LABELS, Vis, record_personal_clear
 from queries.dates import parse_as_of
 from queries.rules.admission import list_admission as q_list_admission
@@ -58,6 +60,8 @@ def enter(info: Info) -> RequestContext:
     ctx: RequestContext = info.context
     if not info.path.prev:  # a root field
         ctx.audit.operations.append(info.field_name)
+        if not may_ask(ctx.key.role, info.field_name):
+            raise Forbidden(f"{info.field_name} is not open to a subject's own key")
     return ctx
 
 
@@ -150,7 +154,7 @@ def _subject_named_in(ref: str) -> str:
 
 
 @strawberry.type
-class Query(ScoringQuery, FollowupQuery):
+class Query(ScoringQuery, FollowupQuery, ObjectionQuery):
     @strawberry.field(description="The key making the request: agency, region and role")
     def me(self, info: Info) -> Me:
         ctx = enter(info)
