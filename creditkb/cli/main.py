@@ -13,13 +13,14 @@ import argparse
 import sys
 
 from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
+from creditkb.cli import objections
 from graph_model.errors import CreditKBError
 from graph_model.settings import Settings
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
             "audit": audit, "generate": generate, "score": score,
-            "reminders": reminders}
+            "reminders": reminders, "objections": objections}
 
 
 def parser() -> argparse.ArgumentParser:

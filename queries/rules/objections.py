@@ -283,6 +283,25 @@ def _cursor(n: Node) -> str:
     return f"{n.props.get('due_on') or '9999-12-31'}|{n.uid}"
 
 
+def with_deadlines(store: Store, nodes: list[Node], rules: ObjectionRules | None = None
+                   ) -> list[Node]:
+    """``nodes`` with a deadline each: an objection loaded from an agency's export without
+    one (办理期限) gets the rules' for its record (its scheme's, its label's or the
+    default), as filing would have set it; one whose record is not stored, the default."""
+    rules = rules or objection_rules()
+    out = []
+    for n in nodes:
+        filed = _date(n.props.get("filed_on"))
+        if n.props.get("due_on") or filed is None:
+            out.append(n)
+            continue
+        record = resolve_record(store, n.props.get("record_uid") or n.props.get("record"))
+        due = (deadline_for(record, filed, rules)[0] if record is not None
+               else filed + dt.timedelta(rules.default_days))
+        out.append(Node(n.uid, n.label, {**n.props, "due_on": due.isoformat()}))
+    return out
+
+
 def objection_queue(store: Store, region: str, as_of, status: Sequence[str] | None = None,
                     after: str | None = None, limit: int = 50) -> QueuePage:
     """The objections handled by the agencies of ``region`` (or inside it), oldest deadline
@@ -294,7 +313,7 @@ def objection_queue(store: Store, region: str, as_of, status: Sequence[str] | No
     for s in status:
         if s not in STATUSES:
             raise InvalidInput(f"status: {s!r} is not one of {', '.join(STATUSES)}")
-    nodes = sorted(_of_region(store, region, status), key=_cursor)
+    nodes = sorted(with_deadlines(store, list(_of_region(store, region, status))), key=_cursor)
     total = len(nodes)
     if after:
         nodes = [n for n in nodes if _cursor(n) > after]
