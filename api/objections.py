@@ -23,7 +23,7 @@ from strawberry.types import Info
 from api.context import RequestContext, blocking
 from api.errors import BadInput, Forbidden, out_of_scope
 from api.objection_writes import NotDecidable, decide_objection, file_objection
-from api.types import RECORD_TYPES, record_out
+from api.types import RECORD_TYPES, mirror, record_out
 from graph_model.errors import UserError
 from graph_model.store.port import Node
 from queries.access.subject_keys import SUBJECT_ROLE
@@ -185,12 +185,8 @@ class ObjectionQuery:
         ctx = _enter(info)
         ctx.require_role("regulator", "investigator", "viewer", what="objectionStats")
         region = ctx.check_region(region)
-        s = await ctx.call(objection_stats, ctx.store, region, date_from, date_to)
-        return ObjectionStats(region=s.region, date_from=s.date_from, date_to=s.date_to,
-                              filed=s.filed, not_accepted=s.not_accepted, upheld=s.upheld,
-                              corrected=s.corrected, withdrawn=s.withdrawn,
-                              succeeded=s.succeeded, success_rate=s.success_rate, open=s.open,
-                              median_days_to_decide=s.median_days_to_decide)
+        return mirror(ObjectionStats, await ctx.call(objection_stats, ctx.store, region,
+                                                     date_from, date_to))
 
 
 

@@ -52,7 +52,7 @@ from queries.dates import parse_as_of
 
 __all__ = ["CONTESTABLE", "OPEN_STATUSES", "STANDS", "CORRECTED", "WITHDRAWN", "NOT_ACCEPTED",
            "SUCCEEDED", "SENTENCES", "counted", "counted_by_subject", "in_force",
-           "objections_about", "objection_window", "flag_sentence"]
+           "objections_about", "objection_window", "flag_sentence", "stored_day"]
 
 #: The labels an objection may contest (issue 16 item 1).
 CONTESTABLE = ("Penalty", "Evaluation", "ListEntry", "PointEntry", "Commitment")
@@ -73,7 +73,8 @@ SENTENCES = {
 _CHUNK = 5000
 
 
-def _day(value) -> dt.date | None:
+def stored_day(value) -> dt.date | None:
+    """A stored date property as a day, None when absent or not a date."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -91,8 +92,8 @@ def objection_window(objection: Node) -> tuple[dt.date | None, dt.date | None, s
     it is open."""
     p = objection.props
     status = p.get("status") or OPEN_STATUSES[0]
-    closed = _day(p.get("closed_on")) if status not in OPEN_STATUSES else None
-    return _day(p.get("filed_on")), closed, status
+    closed = stored_day(p.get("closed_on")) if status not in OPEN_STATUSES else None
+    return stored_day(p.get("filed_on")), closed, status
 
 
 def _open_on(objection: Node, day: dt.date) -> bool:
@@ -142,7 +143,7 @@ def in_force(records: Sequence[Node], objections: Mapping[str, Sequence[Node]],
             if status != CORRECTED or closed is None or day < closed:
                 continue  # not (yet) the version in force
             props = {**p, "version_from": closed.isoformat()}
-        notice = _day(p.get("notice_until")) if n.label == "ListEntry" else None
+        notice = stored_day(p.get("notice_until")) if n.label == "ListEntry" else None
         if notice is not None:
             if day <= notice:
                 continue  # still in its statement period (告知)

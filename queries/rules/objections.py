@@ -50,7 +50,7 @@ from queries.rules.jurisdiction import check_region, find_all, inside, within
 from queries.rules.rulefile import RuleFile, as_int, as_str_list, require
 from queries.versions import (
     CONTESTABLE, CORRECTED, NOT_ACCEPTED, OPEN_STATUSES, STANDS, SUCCEEDED, WITHDRAWN,
-    objection_window,
+    objection_window, stored_day,
 )
 
 __all__ = ["ObjectionRules", "objection_rules", "load_objection_rules", "STATUSES",
@@ -194,7 +194,7 @@ def transition(objection: Node, status: str, day, reason: str | None = None,
         raise InvalidInput(f"status: an objection {current} cannot become {status} "
                            f"(next: {allowed})")
     last = max((d for p in ("filed_on", "accepted_on", "review_on")
-                if (d := _date(objection.props.get(p))) is not None), default=None)
+                if (d := stored_day(objection.props.get(p))) is not None), default=None)
     if last is not None and day < last:
         raise InvalidInput(f"on: {day} is before the objection's last step ({last})")
     if status == NOT_ACCEPTED and not (reason or "").strip():
@@ -203,13 +203,6 @@ def transition(objection: Node, status: str, day, reason: str | None = None,
     if reason:
         out["decision_reason"] = reason.strip()
     return out
-
-
-def _date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def correction_row(record: Node, changes: Mapping[str, Any], objection_no: str,
@@ -291,7 +284,7 @@ def with_deadlines(store: Store, nodes: list[Node], rules: ObjectionRules | None
     rules = rules or objection_rules()
     out = []
     for n in nodes:
-        filed = _date(n.props.get("filed_on"))
+        filed = stored_day(n.props.get("filed_on"))
         if n.props.get("due_on") or filed is None:
             out.append(n)
             continue
@@ -319,7 +312,7 @@ def objection_queue(store: Store, region: str, as_of, status: Sequence[str] | No
         nodes = [n for n in nodes if _cursor(n) > after]
     page = nodes[:limit]
     items = tuple(QueueItem(n, d, d is not None and d < day and n.props.get("status") in OPEN_STATUSES)
-                  for n in page for d in [_date(n.props.get("due_on"))])
+                  for n in page for d in [stored_day(n.props.get("due_on"))])
     return QueuePage(region, day, items, _cursor(page[-1]) if len(nodes) > limit else None, total)
 
 
