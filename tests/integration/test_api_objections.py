@@ -103,3 +103,27 @@ def test_an_objection_filed_by_the_firm_is_decided_by_its_agency_and_corrects_th
     rows = api["access"].audit(key_id=firm_key)
     assert any("fileObjection" in r.operation and r.outcome == "ok" for r in rows)
     assert any("decideObjection" in r.operation and r.outcome == "forbidden" for r in rows)
+
+
+def test_a_withdrawn_listing_leaves_the_partners_live_watchlists(api):
+    """苏州恒通's 严重失信 entry withdrawn on an objection: subscriptions hear REMOVED."""
+    import asyncio
+
+    from tests.support.ws import WsClient
+
+    entry = f"ListEntry:严重失信|{HENGTONG}|320500|2025-06-20"
+    oid = gql(api, FILE, r=entry, on="2026-05-02")["data"]["fileObjection"]["id"]
+    watch = "subscription { watchlistChanges { change entry { id removedOn } } }"
+
+    async def scenario():
+        async with WsClient(int(api["base"].rsplit(":", 1)[1]), api["tokens"]["wuxi"]) as ws:
+            await ws.send("w", watch)
+            await asyncio.sleep(0.8)  # registered with the hub
+            done = await asyncio.to_thread(gql, api, DECIDE, id=oid, s="撤销", on="2026-05-20",
+                                           reason="认定依据不足")
+            assert done["data"]["decideObjection"]["status"] == "撤销"
+            msg = await ws.recv()
+            return msg["payload"]["data"]["watchlistChanges"]
+
+    change = asyncio.run(scenario())
+    assert change == {"change": "REMOVED", "entry": {"id": entry, "removedOn": "2026-05-20"}}
