@@ -186,3 +186,23 @@ def test_the_queue_oldest_deadline_first_and_the_figures_of_13(store):
     # the withdrawn penalty no longer counts from the decision day
     pen = store.get_nodes(["Penalty:苏交罚0"])["Penalty:苏交罚0"]
     assert counted(store, [pen], "2026-01-21") and not counted(store, [pen], "2026-01-22")
+
+
+def test_an_agencys_exported_decision_withdraws_the_record_it_names(store, tmp_path):
+    """Item 7: objections load from an agency's case-management export; a 撤销 row ends its
+    penalty from the day it was closed, the penalty itself untouched."""
+    from loaders.load import load_paths
+    from tests.support.files import FIRM, FIRMS, write
+
+    write(tmp_path, "enterprises.csv", FIRMS)
+    write(tmp_path, "penalties.csv",
+          "处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码\n"
+          f"苏交罚〔2026〕7号,企业,{FIRM},超限运输,2026-01-02,苏州市交通运输局,320500\n")
+    write(tmp_path, "objections.csv",
+          "异议编号,对象类型,对象代码,异议记录,提出日期,异议理由,处理状态,办结日期,处理机关,处理机关区划代码\n"
+          f"SZYY-1,企业,{FIRM},苏交罚〔2026〕7号,2026-01-10,称重设备未检定,撤销,2026-02-01,"
+          "苏州市交通运输局,320500\n")
+    load_paths(store, [tmp_path], TEST_SECRET)
+    pen = store.get_nodes(["Penalty:苏交罚〔2026〕7号"])["Penalty:苏交罚〔2026〕7号"]
+    assert [n.props.get("under_objection_since") for n in counted(store, [pen], "2026-01-31")] == ["2026-01-10"]
+    assert counted(store, [pen], "2026-02-01") == [] and pen.props.get("status") != "撤销"
