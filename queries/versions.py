@@ -66,7 +66,6 @@ SUCCEEDED = (CORRECTED, WITHDRAWN)
 #: one place (for the message catalogue).
 SENTENCES = {
     "under_objection": "under objection since {since} (objection {objection})",
-    "corrected_version": "corrected version of {record}, in force from {since} (objection {objection})",
 }
 
 #: Values per ``find_nodes`` IN list (below SQLite's bound-parameter limit).
@@ -196,10 +195,10 @@ def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], a
     return out
 
 
-def flag_sentence(props: Mapping) -> str | None:
-    """"under objection since …" for a version :func:`counted` flagged, else None."""
-    since = props.get("under_objection_since")
+def flag_sentence(since, objection: str | None) -> str | None:
+    """"under objection since …" for a record under objection since ``since`` (the uid of
+    the ``objection``), else None."""
     if not since:
         return None
-    objection = str(props.get("under_objection", "")).partition(":")[2]
-    return SENTENCES["under_objection"].format(since=since, objection=objection)
+    return SENTENCES["under_objection"].format(since=since,
+                                               objection=str(objection or "").partition(":")[2])

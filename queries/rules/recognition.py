@@ -145,18 +145,10 @@ class RecognizedGrade:
         e = self.chosen.evaluation
         vetoed = (f", set directly by {self.veto.event.what} instead of {self.veto.instead_of}"
                   if self.veto else "")
-        flag = flag_sentence(self.chosen_props())
+        flag = flag_sentence(e.under_objection_since, e.under_objection)
         return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
                 f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}"
                 f"{vetoed}" + (f"; {flag}" if flag else ""))
-
-    def chosen_props(self) -> dict:
-        """The chosen evaluation's objection flag as record properties (rule 21)."""
-        e = self.chosen.evaluation if self.chosen else None
-        if e is None or e.under_objection_since is None:
-            return {}
-        return {"under_objection_since": e.under_objection_since.isoformat(),
-                "under_objection": e.under_objection}
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
