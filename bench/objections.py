@@ -12,8 +12,13 @@ Phases, each in a process of its own (figures with the load average beside them)
 4. ``object``  1 % (``--share``) of the contestable records (penalties, evaluations, list
                entries, point entries, commitments) get an objection: half open (核查中),
                a quarter upheld (维持), a quarter withdrawn (撤销) before the day asked;
-5. ``after``   the same subjects again.
+5. ``after``   the same subjects again, interleaved in one process with the layer off and
+               with the layer's lookup answering none (as on the store before): on a shared
+               machine a change of load between phases 3 and 5 would otherwise read as a
+               change of speed.
 
+Each timing process makes an untimed pass over the subjects first, then ``--rounds``
+rounds running every mode in turn; percentiles are over all rounds.
 Target: ``after`` p95 within 1.5x of ``before`` p95.
 """
 
@@ -23,7 +28,6 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,39 +40,55 @@ from bench.phases import RULES_AS_OF, _city_of, _percentiles, _subject_uids, emi
 CONTESTABLE = ("Penalty", "Evaluation", "ListEntry", "PointEntry", "Commitment")
 
 
-def timing(store_path: str, queries: str, mode: str) -> None:
-    """recognized_grade and discipline (by the subject's city) for the same random subjects."""
+def timing(store_path: str, queries: str, modes: str, rounds: str) -> None:
+    """recognized_grade and discipline (by the subject's city) for the same random subjects,
+    in ``rounds`` rounds each running every mode of ``modes`` in turn (interleaved in this
+    process, so that a change of load falls on every mode alike):
+
+    * ``floor``: the versions layer off (the records as stored, as before issue 16);
+    * ``none_found``: the layer on, its lookup of objections answering none;
+    * ``layer``: the layer as it is.
+    """
     from graph_model.store.embedded.store import EmbeddedStore
     import queries.rules.jurisdiction as jurisdiction
+    import queries.versions as versions
     from queries.rules.discipline import discipline
     from queries.rules.recognition import recognized_grade
 
-    if mode == "floor":  # the records as stored, no version decided
-        jurisdiction.counted_by_subject = lambda store, found, as_of: found
+    real_counted, real_lookup = jurisdiction.counted_by_subject, versions.objections_about
+    setups = {
+        "floor": lambda: setattr(jurisdiction, "counted_by_subject", lambda st, found, day: found),
+        "none_found": lambda: (setattr(jurisdiction, "counted_by_subject", real_counted),
+                               setattr(versions, "objections_about", lambda st, records: {})),
+        "layer": lambda: (setattr(jurisdiction, "counted_by_subject", real_counted),
+                          setattr(versions, "objections_about", real_lookup)),
+    }
     store = EmbeddedStore(store_path)
     uids = _subject_uids(store_path, int(queries))
     nodes = store.get_nodes(uids)
     city = {u: _city_of(nodes[u].props.get("region_code")) for u in uids}
-    for u in uids:  # a pass untimed: every run times a warm store
-        recognized_grade(store, u, city[u], RULES_AS_OF)
-        discipline(store, u, RULES_AS_OF, city[u])
-    figures: dict = {"load_avg_1m": os.getloadavg()[0]}
+    calls = {"recognized_grade": lambda u: recognized_grade(store, u, city[u], RULES_AS_OF),
+             "discipline": lambda u: discipline(store, u, RULES_AS_OF, city[u])}
+    for u in uids:  # a pass untimed: every mode times a warm store
+        for call in calls.values():
+            call(u)
+    samples = {(m, name): [] for m in modes.split(",") for name in calls}
     flagged = 0
-    for name, call in (
-            ("recognized_grade", lambda u: recognized_grade(store, u, city[u], RULES_AS_OF)),
-            ("discipline", lambda u: discipline(store, u, RULES_AS_OF, city[u]))):
-        samples = []
-        for u in uids:
-            t = time.perf_counter()
-            out = call(u)
-            samples.append(time.perf_counter() - t)
-            if name == "discipline":
-                flagged += any(m.trigger.under_objection_since for m in out.measures)
-            elif out.found and out.evaluation.under_objection_since:
-                flagged += 1
-        figures[f"{name}_p50_ms"], figures[f"{name}_p95_ms"] = _percentiles(samples)
-    figures["answers_flagged"] = flagged
-    figures["load_avg_1m_after"] = os.getloadavg()[0]
+    loads = [os.getloadavg()[0]]
+    for _ in range(int(rounds)):
+        for mode in modes.split(","):
+            setups[mode]()
+            for name, call in calls.items():
+                for u in uids:
+                    t = time.perf_counter()
+                    out = call(u)
+                    samples[mode, name].append(time.perf_counter() - t)
+                    if mode == "layer" and name == "discipline":
+                        flagged += any(m.trigger.under_objection_since for m in out.measures)
+        loads.append(os.getloadavg()[0])
+    figures: dict = {"load_avg_1m": [round(x, 2) for x in loads], "answers_flagged": flagged}
+    for (mode, name), xs in samples.items():
+        figures[f"{mode}:{name}"] = _percentiles(xs)
     emit(**figures)
 
 
@@ -136,34 +156,28 @@ def main(argv=None) -> int:
                 shutil.copytree(store, clean)
                 print(f"kept {clean} (pass it as --store)", flush=True)
         mod = "bench.objections"
-        runs: dict[str, list[dict]] = {"floor": [], "before": [], "floor_after": [], "after": []}
-
-        def rounds(*names):  # interleaved, so a change of load falls on every kind alike
-            for _ in range(args.rounds):
-                for name in names:
-                    mode = "floor" if name.startswith("floor") else "layer"
-                    runs[name].append(child("timing", str(store), str(args.queries), mode,
-                                            module=mod))
-
-        rounds("floor", "before")
+        before = child("timing", str(store), str(args.queries), "floor,layer", str(args.rounds),
+                       module=mod)
         o = child("object", str(store), str(args.share), module=mod)
         print(f"{o['objections']:,} objections on {o['records']:,} contestable records "
               f"({o['objections'] / max(o['records'], 1):.2%}), written in {o['write_s']:.1f} s",
               flush=True)
-        rounds("floor_after", "after")
-        loads = [r["load_avg_1m"] for rs in runs.values() for r in rs]
-        print(f"{args.rounds} rounds of {args.queries} subjects each; load average "
-              f"{min(loads):.2f}..{max(loads):.2f} during the timings")
-        med = lambda rs, k: statistics.median(r[k] for r in rs)  # noqa: E731
+        after = child("timing", str(store), str(args.queries), "floor,none_found,layer",
+                      str(args.rounds), module=mod)
+        print(f"{args.rounds} interleaved rounds of {args.queries} subjects per mode; load "
+              f"average (1 min) before {before['load_avg_1m']}, after {after['load_avg_1m']}")
         for name in ("recognized_grade", "discipline"):
-            for run, rs in runs.items():
-                print(f"{name:<18} {run:<12} p50 {med(rs, f'{name}_p50_ms'):7.2f} ms  p95 "
-                      f"{med(rs, f'{name}_p95_ms'):7.2f} ms  (median of the rounds)")
-            b, a, f = (med(runs[k], f"{name}_p95_ms") for k in ("before", "after", "floor"))
-            print(f"{name:<18} p95 after/before {a / b:.2f}x (target <= 1.5x); "
-                  f"before/floor {b / f:.2f}x (the versions layer itself)")
-        print(f"answers flagged under objection: {runs['after'][0]['answers_flagged']} "
-              f"(before: {runs['before'][0]['answers_flagged']})")
+            rows = {"floor (no layer)": before[f"floor:{name}"], "before": before[f"layer:{name}"],
+                    "floor, objected": after[f"floor:{name}"],
+                    "none found": after[f"none_found:{name}"], "after": after[f"layer:{name}"]}
+            for label, (p50, p95) in rows.items():
+                print(f"{name:<18} {label:<16} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+            print(f"{name:<18} p95 after/before {rows['after'][1] / rows['before'][1]:.2f}x "
+                  f"(target <= 1.5x); after/none found {rows['after'][1] / rows['none found'][1]:.2f}x "
+                  f"and after/floor {rows['after'][1] / rows['floor, objected'][1]:.2f}x (same "
+                  f"process, interleaved)")
+        print(f"discipline answers flagged under objection (per round): "
+              f"{after['answers_flagged'] // args.rounds}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
