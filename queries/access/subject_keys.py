@@ -7,12 +7,17 @@ files and follows its objections; never another subject.
 * Its scope is its subject alone: any other subject it names gets the answer a missing one
   gets, after the same reads (:func:`subject_key_vis` is applied to what the visibility
   rule found, never instead of reading).
+* Personal data (a legal representative's, a reviewer's id on its records) it reads
+  masked, as a viewer does.
 
 >>> subject_key_vis("Enterprise:X", "Enterprise:X", Vis.SHARED), subject_key_vis(
 ...     "Enterprise:X", "Enterprise:Y", Vis.OWN)
 (<Vis.OWN: 3>, <Vis.NONE: 0>)
 >>> may_ask("subject", "recognizedGrade"), may_ask("subject", "fileObjection"), may_ask("viewer", "related")
 (False, True, True)
+>>> from queries.access.visibility import personal_data_clear
+>>> personal_data_clear(Vis.OWN, "subject"), personal_data_clear(Vis.OWN, "regulator")
+(False, True)
 """
 
 from __future__ import annotations
