@@ -23,6 +23,10 @@ async def _subject(info: Info, uid) -> Subject | None:
 
 # -- recognizedGrade ------------------------------------------------------------------------
 
+#: The flag every answer using a record under objection carries (rule 21, issue 16).
+UNDER_OBJECTION_DOC = ("Under objection since this day (信用异议, rule 21): the record still "
+                       "counts while its objection is reviewed; null when none is open")
+
 @strawberry.type(description="A grade set directly by an accident (rule 2)")
 class GradeVeto:
     grade: str
@@ -48,6 +52,10 @@ class GradeCandidate:
     counted_by: str = strawberry.field(description="'own jurisdiction', the national or basin "
                                                    "authority, or the agreement's name")
     agreement: Agreement | None
+    under_objection_since: dt.date | None = strawberry.field(
+        default=None, description=UNDER_OBJECTION_DOC)
+    under_objection: strawberry.ID | None = strawberry.field(
+        default=None, description="The open objection (rule 21), when one is")
 
 
 @strawberry.type(description="An evaluation of the subject that does not count, and why")
@@ -85,6 +93,10 @@ class RecognizedGrade:
     veto: GradeVeto | None = strawberry.field(
         default=None, description="The accident that set the grade directly (rule 2: #4 有责亡人"
                                   "事故 → D, #11 责任事故 → C or D), when one did")
+    under_objection_since: dt.date | None = strawberry.field(
+        default=None, description=UNDER_OBJECTION_DOC)
+    under_objection: strawberry.ID | None = strawberry.field(
+        default=None, description="The open objection (rule 21), when one is")
 
 
 _CANDIDATE_BASIS = {AGREEMENT: Basis.AGREEMENT, NATIONAL: Basis.NATIONAL, BASIN: Basis.BASIN}
@@ -98,13 +110,16 @@ def _chosen_fields(c) -> dict:
                 severity=e.level.severity if e.level else None, valid_from=e.valid_from,
                 valid_to=e.valid_to, issuing_agency=e.agency, issuing_region=e.agency_region,
                 basis=_CANDIDATE_BASIS.get(c.basis, Basis.OWN), counted_by=c.counted_by,
-                agreement=agreement_out(c.agreement) if c.agreement else None)
+                agreement=agreement_out(c.agreement) if c.agreement else None,
+                under_objection_since=e.under_objection_since,
+                under_objection=e.under_objection)
 
 
 def grade_out(g) -> RecognizedGrade:
     chosen = _chosen_fields(g.chosen) if g.chosen else dict.fromkeys(
         ("evaluation_id", "grade", "scheme", "severity", "valid_from", "valid_to",
-         "issuing_agency", "issuing_region", "basis", "counted_by", "agreement"))
+         "issuing_agency", "issuing_region", "basis", "counted_by", "agreement",
+         "under_objection_since", "under_objection"))
     return RecognizedGrade(
         subject_id=g.subject, region=g.region, as_of=g.as_of, found=g.found,
         level=level_out(g.level), explanation=g.explain(), **chosen,
@@ -134,6 +149,10 @@ class WatchlistEntry:
                                                    "authority, the agreement's name, or "
                                                    "'nationwide'")
     agreement_id: strawberry.ID | None
+    under_objection_since: dt.date | None = strawberry.field(
+        default=None, description=UNDER_OBJECTION_DOC)
+    under_objection: strawberry.ID | None = strawberry.field(
+        default=None, description="The open objection (rule 21), when one is")
 
     @strawberry.field(description="The subject listed (null when outside the key's scope)")
     async def subject(self, info: Info) -> Subject | None:
@@ -245,6 +264,10 @@ class Trigger:
     list_kind: str | None
     scheme: str | None
     grade: str | None
+    under_objection_since: dt.date | None = strawberry.field(
+        default=None, description=UNDER_OBJECTION_DOC)
+    under_objection: strawberry.ID | None = strawberry.field(
+        default=None, description="The open objection (rule 21), when one is")
 
 
 @strawberry.type(description="A measure that applies to the subject, how strongly, on what "

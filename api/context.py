@@ -27,7 +27,7 @@ import datetime as dt
 import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from strawberry.dataloader import DataLoader
@@ -39,6 +39,7 @@ from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
 from queries.access.audit import AuditTrail, audit_record
 from queries.access.state import AccessStore, ApiKey
+from queries.access.subject_keys import SUBJECT_ROLE, subject_key_vis
 from queries.access.visibility import (
     DENIAL_FLOOR_S, LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Checked, Vis, check_subject,
     in_force, key_regions, linked_visibility, record_visibility, subject_visibility,
@@ -109,7 +110,7 @@ class Loaders:
         return await self.call(nodes_in_order, self.store, uids)
 
     async def _records(self, uids: list[str]) -> list[list[Node]]:
-        found = await self.call(records_of, self.store, uids)
+        found = await self.call(records_of, self.store, uids, as_of=None)  # every version
         return [found.get(u, []) for u in uids]
 
     async def _payments(self, numbers: list[str]) -> list[list[Node]]:
@@ -328,6 +329,8 @@ class Scope:
         regions = await self.regions()
         checked = await self.ctx.call(check_subject, self.ctx.store, uid, regions,
                                       self.ctx.today, scales(), self._agreements, self._jur)
+        if self.ctx.key.role == SUBJECT_ROLE:  # after the same reads (issue 16)
+            checked = replace(checked, vis=subject_key_vis(self.ctx.key.subject, uid, checked.vis))
         if checked.agreements is not None and self._agreements is None:
             self._agreements = tuple(checked.agreements)
         self.ctx.loaders.nodes.prime(uid, checked.node)  # None too: not read again
@@ -380,4 +383,6 @@ class Scope:
                 near = await self._direct(everyone)
                 for u in pending:
                     out[u] = linked_visibility(near[f] for f in far[u])
+        if self.ctx.key.role == SUBJECT_ROLE:
+            return [subject_key_vis(self.ctx.key.subject, u, out[u]) for u in uids]
         return [out[u] for u in uids]

@@ -29,6 +29,7 @@ from strawberry.types import Info
 from api.context import RequestContext, blocking
 from api.errors import BadInput, Forbidden
 from api.followup import FollowupMutation
+from api.objections import ObjectionMutation
 from api.query import enter, parse_subject
 from api.types import (
     Commitment, ListEntry, Repair, record_out,
@@ -137,7 +138,7 @@ def _writer(ctx: RequestContext, what: str) -> None:
 
 
 @strawberry.type
-class Mutation(FollowupMutation):
+class Mutation(FollowupMutation, ObjectionMutation):
     @strawberry.mutation(description="Put a subject on a list, as the key's agency; partner "
                                      "cities subscribed to watchlistChanges see it at once")
     async def add_list_entry(self, info: Info, input: AddListEntryInput) -> ListEntry:

@@ -31,6 +31,7 @@ from api.pagination import PageInfo, page_info, paginate
 from api.followup import FollowupQuery
 from api.reports import ReportsQuery
 from api.todo import TodoQuery
+from api.objections import ObjectionQuery
 from api.scoring import ScoringQuery, ScoringScheme, scoring_schemes_on
 from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
@@ -38,6 +39,7 @@ from api.types import (
 from graph_model import regions as _regions
 from graph_model.personal_data import redact_text
 from graph_model.schema import schema
+from queries.access.subject_keys import may_ask
 from queries.access.visibility import SUBJECT_LABELS, Vis, record_personal_clear
 from queries.dates import parse_as_of
 from queries.rules.admission import list_admission as q_list_admission
@@ -60,6 +62,8 @@ def enter(info: Info) -> RequestContext:
     ctx: RequestContext = info.context
     if not info.path.prev:  # a root field
         ctx.audit.operations.append(info.field_name)
+        if not may_ask(ctx.key.role, info.field_name):
+            raise Forbidden(f"{info.field_name} is not open to a subject's own key")
     return ctx
 
 
@@ -152,7 +156,7 @@ def _subject_named_in(ref: str) -> str:
 
 
 @strawberry.type
-class Query(ScoringQuery, FollowupQuery, ReportsQuery, TodoQuery):
+class Query(ScoringQuery, FollowupQuery, ReportsQuery, TodoQuery, ObjectionQuery):
     @strawberry.field(description="The key making the request: agency, region and role")
     def me(self, info: Info) -> Me:
         ctx = enter(info)

@@ -218,6 +218,7 @@ def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None
     ``subject``: each row's subject uid, when the file does not name it in ``subject_id``."""
     records = df.drop(columns=["subject_kind", "subject_id", "subject_label", "agency",
                                SUBJECT_UID, *skip], errors="ignore")
+    key_values = _version_keys(df, key_values)
     records.insert(0, key, key_values)
     issued = label in schema().rel("ISSUED_BY").from_labels
     if issued:
@@ -235,6 +236,18 @@ def _record(df, batch, secret, kind, label, key, key_values, skip=(), links=None
         records[rel_type] = targets
     # (exact duplicate rows repeat a record)
     batch.node(label, records, distinct=uid(label, key_values).is_unique)
+
+
+def _version_keys(df: pd.DataFrame, key_values: pd.Series) -> pd.Series:
+    """A corrected version (a row naming the record it ``supersedes``, rule 21) is a record
+    of its own, never an overwrite of the one it corrects: its key is the corrected
+    record's with ``#更正:<objection number>`` appended."""
+    if "supersedes" not in df or "objection_no" not in df:
+        return key_values
+    versioned = df["supersedes"].notna() & df["objection_no"].notna()
+    if not versioned.any():
+        return key_values
+    return key_values.where(~versioned, key_values + "#更正:" + df["objection_no"])
 
 
 def _numbered(label: str, number: str):

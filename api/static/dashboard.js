@@ -98,6 +98,7 @@
     state.asOf = $('as-of').value;
     state.scheme = $('scheme').value;
     status('loading…');
+    if (window.creditkbObjections) { window.creditkbObjections.load(state); }  // objections.js
     Promise.all([loadDistribution(), loadWatchlist(true)])
       .then(function () { status('as of ' + state.asOf); })
       .catch(function (err) { status(err.message); });

@@ -13,10 +13,12 @@ def add_parser(sub) -> None:
     p.add_argument("key_id", nargs="?", help="with revoke: the key to revoke")
     p.add_argument("--agency", help="with create: the agency's name, e.g. 苏州市交通运输局")
     p.add_argument("--region", help="with create: the agency's six-digit region code")
-    p.add_argument("--role", choices=["regulator", "investigator", "viewer"],
+    p.add_argument("--role", choices=["regulator", "investigator", "viewer", "subject"],
                    help="with create: regulator (reads its scope, writes its agency's "
                         "records), investigator (reads and traces), viewer (reads, personal "
-                        "fields always masked)")
+                        "fields always masked), subject (a firm's own key: its records and "
+                        "objections only; give --subject)")
+    p.add_argument("--subject", help="with create --role subject: the firm, Enterprise:<USCC>")
     p.add_argument("--note", help="with create: a note kept with the key")
     store_arg(p)
 
@@ -31,7 +33,8 @@ def run(args) -> int:
             missing = [f"--{n}" for n in ("agency", "region", "role") if not getattr(args, n)]
             if missing:
                 raise UserError(f"keys create needs {', '.join(missing)}")
-            key, token = access.create_key(args.agency, args.region, args.role, args.note)
+            key, token = access.create_key(args.agency, args.region, args.role, args.note,
+                                           getattr(args, "subject", None))
             print(f"created {key.key_id} for {key.agency} ({key.region}, {key.role})")
             print(f"key (shown once, only its hash is kept): {token}")
         elif args.action == "revoke":

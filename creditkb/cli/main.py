@@ -1,5 +1,5 @@
 """The ``creditkb`` command: demo, load, loads, serve, generate, keys, audit, score, reminders,
-report, qr, export, one module each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
+report, qr, export, objections, one module each (``creditkb.cli.<command>``: ``add_parser`` and ``run``).
 
 Failures print one line, ``creditkb: error: ...``, and exit non-zero: 2 for a usage
 error, 1 for anything else: what the user can fix (a :class:`~graph_model.errors.CreditKBError`:
@@ -13,7 +13,8 @@ import argparse
 import sys
 
 from creditkb.cli import (
-    audit, demo, export, generate, keys, load, loads, qr, reminders, report, score, serve,
+    audit, demo, export, generate, keys, load, loads, objections, qr, reminders, report, score,
+    serve,
 )
 from graph_model.errors import CreditKBError
 from graph_model.settings import Settings
@@ -21,7 +22,8 @@ from graph_model.settings import Settings
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
             "audit": audit, "generate": generate, "score": score,
-            "reminders": reminders, "report": report, "qr": qr, "export": export}
+            "reminders": reminders, "report": report, "qr": qr, "export": export,
+            "objections": objections}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -46,9 +46,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 #: 对象类型 where a kind is about one kind of subject (an alarm, about a vehicle).
 FURTHER_KINDS = ("fine_payments", "accidents", "inspections", "monitoring_alarms", "port_calls",
                  "complaints", "reviews", "point_entries", "objections")
+#: Columns creditkb writes itself beyond the format, never an agency's export (rule 21: a
+#: record's corrected version, an objection's lifecycle), by kind.
+WRITTEN_BY_CREDITKB = {
+    "point_entries": {"supersedes", "objection_no"},
+    "objections": {"filed_by", "attachments", "record_uid", "accepted_on", "review_on", "due_on",
+                   "decision_reason", "correction"},
+}
 COLUMNS.update({
     kind: tuple(c for c in exchange_kinds()[kind].columns if c != "subject_name" and not (
-        c == "subject_kind" and len(exchange_kinds()[kind].subjects) == 1))
+        c == "subject_kind" and len(exchange_kinds()[kind].subjects) == 1)
+        and c not in WRITTEN_BY_CREDITKB.get(kind, ()))
     for kind in FURTHER_KINDS})
 
 #: The file kinds written, in the order of loaders/kinds.yaml (the order they are written in).

@@ -35,7 +35,9 @@ from graph_model.settings import Settings
 from graph_model.sqlite import ThreadConnections
 from queries.access.audit import AuditRecord
 
-ROLES = ("regulator", "investigator", "viewer")
+#: A ``subject`` key is a firm's own (issue 16): it sees its own records and objections and
+#: files and follows its objections, never another subject (:mod:`queries.access.subject_keys`).
+ROLES = ("regulator", "investigator", "viewer", "subject")
 FILE = "access.sqlite3"
 TOKEN_PREFIX = "ckb_"
 
@@ -85,6 +87,7 @@ class ApiKey:
     created_at: str
     revoked_at: str | None = None
     note: str | None = None
+    subject: str | None = None  # a subject key's own subject (uid); None for agencies' keys
 
     @property
     def active(self) -> bool:
@@ -150,6 +153,7 @@ class AccessStore:
         con.executescript(DDL)
         _add_missing_columns(con, "audit", {"transport": "TEXT NOT NULL DEFAULT 'http'",
                                             "denied": "TEXT NOT NULL DEFAULT '[]'"})
+        _add_missing_columns(con, "keys", {"subject": "TEXT"})
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "AccessStore":
@@ -163,9 +167,10 @@ class AccessStore:
 
     # -- keys --------------------------------------------------------------------------
 
-    def create_key(self, agency: str, region: str, role: str, note: str | None = None
-                   ) -> tuple[ApiKey, str]:
-        """A new key: (its record, the token to hand out; it is not stored)."""
+    def create_key(self, agency: str, region: str, role: str, note: str | None = None,
+                   subject: str | None = None) -> tuple[ApiKey, str]:
+        """A new key: (its record, the token to hand out; it is not stored).  A ``subject``
+        key names its subject's uid (``Enterprise:<USCC>``); no other key names one."""
         from graph_model import regions
 
         agency = (agency or "").strip()
@@ -176,12 +181,19 @@ class AccessStore:
         region = (region or "").strip()
         if not (len(region) == 6 and region.isdigit() and regions.is_known(region)):
             raise AccessError(f"region {region!r} is not a known six-digit division code (GB/T 2260)")
+        if (role == "subject") != bool(subject):
+            raise AccessError("a subject key names its subject (--subject), and only it")
+        if subject and subject.partition(":")[0] != "Enterprise":
+            raise AccessError(f"a subject key is a firm's own: --subject Enterprise:<USCC>, "
+                              f"not {subject!r}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        key = ApiKey("key_" + secrets.token_hex(6), agency, region, role, now(), None, note)
+        key = ApiKey("key_" + secrets.token_hex(6), agency, region, role, now(), None, note,
+                     subject)
         with self._con() as con:
-            con.execute("INSERT INTO keys VALUES (?,?,?,?,?,?,?,?)",
+            con.execute("INSERT INTO keys (key_id, token_sha256, agency, region, role, "
+                        "created_at, revoked_at, note, subject) VALUES (?,?,?,?,?,?,?,?,?)",
                         (key.key_id, token_hash(token), key.agency, key.region, key.role,
-                         key.created_at, None, note))
+                         key.created_at, None, note, subject))
         return key, token
 
     def revoke_key(self, key_id: str) -> ApiKey:
@@ -196,13 +208,13 @@ class AccessStore:
 
     def get_key(self, key_id: str) -> ApiKey | None:
         row = self._con().execute(
-            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note, subject FROM keys "
             "WHERE key_id = ?", (key_id,)).fetchone()
         return ApiKey(*row) if row else None
 
     def keys(self) -> list[ApiKey]:
         return [ApiKey(*r) for r in self._con().execute(
-            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note, subject FROM keys "
             "ORDER BY created_at, key_id")]
 
     def is_active(self, key_id: str) -> bool:
@@ -223,7 +235,7 @@ class AccessStore:
         if not token or len(token) > 200:
             return None
         row = self._con().execute(
-            "SELECT key_id, agency, region, role, created_at, revoked_at, note FROM keys "
+            "SELECT key_id, agency, region, role, created_at, revoked_at, note, subject FROM keys "
             "WHERE token_sha256 = ?", (token_hash(token),)).fetchone()
         if row is None or row[5] is not None:
             return None

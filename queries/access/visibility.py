@@ -186,9 +186,13 @@ def in_force(agreements: Iterable[Agreement], day: dt.date) -> tuple[Agreement, 
 PERSON_PUBLIC = frozenset({"id_hash", "role", "region_code"})
 
 
+#: Roles that read personal data masked, always: a viewer, and a firm's own key (issue 16).
+MASKED_ROLES = frozenset({"viewer", "subject"})
+
+
 def personal_data_clear(vis: Vis, role: str) -> bool:
     """Whether a key of ``role`` reads a person it sees as ``vis`` in clear."""
-    return vis is Vis.OWN and role != "viewer"
+    return vis is Vis.OWN and role not in MASKED_ROLES
 
 
 def mask_text(value) -> str | None:
@@ -234,8 +238,9 @@ def shown_props(node: Node, clear: bool) -> Mapping:
 def record_personal_clear(record: Node, region: str, role: str) -> bool:
     """Whether a key of ``region`` and ``role`` reads a record's personal properties (the
     schema's ``personal: true``: a reviewer's id) in clear: only the agencies holding the
-    record (its agency inside, above or equal to ``region``), never a viewer."""
-    return role != "viewer" and overlaps(record.props.get("agency_region"), region)
+    record (its agency inside, above or equal to ``region``), never a viewer or a firm's
+    own key."""
+    return role not in MASKED_ROLES and overlaps(record.props.get("agency_region"), region)
 
 
 def shown_record_props(label: str, props: Mapping, clear: bool) -> Mapping:

@@ -338,7 +338,7 @@ def list_admission(store: Store, subject: str, list_code: str, as_of) -> Admissi
     node = store.get_nodes([subject]).get(subject)
     if node is None:
         raise InvalidInput(f"subject: {subject!r} is not in the store")
-    records = store.records_about([subject], list(lst.labels(rules))).get(subject, [])
+    records = records_of(store, [subject], list(lst.labels(rules)), as_of=day).get(subject, [])
     grade = None
     if (scheme := _grade_scheme(lst)) is not None:
         grade = grades_in_batches(store, [subject], lst.region, day, scheme).get(subject)
@@ -419,7 +419,7 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
     for i in range(0, len(subjects), BATCH):
         chunk = subjects[i:i + BATCH]
         nodes = store.get_nodes(chunk)
-        recs = records_of(store, chunk, labels)
+        recs = records_of(store, chunk, labels, as_of=day)
         grades = grades_in_batches(store, chunk, lst.region, day, scheme) if scheme else {}
         for uid in chunk:
             a = _admission(lst, uid, nodes.get(uid), recs.get(uid, ()), day, rules,

@@ -364,7 +364,7 @@ def last_inspections(store: Store, vessels: Iterable[str], day: dt.date) -> dict
     if "Inspection" not in schema().labels:
         return {}
     out: dict[str, dt.date] = {}
-    for uid, recs in records_of(store, list(vessels), ["Inspection"]).items():
+    for uid, recs in records_of(store, list(vessels), ["Inspection"], as_of=day).items():
         days = [d for n in recs if (d := record_date(n, "inspected_on")) <= day]
         if days:
             out[uid] = max(days)

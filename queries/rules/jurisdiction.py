@@ -38,6 +38,7 @@ from queries.dates import InvalidInput, parse_date, parse_optional_date
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.rulefile import RuleFile, as_str_list, require
 from queries.rules.scales import Scales
+from queries.versions import counted_by_subject
 
 __all__ = [
     "Agreement", "check_region", "check_subject", "check_subjects", "up", "within", "overlaps",
@@ -324,15 +325,18 @@ def check_limit(limit) -> int:
     return limit
 
 
-def records_of(store: Store, uids: Iterable[str], labels: Iterable[str] | None = None
-               ) -> dict[str, list[Node]]:
+def records_of(store: Store, uids: Iterable[str], labels: Iterable[str] | None = None, *,
+               as_of) -> dict[str, list[Node]]:
     """``store.records_about``: the records of each subject that has any, of ``labels``
-    only when given."""
+    only when given; with ``as_of`` a day, only the versions that count that day, those
+    under objection flagged (:func:`queries.versions.counted`, rule 21); ``as_of=None``:
+    every version stored (who may see a subject, never what counts)."""
     wanted = list(labels) if labels is not None else None
     if wanted == []:
         return {}
-    return {subject: nodes for subject, nodes in store.records_about(list(uids), wanted).items()
-            if nodes}
+    found = {subject: nodes for subject, nodes in store.records_about(list(uids), wanted).items()
+             if nodes}
+    return found if as_of is None else counted_by_subject(store, found, as_of)
 
 
 # -- national and basin jurisdiction ----------------------------------------------------

@@ -39,6 +39,7 @@ from queries.rules.jurisdiction import (
 )
 from queries.rules.events import VetoFound, event_rules, veto
 from queries.rules.scales import Level, Scales, scales as default_scales
+from queries.versions import flag_sentence
 
 __all__ = ["OWN", "NATIONAL", "BASIN", "AGREEMENT", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
            "recognized_grade", "recognized_grades", "evaluation_ref", "recognize",
@@ -66,6 +67,10 @@ class EvaluationRef:
     valid_to: dt.date | None
     agency: str | None
     agency_region: str
+    #: the day the evaluation's open objection was filed, and the objection (rule 21)
+    under_objection_since: dt.date | None = None
+    under_objection: str | None = None
+    supersedes: str | None = None  # the version this corrected version replaces
 
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -140,9 +145,10 @@ class RecognizedGrade:
         e = self.chosen.evaluation
         vetoed = (f", set directly by {self.veto.event.what} instead of {self.veto.instead_of}"
                   if self.veto else "")
+        flag = flag_sentence(e.under_objection_since, e.under_objection)
         return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
                 f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}"
-                f"{vetoed}")
+                f"{vetoed}" + (f"; {flag}" if flag else ""))
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
@@ -157,6 +163,8 @@ def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
         period=p.get("period"), valid_from=record_date(node, "valid_from"),
         valid_to=record_optional_date(node, "valid_to"), agency=p.get("agency"),
         agency_region=str(p.get("agency_region", "")),
+        under_objection_since=record_optional_date(node, "under_objection_since"),
+        under_objection=p.get("under_objection"), supersedes=p.get("supersedes"),
     )
 
 
@@ -259,7 +267,7 @@ def recognized_grades(store: Store, subjects: Iterable[str], region: str, as_of,
     nodes = check_subjects(store, list(subjects))
     agreements = agreements_covering(store, [region])
     jur = jurisdictions(store)
-    records = records_of(store, list(nodes), veto_labels(wanted))
+    records = records_of(store, list(nodes), veto_labels(wanted), as_of=day)
     return {uid: recognize(uid, region, day, wanted, records.get(uid, ()), agreements, scales,
                            jur)
             for uid in nodes}

@@ -42,6 +42,7 @@ from queries.rules.jurisdiction import (
     record_date, record_optional_date, records_of, within,
 )
 from queries.rules.recognition import OWN
+from queries.versions import counted
 
 __all__ = ["WatchlistEntry", "WatchlistSource", "WatchlistPage", "ListBasis", "list_basis",
            "shared_watchlist", "list_kinds"]
@@ -133,6 +134,9 @@ class WatchlistEntry:
     counted_by: str  # "own jurisdiction", an authority's jurisdiction, the agreement's name, "nationwide"
     agreement: str | None  # agreement uid, None unless shared by an agreement
     basis: str = "OWN"  # OWN, NATIONAL, BASIN, AGREEMENT or NATIONWIDE
+    #: the day the entry's open objection was filed, and the objection (rule 21)
+    under_objection_since: dt.date | None = None
+    under_objection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
                           rules=binding)
 
     def accept(chunk: list[tuple[Node, ListBasis]]):
+        versions = {n.uid: n for n in counted(store, [n for n, _ in chunk], day)}  # rule 21
+        chunk = [(versions[n.uid], b) for n, b in chunk if n.uid in versions]
         subjects = store.get_nodes({n.props.get("subject_uid") for n, _ in chunk} - {None})
         ended = _ended_incentives(store, [n for n, _ in chunk
                                           if n.props.get("list_kind") in incentive_kinds], day)
@@ -258,7 +264,8 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
                 subj.props.get("name") if subj else None, subj_region,
                 record_date(n, "listed_on"), record_optional_date(n, "removed_on"),
                 p.get("reason"), p.get("agency"), p.get("agency_region"), basis.counted_by,
-                basis.agreement.uid if basis.agreement else None, basis.basis)
+                basis.agreement.uid if basis.agreement else None, basis.basis,
+                record_optional_date(n, "under_objection_since"), p.get("under_objection"))
 
     entries, full = merged_page([store.iter_nodes("ListEntry", w, after=after, page=batch)
                                  for w in wheres], keep, accept, limit)
@@ -273,7 +280,7 @@ def _ended_incentives(store: Store, entries: list[Node], day: dt.date) -> set[st
     if not entries:
         return set()
     fetched = records_of(store, sorted({n.props.get("subject_uid") for n in entries} - {None}),
-                         list(ENDING_LABELS))
+                         list(ENDING_LABELS), as_of=day)
     out = set()
     for n in entries:
         events = incentive_ending_events(fetched.get(n.props.get("subject_uid"), ()))

@@ -32,6 +32,7 @@ from queries.rules.rulefile import months_after
 from queries.scoring.evaluators import EvaluatorScore, weigh
 from queries.scoring.schemes import RECORD_DATES, Indicator, Scheme
 from queries.traverse import edge_valid_on
+from queries.versions import counted_by_subject
 
 __all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "gather",
            "ledger", "ONE_DAY"]
@@ -150,7 +151,9 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     vehicles, drivers = _fleet(store, firms, day) if firms else ({}, {})
     wanted = list(subjects) + [u for v in vehicles.values() for u in v] + \
         [u for d in drivers.values() for u in d]
-    records = store.records_about(list(dict.fromkeys(wanted)), list(scheme.labels()))
+    # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
+    records = counted_by_subject(
+        store, store.records_about(list(dict.fromkeys(wanted)), list(scheme.labels())), day)
     penalties = [n for recs in records.values() for n in recs
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = penalty_states(store, penalties, day) if penalties else {}

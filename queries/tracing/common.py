@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 from graph_model.store.port import Edge, Node, Store
 from graph_model.schema import SchemaError, schema, split_uid
 from queries.dates import InvalidInput, parse_as_of
+from queries.versions import counted_by_subject
 
 __all__ = [
     "MAX_DEPTH", "SUBJECT_RELATIONS", "WORST_GRADES", "UnknownSubject", "Step", "CreditStatus",
@@ -347,7 +348,8 @@ def records_status(store: Store, uids: Sequence[str], as_of: dt.date) -> dict[st
     # Only the labels used: a vehicle has dozens of monitoring alarms, a vessel its port
     # calls, none of which a credit status reads (the stores find a subject's records of
     # some labels without reading the others).
-    recs = store.records_about(uids, ["ListEntry", "Evaluation"])
+    recs = counted_by_subject(store, store.records_about(uids, ["ListEntry", "Evaluation"]),
+                              as_of)  # the versions of the day (rule 21)
     for uid, nodes in recs.items():
         lists, evidence, per_scheme = set(), [], {}
         for n in nodes:

@@ -36,6 +36,7 @@ from typing import Mapping, Sequence
 from graph_model.enums import EnterpriseStatus
 from graph_model.store.port import Edge, Node, Store
 from queries.dates import InvalidInput
+from queries.versions import counted_by_subject
 from queries.tracing.shared_identifiers import IDENTIFIER_KINDS, firms_sharing, legal_reps
 from queries.tracing.common import (
     Step, as_date, check_offset, check_positive, check_subject, date_of, display_name,
@@ -223,7 +224,7 @@ def _events(store: Store, firms: Mapping[str, Node], day: dt.date,
     严重失信 list entries when the caller has read them already."""
     out: dict[str, list[Event]] = defaultdict(list)
     if entries is None:
-        entries = store.records_about(sorted(firms), ["ListEntry"])
+        entries = counted_by_subject(store, store.records_about(sorted(firms), ["ListEntry"]), day)
     for subj, recs in entries.items():
         for r in recs:
             listed = date_of(r.props.get("listed_on"))

@@ -169,3 +169,18 @@ def test_reminders_are_listed_and_issued_once(tmp_path):
     again = run("reminders", "issue", "--region", "320500", "--as-of", "2024-06-01", *store, cwd=tmp_path)
     assert "nothing to issue" in again.stdout and "(0 not issued)" in again.stdout
     assert "reminders issue --region 320500" in run("loads", *store, cwd=tmp_path).stdout
+
+
+def test_the_objection_queue_oldest_deadline_first_with_the_figures_of_13(tmp_path):
+    """#13, #19: 长江航务管理局's open objection to a ship's colour, due 10 days after filing
+    (the scheme's local default), overdue by 2026-11-01; Wuxi upheld a driver's appeal."""
+    store = ["--store", str(tmp_path / "s")]
+    assert run("demo", *store, "--no-serve", cwd=tmp_path).returncode == 0
+    queue = run("objections", "--region", "420100", "--as-of", "2026-11-01", *store, cwd=tmp_path)
+    assert queue.returncode == 0, queue.stderr
+    assert "CJYY2026-0019  核查中  due 2026-10-22  OVERDUE" in queue.stdout
+    assert "420100 on 2026-11-01: 1 objections" in queue.stdout
+    stats = run("objections", "--region", "320200", "--stats", "--from", "2026-01-01",
+                "--to", "2026-12-31", *store, cwd=tmp_path)
+    assert "filed 1, not accepted 0, upheld 1, corrected 0" in stats.stdout, stats.stderr
+    assert "median days to decide 14" in stats.stdout

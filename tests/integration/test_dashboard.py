@@ -291,3 +291,23 @@ def test_dashboard_live_feed_shows_writes_and_catches_up_after_a_break(api, brow
     assert page.locator("#feed-list li", has_text=first.partition(":")[2]).count() == 0
     assert problems == []
     page.close()
+
+
+def test_dashboard_shows_the_objection_queue_with_overdue_items(api, browser):
+    """Rule 21: a regulator's objection queue, oldest deadline first; an objection filed on
+    2026-05-02 against 苏州通利's grade is due 2026-05-17 and overdue on 2026-06-01.
+    (Last in this module: it writes to the shared demo store.)"""
+    filed = gql(api, """mutation { fileObjection(input: {recordId:
+      "Evaluation:Enterprise:91320506MA1XJ8R49P|道路运输经营者信用评价|320500|2026-04-01",
+      filedOn: "2026-05-02", grounds: "评价期内已整改完毕"}) { objectionNo } }""")
+    number = filed["data"]["fileObjection"]["objectionNo"]
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{api['base']}/?asOf=2026-06-01#key={api['tokens']['suzhou']}")
+    page.wait_for_selector("#objections-table tbody tr.overdue")
+    row = page.inner_text("#objections-table tbody tr")
+    assert number in row and "2026-05-17" in row and "overdue" in row
+    assert "1 open, 1 overdue" in page.inner_text("#objections-note")
+    assert problems == []
+    page.close()

@@ -433,6 +433,15 @@ DATE_REQUESTS = {
                                 '{ number } }' % HENGTONG, "suzhou"),
     "Mutation.issueReminders.asOf": ("mutation($d: Date) { issueReminders(asOf: $d) { notIssued } }",
                                      "suzhou"),
+    "Query.objections.asOf": ("query($d: Date) { objections(asOf: $d) { total } }", "suzhou"),
+    "Query.objectionStats.dateFrom": ('query($d: Date!) { objectionStats(dateFrom: $d, '
+                                      'dateTo: "2026-12-31") { filed } }', "suzhou"),
+    "Query.objectionStats.dateTo": ('query($d: Date!) { objectionStats(dateFrom: "2026-01-01", '
+                                    'dateTo: $d) { filed } }', "suzhou"),
+    "FileObjectionInput.filedOn": ('mutation($d: Date!) { fileObjection(input: {recordId: '
+                                   '"Penalty:x", filedOn: $d, grounds: "g"}) { id } }', "suzhou"),
+    "DecideObjectionInput.on": ('mutation($d: Date!) { decideObjection(input: {objectionId: '
+                                '"Objection:x", status: "维持", on: $d}) { id } }', "suzhou"),
     "AddListEntryInput.listedOn": ('mutation($d: Date!) { addListEntry(input: {subjectId: '
                                    '"苏E8G520", listKind: "重点监管", listedOn: $d}) { id } }',
                                    "suzhou"),

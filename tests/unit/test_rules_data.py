@@ -178,7 +178,7 @@ def _installed(name: str) -> str:
 #: (the scoring schemes of queries/data/schemes/ are checked by their own loader and
 #: tests/unit/test_scoring_schemes.py)
 RULE_FILES = ("discipline.yaml", "scales.yaml", "repair.yaml", "inspection.yaml", "commitments.yaml", "reminders.yaml",
-              "jurisdiction.yaml", "events.yaml", "admission.yaml")
+              "jurisdiction.yaml", "events.yaml", "admission.yaml", "objections.yaml")
 
 
 def _docs():

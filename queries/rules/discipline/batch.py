@@ -29,6 +29,7 @@ from queries.rules.recognition import veto_labels
 from queries.rules.repair import repair_catalogue
 from queries.rules.rulefile import months_after
 from queries.rules.scales import Scales, scales as default_scales
+from queries.versions import counted
 
 __all__ = ["discipline_batch"]
 
@@ -178,7 +179,8 @@ def _batch(store: Store, day: dt.date, region: str, rules: DisciplineRules, sc: 
     scans = _scans(day, region, rules, sc, agreements, jur)
     # (Run one after the other: side by side in threads they gained nothing on two cores,
     # and each new thread opens another embedded-store connection with its own page cache.)
-    found = [[n for n in find_all(store, label, where) if keep is None or keep(n)]
+    found = [counted(store, [n for n in find_all(store, label, where) if keep is None or keep(n)],
+                     day)  # the versions that count today, flagged (rule 21)
              for label, where, keep in scans]
     today = day.isoformat()
     records: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
@@ -205,13 +207,14 @@ def _batch(store: Store, day: dt.date, region: str, rules: DisciplineRules, sc: 
     # An accident may veto a grade that triggers nothing into one that does (rule 2): the
     # subjects with an accident of a veto's kind are recognised too, with their accidents.
     eval_subjects |= vetoing_subjects(store, day)
-    evaluations = (records_of(store, sorted(eval_subjects), veto_labels(None))
+    evaluations = (records_of(store, sorted(eval_subjects), veto_labels(None), as_of=day)
                    if eval_subjects else {})
     events = {}
     if incentive_subjects:
         # An incentive listing ends at its subject's first violation anywhere (rule 16):
         # all of its entries and ending events, as the per-subject answer reads them.
-        mine = records_of(store, sorted(incentive_subjects), ["ListEntry", *ENDING_LABELS])
+        mine = records_of(store, sorted(incentive_subjects), ["ListEntry", *ENDING_LABELS],
+                          as_of=day)
         for subj in incentive_subjects:
             records[subj]["ListEntry"] = [n for n in mine.get(subj, ()) if n.label == "ListEntry"]
         events = {subj: incentive_ending_events(mine.get(subj, ())) for subj in incentive_subjects}

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from graph_model.schema import split_uid
@@ -100,6 +100,9 @@ class Trigger:
     grade: str | None = None
     commitment_kind: str | None = None
     effects: tuple[Effect, ...] = ()
+    #: the day the record's open objection was filed, and the objection (rule 21)
+    under_objection_since: dt.date | None = None
+    under_objection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -390,7 +393,20 @@ def find_triggers(store: Store, ctx: Context, records: Mapping[str, Mapping[str,
         out[subject].extend(_commitment_triggers(ctx, by_record["Commitment"], recs.get("Commitment", ())))
     for subject, evs in evaluations.items():
         out[subject].extend(_evaluation_triggers(ctx, by_record["Evaluation"], subject, evs))
-    return {s: ts for s, ts in out.items() if ts}
+    flagged = {n.uid: n for recs in records.values() for ns in recs.values() for n in ns
+               if n.props.get("under_objection_since")}
+    flagged.update((n.uid, n) for ns in evaluations.values() for n in ns
+                   if n.props.get("under_objection_since"))
+    return {s: [_flagged(t, flagged) for t in ts] for s, ts in out.items() if ts}
+
+
+def _flagged(t: Trigger, flagged: Mapping[str, Node]) -> Trigger:
+    """The trigger with its record's open objection, if any (rule 21)."""
+    n = flagged.get(t.record)
+    if n is None:
+        return t
+    return replace(t, under_objection_since=record_optional_date(n, "under_objection_since"),
+                   under_objection=n.props.get("under_objection"))
 
 
 # -- paths ----------------------------------------------------------------------------
@@ -592,7 +608,7 @@ def make_context(store, day, region, rules, scales, agreements, jur=None) -> Con
 
 
 def incentive_events(store: Store, records: Mapping[str, Sequence[Node]],
-                     kinds: Sequence[str]) -> dict[str, list[EndingEvent]]:
+                     kinds: Sequence[str], day: dt.date) -> dict[str, list[EndingEvent]]:
     """The events ending the incentive listings (of ``kinds``) of the subjects that have
     one among ``records`` (all their records of :data:`RECORD_LABELS`), read by the hook
     :func:`~queries.rules.incentives.incentive_ending_events` from their records of
@@ -603,7 +619,7 @@ def incentive_events(store: Store, records: Mapping[str, Sequence[Node]],
     if not listed:
         return {}
     more = [label for label in ENDING_LABELS if label not in RECORD_LABELS]
-    fetched = records_of(store, listed, more) if more else {}
+    fetched = records_of(store, listed, more, as_of=day) if more else {}
     return {s: incentive_ending_events({n.uid: n for n in (*records.get(s, ()),
                                                            *fetched.get(s, ()))}.values())
             for s in listed}
@@ -680,7 +696,7 @@ def _triggers_of(store: Store, sources: Sequence[str], day: dt.date, region: str
                  rules: DisciplineRules, scales: Scales | None) -> dict[str, list[Trigger]]:
     """The triggers of ``sources`` (subject uids) on ``day``, read from their records."""
     labels = set(RECORD_LABELS) | set(veto_labels(None))
-    fetched = records_of(store, sources, labels)
+    fetched = records_of(store, sources, labels, as_of=day)
     records = {s: defaultdict(list) for s in sources}
     evaluations: dict[str, list[Node]] = {}
     for s, nodes in fetched.items():
@@ -695,7 +711,7 @@ def _triggers_of(store: Store, sources: Sequence[str], day: dt.date, region: str
         codes.add(region)
     agreements = agreements_covering(store, sorted(codes)) if codes else ()
     ctx = make_context(store, day, region, rules, scales, agreements)
-    events = incentive_events(store, fetched, rules.incentive_list_kinds())
+    events = incentive_events(store, fetched, rules.incentive_list_kinds(), day)
     return find_triggers(store, ctx, records, evaluations, events)
 
 

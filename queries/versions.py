@@ -1,0 +1,204 @@
+"""Which version of a record counts on a day: the one place every rule asks (DOMAIN.md
+rule 21; #4 申诉, #9 告知与陈述申辩, #13, #16, #19).
+
+A correction is a new version, never an overwrite.  The store keeps every version; this
+module decides, for a day, which of them an answer uses:
+
+* A record an objection succeeded against (decided 更正 corrected or 撤销 withdrawn on
+  day *D*) counts before *D* and not from *D* on.
+* A corrected version (a record whose ``supersedes`` names the version it corrects and
+  whose ``objection_no`` names the objection that made it) counts from the day that
+  objection was decided 更正, and never while the objection is not so decided (so a
+  decision taken back with ``creditkb loads undo`` takes its correction back with it).
+* A listing entered with a statement period (告知, ``notice_until``, #9 "严格履行告知、听取
+  当事人陈述申辩等程序") takes effect the day after the period ends, and only while no
+  objection against it is open; an objection decided 维持 (the record stands) or 不予受理
+  lets it take effect from the decision; one that succeeds means it never does.
+* A record under an open objection still counts, flagged: the version handed back carries
+  ``under_objection_since`` (the day the earliest open objection was filed) and
+  ``under_objection`` (that objection's uid), so every answer built on it can say so.
+
+Objection dates are read as valid time: on a day before an objection's ``closed_on`` it
+was open, whatever its status says now.  So an answer ``as_of`` a day before a decision
+is the same before and after the decision is recorded.
+
+Examples
+--------
+>>> import datetime as dt
+>>> from graph_model.store.port import Node
+>>> ev = Node("Evaluation:E", "Evaluation", {"grade": "C"})
+>>> fix = Node("Evaluation:E#更正:Y1", "Evaluation",
+...            {"grade": "B", "supersedes": "Evaluation:E", "objection_no": "Y1"})
+>>> y1 = Node("Objection:Y1", "Objection", {"record": "E", "status": "更正",
+...           "filed_on": "2026-05-02", "closed_on": "2026-06-15"})
+>>> def grades(day):
+...     return [n.props["grade"] for n in in_force([ev, fix], {"Evaluation:E": [y1]},
+...                                                 {"Y1": y1}, dt.date.fromisoformat(day))]
+>>> grades("2026-06-14"), grades("2026-06-15")
+(['C'], ['B'])
+>>> [n.props.get("under_objection_since") for n in in_force(
+...     [ev], {"Evaluation:E": [y1]}, {}, dt.date(2026, 6, 1))]
+['2026-05-02']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Iterable, Mapping, Sequence
+
+from graph_model.store.port import Node, Store
+from queries.dates import parse_as_of
+
+__all__ = ["CONTESTABLE", "OPEN_STATUSES", "STANDS", "CORRECTED", "WITHDRAWN", "NOT_ACCEPTED",
+           "SUCCEEDED", "SENTENCES", "counted", "counted_by_subject", "in_force",
+           "objections_about", "objection_window", "flag_sentence", "stored_day"]
+
+#: The labels an objection may contest (issue 16 item 1).
+CONTESTABLE = ("Penalty", "Evaluation", "ListEntry", "PointEntry", "Commitment")
+#: 受理 (accepted) and 核查中 (under review): the objection is open.
+OPEN_STATUSES = ("受理", "核查中")
+STANDS, CORRECTED, WITHDRAWN, NOT_ACCEPTED = "维持", "更正", "撤销", "不予受理"
+#: An objection succeeds when the record is corrected or withdrawn (#13 "异议申请成功").
+SUCCEEDED = (CORRECTED, WITHDRAWN)
+
+#: The sentences answers use about versions and objections, whole and parameterised, in
+#: one place (for the message catalogue).
+SENTENCES = {
+    "under_objection": "under objection since {since} (objection {objection})",
+}
+
+#: Values per ``find_nodes`` IN list (below SQLite's bound-parameter limit).
+_CHUNK = 5000
+
+
+def stored_day(value) -> dt.date | None:
+    """A stored date property as a day, None when absent or not a date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def objection_window(objection: Node) -> tuple[dt.date | None, dt.date | None, str | None]:
+    """(filed on, decided on, status) of an Objection node; ``decided on`` is None while
+    it is open."""
+    p = objection.props
+    status = p.get("status") or OPEN_STATUSES[0]
+    closed = stored_day(p.get("closed_on")) if status not in OPEN_STATUSES else None
+    return stored_day(p.get("filed_on")), closed, status
+
+
+def _open_on(objection: Node, day: dt.date) -> bool:
+    filed, closed, status = objection_window(objection)
+    if filed is None or filed > day or status == NOT_ACCEPTED:
+        return False
+    return closed is None or day < closed
+
+
+def _succeeded_by(objection: Node, day: dt.date) -> bool:
+    _, closed, status = objection_window(objection)
+    return status in SUCCEEDED and closed is not None and closed <= day
+
+
+def objections_about(store: Store, records: Iterable[Node]) -> dict[str, list[Node]]:
+    """The objections contesting each record (by record uid) among ``records`` of the
+    contestable labels: an objection names its record by key (as the agency names it) or
+    by uid, in its indexed ``record`` property."""
+    names: dict[str, str] = {}
+    for n in records:
+        if n.label in CONTESTABLE:
+            names[n.key] = n.uid
+            names[n.uid] = n.uid
+    out: dict[str, list[Node]] = defaultdict(list)
+    wanted = sorted(names)
+    for i in range(0, len(wanted), _CHUNK):
+        for obj in store.iter_nodes("Objection", {"record": wanted[i:i + _CHUNK]}, page=_CHUNK):
+            out[names[str(obj.props.get("record"))]].append(obj)
+    return dict(out)
+
+
+def in_force(records: Sequence[Node], objections: Mapping[str, Sequence[Node]],
+             decisions: Mapping[str, Node], day: dt.date) -> list[Node]:
+    """The versions among ``records`` that count on ``day``, flagged (see the module
+    docstring); ``objections`` by record uid (:func:`objections_about`), ``decisions`` the
+    objections that made corrected versions, by objection number."""
+    out = []
+    for n in records:
+        mine = objections.get(n.uid, ())
+        if any(_succeeded_by(o, day) for o in mine):
+            continue  # corrected or withdrawn from its decision on
+        p = n.props
+        props = None
+        if p.get("supersedes") and p.get("objection_no"):
+            made = decisions.get(str(p["objection_no"]))
+            _, closed, status = objection_window(made) if made is not None else (None, None, None)
+            if status != CORRECTED or closed is None or day < closed:
+                continue  # not (yet) the version in force
+            props = {**p, "version_from": closed.isoformat()}
+        notice = stored_day(p.get("notice_until")) if n.label == "ListEntry" else None
+        if notice is not None:
+            if day <= notice:
+                continue  # still in its statement period (告知)
+            if any(_open_on(o, day) for o in mine):
+                continue  # due process: not before the objection is decided
+        open_now = sorted((o for o in mine if _open_on(o, day)),
+                          key=lambda o: (str(o.props.get("filed_on")), o.uid))
+        if open_now:
+            props = {**(props or p), "under_objection_since": str(open_now[0].props["filed_on"])[:10],
+                     "under_objection": open_now[0].uid}
+        out.append(n if props is None else Node(n.uid, n.label, props))
+    return out
+
+
+def _decisions(store: Store, records: Iterable[Node]) -> dict[str, Node]:
+    numbers = {str(n.props["objection_no"]) for n in records
+               if n.props.get("supersedes") and n.props.get("objection_no")}
+    if not numbers:
+        return {}
+    return {n.key: n for n in store.get_nodes(f"Objection:{no}" for no in numbers).values()}
+
+
+def counted(store: Store, records: Sequence[Node], as_of) -> list[Node]:
+    """The versions among ``records`` that count on ``as_of``, in their order, those under
+    an open objection flagged (``under_objection_since``, ``under_objection``), corrected
+    versions with ``version_from``; records of labels no objection contests pass as they
+    are.  One indexed read of the objections, one of the decisions behind corrections."""
+    day = parse_as_of(as_of)
+    records = list(records)
+    contestable = [n for n in records if n.label in CONTESTABLE]
+    if not contestable:
+        return records
+    kept = {n.uid: n for n in in_force(contestable, objections_about(store, contestable),
+                                       _decisions(store, contestable), day)}
+    return [kept[n.uid] if n.label in CONTESTABLE else n for n in records
+            if n.label not in CONTESTABLE or n.uid in kept]
+
+
+def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], as_of
+                       ) -> dict[str, list[Node]]:
+    """:func:`counted` for records grouped by subject, in one pass; subjects left with no
+    record are dropped."""
+    flat = [n for nodes in by_subject.values() for n in nodes]
+    kept = {n.uid: n for n in counted(store, flat, as_of)}
+    out = {}
+    for subject, nodes in by_subject.items():
+        mine = [kept[n.uid] for n in nodes if n.uid in kept]
+        if mine:
+            out[subject] = mine
+    return out
+
+
+def flag_sentence(since, objection: str | None) -> str | None:
+    """"under objection since …" for a record under objection since ``since`` (the uid of
+    the ``objection``), else None."""
+    if not since:
+        return None
+    return SENTENCES["under_objection"].format(since=since,
+                                               objection=str(objection or "").partition(":")[2])
