@@ -191,23 +191,6 @@ class ObjectionQuery:
 
 
 
-async def _notify(ctx: RequestContext, objection: Node, fix: Node | None) -> None:
-    """A list entry withdrawn or corrected leaves the watchlists on the decision day (and
-    its corrected version enters them): the partners' subscriptions hear it as a removal
-    (and an addition), as when an entry is removed by hand."""
-    from api.mutation import _publish
-
-    record = await ctx.call(resolve_record, ctx.store, objection.props.get("record_uid")
-                            or objection.props.get("record"))
-    if record is None or record.label != "ListEntry":
-        return
-    ended = Node(record.uid, record.label, {**record.props,
-                                             "removed_on": objection.props.get("closed_on")})
-    await blocking(_publish, ctx, "REMOVED", ended)
-    if fix is not None:
-        await blocking(_publish, ctx, "ADDED", fix)
-
-
 @strawberry.type
 class ObjectionMutation:
     @strawberry.mutation(description="File an objection against a credit record: a subject's "
@@ -258,7 +241,8 @@ class ObjectionMutation:
         except (InvalidInput, UserError) as exc:
             raise BadInput(str(exc)) from None
         ctx.audit.written.update({obj.uid, *([fix.uid] if fix else [])})
-        if input.status in SUCCEEDED:
-            await _notify(ctx, obj, fix)
+        if input.status in SUCCEEDED:  # partners' watchlists hear it now (queries.feed)
+            from api.mutation import _publish
+            await blocking(_publish, ctx, "REMOVED", obj)
         return _out(ctx, obj)
 

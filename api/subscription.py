@@ -43,7 +43,10 @@ from graph_model.store.port import Change, ChangesTrimmed, Node as StoreNode, St
 from queries.access.visibility import (
     Vis, record_personal_clear, record_visibility, subject_visibility,
 )
-from queries.feed import PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility
+from queries.feed import (
+    PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility,
+    withdrawn_list_entries,
+)
 from queries.rules.jurisdiction import agreements_covering
 from queries.rules.watchlist import list_basis
 
@@ -330,7 +333,9 @@ class Subscription:
         await ctx.record()  # the subscription starts (each event it sends: api.audit)
         async for changes, items in follow(ctx, "watchlistChanges", after):
             ctx.fresh()
-            for item in (i for i in items if i.label == "ListEntry"):
+            withdrawn = await blocking(withdrawn_list_entries, ctx.store, items)
+            for item in sorted([i for i in items if i.label == "ListEntry"] + withdrawn,
+                               key=lambda i: i.pos):
                 change = await blocking(_entry_change, ctx, region, item)
                 if change is not None:
                     ctx.audit.operations.append("watchlistChanges")

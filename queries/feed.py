@@ -28,7 +28,7 @@ from queries.rules.jurisdiction import NO_JURISDICTIONS, Agreement, Jurisdiction
 from queries.rules.scales import Scales
 
 __all__ = ["RECORD_LABELS", "FeedItem", "feed_items", "check_kinds", "gone_visibility",
-           "PAGE"]
+           "withdrawn_list_entries", "PAGE"]
 
 #: record labels (nodes about a subject): what ``recordChanges`` may ask for
 RECORD_LABELS = tuple(n for n, lab in schema().labels.items()
@@ -95,6 +95,28 @@ def feed_items(store: Store, changes: Sequence[Change], kinds: Sequence[str]) ->
         node = node or Node(uid, c.label, c.gone)
         subject = c.about or node.props.get("subject_uid")
         out.append(FeedItem(c.pos, c.at, c.load_id, removed, node, subject))
+    return out
+
+
+def withdrawn_list_entries(store: Store, items: Sequence[FeedItem]) -> list[FeedItem]:
+    """The list entries that objections among ``items`` withdrew or corrected (rule 21):
+    the decision is written as the Objection, not as the entry, yet partners' watchlists
+    lose the entry from the decision day, so each is heard as the entry ending then (its
+    corrected version, a ListEntry of its own, is heard as written)."""
+    from queries.rules.objections import resolve_record
+    from queries.versions import SUCCEEDED
+
+    out = []
+    for item in items:
+        p = item.node.props
+        if item.label != "Objection" or item.removed or p.get("status") not in SUCCEEDED:
+            continue
+        record = resolve_record(store, p.get("record_uid") or p.get("record"))
+        if record is None or record.label != "ListEntry":
+            continue
+        ended = Node(record.uid, record.label, {**record.props, "removed_on": p.get("closed_on")})
+        out.append(FeedItem(item.pos, item.at, item.load_id, False, ended,
+                            record.props.get("subject_uid") or item.subject))
     return out
 
 

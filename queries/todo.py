@@ -5,8 +5,8 @@ waiting for an answer.
 
 An objection waits while its status (处理状态, the schema's value set) is 受理 (accepted) or
 核查中 (under review); it is the handling agency's to answer, so a region's list holds the
-objections handled by its agencies (``agency_region`` in the region).  How an objection is
-decided is issue 16's; this reads the records as loaded.
+objections handled by its agencies (``agency_region`` in the region), as the objection
+queue selects them (:mod:`queries.rules.objections`).
 
 Examples
 --------
@@ -21,17 +21,18 @@ The demo's Yangtze objection is under review at 长江航务管理局 (420100):
 from __future__ import annotations
 
 from graph_model.store.port import Node, Store
-from queries.rules.jurisdiction import within
+from queries.rules.objections import objections_of_region
+from queries.versions import OPEN_STATUSES
 
 __all__ = ["WAITING", "objections_waiting"]
 
-#: the statuses of an objection not answered yet (the schema's 受理 and 核查中)
-WAITING = ("受理", "核查中")
+#: the statuses of an objection not answered yet (受理 and 核查中: rule 21's open ones)
+WAITING = OPEN_STATUSES
 
 
 def objections_waiting(store: Store, region: str) -> list[Node]:
     """The objections handled by the agencies of ``region`` that wait for an answer,
-    oldest filed first."""
-    found = [n for n in store.iter_nodes("Objection", {"status": list(WAITING)})
-             if within(n.props.get("agency_region"), region)]
+    oldest filed first (the region's queue as :func:`queries.rules.objections.objection_queue`
+    selects it, in filing order)."""
+    found = objections_of_region(store, region, WAITING)
     return sorted(found, key=lambda n: (str(n.props.get("filed_on") or ""), n.uid))

@@ -265,7 +265,7 @@ class QueuePage:
     total: int
 
 
-def _of_region(store: Store, region: str, status: Sequence[str] | None) -> list[Node]:
+def objections_of_region(store: Store, region: str, status: Sequence[str] | None) -> list[Node]:
     where: dict = {"agency_region": sorted(inside(region))}
     if status:
         where["status"] = list(status)
@@ -306,7 +306,7 @@ def objection_queue(store: Store, region: str, as_of, status: Sequence[str] | No
     for s in status:
         if s not in STATUSES:
             raise InvalidInput(f"status: {s!r} is not one of {', '.join(STATUSES)}")
-    nodes = sorted(with_deadlines(store, list(_of_region(store, region, status))), key=_cursor)
+    nodes = sorted(with_deadlines(store, list(objections_of_region(store, region, status))), key=_cursor)
     total = len(nodes)
     if after:
         nodes = [n for n in nodes if _cursor(n) > after]
@@ -351,7 +351,7 @@ def objection_stats(store: Store, region: str, date_from, date_to) -> ObjectionS
         raise InvalidInput(f"to: {end} is before from: {start}")
     counts = {s: 0 for s in STATUSES}
     days = []
-    for n in _of_region(store, region, None):
+    for n in objections_of_region(store, region, None):
         filed, closed, status = objection_window(n)
         if filed is None or not start <= filed <= end:
             continue
