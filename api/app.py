@@ -9,7 +9,7 @@ import logging
 from contextlib import asynccontextmanager
 from importlib import metadata, resources
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -23,6 +23,7 @@ from api.http import GraphQLHTTP, bearer_token
 from api.limits import parse_json
 from api.schema import graphql_schema
 from api.subscription import EventHub
+from graph_model import i18n
 from graph_model.personal_data import redact_text
 from graph_model.settings import Settings
 from graph_model.store.port import Store
@@ -136,6 +137,13 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     @app.get("/", include_in_schema=False)
     def dashboard() -> HTMLResponse:
         return HTMLResponse(static.joinpath("index.html").read_text(encoding="utf-8"))
+
+    @app.get("/i18n/{lang}.json", include_in_schema=False)
+    def words(lang: str) -> dict:
+        """The dashboard's words in ``lang`` (zh-CN or en), from the message catalogue."""
+        if lang not in i18n.LANGUAGES:
+            raise HTTPException(404)
+        return i18n.messages(lang, "dashboard", "common")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

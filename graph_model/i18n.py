@@ -49,7 +49,7 @@ from importlib import resources
 from typing import Iterator, Mapping
 
 __all__ = ["DEFAULT", "LANGUAGES", "message", "language", "set_language", "use_language",
-           "negotiate", "from_environ", "normalize", "catalogue", "placeholders",
+           "negotiate", "from_environ", "normalize", "catalogue", "messages", "placeholders",
            "format_date", "format_number", "Translations"]
 
 DEFAULT = "zh-CN"
@@ -135,6 +135,12 @@ def catalogue(lang: str) -> Mapping[str, str]:
     with path.open("rb") as f:
         cat = read_po(f, locale=folder, domain=_DOMAIN)
     return {m.id: m.string for m in cat if m.id and m.string}
+
+
+def messages(lang: str, *areas: str) -> dict[str, str]:
+    """The entries of ``areas`` (``dashboard``, ``common``, ...) in ``lang``: what a page
+    that words itself (the dashboard) fetches."""
+    return {m: text for m, text in catalogue(lang).items() if m.split(".")[0] in areas}
 
 
 def placeholders(text: str) -> frozenset[str]:
