@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import sys
 
+from graph_model.i18n import message
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("generate", help="write a synthetic exchange-format data set")
+    p = sub.add_parser("generate", help=message("cli.generate.help"))
     p.add_argument("--scale", type=float, default=0.01,
-                   help="1.0 = Yangtze scale, ~450,000 subjects and ~5.8 million records, "
-                        "and the events beyond them (10.5 million monitoring alarms) "
-                        "(default 0.01)")
-    p.add_argument("--out", required=True, help="output folder")
+                   help=message("cli.generate.scale"))
+    p.add_argument("--out", required=True, help=message("cli.generate.out"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rows", action="append", default=[], metavar="KIND=N",
-                   help="rows of one kind instead of the scale's, e.g. point_entries=20000000 "
-                        "(the scoring bench's); may be given more than once")
+                   help=message("cli.generate.rows"))
 
 
 def _rows(items: list[str]) -> dict[str, int]:

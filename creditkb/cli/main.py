@@ -9,12 +9,13 @@ says so.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
+from creditkb.cli.localized import Parser
 from graph_model.errors import CreditKBError
-from graph_model.settings import Settings
+from graph_model.i18n import message, set_language
+from graph_model.settings import Settings, language
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
@@ -22,31 +23,29 @@ COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": 
             "reminders": reminders}
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="creditkb", description=(
-        "Cross-agency transport credit knowledge base: load agency exports into one graph "
-        "and serve it over GraphQL."))
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def parser() -> Parser:
+    top = Parser(prog="creditkb", description=message("cli.description"))
+    sub = top.add_subparsers(dest="command", required=True, metavar=message("cli.command"))
     for command in COMMANDS.values():
         command.add_parser(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_language(language())
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:
-        print("creditkb: interrupted", file=sys.stderr)
+        print(message("cli.interrupted"), file=sys.stderr)
         return 130
     except (CreditKBError, OSError) as exc:
-        print(f"creditkb: error: {exc}", file=sys.stderr)
+        print(message("cli.error", prog="creditkb", detail=exc), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
         if _debug():
             raise
-        print(f"creditkb: error: unexpected {type(exc).__name__}: {exc} "
-              f"(set CREDITKB_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(message("cli.bug", kind=type(exc).__name__, detail=exc), file=sys.stderr)
         return 1
 
 
