@@ -78,6 +78,11 @@ class _WebSocketRouter(GraphQLRouter):
 
     async def on_ws_connect(self, context: RequestContext):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        # The connection's language (its operations run in tasks made from here): its
+        # `lang` parameter, else the handshake's Accept-Language, else Chinese.
+        i18n.set_language(i18n.normalize(params.get("lang")) or i18n.negotiate(
+            context.ws_headers.get("accept-language") if context.ws_headers is not None
+            else None))
         header = params.get("Authorization") or params.get("authorization")
         if not header and context.ws_headers is not None:
             header = context.ws_headers.get("authorization")

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from graph_model.i18n import use_language
 from graph_model.settings import Settings
 from tests.support.stores import KINDS, neo4j_settings, open_empty, open_neo4j
 
@@ -17,6 +18,13 @@ from tests.support.stores import KINDS, neo4j_settings, open_empty, open_neo4j
 for _name in ("LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_name, None)
 os.environ["LANG"] = "C.UTF-8"
+
+
+@pytest.fixture
+def english():
+    """Messages in English (the default is Chinese): for a test that compares English ones."""
+    with use_language("en"):
+        yield
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sys
 from creditkb.cli import audit, demo, generate, keys, load, loads, reminders, score, serve
 from creditkb.cli.localized import Parser
 from graph_model.errors import CreditKBError
-from graph_model.i18n import message, set_language
+from graph_model.i18n import message, use_language
 from graph_model.settings import Settings, language
 
 #: The commands, in the order --help lists them.
@@ -32,7 +32,11 @@ def parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    set_language(language())
+    with use_language(language()):
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)

@@ -5,10 +5,13 @@ An error keeps its ``extensions.code`` in both."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from tests.support.api import codes, demo_api, gql, post
+from tests.support.ws import WsClient
 
 HENGTONG = "91320506MA1MKT3P0P"  # 苏州恒通, seriously dishonest, Suzhou
 SHUNDA = "91320583MA1N2Q7D2B"  # 昆山顺达, same legal representative: a lead
@@ -130,3 +133,18 @@ def test_an_error_keeps_its_code_in_each_language(api):
     assert codes(zh) == codes(en) == ["FORBIDDEN"]
     assert zh["errors"][0]["message"].startswith("地区320200不在本密钥管辖范围内")
     assert en["errors"][0]["message"].startswith("region 320200 is outside the jurisdiction")
+
+
+def test_over_websocket_the_connection_says_its_language(api):
+    port = int(api["base"].rsplit(":", 1)[1])
+
+    async def ask(lang):
+        async with WsClient(port, api["tokens"]["suzhou"], lang=lang) as ws:
+            grade = await ws.result(GRADE, "1", id=CHANGZHOU_AA)
+            refused = await ws.result(GRADE, "2", id=HANGZHOU_FIRM)
+            return grade["data"]["recognizedGrade"]["explanation"], refused["errors"][0]
+
+    (zh, zh_error), (en, en_error) = asyncio.run(ask(None)), asyncio.run(ask("en"))
+    assert zh.startswith("截至2026年6月1日") and en.startswith("AA (")
+    assert zh_error["extensions"]["code"] == en_error["extensions"]["code"] == "FORBIDDEN"
+    assert zh_error["message"] == "本密钥权限范围内无此主体"

@@ -126,7 +126,7 @@ def test_the_batch_form_gives_the_same_answers(store):
         assert batch[u] == recognized_grade(store, u, SUZHOU, "2026-06-01")
 
 
-def test_bad_input_is_a_clear_error(store):
+def test_bad_input_is_a_clear_error(store, english):
     g = GraphBuilder(store)
     g.firm("F1", SUZHOU)
     g.agreement("倒签协议", [SUZHOU, WUXI], effective_from="2024-01-01", effective_to="2023-12-31")
