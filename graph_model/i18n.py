@@ -36,6 +36,8 @@ Examples
 ('en', 'zh-CN', 'zh-CN')
 >>> from_environ({"LANG": "zh_CN.UTF-8"}), from_environ({"LANG": "C.UTF-8"})
 ('zh-CN', 'en')
+>>> Translations("en").gettext("error.out_of_scope")  # for Jinja2's i18n extension
+'no such subject within the scope of this key'
 """
 
 from __future__ import annotations
