@@ -30,7 +30,8 @@ Examples
 '本密钥权限范围内无此主体'
 >>> import datetime as dt
 >>> with use_language("zh-CN"):
-...     message("recognition.explain.none", region="苏州市（320500）", as_of=dt.date(2026, 6, 1))
+...     message("recognition.explain.none", region="苏州市（320500）",
+...             as_of=dt.date(2026, 6, 1))
 '截至2026年6月1日，苏州市（320500）无可予认定的信用评价等级。'
 >>> negotiate("en-GB,en;q=0.9,zh;q=0.5"), negotiate("zh-TW"), negotiate(None)
 ('en', 'zh-CN', 'zh-CN')

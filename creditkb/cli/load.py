@@ -92,7 +92,8 @@ def load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
     except FileRefused as exc:  # when the user needs the list most
         s = exc.summary
         target = write_report(s.rejects, s.headers, rejects_dir, s.path)
-        raise LoadError(exc.path, message("cli.load.refused", why=exc.reason, path=target)) from None
+        raise LoadError(exc.path, message("cli.load.refused", why=exc.reason,
+                                          path=target)) from None
     finally:
         bar.close()
     print(message("cli.load.done", files=str(len(summaries)),

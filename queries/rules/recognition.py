@@ -163,8 +163,8 @@ class RecognizedGrade:
         else:
             why = message("recognition.counted.own")
         params = dict(region=_region(self.region), as_of=self.as_of, grade=e.grade,
-                      scheme=e.scheme, validity=validity(e.valid_from, e.valid_to), agency=e.agency or "",
-                      agency_region=e.agency_region, counted_by=why)
+                      scheme=e.scheme, validity=validity(e.valid_from, e.valid_to),
+                      agency=e.agency or "", agency_region=e.agency_region, counted_by=why)
         if self.veto:
             return message("recognition.explain.vetoed", what=self.veto.event.what,
                            instead_of=self.veto.instead_of, **params)
