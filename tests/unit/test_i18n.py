@@ -4,9 +4,9 @@ same placeholders.
 
 A msgid is "used" when the code names it: a string literal of the form ``area.what`` (an
 area being one the catalogue has: ``error``, ``recognition``, ``dashboard``, ...) in a
-Python module, or in the dashboard's files (``t("...")``, ``data-i18n="..."``), or when it
-is made from the rule data (``discipline.measure.<code>`` for each measure of
-``discipline.yaml``, its triggers and propagation rules).
+Python module, in the dashboard's files (``t("...")``, ``data-i18n="..."``) or a template
+(``_("...")``), or made from the rule data (``discipline.measure.<code>`` for each measure
+of ``discipline.yaml``, its triggers and propagation rules).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from graph_model.i18n import LANGUAGES, catalogue, message, negotiate, placehold
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("graph_model", "loaders", "queries", "api", "creditkb")
-STATIC = ROOT / "api" / "static"
 MSGID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: literals of that form that are file names, not msgids
 FILE_ENDINGS = {"yaml", "yml", "py", "csv", "json", "po", "txt", "html", "js", "css", "log",
@@ -49,8 +48,12 @@ def _python_uses(areas: set[str]) -> dict[str, str]:
 
 
 def _static_uses(areas: set[str]) -> dict[str, str]:
+    """msgid → where, from the dashboard's files and any template (a Jinja2 template's
+    ``_("...")``), vendored libraries aside."""
     found: dict[str, str] = {}
-    for path in sorted(p for p in STATIC.iterdir() if p.suffix in (".js", ".html")):
+    files = [p for package in PACKAGES for p in (ROOT / package).rglob("*")
+             if p.suffix in (".js", ".html", ".j2", ".jinja") and "vendor" not in p.parts]
+    for path in sorted(files):
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for m in re.finditer(r"""["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""", line):
                 if m.group(1).split(".")[0] in areas:
