@@ -15,6 +15,7 @@ from api.types import (
 )
 from queries.rules import distribution, inspection
 from queries.rules.recognition import AGREEMENT, BASIN, NATIONAL
+from queries.rules.wording import explain_lead, explain_measure, name
 
 
 async def _subject(info: Info, uid) -> Subject | None:
@@ -229,7 +230,7 @@ class Measure:
 
 
 def measure_out(m) -> Measure:
-    return Measure(code=m.code, name=m.name, strength=Strength(m.strength),
+    return Measure(code=m.code, name=name("measure", m.code), strength=Strength(m.strength),
                    basis=basis_out(m.basis))
 
 
@@ -290,6 +291,8 @@ class AppliedMeasure:
                                                       "trigger's, its agency's jurisdiction, "
                                                       "its agreement partners' (100000: "
                                                       "everywhere)")
+    explanation: str = strawberry.field(description="One sentence for people, in the "
+                                                    "request's language")
 
 
 @strawberry.type(description="An investigation lead (rule 15): the subject is related to a "
@@ -303,6 +306,8 @@ class DisciplineLead:
     nodes: list[strawberry.ID] = strawberry.field(description="The path's nodes: the trigger "
                                                               "record first, the subject last")
     basis: RuleBasis
+    explanation: str = strawberry.field(description="One sentence for people, in the "
+                                                    "request's language")
 
 
 @strawberry.type(description="The measures of joint discipline that apply to a subject, and "
@@ -336,15 +341,19 @@ def discipline_out(r, hidden: frozenset[str] = frozenset()) -> Discipline:
 
         return dict(
             trigger=mirror(Trigger, t, record_id=show(t.record), subject_id=show(t.subject),
-                           decision_no=None if t.subject in hidden else t.decision_no),
+                           decision_no=None if t.subject in hidden else t.decision_no,
+                           name=name("trigger", t.kind)),
+            rule_name=name("rule", item.rule),
             path=[mirror(Hop, h, src=show(h.src), dst=show(h.dst)) for h in item.path],
             nodes=[show(n) for n in item.nodes])
 
     out = [mirror(AppliedMeasure, m, measure=measure_out(m.measure),
                   strength=Strength(m.strength), basis=basis_out(m.basis),
                   figures=[Figure(name=k, value=v) for k, v in m.figures],
-                  regions=list(m.applies_in), **shown(m)) for m in r.measures]
-    leads = [mirror(DisciplineLead, x, basis=basis_out(x.basis), **shown(x)) for x in r.leads]
+                  regions=list(m.applies_in), explanation=explain_measure(m), **shown(m))
+           for m in r.measures]
+    leads = [mirror(DisciplineLead, x, basis=basis_out(x.basis), explanation=explain_lead(x),
+                    **shown(x)) for x in r.leads]
     return mirror(Discipline, r, subject_id=r.subject, measures=out, leads=leads)
 
 

@@ -9,7 +9,7 @@ import logging
 from contextlib import asynccontextmanager
 from importlib import metadata, resources
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -24,6 +24,7 @@ from api.limits import parse_json
 from api.public import mount_public
 from api.schema import graphql_schema
 from api.subscription import EventHub
+from graph_model import i18n
 from graph_model.personal_data import redact_text
 from graph_model.settings import Settings
 from graph_model.store.port import Store
@@ -78,6 +79,11 @@ class _WebSocketRouter(GraphQLRouter):
 
     async def on_ws_connect(self, context: RequestContext):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        # The connection's language (its operations run in tasks made from here): its
+        # `lang` parameter, else the handshake's Accept-Language, else Chinese.
+        i18n.set_language(i18n.normalize(params.get("lang")) or i18n.negotiate(
+            context.ws_headers.get("accept-language") if context.ws_headers is not None
+            else None))
         header = params.get("Authorization") or params.get("authorization")
         if not header and context.ws_headers is not None:
             header = context.ws_headers.get("authorization")
@@ -137,6 +143,13 @@ def create_app(store: Store, settings: Settings, access: AccessStore | None = No
     @app.get("/", include_in_schema=False)
     def dashboard() -> HTMLResponse:
         return HTMLResponse(static.joinpath("index.html").read_text(encoding="utf-8"))
+
+    @app.get("/i18n/{lang}.json", include_in_schema=False)
+    def words(lang: str) -> dict:
+        """The dashboard's words in ``lang`` (zh-CN or en), from the message catalogue."""
+        if lang not in i18n.LANGUAGES:
+            raise HTTPException(404)
+        return i18n.messages(lang, "dashboard", "common")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -23,6 +23,7 @@ checked again (a key revoked since the connection opened no longer works).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import functools
 import time
@@ -35,6 +36,7 @@ from strawberry.fastapi import BaseContext
 
 from api.cache import store_version
 from api.errors import Forbidden, Timeout, classify, out_of_scope
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
 from queries.access.audit import AuditTrail, audit_record
@@ -62,7 +64,9 @@ _WAITS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="creditkb-wait")
 async def blocking(fn: Callable, *args, **kwargs):
     """Run a store or queries/ call in the API's thread pool."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    # in the caller's context: its language (graph_model.i18n) words what queries/ say
+    return await loop.run_in_executor(_POOL, contextvars.copy_context().run,
+                                      functools.partial(fn, *args, **kwargs))
 
 
 def audit_soon(fn: Callable, *args):
@@ -83,7 +87,7 @@ async def before(deadline: float | None, awaitable):
     except asyncio.TimeoutError:
         if asyncio.iscoroutine(awaitable):
             awaitable.close()
-        raise Timeout("the request took longer than its time limit and was stopped") from None
+        raise Timeout(message("error.timeout")) from None
 
 
 def _sleep_until(moment: float) -> None:
@@ -221,8 +225,8 @@ class RequestContext(BaseContext):
 
     def require_role(self, *roles: str, what: str) -> None:
         if self.key.role not in roles:
-            raise Forbidden(f"{what} needs a key of role {' or '.join(roles)}; this key is "
-                            f"a {self.key.role} key")
+            raise Forbidden(message("error.role", what=what, roles=" / ".join(roles),
+                                    role=self.key.role))
 
     @property
     def key_regions(self) -> tuple[str, ...]:
@@ -242,8 +246,8 @@ class RequestContext(BaseContext):
             return self.key.region
         code = check_region(region)
         if not any(within(code, r) for r in self.key_regions):
-            raise Forbidden(f"region {code} is outside the jurisdiction of this key "
-                            f"({', '.join(self.key_regions)})")
+            raise Forbidden(message("error.region_outside", region=code,
+                                    regions=", ".join(self.key_regions)))
         return code
 
     def flush_audit(self, error_codes: Iterable[str] = ()) -> None:

@@ -19,6 +19,7 @@ import secrets
 from graphql import GraphQLError
 
 from graph_model.errors import CreditKBError, DataError, ForbiddenError, UserError
+from graph_model.i18n import message
 
 log = logging.getLogger("creditkb.api")
 
@@ -31,8 +32,9 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 TIMEOUT = "TIMEOUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
-#: The one answer for a subject outside the scope and a subject that does not exist.
-OUT_OF_SCOPE = "no such subject within the scope of this key"
+#: The one answer for a subject outside the scope and a subject that does not exist (the
+#: msgid of its sentence: the same in every request of one language).
+OUT_OF_SCOPE = "error.out_of_scope"
 
 
 class ApiError(CreditKBError):
@@ -67,7 +69,7 @@ class Timeout(ApiError):
 
 
 def out_of_scope() -> Forbidden:
-    return Forbidden(OUT_OF_SCOPE)
+    return Forbidden(message(OUT_OF_SCOPE))
 
 
 def classify(error: GraphQLError) -> tuple[str, str]:
@@ -103,7 +105,7 @@ def _classify(error: GraphQLError) -> tuple[str, str]:
     if isinstance(original, GraphQLError):  # raised by a limit or by graphql-core itself
         return classify(original)
     if isinstance(original, (TimeoutError, asyncio.TimeoutError)):
-        return TIMEOUT, "the request took longer than its time limit and was stopped"
+        return TIMEOUT, message("error.timeout")
     if isinstance(original, ForbiddenError):
         return FORBIDDEN, str(original)
     if isinstance(original, (UserError, DataError, ValueError)):
@@ -111,7 +113,7 @@ def _classify(error: GraphQLError) -> tuple[str, str]:
         return BAD_USER_INPUT, str(original)
     ref = secrets.token_hex(4)
     log.error("internal error %s in %s", ref, error.path, exc_info=original)
-    return INTERNAL, f"internal error (reference {ref}; details are in the server log)"
+    return INTERNAL, message("error.internal", ref=ref)
 
 
 def format_error(error: GraphQLError) -> dict:

@@ -40,6 +40,7 @@ from api.errors import (
 )
 from api.limits import MAX_BODY, check_nesting, parse_json
 from api.schema import graphql_schema
+from graph_model import i18n
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 #: The whole request is stopped this long after its deadline, should nothing it waits for
@@ -108,6 +109,10 @@ class GraphQLHTTP:
         self.access = services.access
 
     async def __call__(self, request: Request) -> Response:
+        # The answer's language: `?lang=` (for a client that cannot set headers), else
+        # Accept-Language, else Chinese; carried by graph_model.i18n's context variable.
+        i18n.set_language(i18n.normalize(request.query_params.get("lang"))
+                          or i18n.negotiate(request.headers.get("accept-language")))
         method = request.method
         if method not in ("GET", "POST"):
             return Response("GraphQL is served over GET and POST", status_code=405,
@@ -121,8 +126,7 @@ class GraphQLHTTP:
         key = self.access.authenticate(bearer_token(request.headers.get("authorization")))
         if key is None:
             return respond({"errors": [plain_error(
-                UNAUTHENTICATED, "an API key is needed: Authorization: Bearer <key> "
-                                 "(creditkb keys create)")]}, 401, media,
+                UNAUTHENTICATED, i18n.message("error.no_key"))]}, 401, media,
                 {"WWW-Authenticate": 'Bearer realm="creditkb"'})
 
         timeout = self.services.settings.request_timeout
@@ -142,21 +146,19 @@ class GraphQLHTTP:
                 timeout=timeout + BACKSTOP_S)
         except asyncio.TimeoutError:  # (audited as a TIMEOUT by api.audit)
             return respond({"data": None, "errors": [plain_error(
-                TIMEOUT, f"the request took longer than {timeout:g} s and was "
-                         f"stopped")]}, 200, media)
+                TIMEOUT, i18n.message("error.timeout_after", seconds=timeout))]}, 200, media)
         except InvalidOperationTypeError as exc:
             if method == "GET" and exc.operation_type in (OperationType.MUTATION,
                                                          GqlOperationType.MUTATION):
                 return respond({"errors": [plain_error(
-                    BAD_USER_INPUT, "mutations are sent with POST")]}, 405, media,
+                    BAD_USER_INPUT, i18n.message("error.mutation_get"))]}, 405, media,
                     {"Allow": "POST"})
             return respond({"errors": [plain_error(
-                BAD_USER_INPUT, "subscriptions are served over WebSocket at /graphql "
-                                "(graphql-transport-ws)")]}, 400 if media == GRAPHQL_RESPONSE
-                else 200, media)
+                BAD_USER_INPUT, i18n.message("error.subscription_http"))]},
+                400 if media == GRAPHQL_RESPONSE else 200, media)
         except (CannotGetOperationTypeError, MissingQueryError) as exc:
             message = (exc.as_http_error_reason() if isinstance(exc, CannotGetOperationTypeError)
-                       else "the request has no query")
+                       else i18n.message("error.no_query"))
             return respond({"errors": [plain_error(BAD_USER_INPUT, message)]},
                            400 if media == GRAPHQL_RESPONSE else 200, media)
         errors = [format_error(e) for e in (result.errors or [])]
@@ -183,31 +185,31 @@ class GraphQLHTTP:
         else:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != JSON:
-                return None, (415, "send the request as application/json")
+                return None, (415, i18n.message("error.content_type"))
             body = await self._body(request)
             if body is None:
-                return None, (413, f"the request body is larger than {MAX_BODY} bytes")
+                return None, (413, i18n.message("error.body_too_large", limit=MAX_BODY))
             try:
                 raw = parse_json(body)
             except BadInput as exc:
                 return None, (400, exc.message)
             if not isinstance(raw, dict):
-                return None, (400, "the request body must be a JSON object")
+                return None, (400, i18n.message("error.body_not_object"))
         query = raw.get("query")
         if not isinstance(query, str) or not query.strip():
-            return None, (400, "the request has no query")
+            return None, (400, i18n.message("error.no_query"))
         if len(query) > MAX_BODY:
-            return None, (413, f"the query is longer than {MAX_BODY} characters")
+            return None, (413, i18n.message("error.query_too_long", limit=MAX_BODY))
         try:  # before graphql-core's parser, which recurses on brackets
             check_nesting(query, "the query")
         except BadInput as exc:
             return None, (400, exc.message)
         variables = raw.get("variables")
         if variables is not None and not isinstance(variables, dict):
-            return None, (400, "variables must be a JSON object")
+            return None, (400, i18n.message("error.variables_not_object"))
         name = raw.get("operationName")
         if name is not None and not isinstance(name, str):
-            return None, (400, "operationName must be a string")
+            return None, (400, i18n.message("error.operation_name"))
         return {"query": query, "variables": variables, "operationName": name}, None
 
     @staticmethod

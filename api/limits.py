@@ -22,6 +22,7 @@ import json
 import re
 
 from api.errors import BadInput
+from graph_model.i18n import message
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -86,7 +87,7 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE
     if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE:
-        raise BadInput(f"first must be between 1 and {MAX_PAGE}, not {first}")
+        raise BadInput(message("error.page_size", max=str(MAX_PAGE), first=str(first)))
     return first
 
 
@@ -99,7 +100,7 @@ def decode_key_cursor(kind: str, cursor: str | None) -> str | None:
     """The position of a cursor whose position is a key (a string), or None."""
     value = decode_cursor(kind, cursor)
     if value is not None and not isinstance(value, str):
-        raise BadInput("after: not a cursor of this API")
+        raise BadInput(message("error.cursor"))
     return value
 
 
@@ -113,10 +114,9 @@ def decode_cursor(kind: str, cursor: str | None):
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, value = json.loads(raw.decode("utf-8"))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadInput("after: not a cursor of this API (pass the endCursor of a previous "
-                       "page)") from None
+        raise BadInput(message("error.cursor_page")) from None
     if tag != kind:
-        raise BadInput(f"after: this cursor belongs to another list ({tag}), not to {kind}")
+        raise BadInput(message("error.cursor_other", tag=tag, kind=kind))
     return value
 
 
@@ -125,5 +125,5 @@ def offset_cursor(kind: str, cursor: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadInput("after: not a cursor of this API (pass the endCursor of a previous page)")
+        raise BadInput(message("error.cursor_page"))
     return value + 1

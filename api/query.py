@@ -37,6 +37,7 @@ from api.types import (
     Basis, Node, Subject, level_fields, mirror, record_out, step_out, subject_out,
 )
 from graph_model import regions as _regions
+from graph_model.i18n import message
 from graph_model.personal_data import redact_text
 from graph_model.schema import schema
 from queries.access.subject_keys import may_ask
@@ -70,15 +71,14 @@ def enter(info: Info) -> RequestContext:
 def parse_subject(ctx: RequestContext, ref, what: str = "id") -> str:
     """The uid a subject reference names (node id or bare identifier), or BAD_USER_INPUT."""
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 300:
-        raise BadInput(f"{what}: not a subject id")
+        raise BadInput(message("error.subject_id", what=what))
     try:
         uid = subject_uid(ref, ctx.settings.secret)
     except Exception as exc:  # noqa: BLE001 - every failure here is the caller's input
         # even a mistyped resident ID number is not echoed in clear
         raise BadInput(f"{what}: {redact_text(str(exc))}") from None
     if uid.partition(":")[0] not in SUBJECT_LABELS:
-        raise BadInput(f"{what}: {ref!r} is not a subject (an enterprise, person, vehicle or "
-                       f"vessel)")
+        raise BadInput(message("error.not_subject", what=what, ref=repr(ref)))
     return uid
 
 

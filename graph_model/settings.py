@@ -14,6 +14,9 @@
 | CREDITKB_DATE_FUTURE_YEARS | years after today a decision or event date may lie | ``10`` |
 | CREDITKB_SCHEMES | a folder of the user's own scoring schemes and overrides (queries.scoring) | none: the shipped ones |
 
+The command line's language comes from the locale (``LC_ALL``, ``LC_MESSAGES`` or ``LANG``,
+the first set): Chinese when it starts with ``zh``, else English (:func:`language`).
+
 (``NEO4J_URI`` is read by the test suite only: it names a server to test against.)
 """
 
@@ -26,12 +29,18 @@ from typing import Mapping
 
 from graph_model.dates import EARLIEST, FUTURE_YEARS, DatePolicy
 from graph_model.errors import UserError
+from graph_model.i18n import from_environ
 
 DEFAULT_STORE = "./creditkb-data"
 # Only for demos and tests: a real deployment sets CREDITKB_SECRET, or person ids from
 # different deployments could be linked by anyone who knows this key.
 DEMO_SECRET = "creditkb-demo-secret-do-not-use-in-production"
 DEFAULT_REQUEST_TIMEOUT = 10.0
+
+
+def language(env: Mapping[str, str] | None = None) -> str:
+    """The command line's language (``zh-CN`` or ``en``) from the locale variables."""
+    return from_environ(os.environ if env is None else env)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The rejects report of a file: what it may show, and how it is written.
 
 Each rejected cell is one line: file, row, column (named by the file's own header, the
-one the agency wrote), value and reason.  A report is read by clerks and passed around,
+one the agency wrote), value, reason_code (for programs, :mod:`loaders.reasons`) and reason
+(in the reader's language).  A report is read by clerks and passed around,
 so it never holds a resident ID number in clear: the value of a resident-ID column is
 masked (:func:`graph_model.personal_data.mask_ric`), a code that could be a person's
 number too, and numbers that look like one are masked inside any other value or reason.
@@ -19,6 +20,7 @@ from graph_model.csv_safety import to_csv
 from graph_model.identifiers import REGISTRY
 from graph_model.personal_data import mask_ric, mask_ric_text, redact_code
 from loaders.kinds import Kind
+from loaders.reasons import localize
 
 SUFFIX = ".rejects.csv"
 
@@ -59,6 +61,6 @@ def write_report(rejects: pd.DataFrame, headers: dict[str, str], directory: Path
     """Write the report of the file ``source`` into ``directory``; returns its path."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / (Path(source).stem + SUFFIX)
-    shown = rejects.assign(column=rejects["column"].map(lambda c: headers.get(c, c)))
+    shown = localize(rejects.assign(column=rejects["column"].map(lambda c: headers.get(c, c))))
     to_csv(shown, target, index=False, encoding="utf-8-sig")
     return target

@@ -13,7 +13,9 @@ datetime.date(2024, 3, 1)
 >>> parse_as_of("2024-02-30")
 Traceback (most recent call last):
 ...
-queries.dates.InvalidInput: as_of: '2024-02-30' is not a valid date (expected YYYY-MM-DD)
+queries.dates.InvalidInput: as_of：'2024-02-30'不是有效日期（格式为 YYYY-MM-DD）
+
+(in the current language, :mod:`graph_model.i18n`: Chinese unless English is asked for)
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import datetime as _dt
 import re
 
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 
 __all__ = ["InvalidInput", "parse_as_of", "parse_date", "parse_optional_date",
@@ -74,10 +77,9 @@ def parse_date(value, what: str = "date") -> _dt.date:
                 return _dt.date.fromisoformat(text)
             except ValueError:
                 pass
-        raise InvalidInput(f"{what}: {value!r} is not a valid date (expected YYYY-MM-DD)")
-    raise InvalidInput(
-        f"{what}: expected a date or a 'YYYY-MM-DD' string, got {type(value).__name__} {value!r}"
-    )
+        raise InvalidInput(message("error.not_a_date", what=what, value=repr(value)))
+    raise InvalidInput(message("error.not_a_date_type", what=what, type=type(value).__name__,
+                               value=repr(value)))
 
 
 def parse_as_of(value) -> _dt.date:
@@ -107,7 +109,7 @@ def parse_as_of(value) -> _dt.date:
     >>> parse_as_of("0001-01-01")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    queries.dates.InvalidInput: as_of: 0001-01-01 is outside the plausible window 1949-10-01 to ...
+    queries.dates.InvalidInput: as_of：1年1月1日超出合理日期范围（1949年10月1日至...）
     """
     return parse_plausible(value, "as_of", "event")
 
@@ -132,12 +134,13 @@ def parse_plausible(value, what: str = "date", window: str = "event") -> _dt.dat
     >>> parse_plausible("9999-12-31", "dueOn", "term")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    queries.dates.InvalidInput: dueOn: 9999-12-31 is outside the plausible window 1949-10-01 to ...
+    queries.dates.InvalidInput: dueOn：9999年12月31日超出合理日期范围（1949年10月1日至...）
     """
     day = parse_date(value, what)
-    problem = Settings.from_env().date_policy.window(window).problem(day)
-    if problem:
-        raise InvalidInput(f"{what}: {day} is {problem}")
+    plausible = Settings.from_env().date_policy.window(window)
+    if plausible.problem(day):
+        raise InvalidInput(message("error.day_outside_window", what=what, day=day,
+                                   earliest=plausible.earliest, latest=plausible.latest))
     return day
 
 

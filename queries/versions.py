@@ -47,11 +47,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 
 __all__ = ["CONTESTABLE", "OPEN_STATUSES", "STANDS", "CORRECTED", "WITHDRAWN", "NOT_ACCEPTED",
-           "SUCCEEDED", "SENTENCES", "counted", "counted_by_subject", "in_force",
+           "SUCCEEDED", "counted", "counted_by_subject", "in_force",
            "objections_about", "objection_window", "flag_sentence", "stored_day"]
 
 #: The labels an objection may contest (issue 16 item 1).
@@ -62,11 +63,6 @@ STANDS, CORRECTED, WITHDRAWN, NOT_ACCEPTED = "维持", "更正", "撤销", "不�
 #: An objection succeeds when the record is corrected or withdrawn (#13 "异议申请成功").
 SUCCEEDED = (CORRECTED, WITHDRAWN)
 
-#: The sentences answers use about versions and objections, whole and parameterised, in
-#: one place (for the message catalogue).
-SENTENCES = {
-    "under_objection": "under objection since {since} (objection {objection})",
-}
 
 #: Values per ``find_nodes`` IN list (below SQLite's bound-parameter limit).
 _CHUNK = 5000
@@ -196,9 +192,9 @@ def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], a
 
 
 def flag_sentence(since, objection: str | None) -> str | None:
-    """"under objection since …" for a record under objection since ``since`` (the uid of
-    the ``objection``), else None."""
+    """The sentence "under objection since …", in the current language, for a record under
+    objection since ``since`` (the uid of the ``objection``), else None."""
     if not since:
         return None
-    return SENTENCES["under_objection"].format(since=since,
-                                               objection=str(objection or "").partition(":")[2])
+    return message("objection.flag", since=stored_day(since) or since,
+                   objection=str(objection or "").partition(":")[2])

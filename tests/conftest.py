@@ -4,12 +4,27 @@ one)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 
+from graph_model.i18n import use_language
 from graph_model.settings import Settings
 from tests.support.stores import KINDS, neo4j_settings, open_empty, open_neo4j
+
+# The commands the tests start speak English (their locale decides, graph_model.i18n): the
+# tests that compare their words compare English ones; the Chinese tests set LANG=zh_CN.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
+
+@pytest.fixture
+def english():
+    """Messages in English (the default is Chinese): for a test that compares English ones."""
+    with use_language("en"):
+        yield
 
 
 @pytest.fixture

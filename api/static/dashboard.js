@@ -2,11 +2,15 @@
 // shared watchlist (live over the GraphQL subscription), and a subject's related entities
 // (Cytoscape.js) with the paths of joint discipline highlighted.  Everything it shows comes
 // from the GraphQL API with the agency's key, so it shows only what the key may see.
+// Its words are the message catalogue's (graph_model/locale/, served at /i18n/<lang>.json):
+// Chinese by default, English by the switch (or ?lang=en); the API answers in the same
+// language (Accept-Language); dates and numbers are written the language's way (Intl).
 (function () {
   'use strict';
-  var KEY_ITEM = 'creditkb-key';
+  var KEY_ITEM = 'creditkb-key', LANG_ITEM = 'creditkb-lang';
   var state = { key: null, me: null, region: null, asOf: null, scheme: '', after: null,
-                chart: null, cy: null, ws: null, subscribed: null };
+                chart: null, cy: null, ws: null, subscribed: null, lang: 'zh-CN', words: {},
+                subject: null };
   window.creditkbDashboard = state;  // for people poking around, and for the browser test
 
   function $(id) { return document.getElementById(id); }
@@ -18,15 +22,66 @@
   function status(text) { $('status').textContent = text || ''; }
   state.esc = esc;  // for the panels of todo.js
 
+  // -- words: the catalogue's messages in the chosen language -------------------------------
+  function t(id, params) {
+    var text = state.words[id];
+    if (text == null) { console.error('no message ' + id); return id; }
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return params && params[name] != null ? params[name] : all;
+    });
+  }
+  function fmtDate(iso) {  // 2026-06-01 → 2026年6月1日 / June 1, 2026
+    if (!iso) { return ''; }
+    var d = new Date(String(iso).slice(0, 10) + 'T00:00:00Z');
+    return isNaN(d) ? String(iso) : new Intl.DateTimeFormat(state.lang,
+      { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
+  }
+  function fmtNum(n) { return n == null ? '' : new Intl.NumberFormat(state.lang).format(n); }
+  function loadWords(lang) {
+    return fetch('/i18n/' + lang + '.json').then(function (r) { return r.json(); }).then(function (words) {
+      state.lang = lang;
+      state.words = words;
+      document.documentElement.lang = lang;
+      document.title = 'creditkb · ' + t('dashboard.title');
+      $('lang').value = lang;
+      Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (el) {
+        el.textContent = t(el.getAttribute('data-i18n'));
+      });
+      Array.prototype.forEach.call(document.querySelectorAll('[data-i18n-placeholder]'), function (el) {
+        el.placeholder = t(el.getAttribute('data-i18n-placeholder'));
+      });
+      Array.prototype.forEach.call(document.querySelectorAll('[data-i18n-title]'), function (el) {
+        el.title = t(el.getAttribute('data-i18n-title'));
+      });
+    });
+  }
+  function switchLanguage() {
+    var lang = $('lang').value;
+    localStorage.setItem(LANG_ITEM, lang);
+    loadWords(lang).then(function () {
+      if (!state.me) { return; }
+      showWho();
+      refresh();
+      if (state.subject) { showSubject(state.subject); }
+    });
+  }
+  var ROLES = { regulator: 'dashboard.role.regulator', investigator: 'dashboard.role.investigator',
+                viewer: 'dashboard.role.viewer' };
+  function showWho() {
+    var me = state.me;
+    $('who').textContent = me.agency + ' · ' + (me.regionName || me.region) + ' · ' +
+      (ROLES[me.role] ? t(ROLES[me.role]) : me.role);
+  }
+
   function gql(query, variables) {
     return fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept': 'application/graphql-response+json',
-                 'authorization': 'Bearer ' + state.key },
+                 'accept-language': state.lang, 'authorization': 'Bearer ' + state.key },
       body: JSON.stringify({ query: query, variables: variables || {} })
     }).then(function (r) {
       return r.json().then(function (body) {
-        if (r.status === 401) { throw Object.assign(new Error('the key was refused'), { auth: true }); }
+        if (r.status === 401) { throw Object.assign(new Error(t('dashboard.login.refused')), { auth: true }); }
         if (body.errors && body.errors.length && !body.data) { throw new Error(body.errors[0].message); }
         return body;
       });
@@ -37,6 +92,13 @@
 
   // -- start: the key ------------------------------------------------------------------------
   function start() {
+    var asked = new URLSearchParams(location.search).get('lang');
+    $('lang').onchange = switchLanguage;
+    loadWords(asked === 'en' || asked === 'zh-CN' ? asked : (localStorage.getItem(LANG_ITEM) || 'zh-CN'))
+      .then(open);
+  }
+
+  function open() {
     var fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
     if (fromHash) {
       sessionStorage.setItem(KEY_ITEM, fromHash);
@@ -54,7 +116,7 @@
       .then(function (body) {
         var d = body.data;
         state.me = d.me;
-        $('who').textContent = d.me.agency + ' · ' + (d.me.regionName || d.me.region) + ' · ' + d.me.role;
+        showWho();
         $('region').innerHTML = d.regions.map(function (r) {
           return '<option value="' + esc(r.code) + '"' + (r.code === d.me.region ? ' selected' : '') +
             '>' + esc(r.name) + ' ' + esc(r.code) + '</option>';
@@ -78,7 +140,7 @@
       })
       .catch(function (err) {
         $('login').hidden = false;
-        $('login-error').textContent = err.auth ? 'The key was refused (unknown or revoked).' : err.message;
+        $('login-error').textContent = err.message;
         if (err.auth) { sessionStorage.removeItem(KEY_ITEM); }
       });
   }
@@ -97,10 +159,10 @@
     state.region = $('region').value;
     state.asOf = $('as-of').value;
     state.scheme = $('scheme').value;
-    status('loading…');
+    status(t('dashboard.status.loading'));
     if (window.creditkbObjections) { window.creditkbObjections.load(state); }  // objections.js
     Promise.all([loadDistribution(), loadWatchlist(true)])
-      .then(function () { status('as of ' + state.asOf); })
+      .then(function () { status(t('dashboard.status.as_of', { day: fmtDate(state.asOf) })); })
       .catch(function (err) { status(err.message); });
     subscribe();
     document.dispatchEvent(new CustomEvent('creditkb:refresh'));  // the panels of todo.js
@@ -116,9 +178,10 @@
       { region: state.region, asOf: state.asOf, scheme: state.scheme || null })
       .then(function (body) {
         var d = body.data.gradeDistribution;
-        $('dist-note').textContent = (d.regionName || '') + ': ' + d.population +
-          ' enterprises, ' + d.graded + ' graded';
-        var names = d.levels.map(function (l) { return l.name + ' (' + l.letter + ')'; }).concat(['未评级']);
+        $('dist-note').textContent = t('dashboard.distribution.note', { region: d.regionName || state.region,
+          population: fmtNum(d.population), graded: fmtNum(d.graded) });
+        var names = d.levels.map(function (l) { return l.name + ' (' + l.letter + ')'; })
+          .concat([t('dashboard.distribution.ungraded')]);
         var counts = d.levels.map(function (l, i) {
           return { value: l.count, itemStyle: { color: LEVEL_COLORS[i % LEVEL_COLORS.length] } };
         }).concat([{ value: d.ungraded, itemStyle: { color: '#9aa5b1' } }]);
@@ -127,8 +190,9 @@
           grid: { left: 50, right: 20, top: 20, bottom: 40 },
           tooltip: { trigger: 'axis' },
           xAxis: { type: 'category', data: names, axisLabel: { interval: 0 } },
-          yAxis: { type: 'value', name: 'enterprises', minInterval: 1 },
-          series: [{ type: 'bar', name: 'enterprises', data: counts, label: { show: true, position: 'top' } }]
+          yAxis: { type: 'value', name: t('dashboard.distribution.axis'), minInterval: 1 },
+          series: [{ type: 'bar', name: t('dashboard.distribution.axis'), data: counts,
+                     label: { show: true, position: 'top' } }]
         }, true);
       });
   }
@@ -140,9 +204,10 @@
       '<td>' + esc(e.listKind) + '</td>' +
       '<td>' + (s ? '<a href="#" data-subject="' + esc(s.id) + '">' + esc(s.name || s.id) + '</a>' + reportLink(s.id) : esc(e.subjectId)) + '</td>' +
       '<td>' + esc(e.subjectRegion || (s && s.regionCode) || '') + '</td>' +
-      '<td>' + esc(e.listedOn) + (e.removedOn ? ' – ' + esc(e.removedOn) : '') + '</td>' +
+      '<td>' + esc(fmtDate(e.listedOn)) + (e.removedOn ? ' – ' + esc(fmtDate(e.removedOn)) : '') + '</td>' +
       '<td>' + esc(e.agency) + '</td>' +
-      '<td>' + esc(e.basis === 'OWN' ? 'own' : e.countedBy) + '</td></tr>';
+      '<td>' + esc(e.basis === 'OWN' ? t('dashboard.watchlist.own')
+        : e.basis === 'NATIONWIDE' ? t('common.nationwide') : e.countedBy) + '</td></tr>';
   }
 
   function loadWatchlist(reset) {
@@ -206,7 +271,7 @@
       c.change === 'REMOVED' ? 'removed fresh' : 'fresh');
     if (old) { old.outerHTML = html; } else { body.insertAdjacentHTML('afterbegin', html); }
     linkSubjects(body);
-    status(c.change === 'ADDED' ? 'listed just now: ' + e.id : 'removed just now: ' + e.id);
+    status(t(c.change === 'ADDED' ? 'dashboard.watchlist.added' : 'dashboard.watchlist.removed', { id: e.id }));
   }
 
   // -- a subject's credit report (issue 18): the report of the region and day shown, as one
@@ -243,9 +308,10 @@
         var hits = body.data.search.edges;
         $('search-results').innerHTML = hits.length ? hits.map(function (h) {
           return '<li><button data-subject="' + esc(h.node.id) + '">' + esc(h.node.name || h.node.id) +
-            ' <small>' + esc(h.node.__typename) + ' ' + esc(h.node.regionCode || '') + '</small></button>' +
+            ' <small>' + esc(KINDS[h.node.__typename] ? t(KINDS[h.node.__typename]) : h.node.__typename) + ' ' +
+            esc(h.node.regionCode || '') + '</small></button>' +
             reportLink(h.node.id) + '</li>';
-        }).join('') : '<li>nothing found in your scope</li>';
+        }).join('') : '<li>' + esc(t('dashboard.search.none')) + '</li>';
         Array.prototype.forEach.call($('search-results').querySelectorAll('button'), function (b) {
           b.onclick = function () { showSubject(b.getAttribute('data-subject')); };
         });
@@ -255,25 +321,30 @@
   }
 
   var CLASS = { Enterprise: 'ent', Person: 'per', Vehicle: 'veh', Vessel: 'ves' };
+  var KINDS = { Enterprise: 'dashboard.legend.enterprise', Person: 'dashboard.legend.person',
+                Vehicle: 'dashboard.legend.vehicle', Vessel: 'dashboard.legend.vessel' };
+  var STRENGTHS = { RESTRICT: 'dashboard.strength.restrict', SUPERVISE: 'dashboard.strength.supervise',
+                    INCENTIVE_LOSS: 'dashboard.strength.incentive_loss', LEAD: 'dashboard.strength.lead' };
 
   function showSubject(id) {
+    state.subject = id;
     Array.prototype.forEach.call($('search-results').querySelectorAll('button'), function (b) {
       b.classList.toggle('active', b.getAttribute('data-subject') === id);
     });
-    status('tracing ' + id + '…');
+    status(t('dashboard.status.tracing', { id: id }));
     gql('query($id: ID!, $asOf: Date!, $region: String!) {' +
       ' subject(id: $id) { __typename id name regionCode }' +
       ' related(subjectId: $id, depth: 2, asOf: $asOf, first: 100) { totalCount hiddenCount' +
       '  edges { node { distance subject { __typename id name } status { lists grade }' +
       '   path { fromId toId relType direction } } } }' +
       ' discipline(subjectId: $id, asOf: $asOf, region: $region) { measures { measure { code name } strength' +
-      '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } }' +
-      '  leads { trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } } } }',
+      '  trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } explanation }' +
+      '  leads { trigger { name recordId recordLabel subjectId listKind decisionNo grade } ruleName path { src type dst } explanation } } }',
       { id: id, asOf: state.asOf, region: state.region })
       .then(function (body) {
         draw(body.data, body.errors);
         if (body.data.subject) { showScores(body.data.subject); showTimeline(body.data.subject); }
-        status('as of ' + state.asOf);
+        status(t('dashboard.status.as_of', { day: fmtDate(state.asOf) }));
       })
       .catch(function (err) { status(err.message); });
   }
@@ -281,17 +352,17 @@
   // -- a subject's events on a timeline (issue 14): penalties, accidents, inspections, alarms,
   //    port calls and complaints up to the day asked, the newest 100 of each kind -----------
   var EVENT_KINDS = [
-    { field: 'penalties', name: '行政处罚', day: 'decisionDate', text: ['decisionNo', 'violation'] },
-    { field: 'accidents', name: '事故', day: 'occurredOn', text: ['accidentNo', 'level', 'liability'] },
-    { field: 'inspections', name: '检查', day: 'inspectedOn', text: ['inspectionNo', 'kind', 'result'] },
-    { field: 'alarms', name: '告警', day: 'occurredAt', text: ['alarmNo', 'kind', 'outcome'] },
-    { field: 'portCalls', name: '进出港', day: 'arrivedOn', text: ['port'] },
-    { field: 'complaints', name: '投诉', day: 'receivedOn', text: ['complaintNo', 'category', 'finding'] }
+    { field: 'penalties', msg: 'dashboard.event.penalties', day: 'decisionDate', text: ['decisionNo', 'violation'] },
+    { field: 'accidents', msg: 'dashboard.event.accidents', day: 'occurredOn', text: ['accidentNo', 'level', 'liability'] },
+    { field: 'inspections', msg: 'dashboard.event.inspections', day: 'inspectedOn', text: ['inspectionNo', 'kind', 'result'] },
+    { field: 'alarms', msg: 'dashboard.event.alarms', day: 'occurredAt', text: ['alarmNo', 'kind', 'outcome'] },
+    { field: 'portCalls', msg: 'dashboard.event.port_calls', day: 'arrivedOn', text: ['port'] },
+    { field: 'complaints', msg: 'dashboard.event.complaints', day: 'receivedOn', text: ['complaintNo', 'category', 'finding'] }
   ];
 
   function showTimeline(s) {
     $('timeline-subject').textContent = s.name || s.id;
-    $('timeline-note').textContent = 'loading…';
+    $('timeline-note').textContent = t('dashboard.status.loading');
     gql('query($id: ID!) { subject(id: $id) {' + EVENT_KINDS.map(function (k) {
       return ' ' + k.field + '(first: 100) { totalCount edges { node { id ' + k.day + ' ' +
         k.text.join(' ') + ' } } }';
@@ -300,25 +371,28 @@
         var subject = (body.data && body.data.subject) || {};
         var counts = [];
         var series = EVENT_KINDS.map(function (k) {
+          var name = t(k.msg);
           var conn = subject[k.field] || { edges: [], totalCount: 0 };
           var points = conn.edges.map(function (e) { return e.node; }).filter(function (n) {
             return String(n[k.day]).slice(0, 10) <= state.asOf;
           }).map(function (n) {
-            return { value: [String(n[k.day]).slice(0, 10), k.name], id: n.id,
+            return { value: [String(n[k.day]).slice(0, 10), name], id: n.id,
               text: k.text.map(function (f) { return n[f]; }).filter(function (v) { return v != null; }).join(' · ') };
           });
-          if (points.length) { counts.push(k.name + ' ' + points.length); }
-          return { name: k.name, type: 'scatter', symbolSize: 10, data: points };
+          if (points.length) { counts.push(name + ' ' + fmtNum(points.length)); }
+          return { name: name, type: 'scatter', symbolSize: 10, data: points };
         });
         state.timelineChart.setOption({
           tooltip: { formatter: function (p) { return esc(p.value[0]) + '<br>' + esc(p.data.text); } },
           grid: { left: 70, right: 20, top: 20, bottom: 30 },
           xAxis: { type: 'time', max: state.asOf },
-          yAxis: { type: 'category', data: EVENT_KINDS.map(function (k) { return k.name; }) },
+          yAxis: { type: 'category', data: EVENT_KINDS.map(function (k) { return t(k.msg); }) },
           series: series
         }, true);
-        $('timeline-note').textContent = counts.length ? counts.join(', ') + ' up to ' + state.asOf
-          : ((body.errors && body.errors[0].message) || 'no events up to ' + state.asOf);
+        var day = fmtDate(state.asOf);
+        $('timeline-note').textContent = counts.length
+          ? t('dashboard.timeline.counts', { counts: counts.join(t('common.enumeration')), day: day })
+          : ((body.errors && body.errors[0].message) || t('dashboard.timeline.none', { day: day }));
       })
       .catch(function (err) { $('timeline-note').textContent = err.message; });
   }
@@ -334,7 +408,7 @@
     sel.onchange = function () { loadScores(s.id, sel.value); };
     if (!options.length) {
       state.scoreChart.clear();
-      $('score-note').textContent = 'no scoring scheme scores a ' + s.__typename;
+      $('score-note').textContent = t('dashboard.scores.none');
       $('score-entries').innerHTML = '';
       return;
     }
@@ -349,7 +423,7 @@
 
   function loadScores(id, code) {
     var end = state.asOf, start = monthsBefore(end, 24);
-    $('score-note').textContent = 'loading…';
+    $('score-note').textContent = t('dashboard.status.loading');
     gql('query($id: ID!, $scheme: String!, $start: Date!, $end: Date!) {' +
       ' scoreHistory(subjectId: $id, scheme: $scheme, start: $start, end: $end) { asOf score grade version }' +
       ' score(subjectId: $id, scheme: $scheme, asOf: $end) { score grade version' +
@@ -368,11 +442,13 @@
           series: [{ type: 'line', step: 'end', data: h.map(function (p) { return p.score; }),
             label: { show: true, formatter: function (x) { return h[x.dataIndex].grade || ''; }, fontSize: 9 } }]
         }, true);
-        $('score-note').textContent = now ? (now.grade + ' · ' + now.score + ' on ' + end + ' (version ' + now.version + ')')
+        $('score-note').textContent = now ? t('dashboard.scores.now', { grade: now.grade || '—',
+          score: now.score == null ? '—' : fmtNum(now.score),
+          day: fmtDate(end), version: now.version })
           : ((body.errors && body.errors[0].message) || '');
         $('score-entries').innerHTML = now ? now.entries.map(function (e) {
-          return '<li>' + (e.points > 0 ? '+' : '') + esc(e.points) + ' ' + esc(e.name) + ' <small>' +
-            esc(e.since) + ' · ' + esc(e.reason) + '</small></li>';
+          return '<li>' + (e.points > 0 ? '+' : '') + esc(fmtNum(e.points)) + ' ' + esc(e.name) + ' <small>' +
+            esc(fmtDate(e.since)) + ' · ' + esc(e.reason) + '</small></li>';
         }).join('') : '';
       })
       .catch(function (err) { $('score-note').textContent = err.message; });
@@ -380,7 +456,7 @@
 
   function shortLabel(id) {
     var label = id.split(':')[0], key = id.slice(label.length + 1);
-    if (label === 'Person') { return 'person'; }
+    if (label === 'Person') { return t('dashboard.legend.person'); }
     if (label === 'ListEntry') { return key.split('|')[0]; }
     return key.length > 18 ? key.slice(0, 16) + '…' : key;
   }
@@ -399,7 +475,7 @@
       if (extra) { edges[id].classes += ' ' + extra; }
     }
     var s = d.subject;
-    if (!s) { status((errors && errors[0] && errors[0].message) || 'not found'); return; }
+    if (!s) { status((errors && errors[0] && errors[0].message) || t('dashboard.search.none')); return; }
     node(s.id, s.name, s.__typename, 'root');
     var rel = d.related;
     (rel ? rel.edges : []).forEach(function (x) {
@@ -418,24 +494,25 @@
     var items = [];
     var found = ((d.discipline && d.discipline.measures) || []).concat(
       ((d.discipline && d.discipline.leads) || []).map(function (x) {
-        return { measure: { name: '调查线索 (investigation lead)' }, strength: 'LEAD',
-                 trigger: x.trigger, ruleName: x.ruleName, path: x.path };
+        return { measure: { name: t('dashboard.discipline.lead') }, strength: 'LEAD',
+                 trigger: x.trigger, ruleName: x.ruleName, path: x.path, explanation: x.explanation };
       }));
     found.forEach(function (m) {
-      var t = m.trigger;
-      items.push('<li><b>' + esc(m.measure.name) + '</b> <small>' + esc(m.strength) + '</small><br><small>' +
-        esc(t.name) + ' · ' + esc(t.listKind || t.decisionNo || t.grade || t.recordLabel) + ' · ' +
+      var tr = m.trigger;
+      items.push('<li title="' + esc(m.explanation) + '"><b>' + esc(m.measure.name) + '</b> <small>' +
+        esc(STRENGTHS[m.strength] ? t(STRENGTHS[m.strength]) : m.strength) + '</small><br><small>' +
+        esc(tr.name) + ' · ' + esc(tr.listKind || tr.decisionNo || tr.grade || tr.recordLabel) + ' · ' +
         esc(m.ruleName) + '</small></li>');
       m.path.forEach(function (h) {
         [h.src, h.dst].forEach(function (id) {
           var label = id.split(':')[0];
-          node(id, id === t.recordId ? (t.listKind || t.decisionNo || t.grade || label) : null,
+          node(id, id === tr.recordId ? (tr.listKind || tr.decisionNo || tr.grade || label) : null,
             label, 'discipline');
         });
         edge(h.src, h.type, h.dst, 'discipline');
       });
     });
-    $('measure-list').innerHTML = items.length ? items.join('') : '<li>no measure applies</li>';
+    $('measure-list').innerHTML = items.length ? items.join('') : '<li>' + esc(t('dashboard.discipline.none')) + '</li>';
     if (!rel && errors && errors.length) {
       $('measure-list').insertAdjacentHTML('beforeend', '<li class="error">' + esc(errors[0].message) + '</li>');
     }

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from creditkb.cli.common import store_arg
+from graph_model.i18n import message
 from graph_model.settings import Settings
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("audit", help="read the audit log of the API")
-    p.add_argument("--agency", help="only this agency")
-    p.add_argument("--key", dest="key_id", help="only this key id")
-    p.add_argument("--subject", help="only entries naming this subject id")
-    p.add_argument("--since", help="only entries at or after this time (ISO 8601, UTC)")
-    p.add_argument("--limit", type=int, help="only the last N entries")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p = sub.add_parser("audit", help=message("cli.audit.help"))
+    p.add_argument("--agency", help=message("cli.audit.agency"))
+    p.add_argument("--key", dest="key_id", help=message("cli.audit.key"))
+    p.add_argument("--subject", help=message("cli.audit.subject"))
+    p.add_argument("--since", help=message("cli.audit.since"))
+    p.add_argument("--limit", type=int, help=message("cli.audit.limit"))
+    p.add_argument("--json", action="store_true", help=message("cli.audit.json_lines"))
     store_arg(p)
 
 

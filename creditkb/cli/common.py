@@ -6,20 +6,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from graph_model.i18n import message
 from graph_model.settings import Settings
 
 
 def store_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", help="store directory or neo4j:// URL (default: $CREDITKB_STORE "
-                                   "or ./creditkb-data)")
+    p.add_argument("--store", help=message("cli.store"))
 
 
 def server_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help=message("cli.host"))
+    p.add_argument("--port", type=int, default=8000, help=message("cli.port"))
 
 
 def warn_demo_secret(settings: Settings) -> None:
     if settings.uses_demo_secret:
-        print("creditkb: warning: CREDITKB_SECRET is not set; person ids are hashed with the "
-              "public demo key (set it for real data)", file=sys.stderr)
+        print(message("cli.warning.demo_secret"), file=sys.stderr)

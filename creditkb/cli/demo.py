@@ -8,6 +8,7 @@ from pathlib import Path
 from creditkb.cli.common import server_args, warn_demo_secret
 from creditkb.cli.load import load_with_progress
 from creditkb.cli.serve import serve
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
@@ -15,12 +16,12 @@ DEMO_STORE = "./creditkb-demo"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("demo", help="load the demo data set and serve it")
+    p = sub.add_parser("demo", help=message("cli.demo.help"))
     p.add_argument("--store", default=None,
-                   help=f"store for the demo (default: $CREDITKB_STORE or {DEMO_STORE})")
-    p.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
+                   help=message("cli.demo.store", store=DEMO_STORE))
+    p.add_argument("--no-serve", action="store_true", help=message("cli.demo.no_serve"))
     server_args(p)
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=1, help=message("cli.demo.workers"))
 
 
 #: The agencies of the demo data and the keys the demo hands them (creditkb/demo/README.md).

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import sys
 
+from graph_model.i18n import message
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("generate", help="write a synthetic exchange-format data set")
+    p = sub.add_parser("generate", help=message("cli.generate.help"))
     p.add_argument("--scale", type=float, default=0.01,
-                   help="1.0 = Yangtze scale, ~450,000 subjects and ~5.8 million records, "
-                        "and the events beyond them (10.5 million monitoring alarms) "
-                        "(default 0.01)")
-    p.add_argument("--out", required=True, help="output folder")
+                   help=message("cli.generate.scale"))
+    p.add_argument("--out", required=True, help=message("cli.generate.out"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rows", action="append", default=[], metavar="KIND=N",
-                   help="rows of one kind instead of the scale's, e.g. point_entries=20000000 "
-                        "(the scoring bench's); may be given more than once")
-    p.add_argument("--delta", metavar="KIND",
-                   help="write a daily export instead: --fraction of the rows of --base's KIND "
-                        "file changed, added or removed (penalties, list_entries, vehicles)")
-    p.add_argument("--base", metavar="DIR", help="with --delta: the generated set it changes")
-    p.add_argument("--fraction", type=float, default=0.01,
-                   help="with --delta: the share of the base's rows named (default 0.01)")
+                   help=message("cli.generate.rows"))
+    p.add_argument("--delta", metavar="KIND", help=message("cli.generate.delta"))
+    p.add_argument("--base", metavar="DIR", help=message("cli.generate.base"))
+    p.add_argument("--fraction", type=float, default=0.01, help=message("cli.generate.fraction"))
 
 
 def _rows(items: list[str]) -> dict[str, int]:

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from creditkb.cli.common import store_arg
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("keys", help="create, list or revoke API keys")
+    p = sub.add_parser("keys", help=message("cli.keys.help"))
     p.add_argument("action", choices=["create", "list", "revoke"])
-    p.add_argument("key_id", nargs="?", help="with revoke: the key to revoke")
-    p.add_argument("--agency", help="with create: the agency's name, e.g. 苏州市交通运输局")
-    p.add_argument("--region", help="with create: the agency's six-digit region code")
+    p.add_argument("key_id", nargs="?", help=message("cli.keys.key_id"))
+    p.add_argument("--agency", help=message("cli.keys.agency"))
+    p.add_argument("--region", help=message("cli.keys.region"))
     p.add_argument("--role", choices=["regulator", "investigator", "viewer", "subject"],
-                   help="with create: regulator (reads its scope, writes its agency's "
-                        "records), investigator (reads and traces), viewer (reads, personal "
-                        "fields always masked), subject (a firm's own key: its records and "
-                        "objections only; give --subject)")
-    p.add_argument("--subject", help="with create --role subject: the firm, Enterprise:<USCC>")
-    p.add_argument("--note", help="with create: a note kept with the key")
+                   help=message("cli.keys.role"))
+    p.add_argument("--note", help=message("cli.keys.note"))
+    p.add_argument("--subject", help=message("cli.keys.subject"))
     store_arg(p)
 
 

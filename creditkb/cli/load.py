@@ -9,28 +9,25 @@ import time
 from pathlib import Path
 
 from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("load", help="load exchange-format files or folders of them")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    p.add_argument("--kind", help="file kind for all files (default: guessed from headers)")
+    p = sub.add_parser("load", help=message("cli.load.help"))
+    p.add_argument("paths", nargs="+", metavar="PATH", help=message("cli.load.paths"))
+    p.add_argument("--kind", help=message("cli.load.kind"))
     p.add_argument("--max-bad", type=float, default=0.1, metavar="FRACTION",
-                   help="refuse a file whose share of bad rows is above this (default 0.1)")
+                   help=message("cli.load.max_bad"))
     p.add_argument("--rejects-dir", default="creditkb-rejects",
-                   help="where rejects reports are written (default ./creditkb-rejects)")
-    p.add_argument("--agency", help="the agency that sent the files (recorded with each load)")
-    p.add_argument("--profile", help="column mapping profile: a bundled name or a YAML path "
-                                     "(default: a bundled profile whose headers match, if any)")
+                   help=message("cli.load.rejects_dir"))
+    p.add_argument("--agency", help=message("cli.load.agency"))
+    p.add_argument("--profile", help=message("cli.load.profile_option"))
     p.add_argument("--nice", type=int, default=NICE, metavar="N",
-                   help=f"run at this much lower CPU priority (default {NICE}: an API served "
-                        f"from the same machine keeps answering; 0: as usual)")
+                   help=message("cli.load.nice", nice=str(NICE)))
     p.add_argument("--lenient-repairs", action="store_true",
-                   help="keep repairs dated before the end of the minimum publication period "
-                        "or of a mode the violation does not allow, as a data-quality finding "
-                        "(they never count), instead of rejecting them")
+                   help=message("cli.load.lenient_repairs"))
     store_arg(p)
 
 
@@ -64,24 +61,28 @@ def load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
     from queries.rules.repair import row_rules
 
     started = time.monotonic()
-    bar = tqdm(desc="loading", unit="file", disable=None, file=sys.stderr)
+    bar = tqdm(desc=message("cli.load.progress"), unit="file", disable=None, file=sys.stderr)
 
     def report(s):
         bar.update(1)
         if s.skipped:
-            tqdm.write(f"{s.path}: {s.kind}, nothing to do: {s.skipped}", file=sys.stdout)
+            tqdm.write(message("cli.load.skipped", path=s.path, kind=s.kind, why=s.skipped),
+                       file=sys.stdout)
             return
-        line = (f"{s.path}: {s.kind}, load {s.load_id}, {s.rows_read} rows read, "
-                f"{s.rows_loaded} loaded, {s.rows_rejected} rejected, {s.nodes_written} nodes "
-                f"and {s.edges_written} relationships written")
+        # (counts as digits: scripts read these lines)
+        line = message("cli.load.summary", path=s.path, kind=s.kind, load=s.load_id,
+                       read=str(s.rows_read), loaded=str(s.rows_loaded),
+                       rejected=str(s.rows_rejected), nodes=str(s.nodes_written),
+                       edges=str(s.edges_written))
         if s.profile:
-            line += f" (profile {s.profile})"
+            line += message("cli.load.profile", profile=s.profile)
         for f in s.findings:
-            line += f"\n  finding: {f.message}" + (
-                f" (rows {', '.join(map(str, f.rows[:10]))}{' ...' if len(f.rows) > 10 else ''})"
-                if f.rows else "")
+            line += "\n" + (message("cli.load.finding_rows", finding=f.message, rows=", ".join(
+                map(str, f.rows[:10])) + (" ..." if len(f.rows) > 10 else ""))
+                if f.rows else message("cli.load.finding", finding=f.message))
         if len(s.rejects):
-            line += f"; rejects in {write_report(s.rejects, s.headers, rejects_dir, s.path)}"
+            line += message("cli.load.rejects",
+                            path=write_report(s.rejects, s.headers, rejects_dir, s.path))
         tqdm.write(line, file=sys.stdout)
 
     try:
@@ -91,9 +92,10 @@ def load_with_progress(store, paths, settings, kind, max_bad, rejects_dir: Path,
     except FileRefused as exc:  # when the user needs the list most
         s = exc.summary
         target = write_report(s.rejects, s.headers, rejects_dir, s.path)
-        raise LoadError(exc.path, f"{exc.reason}; rejects in {target}") from None
+        raise LoadError(exc.path, message("cli.load.refused", why=exc.reason,
+                                          path=target)) from None
     finally:
         bar.close()
-    print(f"loaded {len(summaries)} file(s) in {time.monotonic() - started:.1f} s into "
-          f"{store.location}")
+    print(message("cli.load.done", files=str(len(summaries)),
+                  seconds=f"{time.monotonic() - started:.1f}", store=store.location))
     return summaries

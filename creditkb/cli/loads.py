@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from creditkb.cli.common import store_arg
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("loads", help="list past loads, or undo one")
+    p = sub.add_parser("loads", help=message("cli.loads.help"))
     p.add_argument("action", nargs="?", choices=["list", "undo"], default="list")
-    p.add_argument("load_id", nargs="?", help="with undo: the load to take back")
+    p.add_argument("load_id", nargs="?", help=message("cli.loads.load_id"))
     store_arg(p)
 
 

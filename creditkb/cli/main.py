@@ -9,15 +9,16 @@ says so.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from creditkb.cli import (
     audit, demo, export, generate, keys, load, loads, objections, qr, reminders, report, score,
     serve,
 )
+from creditkb.cli.localized import Parser
 from graph_model.errors import CreditKBError
-from graph_model.settings import Settings
+from graph_model.i18n import message, use_language
+from graph_model.settings import Settings, language
 
 #: The commands, in the order --help lists them.
 COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": keys,
@@ -26,31 +27,33 @@ COMMANDS = {"demo": demo, "load": load, "loads": loads, "serve": serve, "keys": 
             "objections": objections}
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="creditkb", description=(
-        "Cross-agency transport credit knowledge base: load agency exports into one graph "
-        "and serve it over GraphQL."))
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def parser() -> Parser:
+    top = Parser(prog="creditkb", description=message("cli.description"))
+    sub = top.add_subparsers(dest="command", required=True, metavar=message("cli.command"))
     for command in COMMANDS.values():
         command.add_parser(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    with use_language(language()):
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:
-        print("creditkb: interrupted", file=sys.stderr)
+        print(message("cli.interrupted"), file=sys.stderr)
         return 130
     except (CreditKBError, OSError) as exc:
-        print(f"creditkb: error: {exc}", file=sys.stderr)
+        print(message("cli.error", prog="creditkb", detail=exc), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, the traceback on request
         if _debug():
             raise
-        print(f"creditkb: error: unexpected {type(exc).__name__}: {exc} "
-              f"(set CREDITKB_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(message("cli.bug", kind=type(exc).__name__, detail=exc), file=sys.stderr)
         return 1
 
 

@@ -10,20 +10,21 @@
 from __future__ import annotations
 
 from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("reminders", help="repair reminders: list the ones due, issue them once")
+    p = sub.add_parser("reminders", help=message("cli.reminders.help"))
     cmds = p.add_subparsers(dest="reminders_command", required=True, metavar="SUBCOMMAND")
-    for name, text in (("list", "the reminders a region owes on a day"),
-                       ("issue", "record the reminders not issued yet as issued")):
+    for name, text in (("list", message("cli.reminders.list")),
+                       ("issue", message("cli.reminders.issue"))):
         c = cmds.add_parser(name, help=text)
-        c.add_argument("--region", required=True, help="six-digit division code")
-        c.add_argument("--as-of", required=True, help="the day")
+        c.add_argument("--region", required=True, help=message("cli.division"))
+        c.add_argument("--as-of", required=True, help=message("cli.day"))
         if name == "issue":
-            c.add_argument("--agency", help="the issuing agency, recorded with the load")
+            c.add_argument("--agency", help=message("cli.reminders.agency"))
         store_arg(c)
 
 

@@ -15,26 +15,27 @@ import sys
 import time
 
 from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("score", help="scoring schemes: show a subject's ledger, run a scheme")
+    p = sub.add_parser("score", help=message("cli.score.help"))
     cmds = p.add_subparsers(dest="score_command", required=True, metavar="SUBCOMMAND")
-    cmds.add_parser("schemes", help="list the scoring schemes and their versions")
-    show = cmds.add_parser("show", help="a subject's score, grade and every entry behind it")
-    show.add_argument("subject", help="node id, USCC, plate or vessel identification number")
-    show.add_argument("--scheme", required=True, help="the scheme's code")
-    show.add_argument("--as-of", help="the day (default today)")
-    show.add_argument("--bids-won", type=int, default=0, help="bids won at the grade (#11 quota)")
+    cmds.add_parser("schemes", help=message("cli.score.schemes"))
+    show = cmds.add_parser("show", help=message("cli.score.show"))
+    show.add_argument("subject", help=message("cli.score.subject"))
+    show.add_argument("--scheme", required=True, help=message("cli.score.scheme"))
+    show.add_argument("--as-of", help=message("cli.score.as_of"))
+    show.add_argument("--bids-won", type=int, default=0, help=message("cli.score.bids_won"))
     store_arg(show)
-    run = cmds.add_parser("run", help="grade a region's subjects and write the evaluations")
-    run.add_argument("--scheme", required=True, help="the scheme's code")
-    run.add_argument("--region", required=True, help="six-digit division code")
-    run.add_argument("--as-of", required=True, help="the day the grades are computed for")
-    run.add_argument("--agency", help="the issuing agency (default: the scheme's issuer)")
-    run.add_argument("--dry-run", action="store_true", help="compute and count, write nothing")
+    run = cmds.add_parser("run", help=message("cli.score.run"))
+    run.add_argument("--scheme", required=True, help=message("cli.score.scheme"))
+    run.add_argument("--region", required=True, help=message("cli.division"))
+    run.add_argument("--as-of", required=True, help=message("cli.score.run_as_of"))
+    run.add_argument("--agency", help=message("cli.score.agency"))
+    run.add_argument("--dry-run", action="store_true", help=message("cli.score.dry_run"))
     store_arg(run)
 
 

@@ -7,6 +7,7 @@ import sys
 
 from creditkb.cli.common import server_args, store_arg, warn_demo_secret
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
@@ -16,11 +17,11 @@ WS_MAX_SIZE = 1 << 20
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("serve", help="serve the GraphQL API")
+    p = sub.add_parser("serve", help=message("cli.serve.help"))
     store_arg(p)
     server_args(p)
     p.add_argument("--workers", type=int, default=1,
-                   help="worker processes (default 1); each opens the store itself")
+                   help=message("cli.serve.workers"))
 
 
 def run(args) -> int:

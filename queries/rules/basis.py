@@ -17,9 +17,11 @@ it names.
 Examples
 --------
 >>> b = parse_basis({"case": 3, "quote": "四市对重点监管对象平均增加了 25% 的日常检查频次"}, "x", "basis")
->>> b.kind, b.text()
-('CASE', '#3 “四市对重点监管对象平均增加了 25% 的日常检查频次”')
->>> parse_basis({"local_default": True, "note": "set your own"}, "x", "basis").text()
+>>> b.kind, b.text()  # in the current language (graph_model.i18n): Chinese unless asked
+('CASE', '案例#3：“四市对重点监管对象平均增加了 25% 的日常检查频次”')
+>>> from graph_model.i18n import use_language
+>>> with use_language("en"):
+...     parse_basis({"local_default": True, "note": "set your own"}, "x", "basis").text()
 'local default: set your own'
 """
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from graph_model.i18n import message
 from queries.rules.rulefile import require
 
 __all__ = ["Basis", "parse_basis", "CASES"]
@@ -55,17 +58,17 @@ class Basis:
         return "NATIONAL" if self.national else "CASE"
 
     def text(self) -> str:
-        """One line for people."""
+        """One line for people, in the current language (the note stays as written)."""
         if self.local_default:
-            return f"local default: {self.note}"
+            return message("basis.local_default", note=self.note)
         parts = []
         if self.national:
-            parts.append(f"national rule {self.national}")
+            parts.append(message("basis.national", national=self.national))
         if self.case is not None:
-            parts.append(f"#{self.case} “{self.quote}”")
+            parts.append(message("basis.case", case=str(self.case), quote=self.quote))
         if self.note and not self.case:
             parts.append(self.note)
-        return "; ".join(parts)
+        return message("common.list_separator").join(parts)
 
 
 def parse_basis(value, where: str, field: str) -> Basis:

@@ -32,6 +32,7 @@ from typing import Iterable, Mapping
 from graph_model.store.port import Node, Store
 from graph_model import regions as _regions
 from graph_model.enums import AgencyLevel
+from graph_model.i18n import message
 from graph_model.names import fold
 from graph_model.schema import SchemaError, schema, split_uid
 from queries.dates import InvalidInput, parse_date, parse_optional_date
@@ -57,10 +58,10 @@ NATIONAL = _regions.NATIONAL
 def check_region(region) -> str:
     """``region`` as a known six-digit division code, else :class:`InvalidInput`."""
     if not isinstance(region, str) or not _CODE.match(region.strip()):
-        raise InvalidInput(f"region: {region!r} is not a six-digit division code")
+        raise InvalidInput(message("error.region_form", region=repr(region)))
     code = region.strip()
     if not _regions.is_known(code):
-        raise InvalidInput(f"region: {code!r} is not a known division code (GB/T 2260)")
+        raise InvalidInput(message("error.region_unknown", region=repr(code)))
     return code
 
 

@@ -30,6 +30,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 from queries.rules.jurisdiction import (
@@ -40,6 +41,7 @@ from queries.rules.jurisdiction import (
 from queries.rules.events import VetoFound, event_rules, veto
 from queries.rules.scales import Level, Scales, scales as default_scales
 from queries.versions import flag_sentence
+from queries.rules.wording import region as _region, validity
 
 __all__ = ["OWN", "NATIONAL", "BASIN", "AGREEMENT", "EvaluationRef", "Candidate", "Exclusion", "RecognizedGrade",
            "recognized_grade", "recognized_grades", "evaluation_ref", "recognize",
@@ -97,10 +99,23 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """An evaluation of the subject that does not count, and why."""
+    """An evaluation of the subject that does not count, and why: ``why`` is the reason's
+    msgid (``recognition.excluded.*``), ``reason`` its sentence in the current language."""
 
     evaluation: str
-    reason: str
+    why: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        params = dict(self.params)
+        for code in ("issuer", "region"):  # region codes, named as a regulator names them
+            if code in params:
+                params[code] = _region(params[code])
+        if self.why == "recognition.excluded.agreements":  # one sentence per agreement
+            params["reasons"] = message("common.list_separator").join(
+                message(m, **dict(p)) for m, p in params["reasons"])
+        return message(self.why, **params)
 
 
 @dataclass(frozen=True)
@@ -139,16 +154,29 @@ class RecognizedGrade:
         return self.chosen.counted_by if self.chosen else None
 
     def explain(self) -> str:
-        """One line for people: grade, scheme, validity, issuer and why it counts here."""
+        """One line for people, in the current language: grade, scheme, validity, issuer and
+        why it counts here."""
         if not self.chosen:
-            return f"no grade recognised in {self.region} on {self.as_of}"
-        e = self.chosen.evaluation
-        vetoed = (f", set directly by {self.veto.event.what} instead of {self.veto.instead_of}"
-                  if self.veto else "")
+            return message("recognition.explain.none", region=_region(self.region),
+                           as_of=self.as_of)
+        e, c = self.chosen.evaluation, self.chosen
+        if c.agreement is not None:
+            why = message("recognition.counted.agreement", agreement=c.agreement.name)
+        elif c.basis in (NATIONAL, BASIN):
+            why = message({NATIONAL: "recognition.counted.national",
+                           BASIN: "recognition.counted.basin"}[c.basis], agency=e.agency)
+        else:
+            why = message("recognition.counted.own")
+        params = dict(region=_region(self.region), as_of=self.as_of, grade=e.grade,
+                      scheme=e.scheme, validity=validity(e.valid_from, e.valid_to),
+                      agency=e.agency or "", agency_region=e.agency_region, counted_by=why)
+        if self.veto:
+            said = message("recognition.explain.vetoed", what=self.veto.event.what,
+                           instead_of=self.veto.instead_of, **params)
+        else:
+            said = message("recognition.explain.found", **params)
         flag = flag_sentence(e.under_objection_since, e.under_objection)
-        return (f"{e.grade} ({e.scheme}, valid {e.valid_from}..{e.valid_to or ''}) by "
-                f"{e.agency} {e.agency_region}, counted in {self.region} by {self.counted_by}"
-                f"{vetoed}" + (f"; {flag}" if flag else ""))
+        return message("common.with_flag", said=said, flag=flag) if flag else said
 
 
 def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
@@ -171,9 +199,14 @@ def evaluation_ref(node: Node, scales: Scales) -> EvaluationRef:
 def _judge(ev: EvaluationRef, region: str, day: dt.date, agreements: Sequence[Agreement],
            scales: Scales, jur: Jurisdictions) -> Candidate | Exclusion:
     if not ev.valid_on(day):
-        return Exclusion(ev.uid, f"not valid on {day} (valid {ev.valid_from}..{ev.valid_to or ''})")
+        if ev.valid_to is None:
+            return Exclusion(ev.uid, "recognition.excluded.not_valid_open",
+                             (("day", day), ("start", ev.valid_from)))
+        return Exclusion(ev.uid, "recognition.excluded.not_valid",
+                         (("day", day), ("start", ev.valid_from), ("end", ev.valid_to)))
     if ev.level is None:
-        return Exclusion(ev.uid, f"grade {ev.grade!r} of scheme {ev.scheme!r} is not in the grade scales")
+        return Exclusion(ev.uid, "recognition.excluded.not_in_scales",
+                         (("grade", ev.grade), ("scheme", ev.scheme)))
     basis = jur.basis(ev.agency, ev.agency_region, region, day)
     if basis is not None:
         return Candidate(ev, {"NATIONAL": NATIONAL, "BASIN": BASIN}.get(basis, OWN))
@@ -182,15 +215,18 @@ def _judge(ev: EvaluationRef, region: str, day: dt.date, agreements: Sequence[Ag
         if a.in_force(day) and a.covers_scheme(ev.scheme, scales):
             return Candidate(ev, AGREEMENT, a)
     if not shared:
-        return Exclusion(ev.uid, f"issued in {ev.agency_region}, outside {region} and not covered "
-                                 f"by an agreement with it")
+        return Exclusion(ev.uid, "recognition.excluded.outside",
+                         (("issuer", ev.agency_region), ("region", region)))
     why = []
     for a in shared:
         if not a.in_force(day):
-            why.append(f"agreement {a.name} is not in force on {day} ({a.window()})")
+            why.append(("recognition.excluded.agreement_not_in_force",
+                        (("agreement", a.name), ("day", day), ("window", a.window()))))
         else:
-            why.append(f"agreement {a.name} does not cover scheme {ev.scheme}")
-    return Exclusion(ev.uid, f"issued in {ev.agency_region}: " + "; ".join(why))
+            why.append(("recognition.excluded.agreement_not_covering",
+                        (("agreement", a.name), ("scheme", ev.scheme))))
+    return Exclusion(ev.uid, "recognition.excluded.agreements",
+                     (("issuer", ev.agency_region), ("reasons", tuple(why))))
 
 
 def _preference(c: Candidate):
@@ -332,10 +368,18 @@ def recognized_grade(store: Store, subject: str, region: str, as_of,
         ...                      "2026-06-01")
         >>> g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by
         ('AA', '常州市交通运输局', '320400', '“苏锡常通”信用交通一体化联动发展框架协议')
+        >>> print(g.explain())
+        截至2026年6月1日，该主体在苏州市（320500）适用的信用评价等级为AA（道路运输经营者信用评价，有效期2026年4月1日至2027年3月31日），由常州市交通运输局（320400）评定，依据“苏锡常通”信用交通一体化联动发展框架协议予以互认。
         >>> g = recognized_grade(store, "Enterprise:91330106143127092A", "320500",
         ...                      "2026-06-01")
-        >>> g.found, g.excluded[0].reason
-        (False, 'issued in 330100, outside 320500 and not covered by an agreement with it')
+        >>> g.found, g.excluded[0].why
+        (False, 'recognition.excluded.outside')
+        >>> g.excluded[0].reason  # in the current language: Chinese unless asked otherwise
+        '由杭州市（330100）作出，不在苏州市（320500）管辖范围内，且无互认协议覆盖'
+        >>> from graph_model.i18n import use_language
+        >>> with use_language("en"):
+        ...     g.excluded[0].reason
+        'issued in 杭州市 (330100), outside 苏州市 (320500) and not covered by an agreement with it'
         >>> recognized_grade(store, "Enterprise:91320506MA1MKT3P0P", "320506",
         ...                  "2026-06-01").grade
         'D'

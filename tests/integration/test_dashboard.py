@@ -2,7 +2,8 @@
 package, driven by Playwright; no browser is downloaded): the grade distribution chart, the
 shared watchlist table updated live by a partner's listing, and a searched subject's related
 entities as a graph with the discipline paths (and the paths of investigation leads)
-highlighted.  A screenshot is written to the test's tmp dir; with
+highlighted; in Chinese by default, rendered with a CJK font, in English after the switch.
+A screenshot is written to the test's tmp dir; with
 CREDITKB_UPDATE_SCREENSHOT=1 it is also copied to docs/screenshots/dashboard.png for people
 to look at (a plain run leaves the checkout clean)."""
 
@@ -69,6 +70,18 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     assert "苏州市交通运输局" in page.inner_text("#who")
     assert "#key=" not in page.url  # the key leaves the address bar at once
 
+    # the chrome in Chinese, drawn with a CJK font (not boxes)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.inner_text("header h1 span") == "信用交通监管看板"
+    headings = page.locator(".panel h2").all_inner_texts()
+    assert headings[0].startswith("信用等级分布") and headings[1].startswith("共享监管名单")
+    assert headings[2] == "主体及关联实体"
+    assert page.locator("#watchlist-table thead").inner_text().split() == [
+        "名单", "主体", "地区", "列入日期", "列入机关", "依据"]
+    assert page.get_attribute("#search-text", "placeholder").startswith("统一社会信用代码")
+    assert "Grade" not in page.inner_text("main") and "Shared" not in page.inner_text("main")
+    assert CJK_FONTS & set(fonts_of(page, "header h1 span")), fonts_of(page, "header h1 span")
+
     # the grade distribution, drawn by ECharts on a canvas
     # (getOption() has no series until the data are drawn: a poll before then must wait on)
     page.wait_for_function("(() => { const c = window.creditkbDashboard.chart;"
@@ -109,8 +122,14 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     assert sorted(set(graph["discipline"])) == ["ABOUT", "LEGAL_REPRESENTATIVE_OF"]
     assert page.locator("#graph canvas").count() >= 1
     # rule 15: a firm whose legal representative runs a dishonest one is a lead, not punished
-    assert "investigation lead" in page.inner_text("#measure-list")
+    assert "调查线索" in page.inner_text("#measure-list")
     assert "不适用容缺办理" not in page.inner_text("#measure-list")
+    lead = page.get_attribute("#measure-list li", "title")  # the API's explanation, Chinese
+    assert "列为调查线索，不据此采取惩戒措施" in lead
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('数据截至')")
+    assert page.inner_text("#status") == "数据截至2026年6月1日"
+    assert "昆山市" in page.inner_text("#dist-note") or "苏州市" in page.inner_text("#dist-note")
+    assert "家" in page.inner_text("#dist-note")
 
     page.wait_for_timeout(300)
     shot = tmp_path / "dashboard.png"
@@ -119,8 +138,44 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     if os.environ.get("CREDITKB_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+    # the switch to English: the chrome, the dates and the API's words follow
+    page.select_option("#lang", "en")
+    page.wait_for_function("document.querySelector('.panel h2 span').textContent === "
+                           "'Grade distribution'")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#watchlist-table thead").inner_text().split() == [
+        "List", "Subject", "Region", "Listed", "Agency", "Basis"]
+    page.wait_for_function("document.querySelector('#status').textContent === 'as of June 1, 2026'")
+    page.wait_for_function("(document.querySelector('#measure-list li') || {}).title"
+                           " && document.querySelector('#measure-list li').title"
+                           ".startsWith('investigation lead: as')")
+    assert "investigation lead" in page.inner_text("#measure-list")
+    assert "enterprises" in page.inner_text("#dist-note")
+    page.reload()  # the choice is kept
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.inner_text(".panel h2 span >> nth=0") == "Grade distribution"
+    page.select_option("#lang", "zh-CN")
+    page.wait_for_function("document.querySelector('.panel h2 span').textContent === '信用等级分布'")
     assert problems == []
     page.close()
+
+
+CJK_FONTS = {"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Droid Sans Fallback"}
+
+
+def fonts_of(page, selector: str) -> list[str]:
+    """The fonts Chromium drew the text of ``selector`` with (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        return [f["familyName"] for f in used]
+    finally:
+        cdp.detach()
 
 
 def test_dashboard_shows_a_subjects_score_over_time(api, browser):
@@ -159,7 +214,7 @@ def test_dashboard_shows_a_subjects_events_on_a_timeline(api, browser):
     page.wait_for_selector("#app:not([hidden])")
     page.fill("#search-text", "CN20190318822")
     page.click("#search-form button")
-    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('up to')")
+    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('截至')")
     series = page.evaluate("window.creditkbDashboard.timelineChart.getOption().series"
                            ".map(s => [s.name, s.data.map(d => d.value[0])])")
     by_kind = dict(series)
@@ -168,14 +223,14 @@ def test_dashboard_shows_a_subjects_events_on_a_timeline(api, browser):
     detention = page.evaluate("window.creditkbDashboard.timelineChart.getOption().series"
                               ".find(s => s.name === '检查').data[0].text")
     assert "滞留" in detention and "太仓海安检〔2026〕0207号" in detention
-    assert page.inner_text("#timeline-note") == "检查 1, 进出港 13 up to 2026-10-01"
+    assert page.inner_text("#timeline-note") == "截至2026年10月1日：检查 1、进出港 13"
     # Asked on 2026-08-01, the detention is not drawn yet.
     page.goto(f"{api['base']}/?asOf=2026-08-01#key={api['tokens']['suzhou']}")
     page.wait_for_selector("#app:not([hidden])")
     page.fill("#search-text", "CN20190318822")
     page.click("#search-form button")
-    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('up to')")
-    assert page.inner_text("#timeline-note") == "进出港 12 up to 2026-08-01"
+    page.wait_for_function("document.querySelector('#timeline-note').textContent.includes('截至')")
+    assert page.inner_text("#timeline-note") == "截至2026年8月1日：进出港 12"
     assert problems == []
     page.close()
 
@@ -186,7 +241,7 @@ def test_dashboard_asks_for_a_key_and_refuses_a_bad_one(api, browser):
     page.wait_for_selector("#login:not([hidden])")
     page.fill("#key-input", "ckb_wrong")
     page.click("#login-form button")
-    page.wait_for_selector("#login-error:has-text('refused')")
+    page.wait_for_selector("#login-error:has-text('密钥被拒绝')")
     assert page.locator("#app").is_hidden()
     page.close()
 

@@ -267,7 +267,8 @@ def test_the_apis_as_of_must_be_plausible_too(tmp_path):
         def watchlist(day: str) -> dict:
             query = f'{{ sharedWatchlist(asOf: "{day}") {{ edges {{ cursor }} }} }}'
             return httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query},
-                              headers={"authorization": f"Bearer {token}"}, timeout=10).json()
+                              headers={"authorization": f"Bearer {token}",
+                                       "accept-language": "en"}, timeout=10).json()
 
         for day in ("0001-01-01", "9999-12-31", "1900-01-01"):
             [error] = watchlist(day)["errors"]

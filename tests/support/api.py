@@ -75,18 +75,22 @@ def slowed(monkeypatch, module, name: str, seconds: float) -> None:
     monkeypatch.setattr(module, name, slow)
 
 
-def post(api, query, key="suzhou", accept=None, **variables):
-    """POST ``query`` with ``key``'s token (``api``: the base URL and the tokens)."""
+def post(api, query, key="suzhou", accept=None, accept_language="en", **variables):
+    """POST ``query`` with ``key``'s token (``api``: the base URL and the tokens), asking
+    for answers in ``accept_language`` (English: the tests that compare messages compare
+    English ones; None sends no Accept-Language, so the answer is in Chinese)."""
     headers = {"authorization": f"Bearer {api['tokens'][key]}"} if key else {}
     if accept:
         headers["accept"] = accept
+    if accept_language:
+        headers["accept-language"] = accept_language
     return httpx.post(f"{api['base']}/graphql", json={"query": query, "variables": variables},
                       headers=headers, timeout=20)
 
 
-def gql(api, query, key="suzhou", **variables):
+def gql(api, query, key="suzhou", accept_language="en", **variables):
     """The JSON answer of a request that must be answered 200, and never with a traceback."""
-    r = post(api, query, key, **variables)
+    r = post(api, query, key, accept_language=accept_language, **variables)
     assert r.status_code == 200, r.text
     assert "Traceback" not in r.text
     return r.json()

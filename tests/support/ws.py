@@ -14,14 +14,16 @@ WS_PROTOCOL = "graphql-transport-ws"
 class WsClient:
     """``async with WsClient(port, token) as ws``: connected and acknowledged."""
 
-    def __init__(self, port: int, token: str | None):
-        self.port, self.token = port, token
+    def __init__(self, port: int, token: str | None, lang: str | None = "en"):
+        self.port, self.token, self.lang = port, token, lang  # lang: None for none given
         self.ws = None
 
     async def __aenter__(self) -> "WsClient":
         self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/graphql",
                                            subprotocols=[WS_PROTOCOL])
         payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.lang:
+            payload["lang"] = self.lang
         await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await asyncio.wait_for(self.ws.recv(), 5))
         assert ack["type"] == "connection_ack", ack

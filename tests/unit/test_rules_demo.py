@@ -38,13 +38,14 @@ def person(ric: str) -> str:
     return subject_uid(ric, SECRET)
 
 
-def test_recognition_across_the_four_cities(demo):
+def test_recognition_across_the_four_cities(demo, english):
     g = recognized_grade(demo, LONGCHENG, "320500", "2026-06-01")
     assert (g.grade, g.evaluation.agency, g.evaluation.agency_region, g.counted_by) == (
         "AA", "常州市交通运输局", "320400", SXCT)
     g = recognized_grade(demo, HANGZHOU_FIRM, "320500", "2026-06-01")
     assert not g.found
-    assert g.excluded[0].reason == "issued in 330100, outside 320500 and not covered by an agreement with it"
+    assert g.excluded[0].reason == ("issued in 杭州市 (330100), outside 苏州市 (320500) and not "
+                                    "covered by an agreement with it")
     assert recognized_grade(demo, HANGZHOU_FIRM, "330100", "2026-06-01").counted_by == OWN
     g = recognized_grade(demo, DISHONEST, "320506", "2026-06-01")
     assert (g.grade, g.evaluation.period) == ("D", "2025年度")

@@ -458,7 +458,7 @@ def test_the_batch_pass_gives_every_subject_its_per_subject_answer(store):
     assert B in discipline_batch(store, SUZHOU, "2026-01-01")  # a lead
 
 
-def test_bad_input_is_a_clear_error(store):
+def test_bad_input_is_a_clear_error(store, english):
     story(store)
     with pytest.raises(InvalidInput, match="unknown subject"):
         discipline(store, "Enterprise:NOPE", "2026-01-01")

@@ -80,7 +80,7 @@ def test_a_round_needs_half_of_its_subjects_graded_b_or_below(store):
     assert (r.total, r.at_or_below, r.ok) == (13, 9, True)
 
 
-def test_a_draw_takes_the_scheme_asked_for_or_the_regions_own_never_the_newest_of_any(store):
+def test_a_draw_takes_the_scheme_asked_for_or_the_regions_own_never_the_newest_of_any(store, english):
     g = GraphBuilder(store)
     g.firm("S", SUZHOU)
     g.grade("Enterprise:S", "红码", region=SUZHOU, scheme=YANGTZE, valid_from="2026-05-01")

@@ -189,7 +189,7 @@ def test_the_state_of_one_penalty_tells_when_it_stops_counting(store):
         penalty_state(store, "无此文号", "2023-08-01")
 
 
-def test_bad_input_is_a_clear_error(store):
+def test_bad_input_is_a_clear_error(store, english):
     penalties(store)
     with pytest.raises(InvalidInput, match="as_of"):
         repair_eligible(store, SUZHOU, "2023-09-31")

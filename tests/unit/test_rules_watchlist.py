@@ -110,7 +110,7 @@ def test_pages_are_stable_and_add_up_to_the_whole_list(store):
     assert shared_watchlist(store, SUZHOU, "2026-01-01", after=after, limit=4) == page  # stable
 
 
-def test_bad_input_is_a_clear_error(store):
+def test_bad_input_is_a_clear_error(store, english):
     airport_taxis(store)
     with pytest.raises(InvalidInput, match="list_kind"):
         shared_watchlist(store, SUZHOU, "2026-06-01", "黑名单")
