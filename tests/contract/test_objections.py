@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from api.objection_writes import NotDecidable, decide_objection, file_objection
+from graph_model.i18n import use_language
 from queries.dates import InvalidInput
 from queries.rules.discipline import discipline, discipline_batch
 from queries.rules.objections import objection_queue, objection_stats
@@ -84,13 +85,15 @@ def test_a_withdrawn_listing_ends_its_discipline_from_the_decision_day(store):
     assert store.get_nodes([ENTRY])[ENTRY].props.get("removed_on") is None
 
 
-def test_a_corrected_grade_changes_the_grade_partner_cities_recognise(store):
+def test_a_corrected_grade_changes_the_grade_partner_cities_recognise(store, english):
     _story(store)
     ev = f"Evaluation:{F}|{ROAD5}|{CHANGZHOU}|2026-04-01"
     _file(store, ev, "2026-05-02", "YY-2")
     g = recognized_grade(store, F, SUZHOU, "2026-05-10")
     assert g.grade == "C" and str(g.evaluation.under_objection_since) == "2026-05-02"
     assert "under objection since 2026-05-02 (objection YY-2)" in g.explain()
+    with use_language("zh-CN"):  # the default language says it as a sentence of its own
+        assert g.explain().endswith("该记录自2026年5月2日起处于异议核查中（异议编号YY-2）。")
     with pytest.raises(InvalidInput, match="changes"):
         _decide(store, "YY-2", "更正", "2026-06-15", CHANGZHOU)  # what is corrected?
     # Suzhou does not decide a Changzhou grade: the same answer as for no objection at all
