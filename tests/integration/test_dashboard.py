@@ -281,11 +281,12 @@ def test_dashboard_links_a_subject_to_its_credit_report(api, browser):
     assert number.startswith("CR-20260801-")
     page.wait_for_function("document.querySelector('#status').textContent.startsWith('信用报告CR-')")
     assert "苏州恒通危险品运输有限公司" in report.inner_text("h1")
-    # the same report the API answers for the key, region and day
+    # the same report the API answers for the key, region, day and language (Chinese here)
     answer = gql(api, 'query { creditReport(subjectId: "Enterprise:91320506MA1MKT3P0P", '
-                      'region: "320500", asOf: "2026-08-01") { number } }')
+                      'region: "320500", asOf: "2026-08-01") { number } }', accept_language="zh-CN")
     assert answer["data"]["creditReport"]["number"] == number
     # the watchlist rows link their subjects' reports too
+    page.wait_for_selector('#watchlist-table a[data-report]')  # (drawn when its answer comes)
     assert page.locator('#watchlist-table a[data-report]').count() >= 1
     assert problems == []
     report.close()
