@@ -84,7 +84,7 @@ def test_a_withdrawn_listing_ends_its_discipline_from_the_decision_day(store):
     assert store.get_nodes([ENTRY])[ENTRY].props.get("removed_on") is None
 
 
-def test_a_corrected_grade_changes_the_grade_partner_cities_recognise(store):
+def test_a_corrected_grade_changes_the_grade_partner_cities_recognise(store, english):
     _story(store)
     ev = f"Evaluation:{F}|{ROAD5}|{CHANGZHOU}|2026-04-01"
     _file(store, ev, "2026-05-02", "YY-2")
