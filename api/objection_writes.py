@@ -19,6 +19,7 @@ import secrets
 from typing import Any, Mapping, Sequence
 
 from graph_model.errors import ForbiddenError
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from loaders.kinds import kinds
 from loaders.write import amend_records, write_records
@@ -31,7 +32,7 @@ from queries.versions import CORRECTED
 __all__ = ["NOT_THERE", "NotDecidable", "kind_of", "file_objection", "decide_objection"]
 
 #: The one answer for an objection (a record) that is not there and one the key may not act on.
-NOT_THERE = "no such objection this key may decide"
+NOT_THERE = "objection.error.not_there"  # the msgid of the one answer for both
 
 
 class NotDecidable(ForbiddenError):
@@ -56,14 +57,14 @@ def file_objection(store: Store, secret: str, record: Node, filed_on, *,
     day = dt.date.fromisoformat(str(filed_on)[:10])
     p = record.props
     if not p.get("agency_region"):
-        raise InvalidInput(f"record: {record.uid} names no agency region to handle it")
+        raise InvalidInput(message("objection.error.no_agency_region", record=record.uid))
     row = filing_row(record, objection_no or _number(day), day, agency=str(p.get("agency") or p["agency_region"]),
                      agency_region=str(p["agency_region"]), grounds=grounds, filed_by=filed_by,
                      attachments=attachments)
 
     def new_only(existing: Mapping[str, Node]) -> None:
         if existing:
-            raise InvalidInput(f"objection {row['objection_no']} is filed already")
+            raise InvalidInput(message("objection.error.filed_already", number=row["objection_no"]))
 
     written = write_records(store, secret, "objections", [row], agency=writer, source=source,
                             guard=new_only)
@@ -87,22 +88,22 @@ def decide_objection(store: Store, secret: str, objection_uid: str, status: str,
     """
     found = store.get_nodes([objection_uid]).get(objection_uid)
     if found is None or found.label != "Objection" or not may_decide(found, agency, region):
-        raise NotDecidable(NOT_THERE)
+        raise NotDecidable(message(NOT_THERE))
     step = transition(found, status, on, reason)
     if (status == CORRECTED) != bool(changes):
-        raise InvalidInput("changes: a 更正 decision gives the corrected values, and only it")
+        raise InvalidInput(message("objection.error.changes_only_corrected"))
 
     def unchanged(existing: Mapping[str, Node]) -> None:
         now = existing.get(objection_uid)
         if now is None or now.props.get("status") != found.props.get("status"):
-            raise InvalidInput("the objection was decided meanwhile: read it again")
+            raise InvalidInput(message("objection.error.decided_meanwhile"))
 
     correction = None
     if status == CORRECTED:
         record = resolve_record(store, found.props.get("record_uid") or found.props.get("record"))
         if record is None:
-            raise InvalidInput(f"the record {found.props.get('record')} is not stored: it "
-                               f"cannot be corrected")
+            raise InvalidInput(message("objection.error.record_not_stored",
+                                       record=found.props.get("record")))
         kind = kind_of(record.label)
         row = correction_row(record, changes, found.key, list(kinds()[kind].columns))
         correction = write_records(store, secret, kind, [row], agency=agency, source=source,

@@ -25,6 +25,7 @@ from api.errors import BadInput, Forbidden, out_of_scope
 from api.objection_writes import NotDecidable, decide_objection, file_objection
 from api.types import RECORD_TYPES, mirror, record_out
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.store.port import Node
 from queries.access.subject_keys import SUBJECT_ROLE
 from queries.access.visibility import record_personal_clear
@@ -164,7 +165,7 @@ class ObjectionQuery:
         region = ctx.check_region(region)
         limit = 50 if first is None else first
         if not 1 <= limit <= 500:
-            raise BadInput("first: from 1 to 500")
+            raise BadInput(message("objection.error.first"))
         page = await ctx.call(objection_queue, ctx.store, region, day_of(ctx, as_of), status,
                               after, limit)
         ctx.audit.read.update(i.objection.uid for i in page.items)
@@ -199,11 +200,11 @@ class ObjectionMutation:
     async def file_objection(self, info: Info, input: FileObjectionInput) -> Objection:
         ctx = _enter(info)
         if ctx.key.role not in (SUBJECT_ROLE, "regulator"):
-            raise Forbidden("fileObjection needs a subject's own key or a regulator's key")
+            raise Forbidden(message("objection.error.file_role"))
         started = time.monotonic()
         ref = str(input.record_id)
         if len(ref) > 400 or not input.grounds.strip():
-            raise BadInput("recordId and grounds: give the record and the grounds")
+            raise BadInput(message("objection.error.record_and_grounds"))
         ctx.audit.written.add(ref)  # attempted: audited also when refused
         record = await _record_for(ctx, ref, started)
         try:
@@ -227,7 +228,7 @@ class ObjectionMutation:
         started = time.monotonic()
         ref = str(input.objection_id)
         if len(ref) > 300:
-            raise BadInput("objectionId: not an objection id")
+            raise BadInput(message("objection.error.not_an_id"))
         ctx.audit.written.add(ref)
         changes = {c.field: c.value for c in input.changes or ()}
         try:

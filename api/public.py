@@ -12,6 +12,7 @@ log (which records keys' operations), but every refusal of the rate limit is log
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import html
 import logging
@@ -23,7 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from graph_model import regions as _regions
+from graph_model import i18n, regions as _regions
+from graph_model.i18n import message
 from queries.dates import InvalidInput
 from queries.reports.canonical import plain
 from queries.reports.issued import verify_report
@@ -74,7 +76,7 @@ class _Cache:
             self._items.popitem(last=False)
 
 
-_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+_PAGE = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:2em;
 max-width:36em}}.grade{{font-size:3em;font-weight:bold}}td{{padding:.2em 1em .2em 0}}</style>
@@ -82,22 +84,43 @@ max-width:36em}}.grade{{font-size:3em;font-weight:bold}}td{{padding:.2em 1em .2e
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=html.escape(title), body=body), status_code=status,
+    return HTMLResponse(_PAGE.format(lang=i18n.language(), title=html.escape(title), body=body),
+                        status_code=status,
                         headers={"cache-control": "public, max-age=60"})
 
 
 def _view_page(v) -> str:
     e = html.escape
     region = f"{_regions.name_of(v.region_code) or ''} {v.region_code or ''}".strip()
-    grade = (f'<div class="grade">{e(v.grade)}</div><p>{e(v.scheme or "")} · '
-             f'{e(v.grade_issued_by or "")} · 有效期至 {e(str(v.grade_valid_to or ""))}</p>'
-             if v.grade else "<p>本地区未认定信用等级 (no grade recognised)</p>")
-    lists = "".join(f"<li>{e(x.list_kind)} ({e(str(x.listed_on))}, {e(x.agency or '')})</li>"
-                    for x in v.lists) or "<li>无 (none)</li>"
-    return (f"<h1>{e(v.name)}</h1><table><tr><td>统一社会信用代码</td><td>{e(v.uscc)}</td></tr>"
-            f"<tr><td>注册地</td><td>{e(region)}</td></tr>"
-            f"<tr><td>查询日期</td><td>{e(str(v.as_of))}</td></tr></table>"
-            f"<h2>信用等级</h2>{grade}<h2>公开名单</h2><ul>{lists}</ul>")
+    grade = (f'<div class="grade">{e(v.grade)}</div><p>'
+             + e(message("public.grade_line", scheme=v.scheme or "", agency=v.grade_issued_by or "",
+                         valid_to=_day(v.grade_valid_to))) + "</p>"
+             if v.grade else f"<p>{e(message('public.no_grade'))}</p>")
+    lists = "".join("<li>" + e(message("public.list_entry", kind=x.list_kind,
+                                       listed_on=_day(x.listed_on), agency=x.agency or "")) + "</li>"
+                    for x in v.lists) or f"<li>{e(message('public.none'))}</li>"
+    return (f"<h1>{e(v.name)}</h1><table><tr><td>{e(message('public.uscc'))}</td><td>{e(v.uscc)}</td></tr>"
+            f"<tr><td>{e(message('public.registered'))}</td><td>{e(region)}</td></tr>"
+            f"<tr><td>{e(message('public.as_of'))}</td><td>{e(_day(v.as_of))}</td></tr></table>"
+            f"<h2>{e(message('public.grade'))}</h2>{grade}"
+            f"<h2>{e(message('public.lists'))}</h2><ul>{lists}</ul>")
+
+
+def _day(value) -> str:
+    """A day (a date or its ISO text) as the page's language writes it; '' for none."""
+    if not value:
+        return ""
+    try:
+        return i18n.format_date(dt.date.fromisoformat(str(value)[:10]), i18n.language())
+    except ValueError:
+        return str(value)
+
+
+def _use_asked_language(request: Request) -> str:
+    """The page's language, as the API's: ``?lang=``, else Accept-Language, else Chinese."""
+    i18n.set_language(i18n.normalize(request.query_params.get("lang"))
+                      or i18n.negotiate(request.headers.get("accept-language")))
+    return i18n.language()
 
 
 def _wants_json(request: Request) -> bool:
@@ -125,31 +148,34 @@ def mount_public(app: FastAPI, store, settings) -> None:
             return refused
         day = dt.date.today()
         as_json = _wants_json(request)
-        key = (store.version(), day, code, as_json)
+        key = (store.version(), day, code, as_json, _use_asked_language(request))
         found = cache.get(key)
         if found is None:
             v = await run_in_threadpool(public_view, store, code, settings.secret, day)
             if v is None:
                 found = (404, {"error": "no such firm"} if as_json else
-                         "<h1>未找到 (not found)</h1><p>查询码无效或企业不存在。</p>")
+                         f"<h1>{html.escape(message('public.not_found_title'))}</h1>"
+                         f"<p>{html.escape(message('public.not_found'))}</p>")
             else:
                 found = (200, plain(v) if as_json else _view_page(v))
             cache.put(key, found)
         status, body = found
         if as_json:
             return JSONResponse(body, status_code=status)
-        return _page("信用查询", body, status)
+        return _page(message("public.lookup_title"), body, status)
 
     @app.get("/verify/{number}", include_in_schema=False)
     async def verify(number: str, request: Request, sha256: str = "") -> Response:
         refused = limited(request)
         if refused is not None:
             return refused
-        key = (store.version(), dt.date.today(), "verify", number, sha256)
+        key = (store.version(), dt.date.today(), "verify", number, sha256,
+               _use_asked_language(request))
         found = cache.get(key)
         if found is None:
             try:
-                v = await run_in_threadpool(verify_report, store, number, sha256)
+                v = await run_in_threadpool(contextvars.copy_context().run,  # its language
+                                            verify_report, store, number, sha256)
                 found = (200, plain(v))
             except InvalidInput as exc:
                 found = (400, {"error": str(exc)})
@@ -159,13 +185,16 @@ def mount_public(app: FastAPI, store, settings) -> None:
             return JSONResponse(body, status_code=status)
         e = html.escape
         if status != 200:
-            text = f"<h1>报告核验</h1><p>{e(body['error'])}</p>"
+            text = f"<h1>{e(message('public.verify_title'))}</h1><p>{e(body['error'])}</p>"
         else:
-            verdict = ("真实有效，且仍为最新 (genuine and current)" if body["current"] else
-                       "真实，但内容已变更 (genuine, no longer current)" if body["genuine"] else
-                       "无法核验：非本系统出具或已被改动 (not genuine)")
-            text = (f"<h1>报告核验</h1><p>报告编号 {e(number)}</p>"
-                    f"<p id=\"verdict\"><strong>{verdict}</strong></p>"
-                    f"<p>报告基准日 {e(str(body['as_of'] or ''))} · 出具日期 "
-                    f"{e(str(body['issued_on'] or ''))}</p><p>{e(body['explanation'])}</p>")
-        return _page("报告核验", text, status)
+            verdict = message("public.verdict_current" if body["current"] else
+                              "public.verdict_outdated" if body["genuine"] else
+                              "public.verdict_not_genuine")
+            days = message("public.report_days", as_of=_day(body["as_of"]),
+                           issued_on=_day(body["issued_on"]))
+            text = (f"<h1>{e(message('public.verify_title'))}</h1>"
+                    f"<p>{e(message('public.report_number', number=number))}</p>"
+                    f"<p id=\"verdict\"><strong>{e(verdict)}</strong></p>"
+                    f"<p>{e(days)}</p>"
+                    f"<p>{e(body['explanation'])}</p>")
+        return _page(message("public.verify_title"), text, status)

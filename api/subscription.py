@@ -34,6 +34,7 @@ from typing import Annotated, AsyncGenerator, Union
 import strawberry
 from strawberry.types import Info
 
+from graph_model.i18n import message
 from queries.access.state import AccessStore, now
 from api.audit import close_revoked
 from api.context import RequestContext, Scope, blocking, scales
@@ -166,8 +167,7 @@ def parse_position(after: str | None) -> int | None:
     if after is None:
         return None
     if not after.isdigit() or len(after) > 18:
-        raise BadInput(f"after: {after!r} is not a change-log position (digits, as a change's "
-                       f"position gave it)")
+        raise BadInput(message("feed.error.after", after=repr(after)))
     return int(after)
 
 
@@ -186,12 +186,13 @@ async def follow(ctx: RequestContext, operation: str, after: str | None
         if event is REVOKED or not await blocking(ctx.access.is_active, ctx.key.key_id):
             ctx.audit.operations.append(operation)
             close_revoked(ctx)
-            raise Unauthenticated("the API key was revoked")
+            raise Unauthenticated(message("feed.error.key_revoked"))
         while True:
             try:
                 changes, items = await ctx.hub.page(pos)
             except ChangesTrimmed as exc:
-                raise FeedPositionExpired(str(exc)) from None
+                raise FeedPositionExpired(message("feed.error.position_expired", after=str(exc.after),
+                                                 oldest=str(exc.oldest))) from None
             if not changes:
                 break
             pos = changes[-1].pos
@@ -266,7 +267,7 @@ class RecordChanges:
 def _start(ctx: RequestContext, operation: str) -> None:
     if ctx.key is None or ctx.revoked:
         close_revoked(ctx)
-        raise Unauthenticated("the API key was revoked" if ctx.revoked else "no API key")
+        raise Unauthenticated(message("feed.error.key_revoked" if ctx.revoked else "error.no_key"))
     ctx.audit.operations.append(operation)
 
 

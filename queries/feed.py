@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Change, Node, Store
 from queries.access.visibility import (
@@ -64,14 +65,14 @@ def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
     >>> check_kinds(["Enterprise"])
     Traceback (most recent call last):
     ...
-    ValueError: kinds: Enterprise is not a record kind; one of ...
+    ValueError: kinds：Enterprise不是记录类型，应为以下之一：...
     """
     if kinds is None:
         return RECORD_LABELS
     kinds = tuple(dict.fromkeys(kinds))
     for k in kinds:
         if k not in RECORD_LABELS:
-            raise ValueError(f"kinds: {k} is not a record kind; one of {', '.join(RECORD_LABELS)}")
+            raise ValueError(message("feed.error.kind", kind=k, kinds=", ".join(RECORD_LABELS)))
     return kinds
 
 

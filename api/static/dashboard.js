@@ -89,6 +89,9 @@
   }
 
   state.gql = gql;  // for the panels of todo.js
+  state.t = t;  // the words and the Intl dates of todo.js and objections.js
+  state.fmtDate = fmtDate;
+  state.fmtNum = fmtNum;
 
   // -- start: the key ------------------------------------------------------------------------
   function start() {
@@ -277,19 +280,20 @@
   // -- a subject's credit report (issue 18): the report of the region and day shown, as one
   //    HTML page in a new tab (opened at the click, filled when the answer comes) -----------
   function reportLink(id) {
-    return ' <a href="#" class="report-link" data-report="' + esc(id) + '" title="credit report">报告</a>';
+    return ' <a href="#" class="report-link" data-report="' + esc(id) + '" title="' +
+      esc(t('dashboard.report.link_title')) + '">' + esc(t('dashboard.report.link')) + '</a>';
   }
 
   function openReport(id) {
     var tab = window.open('', '_blank');
-    status('report of ' + id + '…');
+    status(t('dashboard.report.opening', { id: id }));
     gql('query($id: ID!, $region: String!, $asOf: Date!) {' +
       ' creditReport(subjectId: $id, region: $region, asOf: $asOf) { number html } }',
       { id: id, region: state.region, asOf: state.asOf })
       .then(function (body) {
-        if (!body.data || !body.data.creditReport) { throw new Error((body.errors || [{}])[0].message || 'no report'); }
+        if (!body.data || !body.data.creditReport) { throw new Error((body.errors || [{}])[0].message || t('dashboard.report.none')); }
         if (tab) { tab.document.open(); tab.document.write(body.data.creditReport.html); tab.document.close(); }
-        status('report ' + body.data.creditReport.number);
+        status(t('dashboard.report.ready', { number: body.data.creditReport.number }));
       })
       .catch(function (err) { if (tab) { tab.close(); } status(err.message); });
   }

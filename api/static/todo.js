@@ -5,7 +5,9 @@
      objectionsWaiting of the region, on the chosen date.
    - Live feed: the recordChanges subscription over graphql-transport-ws.  The position of
      the last change received is kept for the tab (sessionStorage), so a dropped connection
-     (or a reload) resumes after it and misses nothing. */
+     (or a reload) resumes after it and misses nothing.
+   Its words are the catalogue's, through dashboard.js's t() and Intl dates (state.t,
+   state.fmtDate), so they follow the language switch. */
 (function () {
   'use strict';
   var state = window.creditkbDashboard;
@@ -15,6 +17,19 @@
   function $(id) { return document.getElementById(id); }
   function esc(s) { return state.esc(s); }
   function gql(query, variables) { return state.gql(query, variables); }
+  function t(id, params) { return state.t(id, params); }
+  function day(iso) { return state.fmtDate(iso); }
+  var RECORDS = { Penalty: 'dashboard.record.penalty', Evaluation: 'dashboard.record.evaluation',
+    ListEntry: 'dashboard.record.list_entry', Commitment: 'dashboard.record.commitment',
+    Repair: 'dashboard.record.repair', Accident: 'dashboard.record.accident',
+    Inspection: 'dashboard.record.inspection', MonitoringAlarm: 'dashboard.record.monitoring_alarm',
+    PortCall: 'dashboard.record.port_call', Complaint: 'dashboard.record.complaint',
+    Review: 'dashboard.record.review', PointEntry: 'dashboard.record.point_entry',
+    FinePayment: 'dashboard.record.fine_payment', Reminder: 'dashboard.record.reminder',
+    CreditReport: 'dashboard.record.credit_report', Objection: 'dashboard.record.objection' };
+  function statusWord(status) {
+    return window.creditkbObjections ? window.creditkbObjections.statusWord(state, status) : status;
+  }
 
   // -- to do ---------------------------------------------------------------------------------
   var TODO = 'query($region: String, $asOf: Date) {' +
@@ -25,10 +40,10 @@
 
   function loadTodo() {
     if (!state.me || state.me.role !== 'regulator') {
-      $('todo-note').textContent = 'for regulators\u2019 keys';
+      $('todo-note').textContent = t('dashboard.todo.regulators_only');
       return;
     }
-    $('todo-note').textContent = 'loading…';
+    $('todo-note').textContent = t('dashboard.status.loading');
     gql(TODO, { region: state.region, asOf: state.asOf }).then(function (body) {
       var d = body.data || {};
       var errors = (body.errors || []).map(function (e) { return e.message; });
@@ -39,18 +54,22 @@
       $('todo-reminders').textContent = r ? r.notIssued : '?';
       $('todo-objections').textContent = o ? o.length : '?';
       var items = late.map(function (x) {
-        return '<li data-kind="commitment"><span class="tag">承诺</span>' + esc(x.kind || '') + ' · ' +
-          esc(x.subjectId) + ' · due ' + esc(x.dueOn) +
-          (x.daysOverdue ? ' · ' + x.daysOverdue + ' days overdue' : ' · breached') + '</li>';
+        var said = { kind: x.kind || '', subject: x.subjectId, due: day(x.dueOn), days: x.daysOverdue };
+        return '<li data-kind="commitment"><span class="tag">' + esc(t('dashboard.todo.tag_commitment')) +
+          '</span>' + esc(t(x.daysOverdue ? 'dashboard.todo.commitment_overdue'
+                                          : 'dashboard.todo.commitment_breached', said)) + '</li>';
       }).concat(due.map(function (x) {
-        return '<li data-kind="reminder"><span class="tag">修复提醒</span>' + esc(x.decisionNo) + ' · ' +
-          esc(x.subjectId) + ' · period over ' + esc(x.minimumEnd) + '</li>';
+        return '<li data-kind="reminder"><span class="tag">' + esc(t('dashboard.todo.tag_reminder')) +
+          '</span>' + esc(t('dashboard.todo.reminder',
+            { decision: x.decisionNo, subject: x.subjectId, end: day(x.minimumEnd) })) + '</li>';
       })).concat((o || []).map(function (x) {
-        return '<li data-kind="objection"><span class="tag">异议 ' + esc(x.status) + '</span>' +
-          esc(x.objectionNo) + ' · ' + esc(x.record) + ' · filed ' + esc(x.filedOn) + '</li>';
+        return '<li data-kind="objection"><span class="tag">' +
+          esc(t('dashboard.todo.tag_objection', { status: statusWord(x.status) })) + '</span>' +
+          esc(t('dashboard.todo.objection', { number: x.objectionNo, record: x.record, filed: day(x.filedOn) })) +
+          '</li>';
       }));
-      $('todo-list').innerHTML = items.join('') || '<li>nothing to do</li>';
-      $('todo-note').textContent = errors.length ? errors[0] : 'as of ' + state.asOf;
+      $('todo-list').innerHTML = items.join('') || '<li>' + esc(t('dashboard.todo.none')) + '</li>';
+      $('todo-note').textContent = errors.length ? errors[0] : t('dashboard.status.as_of', { day: day(state.asOf) });
     }).catch(function (err) { $('todo-note').textContent = err.message; });
   }
 
@@ -103,9 +122,11 @@
   function shown(c) {
     var id = c.record && c.record.id || '';
     var html = '<li class="fresh' + (c.change === 'REMOVED' ? ' removed' : '') + '" data-position="' +
-      esc(c.position) + '"><span class="tag">' + esc(c.kind) + '</span>' +
-      esc(id.slice(id.indexOf(':') + 1)) + ' · ' + esc(c.subject ? c.subject.name : c.subjectId) +
-      ' · ' + esc(c.change === 'REMOVED' ? 'removed' : 'written') + ' ' + esc(c.at.slice(11, 19)) + '</li>';
+      esc(c.position) + '" data-kind="' + esc(c.kind) + '"><span class="tag">' +
+      esc(RECORDS[c.kind] ? t(RECORDS[c.kind]) : c.kind) + '</span>' +
+      esc(t(c.change === 'REMOVED' ? 'dashboard.feed.removed' : 'dashboard.feed.written',
+        { id: id.slice(id.indexOf(':') + 1), subject: c.subject ? c.subject.name : c.subjectId,
+          time: c.at.slice(11, 19) })) + '</li>';
     var list = $('feed-list');
     list.insertAdjacentHTML('afterbegin', html);
     while (list.children.length > 200) { list.removeChild(list.lastChild); }

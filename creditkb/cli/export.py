@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from creditkb.cli.common import store_arg
+from graph_model.i18n import message
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("export", help="write the store as neo4j-admin import files, for a "
-                                      "first load of a large store into Neo4j")
+    p = sub.add_parser("export", help=message("cli.export.help"))
     store_arg(p)
     p.add_argument("--neo4j-import", metavar="DIR", required=True,
-                   help="folder for the CSV files and import.args; then run "
-                        "`neo4j-admin database import full @DIR/import.args`")
-    p.add_argument("--database", default="neo4j", help="the database to import into (default neo4j)")
+                   help=message("cli.export.neo4j_import"))
+    p.add_argument("--database", default="neo4j", help=message("cli.export.database"))
 
 
 def run(args) -> int:
@@ -26,12 +25,11 @@ def run(args) -> int:
     store = open_store(args.store, Settings.from_env())
     try:
         if not isinstance(store, EmbeddedStore):
-            raise UserError("export --neo4j-import reads an embedded store (a directory), "
-                            f"not {store.location}")
+            raise UserError(message("cli.export.embedded_only", location=store.location))
         written = export(store, args.neo4j_import, args.database)
     finally:
         store.close()
     for name, rows in written.items():
-        print(f"{name}: {rows} rows")
-    print(f"then: neo4j-admin database import full @{args.neo4j_import}/import.args")
+        print(message("cli.export.rows", name=name, rows=rows))
+    print(message("cli.export.then", folder=args.neo4j_import))
     return 0

@@ -12,19 +12,20 @@ from __future__ import annotations
 import datetime as dt
 
 from creditkb.cli.common import store_arg
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("objections", help="an agency's objection queue, oldest deadline first")
-    p.add_argument("--region", required=True, help="six-digit division code")
-    p.add_argument("--as-of", help="the day overdue is judged on (default: today)")
-    p.add_argument("--status", nargs="*", help="statuses to list (default: 受理 核查中)")
-    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
-    p.add_argument("--stats", action="store_true", help="case #13's figures instead")
-    p.add_argument("--from", dest="date_from", help="with --stats: first filing day")
-    p.add_argument("--to", dest="date_to", help="with --stats: last filing day")
+    p = sub.add_parser("objections", help=message("cli.objections.help"))
+    p.add_argument("--region", required=True, help=message("cli.division"))
+    p.add_argument("--as-of", help=message("cli.objections.as_of"))
+    p.add_argument("--status", nargs="*", help=message("cli.objections.status"))
+    p.add_argument("--limit", type=int, default=100, help=message("cli.objections.limit"))
+    p.add_argument("--stats", action="store_true", help=message("cli.objections.stats"))
+    p.add_argument("--from", dest="date_from", help=message("cli.objections.from"))
+    p.add_argument("--to", dest="date_to", help=message("cli.objections.to"))
     store_arg(p)
 
 
@@ -36,21 +37,32 @@ def run(args) -> int:
     with open_store(settings=settings) as store:
         if args.stats:
             if not (args.date_from and args.date_to):
-                raise UserError("objections --stats needs --from and --to")
+                raise UserError(message("cli.objections.stats_needs_period"))
             s = objection_stats(store, args.region, args.date_from, args.date_to)
             median = "-" if s.median_days_to_decide is None else f"{s.median_days_to_decide:g}"
-            print(f"{s.region} {s.date_from}..{s.date_to}: filed {s.filed}, not accepted "
-                  f"{s.not_accepted}, upheld {s.upheld}, corrected {s.corrected}, withdrawn "
-                  f"{s.withdrawn}, succeeded {s.succeeded}, open {s.open}; median days to "
-                  f"decide {median}")
+            print(message("cli.objections.stats_line", region=s.region, start=_day(s.date_from),
+                          end=_day(s.date_to), filed=s.filed, not_accepted=s.not_accepted,
+                          upheld=s.upheld, corrected=s.corrected, withdrawn=s.withdrawn,
+                          succeeded=s.succeeded, open=s.open, median=median))
             return 0
         page = objection_queue(store, args.region, args.as_of or dt.date.today(),
                                args.status, limit=args.limit)
         for item in page.items:
             p = item.objection.props
-            print(f"{item.objection.key}  {p.get('status')}  due {item.due_on or '-'}"
-                  f"{'  OVERDUE' if item.overdue else ''}  filed {p.get('filed_on')}  "
-                  f"{p.get('record')}  {p.get('agency')}")
-        print(f"{page.region} on {page.as_of}: {page.total} objections"
-              + (f" ({len(page.items)} shown)" if len(page.items) < page.total else ""))
+            print(message("cli.objections.item_overdue" if item.overdue else "cli.objections.item",
+                          number=item.objection.key, status=p.get("status"),
+                          due=_day(item.due_on) or "-", filed=_day(p.get("filed_on")),
+                          record=p.get("record"), agency=p.get("agency")))
+        shown = len(page.items)
+        print(message("cli.objections.total_shown" if shown < page.total else "cli.objections.total",
+                      region=page.region, as_of=_day(page.as_of), total=page.total, shown=shown))
     return 0
+
+
+def _day(value):
+    """A stored day as a date (written the language's way by ``message``); as given
+    otherwise."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else value
+    except ValueError:
+        return value

@@ -6,16 +6,16 @@ the store's secret makes (:mod:`queries.reports.public`).  PNG or SVG by the fil
 from __future__ import annotations
 
 from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("qr", help="a firm's public lookup code as a QR code (商户码)")
-    p.add_argument("subject", help="the firm's USCC or node id")
-    p.add_argument("--base-url", default="http://127.0.0.1:8000",
-                   help="where the public pages are served (default http://127.0.0.1:8000)")
-    p.add_argument("--out", help="the QR code's file: .png or .svg")
+    p = sub.add_parser("qr", help=message("cli.qr.help"))
+    p.add_argument("subject", help=message("cli.qr.subject"))
+    p.add_argument("--base-url", default="http://127.0.0.1:8000", help=message("cli.qr.base_url"))
+    p.add_argument("--out", help=message("cli.qr.out"))
     store_arg(p)
 
 
@@ -29,12 +29,12 @@ def run(args) -> int:
     uscc = args.subject.strip().removeprefix("Enterprise:").upper()
     with open_store(settings=settings) as store:
         if store.get_nodes([f"Enterprise:{uscc}"]).get(f"Enterprise:{uscc}") is None:
-            raise UserError(f"subject: no enterprise with USCC {uscc!r} in the store")
+            raise UserError(message("cli.qr.no_enterprise", uscc=repr(uscc)))
     url = f"{args.base_url.rstrip('/')}/p/{lookup_code(uscc, settings.secret)}"
     warn_demo_secret(settings)
     if args.out:
         if not args.out.lower().endswith((".png", ".svg")):
-            raise UserError("--out: a .png or .svg file")
+            raise UserError(message("cli.qr.out_suffix"))
         segno.make(url, error="m").save(args.out, scale=8, border=4)
     print(url)
     return 0

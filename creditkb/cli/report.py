@@ -14,6 +14,7 @@ import datetime as dt
 import sys
 
 from creditkb.cli.common import store_arg, warn_demo_secret
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
@@ -21,17 +22,17 @@ FORMATS = ("json", "html", "pdf")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("report", help="a subject's credit report (JSON, HTML or PDF)")
-    p.add_argument("subject", help="node id, USCC, plate, vessel number or resident ID number")
-    p.add_argument("--region", required=True, help="the regulator's six-digit division code")
-    p.add_argument("--as-of", help="the day the report describes (default today)")
-    p.add_argument("--format", choices=FORMATS, default="json")
-    p.add_argument("--out", help="file to write (default: standard output; a PDF needs one)")
+    p = sub.add_parser("report", help=message("cli.report.help"))
+    p.add_argument("subject", help=message("cli.report.subject"))
+    p.add_argument("--region", required=True, help=message("cli.report.region"))
+    p.add_argument("--as-of", help=message("cli.report.as_of"))
+    p.add_argument("--format", choices=FORMATS, default="json", help=message("cli.report.format"))
+    p.add_argument("--out", help=message("cli.report.out"))
     p.add_argument("--viewer-role", default="regulator",
-                   choices=("regulator", "investigator", "viewer"))
-    p.add_argument("--viewer-region", help="region of the key the report is for "
-                                           "(default --region)")
-    p.add_argument("--agency", help="the issuing agency, recorded with the report")
+                   choices=("regulator", "investigator", "viewer"),
+                   help=message("cli.report.viewer_role"))
+    p.add_argument("--viewer-region", help=message("cli.report.viewer_region"))
+    p.add_argument("--agency", help=message("cli.report.agency"))
     store_arg(p)
 
 
@@ -44,7 +45,7 @@ def run(args) -> int:
     from queries.search.subjects import subject_uid
 
     if args.format == "pdf" and not args.out:
-        raise UserError("--format pdf needs --out FILE")
+        raise UserError(message("cli.report.pdf_needs_out"))
     settings = Settings.from_env(store=getattr(args, "store", None))
     today = dt.date.today()
     with open_store(settings=settings) as store:
@@ -64,7 +65,8 @@ def run(args) -> int:
         with open(args.out, "wb") as f:
             f.write(out)
         warn_demo_secret(settings)
-        print(f"{r.number}  sha256 {r.sha256}  -> {args.out}", file=sys.stderr)
+        print(message("cli.report.written", number=r.number, sha256=r.sha256, out=args.out),
+              file=sys.stderr)
     else:
         sys.stdout.buffer.write(out)
     return 0

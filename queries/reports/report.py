@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from graph_model import regions as _regions
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.access.visibility import (
     SUBJECT_LABELS, Vis, check_subject as visibility_of, in_force, key_regions,
@@ -95,7 +96,8 @@ class Viewer:
 
     def __post_init__(self):
         if self.role not in ROLES:
-            raise InvalidInput(f"role: one of {', '.join(ROLES)}, not {self.role!r}")
+            raise InvalidInput(message("report.error.role", roles=", ".join(ROLES),
+                                       role=repr(self.role)))
         check_region(self.region)
 
 

@@ -31,7 +31,7 @@ Examples
 >>> transition(o, "不予受理", dt.date(2026, 5, 3))
 Traceback (most recent call last):
 ...
-queries.dates.InvalidInput: reason: 不予受理 needs the reason the objection is not accepted
+queries.dates.InvalidInput: reason：作出不予受理决定须说明不予受理的理由
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Node, Store
 from queries.access.ownership import owned_by
@@ -154,7 +155,7 @@ def filing_row(record: Node, objection_no: str, filed_on, *, agency: str, agency
     subject = str(record.props.get("subject_uid") or "")
     label, _, code = subject.partition(":")
     if not code:
-        raise InvalidInput(f"record: {record.uid} names no subject")
+        raise InvalidInput(message("objection.error.no_subject", record=record.uid))
     due, _ = deadline_for(record, day, rules)
     row = {"objection_no": objection_no, "subject_kind": _subject_word(label),
            "subject_id": code, "record": record.key, "record_uid": record.uid,
@@ -168,8 +169,13 @@ def filing_row(record: Node, objection_no: str, filed_on, *, agency: str, agency
 def _subject_word(label: str) -> str:
     words = {lbl: word for word, lbl in schema().subject_kinds.items()}
     if label not in words:
-        raise InvalidInput(f"record: its subject is not an enterprise, vehicle, vessel or person")
+        raise InvalidInput(message("objection.error.subject_kind"))
     return words[label]
+
+
+def _unknown_status(status: str) -> InvalidInput:
+    return InvalidInput(message("objection.error.status_unknown", status=repr(status),
+                                statuses=message("common.enumeration").join(STATUSES)))
 
 
 # -- deciding -----------------------------------------------------------------------------
@@ -187,18 +193,19 @@ def transition(objection: Node, status: str, day, reason: str | None = None,
     rules = rules or objection_rules()
     day = parse_as_of(day)
     if status not in STATUSES:
-        raise InvalidInput(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+        raise _unknown_status(status)
     current = objection.props.get("status") or OPEN_STATUSES[0]
     if status not in rules.transitions.get(current, ()):
-        allowed = ", ".join(rules.transitions.get(current, ())) or "none: it is decided"
-        raise InvalidInput(f"status: an objection {current} cannot become {status} "
-                           f"(next: {allowed})")
+        allowed = (message("common.enumeration").join(rules.transitions.get(current, ()))
+                   or message("objection.error.decided"))
+        raise InvalidInput(message("objection.error.transition", current=current, status=status,
+                                   allowed=allowed))
     last = max((d for p in ("filed_on", "accepted_on", "review_on")
                 if (d := stored_day(objection.props.get(p))) is not None), default=None)
     if last is not None and day < last:
-        raise InvalidInput(f"on: {day} is before the objection's last step ({last})")
+        raise InvalidInput(message("objection.error.before_last_step", day=day, last=last))
     if status == NOT_ACCEPTED and not (reason or "").strip():
-        raise InvalidInput("reason: 不予受理 needs the reason the objection is not accepted")
+        raise InvalidInput(message("objection.error.reason_needed"))
     out = {"status": status, _DATED.get(status, "closed_on"): day.isoformat()}
     if reason:
         out["decision_reason"] = reason.strip()
@@ -214,12 +221,12 @@ def correction_row(record: Node, changes: Mapping[str, Any], objection_no: str,
     subject = str(props.get("subject_uid") or "")
     label, _, code = subject.partition(":")
     if label == "Person":
-        raise InvalidInput("a record about a person is corrected by its agency's export "
-                           "(the store keeps only the keyed hash of the resident ID number)")
+        raise InvalidInput(message("objection.error.person_record"))
     bad = sorted(set(changes) - set(kind_columns)
                  | set(changes) & {"subject_kind", "subject_id", "supersedes", "objection_no"})
     if bad:
-        raise InvalidInput(f"changes: {', '.join(bad)} cannot be corrected")
+        raise InvalidInput(message("objection.error.not_correctable",
+                                   fields=message("common.enumeration").join(bad)))
     row = {c: _cell(props[c]) for c in kind_columns if c in props and props[c] is not None}
     key = schema().label(record.label).key
     if key in kind_columns:
@@ -305,7 +312,7 @@ def objection_queue(store: Store, region: str, as_of, status: Sequence[str] | No
     status = list(status) if status else list(OPEN_STATUSES)
     for s in status:
         if s not in STATUSES:
-            raise InvalidInput(f"status: {s!r} is not one of {', '.join(STATUSES)}")
+            raise _unknown_status(s)
     nodes = sorted(with_deadlines(store, list(objections_of_region(store, region, status))), key=_cursor)
     total = len(nodes)
     if after:
@@ -348,7 +355,7 @@ def objection_stats(store: Store, region: str, date_from, date_to) -> ObjectionS
     ``date_to`` (both included), each counted by its status as of today."""
     region, start, end = check_region(region), parse_as_of(date_from), parse_as_of(date_to)
     if end < start:
-        raise InvalidInput(f"to: {end} is before from: {start}")
+        raise InvalidInput(message("objection.error.period", end=end, start=start))
     counts = {s: 0 for s in STATUSES}
     days = []
     for n in objections_of_region(store, region, None):

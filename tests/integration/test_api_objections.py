@@ -88,6 +88,13 @@ def test_an_objection_filed_by_the_firm_is_decided_by_its_agency_and_corrects_th
     assert (review["status"], review["reviewOn"]) == ("核查中", "2026-05-06")
     bad = gql(api, DECIDE, id=oid, s="更正", on="2026-05-15", changes=[{"field": "subject_id", "value": "x"}])
     assert codes(bad) == ["BAD_USER_INPUT"]
+    assert bad["errors"][0]["message"] == "changes: subject_id cannot be corrected"
+    # the reason in the reader's language: Chinese without Accept-Language, the code the same
+    early = gql(api, DECIDE, id=oid, s="维持", on="2026-05-01", accept_language=None)
+    assert codes(early) == ["BAD_USER_INPUT"]
+    assert early["errors"][0]["message"] == "on：2026年5月1日早于该异议上一办理环节的日期（2026年5月6日）"
+    wuxi = gql(api, DECIDE, "wuxi", id=oid, s="维持", on="2026-05-20", accept_language=None)
+    assert wuxi["errors"][0]["message"] == "本密钥权限范围内无此主体"
     done = gql(api, DECIDE, id=oid, s="更正", on="2026-05-15", reason="整改材料核实",
                changes=[{"field": "grade", "value": "B"}, {"field": "score", "value": "78"}])
     d = done["data"]["decideObjection"]

@@ -184,3 +184,13 @@ def test_the_objection_queue_oldest_deadline_first_with_the_figures_of_13(tmp_pa
                 "--to", "2026-12-31", *store, cwd=tmp_path)
     assert "filed 1, not accepted 0, upheld 1, corrected 0" in stats.stdout, stats.stderr
     assert "median days to decide 14" in stats.stdout
+    # in Chinese when LANG says so: the case's words and dates
+    zh = {"LANG": "zh_CN.UTF-8"}
+    queue = run("objections", "--region", "420100", "--as-of", "2026-11-01", *store, cwd=tmp_path,
+                env=zh)
+    assert "CJYY2026-0019  核查中  办理期限2026年10月22日  已逾期" in queue.stdout, queue.stderr
+    assert "420100 截至2026年11月1日：共1件异议" in queue.stdout
+    stats = run("objections", "--region", "320200", "--stats", "--from", "2026-01-01",
+                "--to", "2026-12-31", *store, cwd=tmp_path, env=zh)
+    assert "提出1件，不予受理0件，维持1件，更正0件" in stats.stdout, stats.stderr
+    assert "办结用时中位数14天" in stats.stdout

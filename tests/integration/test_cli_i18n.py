@@ -27,6 +27,13 @@ def test_help_in_chinese_and_in_english(tmp_path):
     assert "load exchange-format files or folders of them" in en.stdout
     sub = run("load", "--help", cwd=tmp_path, env=ZH)
     assert "错误行占比超过此值的文件整体拒收" in sub.stdout and "用法：用法" not in sub.stdout
+    # the commands that came with objections and reports too
+    for command, said in (("objections", "判断是否逾期所依据的日期"), ("report", "报告基准日"),
+                          ("qr", "企业的统一社会信用代码或节点标识"), ("export", "导入的目标数据库")):
+        zh = run(command, "--help", cwd=tmp_path, env=ZH)
+        assert zh.returncode == 0 and zh.stdout.startswith("用法：creditkb"), zh.stderr
+        assert said in zh.stdout, (command, zh.stdout)
+    assert "the day the report describes" in run("report", "--help", cwd=tmp_path).stdout
 
 
 def test_load_summary_and_rejects_in_chinese_with_reason_codes(tmp_path):

@@ -75,7 +75,7 @@ def test_dashboard_shows_chart_table_and_discipline_graph(api, browser, tmp_path
     assert page.inner_text("header h1 span") == "信用交通监管看板"
     headings = page.locator(".panel h2").all_inner_texts()
     assert headings[0].startswith("信用等级分布") and headings[1].startswith("共享监管名单")
-    assert headings[2] == "主体及关联实体"
+    assert [h.split()[0] for h in headings[2:]] == ["待办", "实时动态", "信用异议", "主体及关联实体"]
     assert page.locator("#watchlist-table thead").inner_text().split() == [
         "名单", "主体", "地区", "列入日期", "列入机关", "依据"]
     assert page.get_attribute("#search-text", "placeholder").startswith("统一社会信用代码")
@@ -272,18 +272,21 @@ def test_dashboard_links_a_subject_to_its_credit_report(api, browser):
     page.click("#search-form button")
     link = page.locator('#search-results a[data-report="Enterprise:91320506MA1MKT3P0P"]')
     link.wait_for()
+    assert link.inner_text() == "报告" and link.get_attribute("title") == "信用报告"
     with browser.expect_page() as opened:
         link.click()
     report = opened.value
     report.wait_for_selector("#report-number")
     number = report.inner_text("#report-number")
     assert number.startswith("CR-20260801-")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('信用报告CR-')")
     assert "苏州恒通危险品运输有限公司" in report.inner_text("h1")
-    # the same report the API answers for the key, region and day
+    # the same report the API answers for the key, region, day and language (Chinese here)
     answer = gql(api, 'query { creditReport(subjectId: "Enterprise:91320506MA1MKT3P0P", '
-                      'region: "320500", asOf: "2026-08-01") { number } }')
+                      'region: "320500", asOf: "2026-08-01") { number } }', accept_language="zh-CN")
     assert answer["data"]["creditReport"]["number"] == number
     # the watchlist rows link their subjects' reports too
+    page.wait_for_selector('#watchlist-table a[data-report]')  # (drawn when its answer comes)
     assert page.locator('#watchlist-table a[data-report]').count() >= 1
     assert problems == []
     report.close()
@@ -294,8 +297,8 @@ TODO_ANSWER = """query($d: Date!) { commitmentsDue(asOf: $d) { overdue { commitm
   objectionsWaiting { objectionNo } }"""
 
 
-def todo_shown(page) -> dict:
-    page.wait_for_function("document.getElementById('todo-note').textContent.startsWith('as of')")
+def todo_shown(page, note: str = "数据截至2026年6月1日") -> dict:
+    page.wait_for_function("note => document.getElementById('todo-note').textContent === note", arg=note)
     return {k: page.inner_text(f"#todo-{k}") for k in ("overdue", "reminders", "objections")}
 
 
@@ -310,8 +313,21 @@ def test_dashboard_to_do_panel_shows_what_the_region_has_to_follow_up(api, brows
     assert shown == {"overdue": "1", "reminders": str(d["repairReminders"]["notIssued"]),
                      "objections": "0"}
     assert len(d["commitmentsDue"]["overdue"]) + len(d["commitmentsDue"]["breached"]) == 1
-    assert "91320506MA1XJ8R49P" in page.inner_text("#todo-list")
+    commitment = page.inner_text("#todo-list li[data-kind=commitment]")
+    assert "91320506MA1XJ8R49P" in commitment
+    assert commitment.startswith("信用承诺") and commitment.endswith("，已违诺")
+    assert "逾期或违诺的信用承诺" in page.inner_text("#todo")
+    assert page.inner_text("#todo h2 span") == "待办"
     page.screenshot(path=str(tmp_path / "todo.png"), full_page=True)
+    # in English after the switch, dates the English way
+    page.select_option("#lang", "en")
+    assert todo_shown(page, "as of June 1, 2026") == shown
+    commitment = page.inner_text("#todo-list li[data-kind=commitment]")
+    assert commitment.startswith("commitment") and commitment.endswith(", breached")
+    assert "overdue or breached commitments" in page.inner_text("#todo")
+    assert page.inner_text("#todo h2 span") == "To do"
+    page.select_option("#lang", "zh-CN")
+    todo_shown(page)
     # the Yangtze authority's objection is under review (核查中): it waits on its panel
     token = api["access"].create_key("长江航务管理局", "420100", "regulator")[1]
     page.goto(f"{api['base']}/?asOf=2026-06-01#key={token}")
@@ -320,7 +336,8 @@ def test_dashboard_to_do_panel_shows_what_the_region_has_to_follow_up(api, brows
     assert "长江航务管理局" in page.inner_text("#who")
     shown = todo_shown(page)
     assert shown["objections"] == "1"
-    assert "CJYY2026-0019" in page.inner_text("#todo-list")
+    waiting = page.inner_text("#todo-list li[data-kind=objection]")
+    assert "CJYY2026-0019" in waiting and waiting.startswith("异议 核查中")
     assert problems == []
     page.close()
 
@@ -337,7 +354,10 @@ def test_dashboard_live_feed_shows_writes_and_catches_up_after_a_break(api, brow
     first = gql(api, add, key="wuxi", s="苏BD05227", on="2026-06-02")["data"]["addListEntry"]["id"]
     item = page.locator("#feed-list li", has_text=first.partition(":")[2])
     item.wait_for(timeout=5000)
-    assert "ListEntry" in item.inner_text() and "苏BD05227" in item.inner_text()
+    assert item.get_attribute("data-kind") == "ListEntry"
+    assert item.inner_text().startswith("名单") and "苏BD05227" in item.inner_text()
+    assert "写入" in item.inner_text()
+    assert page.inner_text("#feed-live") == "● 实时"
     # the page goes away; a partner writes meanwhile; back on the page, nothing is missed
     page.goto("about:blank")
     missed = gql(api, add, key="wuxi", s="苏BD05227", on="2026-06-03")["data"]["addListEntry"]["id"]
@@ -362,7 +382,18 @@ def test_dashboard_shows_the_objection_queue_with_overdue_items(api, browser):
     page.goto(f"{api['base']}/?asOf=2026-06-01#key={api['tokens']['suzhou']}")
     page.wait_for_selector("#objections-table tbody tr.overdue")
     row = page.inner_text("#objections-table tbody tr")
-    assert number in row and "2026-05-17" in row and "overdue" in row
-    assert "1 open, 1 overdue" in page.inner_text("#objections-note")
+    assert number in row and "2026年5月17日" in row and "已逾期" in row and "受理" in row
+    assert page.inner_text("#objections-note") == "待处理1件，其中逾期1件"
+    assert page.locator("#objections-table thead").inner_text().split() == [
+        "异议编号", "处理状态", "办理期限", "提出日期", "异议记录", "受理机关"]
+    # in English after the switch
+    page.select_option("#lang", "en")
+    page.wait_for_function("document.getElementById('objections-note').textContent === "
+                           "'1 open, 1 overdue'")
+    row = page.inner_text("#objections-table tbody tr")
+    assert number in row and "May 17, 2026" in row and "overdue" in row and "accepted" in row
+    assert page.inner_text("#objections-table thead").split() == [
+        "No.", "Status", "Due", "Filed", "Record", "Agency"]
+    page.select_option("#lang", "zh-CN")
     assert problems == []
     page.close()
