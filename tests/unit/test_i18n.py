@@ -25,7 +25,7 @@ PACKAGES = ("graph_model", "loaders", "queries", "api", "creditkb")
 MSGID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 #: literals of that form that are file names, not msgids
 FILE_ENDINGS = {"yaml", "yml", "py", "csv", "json", "po", "txt", "html", "js", "css", "log",
-                "sqlite3", "xlsx", "png"}
+                "sqlite3", "xlsx", "png", "j2"}
 PO = {lang: f"graph_model/locale/{lang.replace('-', '_')}/LC_MESSAGES/creditkb.po"
       for lang in LANGUAGES}
 
