@@ -8,6 +8,8 @@ from a cache kept per store version and day, so a scan storm costs dictionary lo
 A code that does not check and a firm that is not there get one answer (404, one body).
 Public pages name no person and no penalty; they carry no key, so they are not in the audit
 log (which records keys' operations), but every refusal of the rate limit is logged.
+They speak the reader's language as the API decides it (``?lang=``, else
+``Accept-Language``, else Chinese), their words from the message catalogue (``public.*``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from graph_model import regions as _regions
+from graph_model import i18n, regions as _regions
 from queries.dates import InvalidInput
 from queries.reports.canonical import plain
 from queries.reports.issued import verify_report
@@ -74,30 +76,54 @@ class _Cache:
             self._items.popitem(last=False)
 
 
-_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+_PAGE = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:2em;
 max-width:36em}}.grade{{font-size:3em;font-weight:bold}}td{{padding:.2em 1em .2em 0}}</style>
 </head><body>{body}</body></html>"""
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=html.escape(title), body=body), status_code=status,
-                        headers={"cache-control": "public, max-age=60"})
+def _language(request: Request) -> str:
+    """The page's language: ``?lang=``, else Accept-Language, else Chinese (as the
+    GraphQL endpoint decides it)."""
+    return (i18n.normalize(request.query_params.get("lang"))
+            or i18n.negotiate(request.headers.get("accept-language")))
 
 
-def _view_page(v) -> str:
+def _page(title: str, body: str, lang: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(lang=lang, title=html.escape(title), body=body),
+                        status_code=status,
+                        headers={"cache-control": "public, max-age=60",
+                                 "content-language": lang, "vary": "Accept-Language"})
+
+
+def _day(value, lang: str) -> str:
+    return i18n.format_date(value, lang) if isinstance(value, dt.date) else str(value or "")
+
+
+def _view_page(v, lang: str) -> str:
     e = html.escape
+
+    def t(msgid: str, **params) -> str:
+        return e(i18n.message(msgid, lang, **params))
+
     region = f"{_regions.name_of(v.region_code) or ''} {v.region_code or ''}".strip()
     grade = (f'<div class="grade">{e(v.grade)}</div><p>{e(v.scheme or "")} · '
-             f'{e(v.grade_issued_by or "")} · 有效期至 {e(str(v.grade_valid_to or ""))}</p>'
-             if v.grade else "<p>本地区未认定信用等级 (no grade recognised)</p>")
-    lists = "".join(f"<li>{e(x.list_kind)} ({e(str(x.listed_on))}, {e(x.agency or '')})</li>"
-                    for x in v.lists) or "<li>无 (none)</li>"
-    return (f"<h1>{e(v.name)}</h1><table><tr><td>统一社会信用代码</td><td>{e(v.uscc)}</td></tr>"
-            f"<tr><td>注册地</td><td>{e(region)}</td></tr>"
-            f"<tr><td>查询日期</td><td>{e(str(v.as_of))}</td></tr></table>"
-            f"<h2>信用等级</h2>{grade}<h2>公开名单</h2><ul>{lists}</ul>")
+             f'{e(v.grade_issued_by or "")} · '
+             f'{t("public.valid_to", day=_day(v.grade_valid_to, lang))}</p>'
+             if v.grade else f'<p>{t("public.no_grade")}</p>')
+    lists = "".join(f"<li>{e(x.list_kind)} ({e(_day(x.listed_on, lang))}, {e(x.agency or '')})</li>"
+                    for x in v.lists) or f'<li>{t("public.none")}</li>'
+    return (f'<h1>{e(v.name)}</h1><table><tr><td>{t("public.uscc")}</td><td>{e(v.uscc)}</td></tr>'
+            f'<tr><td>{t("public.region")}</td><td>{e(region)}</td></tr>'
+            f'<tr><td>{t("public.as_of")}</td><td>{e(_day(v.as_of, lang))}</td></tr></table>'
+            f'<h2>{t("public.grade")}</h2>{grade}<h2>{t("public.lists")}</h2><ul>{lists}</ul>')
+
+
+def _verify_in(lang: str, store, number: str, sha256: str):
+    """:func:`verify_report` with its explanation (or refusal) in ``lang``."""
+    with i18n.use_language(lang):
+        return verify_report(store, number, sha256)
 
 
 def _wants_json(request: Request) -> bool:
@@ -124,32 +150,35 @@ def mount_public(app: FastAPI, store, settings) -> None:
         if refused is not None:
             return refused
         day = dt.date.today()
-        as_json = _wants_json(request)
-        key = (store.version(), day, code, as_json)
+        as_json, lang = _wants_json(request), _language(request)
+        key = (store.version(), day, code, as_json, None if as_json else lang)
         found = cache.get(key)
         if found is None:
             v = await run_in_threadpool(public_view, store, code, settings.secret, day)
             if v is None:
                 found = (404, {"error": "no such firm"} if as_json else
-                         "<h1>未找到 (not found)</h1><p>查询码无效或企业不存在。</p>")
+                         f"<h1>{html.escape(i18n.message('public.not_found_title', lang))}"
+                         f"</h1><p>{html.escape(i18n.message('public.not_found', lang))}</p>")
             else:
-                found = (200, plain(v) if as_json else _view_page(v))
+                found = (200, plain(v) if as_json else _view_page(v, lang))
             cache.put(key, found)
         status, body = found
         if as_json:
             return JSONResponse(body, status_code=status)
-        return _page("信用查询", body, status)
+        return _page(i18n.message("public.lookup.title", lang), body, lang, status)
 
     @app.get("/verify/{number}", include_in_schema=False)
     async def verify(number: str, request: Request, sha256: str = "") -> Response:
         refused = limited(request)
         if refused is not None:
             return refused
-        key = (store.version(), dt.date.today(), "verify", number, sha256)
+        lang = _language(request)
+        # the explanation is worded in the reader's language: one answer per language
+        key = (store.version(), dt.date.today(), "verify", number, sha256, lang)
         found = cache.get(key)
         if found is None:
             try:
-                v = await run_in_threadpool(verify_report, store, number, sha256)
+                v = await run_in_threadpool(_verify_in, lang, store, number, sha256)
                 found = (200, plain(v))
             except InvalidInput as exc:
                 found = (400, {"error": str(exc)})
@@ -158,14 +187,20 @@ def mount_public(app: FastAPI, store, settings) -> None:
         if _wants_json(request):
             return JSONResponse(body, status_code=status)
         e = html.escape
+        title = i18n.message("public.verify.title", lang)
         if status != 200:
-            text = f"<h1>报告核验</h1><p>{e(body['error'])}</p>"
+            text = f"<h1>{e(title)}</h1><p>{e(body['error'])}</p>"
         else:
-            verdict = ("真实有效，且仍为最新 (genuine and current)" if body["current"] else
-                       "真实，但内容已变更 (genuine, no longer current)" if body["genuine"] else
-                       "无法核验：非本系统出具或已被改动 (not genuine)")
-            text = (f"<h1>报告核验</h1><p>报告编号 {e(number)}</p>"
-                    f"<p id=\"verdict\"><strong>{verdict}</strong></p>"
-                    f"<p>报告基准日 {e(str(body['as_of'] or ''))} · 出具日期 "
-                    f"{e(str(body['issued_on'] or ''))}</p><p>{e(body['explanation'])}</p>")
-        return _page("报告核验", text, status)
+            verdict = i18n.message("public.verify.current" if body["current"] else
+                                   "public.verify.changed" if body["genuine"] else
+                                   "public.verify.not_genuine", lang)
+            dates = i18n.message(
+                "public.verify.dates", lang,
+                as_of=_day(dt.date.fromisoformat(body["as_of"]) if body["as_of"] else "", lang),
+                issued_on=_day(dt.date.fromisoformat(body["issued_on"])
+                               if body["issued_on"] else "", lang))
+            text = (f"<h1>{e(title)}</h1>"
+                    f"<p>{e(i18n.message('public.verify.number', lang, number=number))}</p>"
+                    f"<p id=\"verdict\"><strong>{e(verdict)}</strong></p>"
+                    f"<p>{e(dates)}</p><p>{e(body['explanation'])}</p>")
+        return _page(title, text, lang, status)

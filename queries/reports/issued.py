@@ -28,6 +28,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from graph_model.i18n import message
 from graph_model.store.port import Store
 from queries.dates import InvalidInput
 from queries.reports.canonical import canonical_json, sha256_hex
@@ -85,13 +86,12 @@ def verify_report(store: Store, number: str, sha256: str) -> Verification:
     """
     given = (sha256 or "").strip().lower()
     if not _SHA.match(given):
-        raise InvalidInput("sha256: 64 hexadecimal digits, as printed on the report")
+        raise InvalidInput(message("report.verify.bad_sha256"))
     rec = issued_record(store, number)
     if rec is None or not hmac.compare_digest(str(rec.props.get("sha256")), given):
         # one answer for "no such report" and "another hash": either way not genuine
         return Verification(str(number)[:40], False, False, None, None, None,
-                            "no report of this number with this SHA-256 was issued: the "
-                            "copy is not genuine, or altered")
+                            message("report.verify.not_genuine"))
     p = rec.props
     as_of = record_date(rec, "as_of")
     viewer = Viewer(p["viewer_region"], p["viewer_role"], p.get("viewer_agency"))
@@ -101,8 +101,8 @@ def verify_report(store: Store, number: str, sha256: str) -> Verification:
     except InvalidInput:  # the subject is gone, or out of the viewer's scope
         now = None
     current = now is not None and hmac.compare_digest(now, str(p.get("content_sha256")))
-    why = ("genuine, and still current: the store gives the same report today" if current
-           else "genuine, but no longer current: the records it describes have changed "
-                "since it was issued")
+    # (report_body words the sections in the report's language, whatever the current one:
+    # a copy printed in English is as current as the Chinese)
+    why = message("report.verify.current" if current else "report.verify.changed")
     return Verification(rec.key, True, current, as_of, record_date(rec, "issued_on"),
                         str(p.get("store_version")), why)
