@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.report_render import day_text
 from graph_model import i18n, regions as _regions
 from queries.dates import InvalidInput
 from queries.reports.canonical import plain
@@ -97,10 +98,6 @@ def _page(title: str, body: str, lang: str, status: int = 200) -> HTMLResponse:
                                  "content-language": lang, "vary": "Accept-Language"})
 
 
-def _day(value, lang: str) -> str:
-    return i18n.format_date(value, lang) if isinstance(value, dt.date) else str(value or "")
-
-
 def _view_page(v, lang: str) -> str:
     e = html.escape
 
@@ -110,13 +107,13 @@ def _view_page(v, lang: str) -> str:
     region = f"{_regions.name_of(v.region_code) or ''} {v.region_code or ''}".strip()
     grade = (f'<div class="grade">{e(v.grade)}</div><p>{e(v.scheme or "")} · '
              f'{e(v.grade_issued_by or "")} · '
-             f'{t("public.valid_to", day=_day(v.grade_valid_to, lang))}</p>'
+             f'{t("public.valid_to", day=day_text(v.grade_valid_to, lang))}</p>'
              if v.grade else f'<p>{t("public.no_grade")}</p>')
-    lists = "".join(f"<li>{e(x.list_kind)} ({e(_day(x.listed_on, lang))}, {e(x.agency or '')})</li>"
-                    for x in v.lists) or f'<li>{t("public.none")}</li>'
+    lists = "".join(f"<li>{e(x.list_kind)} ({e(day_text(x.listed_on, lang))}, "
+                    f"{e(x.agency or '')})</li>" for x in v.lists) or f'<li>{t("public.none")}</li>'
     return (f'<h1>{e(v.name)}</h1><table><tr><td>{t("public.uscc")}</td><td>{e(v.uscc)}</td></tr>'
             f'<tr><td>{t("public.region")}</td><td>{e(region)}</td></tr>'
-            f'<tr><td>{t("public.as_of")}</td><td>{e(_day(v.as_of, lang))}</td></tr></table>'
+            f'<tr><td>{t("public.as_of")}</td><td>{e(day_text(v.as_of, lang))}</td></tr></table>'
             f'<h2>{t("public.grade")}</h2>{grade}<h2>{t("public.lists")}</h2><ul>{lists}</ul>')
 
 
@@ -194,11 +191,8 @@ def mount_public(app: FastAPI, store, settings) -> None:
             verdict = i18n.message("public.verify.current" if body["current"] else
                                    "public.verify.changed" if body["genuine"] else
                                    "public.verify.not_genuine", lang)
-            dates = i18n.message(
-                "public.verify.dates", lang,
-                as_of=_day(dt.date.fromisoformat(body["as_of"]) if body["as_of"] else "", lang),
-                issued_on=_day(dt.date.fromisoformat(body["issued_on"])
-                               if body["issued_on"] else "", lang))
+            dates = i18n.message("public.verify.dates", lang, as_of=day_text(body["as_of"], lang),
+                                 issued_on=day_text(body["issued_on"], lang))
             text = (f"<h1>{e(title)}</h1>"
                     f"<p>{e(i18n.message('public.verify.number', lang, number=number))}</p>"
                     f"<p id=\"verdict\"><strong>{e(verdict)}</strong></p>"

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from graph_model import i18n
 from queries.reports import CreditReport
 
-__all__ = ["render_html", "render_pdf", "verify_path"]
+__all__ = ["render_html", "render_pdf", "verify_path", "day_text"]
 
 
 @lru_cache(maxsize=1)
@@ -44,20 +44,25 @@ def render_html(report: CreditReport, lang: str | None = None, *, base_url: str 
     env = _environment().overlay()
     env.install_gettext_translations(i18n.Translations(lang), newstyle=True)
     env.globals["t"] = lambda msgid, **params: i18n.message(msgid, lang, **params)
-    env.filters["day"] = lambda iso: _day(iso, lang)
+    env.filters["day"] = lambda value: day_text(value, lang)
     template = env.get_template("report.html.j2")
     return template.render(doc=report.doc, sha256=report.sha256, lang=lang,
                            verify_url=base_url.rstrip("/") + verify_path(report))
 
 
-def _day(iso: str | None, lang: str) -> str:
-    """An ISO date of the report as ``lang`` writes it; "" for none."""
-    if not iso:
-        return ""
-    try:
-        return i18n.format_date(dt.date.fromisoformat(str(iso)), lang)
-    except ValueError:
-        return str(iso)
+def day_text(value, lang: str) -> str:
+    """A day (a date, or its ISO text as a report holds it) as ``lang`` writes it; "" for
+    none, other text as it is.
+
+    >>> day_text("2026-08-01", "zh-CN"), day_text("2026-08-01", "en"), day_text(None, "en")
+    ('2026年8月1日', '2026-08-01', '')
+    """
+    if isinstance(value, str) and value:
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return i18n.format_date(value, lang) if isinstance(value, dt.date) else str(value or "")
 
 
 def render_pdf(html: str) -> bytes:

@@ -28,7 +28,9 @@ explanation, reasons, the bases' texts) are always those of :data:`LANGUAGE`, th
 regulators' own, which the header records, so the same question gives the same number
 and byte-identical JSON over ``Accept-Language: en`` or from ``LANG=C``, and a printed
 copy verifies in either language; the HTML and PDF word their labels in the reader's
-language around that same data (:mod:`api.report_render`).  The report is JSON-ready data; :func:`credit_report` adds its
+language around that same data (:mod:`api.report_render`).
+
+The report is JSON-ready data; :func:`credit_report` adds its
 number, the store version, the canonical JSON and its SHA-256
 (:mod:`queries.reports.canonical`).
 

@@ -38,7 +38,8 @@ def test_credit_report_verify_and_the_public_pages(api):
     # asked in English (gql's default): English labels around the same report; in Chinese
     # the same number, hash and JSON, Chinese labels
     assert "Credit report" in first["html"] and "信用报告" not in first["html"]
-    zh = gql(api, REPORT, accept_language="zh-CN", s=HENGTONG, on="2026-08-01")["data"]["creditReport"]
+    zh = gql(api, REPORT, accept_language="zh-CN", s=HENGTONG,
+             on="2026-08-01")["data"]["creditReport"]
     assert (zh["number"], zh["sha256"], zh["json"]) == (first["number"], first["sha256"],
                                                          first["json"])
     assert "信用报告" in zh["html"] and "Credit report" not in zh["html"]
