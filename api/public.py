@@ -8,11 +8,12 @@ from a cache kept per store version and day, so a scan storm costs dictionary lo
 A code that does not check and a firm that is not there get one answer (404, one body).
 Public pages name no person and no penalty; they carry no key, so they are not in the audit
 log (which records keys' operations), but every refusal of the rate limit is logged.
+They speak the reader's language as the API decides it (``?lang=``, else
+``Accept-Language``, else Chinese), their words from the message catalogue (``public.*``).
 """
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import html
 import logging
@@ -24,8 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.report_render import day_text
 from graph_model import i18n, regions as _regions
-from graph_model.i18n import message
 from queries.dates import InvalidInput
 from queries.reports.canonical import plain
 from queries.reports.issued import verify_report
@@ -83,44 +84,43 @@ max-width:36em}}.grade{{font-size:3em;font-weight:bold}}td{{padding:.2em 1em .2e
 </head><body>{body}</body></html>"""
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(lang=i18n.language(), title=html.escape(title), body=body),
+def _language(request: Request) -> str:
+    """The page's language: ``?lang=``, else Accept-Language, else Chinese (as the
+    GraphQL endpoint decides it)."""
+    return (i18n.normalize(request.query_params.get("lang"))
+            or i18n.negotiate(request.headers.get("accept-language")))
+
+
+def _page(title: str, body: str, lang: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(lang=lang, title=html.escape(title), body=body),
                         status_code=status,
-                        headers={"cache-control": "public, max-age=60"})
+                        headers={"cache-control": "public, max-age=60",
+                                 "content-language": lang, "vary": "Accept-Language"})
 
 
-def _view_page(v) -> str:
+def _view_page(v, lang: str) -> str:
     e = html.escape
+
+    def t(msgid: str, **params) -> str:
+        return e(i18n.message(msgid, lang, **params))
+
     region = f"{_regions.name_of(v.region_code) or ''} {v.region_code or ''}".strip()
-    grade = (f'<div class="grade">{e(v.grade)}</div><p>'
-             + e(message("public.grade_line", scheme=v.scheme or "", agency=v.grade_issued_by or "",
-                         valid_to=_day(v.grade_valid_to))) + "</p>"
-             if v.grade else f"<p>{e(message('public.no_grade'))}</p>")
-    lists = "".join("<li>" + e(message("public.list_entry", kind=x.list_kind,
-                                       listed_on=_day(x.listed_on), agency=x.agency or "")) + "</li>"
-                    for x in v.lists) or f"<li>{e(message('public.none'))}</li>"
-    return (f"<h1>{e(v.name)}</h1><table><tr><td>{e(message('public.uscc'))}</td><td>{e(v.uscc)}</td></tr>"
-            f"<tr><td>{e(message('public.registered'))}</td><td>{e(region)}</td></tr>"
-            f"<tr><td>{e(message('public.as_of'))}</td><td>{e(_day(v.as_of))}</td></tr></table>"
-            f"<h2>{e(message('public.grade'))}</h2>{grade}"
-            f"<h2>{e(message('public.lists'))}</h2><ul>{lists}</ul>")
+    grade = (f'<div class="grade">{e(v.grade)}</div><p>{e(v.scheme or "")} · '
+             f'{e(v.grade_issued_by or "")} · '
+             f'{t("public.valid_to", day=day_text(v.grade_valid_to, lang))}</p>'
+             if v.grade else f'<p>{t("public.no_grade")}</p>')
+    lists = "".join(f"<li>{e(x.list_kind)} ({e(day_text(x.listed_on, lang))}, "
+                    f"{e(x.agency or '')})</li>" for x in v.lists) or f'<li>{t("public.none")}</li>'
+    return (f'<h1>{e(v.name)}</h1><table><tr><td>{t("public.uscc")}</td><td>{e(v.uscc)}</td></tr>'
+            f'<tr><td>{t("public.region")}</td><td>{e(region)}</td></tr>'
+            f'<tr><td>{t("public.as_of")}</td><td>{e(day_text(v.as_of, lang))}</td></tr></table>'
+            f'<h2>{t("public.grade")}</h2>{grade}<h2>{t("public.lists")}</h2><ul>{lists}</ul>')
 
 
-def _day(value) -> str:
-    """A day (a date or its ISO text) as the page's language writes it; '' for none."""
-    if not value:
-        return ""
-    try:
-        return i18n.format_date(dt.date.fromisoformat(str(value)[:10]), i18n.language())
-    except ValueError:
-        return str(value)
-
-
-def _use_asked_language(request: Request) -> str:
-    """The page's language, as the API's: ``?lang=``, else Accept-Language, else Chinese."""
-    i18n.set_language(i18n.normalize(request.query_params.get("lang"))
-                      or i18n.negotiate(request.headers.get("accept-language")))
-    return i18n.language()
+def _verify_in(lang: str, store, number: str, sha256: str):
+    """:func:`verify_report` with its explanation (or refusal) in ``lang``."""
+    with i18n.use_language(lang):
+        return verify_report(store, number, sha256)
 
 
 def _wants_json(request: Request) -> bool:
@@ -147,35 +147,35 @@ def mount_public(app: FastAPI, store, settings) -> None:
         if refused is not None:
             return refused
         day = dt.date.today()
-        as_json = _wants_json(request)
-        key = (store.version(), day, code, as_json, _use_asked_language(request))
+        as_json, lang = _wants_json(request), _language(request)
+        key = (store.version(), day, code, as_json, None if as_json else lang)
         found = cache.get(key)
         if found is None:
             v = await run_in_threadpool(public_view, store, code, settings.secret, day)
             if v is None:
                 found = (404, {"error": "no such firm"} if as_json else
-                         f"<h1>{html.escape(message('public.not_found_title'))}</h1>"
-                         f"<p>{html.escape(message('public.not_found'))}</p>")
+                         f"<h1>{html.escape(i18n.message('public.not_found_title', lang))}"
+                         f"</h1><p>{html.escape(i18n.message('public.not_found', lang))}</p>")
             else:
-                found = (200, plain(v) if as_json else _view_page(v))
+                found = (200, plain(v) if as_json else _view_page(v, lang))
             cache.put(key, found)
         status, body = found
         if as_json:
             return JSONResponse(body, status_code=status)
-        return _page(message("public.lookup_title"), body, status)
+        return _page(i18n.message("public.lookup.title", lang), body, lang, status)
 
     @app.get("/verify/{number}", include_in_schema=False)
     async def verify(number: str, request: Request, sha256: str = "") -> Response:
         refused = limited(request)
         if refused is not None:
             return refused
-        key = (store.version(), dt.date.today(), "verify", number, sha256,
-               _use_asked_language(request))
+        lang = _language(request)
+        # the explanation is worded in the reader's language: one answer per language
+        key = (store.version(), dt.date.today(), "verify", number, sha256, lang)
         found = cache.get(key)
         if found is None:
             try:
-                v = await run_in_threadpool(contextvars.copy_context().run,  # its language
-                                            verify_report, store, number, sha256)
+                v = await run_in_threadpool(_verify_in, lang, store, number, sha256)
                 found = (200, plain(v))
             except InvalidInput as exc:
                 found = (400, {"error": str(exc)})
@@ -184,17 +184,17 @@ def mount_public(app: FastAPI, store, settings) -> None:
         if _wants_json(request):
             return JSONResponse(body, status_code=status)
         e = html.escape
+        title = i18n.message("public.verify.title", lang)
         if status != 200:
-            text = f"<h1>{e(message('public.verify_title'))}</h1><p>{e(body['error'])}</p>"
+            text = f"<h1>{e(title)}</h1><p>{e(body['error'])}</p>"
         else:
-            verdict = message("public.verdict_current" if body["current"] else
-                              "public.verdict_outdated" if body["genuine"] else
-                              "public.verdict_not_genuine")
-            days = message("public.report_days", as_of=_day(body["as_of"]),
-                           issued_on=_day(body["issued_on"]))
-            text = (f"<h1>{e(message('public.verify_title'))}</h1>"
-                    f"<p>{e(message('public.report_number', number=number))}</p>"
+            verdict = i18n.message("public.verify.current" if body["current"] else
+                                   "public.verify.changed" if body["genuine"] else
+                                   "public.verify.not_genuine", lang)
+            dates = i18n.message("public.verify.dates", lang, as_of=day_text(body["as_of"], lang),
+                                 issued_on=day_text(body["issued_on"], lang))
+            text = (f"<h1>{e(title)}</h1>"
+                    f"<p>{e(i18n.message('public.verify.number', lang, number=number))}</p>"
                     f"<p id=\"verdict\"><strong>{e(verdict)}</strong></p>"
-                    f"<p>{e(days)}</p>"
-                    f"<p>{e(body['explanation'])}</p>")
-        return _page(message("public.verify_title"), text, status)
+                    f"<p>{e(dates)}</p><p>{e(body['explanation'])}</p>")
+        return _page(title, text, lang, status)

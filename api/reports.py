@@ -63,13 +63,15 @@ class CreditReportAnswer:
     verify_path: str = strawberry.field(description="Where a printed copy is checked")
     _report: strawberry.Private[CreditReport]
 
-    @strawberry.field(description="The report as one HTML page (labels in the message ids' "
-                                  "language until a catalogue is installed)")
+    @strawberry.field(description="The report as one HTML page, its labels in the "
+                                  "request's language (Accept-Language or ?lang=; Chinese "
+                                  "by default); the data is the same in either")
     async def html(self) -> str:
         from api.context import blocking
         from api.report_render import render_html
 
-        return await blocking(render_html, self._report)  # off the event loop
+        # off the event loop, in the request's language (blocking copies the context)
+        return await blocking(render_html, self._report)
 
 
 ReportVerification = answer_type(

@@ -6,6 +6,8 @@ find it.  SUBJECT is a node id or a USCC, plate, vessel number or resident ID nu
 
 ``--viewer-role`` (default regulator) and ``--viewer-region`` (default the region) say
 whose scope and masking the report shows: a viewer's report masks personal data.
+``--lang zh-CN|en`` words the HTML or PDF (default: the command's language, from ``LANG``);
+the JSON, its number and hash are the same in either.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 import sys
 
 from creditkb.cli.common import store_arg, warn_demo_secret
-from graph_model.i18n import message
+from graph_model.i18n import LANGUAGES, message
 from graph_model.settings import Settings
 from graph_model.store import open_store
 
@@ -33,6 +35,7 @@ def add_parser(sub) -> None:
                    help=message("cli.report.viewer_role"))
     p.add_argument("--viewer-region", help=message("cli.report.viewer_region"))
     p.add_argument("--agency", help=message("cli.report.agency"))
+    p.add_argument("--lang", choices=LANGUAGES, help=message("cli.report.lang"))
     store_arg(p)
 
 
@@ -59,7 +62,7 @@ def run(args) -> int:
     if args.format == "json":
         out = r.json.encode("utf-8")
     else:
-        page = render_html(r)
+        page = render_html(r, args.lang)  # None: the command's language
         out = render_pdf(page) if args.format == "pdf" else page.encode("utf-8")
     if args.out:
         with open(args.out, "wb") as f:

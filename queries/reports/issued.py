@@ -86,7 +86,7 @@ def verify_report(store: Store, number: str, sha256: str) -> Verification:
     """
     given = (sha256 or "").strip().lower()
     if not _SHA.match(given):
-        raise InvalidInput(message("report.error.sha256"))
+        raise InvalidInput(message("report.verify.bad_sha256"))
     rec = issued_record(store, number)
     if rec is None or not hmac.compare_digest(str(rec.props.get("sha256")), given):
         # one answer for "no such report" and "another hash": either way not genuine
@@ -101,6 +101,8 @@ def verify_report(store: Store, number: str, sha256: str) -> Verification:
     except InvalidInput:  # the subject is gone, or out of the viewer's scope
         now = None
     current = now is not None and hmac.compare_digest(now, str(p.get("content_sha256")))
-    why = message("report.verify.current" if current else "report.verify.outdated")
+    # (report_body words the sections in the report's language, whatever the current one:
+    # a copy printed in English is as current as the Chinese)
+    why = message("report.verify.current" if current else "report.verify.changed")
     return Verification(rec.key, True, current, as_of, record_date(rec, "issued_on"),
                         str(p.get("store_version")), why)

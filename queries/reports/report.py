@@ -21,7 +21,16 @@ from the answers the rules already give, none of them computed again here.
 * scores — the score of each scheme that applies, entry by entry (:func:`queries.scoring.score`).
 
 Subjects the viewer may not see are left out of the related parties and read
-:data:`HIDDEN` on paths.  The report is JSON-ready data; :func:`credit_report` adds its
+:data:`HIDDEN` on paths.
+
+A report does not depend on the language it is asked in: its sentences (the grade's
+explanation, reasons, the bases' texts) are always those of :data:`LANGUAGE`, the
+regulators' own, which the header records, so the same question gives the same number
+and byte-identical JSON over ``Accept-Language: en`` or from ``LANG=C``, and a printed
+copy verifies in either language; the HTML and PDF word their labels in the reader's
+language around that same data (:mod:`api.report_render`).
+
+The report is JSON-ready data; :func:`credit_report` adds its
 number, the store version, the canonical JSON and its SHA-256
 (:mod:`queries.reports.canonical`).
 
@@ -49,7 +58,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from graph_model import regions as _regions
-from graph_model.i18n import message
+from graph_model.i18n import DEFAULT as _DEFAULT_LANGUAGE, message, use_language
 from graph_model.store.port import Node, Store
 from queries.access.visibility import (
     SUBJECT_LABELS, Vis, check_subject as visibility_of, in_force, key_regions,
@@ -72,7 +81,7 @@ from queries.scoring import score, schemes
 from queries.tracing.related import related
 
 __all__ = ["Viewer", "CreditReport", "credit_report", "report_body", "report_number",
-           "HIDDEN", "RELATED_CAP", "FORMAT"]
+           "HIDDEN", "RELATED_CAP", "FORMAT", "LANGUAGE"]
 
 #: What a subject id the viewer may not see reads as, on a path.
 HIDDEN = "(outside your scope)"
@@ -83,6 +92,8 @@ RELATED_DEPTH = 2
 #: never verifies as current).
 FORMAT = "creditkb-report/1"
 ROLES = ("regulator", "investigator", "viewer")
+#: The language of a report's sentences, whatever language it is asked or shown in.
+LANGUAGE = _DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -390,7 +401,9 @@ def _scores(store: Store, node: Node, records: Sequence[Node], day: dt.date) -> 
 
 def report_body(store: Store, subject: str, region: str, as_of, viewer: Viewer) -> dict:
     """The sections of the report of ``subject`` for the regulator of ``region`` on
-    ``as_of``, as ``viewer`` may see them (JSON-ready, not yet canonical)."""
+    ``as_of``, as ``viewer`` may see them (JSON-ready, not yet canonical), worded in
+    :data:`LANGUAGE` whatever the current language (an error in bad input is in the
+    current language)."""
     day = parse_as_of(as_of)
     region = check_region(region)
     node = check_subject(store, subject)
@@ -401,6 +414,12 @@ def report_body(store: Store, subject: str, region: str, as_of, viewer: Viewer) 
     by_label: dict[str, list[Node]] = {}
     for r in records:
         by_label.setdefault(r.label, []).append(r)
+    with use_language(LANGUAGE):
+        return _sections(store, node, region, day, scope, records, by_label)
+
+
+def _sections(store: Store, node: Node, region: str, day: dt.date, scope: _Scope,
+              records: Sequence[Node], by_label: Mapping[str, list[Node]]) -> dict:
     return {
         "subject": scope.identity(node.uid),
         "grades": _grades(store, node.uid, region, day),
@@ -452,7 +471,7 @@ def credit_report(store: Store, subject: str, region: str, as_of, viewer: Viewer
     issued = store.get_nodes([f"CreditReport:{number}"]).get(f"CreditReport:{number}")
     version = issued.props.get("store_version") if issued else str(store.version())
     doc = {"report": plain({"format": FORMAT, "number": number, "store_version": version,
-                            "as_of": day, "region": region,
+                            "as_of": day, "region": region, "language": LANGUAGE,
                             "region_name": _regions.name_of(region),
                             "viewer": {"region": viewer.region, "role": viewer.role,
                                        "agency": viewer.agency},

@@ -35,6 +35,14 @@ def test_credit_report_verify_and_the_public_pages(api):
     doc = json.loads(first["json"])
     assert doc["report"]["number"] == first["number"] and doc["grades"]["recognised"]["grade"] == "D"
     assert "苏州恒通危险品运输有限公司" in first["html"] and first["number"] in first["html"]
+    # asked in English (gql's default): English labels around the same report; in Chinese
+    # the same number, hash and JSON, Chinese labels
+    assert "Credit report" in first["html"] and "信用报告" not in first["html"]
+    zh = gql(api, REPORT, accept_language="zh-CN", s=HENGTONG,
+             on="2026-08-01")["data"]["creditReport"]
+    assert (zh["number"], zh["sha256"], zh["json"]) == (first["number"], first["sha256"],
+                                                         first["json"])
+    assert "信用报告" in zh["html"] and "Credit report" not in zh["html"]
     loads = [i.file for i in api["store"].loads()]
     assert loads.count("graphql:creditReport") == 1
     wrote = [e for e in api["access"].audit() if e.operation == "creditReport"]
@@ -55,16 +63,14 @@ def test_credit_report_verify_and_the_public_pages(api):
     assert (v["genuine"], v["current"], v["asOf"]) == (True, True, "2026-08-01")
     tampered = hashlib.sha256(first["json"].replace('"D"', '"A"').encode()).hexdigest()
     assert not gql(api, VERIFY, n=first["number"], h=tampered)["data"]["verifyReport"]["genuine"]
-    english = httpx.get(base + first["verifyPath"], headers={"accept-language": "en"}, timeout=10)
-    assert english.status_code == 200 and "genuine and current" in english.text
-    assert "still current" in english.text and '<html lang="en">' in english.text
-    page = httpx.get(base + first["verifyPath"], timeout=10)  # in Chinese by default
-    assert page.status_code == 200 and "<h1>报告核验</h1>" in page.text
-    assert f"报告编号 {first['number']}" in page.text and "genuine" not in page.text
-    bad = httpx.get(f"{base}/verify/{first['number']}?sha256={tampered}", timeout=10)
-    assert "无法核验" in bad.text and "并非真实" in bad.text
-    bad = httpx.get(f"{base}/verify/{first['number']}?sha256={tampered}&lang=en", timeout=10)
-    assert "not genuine" in bad.text
+    page = httpx.get(base + first["verifyPath"], timeout=10)  # Chinese by default
+    assert page.status_code == 200 and "真实有效，且仍为最新" in page.text
+    assert '<html lang="zh-CN">' in page.text and "genuine" not in page.text
+    page = httpx.get(base + first["verifyPath"] + "&lang=en", timeout=10)
+    assert "genuine and current" in page.text and "still current" in page.text
+    bad = httpx.get(f"{base}/verify/{first['number']}?sha256={tampered}", timeout=10,
+                    headers={"accept-language": "en-GB,en;q=0.9"})
+    assert "not genuine" in bad.text and '<html lang="en">' in bad.text
     got = httpx.get(base + first["verifyPath"], headers={"accept": "application/json"}, timeout=10)
     assert got.json()["genuine"] is True
 
@@ -78,10 +84,10 @@ def test_credit_report_verify_and_the_public_pages(api):
     assert [x["list_kind"] for x in view["lists"]] == ["严重失信"]  # not 重点监管: not public
     text = httpx.get(f"{base}/p/{code}", timeout=10).text
     assert "苏州恒通" in text and "张" not in text and "罚" not in text
-    assert "统一社会信用代码" in text and "公开名单" in text and "严重失信（" in text
-    text = httpx.get(f"{base}/p/{code}", headers={"accept-language": "en"}, timeout=10).text
-    assert "Unified Social Credit Code" in text and "Public lists" in text and "严重失信 (" in text
-    assert "统一社会信用代码" not in text
+    assert "统一社会信用代码" in text and "公开名单" in text
+    english = httpx.get(f"{base}/p/{code}?lang=en", timeout=10).text
+    assert "Unified social credit code" in english and "公开名单" not in english
+    assert "苏州恒通" in english and "严重失信" in english  # the data is the same
     red = httpx.get(f"{base}/p/{lookup_code('91320411250183647M', SECRET)}",
                     headers={"accept": "application/json"}, timeout=10).json()
     assert red["grade"] == "AA" and [x["list_kind"] for x in red["lists"]] == ["红名单"]

@@ -1,6 +1,7 @@
 """``creditkb report`` and ``creditkb qr`` as real processes on the demo store (issue 18):
 the same question twice gives the same bytes and is issued once; a PDF is written; the QR
-code names the firm's public page."""
+code names the firm's public page; the HTML is worded in LANG's language or --lang's, the
+JSON the same bytes in either."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ def test_report_json_html_pdf_and_the_qr_code(tmp_path):
     pdf = run(*ask, "--format", "pdf", "--out", str(tmp_path / "r.pdf"), cwd=tmp_path, env=env)
     assert pdf.returncode == 0, pdf.stderr
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-" and doc["report"]["number"] in pdf.stderr
+    # the language: LANG's (Chinese for zh_CN) or --lang's for the page; the JSON is the same
+    english = run(*ask, cwd=tmp_path, env={**env, "LANG": "C.UTF-8", "LC_ALL": ""})
+    assert english.stdout == first.stdout
+    zh = run(*ask, "--format", "html", cwd=tmp_path, env={**env, "LANG": "zh_CN.UTF-8",
+                                                           "LC_ALL": ""})
+    en = run(*ask, "--format", "html", "--lang", "en", cwd=tmp_path,
+             env={**env, "LANG": "zh_CN.UTF-8", "LC_ALL": ""})
+    assert zh.returncode == en.returncode == 0, zh.stderr + en.stderr
+    assert "信用报告" in zh.stdout and "Credit report" not in zh.stdout
+    assert "Credit report" in en.stdout and "信用报告" not in en.stdout
+    assert doc["report"]["number"] in zh.stdout and doc["report"]["number"] in en.stdout
     no_out = run(*ask, "--format", "pdf", cwd=tmp_path, env=env)
     assert no_out.returncode == 1 and "needs --out" in no_out.stderr
     viewer = json.loads(run("report", "320583199209270735", "--region", "320500", "--as-of",

@@ -1,8 +1,9 @@
 """The credit report printed (issue 18, item 3): the demo's dishonest firm's report rendered
 to PDF by WeasyPrint from its one HTML template, page 1 turned into a PNG (pypdfium2), and
-the picture checked: not blank, and the subject's name and the report number are drawn
-where the PDF's own text layer puts them (no OCR: the text layer says where to look, the
-picture says that something legible is drawn there)."""
+the picture checked: not blank, and the subject's name, the report number and the Chinese
+title are drawn where the PDF's own text layer puts them (no OCR: the text layer says where
+to look, the picture says that something legible is drawn there).  The same report renders
+in English from the same data, with the same number and hash (issue 20)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from api.report_render import render_html, render_pdf
+from graph_model.i18n import use_language
 from queries.reports import Viewer, credit_report
 from tests.support.demo import demo_store
 
@@ -25,9 +27,13 @@ def printed(tmp_path_factory):
     try:
         r = credit_report(store, "Enterprise:91320506MA1MKT3P0P", "320500", "2026-08-01",
                           Viewer("320500", "regulator"))
+        with use_language("en"):  # asked in English: the same report
+            asked_in_english = credit_report(store, "Enterprise:91320506MA1MKT3P0P", "320500",
+                                             "2026-08-01", Viewer("320500", "regulator"))
     finally:
         store.close()
-    pdf = render_pdf(render_html(r))
+    assert asked_in_english.json == r.json  # byte-identical, so the same number and hash
+    pdf = render_pdf(render_html(r))  # the default language: Chinese
     doc = pdfium.PdfDocument(pdf)
     page = doc[0]
     png = path / "page1.png"
@@ -67,7 +73,8 @@ def test_page_one_as_a_picture_is_not_blank_and_shows_the_name_and_number(printe
     assert white < 0.97  # ink on the page
     text = page.get_textpage().get_text_range()
     assert NAME in text and r.number in text and r.sha256 in text
-    for word in (NAME, r.number):
+    assert "信用报告" in text and "报告编号" in text and "Credit report" not in text
+    for word in (NAME, r.number, "信用报告"):
         box = _box_of(page, word)
         assert box[2] - box[0] > 40 and box[3] - box[1] > 8, (word, box)
         assert _drawn(img, box) > 0.05, word  # glyphs drawn there
@@ -90,3 +97,25 @@ def test_the_name_is_set_in_an_embedded_cjk_font(printed):
     name = buf.value.decode("ascii", "replace")
     assert "+" in name  # a subset embedded in the file
     assert any(f in name for f in ("WenQuanYi", "NotoSansCJK", "SourceHanSans")), name
+
+
+def test_the_same_report_renders_in_either_language_with_the_same_number(printed):
+    r = printed[0]
+    zh, en = render_html(r, "zh-CN"), render_html(r, "en")
+    for page in (zh, en):
+        assert NAME in page and r.number in page and r.sha256 in page
+    assert zh.count(r.number) == en.count(r.number)
+    assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en
+    for label in ("信用报告", "报告编号", "统一社会信用代码", "认定等级", "联合惩戒措施", "信用修复",
+                  "异议"):
+        assert label in zh and label not in en, label
+    for label in ("Credit report", "Report number", "Unified social credit code",
+                  "Recognised grade", "Measures of joint discipline", "Repair", "Objections",
+                  "2026-08-01"):
+        assert label in en, label
+    assert "<td>2026年8月1日</td>" in zh and "<td>2026-08-01</td>" in en  # as of, the language's way
+    assert "Credit report" not in zh and "report.title" not in zh + en  # no msgid shows
+    # the report's own sentences are the data's, the same in both
+    reason = r.doc["grades"]["excluded"][0]["reason"]
+    assert reason in zh and reason in en
+    assert r.doc["report"]["language"] == "zh-CN"

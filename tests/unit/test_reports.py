@@ -11,6 +11,7 @@ import json
 import pytest
 
 from loaders.write import write_rows
+from graph_model.i18n import use_language
 from queries.dates import InvalidInput
 from queries.reports import HIDDEN, Viewer, credit_report
 from queries.reports.issued import report_row, verify_report
@@ -154,6 +155,27 @@ def test_the_same_question_gives_byte_identical_json_and_hash(demo):
     assert a.json.startswith('{"commitments":') and ", " not in a.json[:200]
     other = report(demo, day=dt.date(2026, 8, 2))
     assert other.number != a.number and other.sha256 != a.sha256
+
+
+def test_a_report_asked_in_english_is_the_chinese_one_and_verifies_in_either(demo):
+    """The report's JSON does not depend on the language it is asked in (its sentences are
+    zh-CN's, recorded in its header): the same number and bytes over Accept-Language: en,
+    and a copy issued in one language verifies as current asked in the other."""
+    day = dt.date(2026, 10, 1)
+    with use_language("en"):
+        english = report(demo, DISHONEST, WUXI, day)
+    chinese = report(demo, DISHONEST, WUXI, day)
+    assert english.json == chinese.json and english.number == chinese.number
+    assert json.loads(chinese.json)["report"]["language"] == "zh-CN"
+    assert chinese.doc["grades"]["explanation"].startswith("截至2026年10月1日")
+    write_rows(demo, SECRET, "credit_reports", [report_row(english, day)], agency=None,
+               source="test")
+    with use_language("en"):
+        v = verify_report(demo, chinese.number, chinese.sha256)
+        assert (v.genuine, v.current) == (True, True)
+        assert v.explanation.startswith("genuine, and still current")
+    v = verify_report(demo, chinese.number, chinese.sha256)
+    assert (v.genuine, v.current) == (True, True) and v.explanation.startswith("报告真实，且仍为最新")
 
 
 def test_an_issued_report_verifies_and_a_tampered_one_does_not(demo):
