@@ -331,6 +331,11 @@ class Scope:
         :func:`queries.access.visibility.check_subject` (one call, the same work whether
         the subject exists or not); what it read is kept for the rest of the request."""
         regions = await self.regions()
+        if self.ctx.key.role == SUBJECT_ROLE:
+            # a firm's key sees by uid, not by region: every subject is checked as one
+            # outside any region, so another firm of its own city costs what a missing
+            # one costs (a firm in the key's region took a shorter path)
+            regions = ()
         checked = await self.ctx.call(check_subject, self.ctx.store, uid, regions,
                                       self.ctx.today, scales(), self._agreements, self._jur)
         if self.ctx.key.role == SUBJECT_ROLE:  # after the same reads (issue 16)
