@@ -49,6 +49,7 @@ from typing import Callable, Hashable
 from api.cache import store_version
 from api.errors import Timeout
 from graph_model.errors import ConflictError, CreditKBError, DataError, ForbiddenError, UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store.port import Store
 from queries.access.state import state_dir
@@ -353,8 +354,7 @@ class HeavyWork:
                 raise asyncio.TimeoutError
             return await asyncio.wait_for(asyncio.shield(job), left)
         except asyncio.TimeoutError:
-            raise Timeout(f"{task} took longer than the time limit; it goes on being computed: "
-                          f"ask again in a while") from None
+            raise Timeout(message("error.heavy_timeout", task=task)) from None
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
