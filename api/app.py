@@ -73,7 +73,7 @@ class _WebSocketRouter(GraphQLRouter):
         """A WebSocket message, within the size and nesting limits of a request body (a
         message beyond them is not JSON to the protocol, which closes with 4400)."""
         try:
-            return parse_json(data, "the message")
+            return parse_json(data, "message")
         except Exception as exc:  # noqa: BLE001 - what the protocols catch as "not JSON"
             raise json.JSONDecodeError(str(exc), "", 0) from None
 

@@ -213,6 +213,7 @@ class FollowupMutation:
                               as_of: dt.date | None = None) -> RepairReminders:
         from api.context import blocking
         from api.errors import BadInput
+        from graph_model.i18n import message
         from api.query import day_of, enter
         from loaders.write import write_records
         from queries.rules.reminders import reminder_rows
@@ -227,7 +228,7 @@ class FollowupMutation:
         if rows:
             def new_only(existing) -> None:
                 if existing:
-                    raise BadInput("some of these reminders were issued meanwhile: ask again")
+                    raise BadInput(message("error.reminders_meanwhile"))
 
             written = await blocking(write_records, ctx.store, ctx.settings.secret, "reminders",
                                      rows, agency=ctx.key.agency,

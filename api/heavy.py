@@ -49,6 +49,7 @@ from typing import Callable, Hashable
 from api.cache import store_version
 from api.errors import Timeout
 from graph_model.errors import ConflictError, CreditKBError, DataError, ForbiddenError, UserError
+from graph_model.i18n import DEFAULT, language, message, use_language
 from graph_model.settings import Settings
 from graph_model.store.port import Store
 from queries.access.state import state_dir
@@ -222,25 +223,28 @@ def _start(settings: Settings, location: str, nice: int) -> None:
         _answers = None  # each process keeps its own
 
 
-def _run(task: str, args: tuple):
-    """A task in a worker process; its answer shared with the other processes (the other
-    API workers' too) through the ``answers/`` folder, where the store counts its writes."""
+def _run(task: str, args: tuple, lang: str = DEFAULT):
+    """A task in a worker process, in the asker's language ``lang`` (the rules' reasons and
+    errors are worded in it); its answer shared with the other processes (the other API
+    workers' too) through the ``answers/`` folder, where the store counts its writes."""
     try:
-        version = store_version(_store)
-        if _answers is None or task == "warm" or version[0] != "version":
-            return TASKS[task](_store, *args)
-        question = hashlib.sha256(repr(args).encode("utf-8")).hexdigest()[:20]
-        return _shared(task, version[1], question, lambda: TASKS[task](_store, *args))
+        with use_language(lang):
+            version = store_version(_store)
+            if _answers is None or task == "warm" or version[0] != "version":
+                return TASKS[task](_store, *args)
+            question = hashlib.sha256(repr((args, lang)).encode("utf-8")).hexdigest()[:20]
+            return _shared(task, version[1], question, lambda: TASKS[task](_store, *args))
     except CreditKBError as exc:
         raise Failed(_kind(exc), str(exc)) from None
     except ValueError as exc:  # the rules' checks of their arguments
         raise Failed("user", str(exc)) from None
 
 
-def _run_with(store: Store, task: str, args: tuple):
+def _run_with(store: Store, task: str, args: tuple, lang: str = DEFAULT):
     """:func:`_run` on a given store (no worker processes: in a thread)."""
     try:
-        return TASKS[task](store, *args)
+        with use_language(lang):
+            return TASKS[task](store, *args)
     except CreditKBError:
         raise
     except ValueError as exc:
@@ -307,9 +311,10 @@ class HeavyWork:
             pool = self._executor(lane)
             try:
                 if lane.processes > 0:
-                    answer = await loop.run_in_executor(pool, _run, task, args)
+                    answer = await loop.run_in_executor(pool, _run, task, args, key[-1])
                 else:
-                    answer = await loop.run_in_executor(pool, _run_with, self.store, task, args)
+                    answer = await loop.run_in_executor(pool, _run_with, self.store, task, args,
+                                                        key[-1])
             except Failed as exc:
                 raise exc.error() from None
             except BrokenProcessPool:
@@ -335,7 +340,7 @@ class HeavyWork:
         (``time.monotonic()``), the computation going on for the next to ask."""
         loop = asyncio.get_running_loop()
         version = await loop.run_in_executor(None, store_version, self.store)
-        key = (version, task, args)
+        key = (version, task, args, language())  # an answer words its reasons
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -353,8 +358,7 @@ class HeavyWork:
                 raise asyncio.TimeoutError
             return await asyncio.wait_for(asyncio.shield(job), left)
         except asyncio.TimeoutError:
-            raise Timeout(f"{task} took longer than the time limit; it goes on being computed: "
-                          f"ask again in a while") from None
+            raise Timeout(message("error.heavy_timeout", task=task)) from None
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

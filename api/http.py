@@ -201,7 +201,7 @@ class GraphQLHTTP:
         if len(query) > MAX_BODY:
             return None, (413, i18n.message("error.query_too_long", limit=MAX_BODY))
         try:  # before graphql-core's parser, which recurses on brackets
-            check_nesting(query, "the query")
+            check_nesting(query, "query")
         except BadInput as exc:
             return None, (400, exc.message)
         variables = raw.get("variables")

@@ -59,28 +59,36 @@ def nesting(raw: bytes | str) -> int:
     return deepest
 
 
-def check_nesting(raw: bytes | str, what: str) -> None:
-    """BAD_USER_INPUT when ``raw`` nests deeper than :data:`MAX_NESTING`."""
+#: What :func:`parse_json` and :func:`check_nesting` read, named in the reader's language.
+PARTS = {"body": "error.part.body", "variables": "error.part.variables",
+         "query": "error.part.query", "message": "error.part.message"}
+
+
+def check_nesting(raw: bytes | str, part: str) -> None:
+    """BAD_USER_INPUT when ``raw`` (one of :data:`PARTS`) nests deeper than
+    :data:`MAX_NESTING`."""
     depth = nesting(raw)
     if depth > MAX_NESTING:
-        raise BadInput(f"{what} nests {depth} levels deep; at most {MAX_NESTING} are accepted")
+        raise BadInput(message("error.json_nesting", what=message(PARTS[part]),
+                               depth=str(depth), max=str(MAX_NESTING)))
 
 
-def parse_json(raw: bytes | str, what: str = "the request body"):
+def parse_json(raw: bytes | str, part: str = "body"):
     """``raw`` parsed as JSON, within the size and nesting limits; BAD_USER_INPUT otherwise.
 
     >>> parse_json(b"[" * 1200 + b"]" * 1200)
     Traceback (most recent call last):
     ...
-    api.errors.BadInput: the request body nests 1200 levels deep; at most 32 are accepted
+    api.errors.BadInput: 请求体嵌套1200层，最多允许32层
     """
     if len(raw) > MAX_BODY:
-        raise BadInput(f"{what} is larger than {MAX_BODY} bytes")
-    check_nesting(raw, what)
+        raise BadInput(message("error.json_too_large", what=message(PARTS[part]),
+                               max=str(MAX_BODY)))
+    check_nesting(raw, part)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
-        raise BadInput(f"{what} is not JSON") from None
+        raise BadInput(message("error.not_json", what=message(PARTS[part]))) from None
 
 
 def page_size(first: int | None) -> int:

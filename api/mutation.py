@@ -35,6 +35,7 @@ from api.types import (
     Commitment, ListEntry, Repair, record_out,
 )
 from graph_model.enums import CommitmentStatus, ListKind, RepairMode
+from graph_model.i18n import message
 from graph_model.store.port import Node
 from loaders.kinds import SUBJECT_KINDS
 from loaders.write import amend_records, write_records
@@ -45,17 +46,20 @@ from queries.rules.repair import penalty_state, repair_route, row_rules
 KIND_OF_LABEL = {label: word for word, label in SUBJECT_KINDS.items()}
 #: The one answer for a list entry (a penalty) that is another agency's (decided outside
 #: the key's jurisdiction) and for one that does not exist.
-NOT_OURS_ENTRY = "no such list entry of this key's agency"
-NOT_OURS_PENALTY = ("no such penalty this key may repair (decided in its jurisdiction, about "
-                    "a subject registered there, or by an agreement partner)")
+NOT_OURS_ENTRY = "error.entry_not_ours"
+NOT_OURS_PENALTY = "error.penalty_not_ours"
+#: Why a penalty cannot be repaired on a day, by its state (queries.rules.repair.penalty_state).
+REPAIR_REFUSED = {"revoked": "error.repair.revoked", "not yet decided": "error.repair.not_decided",
+                  "published": "error.repair.published", "repaired": "error.repair.repaired",
+                  "expired": "error.repair.expired"}
 
 
-def _not_others(ctx: RequestContext, what: str):
-    """A write guard: refuse to change a record another agency issued."""
+def _not_others(ctx: RequestContext, msgid: str):
+    """A write guard: refuse to change a record another agency issued (``msgid`` says
+    which record)."""
     def guard(existing: Mapping[str, Node]) -> None:
         if foreign_records(existing, ctx.key.agency, ctx.key.region):
-            raise Forbidden(f"{what} of another agency has this key: only its agency may "
-                            f"change it")
+            raise Forbidden(message(msgid))
     return guard
 
 
@@ -83,8 +87,7 @@ def _code_of(ctx: RequestContext, ref: str, uid: str) -> tuple[str, str]:
     label, _, key = uid.partition(":")
     if label == "Person":
         if ":" in ref:
-            raise BadInput("subjectId: a person's records are written with the resident ID "
-                           "number (the node id holds only its keyed hash)")
+            raise BadInput(message("error.person_by_id_number"))
         return KIND_OF_LABEL[label], ref.strip()
     return KIND_OF_LABEL[label], key
 
@@ -152,7 +155,7 @@ class Mutation(FollowupMutation, ObjectionMutation):
 
         def new_only(existing: Mapping[str, Node]) -> None:
             for entry_uid in existing:  # the same kind, subject, region and day
-                raise BadInput(f"entryId {entry_uid} already exists")
+                raise BadInput(message("error.entry_exists", entry=entry_uid))
 
         ctx.audit.written.add(uid)  # attempted: audited also when refused
         written = await _write(ctx, "list_entries", row, "addListEntry", new_only)
@@ -169,7 +172,7 @@ class Mutation(FollowupMutation, ObjectionMutation):
         label, _, key = ref.partition(":")
         parts = key.split("|")
         if label != "ListEntry" or len(parts) != 4 or len(ref) > 400:
-            raise BadInput("entryId: not a list entry id (ListEntry:<kind>|<subject>|<region>|<date>)")
+            raise BadInput(message("error.entry_id"))
         ctx.audit.written.add(ref)  # attempted: audited also when refused
 
         def mine(node: Node | None) -> bool:
@@ -182,17 +185,18 @@ class Mutation(FollowupMutation, ObjectionMutation):
         entry = await ctx.loaders.nodes.load(ref)
         if not mine(entry):
             await ctx.refuse(started)
-            raise Forbidden(NOT_OURS_ENTRY)
+            raise Forbidden(message(NOT_OURS_ENTRY))
         p = entry.props
         removed = input.removed_on.isoformat()
         if p.get("removed_on"):
-            raise BadInput(f"the entry was already removed on {p['removed_on']}")
+            raise BadInput(message("error.entry_removed", removed_on=p["removed_on"]))
         if removed < str(p.get("listed_on")):
-            raise BadInput(f"removedOn {removed} is before listedOn {p.get('listed_on')}")
+            raise BadInput(message("error.removed_before_listed", removed_on=removed,
+                                   listed_on=str(p.get("listed_on"))))
 
         def still_mine(existing: Mapping[str, Node]) -> None:
             if not mine(existing.get(ref)):
-                raise Forbidden(NOT_OURS_ENTRY)
+                raise Forbidden(message(NOT_OURS_ENTRY))
 
         def write():
             return amend_records(ctx.store, "list_entries", [entry.key], {"removed_on": removed},
@@ -212,7 +216,7 @@ class Mutation(FollowupMutation, ObjectionMutation):
         _writer(ctx, "recordRepair")
         number = (input.decision_no or "").strip()
         if not number or len(number) > 200:
-            raise BadInput("decisionNo: give the penalty's decision number")
+            raise BadInput(message("error.decision_no"))
         ctx.audit.written.add(f"Penalty:{number}")  # attempted: audited also when refused
         # one answer, no sooner than the refusal floor, whether the penalty is not there or
         # not this key's to repair (the route is only looked up for a penalty that exists:
@@ -227,22 +231,19 @@ class Mutation(FollowupMutation, ObjectionMutation):
                                    input.repaired_on)
         if route is None:
             await ctx.refuse(started)
-            raise Forbidden(NOT_OURS_PENALTY)
+            raise Forbidden(message(NOT_OURS_PENALTY))
         state = await ctx.call(penalty_state, ctx.store, number, input.repaired_on)
         if state.state != "repairable":
-            why = {"revoked": "the penalty is revoked",
-                   "not yet decided": "the penalty was not decided yet on that day",
-                   "published": f"its minimum publication period ends on {state.minimum_end}",
-                   "repaired": f"it was already repaired on "
-                               f"{state.repair.repaired_on if state.repair else '?'}",
-                   "expired": f"its publication ended on {state.maximum_end}"}
-            raise BadInput(f"cannot repair {number} on {input.repaired_on}: "
-                           f"{why.get(state.state, state.state)}")
+            raise BadInput(message(
+                REPAIR_REFUSED.get(state.state, "error.repair.state"), number=number,
+                day=input.repaired_on, state=state.state, minimum_end=state.minimum_end,
+                maximum_end=state.maximum_end,
+                repaired_on=state.repair.repaired_on if state.repair else "?"))
         row = {"decision_no": number, "mode": input.mode,
                "repaired_on": input.repaired_on.isoformat(), "evidence": input.evidence,
                "agency": ctx.key.agency, "agency_region": ctx.key.region}
         written = await _write(ctx, "repairs", row, "recordRepair",
-                               _not_others(ctx, "a repair of this penalty on this day"))
+                               _not_others(ctx, "error.repair_of_other_agency"))
         ctx.audit.written.update({written[0].uid, penalty.uid}
                                  | ({penalty.props["subject_uid"]}
                                     if penalty.props.get("subject_uid") else set()))
@@ -256,13 +257,14 @@ class Mutation(FollowupMutation, ObjectionMutation):
         uid, word, code = await _subject_to_write(ctx, input.subject_id)
         ctx.audit.written.add(uid)  # attempted: audited also when refused
         if input.due_on is not None and input.due_on < input.made_on:
-            raise BadInput(f"dueOn {input.due_on} is before madeOn {input.made_on}")
+            raise BadInput(message("error.due_before_made", due_on=input.due_on,
+                                   made_on=input.made_on))
         row = {"subject_kind": word, "subject_id": code, "kind": input.kind,
                "made_on": input.made_on.isoformat(),
                "due_on": input.due_on.isoformat() if input.due_on else None,
                "status": input.status, "agency": ctx.key.agency,
                "agency_region": ctx.key.region}
         written = await _write(ctx, "commitments", row, "recordCommitment",
-                               _not_others(ctx, "a commitment of this kind on this day"))
+                               _not_others(ctx, "error.commitment_of_other_agency"))
         ctx.audit.written.update({written[0].uid, uid})
         return record_out(written[0])

@@ -7,6 +7,7 @@ written keeps both cores busy.  At most one item waits, which bounds the memory 
 
 from __future__ import annotations
 
+import contextvars
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator, TypeVar
@@ -27,12 +28,14 @@ def prefetch(items: Iterable[T]) -> Iterator[T]:
     sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-prefetch") as pool:
-            pending = pool.submit(next, source, _END)
+            # in the caller's context: its language (graph_model.i18n) words the rows' reasons
+            context = contextvars.copy_context()
+            pending = pool.submit(context.run, next, source, _END)
             while True:
                 item = pending.result()
                 if item is _END:
                     return
-                pending = pool.submit(next, source, _END)
+                pending = pool.submit(context.run, next, source, _END)
                 yield item
     finally:
         sys.setswitchinterval(interval)

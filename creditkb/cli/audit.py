@@ -31,7 +31,7 @@ def run(args) -> int:
     finally:
         access.close()
     if not entries and not args.json:
-        print("no audit entries")
+        print(message("cli.audit.none"))
     for e in entries:
         if args.json:
             print(json.dumps({"at": e.at, "agency": e.agency, "key_id": e.key_id, "role": e.role,

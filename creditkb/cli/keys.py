@@ -30,25 +30,28 @@ def run(args) -> int:
         if args.action == "create":
             missing = [f"--{n}" for n in ("agency", "region", "role") if not getattr(args, n)]
             if missing:
-                raise UserError(f"keys create needs {', '.join(missing)}")
+                raise UserError(message("cli.keys.create_needs", missing=", ".join(missing)))
             key, token = access.create_key(args.agency, args.region, args.role, args.note,
                                            getattr(args, "subject", None))
-            print(f"created {key.key_id} for {key.agency} ({key.region}, {key.role})")
-            print(f"key (shown once, only its hash is kept): {token}")
+            print(message("cli.keys.created", key=key.key_id, agency=key.agency,
+                          region=key.region, role=key.role))
+            print(message("cli.keys.token", token=token))
         elif args.action == "revoke":
             if not args.key_id:
-                raise UserError("keys revoke needs a KEY_ID (see: creditkb keys list)")
+                raise UserError(message("cli.keys.revoke_needs_id"))
             key = access.revoke_key(args.key_id)
-            print(f"revoked {key.key_id} ({key.agency}, {key.region}, {key.role}) at "
-                  f"{key.revoked_at}")
+            print(message("cli.keys.revoked", key=key.key_id, agency=key.agency,
+                          region=key.region, role=key.role, at=key.revoked_at))
         else:
             keys = access.keys()
             if not keys:
-                print("no keys yet (creditkb keys create --agency NAME --region CODE --role ROLE)")
+                print(message("cli.keys.none"))
             for k in keys:
-                state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
-                print(f"{k.key_id}  {k.role:<12} {k.region}  {k.agency}  created {k.created_at}  "
-                      f"{state}{'  (' + k.note + ')' if k.note else ''}")
+                state = (message("cli.keys.state_revoked", at=k.revoked_at) if k.revoked_at
+                         else message("cli.keys.state_active"))
+                print(f"{k.key_id}  {k.role:<12} {k.region}  {k.agency}  "
+                      + message("cli.keys.created_at", at=k.created_at)
+                      + f"  {state}{'  (' + k.note + ')' if k.note else ''}")
     finally:
         access.close()
     return 0

@@ -21,16 +21,18 @@ def run(args) -> int:
     with open_store(settings=settings) as store:
         if args.action == "undo":
             if not args.load_id:
-                raise UserError("loads undo needs a LOAD_ID (see: creditkb loads)")
+                raise UserError(message("cli.loads.undo_needs_id"))
             r = store.undo_load(args.load_id)
-            print(f"undid load {r.load_id}: {r.nodes_deleted} nodes and {r.edges_deleted} "
-                  f"relationships deleted, {r.nodes_restored} nodes and {r.edges_restored} "
-                  f"relationships restored")
+            print(message("cli.loads.undone", load=r.load_id, nodes_deleted=str(r.nodes_deleted),
+                          edges_deleted=str(r.edges_deleted),
+                          nodes_restored=str(r.nodes_restored),
+                          edges_restored=str(r.edges_restored)))
             return 0
         loads = store.loads()
         if not loads:
-            print("no loads yet")
+            print(message("cli.loads.none"))
         for x in loads:
             print(f"{x.load_id}  {x.status:<9}  {x.started_at}  {x.kind:<13} "
-                  f"{x.rows_loaded}/{x.rows_read} rows  {x.agency or '-'}  {x.file}")
+                  + message("cli.loads.rows", loaded=str(x.rows_loaded), read=str(x.rows_read))
+                  + f"  {x.agency or '-'}  {x.file}")
     return 0

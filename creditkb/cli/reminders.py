@@ -38,9 +38,13 @@ def run(args) -> int:
             for x in r.reminders:
                 c, pay = x.candidate, x.payment
                 print(f"{c.penalty.decision_no}  {c.penalty.subject}  {c.routed_by}  "
-                      f"minimum period over {c.minimum_end}  {c.mode}: {x.submit}"
-                      + (f"  fine {pay.status} ({pay.paid:g} of {pay.fine:g})" if pay and pay.fine else "")
-                      + (f"  issued {x.issued_on}" if x.issued_on else ""))
+                      + message("cli.reminders.line", minimum_end=c.minimum_end, mode=c.mode,
+                                submit=x.submit)
+                      + ("  " + message("cli.reminders.fine", status=pay.status,
+                                        paid=f"{pay.paid:g}", fine=f"{pay.fine:g}")
+                         if pay and pay.fine else "")
+                      + ("  " + message("cli.reminders.issued_on", day=x.issued_on)
+                         if x.issued_on else ""))
             _counts(r)
             return 0
         warn_demo_secret(settings)
@@ -48,9 +52,9 @@ def run(args) -> int:
 
 
 def _counts(r) -> None:
-    per = ", ".join(f"{p} {n}" for p, n in r.per_period) or "none"
-    print(f"{r.region} on {r.as_of}: {len(r.reminders)} reminders ({len(r.to_issue)} not issued); "
-          f"by the month the minimum period ended: {per}")
+    per = ", ".join(f"{p} {n}" for p, n in r.per_period) or message("cli.none")
+    print(message("cli.reminders.counts", region=r.region, as_of=r.as_of,
+                  reminders=str(len(r.reminders)), to_issue=str(len(r.to_issue)), per=per))
 
 
 def _issue(store, settings, r, args) -> int:
@@ -61,12 +65,12 @@ def _issue(store, settings, r, args) -> int:
     rows = reminder_rows(r)
     _counts(r)
     if not rows:
-        print("nothing to issue")
+        print(message("cli.reminders.nothing"))
         return 0
     with store.load_lock():
         bind_secret(store, settings.secret)
         source = f"creditkb reminders issue --region {r.region} --as-of {r.as_of}"
         nodes = write_rows(store, settings.secret, "reminders", rows, agency=args.agency,
                            source=source)
-    print(f"issued {len(nodes)} reminders")
+    print(message("cli.reminders.issued", n=str(len(nodes))))
     return 0

@@ -46,12 +46,13 @@ def run(args) -> int:
     catalogue = schemes(settings.schemes_dir)
     if args.score_command == "schemes":
         for s in catalogue:
-            print(f"{s.code}  {s.title}  version {s.version} from {s.effective_from}  "
-                  f"(grades on {s.scheme}: {', '.join(b.grade for b in s.bands)}; "
-                  f"{len(s.indicators)} indicators; #{s.basis.case or '-'})")
+            print(f"{s.code}  {s.title}  " + message(
+                "cli.score.scheme", version=str(s.version), start=s.effective_from,
+                scale=s.scheme, grades=", ".join(b.grade for b in s.bands),
+                indicators=str(len(s.indicators)), case=s.basis.case or "-"))
             for o in catalogue.overrides.get(s.code, ()):
-                print(f"  override {o.version}: region {o.region} from {o.effective_from} "
-                      f"({o.source})")
+                print("  " + message("cli.score.override", version=str(o.version),
+                                     region=o.region, start=o.effective_from, source=o.source))
         return 0
     with open_store(settings=settings) as store:
         if args.score_command == "show":
@@ -67,19 +68,25 @@ def _show(store, settings, catalogue, args) -> int:
     uid = subject_uid(args.subject, settings.secret)
     r = score(store, uid, args.scheme, args.as_of or dt.date.today(), args.bids_won,
               catalogue=catalogue)
-    print(f"{r.subject}  {r.scheme} version {r.version}  on {r.as_of}: grade {r.grade} "
-          f"(score {r.score}, band {r.band_grade}; base {r.base}: {r.base_reason})")
+    print(f"{r.subject}  " + message(
+        "cli.score.show", scheme=r.scheme, version=str(r.version), as_of=r.as_of,
+        grade=r.grade, score=str(r.score), band=r.band_grade, base=str(r.base),
+        base_reason=r.base_reason))
     for rule in r.rules:
-        print(f"  rule {rule.rule}: {rule.grade} ({rule.reason}) {rule.record or ''}")
+        print("  " + message("cli.score.rule", rule=rule.rule, grade=rule.grade,
+                             reason=rule.reason) + f" {rule.record or ''}")
     for d in r.dimensions:
-        print(f"  dimension {d.name}: {d.score} (weight {d.weight:g}, {d.entries} entries)")
+        print("  " + message("cli.score.dimension", name=d.name, score=str(d.score),
+                             weight=f"{d.weight:g}", entries=str(d.entries)))
     if r.evaluators:
         for u in r.evaluators.units:
-            print(f"  evaluator {u.unit}: {u.score:.2f} x weight {u.corrected_weight:.3f}"
-                  + (f"  outlier: {u.reason}" if u.outlier else ""))
+            print("  " + message("cli.score.evaluator", unit=u.unit, score=f"{u.score:.2f}",
+                                 weight=f"{u.corrected_weight:.3f}")
+                  + ("  " + message("cli.score.outlier", reason=u.reason) if u.outlier else ""))
     for e in r.entries:
         print(f"  {e.points:+g}  {e.indicator or '-'} {e.name}  {e.record}"
-              + (f" (about {e.about})" if e.about != r.subject else "") + f"  {e.reason}")
+              + (" " + message("cli.score.about", about=e.about) if e.about != r.subject else "")
+              + f"  {e.reason}")
     for e in r.expired:
         print(f"  (0)  {e.indicator or '-'} {e.name}  {e.record}  {e.reason}")
     return 0
@@ -95,14 +102,14 @@ def _run(store, settings, catalogue, args) -> int:
                         catalogue=catalogue)
     computed = time.monotonic() - started
     counts = ", ".join(f"{g} {n}" for g, n in sorted(result.grade_counts().items()))
-    print(f"{result.scheme} version {result.version} on {result.as_of} in {result.region}: "
-          f"{result.subjects} subjects, {len(result.rows)} graded ({counts or 'none'}), "
-          f"{result.not_scored} with nothing to score from"
-          + (f", {result.persons_skipped} persons skipped" if result.persons_skipped else "")
-          + f" in {computed:.1f} s")
+    print(message("cli.score.run_skipped" if result.persons_skipped else "cli.score.run",
+                  scheme=result.scheme, version=str(result.version), as_of=result.as_of,
+                  region=result.region, subjects=str(result.subjects),
+                  graded=str(len(result.rows)), counts=counts or message("cli.none"),
+                  not_scored=str(result.not_scored), skipped=str(result.persons_skipped),
+                  seconds=f"{computed:.1f}"))
     if result.persons_skipped:
-        print("creditkb: warning: persons are not written: the loaders take a person by resident "
-              "ID number, which creditkb never stores", file=sys.stderr)
+        print(message("cli.score.persons_warning"), file=sys.stderr)
     if args.dry_run or not result.rows:
         return 0
     with store.load_lock():
@@ -112,6 +119,6 @@ def _run(store, settings, catalogue, args) -> int:
         nodes = write_rows(store, settings.secret, "evaluations", result.rows,
                            agency=args.agency or catalogue.get(args.scheme).issuer, source=source)
     load = [info for info in store.loads() if info.file == source][-1]
-    print(f"wrote {len(nodes)} evaluations as load {load.load_id} in "
-          f"{time.monotonic() - started:.1f} s (creditkb loads undo {load.load_id} takes them back)")
+    print(message("cli.score.wrote", n=str(len(nodes)), load=load.load_id,
+                  seconds=f"{time.monotonic() - started:.1f}"))
     return 0

@@ -38,6 +38,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
@@ -222,7 +223,8 @@ class AdmissionReview:
 def _list(code: str) -> AdmissionList:
     lists = admission_lists()
     if code not in lists:
-        raise InvalidInput(f"listKind: {code!r} is not one of {', '.join(lists)}")
+        raise InvalidInput(message("error.admission.list_kind", code=repr(code),
+                                   lists=", ".join(lists)))
     return lists[code]
 
 
@@ -333,11 +335,12 @@ def list_admission(store: Store, subject: str, list_code: str, as_of) -> Admissi
     lst = _list(list_code)
     day = parse_as_of(as_of)
     if not isinstance(subject, str) or subject.partition(":")[0] != lst.subject:
-        raise InvalidInput(f"subject: the {lst.code} list takes {lst.subject} subjects, not {subject!r}")
+        raise InvalidInput(message("error.admission.subject_kind", list=lst.code,
+                                   label=lst.subject, subject=repr(subject)))
     rules = event_rules()
     node = store.get_nodes([subject]).get(subject)
     if node is None:
-        raise InvalidInput(f"subject: {subject!r} is not in the store")
+        raise InvalidInput(message("error.admission.no_subject", subject=repr(subject)))
     records = records_of(store, [subject], list(lst.labels(rules)), as_of=day).get(subject, [])
     grade = None
     if (scheme := _grade_scheme(lst)) is not None:
@@ -409,8 +412,8 @@ def admission_review(store: Store, region: str, list_code: str, as_of) -> Admiss
     day = parse_as_of(as_of)
     region = check_region(region)
     if lst.region is not None and not overlaps(region, lst.region):
-        raise InvalidInput(f"region: the {lst.code} list is kept in {lst.region}; review it "
-                           f"from a region that contains it or lies inside it")
+        raise InvalidInput(message("error.admission.region", list=lst.code,
+                                   region=lst.region))
     rules = event_rules()
     labels = list(lst.labels(rules))
     scheme = _grade_scheme(lst)

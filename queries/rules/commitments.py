@@ -34,6 +34,7 @@ import random
 from dataclasses import dataclass
 from typing import Mapping
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.basis import Basis, parse_basis
@@ -205,7 +206,7 @@ def commitments_due(store: Store, region: str, as_of, within: int | None = None,
     region = check_region(region)
     within = rules.due_soon_days if within is None else within
     if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= 3660:
-        raise InvalidInput(f"within must be a number of days from 0 to 3660, not {within!r}")
+        raise InvalidInput(message("error.commitments.within", within=repr(within)))
     soon, overdue, breached = [], [], []
     horizon = day + dt.timedelta(days=within)
     for ref in _region_commitments(store, region, day):
@@ -250,7 +251,7 @@ def recheck_draw(store: Store, region: str, as_of, ratio: float | None = None,
     day = parse_as_of(as_of)
     region = check_region(region)
     if not isinstance(seed, (int, str)) or isinstance(seed, bool):
-        raise InvalidInput(f"seed must be an integer or a string, not {seed!r}")
+        raise InvalidInput(message("error.seed", seed=repr(seed)))
     try:
         ratio = rules.recheck_ratio if ratio is None else as_ratio(ratio, "recheckDraw", "ratio")
     except DataFileError as exc:  # a caller's value, not a data file's

@@ -30,6 +30,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
@@ -298,7 +299,7 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
     day = parse_as_of(as_of)
     region = check_region(region)
     if not isinstance(seed, (int, str)) or isinstance(seed, bool):
-        raise InvalidInput(f"seed must be an integer or a string, not {seed!r}")
+        raise InvalidInput(message("error.seed", seed=repr(seed)))
     if label not in schema().subject_labels():
         raise InvalidInput(f"label must be a subject label, not {label!r}")
     scale = _scheme_for(region, scheme, label)

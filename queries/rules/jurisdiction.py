@@ -116,14 +116,14 @@ def overlapping(region: str) -> frozenset[str]:
 
 def _subject_label(uid) -> str:
     if not isinstance(uid, str):
-        raise InvalidInput(f"subject: expected a node id such as 'Enterprise:<USCC>', got {uid!r}")
+        raise InvalidInput(message("error.subject_not_id", uid=repr(uid)))
     try:
         label, _ = split_uid(uid.strip())
     except SchemaError as exc:
         raise InvalidInput(f"subject: {exc}") from None
     if not schema().label(label).is_subject:
-        raise InvalidInput(f"subject: {uid!r} is a {label}, not a subject "
-                           f"({', '.join(schema().subject_labels())})")
+        raise InvalidInput(message("error.subject_label", uid=repr(uid), label=label,
+                                   labels=", ".join(schema().subject_labels())))
     return label
 
 

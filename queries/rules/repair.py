@@ -38,6 +38,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of, parse_optional_date
 from queries.rules.basis import Basis, parse_basis
@@ -86,7 +87,7 @@ class RepairCatalogue:
         for match, mode, why in self.rules:
             if match in text:
                 return mode, f"{match}: {why}"
-        return self.default_mode, "not in the catalogue: closed loop unless shown unnecessary"
+        return self.default_mode, message("repair.reason.not_catalogued")
 
     def breaches(self, penalty: "PenaltyRef", repaired_on: dt.date, mode: str | None,
                  evidence: str | None) -> list[tuple[str, str]]:
@@ -96,17 +97,18 @@ class RepairCatalogue:
         lo, _ = self.window(penalty.severity, penalty.decision_date)
         if repaired_on < lo:
             months = self.periods[penalty.severity][0]
-            out.append(("repaired_on", f"before the end of the minimum publication period "
-                        f"({lo}: {months} months of a {penalty.severity} penalty decided "
-                        f"{penalty.decision_date}); a repair counts only after it (#2, #12)"))
+            out.append(("repaired_on", message(
+                "repair.reason.too_early", minimum_end=lo, months=str(months),
+                severity=penalty.severity, decided=penalty.decision_date)))
         need, why = self.mode_for(penalty.violation)
         closed = self.closed_loop_mode()
         if need == closed and mode != closed:
-            out.append(("mode", f"{penalty.violation or 'the violation'} calls for a closed-loop "
-                        f"repair ({closed}: {why}), not {mode or 'none'} (#12)"))
+            out.append(("mode", message(
+                "repair.reason.closed_loop" if mode else "repair.reason.closed_loop_no_mode",
+                violation=penalty.violation or message("repair.reason.the_violation"),
+                closed=closed, why=why, mode=mode)))
         if (mode == closed or need == closed) and not (evidence or "").strip():
-            out.append(("evidence", f"a closed-loop repair ({closed}) needs its rectification "
-                        f"evidence (整改证明): a note or a document reference (#12)"))
+            out.append(("evidence", message("repair.reason.evidence", closed=closed)))
         return out
 
     def closed_loop_mode(self) -> str:
@@ -355,7 +357,7 @@ def check_repairs(store: Store, rows: Sequence[Mapping[str, Any]],
 
         >>> [r for r, in check_repairs(store, [{"decision_no": "无锡交罚〔2023〕0000456号",
         ...     "repaired_on": "2023-08-01", "mode": "闭环", "evidence": "整改报告"}])]
-        [('repaired_on', 'before the end of the minimum publication period (2023-09-12: 3 months of a 一般 penalty decided 2023-06-12); a repair counts only after it (#2, #12)')]
+        [('repaired_on', '早于最短公示期届满之日（2023年9月12日：2023年6月12日作出的一般行政处罚，最短公示期3个月）；公示期届满后方可修复（#2、#12）')]
         >>> [c for c, _ in check_repairs(store, [{"decision_no": "无锡交罚〔2023〕0000456号",
         ...     "repaired_on": "2023-10-20", "mode": "承诺"}])[0]]
         ['mode', 'evidence']

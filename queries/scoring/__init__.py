@@ -30,6 +30,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from graph_model.gcpause import gc_paused
+from graph_model.i18n import message
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.jurisdiction import check_subject
@@ -110,9 +111,9 @@ def score_history(store: Store, subject: str, scheme: str, start, end, step_mont
     The records are read once, so a history costs about what one score does."""
     first, last = parse_as_of(start), parse_as_of(end)
     if last < first:
-        raise InvalidInput(f"end {last} is before start {first}")
+        raise InvalidInput(message("error.scoring.end_before_start", end=last, start=first))
     if not isinstance(step_months, int) or isinstance(step_months, bool) or step_months < 1:
-        raise InvalidInput(f"step_months must be a whole number of months from 1, not {step_months!r}")
+        raise InvalidInput(message("error.scoring.step_months", step=repr(step_months)))
     cat = _catalogue(catalogue)
     node = check_subject(store, subject)
     region = node.props.get("region_code")
@@ -147,7 +148,7 @@ def portrait(store: Store, subject: str, scheme: str, as_of, *,
     down to the vehicle or driver each is about."""
     sch = _catalogue(catalogue).get(scheme)
     if not sch.is_portrait:
-        raise InvalidInput(f"scheme {sch.code} has no dimensions: it is not a portrait scheme")
+        raise InvalidInput(message("error.scoring.not_portrait", scheme=sch.code))
     return score(store, subject, scheme, as_of, catalogue=catalogue)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from graph_model.i18n import message
 from graph_model.store.port import Store
 from queries.dates import InvalidInput, parse_as_of, parse_date
 from queries.scoring.ledger import gather, ledger
@@ -53,8 +54,8 @@ def lock_scheme(all_schemes: SchemeSet, lock: str) -> Scheme:
         if s.exchange is not None and lock in s.exchange.locks:
             return s
     known = sorted({x for s in all_schemes if s.exchange for x in s.exchange.locks})
-    raise InvalidInput(f"lock: no scoring scheme trades points for places at {lock!r}; known "
-                       f"locks: {', '.join(known) or 'none'}")
+    raise InvalidInput(message("error.scoring.lock" if known else "error.scoring.lock_none",
+                               lock=repr(lock), known=", ".join(known)))
 
 
 def lock_queue(store: Store, scheme: Scheme, lock: str, as_of) -> LockQueue:

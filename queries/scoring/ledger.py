@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of, parse_date
 from queries.rules.jurisdiction import check_subject
@@ -384,8 +385,9 @@ def ledger(scheme: Scheme, ctx: Context, subject: str, day: dt.date, bids_won: i
 
 def check_scored(scheme: Scheme, node: Node) -> None:
     if node.label not in scheme.subjects:
-        raise InvalidInput(f"scheme {scheme.code} scores {', '.join(scheme.subjects)}, not "
-                           f"{node.label} ({node.uid})")
+        raise InvalidInput(message("error.scoring.subject_kind", scheme=scheme.code,
+                                   labels=", ".join(scheme.subjects), label=node.label,
+                                   uid=node.uid))
 
 
 def score_subject(store: Store, scheme: Scheme, subject: str, as_of, bids_won: int = 0

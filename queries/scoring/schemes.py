@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from graph_model import yamlfile
+from graph_model.i18n import message
 from graph_model.schema import schema
 from queries.dates import InvalidInput
 from queries.rules.basis import Basis, parse_basis
@@ -660,8 +661,8 @@ class SchemeSet:
                 found = next((s for s in self.by_code.values() if s.title == code.strip()), None)
             if found is not None:
                 return found
-        raise InvalidInput(f"scheme: unknown scoring scheme {code!r}; known: "
-                           f"{', '.join(sorted(self.by_code))}")
+        raise InvalidInput(message("error.scoring.unknown_scheme", code=repr(code),
+                                   known=", ".join(sorted(self.by_code))))
 
     def __iter__(self):
         return iter(self.by_code.values())
@@ -678,8 +679,9 @@ class SchemeSet:
         else the scheme itself.  :class:`InvalidInput` before the scheme is in force."""
         base = self.get(code)
         if day < base.effective_from:
-            raise InvalidInput(f"as_of: scheme {base.code} (version {base.version}) is in force "
-                               f"from {base.effective_from}, not on {day}")
+            raise InvalidInput(message("error.scoring.not_in_force", scheme=base.code,
+                                       version=str(base.version), start=base.effective_from,
+                                       day=day))
         chain = up(region) if region else ()
         best = None
         for o in self.overrides.get(base.code, ()):

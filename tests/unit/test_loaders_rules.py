@@ -36,7 +36,7 @@ def store(tmp_path):
     s.close()
 
 
-def test_a_repair_breaking_the_window_or_the_mode_is_rejected_naming_why(tmp_path, store):
+def test_a_repair_breaking_the_window_or_the_mode_is_rejected_naming_why(tmp_path, store, english):
     """#2: a repair only after the minimum publication period; #12 "违法状态继续、需要采取积极
     行为改正违法行为的，要求以'闭环模式'纠正"."""
     [s] = load_paths(store, [write(tmp_path, "r.csv", REPAIRS)], SECRET, max_bad_fraction=1,
@@ -52,7 +52,7 @@ def test_a_repair_breaking_the_window_or_the_mode_is_rejected_naming_why(tmp_pat
     assert penalty_state(store, "锡交罚2号", "2024-06-03").repair.evidence == "船员配备证明"
 
 
-def test_kept_leniently_a_breaking_repair_is_a_finding_and_never_counts(tmp_path, store):
+def test_kept_leniently_a_breaking_repair_is_a_finding_and_never_counts(tmp_path, store, english):
     [s] = load_paths(store, [write(tmp_path, "r.csv", REPAIRS)], SECRET,
                      checks=Checks(row_rules(), lenient=True))
     assert (s.rows_loaded, s.rows_rejected) == (5, 0)
@@ -64,7 +64,7 @@ def test_kept_leniently_a_breaking_repair_is_a_finding_and_never_counts(tmp_path
     assert penalty_state(store, "苏交罚1号", "2024-06-01").state == "repaired"
 
 
-def test_a_written_repair_is_checked_like_a_loaded_one(store):
+def test_a_written_repair_is_checked_like_a_loaded_one(store, english):
     row = {"decision_no": "苏交罚1号", "mode": "承诺", "repaired_on": "2024-03-01",
            "agency": "苏州市交通运输局", "agency_region": "320500"}
     with pytest.raises(RowsRefused, match="repaired_on: before the end of the minimum"):

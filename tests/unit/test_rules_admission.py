@@ -80,7 +80,7 @@ def test_the_six_noes_and_twelve_calls_admit_and_each_breach_refuses(store):
         "no_violation_1y", "no_graded_accident_3y", "port_calls_1y"]
 
 
-def test_the_review_proposes_additions_and_removals_never_lists(store):
+def test_the_review_proposes_additions_and_removals_never_lists(store, english):
     ships = green_lane(store)
     r = admission_review(store, TAICANG, "GREEN_FAST_LANE", "2026-09-30")
     assert [a.subject for a in r.admit] == [ships["fined"]]  # qualifies, not listed
@@ -144,7 +144,7 @@ def test_aa_firms_join_the_xinyipi_whitelist(store):
     assert [x.subject for x in r.remove] == [a_]  # graded A now: its whitelist entry goes
 
 
-def test_unknown_lists_and_subjects_of_another_label_are_clear_errors(store):
+def test_unknown_lists_and_subjects_of_another_label_are_clear_errors(store, english):
     g = GraphBuilder(store)
     firm = g.firm("X")
     g.commit()

@@ -26,7 +26,7 @@ def test_publication_periods_follow_the_severity_in_calendar_months():
         cat.window("特别严重", D(2024, 1, 1))
 
 
-def test_the_violation_decides_commitment_or_closed_loop():
+def test_the_violation_decides_commitment_or_closed_loop(english):
     cat = repair_catalogue()
     assert cat.mode_for("驾驶员疲劳驾驶")[0] == "承诺"  # over when decided
     assert cat.mode_for("未按规定配备船员")[0] == "闭环"  # lasts until corrected
@@ -77,7 +77,7 @@ def test_the_home_region_is_reminded_of_penalties_decided_anywhere(store):
     assert routes(store, HANGZHOU, "2023-09-12") == []
 
 
-def test_a_repair_counts_only_after_the_minimum_period_and_in_its_mode(store):
+def test_a_repair_counts_only_after_the_minimum_period_and_in_its_mode(store, english):
     """#2: repair after the minimum publication period; #12 "违法状态继续、需要采取积极行为改正
     违法行为的，要求以'闭环模式'纠正" (rule 17)."""
     penalties(store)

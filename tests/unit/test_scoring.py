@@ -276,7 +276,7 @@ def test_score_history_reads_the_ledger_on_every_step(store):
         ("2024-10-01", 650, "中"), ("2025-01-01", 650, "中"), ("2025-04-01", 700, "中")]
 
 
-def test_bad_input_is_a_clear_error(store):
+def test_bad_input_is_a_clear_error(store, english):
     g = firm(store)
     ship = g.vessel("CN20230000009", NANTONG)
     g.commit()
