@@ -41,8 +41,8 @@ import time
 from pathlib import Path
 
 from bench.api_phases import (
-    AS_OF, ROOT, WATCHLIST, Client, light_mix, load, ok, percentiles, regional_subjects,
-    start_server,
+    AS_OF, ROOT, WATCHLIST, Client, light_mix, load, ok, percentiles, read_response,
+    regional_subjects, start_server,
 )
 from bench.phases import emit
 
@@ -101,16 +101,7 @@ async def get_nothing(port: int, seconds: float, concurrency: int) -> dict:
         while time.perf_counter() < stop:
             writer.write(head)
             await writer.drain()
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
+            status, _ = await read_response(reader)
             counts["requests"] += 1
             counts["errors"] += status != 204
         writer.close()

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.api_load import get_nothing, loadavg
-from bench.api_phases import regional_subjects
+from bench.api_phases import read_response, regional_subjects
 from bench.phases import SECRET, _subject_uids
 from bench.run import HERE, child
 
@@ -110,16 +110,7 @@ async def get_many(port: int, paths: list[str], seconds: float, concurrency: int
             writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                          f"Accept: application/json\r\n\r\n".encode())
             await writer.drain()
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
+            status, _ = await read_response(reader)
             samples.append(time.perf_counter() - t)
             counts["requests"] += 1
             counts["errors"] += status != 200
