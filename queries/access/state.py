@@ -28,7 +28,6 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from graph_model.errors import UserError
 from graph_model.settings import Settings
@@ -66,11 +65,9 @@ CREATE TABLE IF NOT EXISTS audit (
     denied TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
-CREATE TABLE IF NOT EXISTS watchlist_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL
-);
+-- The in-process watchlist event table of the first release; the live feed reads the
+-- store's change log (graph_model.store.port) instead.
+DROP TABLE IF EXISTS watchlist_events;
 """
 
 
@@ -271,21 +268,6 @@ class AccessStore:
         return [AuditEntry(s, at, k, a, r, op, kind, tuple(json.loads(subs)), out, transport,
                            tuple(json.loads(denied)))
                 for s, at, k, a, r, op, kind, subs, out, transport, denied in rows]
-
-    # -- watchlist events --------------------------------------------------------------
-
-    def publish(self, event: dict[str, Any]) -> int:
-        with self._con() as con:
-            return con.execute("INSERT INTO watchlist_events(at, event) VALUES (?, ?)",
-                               (now(), json.dumps(event, ensure_ascii=False))).lastrowid
-
-    def events_after(self, seq: int, limit: int = 500) -> list[tuple[int, dict]]:
-        return [(s, json.loads(e)) for s, e in self._con().execute(
-            "SELECT seq, event FROM watchlist_events WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq, limit))]
-
-    def last_event(self) -> int:
-        return self._con().execute("SELECT coalesce(max(seq), 0) FROM watchlist_events").fetchone()[0]
 
 
 def _add_missing_columns(con: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
