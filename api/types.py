@@ -26,6 +26,7 @@ from api.pagination import Connection, PageInfo, connection, page_info
 from graph_model.store.port import Node as StoreNode
 from graph_model import regions as _regions
 from graph_model.schema import schema
+from queries.versions import stored_day as _date
 from queries.access.visibility import (
     SUBJECT_LABELS, Vis, personal_data_clear, record_personal_clear, shown_props,
     shown_record_props,
@@ -41,17 +42,6 @@ def _doc(label: str, prop: str) -> str | None:
     if p is None:
         return None
     return f"{p.doc}: one of {', '.join(p.values)}" if p.values else p.doc
-
-
-def _date(value) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def mirror(gql_type: type[T], answer, **given) -> T:
