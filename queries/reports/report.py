@@ -409,7 +409,7 @@ def report_body(store: Store, subject: str, region: str, as_of, viewer: Viewer) 
     node = check_subject(store, subject)
     scope = _Scope(store, viewer, day)
     if scope.vis(node.uid) is Vis.NONE:
-        raise InvalidInput(f"subject: unknown subject(s) {node.uid}")  # as if not there
+        raise InvalidInput(message("error.unknown_subjects", subjects=node.uid))  # as if not there
     records = store.records_about([node.uid]).get(node.uid, [])
     by_label: dict[str, list[Node]] = {}
     for r in records:

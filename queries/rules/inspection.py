@@ -192,9 +192,9 @@ def _scheme_for(region: str, scheme: str | None, label: str = "Enterprise") -> S
         return sc.scheme(scheme)
     own = sc.own_scheme(region, label)
     if own is None:
-        raise InvalidInput(f"scheme: region {region} has no scheme of its own for {label} "
-                           f"(queries/data/scales.yaml own_in); name one: "
-                           f"{', '.join(s.name for s in sc.schemes.values() if label in s.subjects)}")
+        raise InvalidInput(message(
+            "error.inspection.no_own_scheme", region=region, label=label,
+            known=", ".join(s.name for s in sc.schemes.values() if label in s.subjects)))
     return own
 
 
@@ -301,7 +301,7 @@ def inspection_draw(store: Store, region: str, as_of, ratios: Mapping[str, float
     if not isinstance(seed, (int, str)) or isinstance(seed, bool):
         raise InvalidInput(message("error.seed", seed=repr(seed)))
     if label not in schema().subject_labels():
-        raise InvalidInput(f"label must be a subject label, not {label!r}")
+        raise InvalidInput(message("error.inspection.label", label=repr(label)))
     scale = _scheme_for(region, scheme, label)
     first = dict(rules.ratios, **{UNGRADED: rules.ungraded_ratio})
     try:
@@ -397,11 +397,11 @@ def inspection_due(store: Store, region: str, as_of, scheme: str | None = None) 
     day = parse_as_of(as_of)
     region = check_region(region)
     if not rules.cycles:
-        raise InvalidInput("inspection cycles are not in queries/data/inspection.yaml")
+        raise InvalidInput(message("error.inspection.no_cycles"))
     scale = default_scales().scheme(scheme) if scheme is not None else \
         default_scales().scheme(rules.cycle_scheme)
     if scale.name != rules.cycle_scheme:
-        raise InvalidInput(f"scheme: inspection cycles are given for {rules.cycle_scheme} only")
+        raise InvalidInput(message("error.inspection.cycle_scheme", scheme=rules.cycle_scheme))
     vessels = registered_in(store, region, "Vessel")
     grades = grades_in_batches(store, vessels, region, day, scale.name)
     nodes = store.get_nodes(vessels)

@@ -136,7 +136,7 @@ def check_subjects(store: Store, subjects: Iterable[str]) -> dict[str, Node]:
     missing = [u for u in uids if u not in found]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise InvalidInput(f"subject: unknown subject(s) {shown}")
+        raise InvalidInput(message("error.unknown_subjects", subjects=shown))
     return found
 
 
@@ -163,7 +163,7 @@ def record_date(node: Node, prop: str) -> dt.date:
     if isinstance(value, str) and (day := _stored_day(value)) is not None:
         return day
     if value is None or value == "":
-        raise InvalidInput(f"{node.uid}: has no {prop}")
+        raise InvalidInput(message("error.record_lacks", uid=node.uid, prop=prop))
     return parse_date(value, f"{node.uid} {prop}")
 
 
@@ -229,11 +229,12 @@ def _agreement(node: Node, members: Iterable[str]) -> Agreement:
     name = node.props.get("name") or node.key
     start = node.props.get("effective_from")
     if start is None or start == "":
-        raise InvalidInput(f"agreement {name!r} has no effective_from")
+        raise InvalidInput(message("error.agreement.no_start", name=repr(name)))
     start = parse_date(start, f"agreement {name!r} effective_from")
     end = parse_optional_date(node.props.get("effective_to"), f"agreement {name!r} effective_to")
     if end is not None and end < start:
-        raise InvalidInput(f"agreement {name!r} ends on {end} before it starts on {start}")
+        raise InvalidInput(message("error.agreement.ends_before", name=repr(name), end=end.isoformat(),
+                                   start=start.isoformat()))
     return Agreement(node.uid, name, start, end, _as_tuple(node.props.get("schemes")),
                      _as_tuple(node.props.get("list_kinds")), tuple(sorted(set(members))))
 
@@ -322,7 +323,7 @@ def merged_page(streams: Iterable[Iterable[Node]], keep, accept, limit: int
 
 def check_limit(limit) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
-        raise InvalidInput(f"limit must be an integer from 1 to 10000, not {limit!r}")
+        raise InvalidInput(message("error.limit_range", value=repr(limit)))
     return limit
 
 

@@ -73,7 +73,8 @@ class RepairCatalogue:
     def severity_of(self, value) -> str:
         sev = (str(value).strip() if value is not None else "") or self.default_severity
         if sev not in self.periods:
-            raise InvalidInput(f"unknown penalty severity {sev!r}; known: {', '.join(self.periods)}")
+            raise InvalidInput(message("error.repair.severity", severity=repr(sev),
+                                       known=", ".join(self.periods)))
         return sev
 
     def window(self, severity, decision_date: dt.date) -> tuple[dt.date, dt.date]:
@@ -312,7 +313,7 @@ def penalty_states(store: Store, penalties: Iterable[Node], as_of,
 
 def _penalty_node(store: Store, decision_no) -> Node:
     if not isinstance(decision_no, str) or not decision_no.strip():
-        raise InvalidInput(f"decision_no: {decision_no!r} is not a decision number")
+        raise InvalidInput(message("error.repair.decision_no", value=repr(decision_no)))
     uid = f"Penalty:{decision_no.strip()}"
     node = store.get_nodes([uid]).get(uid)
     if node is None:

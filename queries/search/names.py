@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph_model.store.port import Store
+from graph_model.i18n import message
 from graph_model.errors import UserError
 from graph_model.names import normalise_name
 from graph_model.schema import SchemaError, schema
@@ -141,7 +142,7 @@ def find_subjects(index: NameIndex, text: str, secret: str,
     """
     text = (text or "").strip()
     if not text or len(text) > 100:
-        raise UserError("text: give 1 to 100 characters")
+        raise UserError(message("error.search.text_length"))
     try:
         exact = subject_uid(text, secret)
     except (UserError, SchemaError):  # not an identifier: search names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph_model.store.port import Node, Store
+from graph_model.i18n import message
 from graph_model.errors import UserError
 from graph_model.identifiers import REGISTRY, IdentifierError, guess_subject_label, protect_ric
 from graph_model.personal_data import redact_code
@@ -42,8 +43,7 @@ def subject_uid(ref: str, secret: str) -> str:
         return ref
     label = guess_subject_label(ref)
     if label is None:
-        raise UserError(f"{redact_code(ref)!r} is not a node id, USCC, plate, vessel id or "
-                        f"resident ID number")
+        raise UserError(message("error.search.not_a_reference", ref=repr(redact_code(ref))))
     if label == "Person":
         return "Person:" + protect_ric(REGISTRY["ric"].clean(ref), secret)[0]
     key_type = schema().label(label).properties[schema().label(label).key].type

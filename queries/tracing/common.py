@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.store.port import Edge, Node, Store
 from graph_model.schema import SchemaError, schema, split_uid
 from queries.dates import InvalidInput, parse_as_of
@@ -182,27 +183,26 @@ def name_steps(store: Store, paths: Sequence[Sequence[Step]],
 def check_depth(depth, what: str = "depth", minimum: int = 0) -> int:
     """``depth`` as an int between ``minimum`` and :data:`MAX_DEPTH`, or InvalidInput."""
     if isinstance(depth, bool) or not isinstance(depth, int):
-        raise InvalidInput(f"{what} must be an integer, not {depth!r}")
+        raise InvalidInput(message("error.integer", what=what, value=repr(depth)))
     if depth < minimum or depth > MAX_DEPTH:
-        raise InvalidInput(
-            f"{what} must be between {minimum} and {MAX_DEPTH} (the configured maximum), "
-            f"not {depth}")
+        raise InvalidInput(message("error.depth_range", what=what, minimum=str(minimum),
+                                   maximum=str(MAX_DEPTH), value=str(depth)))
     return depth
 
 
 def check_subject(store: Store, uid) -> Node:
     """The node ``uid`` names; InvalidInput when malformed, UnknownSubject when absent."""
     if not isinstance(uid, str):
-        raise InvalidInput(f"a subject is a node id such as 'Enterprise:<USCC>', not {uid!r}")
+        raise InvalidInput(message("error.tracing.subject_not_id", uid=repr(uid)))
     try:
         label, _ = split_uid(uid)
     except SchemaError as exc:
         raise InvalidInput(str(exc)) from None
     if not schema().labels[label].in_graph:
-        raise InvalidInput(f"{uid} is a record, not a subject of the graph")
+        raise InvalidInput(message("error.tracing.record_not_subject", uid=uid))
     node = store.get_nodes([uid]).get(uid)
     if node is None:
-        raise UnknownSubject(f"no subject {uid} in the store")
+        raise UnknownSubject(message("error.tracing.no_subject", uid=uid))
     return node
 
 
@@ -216,13 +216,13 @@ def check_rel_types(rel_types: Iterable[str] | None) -> tuple[str, ...]:
     graph_types = set(schema().graph_rel_types())
     for t in out:
         if t not in schema().relationships:
-            raise InvalidInput(f"unknown relationship type {t!r}; known: "
-                               f"{', '.join(schema().graph_rel_types())}")
+            raise InvalidInput(message("error.tracing.rel_type", type=repr(t),
+                                       known=", ".join(schema().graph_rel_types())))
         if t not in graph_types:
-            raise InvalidInput(f"{t} joins records to subjects and is not walked; "
-                               f"walkable: {', '.join(schema().graph_rel_types())}")
+            raise InvalidInput(message("error.tracing.rel_not_walked", type=t,
+                                       known=", ".join(schema().graph_rel_types())))
     if not out:
-        raise InvalidInput("relation_types is empty: name at least one relationship type")
+        raise InvalidInput(message("error.tracing.rel_types_empty"))
     return out
 
 
@@ -236,16 +236,17 @@ def check_kinds(kinds: Iterable[str] | None) -> frozenset[str]:
     out = frozenset(kinds)
     bad = sorted(out - set(subjects))
     if bad:
-        raise InvalidInput(f"unknown subject kind(s) {', '.join(bad)}; known: {', '.join(subjects)}")
+        raise InvalidInput(message("error.tracing.kinds", kinds=", ".join(bad),
+                                   known=", ".join(subjects)))
     if not out:
-        raise InvalidInput("kinds is empty: name at least one subject label")
+        raise InvalidInput(message("error.tracing.kinds_empty"))
     return out
 
 
 def check_positive(value, what: str) -> int:
     """``value`` as an integer of 1 or more, or InvalidInput."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(f"{what} must be a positive integer, not {value!r}")
+        raise InvalidInput(message("error.positive_integer", what=what, value=repr(value)))
     return value
 
 
@@ -257,7 +258,7 @@ def as_date(value) -> dt.date:
 def check_offset(value, what: str = "offset") -> int:
     """``value`` as an integer of 0 or more, or InvalidInput."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{what} must be 0 or more, not {value!r}")
+        raise InvalidInput(message("error.not_negative", what=what, value=repr(value)))
     return value
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
+from graph_model.i18n import message
 from graph_model.store.port import Store
 from graph_model.schema import schema
 from queries.tracing.common import (
@@ -187,7 +188,7 @@ def related(store: Store, subject: str, depth: int = 2, relation_types: Iterable
     max_nodes = check_positive(max_nodes, "max_nodes")
     limit = check_positive(limit, "limit")
     if limit > MAX_LIMIT:
-        raise InvalidInput(f"limit must be at most {MAX_LIMIT}, not {limit}")
+        raise InvalidInput(message("error.limit_at_most", maximum=str(MAX_LIMIT), value=str(limit)))
     offset = check_offset(offset)
     start = check_subject(store, subject)
 

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, Sequence
 
 import networkx as nx
 
+from graph_model.i18n import message
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput
 from queries.tracing.common import check_offset, as_date, check_positive, check_subject, display_name
@@ -129,8 +130,8 @@ def _check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
     out = tuple(dict.fromkeys(kinds))
     bad = [k for k in out if k not in IDENTIFIER_KINDS]
     if bad or not out:
-        raise InvalidInput(f"identifier kinds must be among {', '.join(IDENTIFIER_KINDS)}, "
-                           f"not {', '.join(bad) or 'none'}")
+        raise InvalidInput(message("error.tracing.identifier_kinds",
+                                   known=", ".join(IDENTIFIER_KINDS), kinds=", ".join(bad) or "-"))
     return out
 
 
@@ -267,8 +268,7 @@ def shared_identifiers(store: Store, subject: str, *, as_of,
     max_share = check_positive(max_share, "max_share")
     node = check_subject(store, subject)
     if node.label != "Enterprise":
-        raise InvalidInput(f"shared identifiers are compared between enterprises; {subject} "
-                           f"is a {node.label}")
+        raise InvalidInput(message("error.tracing.shared_of", uid=subject, label=node.label))
     holders, totals, nodes = firms_sharing(store, {subject: node}, wanted, day, max_share)
     reps = [v for k, v in holders if k == "legal_representative"]
     nodes.update(store.get_nodes(reps))

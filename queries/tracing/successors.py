@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from graph_model.enums import EnterpriseStatus
+from graph_model.i18n import message
 from graph_model.store.port import Edge, Node, Store
 from queries.dates import InvalidInput
 from queries.versions import counted_by_subject
@@ -117,7 +118,7 @@ class Shells:
 
 def _check_days(within_days) -> int:
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
-        raise InvalidInput(f"within_days must be 0 or more, not {within_days!r}")
+        raise InvalidInput(message("error.not_negative", what="within_days", value=repr(within_days)))
     return within_days
 
 
@@ -167,7 +168,7 @@ def successors(store: Store, firm: str, *, as_of, within_days: int = DEFAULT_WIT
     within = _check_days(within_days)
     node = check_subject(store, firm)
     if node.label != "Enterprise":
-        raise InvalidInput(f"successor shells are looked for after enterprises; {firm} is a {node.label}")
+        raise InvalidInput(message("error.tracing.successors_of", uid=firm, label=node.label))
     events = _events(store, {firm: node}, day)
     shells = _shells(store, {firm: node}, events, day, within, include_undated)
     return tuple(sorted(shells, key=_order))

@@ -131,7 +131,8 @@ def test_a_viewers_report_masks_what_the_viewer_may_not_see(demo):
         report(demo, "Enterprise:91320211MA1Y4E9K0R", HANGZHOU)
     with pytest.raises(InvalidInput) as unknown:
         report(demo, "Enterprise:91320211MA1Y4E9K0X", HANGZHOU)
-    assert str(outside.value).split()[:3] == str(unknown.value).split()[:3]
+    assert (str(outside.value).replace("91320211MA1Y4E9K0R", "<id>")
+            == str(unknown.value).replace("91320211MA1Y4E9K0X", "<id>"))
 
 
 def test_paths_through_subjects_outside_the_scope_read_hidden():

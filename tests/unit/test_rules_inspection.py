@@ -156,7 +156,7 @@ def ships(store):
     return g.commit()
 
 
-def test_ships_are_due_when_their_cycle_runs_out(store):
+def test_ships_are_due_when_their_cycle_runs_out(store, english):
     """#6 "如普通货船为 2-12 个月不等，客运、危险品运输船为 2-9 个月不等": the worst grade's
     cycle is 2 months, the best grade's 12 (cargo) or 9 (passenger)."""
     ships(store)

@@ -16,7 +16,7 @@ from tests.support.graph import HANGZHOU, SUZHOU, WUXI, WUZHONG, GraphBuilder, s
 D = dt.date
 
 
-def test_publication_periods_follow_the_severity_in_calendar_months():
+def test_publication_periods_follow_the_severity_in_calendar_months(english):
     cat = repair_catalogue()
     assert cat.window("一般", D(2023, 6, 12)) == (D(2023, 9, 12), D(2024, 6, 12))
     assert cat.window("严重", D(2025, 5, 20)) == (D(2026, 5, 20), D(2028, 5, 20))

@@ -14,7 +14,7 @@ from tests.support.graph import GraphBuilder
 
 # -- tests of queries/tracing/common.py ---------------------------------------------------------------
 
-def test_depth_above_the_configured_maximum_is_a_clear_error():
+def test_depth_above_the_configured_maximum_is_a_clear_error(english):
     assert check_depth(MAX_DEPTH) == MAX_DEPTH
     with pytest.raises(InvalidInput, match=f"between 0 and {MAX_DEPTH}"):
         check_depth(MAX_DEPTH + 1)
@@ -24,7 +24,7 @@ def test_depth_above_the_configured_maximum_is_a_clear_error():
         check_depth("2")
 
 
-def test_relationship_types_are_checked_and_records_are_not_walked():
+def test_relationship_types_are_checked_and_records_are_not_walked(english):
     assert "LOCATED_IN" not in check_rel_types(None)
     assert check_rel_types(["OWNS", "OWNS"]) == ("OWNS",)
     with pytest.raises(InvalidInput, match="unknown relationship type 'OWNED'"):

@@ -121,7 +121,7 @@ def test_a_middle_relationship_cut_at_the_hub_is_seen_from_its_other_end(store):
     assert ("Enterprise:HUB", "OWNS", 101) in r.cut
 
 
-def test_no_connection_within_max_depth_and_bad_input(store):
+def test_no_connection_within_max_depth_and_bad_input(store, english):
     g = GraphBuilder(store)
     chain = [g.person(f"p{i}") if i % 2 else g.firm(f"F{i}") for i in range(7)]
     for x, y in zip(chain, chain[1:]):

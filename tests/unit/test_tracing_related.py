@@ -130,7 +130,7 @@ def test_status_is_pluggable_and_computed_for_the_page_only(store):
     assert all(x.status.measures == ("禁止参加招投标",) for x in r.items)
 
 
-def test_bad_input_is_a_clear_error_or_a_trivial_answer(store):
+def test_bad_input_is_a_clear_error_or_a_trivial_answer(store, english):
     a, *_ = dishonest_firm_story(store)
     with pytest.raises(InvalidInput, match="configured maximum"):
         related(store, a, depth=MAX_DEPTH + 1, as_of=AS_OF)

@@ -83,7 +83,7 @@ def test_a_switchboard_shared_by_many_is_reported_but_joins_nobody(store):
     assert one.truncated and one.identifiers[0].total > 3
 
 
-def test_only_enterprises_are_compared(store):
+def test_only_enterprises_are_compared(store, english):
     a, b, c, d, e, p = ring_story(store)
     with pytest.raises(InvalidInput, match="enterprises"):
         shared_identifiers(store, p, as_of=AS_OF)

@@ -97,7 +97,7 @@ def test_undated_pairs_are_reported_unless_excluded(store):
     assert successor_shells(store, as_of=AS_OF, include_undated=False).total == 0
 
 
-def test_bad_input(store):
+def test_bad_input(store, english):
     a, b, p, truck = revoked_story(store)
     with pytest.raises(InvalidInput, match="enterprise"):
         successors(store, truck, as_of=AS_OF)
