@@ -35,6 +35,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
@@ -152,7 +153,7 @@ class EventRules:
         try:
             return self.kinds[code]
         except KeyError:
-            raise InvalidInput(f"unknown event kind {code!r}") from None
+            raise InvalidInput(message("error.events.kind", kind=repr(code))) from None
 
     def labels(self, codes: Iterable[str]) -> tuple[str, ...]:
         """The record labels that events of ``codes`` come from."""
@@ -405,7 +406,7 @@ def alarm_code(store: Store, subject: str, as_of, rules: EventRules | None = Non
         hood = store.neighbours([subject], ["OWNS"], "out")
         vehicles = sorted({e.dst for e in hood.edges if e.dst.startswith("Vehicle:")})
     else:
-        raise InvalidInput(f"subject: alarm codes are for vehicles and firms, not {label}")
+        raise InvalidInput(message("error.events.alarm_subject", label=label))
     since = months_after(day, -ar.window_months)
     recs = store.records_about(vehicles, ["MonitoringAlarm"]) if vehicles else {}
     counted, cases = [], 0

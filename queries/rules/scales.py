@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from graph_model import regions as _regions
+from graph_model.i18n import message
 from graph_model.schema import schema
 from queries.dates import InvalidInput
 from queries.rules.basis import Basis, parse_basis
@@ -91,7 +92,8 @@ class Scales:
         for lv in self.levels:
             if lv.code == code:
                 return lv
-        raise InvalidInput(f"unknown grade level {code!r}; known: {', '.join(l.code for l in self.levels)}")
+        raise InvalidInput(message("error.scales.level", level=repr(code),
+                                   known=", ".join(l.code for l in self.levels)))
 
     def find_scheme(self, name: str | None) -> SchemeScale | None:
         """The scheme named ``name`` or one of its aliases; None if unknown."""
@@ -104,8 +106,8 @@ class Scales:
         """The scheme named ``name``; raises :class:`InvalidInput` for an unknown scheme."""
         found = self.find_scheme(name)
         if found is None:
-            raise InvalidInput(
-                f"unknown evaluation scheme {name!r}; the grade scales know: {', '.join(self.schemes)}")
+            raise InvalidInput(message("error.scales.scheme", scheme=repr(name),
+                                       known=", ".join(self.schemes)))
         return found
 
     def grade_level(self, scheme: str, grade: str) -> Level | None:

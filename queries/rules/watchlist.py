@@ -31,6 +31,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from graph_model.i18n import message
 from graph_model.enums import ListKind
 from graph_model.store.port import Node, Store
 from queries.dates import InvalidInput, parse_as_of
@@ -207,9 +208,10 @@ def shared_watchlist(store: Store, region: str, as_of, list_kind: str | None = N
     region = check_region(region)
     limit = check_limit(limit)
     if list_kind is not None and list_kind not in list_kinds():
-        raise InvalidInput(f"list_kind: {list_kind!r} is not one of {', '.join(list_kinds())}")
+        raise InvalidInput(message("error.watchlist.list_kind", kind=repr(list_kind),
+                                   known=", ".join(list_kinds())))
     if after is not None and not isinstance(after, str):
-        raise InvalidInput(f"after: expected an entry id, got {after!r}")
+        raise InvalidInput(message("error.watchlist.after", value=repr(after)))
     partners = sorted((a for a in agreements_covering(store, [region])
                        if a.in_force(day) and (list_kind is None or a.shares_list(list_kind))),
                       key=lambda a: (a.name, a.uid))

@@ -32,7 +32,7 @@ def test_as_of_accepts_dates_and_iso_strings_only():
 
 # -- grade scales -------------------------------------------------------------------------
 
-def test_grades_of_different_schemes_compare_on_one_severity():
+def test_grades_of_different_schemes_compare_on_one_severity(english):
     s = scales()
     d, red = s.grade_level(ROAD5, "D"), s.grade_level(YANGTZE, "红码")
     assert d == red and d.code == "bad"
