@@ -218,6 +218,12 @@ def test_find_nodes_takes_ranges_and_missing_or_none_of(store):
         "C-2", "C-3", "C-4"]
     assert keys("Commitment", {"status": NoneOf(["已履约", "违诺", "履约中"])}) == ["C-3"]
     assert keys("Commitment", {"status": NoneOf([])}) == ["C-1", "C-2", "C-3", "C-4"]
+    # every match at once, in uid order, as the pages of find_nodes give them
+    assert [n.key for n in store.find_every("Penalty", {"subject_region": ["320505", "320200"],
+                                                         "decision_date": span})] == ["P-2", "P-3", "P-5", "P-6"]
+    assert [n.key for n in store.find_every("Penalty", {"decision_no": ["P-4", "P-1", "P-9"]})] == ["P-1", "P-4"]
+    assert store.find_every("Penalty") == [n for n in store.iter_nodes("Penalty", page=2)]
+    assert store.find_every("Penalty", {"severity": []}) == []
     with pytest.raises(ValueError):
         Between("2025-01-01", 5)
     with pytest.raises(ValueError):

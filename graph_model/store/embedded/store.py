@@ -592,10 +592,18 @@ class EmbeddedStore(Store):
             found = []
             for part in sql.chunks(keys):
                 found += self._find(lab.name, wanted, after, limit, [f"{lab.name}:{k}" for k in part])
-            return sorted(found, key=lambda n: n.uid)[:limit]
+            found.sort(key=lambda n: n.uid)
+            return found[:limit] if limit >= 0 else found
         if keys is not None:
             wanted[lab.key] = keys
         return self._find(lab.name, wanted, after, limit)
+
+    def find_every(self, label: str, where: Mapping[str, Any] | None = None) -> list[Node]:
+        # No ORDER BY: SQLite would copy every row, its properties too, through a
+        # temporary B-tree (~40 % of a province's 10^5 penalties read); sorted here.
+        # (UTF-8's byte order, SQLite's, is the code point order Python compares in.)
+        with gc_paused():
+            return sorted(self.find_nodes(label, where, limit=-1), key=attrgetter("uid"))
 
     def _find(self, label: str, wanted: Mapping[str, list], after: str | None, limit: int,
               uids: Sequence[str] | None = None) -> list[Node]:
@@ -628,8 +636,9 @@ class EmbeddedStore(Store):
         if uids is None and after is not None and after < lo:
             query += " AND uid > ?"
             args.append(after)
-        query += " ORDER BY uid LIMIT ?"
-        args.append(int(limit))
+        if limit >= 0:  # (-1: find_every's, every row in no order)
+            query += " ORDER BY uid LIMIT ?"
+            args.append(int(limit))
         return [Node(u, lb, json.loads(p)) for u, lb, p in self._con().execute(query, args)]
 
     def count_nodes(self, label: str | None = None) -> int:
