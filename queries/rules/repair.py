@@ -52,7 +52,7 @@ from queries.rules.rulefile import RuleFile, as_int, months_after, require
 __all__ = ["RepairCatalogue", "repair_catalogue", "load_repair_catalogue", "PenaltyRef",
            "RepairRef", "PenaltyState", "penalty_states", "penalty_state", "RepairCandidate",
            "RepairPage", "repair_eligible", "check_repairs", "row_rules", "RepairRoute",
-           "repair_route", "home_repairable", "HOME", "DECIDING"]
+           "repair_route", "home_repairable", "decision_spans", "HOME", "DECIDING"]
 
 #: Why a region sees a penalty: it was decided there (or the deciding agency's jurisdiction
 #: binds there), or its subject is registered there (rule 18).
@@ -578,7 +578,7 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
 
 # -- home_repairable ------------------------------------------------------------------
 
-def _decision_spans(day: dt.date, lo: int, hi: int) -> list[tuple[dt.date, dt.date]]:
+def decision_spans(day: dt.date, lo: int, hi: int) -> list[tuple[dt.date, dt.date]]:
     """The decision dates, as runs of days, whose penalty with a (``lo``, ``hi``)-month
     publication is repairable on ``day``: its minimum period over, its maximum not."""
     runs: list[list[dt.date]] = []
@@ -604,7 +604,7 @@ def _home_window_penalties(store: Store, region: str, day: dt.date,
     codes = sorted(inside(region))
     found: dict[str, Node] = {}
     for sev, (lo, hi) in cat.periods.items():
-        for first, last in _decision_spans(day, lo, hi):
+        for first, last in decision_spans(day, lo, hi):
             days = {(first + dt.timedelta(days=i)).isoformat()
                     for i in range((last - first).days + 1)}
             where = {"subject_region": codes, "decision_date": Between(first, last)}
@@ -664,6 +664,7 @@ def _repairable(store: Store, refs: list[PenaltyRef], region: str, day: dt.date,
     jur = jurisdictions(store)
     windows: dict[tuple[str, dt.date], tuple[dt.date, dt.date]] = {}
     modes: dict[str | None, tuple[str, str]] = {}
+    routes: dict[tuple[str | None, str | None], str | None] = {}  # by (agency, its region)
     out = []
     for ref in refs:
         reps = repairs.get(ref.decision_no)
@@ -680,5 +681,8 @@ def _repairable(store: Store, refs: list[PenaltyRef], region: str, day: dt.date,
             mode = modes.get(ref.violation)
             if mode is None:
                 mode = modes[ref.violation] = cat.mode_for(ref.violation)
-        out.append(RepairCandidate(ref, *window, *mode, _routed(ref, region, day, jur)))
+        route = routes.get((ref.agency, ref.agency_region), "")
+        if route == "":  # DECIDING or else HOME (all are at home): once per agency
+            route = routes[ref.agency, ref.agency_region] = _routed(ref, region, day, jur)
+        out.append(RepairCandidate(ref, *window, *mode, route))
     return tuple(out)
