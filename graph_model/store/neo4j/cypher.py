@@ -167,11 +167,7 @@ def property_index(label: str, prop: str) -> Statement:
     """A range index on a property the schema marks ``index: true``."""
     if prop not in schema().label(label).properties:
         raise ValueError(f"{label} has no property {prop!r}")
-    return _stmt(
-        f"property_index:{label}.{prop}",
-        f"CREATE INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
-        f"FOR (n:{_label(label)}) ON (n.{ident(prop)})",
-    )
+    return _range_index("property_index", label, (prop,))
 
 
 @cache
@@ -179,8 +175,12 @@ def compound_index(label: str, props: tuple[str, ...]) -> Statement:
     """A composite range index the schema declares (``indexes`` of a label)."""
     if props not in schema().label(label).indexes:
         raise ValueError(f"{label} declares no index on {props!r}")
+    return _range_index("compound_index", label, props)
+
+
+def _range_index(kind: str, label: str, props: tuple[str, ...]) -> Statement:
     return _stmt(
-        f"compound_index:{label}.{'.'.join(props)}",
+        f"{kind}:{label}.{'.'.join(props)}",
         f"CREATE INDEX {ident(f'{PREFIX}_{label}_' + '_'.join(props))} IF NOT EXISTS "
         f"FOR (n:{_label(label)}) ON ({', '.join(f'n.{ident(p)}' for p in props)})",
     )
