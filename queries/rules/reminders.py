@@ -197,7 +197,11 @@ def repair_reminders(store: Store, region: str, as_of) -> RepairReminders:
         reminders = tuple(
             Reminder(c, rules.submit.get(c.mode, ""), payments.get(c.penalty.decision_no),
                      issued.get(k)) for c, k in zip(found, keys))
-    counts = Counter(str(c.minimum_end)[:7] for c in found)
+        # the penalties' nodes go before the collector comes back and walks what is left
+        read.clear()
+    counts: Counter = Counter()
+    for end, n in Counter(c.minimum_end for c in found).items():  # days first: few
+        counts[str(end)[:7]] += n
     return RepairReminders(region, day, reminders, tuple(sorted(counts.items())))
 
 
