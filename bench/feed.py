@@ -6,8 +6,11 @@ the same run and the load average when it was taken.
 
 followup  ``commitments_due`` and ``repair_reminders`` of a province on an existing
           embedded store (read only: nothing is written), each against a bare SQL read of
-          the rows it needs (the province's commitments; the penalties about subjects
-          registered in it, with their subjects).
+          the rows it needs: the province's commitments not kept; the penalties about
+          subjects registered in it whose decision date puts them inside their publication
+          window, with their repairs and fine payments.  ``--province-floors`` adds the
+          floors of the layout before the indexes (every commitment of the province, every
+          penalty about its subjects), which no longer measure what the answers read.
 latency   a ``creditkb serve`` process over a new store, WebSocket subscribers of
           ``recordChanges`` (a provincial regulator's key), and ``creditkb load`` of a
           generated data set in another process.  A watcher in this process polls the
@@ -62,22 +65,65 @@ def pct(values: list[float], q: float) -> float:
 def followup(args) -> None:
     from graph_model.store.embedded.store import EmbeddedStore
     from queries.rules.commitments import commitments_due
+    from queries.rules.jurisdiction import inside
     from queries.rules.reminders import repair_reminders
+    from queries.rules.repair import repair_catalogue
+    from queries.rules.rulefile import months_after
 
     store = EmbeddedStore(args.store)
     prefix = args.region.rstrip("0") or args.region
+    codes = sorted(inside(args.region))
+    marks = ",".join("?" * len(codes))
+    day = dt.date.fromisoformat(args.as_of)
     con = sqlite3.connect(f"file:{Path(args.store) / 'graph.sqlite3'}?mode=ro", uri=True)
 
-    def floor_commitments() -> int:
+    def decoded(query: str, params) -> list[dict]:
+        return [json.loads(props) for (props,) in con.execute(query, params)]
+
+    def by_decision(label: str, numbers: list[str]) -> int:
         n = 0
-        for (props,) in con.execute(
-                "SELECT props FROM nodes WHERE uid >= 'Commitment:' AND uid < 'Commitment;' "
-                "AND json_extract(props, '$.agency_region') LIKE ?", (prefix + "%",)):
-            json.loads(props)
-            n += 1
+        for i in range(0, len(numbers), 5000):
+            part = numbers[i:i + 5000]
+            n += len(decoded(f"SELECT props FROM nodes WHERE label = '{label}' AND json_extract("
+                             f"props, '$.decision_no') IN ({','.join('?' * len(part))})", part))
         return n
 
-    def floor_penalties() -> int:
+    # Floors of the rows each answer needs (the indexes of schema.yaml serve these reads;
+    # --province-floors adds the older floors, every row of the province).
+    def floor_commitments() -> tuple[str, int]:
+        """the region's commitments whose record does not say kept (status missing or
+        not 已履约): those commitmentsDue can list"""
+        rows = decoded(f"SELECT props FROM nodes WHERE label = 'Commitment' AND json_extract("
+                       f"props, '$.agency_region') IN ({marks}) AND (json_extract(props, "
+                       f"'$.status') IS NULL OR json_extract(props, '$.status') != '已履约')", codes)
+        return "commitments not kept", len(rows)
+
+    def floor_reminders() -> tuple[str, int]:
+        """the penalties about the region's subjects inside their publication window (per
+        severity, the decision days whose minimum period is over and maximum is not), their
+        repairs and their fine payments: what a reminder is made of"""
+        cat = repair_catalogue()
+        pens = []
+        for sev, (lo, hi) in cat.periods.items():
+            days = [d for d in (day - dt.timedelta(days=i) for i in range(31 * (hi + 1)))
+                    if months_after(d, lo) <= day < months_after(d, hi)]
+            sev_sql = "" if sev == cat.default_severity else f" AND json_extract(props, '$.severity') = '{sev}'"
+            pens += decoded(f"SELECT props FROM nodes WHERE label = 'Penalty' AND json_extract("
+                            f"props, '$.subject_region') IN ({marks}) AND json_extract(props, "
+                            f"'$.decision_date') BETWEEN ? AND ?{sev_sql}",
+                            [*codes, min(days).isoformat(), max(days).isoformat()])
+        numbers = sorted(p["decision_no"] for p in pens)
+        return (f"penalties in their window, {by_decision('Repair', numbers):,} repairs, "
+                f"{by_decision('FinePayment', numbers):,} fine payments of"), len(pens)
+
+    def floor_commitments_province() -> tuple[str, int]:
+        """every commitment of the region (the floor before the index)"""
+        return "commitments", len(decoded(
+            "SELECT props FROM nodes WHERE uid >= 'Commitment:' AND uid < 'Commitment;' "
+            "AND json_extract(props, '$.agency_region') LIKE ?", (prefix + "%",)))
+
+    def floor_penalties_province() -> tuple[str, int]:
+        """every penalty about the region's subjects, with its subject (before the index)"""
         n = 0
         for props, subject in con.execute(
                 "SELECT p.props, s.props FROM nodes s JOIN nodes p ON p.about = s.nid "
@@ -85,26 +131,28 @@ def followup(args) -> None:
                 "'Person') AND json_extract(s.props, '$.region_code') LIKE ?", (prefix + "%",)):
             json.loads(props), json.loads(subject)
             n += 1
-        return n
+        return "penalties about the region's subjects", n
+
+    def timed(fn):
+        t = time.perf_counter()
+        out = fn()
+        return out, time.perf_counter() - t
+
+    def floors(*fns) -> float:
+        took = None
+        for fn in fns:
+            (what, rows), took_ = timed(fn)
+            line(f"floor: bare read of the {rows:,} {what} {args.region}", took_, "s")
+            took = took if took is not None else took_
+        return took
 
     for _ in range(args.repeat):
-        t = time.perf_counter()
-        rows = floor_commitments()
-        floor = time.perf_counter() - t
-        line(f"floor: bare read of the {rows:,} commitments of {args.region}", floor, "s")
-        t = time.perf_counter()
-        due = commitments_due(store, args.region, args.as_of)
-        took = time.perf_counter() - t
+        floor = floors(floor_commitments, *([floor_commitments_province] if args.province_floors else []))
+        due, took = timed(lambda: commitments_due(store, args.region, args.as_of))
         line(f"commitments_due {args.region} ({len(due.overdue)} overdue, "
              f"{len(due.breached)} breached, {len(due.due_soon)} due soon)", took, "s", floor)
-        t = time.perf_counter()
-        rows = floor_penalties()
-        floor = time.perf_counter() - t
-        line(f"floor: bare read of the {rows:,} penalties about {args.region}'s subjects",
-             floor, "s")
-        t = time.perf_counter()
-        rem = repair_reminders(store, args.region, args.as_of)
-        took = time.perf_counter() - t
+        floor = floors(floor_reminders, *([floor_penalties_province] if args.province_floors else []))
+        rem, took = timed(lambda: repair_reminders(store, args.region, args.as_of))
         line(f"repair_reminders {args.region} ({len(rem.reminders):,} reminders)", took, "s",
              floor)
     store.close()
@@ -304,6 +352,8 @@ def main(argv=None) -> int:
     f.add_argument("--region", default="320000")
     f.add_argument("--as-of", default="2026-11-01")
     f.add_argument("--repeat", type=int, default=1)
+    f.add_argument("--province-floors", action="store_true",
+                   help="also the floors before the indexes: every row of the province")
     lat = sub.add_parser("latency")
     lat.add_argument("--scale", type=float, default=0.01)
     lat.add_argument("--work", default=str(HERE / "out" / "feed"))

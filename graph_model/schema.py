@@ -46,6 +46,8 @@ class Label:
     key: str
     doc: str
     properties: Mapping[str, Property]
+    #: compound indexes: property tuples, leading property first (``indexes`` in the file)
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_subject(self) -> bool:
@@ -153,6 +155,17 @@ def _value_set(raw, ptype: str, where: str) -> tuple[str, ...] | None:
     return tuple(raw)
 
 
+def _compound_indexes(raw, props: Mapping[str, Property], where: str) -> tuple[tuple[str, ...], ...]:
+    out = []
+    for i, names in enumerate(raw or []):
+        if (not isinstance(names, list) or len(names) < 2 or len(set(names)) != len(names)
+                or not all(n in props for n in names)):
+            raise SchemaError(f"{where}.indexes[{i}]: a compound index names two or more "
+                              f"distinct properties of the label")
+        out.append(tuple(names))
+    return tuple(out)
+
+
 def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
     """Build and check a :class:`Schema` from the parsed YAML document."""
     known = VALUE_TYPES | identifier_types
@@ -171,6 +184,7 @@ def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
             key=key,
             doc=spec.get("doc", ""),
             properties=props,
+            indexes=_compound_indexes(spec.get("indexes"), props, name),
         )
     rels = {}
     for name, spec in doc["relationships"].items():

@@ -38,6 +38,7 @@ Semantics every adapter keeps:
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import os
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -126,6 +127,38 @@ class Change:
     @property
     def label(self) -> str:
         return self.uid.partition(":")[0]
+
+
+@dataclass(frozen=True)
+class Between:
+    """A ``where`` value of :meth:`Store.find_nodes`: a property from ``lo`` to ``hi``, both
+    included.  The bounds are two ISO dates or other strings, or two numbers; a property
+    holding a value of another type, or none, does not match.  (Strings compare by code
+    point in the embedded store and by UTF-16 unit in Neo4j: the same order for dates.)"""
+
+    lo: Any
+    hi: Any
+
+    def __post_init__(self):
+        lo, hi = (v.isoformat() if isinstance(v, dt.date) else v for v in (self.lo, self.hi))
+        number = (int, float)
+        if not ((isinstance(lo, str) and isinstance(hi, str)) or (
+                isinstance(lo, number) and isinstance(hi, number)
+                and not isinstance(lo, bool) and not isinstance(hi, bool))):
+            raise ValueError(f"Between needs two strings or two numbers, not {lo!r} and {hi!r}")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+
+
+@dataclass(frozen=True)
+class NoneOf:
+    """A ``where`` value of :meth:`Store.find_nodes`: a property that is missing or equals
+    none of ``values`` (what a rule that reads a missing value as a default needs)."""
+
+    values: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", tuple(v for v in self.values if v is not None))
 
 
 class UndoRefused(StoreError, ConflictError):
@@ -342,7 +375,18 @@ class Store(abc.ABC):
     ) -> list[Node]:
         """Nodes of ``label`` matching ``where``, ordered by uid, starting after the uid
         ``after`` (keyset pagination). A ``where`` value is one value to equal, or a list,
-        tuple or set of allowed values; null matches nothing."""
+        tuple or set of allowed values; null matches nothing.  It may also be a
+        :class:`Between` (a range) or a :class:`NoneOf` (missing or none of these).  The
+        schema's compound indexes (``indexes`` of a label) serve filters on their leading
+        properties; a caller reading many rows through one reads them with
+        :meth:`find_every`."""
+
+    def find_every(self, label: str, where: Mapping[str, Any] | None = None) -> list[Node]:
+        """Every node of ``label`` matching ``where`` (as :meth:`find_nodes`), in uid
+        order, read at once: for a filter an index serves (a span of days, thousands of
+        values), which each page of a keyset loop would match again from the index's
+        start.  (The embedded store sorts them after reading, not through SQLite.)"""
+        return self.find_nodes(label, where, limit=2 ** 31 - 1)
 
     def iter_nodes(self, label: str, where: Mapping[str, Any] | None = None, *,
                    after: str | None = None, page: int = 1000) -> Iterator[Node]:

@@ -34,8 +34,9 @@ import random
 from dataclasses import dataclass
 from typing import Mapping
 
+from graph_model.gcpause import gc_paused
 from graph_model.i18n import message
-from graph_model.store.port import Node, Store
+from graph_model.store.port import Node, NoneOf, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.jurisdiction import (
@@ -176,6 +177,19 @@ def _region_commitments(store: Store, region: str, day: dt.date):
             yield ref
 
 
+#: statuses of commitments kept: never due, overdue nor breached again
+_KEPT_STATUSES = tuple(status for status, state in _STATUS.items() if state == KEPT)
+
+
+def _region_commitments_not_kept(store: Store, region: str, day: dt.date) -> list[CommitmentRef]:
+    """The commitments of ``region`` made by ``day`` whose record does not say kept: read
+    through the Commitment index (agency_region, status) of schema.yaml, the status
+    tested in the index, so the kept ones (nine in ten at scale) are never read."""
+    where = {"agency_region": sorted(inside(region)), "status": NoneOf(_KEPT_STATUSES)}
+    refs = (commitment_ref(n) for n in store.find_every("Commitment", where))
+    return [ref for ref in refs if ref.made_on <= day]
+
+
 def commitments_due(store: Store, region: str, as_of, within: int | None = None,
                     rules: CommitmentRules | None = None) -> CommitmentsDue:
     """The commitments accepted by the agencies of ``region`` that are due within
@@ -209,14 +223,17 @@ def commitments_due(store: Store, region: str, as_of, within: int | None = None,
         raise InvalidInput(message("error.commitments.within", within=repr(within)))
     soon, overdue, breached = [], [], []
     horizon = day + dt.timedelta(days=within)
-    for ref in _region_commitments(store, region, day):
-        s = state_of(ref, day, rules)
-        if s.state == OVERDUE:
-            overdue.append(s)
-        elif s.state == BREACHED:
-            breached.append(s)
-        elif s.state == OPEN and ref.due_on is not None and ref.due_on <= horizon:
-            soon.append(s)
+    with gc_paused():  # ~10^4 rows decoded and kept at once (graph_model.gcpause)
+        for ref in _region_commitments_not_kept(store, region, day):
+            if ref.due_on is not None and ref.due_on > horizon and ref.status not in _STATUS:
+                continue  # open and not due soon: listed nowhere
+            s = state_of(ref, day, rules)
+            if s.state == OVERDUE:
+                overdue.append(s)
+            elif s.state == BREACHED:
+                breached.append(s)
+            elif s.state == OPEN and ref.due_on is not None and ref.due_on <= horizon:
+                soon.append(s)
     soon.sort(key=lambda s: (s.commitment.due_on, s.commitment.uid))
     overdue.sort(key=lambda s: (s.overdue_from, s.commitment.uid))
     breached.sort(key=lambda s: (s.commitment.made_on, s.commitment.uid))

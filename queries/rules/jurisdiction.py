@@ -270,6 +270,18 @@ def find_all(store: Store, label: str, where: Mapping, page: int = PAGE) -> Iter
     return store.iter_nodes(label, where, page=page)
 
 
+VALUES_PER_READ = 5000
+
+
+def find_by_values(store: Store, label: str, prop: str, values: Iterable) -> Iterable[Node]:
+    """The nodes of ``label`` whose ``prop`` is one of ``values`` (many: a read per
+    :data:`VALUES_PER_READ` of them, each through the property's index), in uid order
+    within each read."""
+    values = list(values)
+    for i in range(0, len(values), VALUES_PER_READ):
+        yield from store.find_every(label, {prop: values[i:i + VALUES_PER_READ]})
+
+
 def filtered_page(fetch, accept, after: str | None, limit: int):
     """Keyset pagination over filtered rows.
 

@@ -19,12 +19,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
 
+from graph_model.gcpause import gc_paused
 from graph_model.schema import schema
-from graph_model.store.port import Store
+from graph_model.store.port import Node, Store
 from queries.dates import parse_as_of
 from queries.rules.basis import Basis, parse_basis
-from queries.rules.jurisdiction import check_region, inside, record_date, within
-from queries.rules.repair import RepairCandidate, repair_catalogue, repair_eligible
+from queries.rules.jurisdiction import check_region, find_by_values, record_date
+from queries.rules.repair import RepairCandidate, home_repairable, repair_catalogue
 from queries.rules.rulefile import RuleFile, require
 
 __all__ = ["ReminderRules", "reminder_rules", "Reminder", "RepairReminders", "repair_reminders",
@@ -79,23 +80,31 @@ class PaymentCheck:
         return max(0.0, (self.fine or 0.0) - self.paid)
 
 
-def payment_checks(store: Store, decision_nos, as_of=None) -> dict[str, PaymentCheck]:
-    """:func:`payment_check` of each decision number stored as a penalty."""
+def payment_checks(store: Store, decision_nos, as_of=None,
+                   penalties: Mapping[str, Node] | None = None) -> dict[str, PaymentCheck]:
+    """:func:`payment_check` of each decision number stored as a penalty; ``penalties``:
+    Penalty nodes by uid the caller has read already (those not in it are read)."""
     day = parse_as_of(as_of) if as_of is not None else None
     numbers = sorted({str(d).strip() for d in decision_nos if d})
-    pens = store.get_nodes([f"Penalty:{d}" for d in numbers])
-    has_payments = "FinePayment" in schema().labels
+    uids = [f"Penalty:{d}" for d in numbers]
+    known = penalties or {}
+    pens = {u: known[u] for u in uids if u in known}
+    pens.update(store.get_nodes([u for u in uids if u not in known]))
+    paid_by: dict[str, list[Node]] = {}
+    if "FinePayment" in schema().labels:
+        # every decision's payments in a few reads (uid order within a decision)
+        for p in find_by_values(store, "FinePayment", "decision_no", sorted(n.key for n in pens.values())):
+            paid_by.setdefault(p.props["decision_no"], []).append(p)
     out = {}
     for uid, node in pens.items():
         dno = node.key
         fine = node.props.get("fine")
         fine = float(fine) if fine not in (None, "") else None
         paid, count = 0.0, 0
-        if has_payments:
-            for p in store.iter_nodes("FinePayment", {"decision_no": dno}, page=100):
-                if day is None or record_date(p, "paid_on") <= day:
-                    paid += float(p.props.get("amount") or 0)
-                    count += 1
+        for p in paid_by.get(dno, ()):
+            if day is None or record_date(p, "paid_on") <= day:
+                paid += float(p.props.get("amount") or 0)
+                count += 1
         if not fine:
             status = NO_FINE
         elif count == 0:
@@ -179,20 +188,20 @@ def repair_reminders(store: Store, region: str, as_of) -> RepairReminders:
     rules = reminder_rules()
     day = parse_as_of(as_of)
     region = check_region(region)
-    found, after = [], None
-    while True:
-        page = repair_eligible(store, region, day, after=after, limit=5000)
-        found.extend(c for c in page.items if within(c.penalty.subject_region, region))
-        if page.next_after is None:
-            break
-        after = page.next_after
-    keys = [f"{c.penalty.decision_no}|{region}|{c.minimum_end}" for c in found]
-    issued = _issued(store, keys)
-    payments = payment_checks(store, [c.penalty.decision_no for c in found], day)
-    reminders = tuple(
-        Reminder(c, rules.submit.get(c.mode, ""), payments.get(c.penalty.decision_no),
-                 issued.get(k)) for c, k in zip(found, keys))
-    counts = Counter(str(c.minimum_end)[:7] for c in found)
+    with gc_paused():  # ~10^5 rows decoded and kept at once (graph_model.gcpause)
+        read: dict[str, Node] = {}
+        found = home_repairable(store, region, day, read=read)
+        keys = [f"{c.penalty.decision_no}|{region}|{c.minimum_end}" for c in found]
+        issued = _issued(store, keys)
+        payments = payment_checks(store, [c.penalty.decision_no for c in found], day, read)
+        reminders = tuple(
+            Reminder(c, rules.submit.get(c.mode, ""), payments.get(c.penalty.decision_no),
+                     issued.get(k)) for c, k in zip(found, keys))
+        # the penalties' nodes go before the collector comes back and walks what is left
+        read.clear()
+    counts: Counter = Counter()
+    for end, n in Counter(c.minimum_end for c in found).items():  # days first: few
+        counts[str(end)[:7]] += n
     return RepairReminders(region, day, reminders, tuple(sorted(counts.items())))
 
 

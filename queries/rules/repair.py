@@ -38,20 +38,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from graph_model.gcpause import gc_paused
 from graph_model.i18n import message
-from graph_model.store.port import Node, Store
+from graph_model.store.port import Between, Node, Store
 from queries.dates import InvalidInput, parse_as_of, parse_optional_date
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.jurisdiction import (
-    Jurisdictions, agreements_covering, check_limit, check_region, inside, jurisdictions,
-    merged_page, record_date, within,
+    NATIONAL, Jurisdictions, agreements_covering, check_limit, check_region, find_by_values,
+    inside, jurisdictions, merged_page, record_date, within,
 )
 from queries.rules.rulefile import RuleFile, as_int, months_after, require
 
 __all__ = ["RepairCatalogue", "repair_catalogue", "load_repair_catalogue", "PenaltyRef",
            "RepairRef", "PenaltyState", "penalty_states", "penalty_state", "RepairCandidate",
            "RepairPage", "repair_eligible", "check_repairs", "row_rules", "RepairRoute",
-           "repair_route", "HOME", "DECIDING"]
+           "repair_route", "home_repairable", "decision_spans", "HOME", "DECIDING"]
 
 #: Why a region sees a penalty: it was decided there (or the deciding agency's jurisdiction
 #: binds there), or its subject is registered there (rule 18).
@@ -243,20 +244,40 @@ def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str,
 
     A Repair's key is ``<decision number>|<repaired_on>`` (graph_model/schema.yaml), so a
     decision's repairs are the uids right after ``Repair:<decision number>|``: a keyset
-    lookup per decision.  (Filtering ``find_nodes`` on ``decision_no`` instead walks every
-    Repair in the embedded store: ~90 ms a call at a tenth of Yangtze scale.)
+    lookup per decision.  (Filtering ``find_nodes`` on one ``decision_no`` instead walks
+    every Repair in the embedded store: ~90 ms a call at a tenth of Yangtze scale.  Given
+    thousands at once, SQLite seeks each in the decision_no index.)
     """
     out: dict[str, list[RepairRef]] = {}
+
+    def add(dno: str, n: Node) -> None:
+        out.setdefault(dno, []).append(RepairRef(
+            n.uid, record_date(n, "repaired_on"), n.props.get("mode"), n.props.get("agency"),
+            n.props.get("agency_region"), n.props.get("evidence")))
+
+    if len(decision_nos) > MANY_DECISIONS:
+        # Many: a read per few thousand through the decision_no index (a province's
+        # reminders ask for ~10^5), keeping the repairs the keyset lookup would find.
+        for n in find_by_values(store, "Repair", "decision_no", decision_nos):
+            dno = n.props["decision_no"]
+            if n.uid.startswith(f"Repair:{dno}|"):
+                add(dno, n)
+        return _by_repair_day(out)
     for dno in decision_nos:
         prefix = f"Repair:{dno}|"
         for n in store.iter_nodes("Repair", after=prefix, page=4):
             if not n.uid.startswith(prefix):
                 break
             if n.props.get("decision_no", dno) == dno:
-                out.setdefault(dno, []).append(RepairRef(
-                    n.uid, record_date(n, "repaired_on"), n.props.get("mode"),
-                    n.props.get("agency"), n.props.get("agency_region"),
-                    n.props.get("evidence")))
+                add(dno, n)
+    return _by_repair_day(out)
+
+
+#: more decision numbers than this have their repairs read in batches (see above)
+MANY_DECISIONS = 200
+
+
+def _by_repair_day(out: dict[str, list[RepairRef]]) -> dict[str, list[RepairRef]]:
     for reps in out.values():
         reps.sort(key=lambda r: (r.repaired_on, r.uid))
     return out
@@ -554,3 +575,115 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
     items, full = merged_page([store.iter_nodes("Penalty", w, after=after, page=batch)
                                for w in wheres], lambda n: True, accept, limit)
     return RepairPage(tuple(items), items[-1].penalty.uid if full else None)
+
+
+# -- home_repairable ------------------------------------------------------------------
+
+def decision_spans(day: dt.date, lo: int, hi: int) -> list[tuple[dt.date, dt.date]]:
+    """The decision dates, as runs of days, whose penalty with a (``lo``, ``hi``)-month
+    publication is repairable on ``day``: its minimum period over, its maximum not."""
+    runs: list[list[dt.date]] = []
+    d = months_after(day, -(hi + 1))
+    while d <= day:
+        if months_after(d, lo) <= day < months_after(d, hi):
+            if runs and runs[-1][1] == d - dt.timedelta(days=1):
+                runs[-1][1] = d
+            else:
+                runs.append([d, d])
+        d += dt.timedelta(days=1)
+    return [(a, b) for a, b in runs]
+
+
+def _home_window_penalties(store: Store, region: str, day: dt.date,
+                           cat: RepairCatalogue) -> list[Node]:
+    """The penalties about subjects registered in ``region`` (not the whole country)
+    whose decision date puts them, for their severity, past the minimum publication
+    period on ``day`` and inside the maximum: per severity, a span of decision days read
+    through the Penalty index (subject_region, decision_date, severity) of schema.yaml,
+    instead of every penalty of the region's subjects.  Rows of the default severity are
+    read without the severity (a penalty stored without one has it), the others with."""
+    codes = sorted(inside(region))
+    found: dict[str, Node] = {}
+    for sev, (lo, hi) in cat.periods.items():
+        for first, last in decision_spans(day, lo, hi):
+            days = {(first + dt.timedelta(days=i)).isoformat()
+                    for i in range((last - first).days + 1)}
+            where = {"subject_region": codes, "decision_date": Between(first, last)}
+            if sev != cat.default_severity:
+                where["severity"] = sev
+            for n in store.find_every("Penalty", where):
+                # the days exactly as the dates filter of repair_eligible matches them
+                if n.props.get("decision_date") in days and cat.severity_of(
+                        n.props.get("severity")) == sev:
+                    found[n.uid] = n
+    return [found[uid] for uid in sorted(found)]
+
+
+def home_repairable(store: Store, region: str, as_of, catalogue: RepairCatalogue | None = None,
+                    read: dict[str, Node] | None = None) -> tuple[RepairCandidate, ...]:
+    """The candidates of :func:`repair_eligible` about subjects registered in ``region``
+    (rule 18, HOME: the subjects a region reminds, #2), all of them, in penalty-uid order:
+    each with ``routed_by`` as there (DECIDING when also decided there).  ``read``, when
+    given, gets the Penalty nodes read (by uid) for a caller that needs more of them.
+
+    Examples
+    --------
+    >>> [(c.penalty.decision_no, c.routed_by) for c in home_repairable(store, "320500", "2024-06-01")]
+    [('无锡交罚〔2024〕0000233号', 'HOME')]
+    >>> home_repairable(store, "320200", "2024-06-01")
+    ()
+    """
+    cat = catalogue or repair_catalogue()
+    day = parse_as_of(as_of)
+    region = check_region(region)
+    with gc_paused():  # ~10^5 rows decoded and kept at once (graph_model.gcpause)
+        if region == NATIONAL:  # every subject with a home region: repair_eligible's pages
+            return _all_home_repairable(store, day, cat)
+        nodes = _home_window_penalties(store, region, day, cat)
+        if read is not None:
+            read.update((n.uid, n) for n in nodes)
+        return _repairable(store, [penalty_ref(n, cat) for n in nodes], region, day, cat)
+
+
+def _all_home_repairable(store: Store, day: dt.date, cat: RepairCatalogue) -> tuple[RepairCandidate, ...]:
+    found, after = [], None
+    while True:
+        page = repair_eligible(store, NATIONAL, day, after=after, limit=5000, catalogue=cat)
+        found.extend(c for c in page.items if within(c.penalty.subject_region, NATIONAL))
+        if page.next_after is None:
+            return tuple(found)
+        after = page.next_after
+
+
+def _repairable(store: Store, refs: list[PenaltyRef], region: str, day: dt.date,
+                cat: RepairCatalogue) -> tuple[RepairCandidate, ...]:
+    """The candidates among ``refs``, penalties whose decision date puts them inside
+    their publication window on ``day`` (the per-row work kept small: the window and the
+    mode computed once per distinct value, the whole rule only for those with repairs)."""
+    refs = [r for r in refs if r.status != "撤销"]
+    repairs = _repairs_by_decision(store, sorted({r.decision_no for r in refs}))
+    jur = jurisdictions(store)
+    windows: dict[tuple[str, dt.date], tuple[dt.date, dt.date]] = {}
+    modes: dict[str | None, tuple[str, str]] = {}
+    routes: dict[tuple[str | None, str | None], str | None] = {}  # by (agency, its region)
+    out = []
+    for ref in refs:
+        reps = repairs.get(ref.decision_no)
+        if reps:  # the few with a repair on record: the whole rule
+            s = state_of(ref, reps, day, cat)
+            if s.state != "repairable":
+                continue
+            window, mode = (s.minimum_end, s.maximum_end), (s.mode, s.mode_reason)
+        else:  # in its window, not revoked, not repaired: repairable (state_of's order)
+            window = windows.get((ref.severity, ref.decision_date))
+            if window is None:
+                window = windows[ref.severity, ref.decision_date] = cat.window(
+                    ref.severity, ref.decision_date)
+            mode = modes.get(ref.violation)
+            if mode is None:
+                mode = modes[ref.violation] = cat.mode_for(ref.violation)
+        route = routes.get((ref.agency, ref.agency_region), "")
+        if route == "":  # DECIDING or else HOME (all are at home): once per agency
+            route = routes[ref.agency, ref.agency_region] = _routed(ref, region, day, jur)
+        out.append(RepairCandidate(ref, *window, *mode, route))
+    return tuple(out)

@@ -3,11 +3,13 @@ embedded store, and against Neo4j whenever NEO4J_URI is set)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from graph_model.schema import schema
-from graph_model.store.port import MissingNodeError
+from graph_model.store.port import Between, MissingNodeError, NoneOf
 
 FIRM_A = "91320505MA1MXXXXXX"  # keys need not be valid identifiers at the store level
 FIRM_B = "91320200MA1MYYYYYY"
@@ -179,6 +181,53 @@ def test_find_nodes_filters_and_paginates_by_uid(store):
     with pytest.raises(ValueError):
         store.find_nodes("Enterprise", {"no_such_property": 1})
 
+
+
+def test_find_nodes_takes_ranges_and_missing_or_none_of(store):
+    # the filters of repair reminders and commitments due: a span of decision days of one
+    # home region and severity (a compound index's order), a status missing or not kept
+    rows = [("P-1", "320505", "2025-01-31", "一般", 100), ("P-2", "320505", "2025-02-01", "严重", 200),
+            ("P-3", "320505", "2025-03-01", None, 300), ("P-4", "320505", "2025-03-02", "一般", 400),
+            ("P-5", "320200", "2025-02-10", "一般", 500), ("P-6", "320505", "2025-02-15", "一般", None)]
+    frame = pd.DataFrame(rows, columns=["decision_no", "subject_region", "decision_date", "severity", "fine"])
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", frame.assign(violation="超速", agency_region="320200",
+                                                subject_uid="Enterprise:x"))
+        tx.upsert_nodes("Commitment", pd.DataFrame({
+            "commitment_key": ["C-1", "C-2", "C-3", "C-4"], "kind": "告知承诺", "made_on": "2025-01-01",
+            "subject_uid": "Enterprise:x", "agency_region": "320500",
+            "status": ["已履约", "违诺", None, "履约中"]}))
+
+    def keys(label, where, **kw):
+        return [n.key for n in store.find_nodes(label, where, **kw)]
+
+    span = Between("2025-02-01", "2025-03-01")
+    assert keys("Penalty", {"subject_region": ["320505"], "decision_date": span}) == ["P-2", "P-3", "P-6"]
+    assert keys("Penalty", {"subject_region": "320505", "decision_date": span, "severity": "一般"}) == ["P-6"]
+    assert keys("Penalty", {"decision_date": Between(dt.date(2025, 2, 1), dt.date(2025, 2, 28))}) == [
+        "P-2", "P-5", "P-6"]
+    assert keys("Penalty", {"decision_date": span}, after="Penalty:P-2", limit=1) == ["P-3"]
+    assert keys("Penalty", {"decision_date": Between("2025-03-02", "2025-03-01")}) == []
+    # numbers compare as numbers; a value of another type, or none, never matches
+    assert keys("Penalty", {"fine": Between(150, 400)}) == ["P-2", "P-3", "P-4"]
+    assert keys("Penalty", {"fine": Between("1", "9")}) == []
+    assert keys("Penalty", {"decision_no": Between("P-2", "P-3")}) == ["P-2", "P-3"]
+    # missing or none of: a missing value matches, an empty list excludes nothing
+    assert keys("Penalty", {"severity": NoneOf(["一般"])}) == ["P-2", "P-3"]
+    assert keys("Commitment", {"agency_region": ["320500"], "status": NoneOf(("已履约",))}) == [
+        "C-2", "C-3", "C-4"]
+    assert keys("Commitment", {"status": NoneOf(["已履约", "违诺", "履约中"])}) == ["C-3"]
+    assert keys("Commitment", {"status": NoneOf([])}) == ["C-1", "C-2", "C-3", "C-4"]
+    # every match at once, in uid order, as the pages of find_nodes give them
+    assert [n.key for n in store.find_every("Penalty", {"subject_region": ["320505", "320200"],
+                                                         "decision_date": span})] == ["P-2", "P-3", "P-5", "P-6"]
+    assert [n.key for n in store.find_every("Penalty", {"decision_no": ["P-4", "P-1", "P-9"]})] == ["P-1", "P-4"]
+    assert store.find_every("Penalty") == [n for n in store.iter_nodes("Penalty", page=2)]
+    assert store.find_every("Penalty", {"severity": []}) == []
+    with pytest.raises(ValueError):
+        Between("2025-01-01", 5)
+    with pytest.raises(ValueError):
+        Between(None, "2025-01-01")
 
 
 def test_iter_nodes_reads_a_whole_label_page_by_page_in_uid_order(store):

@@ -3,10 +3,17 @@ store."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
 import pytest
 
 from queries.dates import InvalidInput
-from queries.rules.commitments import commitments_due, recheck_draw
+from queries.rules.commitments import (
+    BREACHED, OPEN, OVERDUE, commitment_ref, commitment_rules, commitments_due, recheck_draw,
+    state_of,
+)
+from queries.rules.jurisdiction import inside
 from tests.support.graph import SUZHOU, WUXI, WUZHONG, GraphBuilder
 
 
@@ -81,3 +88,36 @@ def test_the_recheck_draw_is_reproducible_and_skips_breached_commitments(store):
         recheck_draw(store, SUZHOU, "2025-07-01", ratio=1.5)
     with pytest.raises(InvalidInput, match="within"):
         commitments_due(store, SUZHOU, "2025-07-01", within=-1)
+
+
+def test_commitments_due_reads_the_commitments_not_kept_and_answers_as_over_all(store):
+    # every status and none (open), due days before, on and after the horizon, none
+    rng = random.Random(15)
+    g = GraphBuilder(store)
+    for n in range(200):
+        g.firm(f"F{n}")
+        made = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(300))
+        due = rng.choice([None, made + dt.timedelta(days=rng.randrange(400))])
+        g.commitment(f"Enterprise:F{n}", kind=rng.choice(["告知承诺制审批", "信用修复承诺"]),
+                     made_on=made.isoformat(), due_on=due and due.isoformat(),
+                     status=rng.choice(["已履约", "违诺", "履约中", None]),
+                     region=rng.choice([SUZHOU, WUZHONG, WUXI]))
+    g.commit()
+    rules = commitment_rules()
+    for day, within in [("2025-03-31", None), ("2025-08-31", 30), ("2025-12-31", 90), ("2026-03-01", 0)]:
+        for region in (SUZHOU, WUXI, "320000"):
+            due = commitments_due(store, region, day, within)
+            # by definition: the state of every commitment of the region made by the day
+            day_ = dt.date.fromisoformat(day)
+            horizon = day_ + dt.timedelta(days=rules.due_soon_days if within is None else within)
+            states = [state_of(commitment_ref(n), day_, rules) for n in store.iter_nodes(
+                "Commitment", {"agency_region": sorted(inside(region))})]
+            states = [s for s in states if s.commitment.made_on <= day_]
+            assert due.overdue == tuple(sorted((s for s in states if s.state == OVERDUE),
+                                               key=lambda s: (s.overdue_from, s.commitment.uid)))
+            assert due.breached == tuple(sorted((s for s in states if s.state == BREACHED),
+                                                key=lambda s: (s.commitment.made_on, s.commitment.uid)))
+            assert due.due_soon == tuple(sorted(
+                (s for s in states if s.state == OPEN and s.commitment.due_on is not None
+                 and s.commitment.due_on <= horizon), key=lambda s: (s.commitment.due_on, s.commitment.uid)))
+            assert due.overdue and due.breached or region == WUXI

@@ -3,12 +3,20 @@ rules 8, 17, 18; cases #2, #12), every store."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
 from loaders.write import write_rows
+from queries.rules import repair
+from queries.rules.jurisdiction import within
 from queries.rules.reminders import (
     AMOUNT_DIFFERS, NO_FINE, NOT_PAID, PAID, payment_check, reminder_rows, repair_reminders,
 )
-from tests.support.graph import HANGZHOU, SUZHOU, WUXI, WUZHONG, GraphBuilder
+from queries.rules.repair import home_repairable, repair_eligible
+from tests.support.graph import HANGZHOU, KUNSHAN, SUZHOU, WUXI, WUZHONG, GraphBuilder
 from tests.support.stores import TEST_SECRET
+
+JIANGSU = "320000"
 
 
 def penalised(store):
@@ -74,3 +82,51 @@ def test_a_repair_claim_checks_the_fine_against_the_payments_on_record(store):
     assert checks["部分"].outstanding == 1000.0
     assert payment_check(store, "全额", "2025-06-01").status == AMOUNT_DIFFERS  # before the 2nd part
     assert payment_check(store, "不存在") is None
+
+
+def eligible_at_home(store, region, day):
+    """What home_repairable answers by definition: repair_eligible's pages (every penalty
+    decided there, bound there or about its subjects, each through the whole rule) kept to
+    the subjects registered in ``region``."""
+    found, after = [], None
+    while True:
+        page = repair_eligible(store, region, day, after=after, limit=37)
+        found.extend(c for c in page.items if within(c.penalty.subject_region, region))
+        if page.next_after is None:
+            return tuple(found)
+        after = page.next_after
+
+
+def test_home_repairable_reads_only_the_publication_windows_and_answers_as_repair_eligible(
+        store, monkeypatch):
+    # penalties of both severities and none (the default), revoked ones, repairs that count
+    # and repairs that break rule 17, subjects at home in Suzhou's city, its counties, Wuxi
+    # and Hangzhou; days at month ends, where the windows' month arithmetic clamps
+    rng = random.Random(15)
+    g = GraphBuilder(store)
+    homes = [SUZHOU, WUZHONG, KUNSHAN, WUXI, HANGZHOU]
+    for i, home in enumerate(homes):
+        g.firm(f"F{i}", home)
+    for n in range(300):
+        decided = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(1600))
+        no = f"罚{n:04d}"
+        g.penalty(no, f"Enterprise:F{rng.randrange(len(homes))}", decided.isoformat(),
+                  rng.choice(["一般", "严重", None]), status=rng.choice(["有效"] * 9 + ["撤销"]),
+                  region=rng.choice([SUZHOU, WUXI, HANGZHOU]),
+                  violation=rng.choice(["车辆超速行驶", "AIS未保持正常工作状态", "未按规定配备船员"]))
+        if rng.random() < 0.3:
+            g.repair(no, (decided + dt.timedelta(days=rng.randrange(30, 600))).isoformat(),
+                     mode=rng.choice(["承诺", "闭环"]), evidence=rng.choice([None, "整改报告"]))
+    g.commit()
+    monkeypatch.setattr(repair, "MANY_DECISIONS", 7)  # the batched read of repairs as well
+    sizes = []
+    for day in ["2022-02-28", "2022-03-31", "2023-02-28", "2024-02-29", "2024-08-31", "2025-06-01"]:
+        for region in (SUZHOU, KUNSHAN, WUXI, JIANGSU):
+            got = home_repairable(store, region, day)
+            assert got == eligible_at_home(store, region, day), (region, day)
+            sizes.append(len(got))
+    assert min(sizes) > 0 and max(sizes) > 20
+    with_repairs = repair._repairs_by_decision(store, [f"罚{n:04d}" for n in range(300)])
+    monkeypatch.setattr(repair, "MANY_DECISIONS", 1000)  # one keyset lookup per decision
+    assert with_repairs == repair._repairs_by_decision(store, [f"罚{n:04d}" for n in range(300)])
+    assert len(with_repairs) > 50

@@ -77,8 +77,21 @@ def test_loader_columns_take_types_from_the_schema():
 def test_embedded_indexes_follow_the_schema():
     stmts = index_statements()
     assert any("nodes_ListEntry_list_kind" in s and "label = 'ListEntry'" in s for s in stmts)
-    indexed = sum(len(lab.indexed()) for lab in schema().labels.values())
+    indexed = sum(len(lab.indexed()) + len(lab.indexes) for lab in schema().labels.values())
     assert len(stmts) == indexed
+    # a compound index lists its properties in the schema's order, the leading one first
+    assert any("nodes_Penalty_subject_region_decision_date_severity ON nodes("
+               "json_extract(props, '$.subject_region'), json_extract(props, '$.decision_date'), "
+               "json_extract(props, '$.severity')) WHERE label = 'Penalty'" in s for s in stmts)
+
+
+@pytest.mark.parametrize("bad", [["subject_region"], ["subject_region", "subject_region"],
+                                 ["subject_region", "no_such_property"], "subject_region"])
+def test_a_compound_index_names_two_or_more_properties_of_its_label(bad):
+    doc = yaml.safe_load(open("graph_model/schema.yaml", encoding="utf-8"))
+    doc["labels"]["Penalty"]["indexes"] = [bad]
+    with pytest.raises(SchemaError, match=r"Penalty.indexes\[0\]"):
+        parse_schema(doc, frozenset(REGISTRY))
 
 
 def test_value_sets_are_written_once_in_the_schema_and_read_by_the_loaders():

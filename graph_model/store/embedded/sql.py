@@ -123,15 +123,23 @@ END;
 
 
 def index_statements() -> list[str]:
-    """Partial expression indexes for the properties the schema marks ``index: true``."""
+    """Partial expression indexes for the properties the schema marks ``index: true``, and
+    for its compound indexes (``indexes`` of a label).  A store written before an index
+    was declared gets it when it is next opened (EmbeddedStore.ensure_schema)."""
     out = []
     for label in schema().labels.values():
-        for prop in label.indexed():
+        for props in [(p,) for p in label.indexed()] + list(label.indexes):
+            columns = ", ".join(prop_sql(p) for p in props)
             out.append(
-                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{prop} "
-                f"ON nodes(json_extract(props, '$.{prop}')) WHERE label = '{label.name}'"
+                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{'_'.join(props)} "
+                f"ON nodes({columns}) WHERE label = '{label.name}'"
             )
     return out
+
+
+def prop_sql(prop: str) -> str:
+    """A property's value, as the indexes spell it (a query must spell it alike)."""
+    return f"json_extract(props, '$.{prop}')"
 
 
 def missing_link_columns(con: sqlite3.Connection) -> list[str]:

@@ -167,10 +167,22 @@ def property_index(label: str, prop: str) -> Statement:
     """A range index on a property the schema marks ``index: true``."""
     if prop not in schema().label(label).properties:
         raise ValueError(f"{label} has no property {prop!r}")
+    return _range_index("property_index", label, (prop,))
+
+
+@cache
+def compound_index(label: str, props: tuple[str, ...]) -> Statement:
+    """A composite range index the schema declares (``indexes`` of a label)."""
+    if props not in schema().label(label).indexes:
+        raise ValueError(f"{label} declares no index on {props!r}")
+    return _range_index("compound_index", label, props)
+
+
+def _range_index(kind: str, label: str, props: tuple[str, ...]) -> Statement:
     return _stmt(
-        f"property_index:{label}.{prop}",
-        f"CREATE INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF NOT EXISTS "
-        f"FOR (n:{_label(label)}) ON (n.{ident(prop)})",
+        f"{kind}:{label}.{'.'.join(props)}",
+        f"CREATE INDEX {ident(f'{PREFIX}_{label}_' + '_'.join(props))} IF NOT EXISTS "
+        f"FOR (n:{_label(label)}) ON ({', '.join(f'n.{ident(p)}' for p in props)})",
     )
 
 
@@ -220,6 +232,7 @@ def schema_statements() -> list[Statement]:
     for label in schema().labels.values():
         out.append(uid_constraint(label.name))
         out.extend(property_index(label.name, prop) for prop in label.indexed())
+        out.extend(compound_index(label.name, props) for props in label.indexes)
     out += [bookkeeping_constraint(*pair) for pair in BOOKKEEPING_UNIQUE]
     out += [bookkeeping_index(*pair) for pair in BOOKKEEPING_INDEXED]
     return out
@@ -740,20 +753,25 @@ def find_nodes(label: str, lead: str | None) -> Statement:
     """Nodes of ``label`` in uid order after ``$after``, each filter a list of allowed values.
 
     One filter (``lead``) is spelled out so that Neo4j can use its index; the others are
-    matched through the ``$rest`` map.  That keeps the number of distinct texts to one
-    per lead instead of one per combination of filters, so all of them can be checked.
-    ``$after`` is ``""`` for the first page: every uid sorts after it, and the range
-    predicate lets the planner walk the uid index in order.
+    matched through the ``$rest`` map (lists of values), ``$ranges`` (``[lo, hi]``,
+    both included: the port's ``Between``) and ``$nones`` (missing or none of the values:
+    ``NoneOf``).  That keeps the number of distinct texts to one per lead instead of one
+    per combination of filters, so all of them can be checked.  ``$after`` is ``""`` for
+    the first page: every uid sorts after it, and the range predicate lets the planner
+    walk the uid index in order.
     """
     if lead not in find_leads(label):
         raise ValueError(f"{label}: {lead!r} is not an indexed property")
     first = "" if lead is None else f"n.{ident(lead)} IN $value AND "
+    params = ("after", "rest", "ranges", "nones", "limit")
     return _stmt(
         f"find_nodes:{label}:{lead or '-'}",
         f"MATCH (n:{_label(label)}) "
         f"WHERE {first}n.uid > $after AND all(k IN keys($rest) WHERE n[k] IN $rest[k]) "
+        f"AND all(k IN keys($ranges) WHERE n[k] >= $ranges[k][0] AND n[k] <= $ranges[k][1]) "
+        f"AND all(k IN keys($nones) WHERE n[k] IS NULL OR NOT n[k] IN $nones[k]) "
         f"RETURN n.uid AS uid, properties(n) AS props ORDER BY n.uid LIMIT $limit",
-        *(("after", "rest", "limit") if lead is None else ("value", "after", "rest", "limit")),
+        *(params if lead is None else ("value", *params)),
     )
 
 

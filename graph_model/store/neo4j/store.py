@@ -78,9 +78,9 @@ from graph_model.settings import Settings
 from graph_model.store.neo4j import cypher
 from graph_model.store.neo4j.cypher import Statement
 from graph_model.store.port import (
-    DELETE, UNDO, WRITE, Change, ChangesTrimmed, Direction, Edge, LoadInfo, MissingNodeError,
-    Neighbourhood, Node, NodeBatch, Store, StoreError, UndoRefused, UndoResult, Writer,
-    changes_kept, node_batch,
+    DELETE, UNDO, WRITE, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo,
+    MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf, Store, StoreError, UndoRefused,
+    UndoResult, Writer, changes_kept, node_batch,
 )
 from graph_model.schema import schema
 
@@ -796,9 +796,18 @@ class Neo4jStore(Store):
     ) -> list[Node]:
         lab = schema().label(label)
         rest: dict[str, list] = {}
+        ranges: dict[str, list] = {}
+        nones: dict[str, list] = {}
         for prop, value in (where or {}).items():
             if prop not in lab.properties:
                 raise ValueError(f"{label} has no property {prop!r}")
+            if isinstance(value, Between):
+                ranges[prop] = [value.lo, value.hi]
+                continue
+            if isinstance(value, NoneOf):
+                if value.values:
+                    nones[prop] = [_plain(v) for v in value.values]
+                continue
             values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
             # equality with null holds for no node (as in SQL)
             rest[prop] = [_plain(v) for v in values if not _is_null(v)]
@@ -813,7 +822,7 @@ class Neo4jStore(Store):
         elif lead is not None:
             params["value"] = rest.pop(lead)
         stmt = cypher.find_nodes(label, lead)
-        params["rest"] = rest
+        params.update(rest=rest, ranges=ranges, nones=nones)
         return self._read(
             "find_nodes",
             lambda tx: [_node(r["uid"], r["props"]) for r in _run(tx, stmt, **params)],
