@@ -332,6 +332,16 @@ class Store(abc.ABC):
     ) -> dict[str, list[Node]]:
         """Record nodes (penalties, evaluations, ...) about each subject, by subject uid."""
 
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        """For each of ``uids`` that has records: the distinct ``(label, value of each of
+        props)`` among the records about it (a property a record lacks: None).  For the
+        questions that look at a few scalar properties of a subject's many records (who
+        issued them): the set is small where the records are many, and an adapter can
+        answer it without reading whole records.  Scalar properties (text, numbers) only."""
+        return {subject: {(n.label, *(n.props.get(p) for p in props)) for n in nodes}
+                for subject, nodes in self.records_about(uids).items() if nodes}
+
     @abc.abstractmethod
     def find_nodes(
         self,

@@ -569,6 +569,24 @@ class EmbeddedStore(Store):
                 nodes.sort(key=attrgetter("uid"))
         return out
 
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        # SQLite picks the properties out of each record's JSON and keeps the distinct
+        # combinations: no record is decoded or built in Python (a subject may have
+        # thousands, and a few issuers)
+        paths = [f"$.{p}" for p in props]
+        picks = "".join(", json_extract(r.props, ?)" for _ in paths)
+        out: dict[str, set[tuple]] = {}
+        for part in sql.chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            for subj, *facet in self._con().execute(
+                f"SELECT DISTINCT d.uid, r.label{picks} FROM nodes d "
+                f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks})",
+                [*paths, *part]
+            ):
+                out.setdefault(subj, set()).add(tuple(facet))
+        return out
+
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
         lab = schema().label(label)

@@ -787,6 +787,19 @@ class Neo4jStore(Store):
 
         return self._read("records_about", work)
 
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        uids, stmt = list(dict.fromkeys(uids)), cypher.record_facets()
+
+        def work(tx: ManagedTransaction) -> dict[str, set[tuple]]:
+            out: dict[str, set[tuple]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), props=list(props)):
+                    out.setdefault(r["uid"], set()).add((r["label"], *r["vals"]))
+            return out
+
+        return self._read("record_facets", work)
+
     def find_nodes(
         self,
         label: str,
