@@ -264,9 +264,15 @@ class RecordChange:
     change: RecordChangeKind
     kind: str = strawberry.field(description="The record's label (Penalty, ListEntry, ...)")
     region: str
-    record: FeedRecord = strawberry.field(description="The record as it is now (as it was, "
-                                                      "when removed)")
     subject_id: strawberry.ID | None = strawberry.field(description="The subject's id")
+    _node: strawberry.Private[StoreNode]
+    _clear: strawberry.Private[bool]
+
+    @strawberry.field(description="The record as it is now (as it was, when removed)")
+    def record(self) -> FeedRecord:
+        # built when asked for: a load's pages carry thousands of changes, and a client
+        # that follows positions or counts does not ask for the records
+        return record_out(self._node, self._clear)
 
     @strawberry.field(description="The subject (null when it is gone or outside the key's "
                                   "scope)")
@@ -404,7 +410,6 @@ class Subscription:
             yield RecordChanges(position=str(changes[-1].pos), changes=[RecordChange(
                 position=str(item.pos), at=item.at, kind=item.label, region=region,
                 change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
-                record=record_out(item.node, record_personal_clear(item.node, key.region,
-                                                                   key.role)),
-                subject_id=strawberry.ID(item.subject) if item.subject else None)
+                subject_id=strawberry.ID(item.subject) if item.subject else None,
+                _node=item.node, _clear=record_personal_clear(item.node, key.region, key.role))
                 for item in seen])
