@@ -179,8 +179,8 @@ class EventHub:
 
 
 def _read_page(store: Store, after: int) -> tuple[list[Change], list[FeedItem]]:
-    changes = store.changes_after(after, PAGE)
-    return changes, feed_items(store, changes, RECORD_LABELS)
+    changes = store.changes_after(after, PAGE, nodes=True)
+    return changes, feed_items(changes, RECORD_LABELS)
 
 
 def parse_position(after: str | None) -> int | None:

@@ -80,20 +80,20 @@ def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
     return kinds
 
 
-def feed_items(store: Store, changes: Sequence[Change], kinds: Sequence[str]) -> list[FeedItem]:
-    """The records of ``kinds`` that ``changes`` wrote or removed, each once (at its last
-    position among them), in position order, with what they hold now: a record written
-    and then undone within ``changes`` is heard as removed, with what it held."""
+def feed_items(changes: Sequence[Change], kinds: Sequence[str]) -> list[FeedItem]:
+    """The records of ``kinds`` that ``changes`` (read with their nodes:
+    ``changes_after(..., nodes=True)``) wrote or removed, each once (at its last position
+    among them), in position order, with what they hold now: a record written and then
+    undone within ``changes`` is heard as removed, with what it held."""
     wanted = set(kinds)
     last: dict[str, Change] = {}
     for c in changes:
         if c.label in wanted:
             last.pop(c.uid, None)
             last[c.uid] = c  # moved to the end: dict order is position order
-    now = store.get_nodes([u for u, c in last.items() if c.gone is None])
     out = []
     for uid, c in last.items():
-        node = now.get(uid)
+        node = c.node
         if node is None and c.gone is None:
             continue  # written, then gone by a later entry this reader will see
         removed = node is None

@@ -122,6 +122,9 @@ class Change:
     uid: str
     about: str | None = None
     gone: Mapping[str, Any] | None = None
+    #: the node as stored when the entry was read, asked for with ``changes_after(...,
+    #: nodes=True)``; None when not asked for or when the node is gone
+    node: Node | None = None
 
     @property
     def label(self) -> str:
@@ -367,9 +370,13 @@ class Store(abc.ABC):
             after = nodes[-1].uid
 
     @abc.abstractmethod
-    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+    def changes_after(self, after: int, limit: int = 1000, *,
+                      nodes: bool = False) -> list[Change]:
         """Up to ``limit`` entries of the change log after position ``after`` (0: from the
-        start), in position order; empty when none is committed after it.
+        start), in position order; empty when none is committed after it.  With
+        ``nodes``, each entry of a node that exists carries it (``Change.node``, as
+        :meth:`get_nodes` gives it when the entries are read): what a reader of the log
+        needs of nearly every entry, read with them rather than looked up again.
 
         Raises
         ------

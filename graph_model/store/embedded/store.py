@@ -199,16 +199,24 @@ class EmbeddedStore(Store):
             con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
             con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
 
-    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+    def changes_after(self, after: int, limit: int = 1000, *,
+                      nodes: bool = False) -> list[Change]:
         con = self._con()
-        rows = con.execute(sql.CHANGES_AFTER, (int(after), int(limit))).fetchall()
+        # the node is the row the entry's subject is read through: its label and props
+        # come with it (one lookup, not a second get_nodes)
+        rows = con.execute(sql.CHANGES_AFTER % (", n.label, n.props" if nodes else ""),
+                           (int(after), int(limit))).fetchall()
         # Trimming only moves forward: checked after the read, it cannot have cut what
         # the read returned short of (checked before, a trim in between could).
         trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
-        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
-                for pos, at, load_id, op, uid, about, gone in rows]
+        if not nodes:
+            return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
+                    for pos, at, load_id, op, uid, about, gone in rows]
+        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None,
+                       Node(uid, label, json.loads(props)) if props is not None else None)
+                for pos, at, load_id, op, uid, about, gone, label, props in rows]
 
     def last_change(self) -> int:
         return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
