@@ -29,13 +29,15 @@ import logging
 import weakref
 from collections import OrderedDict
 from enum import Enum
-from typing import Annotated, AsyncGenerator, Union
+from functools import partial
+from typing import Annotated, AsyncGenerator, Awaitable, Callable, Hashable, Union
 
 import strawberry
 from strawberry.types import Info
 
 from graph_model.i18n import message
 from queries.access.state import AccessStore, now
+from queries.access.subject_keys import SUBJECT_ROLE, subject_key_vis
 from api.audit import close_revoked
 from api.context import RequestContext, Scope, blocking, scales
 from api.errors import ApiError, BadInput, Unauthenticated
@@ -46,7 +48,7 @@ from queries.access.visibility import (
 )
 from queries.feed import (
     PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility,
-    withdrawn_list_entries,
+    subjects_visibility, withdrawn_list_entries,
 )
 from queries.rules.jurisdiction import agreements_covering
 from queries.rules.watchlist import list_basis
@@ -92,6 +94,9 @@ class EventHub:
         #: the pages of the log read lately, by position: the subscriptions of a process
         #: reading the same stretch share one read (they differ only in what they may see)
         self._pages: OrderedDict[int, asyncio.Future] = OrderedDict()
+        #: what the subscriptions of one scope may hear of a page, by (position, scope):
+        #: judged once for all of them (see :meth:`visible`)
+        self._seen: OrderedDict[tuple, asyncio.Future] = OrderedDict()
 
     async def page(self, after: int) -> tuple[list[Change], list[FeedItem]]:
         """The change-log entries after ``after`` (a page), and the records they wrote or
@@ -106,6 +111,22 @@ class EventHub:
         if not changes and self._pages.get(after) is task:
             del self._pages[after]  # nothing yet: the next look must read again
         return changes, items
+
+    async def visible(self, page: tuple[int, int], scope: Hashable,
+                      judge: Callable[[], Awaitable[list[FeedItem]]]) -> list[FeedItem]:
+        """The items of a page (its first and last positions) that subscriptions of
+        ``scope`` (all that decides what they may hear: key, region, kinds, day) may hear:
+        ``judge()``, run once for all this process's subscriptions of that scope reading
+        that page (the dashboards of one city are many; judging a load's thousands of
+        subjects is the feed's main work)."""
+        key = (page, scope)
+        task = self._seen.get(key)
+        if task is None or (task.done() and task.exception() is not None):
+            task = asyncio.ensure_future(judge())
+            self._seen[key] = task
+            while len(self._seen) > PAGES_KEPT * 4:
+                self._seen.popitem(last=False)
+        return await asyncio.shield(task)
 
     def poke(self) -> None:
         """This process wrote: look at the log without waiting for the next poll."""
@@ -158,8 +179,8 @@ class EventHub:
 
 
 def _read_page(store: Store, after: int) -> tuple[list[Change], list[FeedItem]]:
-    changes = store.changes_after(after, PAGE)
-    return changes, feed_items(store, changes, RECORD_LABELS)
+    changes = store.changes_after(after, PAGE, nodes=True)
+    return changes, feed_items(changes, RECORD_LABELS)
 
 
 def parse_position(after: str | None) -> int | None:
@@ -243,9 +264,15 @@ class RecordChange:
     change: RecordChangeKind
     kind: str = strawberry.field(description="The record's label (Penalty, ListEntry, ...)")
     region: str
-    record: FeedRecord = strawberry.field(description="The record as it is now (as it was, "
-                                                      "when removed)")
     subject_id: strawberry.ID | None = strawberry.field(description="The subject's id")
+    _node: strawberry.Private[StoreNode]
+    _clear: strawberry.Private[bool]
+
+    @strawberry.field(description="The record as it is now (as it was, when removed)")
+    def record(self) -> FeedRecord:
+        # built when asked for: a load's pages carry thousands of changes, and a client
+        # that follows positions or counts does not ask for the records
+        return record_out(self._node, self._clear)
 
     @strawberry.field(description="The subject (null when it is gone or outside the key's "
                                   "scope)")
@@ -291,7 +318,8 @@ async def _visible(ctx: RequestContext, region: str, items: list[FeedItem],
                    changes: list[Change]) -> list[FeedItem]:
     """The items whose subject the key sees from ``region``, as the reads decide.  The
     subject's registration and the item's own record decide most at once (either is part
-    of what the reads look at); the rest get the full check, batched."""
+    of what the reads look at); the rest get the full check, batched, from their records'
+    facets (:func:`queries.feed.subjects_visibility`)."""
     scope = Scope(ctx, region)
     regions, agreements = await scope.regions(), await scope.agreements()
     jur = ctx.services.jurisdictions()
@@ -311,7 +339,10 @@ async def _visible(ctx: RequestContext, region: str, items: list[FeedItem],
                          if c.uid == item.subject and c.gone is not None), None)
             seen[n] = gone_visibility(item, gone, regions, agreements, ctx.today, scales(), jur)
     if rest:
-        vis = await scope.visibilities([items[n].subject for n in rest])
+        vis = await blocking(subjects_visibility, ctx.store, [items[n].subject for n in rest],
+                             regions, agreements, ctx.today, scales(), jur)
+        if ctx.key.role == SUBJECT_ROLE:  # as Scope._batch
+            vis = {u: subject_key_vis(ctx.key.subject, u, v) for u, v in vis.items()}
         seen.update((n, vis[items[n].subject]) for n in rest)
     return [item for n, item in enumerate(items) if seen[n] is not Vis.NONE]
 
@@ -364,10 +395,14 @@ class Subscription:
             raise BadInput(str(exc)) from None
         await ctx.record()
         key = ctx.key
+        # all that decides what a subscription may hear (Scope: the key's region, agency,
+        # role and firm; the region asked; the day) and what it asked for
+        scope = (key.region, key.agency, key.role, key.subject, region, kinds)
         async for changes, items in follow(ctx, "recordChanges", after):
             ctx.fresh()
             items = [i for i in items if i.label in kinds]
-            seen = await _visible(ctx, region, items, changes)
+            seen = await ctx.hub.visible((changes[0].pos, changes[-1].pos), (*scope, ctx.today),
+                                         partial(_visible, ctx, region, items, changes))
             if not seen:
                 continue
             ctx.audit.operations.append("recordChanges")
@@ -375,7 +410,6 @@ class Subscription:
             yield RecordChanges(position=str(changes[-1].pos), changes=[RecordChange(
                 position=str(item.pos), at=item.at, kind=item.label, region=region,
                 change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
-                record=record_out(item.node, record_personal_clear(item.node, key.region,
-                                                                   key.role)),
-                subject_id=strawberry.ID(item.subject) if item.subject else None)
+                subject_id=strawberry.ID(item.subject) if item.subject else None,
+                _node=item.node, _clear=record_personal_clear(item.node, key.region, key.role))
                 for item in seen])

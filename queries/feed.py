@@ -23,13 +23,15 @@ from graph_model.i18n import message
 from graph_model.schema import schema
 from graph_model.store.port import Change, Node, Store
 from queries.access.visibility import (
-    SUBJECT_LABELS, Vis, record_visibility, subject_visibility,
+    LINK_CAP, LINK_RELATIONS, SUBJECT_LABELS, Vis, linked_visibility, record_visibility,
+    subject_visibility,
 )
 from queries.rules.jurisdiction import NO_JURISDICTIONS, Agreement, Jurisdictions
 from queries.rules.scales import Scales
+from queries.traverse import hops
 
 __all__ = ["RECORD_LABELS", "FeedItem", "feed_items", "check_kinds", "gone_visibility",
-           "withdrawn_list_entries", "PAGE"]
+           "withdrawn_list_entries", "subjects_visibility", "VISIBILITY_PROPS", "PAGE"]
 
 #: record labels (nodes about a subject): what ``recordChanges`` may ask for
 RECORD_LABELS = tuple(n for n, lab in schema().labels.items()
@@ -37,6 +39,8 @@ RECORD_LABELS = tuple(n for n, lab in schema().labels.items()
                       and n in schema().rel("ABOUT").from_labels)
 #: change-log entries read per store call
 PAGE = 2000
+#: the record properties :func:`~queries.access.visibility.record_visibility` looks at
+VISIBILITY_PROPS = ("agency_region", "agency", "list_kind", "scheme")
 
 
 @dataclass(frozen=True)
@@ -76,20 +80,20 @@ def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
     return kinds
 
 
-def feed_items(store: Store, changes: Sequence[Change], kinds: Sequence[str]) -> list[FeedItem]:
-    """The records of ``kinds`` that ``changes`` wrote or removed, each once (at its last
-    position among them), in position order, with what they hold now: a record written
-    and then undone within ``changes`` is heard as removed, with what it held."""
+def feed_items(changes: Sequence[Change], kinds: Sequence[str]) -> list[FeedItem]:
+    """The records of ``kinds`` that ``changes`` (read with their nodes:
+    ``changes_after(..., nodes=True)``) wrote or removed, each once (at its last position
+    among them), in position order, with what they hold now: a record written and then
+    undone within ``changes`` is heard as removed, with what it held."""
     wanted = set(kinds)
     last: dict[str, Change] = {}
     for c in changes:
         if c.label in wanted:
             last.pop(c.uid, None)
             last[c.uid] = c  # moved to the end: dict order is position order
-    now = store.get_nodes([u for u, c in last.items() if c.gone is None])
     out = []
     for uid, c in last.items():
-        node = now.get(uid)
+        node = c.node
         if node is None and c.gone is None:
             continue  # written, then gone by a later entry this reader will see
         removed = node is None
@@ -131,3 +135,62 @@ def gone_visibility(item: FeedItem, subject: Node | None, regions: Sequence[str]
         if subject_visibility(subject, regions) is Vis.OWN:
             return Vis.OWN
     return record_visibility([item.node], regions, agreements, day, scales, jur)
+
+
+def subjects_visibility(store: Store, uids: Sequence[str], regions: Sequence[str],
+                        agreements: Sequence[Agreement], day: dt.date, scales: Scales,
+                        jur: Jurisdictions = NO_JURISDICTIONS) -> dict[str, Vis]:
+    """The visibility of each of ``uids`` (subjects found in the change log) to a key of
+    ``regions``: what the reads decide (``api.context.Scope``: own or shared by its node
+    or its records, else linked to an own or shared subject), judged from the facets of
+    the records (:meth:`~graph_model.store.port.Store.record_facets` of
+    :data:`VISIBILITY_PROPS`), not the records.
+
+    Why: a load's entries are mostly about subjects outside a key's region, each with
+    up to thousands of records and their linked subjects' records to look at.  A record's
+    visibility depends on its label and those properties alone, and a subject's is the
+    best of its records' (:func:`record_visibility` returns the first OWN, else SHARED if
+    any), so each distinct facet is judged once per call, and no record is decoded.
+    Not for subjects a caller named: those go through ``check_subject``, whose reads
+    must not tell "not yours" from "not there"."""
+    judged: dict[tuple, Vis] = {}
+
+    def of_facets(facets: Iterable[tuple]) -> Vis:
+        best = Vis.NONE
+        for facet in facets:
+            vis = judged.get(facet)
+            if vis is None:
+                label, *values = facet
+                record = Node("", label, dict(zip(VISIBILITY_PROPS, values)))
+                vis = judged[facet] = record_visibility([record], regions, agreements, day,
+                                                        scales, jur)
+            best = max(best, vis)
+            if best is Vis.OWN:
+                break
+        return best
+
+    def direct(asked: list[str]) -> dict[str, Vis]:  # own or shared, as Scope._direct
+        nodes = store.get_nodes(asked)
+        out: dict[str, Vis] = {}
+        for uid in asked:
+            vis = subject_visibility(nodes.get(uid), regions)
+            if vis is not None:
+                out[uid] = vis
+        rest = [u for u in asked if u not in out]
+        facets = store.record_facets(rest, VISIBILITY_PROPS) if rest else {}
+        out.update((u, of_facets(facets.get(u, ()))) for u in rest)
+        return out
+
+    uids = list(dict.fromkeys(uids))
+    out = direct(uids)
+    pending = [u for u in uids if out[u] is Vis.NONE and u.partition(":")[0] in SUBJECT_LABELS]
+    if pending:  # linked, as Scope._batch
+        hoods = hops(store, [(u, LINK_RELATIONS, "both", LINK_CAP) for u in pending])
+        far = {u: {e.dst if e.src == u else e.src for e in edges}
+               for u, (edges, _) in zip(pending, hoods)}
+        everyone = sorted(set().union(*far.values()))
+        if everyone:
+            near = direct(everyone)
+            for u in pending:
+                out[u] = linked_visibility(near[f] for f in far[u])
+    return out

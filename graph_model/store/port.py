@@ -123,6 +123,9 @@ class Change:
     uid: str
     about: str | None = None
     gone: Mapping[str, Any] | None = None
+    #: the node as stored when the entry was read, asked for with ``changes_after(...,
+    #: nodes=True)``; None when not asked for or when the node is gone
+    node: Node | None = None
 
     @property
     def label(self) -> str:
@@ -365,6 +368,16 @@ class Store(abc.ABC):
     ) -> dict[str, list[Node]]:
         """Record nodes (penalties, evaluations, ...) about each subject, by subject uid."""
 
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        """For each of ``uids`` that has records: the distinct ``(label, value of each of
+        props)`` among the records about it (a property a record lacks: None).  For the
+        questions that look at a few scalar properties of a subject's many records (who
+        issued them): the set is small where the records are many, and an adapter can
+        answer it without reading whole records.  Scalar properties (text, numbers) only."""
+        return {subject: {(n.label, *(n.props.get(p) for p in props)) for n in nodes}
+                for subject, nodes in self.records_about(uids).items() if nodes}
+
     @abc.abstractmethod
     def find_nodes(
         self,
@@ -401,9 +414,13 @@ class Store(abc.ABC):
             after = nodes[-1].uid
 
     @abc.abstractmethod
-    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+    def changes_after(self, after: int, limit: int = 1000, *,
+                      nodes: bool = False) -> list[Change]:
         """Up to ``limit`` entries of the change log after position ``after`` (0: from the
-        start), in position order; empty when none is committed after it.
+        start), in position order; empty when none is committed after it.  With
+        ``nodes``, each entry of a node that exists carries it (``Change.node``, as
+        :meth:`get_nodes` gives it when the entries are read): what a reader of the log
+        needs of nearly every entry, read with them rather than looked up again.
 
         Raises
         ------

@@ -4,6 +4,8 @@ position."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -109,6 +111,30 @@ def test_a_delete_outside_any_load_logs_the_node_as_it_was(store):
     assert (change.op, change.uid, change.about) == (DELETE, f"Penalty:{PENALTY}",
                                                       f"Enterprise:{FIRM}")
     assert change.gone["violation"] == "超载"
+
+
+def test_entries_read_with_their_nodes_carry_them_as_stored_now(store):
+    """``changes_after(..., nodes=True)``: the node of each entry as ``get_nodes`` gives it,
+    None for a node gone (a later entry says how it was); the entries themselves alike."""
+    start = store.last_change()
+    with store.transaction(load("L1")) as tx:
+        tx.upsert_nodes("Enterprise", firms(FIRM, OTHER))
+        tx.upsert_nodes("Penalty", penalty())
+    with store.transaction(load("L2")) as tx:
+        tx.upsert_nodes("Enterprise", firms(FIRM).assign(name="改名公司"))
+    with store.transaction() as tx:
+        tx.delete_nodes([f"Penalty:{PENALTY}"])
+    plain, read = store.changes_after(start), store.changes_after(start, nodes=True)
+    assert [c.node for c in plain] == [None] * len(plain)
+    assert [replace(c, node=None) for c in read] == plain
+    now = store.get_nodes([c.uid for c in read])
+    assert [c.node for c in read] == [now.get(c.uid) if c.gone is None else None for c in read]
+    firm = [c.node for c in read if c.uid == f"Enterprise:{FIRM}"]
+    assert len(firm) == 2 and all(n.props["name"] == "改名公司" for n in firm)  # as now
+    penalty_entries = [c for c in read if c.uid == f"Penalty:{PENALTY}"]
+    assert [c.op for c in penalty_entries] == [WRITE, DELETE]
+    assert [c.node for c in penalty_entries] == [None, None]  # gone
+    assert penalty_entries[1].gone["violation"] == "超载"
 
 
 def test_old_entries_are_trimmed_and_asking_for_them_is_an_error(store, monkeypatch):

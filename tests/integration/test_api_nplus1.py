@@ -94,8 +94,8 @@ class CountingStore(Store):
     def version(self):
         return self.inner.version()
 
-    def changes_after(self, after, limit=1000):
-        return self.inner.changes_after(after, limit)
+    def changes_after(self, after, limit=1000, *, nodes=False):
+        return self.inner.changes_after(after, limit, nodes=nodes)
 
     def last_change(self):
         return self.inner.last_change()

@@ -267,7 +267,7 @@ LOG_GONE = ("INSERT INTO changes(at, load_id, op, uid, about, gone) "
             f"SELECT :at, :load_id, :op, n.uid, a.uid, n.props FROM nodes n "
             f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} ")
 CHANGES_AFTER = ("SELECT c.pos, c.at, c.load_id, c.op, c.uid, coalesce(c.about, a.uid), c.gone "
-                 "FROM changes c LEFT JOIN nodes n ON c.gone IS NULL AND n.uid = c.uid "
+                 "%s FROM changes c LEFT JOIN nodes n ON c.gone IS NULL AND n.uid = c.uid "
                  f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} "
                  "WHERE c.pos > ? ORDER BY c.pos LIMIT ?")
 LAST_CHANGE = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"

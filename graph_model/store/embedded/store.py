@@ -199,16 +199,24 @@ class EmbeddedStore(Store):
             con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
             con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
 
-    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+    def changes_after(self, after: int, limit: int = 1000, *,
+                      nodes: bool = False) -> list[Change]:
         con = self._con()
-        rows = con.execute(sql.CHANGES_AFTER, (int(after), int(limit))).fetchall()
+        # the node is the row the entry's subject is read through: its label and props
+        # come with it (one lookup, not a second get_nodes)
+        rows = con.execute(sql.CHANGES_AFTER % (", n.label, n.props" if nodes else ""),
+                           (int(after), int(limit))).fetchall()
         # Trimming only moves forward: checked after the read, it cannot have cut what
         # the read returned short of (checked before, a trim in between could).
         trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
-        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
-                for pos, at, load_id, op, uid, about, gone in rows]
+        if not nodes:
+            return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
+                    for pos, at, load_id, op, uid, about, gone in rows]
+        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None,
+                       Node(uid, label, json.loads(props)) if props is not None else None)
+                for pos, at, load_id, op, uid, about, gone, label, props in rows]
 
     def last_change(self) -> int:
         return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
@@ -567,6 +575,24 @@ class EmbeddedStore(Store):
             # order, SQLite's, is the code point order Python compares strings in.)
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
+        return out
+
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        # SQLite picks the properties out of each record's JSON and keeps the distinct
+        # combinations: no record is decoded or built in Python (a subject may have
+        # thousands, and a few issuers)
+        paths = [f"$.{p}" for p in props]
+        picks = "".join(", json_extract(r.props, ?)" for _ in paths)
+        out: dict[str, set[tuple]] = {}
+        for part in sql.chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            for subj, *facet in self._con().execute(
+                f"SELECT DISTINCT d.uid, r.label{picks} FROM nodes d "
+                f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks})",
+                [*paths, *part]
+            ):
+                out.setdefault(subj, set()).add(tuple(facet))
         return out
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,

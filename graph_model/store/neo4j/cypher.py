@@ -739,6 +739,17 @@ def records_about() -> Statement:
     )
 
 
+def record_facets() -> Statement:
+    """The distinct (label, values of ``$props``) among the records about each of
+    ``$uids`` (:meth:`graph_model.store.port.Store.record_facets`)."""
+    return _stmt(
+        "record_facets",
+        f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-(rec) "
+        f"RETURN DISTINCT uid, split(rec.uid, ':')[0] AS label, [p IN $props | rec[p]] AS vals",
+        "uids", "props",
+    )
+
+
 def find_leads(label: str) -> list[str | None]:
     """The lead predicates :func:`find_nodes` can be built with for ``label``.
 
@@ -803,7 +814,7 @@ def all_statements() -> list[Statement]:
     out += [missing_nodes(), *(merge_edges(t) for t in s.relationships if t not in links)]
     out += [*(merge_links(t) for t in links), *(link_targets(t) for t in links),
             *(restore_links(t) for t in links)]
-    out += [delete_nodes(), delete_all(), get_nodes(), records_about()]
+    out += [delete_nodes(), delete_all(), get_nodes(), records_about(), record_facets()]
     out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),

@@ -64,7 +64,7 @@ import datetime as dt
 import decimal
 import json
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -684,7 +684,8 @@ class Neo4jStore(Store):
         row = self._read("store version", lambda tx: _run(tx, stmt).single())
         return (row["version"] if row else None) or 0
 
-    def changes_after(self, after: int, limit: int = 1000) -> list[Change]:
+    def changes_after(self, after: int, limit: int = 1000, *,
+                      nodes: bool = False) -> list[Change]:
         stmt, log = cypher.changes_after(), cypher.change_log()
 
         def work(tx: ManagedTransaction):
@@ -697,6 +698,9 @@ class Neo4jStore(Store):
         rows, trimmed = self._read("change log", work)
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
+        if nodes:
+            now = self.get_nodes([c.uid for c in rows if c.gone is None])
+            rows = [replace(c, node=now.get(c.uid)) if c.gone is None else c for c in rows]
         return rows
 
     def last_change(self) -> int:
@@ -786,6 +790,19 @@ class Neo4jStore(Store):
             return out
 
         return self._read("records_about", work)
+
+    def record_facets(self, uids: Iterable[str], props: Sequence[str]
+                      ) -> dict[str, set[tuple]]:
+        uids, stmt = list(dict.fromkeys(uids)), cypher.record_facets()
+
+        def work(tx: ManagedTransaction) -> dict[str, set[tuple]]:
+            out: dict[str, set[tuple]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), props=list(props)):
+                    out.setdefault(r["uid"], set()).add((r["label"], *r["vals"]))
+            return out
+
+        return self._read("record_facets", work)
 
     def find_nodes(
         self,
