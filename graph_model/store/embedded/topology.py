@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from graph_model.errors import CreditKBError
+from graph_model.store.embedded.patchlog import Patch
 
-FORMAT_VERSION = 2  # 2: ranks spaced RANK_STEP apart
+FORMAT_VERSION = 3  # 2: ranks spaced RANK_STEP apart; 3: meta with the ids, a patch log
+#: a cache file that cannot be read (missing, torn, of another layout): rebuilt
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 #: Spacing of the ranks a build gives: a patch puts new nodes in the gaps (2**24 nodes
 #: between two neighbours; 2**39 nodes in all before an int64 overflows).
 RANK_STEP = 1 << 24
@@ -33,6 +38,15 @@ RANK_STEP = 1 << 24
 class NoRoom(CreditKBError, ValueError):
     """A patch's new nodes do not fit between their neighbours' ranks: rebuild (the store
     catches it; it never reaches a user)."""
+
+
+class BaseInfo(NamedTuple):
+    """A cached base's header: its generation, largest node and edge ids, edge count."""
+
+    generation: int
+    max_nid: int
+    max_eid: int
+    n_edges: int
 
 
 @dataclass
@@ -88,6 +102,34 @@ def _patched(adj: Adjacency, near: np.ndarray, far: np.ndarray, types: np.ndarra
                      np.insert(adj.eids[keep], at, p_eids))
 
 
+def _place(rank: np.ndarray, new_nids: np.ndarray, below: np.ndarray,
+           above: np.ndarray) -> None:
+    """Give ``new_nids`` (in uid order) ranks in the gaps between their stored neighbours
+    ``below`` and ``above`` (nids ranked in ``rank``; -1: none), in place."""
+    lo = np.where(below >= 0, rank[np.maximum(below, 0)], np.int64(-1))
+    hi = np.where(above >= 0, rank[np.maximum(above, 0)], np.int64(-1))
+    # new nodes between the same two stored ones share that gap, spread evenly in it
+    i = 0
+    while i < len(new_nids):
+        j = i
+        while j + 1 < len(new_nids) and below[j + 1] == below[i]:
+            j += 1
+        k = j - i + 1
+        if below[i] < 0 and above[i] < 0:  # a graph of new nodes only
+            start, step = 0, RANK_STEP
+        elif above[i] < 0:
+            start, step = lo[i] + RANK_STEP, RANK_STEP
+        elif below[i] < 0:
+            start, step = hi[i] - k * RANK_STEP, RANK_STEP
+        else:
+            step = (hi[i] - lo[i]) // (k + 1)
+            if step < 1:
+                raise NoRoom(f"{k} new nodes between ranks {lo[i]} and {hi[i]}")
+            start = lo[i] + step
+        rank[new_nids[i:j + 1]] = start + step * np.arange(k, dtype=np.int64)
+        i = j + 1
+
+
 @dataclass
 class Topology:
     """Both directions of the traversal graph, stamped with the store generation it shows."""
@@ -119,34 +161,27 @@ class Topology:
         graph node just before and just after it in uid order (-1: none).  Raises
         :class:`NoRoom` when new nodes do not fit in the rank gap between two stored
         ones (the caller rebuilds)."""
-        n = max(int(max_nid) + 1, self.n_nodes)
+        edges = np.column_stack([src, dst, types, eids]).astype(np.int64).reshape(-1, 4)
+        max_eid = int(max(eids.max(initial=0), self.out.eids.max(initial=0)))
+        return self.with_patches([Patch(generation, edges, new_nids, below, above,
+                                        int(max_nid), max_eid)])
+
+    def with_patches(self, patches: Sequence[Patch]) -> "Topology":
+        """This topology with the :class:`Patch` records applied in order (each of the
+        generation after the one before): the ranks of each one's new nodes placed in turn,
+        then every touched segment sorted again once.  Raises :class:`NoRoom` as
+        :meth:`patched` does."""
+        if not patches:
+            return self
+        n = max(self.n_nodes, *(p.max_nid + 1 for p in patches))
         rank = np.zeros(n, dtype=np.int64)
         rank[:len(self.rank)] = self.rank
-        ranks = self.rank
-        lo = np.where(below >= 0, ranks[np.maximum(below, 0)], np.int64(-1))
-        hi = np.where(above >= 0, ranks[np.maximum(above, 0)], np.int64(-1))
-        # new nodes between the same two stored ones share that gap, spread evenly in it
-        i = 0
-        while i < len(new_nids):
-            j = i
-            while j + 1 < len(new_nids) and below[j + 1] == below[i]:
-                j += 1
-            k = j - i + 1
-            if below[i] < 0 and above[i] < 0:  # a graph of new nodes only
-                start, step = 0, RANK_STEP
-            elif above[i] < 0:
-                start, step = lo[i] + RANK_STEP, RANK_STEP
-            elif below[i] < 0:
-                start, step = hi[i] - k * RANK_STEP, RANK_STEP
-            else:
-                step = (hi[i] - lo[i]) // (k + 1)
-                if step < 1:
-                    raise NoRoom(f"{k} new nodes between ranks {lo[i]} and {hi[i]}")
-                start = lo[i] + step
-            rank[new_nids[i:j + 1]] = start + step * np.arange(k, dtype=np.int64)
-            i = j + 1
+        for p in patches:
+            _place(rank, p.new_nids, p.below, p.above)
+        edges = np.concatenate([p.edges for p in patches])
+        src, dst, types, eids = edges[:, 0], edges[:, 1], edges[:, 2].astype(np.int8), edges[:, 3]
         return Topology(
-            generation,
+            patches[-1].generation,
             _patched(self.out, src, dst, types, eids, rank, n),
             _patched(self.inc, dst, src, types, eids, rank, n),
             rank,
@@ -194,6 +229,13 @@ class Topology:
         return hits, cut
 
     # -- persistence: a cache beside the database, never the truth --------------------
+    # The base arrays of one generation (the patches after it are in the patch log:
+    # graph_model.store.embedded.patchlog).  Its ``meta`` member is read alone (a zip
+    # member) by a writer that only appends a patch.
+
+    @property
+    def max_eid(self) -> int:
+        return int(self.out.eids.max(initial=0))
 
     def save(self, path: str) -> None:
         """Write atomically (temp file + rename), so a crash leaves the old cache or none."""
@@ -203,7 +245,8 @@ class Topology:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(
                     fh,
-                    meta=np.array([FORMAT_VERSION, self.generation], dtype=np.int64),
+                    meta=np.array([FORMAT_VERSION, self.generation, self.n_nodes - 1, self.max_eid,
+                                   len(self.out.far)], dtype=np.int64),
                     rank=self.rank,
                     **{f"out_{k}": v for k, v in vars(self.out).items()},
                     **{f"in_{k}": v for k, v in vars(self.inc).items()},
@@ -214,20 +257,32 @@ class Topology:
                 os.unlink(tmp)
             raise
 
-    @classmethod
-    def load(cls, path: str, generation: int) -> "Topology | None":
-        """The cached topology, or None when missing, unreadable or of another generation."""
+    @staticmethod
+    def peek(path: str) -> BaseInfo | None:
+        """The generation and sizes of the cached base, reading its header only; None when
+        missing, unreadable or of another format."""
         try:
             with np.load(path) as z:
-                version, gen = z["meta"].tolist()
-                if version != FORMAT_VERSION or gen != generation:
+                version, gen, max_nid, max_eid, n_edges = z["meta"].tolist()
+        except _UNREADABLE:
+            return None
+        return BaseInfo(gen, max_nid, max_eid, n_edges) if version == FORMAT_VERSION else None
+
+    @classmethod
+    def load(cls, path: str, upto: int) -> "Topology | None":
+        """The cached base, or None when missing, unreadable or of a generation after
+        ``upto`` (the patches after it, up to ``upto``, are the caller's to apply)."""
+        try:
+            with np.load(path) as z:
+                version, gen = z["meta"].tolist()[:2]
+                if version != FORMAT_VERSION or gen > upto:
                     return None
                 parts = {k: z[k] for k in z.files}
-        except (OSError, ValueError, KeyError):
+        except _UNREADABLE:
             return None
         fields = ("indptr", "far", "types", "eids")
         return cls(
-            generation,
+            gen,
             Adjacency(*(parts[f"out_{f}"] for f in fields)),
             Adjacency(*(parts[f"in_{f}"] for f in fields)),
             parts["rank"],
