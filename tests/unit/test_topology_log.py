@@ -120,7 +120,7 @@ def test_a_torn_or_damaged_patch_is_never_applied(path, damage):
     if damage == "torn":
         data = data[:-5]  # the last record's end never reached the disk
     else:
-        data[-52] ^= 0x01  # a bit of the far end of the last record's last edge
+        data[-36] ^= 0x01  # a bit of the last record's last edge id
     log.write_bytes(bytes(data))
     assert reopened(path) == rebuilt(path)
     # and a later patch is written after the good records (the damaged one dropped)

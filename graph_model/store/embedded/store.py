@@ -462,7 +462,7 @@ class EmbeddedStore(Store):
             f"SELECT uid, nid FROM nodes WHERE nid > ? AND label IN ({','.join('?' * len(labels))})",
             (known_nid, *labels)).fetchall())
         if len(new) + sum(len(p.new_nids) for p in logged) > \
-                max(PATCH_MIN, PATCH_SHARE * (base.max_nid + 1)):
+                max(PATCH_MIN, PATCH_SHARE * base.n_nodes):
             return False
         below, above = self._stored_neighbours([u for u, _ in new], labels, known_nid)
         max_nid, max_eid = con.execute("SELECT (SELECT coalesce(max(nid), 0) FROM nodes), "
