@@ -416,7 +416,7 @@ class EmbeddedStore(Store):
         a second) rather than each rebuilding it from SQLite (seconds at Yangtze scale, with
         traversals waiting)."""
         gen = self.topology_generation()
-        patched = None if writer.graph_removed else self._patch(gen)
+        patched = not writer.graph_removed and self._patch(gen)
         self.last_topology_change = "patched" if patched else "rebuilt"
         if patched:
             return None
@@ -532,7 +532,8 @@ class EmbeddedStore(Store):
         max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         topo = Topology.build(gen, arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int8), arr[:, 3],
                               ranked, max_nid)
-        if save:
+        cached = Topology.peek(self.topology_path) if save else None
+        if save and (cached is None or cached.generation < gen):  # (never over a newer base)
             try:
                 topo.save(self.topology_path)
             except OSError:

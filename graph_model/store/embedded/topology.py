@@ -11,7 +11,9 @@ A load that adds a few nodes and edges (a daily export) patches the topology rat
 rebuild it from SQLite (:meth:`Topology.patched`): ranks are spaced :data:`RANK_STEP`
 apart, so a new node takes a rank between its neighbours in uid order and every stored
 rank, and so every node's sorted edges, stays as it was; only the nodes the new edges
-touch have their edges sorted again.
+touch have their edges sorted again.  What a patch added is appended to a log beside the
+cached base (graph_model.store.embedded.patchlog), so that a small change writes a small
+file rather than the whole cache again.
 """
 
 from __future__ import annotations
@@ -104,17 +106,16 @@ def _patched(adj: Adjacency, near: np.ndarray, far: np.ndarray, types: np.ndarra
                      np.insert(adj.eids[keep], at, p_eids))
 
 
-def _place(rank: np.ndarray, new_nids: np.ndarray, below: np.ndarray,
-           above: np.ndarray) -> None:
-    """Give ``new_nids`` (in uid order) ranks in the gaps between their stored neighbours
-    ``below`` and ``above`` (nids ranked in ``rank``; -1: none), in place."""
+def _place(rank: np.ndarray, new: np.ndarray, below: np.ndarray, above: np.ndarray) -> None:
+    """Give the places ``new`` (new nodes, in uid order) ranks in the gaps between their
+    stored neighbours, the places ``below`` and ``above`` (-1: none), in place."""
     lo = np.where(below >= 0, rank[np.maximum(below, 0)], np.int64(-1))
     hi = np.where(above >= 0, rank[np.maximum(above, 0)], np.int64(-1))
     # new nodes between the same two stored ones share that gap, spread evenly in it
     i = 0
-    while i < len(new_nids):
+    while i < len(new):
         j = i
-        while j + 1 < len(new_nids) and below[j + 1] == below[i]:
+        while j + 1 < len(new) and below[j + 1] == below[i]:
             j += 1
         k = j - i + 1
         if below[i] < 0 and above[i] < 0:  # a graph of new nodes only
@@ -128,7 +129,7 @@ def _place(rank: np.ndarray, new_nids: np.ndarray, below: np.ndarray,
             if step < 1:
                 raise NoRoom(f"{k} new nodes between ranks {lo[i]} and {hi[i]}")
             start = lo[i] + step
-        rank[new_nids[i:j + 1]] = start + step * np.arange(k, dtype=np.int64)
+        rank[new[i:j + 1]] = start + step * np.arange(k, dtype=np.int64)
         i = j + 1
 
 
