@@ -184,7 +184,10 @@ def reopen(store_path: str) -> None:
 
 
 def reopen_cold(store_path: str) -> None:
-    Path(store_path, "topology.npz").unlink(missing_ok=True)
+    from graph_model.store.embedded.store import PATCH_FILE, TOPOLOGY_FILE
+
+    for name in (TOPOLOGY_FILE, PATCH_FILE):
+        Path(store_path, name).unlink(missing_ok=True)
     reopen(store_path)
 
 

@@ -160,3 +160,39 @@ def test_readers_load_the_topology_a_writer_committed_rather_than_rebuild_it(tmp
     monkeypatch.setattr(reader, "_build_topology", rebuild)
     assert len(reader.neighbours(["Enterprise:91320506MA1MKT3P0P"]).edges) == 2
     assert not list(tmp_path.joinpath("s").glob("*.next"))
+
+
+def test_loads_refresh_the_planner_statistics_once_they_changed_a_tenth_of_the_store(tmp_path):
+    """ANALYZE reads a little of every index, cold pages of a full store: a daily export
+    of 1 % must not pay it each day, but the statistics must follow the store's growth."""
+    import sqlite3
+
+    path = tmp_path / "s"
+    store = EmbeddedStore(str(path))
+
+    def firms(start: int, n: int) -> None:
+        info = LoadInfo(load_id=f"F{start}", file=f"F{start}.csv", kind="enterprises",
+                        started_at="2026-11-25T10:00:00+00:00")
+        with store.transaction(info) as tx:
+            tx.upsert_nodes("Enterprise", pd.DataFrame(
+                {"uscc": [f"91320505MA{i:08d}" for i in range(start, start + n)]}))
+
+    def uid_stat(new: str | None = None) -> str:  # what the planner believes of the uid index
+        con = sqlite3.connect(path / "graph.sqlite3")
+        where = "tbl = 'nodes' AND idx = 'sqlite_autoindex_nodes_1'"
+        if new is not None:
+            con.execute(f"UPDATE sqlite_stat1 SET stat = ? WHERE {where}", (new,))
+            con.commit()
+        [(stat,)] = con.execute(f"SELECT stat FROM sqlite_stat1 WHERE {where}").fetchall()
+        con.close()
+        return stat
+
+    firms(0, 1000)
+    assert uid_stat() == "1000 1"
+    uid_stat("7 1")  # marks the statistics of the last refresh
+    firms(1000, 60)
+    firms(1060, 30)  # 9 % of the store since the last refresh: no refresh
+    assert uid_stat() == "7 1"
+    firms(1090, 20)  # 11 %
+    assert uid_stat() != "7 1"
+    store.close()

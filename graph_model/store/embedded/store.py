@@ -2,8 +2,10 @@
 
 Layout of the store directory::
 
-    graph.sqlite3    nodes, edges and meta; the only truth
-    topology.npz     cache of the traversal graph for the generation it names
+    graph.sqlite3          nodes, edges and meta; the only truth
+    topology-base.npz      cache of the traversal graph for the generation it names
+    topology-patches.log   what the small graph-changing commits after it added
+                           (graph_model.store.embedded.patchlog)
 
 A record (a penalty, an evaluation, ...) is one row of ``nodes``: the relationships the
 schema marks ``one_per_source`` (its subject, its agency, the penalty a repair repairs)
@@ -28,6 +30,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import tempfile
 from dataclasses import asdict
 from operator import attrgetter
 import threading
@@ -45,6 +48,7 @@ from graph_model.store.embedded.checkpoint import BackgroundCheckpoint
 from graph_model.store.embedded.lock import load_lock
 from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
+from graph_model.store.embedded.patchlog import Patch, PatchLog
 from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
 from graph_model.store.port import (
@@ -53,7 +57,10 @@ from graph_model.store.port import (
 )
 
 DB_FILE = "graph.sqlite3"
-TOPOLOGY_FILE = "topology.npz"
+#: (not "topology.npz", the name of the format-2 cache: a store that older code also
+#: opens keeps one cache for each, rather than each rebuilding the other's)
+TOPOLOGY_FILE = "topology-base.npz"
+PATCH_FILE = "topology-patches.log"
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
@@ -64,6 +71,13 @@ BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed 
 # patches the topology of the generation before it; more, and it is rebuilt (the copy a
 # patch makes costs what a rebuild's sort does then).
 PATCH_SHARE, PATCH_MIN = 0.05, 10_000
+#: Patches in the log after the base before a commit folds them into a new base (a
+#: rebuild): a reader that opens the store applies them all.  (The shares above count
+#: the log's patches too.)
+PATCHES_KEPT = 64
+#: A load refreshes the planner's statistics when the rows loaded since the last refresh
+#: reach this share of the store (its largest node id then): see _analyze_if_drifted.
+ANALYZE_SHARE = 0.1
 TOUCHED_KEPT = 256  # generations whose touched uids are kept for changed_since
 
 
@@ -82,6 +96,7 @@ class EmbeddedStore(Store):
             raise StoreError(f"cannot create the store directory {path!r}: {exc.strerror}") from None
         self.db_path = os.path.join(path, DB_FILE)
         self.topology_path = os.path.join(path, TOPOLOGY_FILE)
+        self._patches = PatchLog(os.path.join(path, PATCH_FILE))
         self._connections = ThreadConnections(
             self.db_path, 60, self._setup_connection,
             lambda exc: store_error(exc, self.db_path, "opening"))
@@ -148,7 +163,7 @@ class EmbeddedStore(Store):
         con = self._con()
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
         background = False  # the log of this commit is copied by self._checkpoint
-        handed = None  # the new topology's cache file, renamed into place at COMMIT
+        handed = None  # a rebuilt topology and its cache file, renamed into place at COMMIT
         try:
             begin(con, self.db_path)
             seq = None
@@ -168,28 +183,49 @@ class EmbeddedStore(Store):
                 if writer.graph_changed:
                     handed = self._hand_over_topology(writer)
                 if load is not None:
-                    # Fresh statistics let the planner choose the property indexes for
-                    # selective filters (sampled: seconds, not minutes, at Yangtze scale).
-                    con.execute("PRAGMA analysis_limit=1000")
-                    con.execute("ANALYZE")
+                    self._analyze_if_drifted(writer.rows)
             if writer.rows >= BACKGROUND_CHECKPOINT_ROWS:  # not inside COMMIT
                 con.execute("PRAGMA wal_autocheckpoint=0")
                 background = True
             con.execute("COMMIT")
             if handed is not None:
-                os.replace(handed, self.topology_path)
+                topo, tmp = handed
                 handed = None
+                with suppress(OSError):
+                    os.replace(tmp, self.topology_path)
+                with self._topology_lock:
+                    if self._topology is None or self._topology.generation < topo.generation:
+                        self._topology = topo
         except BaseException as exc:
             raise failed(con, exc, self.db_path, "writing")
         finally:
             if handed is not None:  # not committed: nobody may read it
                 with suppress(OSError):
-                    os.unlink(handed)
+                    os.unlink(handed[1])
             con.execute("DELETE FROM _load")  # disarm the journal triggers
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             if background:
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
                 self._checkpoint.request()
+
+    def _analyze_if_drifted(self, rows: int) -> None:
+        """Inside a load: refresh the planner's statistics once the rows loaded since the
+        last refresh reach :data:`ANALYZE_SHARE` of the store.  Fresh statistics let the
+        planner choose the property indexes for selective filters; sampled, ANALYZE still
+        reads a little of every index, cold pages of a full store (about a second at
+        scale 0.1), which a daily export of 1 % would pay every day for no other plan."""
+        con = self._con()
+        meta = dict(con.execute("SELECT k, v FROM meta WHERE k IN ('analyzed_size', "
+                                "'unanalyzed_rows')").fetchall())
+        pending = int(meta.get("unanalyzed_rows", 0)) + rows
+        size = meta.get("analyzed_size")  # (none yet: a new store, or one older code wrote)
+        if size is None or pending >= ANALYZE_SHARE * int(size):
+            con.execute("PRAGMA analysis_limit=1000")
+            con.execute("ANALYZE")
+            size, pending = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0], 0
+        con.executemany("INSERT INTO meta(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET "
+                        "v = excluded.v", [("analyzed_size", str(size)),
+                                           ("unanalyzed_rows", str(pending))])
 
     def _trim_changes(self) -> None:
         """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
@@ -340,72 +376,112 @@ class EmbeddedStore(Store):
     # -- the traversal graph ---------------------------------------------------------
 
     def topology(self) -> Topology:
-        """The CSR topology of the current generation: from memory, the cache file, or
-        rebuilt from SQLite (and cached) when the store changed."""
-        gen = self.topology_generation()
-        with self._topology_lock:
-            topo = self._topology
-            if topo is None or topo.generation != gen:
-                topo = Topology.load(self.topology_path, gen) or self._build_topology(gen)
-                self._topology = topo
+        """The CSR topology of the current generation: the one in memory with the patches
+        logged since, else the cached base with the patches after it, else rebuilt from
+        SQLite (and cached) when no chain of patches reaches the current generation."""
+        topo = self._topology
+        if topo is not None and topo.generation == self.topology_generation():
             return topo
-
-    def _hand_over_topology(self, writer: EmbeddedWriter) -> str | None:
-        """Inside a transaction that changed the traversal graph: make the topology of the
-        generation it commits (patched, see :meth:`_patch_topology`, or rebuilt) and write
-        it beside the cache, so that at COMMIT it is renamed into place and every reader
-        loads it (a fraction of a second) rather than each rebuilding it from SQLite
-        (seconds at Yangtze scale, with traversals waiting)."""
-        gen = self.topology_generation()
-        topo = None if writer.graph_removed else self._patch_topology(gen)
-        self.last_topology_change = "patched" if topo is not None else "rebuilt"
-        if topo is None:
-            topo = self._build_topology(gen, save=False)
-        path = self.topology_path + ".next"
-        try:
-            topo.save(path)
-        except OSError:
-            return None  # readers rebuild it, as they would have
-        with self._topology_lock:
-            self._topology = None  # this process too reads the committed one
-        return path
-
-    def _patch_topology(self, gen: int) -> Topology | None:
-        """The topology of generation ``gen`` as the one before it plus what this
-        transaction added (it removed nothing): the edges and graph nodes with ids above
-        those the old one knew, their neighbours in uid order found by index seeks.  None
-        when the old one is not at hand, or the change is not small (a rebuild is then as
-        cheap), or the new nodes do not fit between their neighbours' ranks."""
-        with self._topology_lock:
-            old = self._topology if self._topology is not None and \
-                self._topology.generation == gen - 1 else None
-        old = old or Topology.load(self.topology_path, gen - 1)
-        if old is None:
-            return None
         con = self._con()
-        known_nid, known_eid = old.n_nodes - 1, int(old.out.eids.max(initial=0))
+        own = not con.in_transaction  # one snapshot for the generation and a rebuild's reads
+        if own:
+            con.execute("BEGIN")
+        try:
+            gen = self.topology_generation()
+            with self._topology_lock:
+                topo = self._topology
+                if topo is None or topo.generation != gen:
+                    topo = self._patched_up(topo, gen) or self._cached(gen) \
+                        or self._build_topology(gen, save=own)
+                    if own:  # (inside a write, the generation may never commit)
+                        self._topology = topo
+                return topo
+        finally:
+            if own:
+                con.execute("COMMIT")
+
+    def _patched_up(self, topo: Topology | None, gen: int) -> Topology | None:
+        """``topo`` brought up to generation ``gen`` by the patch log, or None."""
+        if topo is None or topo.generation > gen:
+            return None
+        patches = self._patches.chain(topo.generation, gen)
+        if patches is None:
+            return None
+        try:
+            return topo.with_patches(patches)
+        except NoRoom:
+            return None
+
+    def _cached(self, gen: int) -> Topology | None:
+        """The cached base with the logged patches after it, at generation ``gen``."""
+        return self._patched_up(Topology.load(self.topology_path, gen), gen)
+
+    def _hand_over_topology(self, writer: EmbeddedWriter) -> tuple[Topology, str] | None:
+        """Inside a transaction that changed the traversal graph, before COMMIT: append what
+        it added to the patch log (:meth:`_patch`), or rebuild the topology of the
+        generation it commits and write it beside the cache, returned with its file to be
+        renamed into place at COMMIT.  Either way every reader then loads it (a fraction of
+        a second) rather than each rebuilding it from SQLite (seconds at Yangtze scale, with
+        traversals waiting)."""
+        gen = self.topology_generation()
+        patched = not writer.graph_removed and self._patch(gen)
+        self.last_topology_change = "patched" if patched else "rebuilt"
+        if patched:
+            return None
+        topo = self._build_topology(gen, save=False)
+        fd, tmp = tempfile.mkstemp(dir=self.location, suffix=".npz.next")
+        os.close(fd)
+        try:
+            topo.save(tmp)
+        except OSError:
+            with suppress(OSError):
+                os.unlink(tmp)
+            return None  # readers rebuild it, as they would have
+        return topo, tmp
+
+    def _patch(self, gen: int) -> bool:
+        """Append to the patch log what this transaction added to the traversal graph of
+        generation ``gen`` - 1 (it removed nothing): the edges and graph nodes with ids
+        above those that generation knew, their neighbours in uid order found by index
+        seeks.  Reads the cached base's header and the log, never the arrays.  False (the
+        caller rebuilds) when no cached chain reaches ``gen`` - 1, or the change with the
+        patches since the base is not small (a rebuild is then as cheap), or the log holds
+        :data:`PATCHES_KEPT` patches: folded into a new base."""
+        base = Topology.peek(self.topology_path)
+        if base is None or base.generation >= gen:
+            return False
+        logged = self._patches.chain(base.generation, gen - 1)
+        if logged is None or len(logged) >= PATCHES_KEPT:
+            return False
+        known_nid, known_eid = (logged[-1].max_nid, logged[-1].max_eid) if logged \
+            else (base.max_nid, base.max_eid)
+        con = self._con()
         types = self._graph_types
         marks = ",".join("?" * len(types))
         code = " ".join(f"WHEN '{t}' THEN {i}" for t, i in self._type_code.items())
         edges = sql.int_rows(con, f"SELECT src, dst, CASE type {code} END, eid FROM edges "
                              f"WHERE eid > ? AND type IN ({marks})", (known_eid, *types), 4)
-        if len(edges) > max(PATCH_MIN, PATCH_SHARE * len(old.out.far)):
-            return None
+        if len(edges) + sum(len(p.edges) for p in logged) > \
+                max(PATCH_MIN, PATCH_SHARE * base.n_edges):
+            return False
         labels = sorted(n for n, lab in schema().labels.items() if lab.in_graph)
         # a range of the rowid, sorted here (ordered by uid, SQLite would walk the uid index)
         new = sorted(con.execute(
             f"SELECT uid, nid FROM nodes WHERE nid > ? AND label IN ({','.join('?' * len(labels))})",
             (known_nid, *labels)).fetchall())
-        if len(new) > max(PATCH_MIN, PATCH_SHARE * old.n_nodes):
-            return None
+        if len(new) + sum(len(p.new_nids) for p in logged) > \
+                max(PATCH_MIN, PATCH_SHARE * base.n_nodes):
+            return False
         below, above = self._stored_neighbours([u for u, _ in new], labels, known_nid)
-        max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+        max_nid, max_eid = con.execute("SELECT (SELECT coalesce(max(nid), 0) FROM nodes), "
+                                       "(SELECT coalesce(max(eid), 0) FROM edges)").fetchone()
+        patch = Patch(gen, edges.reshape(-1, 4), np.array([n for _, n in new], dtype=np.int64),
+                      below, above, max_nid, max(max_eid, known_eid))
         try:
-            return old.patched(gen, edges[:, 0], edges[:, 1], edges[:, 2].astype(np.int8),
-                               edges[:, 3], np.array([n for _, n in new], dtype=np.int64),
-                               below, above, max_nid)
-        except NoRoom:
-            return None
+            self._patches.append(patch, base.generation)
+        except OSError:
+            return False
+        return True
 
     def _stored_neighbours(self, uids: list[str], labels: list[str],
                            known_nid: int) -> tuple[np.ndarray, np.ndarray]:
@@ -464,7 +540,8 @@ class EmbeddedStore(Store):
         max_nid = con.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
         topo = Topology.build(gen, arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int8), arr[:, 3],
                               ranked, max_nid)
-        if save:
+        cached = Topology.peek(self.topology_path) if save else None
+        if save and (cached is None or cached.generation < gen):  # (never over a newer base)
             try:
                 topo.save(self.topology_path)
             except OSError:
