@@ -726,7 +726,6 @@ def records_about() -> Statement:
     )
 
 
-
 #: a date stored as ISO text, as ``Store.point_entries_about`` reads one
 ISO_DAY_REGEX = "(?s)[0-9]{4}-[0-9]{2}-[0-9]{2}.*"
 
@@ -755,6 +754,7 @@ def point_entries_about() -> Statement:
         f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
         "uids", "schemes", "occurred_by", "valid_on", "iso",
     )
+
 
 def find_leads(label: str) -> list[str | None]:
     """The lead predicates :func:`find_nodes` can be built with for ``label``.
