@@ -40,6 +40,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import os
+import re
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator, Literal, Mapping, Sequence
@@ -74,6 +75,27 @@ class Node:
     @property
     def key(self) -> str:
         return self.uid.partition(":")[2]
+
+
+#: the record label of point entries (:meth:`Store.point_entries_about`)
+POINT_ENTRY = "PointEntry"
+#: a date stored as ISO text: the only dates :meth:`Store.point_entries_about` filters on
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def entry_may_count(props: Mapping[str, Any], occurred_by: dt.date | None,
+                    valid_on: dt.date | None) -> bool:
+    """False for a point entry :meth:`Store.point_entries_about` leaves out: one that
+    occurred after ``occurred_by``, or whose ``valid_to`` is before ``valid_on``, either
+    date stored as ISO text."""
+    def day(name: str) -> str | None:
+        value = props.get(name)
+        return value[:10] if isinstance(value, str) and ISO_DAY.match(value) else None
+
+    occurred, valid_to = day("occurred_on"), day("valid_to")
+    if occurred_by is not None and occurred is not None and occurred > occurred_by.isoformat():
+        return False
+    return not (valid_on is not None and valid_to is not None and valid_to < valid_on.isoformat())
 
 
 #: entries of the change log a store keeps (the oldest are trimmed as new ones come):
@@ -377,6 +399,35 @@ class Store(abc.ABC):
         answer it without reading whole records.  Scalar properties (text, numbers) only."""
         return {subject: {(n.label, *(n.props.get(p) for p in props)) for n in nodes}
                 for subject, nodes in self.records_about(uids).items() if nodes}
+
+    def point_entries_about(
+        self, uids: Iterable[str], schemes: Sequence[str], *,
+        occurred_by: dt.date | None = None, valid_on: dt.date | None = None,
+    ) -> dict[str, list[Node]]:
+        """The point entries (``PointEntry`` records) about each subject whose ``scheme``
+        is one of ``schemes`` (equal as text), by subject uid, each subject's in uid order;
+        subjects without one are left out.  A scorer reads through it the entries its scheme
+        can count, and never decodes those of other schemes (issue 17).
+
+        ``occurred_by`` leaves out the entries that occurred after it, ``valid_on`` those
+        whose ``valid_to`` is before it.  Only a date stored as ISO text ("YYYY-MM-DD",
+        perhaps followed by more, of which its first ten characters are the day) leaves an
+        entry out: an entry whose date is missing or written otherwise is returned, for the
+        caller to judge.
+
+        This is the reference: it filters :meth:`records_about`; the adapters filter in
+        the store (the embedded one in an index, so the rows it leaves out are not read).
+        """
+        wanted = {str(s) for s in schemes}
+        out: dict[str, list[Node]] = {}
+        if not wanted:
+            return out
+        for subject, nodes in self.records_about(uids, [POINT_ENTRY]).items():
+            mine = [n for n in nodes if n.props.get("scheme") in wanted
+                    and entry_may_count(n.props, occurred_by, valid_on)]
+            if mine:
+                out[subject] = sorted(mine, key=lambda n: n.uid)
+        return out
 
     @abc.abstractmethod
     def find_nodes(

@@ -131,8 +131,9 @@ def score_history(store: Store, subject: str, scheme: str, start, end, step_mont
                                f"shorter period or a longer step")
     if not days:
         return []
+    # a history shows what counted on each day, never the expired entries
     ctx = gather(store, cat.version_for(base.code, region, days[-1]), [node.uid], days[-1],
-                 first=days[0])
+                 first=days[0], counting_only=True)
     out = []
     for d in days:
         sch = cat.version_for(base.code, region, d)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 from graph_model.i18n import message
@@ -142,19 +143,35 @@ def _fleet(store: Store, firms: Sequence[str], day: dt.date) -> tuple[dict, dict
 
 
 def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
-           first: dt.date | None = None) -> Context:
+           first: dt.date | None = None, counting_only: bool = False) -> Context:
     """The records ``scheme`` reads about ``subjects`` (and their fleets, when an
     indicator reads those), in as few store calls as the port allows, for ledgers of the
     days ``first`` (default ``day``) to ``day``.  Repairs are looked up only for the
-    penalties an indicator could count in those days (a repair only ends one sooner)."""
+    penalties an indicator could count in those days (a repair only ends one sooner).
+
+    Point entries are read by the store's filter: the scheme's own, none after ``day``
+    (a ledger leaves those out), and with ``counting_only`` (for a caller that uses only
+    the entries that count, not the expired ones: a scheme run, a history) none whose
+    validity ended before ``first``."""
     fleet = any(i.over != "self" for i in scheme.indicators)
     firms = [s for s in subjects if s.startswith("Enterprise:")] if fleet else []
     vehicles, drivers = _fleet(store, firms, day) if firms else ({}, {})
-    wanted = list(subjects) + [u for v in vehicles.values() for u in v] + \
-        [u for d in drivers.values() for u in d]
+    wanted = list(dict.fromkeys(list(subjects) + [u for v in vehicles.values() for u in v] +
+                                [u for d in drivers.values() for u in d]))
+    labels = list(scheme.labels())
+    # A veto reading point entries would see every scheme's: then they are read as records.
+    filtered = "PointEntry" in labels and not any(v.match.record == "PointEntry"
+                                                  for v in scheme.vetoes)
+    if filtered:
+        labels.remove("PointEntry")
+    about = store.records_about(wanted, labels) if labels else {}
+    if filtered:
+        entries = store.point_entries_about(wanted, scheme.entry_schemes, occurred_by=day,
+                                            valid_on=(first or day) if counting_only else None)
+        for subject, nodes in entries.items():
+            about[subject] = sorted([*about.get(subject, ()), *nodes], key=attrgetter("uid"))
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
-    records = counted_by_subject(
-        store, store.records_about(list(dict.fromkeys(wanted)), list(scheme.labels())), day)
+    records = counted_by_subject(store, about, day)
     penalties = [n for recs in records.values() for n in recs
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = penalty_states(store, penalties, day) if penalties else {}

@@ -91,7 +91,7 @@ def _versions(store, scheme, version_of, batch, day, out, agency, region, valid_
 
 def _grade(store: Store, scheme: Scheme, batch: list[str], day: dt.date, out: RunResult,
            agency: str | None, region: str, valid_to: str) -> None:
-    ctx = gather(store, scheme, batch, day)
+    ctx = gather(store, scheme, batch, day, counting_only=True)  # grades: no expired entries
     out.entries_read += sum(len(v) for v in ctx.records.values())
     for uid in batch:
         r = ledger(scheme, ctx, uid, day)

@@ -99,6 +99,17 @@ DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]}_label ON nodes({LIN
                f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
 DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
                for c in LINKS.values())
+# A subject's point entries by scheme and dates (Store.point_entries_about): a scorer reads
+# only its scheme's entries up to its day, and a scheme run only those valid on the day;
+# the entries left out are judged on this index alone, their rows never read.  (At scale 1
+# other schemes' entries are 28 % of a Zhejiang ship's records, and the entries valid on a
+# day 8 %; the index takes about 71 bytes an entry, 1.4 GB for 20 million.)
+POINT_ENTRY_COLUMNS = {p: f"json_extract(props, '$.{p}')" for p in ("scheme", "valid_to", "occurred_on")}
+DDL += (f"CREATE INDEX IF NOT EXISTS nodes_{LINKS['ABOUT']}_point_entries ON nodes("
+        f"{LINKS['ABOUT']}, {', '.join(POINT_ENTRY_COLUMNS.values())}) "
+        f"WHERE label = 'PointEntry';\n")
+#: GLOB of a date stored as ISO text (port.ISO_DAY)
+ISO_DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
 
 
 # Per connection: while a load's transaction runs, _load holds its sequence number and

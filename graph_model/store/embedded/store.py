@@ -672,6 +672,35 @@ class EmbeddedStore(Store):
                 out.setdefault(subj, set()).add(tuple(facet))
         return out
 
+    def point_entries_about(self, uids: Iterable[str], schemes: Sequence[str], *,
+                            occurred_by: dt.date | None = None,
+                            valid_on: dt.date | None = None) -> dict[str, list[Node]]:
+        wanted = list(dict.fromkeys(str(s) for s in schemes))
+        out: dict[str, list[Node]] = {}
+        if not wanted:
+            return out
+        # Every term reads a column of the nodes_about_point_entries index, so SQLite
+        # judges an entry there and reads the row only of one it returns.
+        col = {p: e.replace("props", "r.props") for p, e in sql.POINT_ENTRY_COLUMNS.items()}
+        where, args = f" AND {col['scheme']} IN ({','.join('?' * len(wanted))})", list(wanted)
+        for name, bound, op in (("valid_to", valid_on, ">="), ("occurred_on", occurred_by, "<=")):
+            if bound is not None:
+                c = col[name]
+                where += (f" AND ({c} IS NULL OR {c} NOT GLOB '{sql.ISO_DAY_GLOB}' "
+                          f"OR substr({c}, 1, 10) {op} ?)")
+                args.append(bound.isoformat())
+        with gc_paused():
+            for part in sql.chunks(list(dict.fromkeys(uids))):
+                for subj, uid, props in self._con().execute(
+                    f"SELECT d.uid, r.uid, r.props FROM nodes d JOIN nodes r "
+                    f"ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({','.join('?' * len(part))}) "
+                    f"AND r.label = 'PointEntry'{where}", [*part, *args]
+                ):
+                    out.setdefault(subj, []).append(Node(uid, "PointEntry", json.loads(props)))
+            for nodes in out.values():
+                nodes.sort(key=attrgetter("uid"))
+        return out
+
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
         lab = schema().label(label)

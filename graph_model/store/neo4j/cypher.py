@@ -739,6 +739,7 @@ def records_about() -> Statement:
     )
 
 
+@cache
 def record_facets() -> Statement:
     """The distinct (label, values of ``$props``) among the records about each of
     ``$uids`` (:meth:`graph_model.store.port.Store.record_facets`)."""
@@ -747,6 +748,36 @@ def record_facets() -> Statement:
         f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-(rec) "
         f"RETURN DISTINCT uid, split(rec.uid, ':')[0] AS label, [p IN $props | rec[p]] AS vals",
         "uids", "props",
+    )
+
+
+#: a date stored as ISO text, as ``Store.point_entries_about`` reads one
+ISO_DAY_REGEX = "(?s)[0-9]{4}-[0-9]{2}-[0-9]{2}.*"
+
+
+@cache
+def point_entries_about() -> Statement:
+    """The point entries about each of ``$uids`` whose scheme is in ``$schemes``, leaving
+    out (when ``$occurred_by`` or ``$valid_on`` is not null) those that occurred after
+    ``$occurred_by`` or are valid only to a day before ``$valid_on``, as ISO text."""
+    props = schema().label("PointEntry").properties
+
+    def text(prop: str) -> str:  # (toString: a number is never an ISO day; Cypher's OR
+        if prop not in props:    # may evaluate every side)
+            raise ValueError(f"PointEntry has no property {prop!r}")
+        return f"toString(rec.{ident(prop)})"
+
+    def kept(prop: str, bound: str, op: str) -> str:
+        return (f"(${bound} IS NULL OR rec.{ident(prop)} IS NULL OR NOT {text(prop)} =~ $iso "
+                f"OR substring({text(prop)}, 0, 10) {op} ${bound})")
+
+    return _stmt(
+        "point_entries_about",
+        f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-"
+        f"(rec:{_label('PointEntry')}) WHERE rec.{ident('scheme')} IN $schemes "
+        f"AND {kept('valid_to', 'valid_on', '>=')} AND {kept('occurred_on', 'occurred_by', '<=')} "
+        f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
+        "uids", "schemes", "occurred_by", "valid_on", "iso",
     )
 
 
@@ -814,7 +845,8 @@ def all_statements() -> list[Statement]:
     out += [missing_nodes(), *(merge_edges(t) for t in s.relationships if t not in links)]
     out += [*(merge_links(t) for t in links), *(link_targets(t) for t in links),
             *(restore_links(t) for t in links)]
-    out += [delete_nodes(), delete_all(), get_nodes(), records_about(), record_facets()]
+    out += [delete_nodes(), delete_all(), get_nodes(), records_about(), record_facets(),
+            point_entries_about()]
     out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),

@@ -804,6 +804,26 @@ class Neo4jStore(Store):
 
         return self._read("record_facets", work)
 
+    def point_entries_about(self, uids: Iterable[str], schemes: Sequence[str], *,
+                            occurred_by: dt.date | None = None,
+                            valid_on: dt.date | None = None) -> dict[str, list[Node]]:
+        wanted = list(dict.fromkeys(str(s) for s in schemes))
+        if not wanted:
+            return {}
+        uids, stmt = list(dict.fromkeys(uids)), cypher.point_entries_about()
+        bounds = {"occurred_by": occurred_by.isoformat() if occurred_by is not None else None,
+                  "valid_on": valid_on.isoformat() if valid_on is not None else None}
+
+        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
+            out: dict[str, list[Node]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), schemes=wanted, iso=cypher.ISO_DAY_REGEX,
+                              **bounds):
+                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
+            return out
+
+        return self._read("point_entries_about", work)
+
     def find_nodes(
         self,
         label: str,
