@@ -4,7 +4,11 @@ that row, so a corrected record names a new subject instead of gaining a second 
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import pandas as pd
+import pytest
 
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.port import LoadInfo
@@ -160,3 +164,26 @@ def test_readers_load_the_topology_a_writer_committed_rather_than_rebuild_it(tmp
     monkeypatch.setattr(reader, "_build_topology", rebuild)
     assert len(reader.neighbours(["Enterprise:91320506MA1MKT3P0P"]).edges) == 2
     assert not list(tmp_path.joinpath("s").glob("*.next"))
+
+
+def test_a_connection_of_a_thread_that_ended_is_closed_when_another_thread_opens_one(tmp_path):
+    """A loader's prefetch thread (one per file) leaves its connection, and that
+    connection's page cache, behind: it is closed, not kept until the store closes."""
+    store = EmbeddedStore(str(tmp_path / "store"))
+    opened = []
+
+    def read():
+        opened.append(store._con())
+        store.count_nodes()
+
+    for _ in range(3):  # one thread after another, as a load's files are prefetched
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join()
+    assert len(store._connections._all) == 2  # the main thread's and the last thread's
+    for con in opened[:-1]:
+        with pytest.raises(sqlite3.ProgrammingError):  # closed
+            con.execute("SELECT 1")
+    opened[-1].execute("SELECT 1")
+    store.count_nodes()  # this thread's connection is untouched
+    store.close()
