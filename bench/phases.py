@@ -105,7 +105,33 @@ def load(folder: str, store_path: str) -> None:
     store.close()  # timed: it waits for the last load's log to be copied into the store
     seconds = time.perf_counter() - t
     emit(seconds=seconds, rows=sum(s.rows_read for s in summaries),
-         rejected=sum(s.rows_rejected for s in summaries), files=files)
+         rejected=sum(s.rows_rejected for s in summaries), files=files, **disk_io_mib(),
+         **memory_parts_mib())
+
+
+def memory_parts_mib() -> dict:
+    """The peaks of two parts of this process's memory, in MiB: SQLite's (its page caches
+    most of all; sqlite3_status, through the library Python's sqlite3 module uses) and
+    Arrow's memory pool.  What the peak memory is made of, beside the whole."""
+    import ctypes
+
+    import _sqlite3
+    import pyarrow as pa
+
+    lib = ctypes.CDLL(_sqlite3.__file__)
+    now, peak = ctypes.c_int64(), ctypes.c_int64()
+    lib.sqlite3_status64.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int64),
+                                     ctypes.POINTER(ctypes.c_int64), ctypes.c_int]
+    lib.sqlite3_status64(0, ctypes.byref(now), ctypes.byref(peak), 0)  # SQLITE_STATUS_MEMORY_USED
+    return {"sqlite_peak_mib": peak.value / 2**20,
+            "arrow_peak_mib": pa.default_memory_pool().max_memory() / 2**20}
+
+
+def disk_io_mib() -> dict:
+    """What this process read from and wrote to the disk (not the OS's cache), in MiB."""
+    io = dict(line.split(":") for line in Path("/proc/self/io").read_text().splitlines())
+    return {"disk_read_mib": int(io["read_bytes"]) / 2**20,
+            "disk_write_mib": int(io["write_bytes"]) / 2**20}
 
 
 def _subject_uids(store_path: str, n: int) -> list[str]:

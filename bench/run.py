@@ -4,6 +4,7 @@ same run.
     .venv/bin/python -m bench.run --scale 0.1          # a tenth of Yangtze scale
     .venv/bin/python -m bench.run --scale 1            # Yangtze scale (DOMAIN.md #19)
     .venv/bin/python -m bench.run --both --scale 0.1   # the embedded store and Neo4j side by side
+    .venv/bin/python -m bench.run --load-only --scale 1  # generate, the floors and the load only
 
 Phases run in child processes, so each one's peak memory (max RSS) is its own:
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,6 +67,8 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--no-disk-check", action="store_true",
                     help="start even when the free disk looks too small (see DISK_GIB_PER_SCALE)")
+    ap.add_argument("--load-only", action="store_true",
+                    help="only what the load figures need: generate, the floors, the load")
     ap.add_argument("--both", action="store_true",
                     help="the embedded store and a real Neo4j side by side (bench/both.py)")
     args, rest = ap.parse_known_args(argv)
@@ -96,24 +100,37 @@ def main(argv=None) -> int:
         print(line, flush=True)
         rows.append(line)
 
+    def load_average(before: str) -> None:
+        line = f"# load average before {before}: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(line, flush=True)
+        rows.append(line)
+
     print(f"# creditkb bench, scale {args.scale:g} (1 = Yangtze: ~450,000 subjects, ~5.8 M records)")
     gen = child("generate", str(data), str(args.scale))
     show("generate: seconds", gen["seconds"], "s")
     show("generate: records written", gen["rows"], "rows")
 
+    load_average("the floor")
     floor = child("floor_read", str(data))
     show("floor: pandas read of all files", floor["seconds"], "s")
     show("floor: pandas read, rows/s", floor["rows"] / floor["seconds"], "rows/s")
     ins = child("floor_insert", str(data), str(work / "floor.sqlite3"))
     show("floor: bare SQLite WAL insert of all rows", ins["seconds"], "s")
+    if not args.keep:  # measured: its disk (8 GiB at scale 1) is the load's now
+        _remove_floor_db(work)
     floor_total = floor["seconds"] + ins["seconds"]
     show("floor: read + insert", floor_total, "s")
 
+    load_average("the load")
     load = child("load", str(data), str(store))
     show("load: seconds (validation, resolution incl.)", load["seconds"], "s", floor_total, "read+insert floor")
     show("load: rows/s", load["rows"] / load["seconds"], "rows/s")
     show("load: peak memory", load["max_rss_mib"], "MiB")
+    show("load: peak memory of SQLite (page caches)", load["sqlite_peak_mib"], "MiB")
+    show("load: peak memory of Arrow's pool", load["arrow_peak_mib"], "MiB")
     show("load: rows rejected", load["rejected"], "rows")
+    show("load: read from disk", load["disk_read_mib"], "MiB")
+    show("load: written to disk", load["disk_write_mib"], "MiB")
     # Each file (kind) against the floor of the same file: its pandas read and bare insert.
     for kind, (seconds, n) in load["files"].items():
         floor_s = floor["files"][kind][0] + ins["files"][kind][0]
@@ -121,6 +138,8 @@ def main(argv=None) -> int:
              "its read+insert floor")
     size = sum(f.stat().st_size for f in store.iterdir()) / 2**20
     show("store: size on disk", size, "MiB")
+    if args.load_only:
+        return _finish(args, work, data, store, rows)
 
     csr = child("floor_csr", str(store), str(args.queries))
     show("floor: CSR build from the edge table", csr["build_s"], "s")
@@ -177,12 +196,21 @@ def main(argv=None) -> int:
     show("tracing: clusters found", clu["clusters"], "clusters")
     show("tracing: cluster pass peak memory", clu["max_rss_mib"], "MiB")
 
+    return _finish(args, work, data, store, rows)
+
+
+def _finish(args, work: Path, data: Path, store: Path, rows: list[str]) -> int:
     (work / "results.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(store, ignore_errors=True)
-        (work / "floor.sqlite3").unlink(missing_ok=True)
+        _remove_floor_db(work)
     return 0
+
+
+def _remove_floor_db(work: Path) -> None:
+    for name in ("floor.sqlite3", "floor.sqlite3-wal", "floor.sqlite3-shm"):
+        (work / name).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

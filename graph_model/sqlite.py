@@ -20,7 +20,7 @@ class ThreadConnections:
                  failure: Callable[[sqlite3.DatabaseError], Exception]):
         self.path, self.timeout, self.setup, self.failure = path, timeout, setup, failure
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
 
     def get(self) -> sqlite3.Connection:
@@ -36,13 +36,20 @@ class ThreadConnections:
                 raise self.failure(exc) from None
             self._local.con = con
             with self._lock:
-                self._all.append(con)
+                # The connections of threads that ended are closed: each keeps its page
+                # cache (a loader's prefetch thread, one per file: up to the read cache
+                # each) until closed, and no thread can use them again.
+                ended = [c for t, c in self._all if not t.is_alive()]
+                self._all = [(t, c) for t, c in self._all if t.is_alive()]
+                self._all.append((threading.current_thread(), con))
+            for old in ended:
+                old.close()
         return con
 
     def close(self) -> None:
         """Close every thread's connection; the next get() opens a new one."""
         with self._lock:
-            for con in self._all:
+            for _, con in self._all:
                 con.close()
             self._all.clear()
         self._local = threading.local()

@@ -154,3 +154,27 @@ def test_old_entries_are_trimmed_and_asking_for_them_is_an_error(store, monkeypa
     with pytest.raises(ChangesTrimmed):
         store.changes_after(start + 5)
     assert store.changes_after(start + 6) == []
+
+
+def test_a_load_logging_more_than_is_kept_ends_trimmed_as_at_commit_and_a_rollback_trims_nothing(
+        store, monkeypatch):
+    monkeypatch.setenv("CREDITKB_CHANGES_KEPT", "3")
+    start = store.last_change()
+    with store.transaction(load("L0")) as tx:
+        tx.upsert_nodes("Enterprise", firms(f"{FIRM}0", f"{OTHER}0", f"{FIRM}1"))
+    with pytest.raises(RuntimeError), store.transaction(load("L1")) as tx:
+        for i in range(2, 6):  # more entries than are kept, a batch at a time
+            tx.upsert_nodes("Enterprise", firms(f"{FIRM}{i}", f"{OTHER}{i}"))
+        raise RuntimeError("the load fails before it commits")
+    assert [c.uid for c in store.changes_after(start)] == sorted(  # a write's in uid order
+        f"Enterprise:{k}" for k in (f"{FIRM}0", f"{OTHER}0", f"{FIRM}1"))
+    with store.transaction(load("L2")) as tx:
+        for i in range(2, 6):
+            tx.upsert_nodes("Enterprise", firms(f"{FIRM}{i}", f"{OTHER}{i}"))
+    last = store.last_change()
+    assert last == start + 3 + 8
+    assert [c.uid for c in store.changes_after(last - 3)] == [  # (OTHER sorts before FIRM)
+        f"Enterprise:{FIRM}4", f"Enterprise:{OTHER}5", f"Enterprise:{FIRM}5"]
+    with pytest.raises(ChangesTrimmed) as err:
+        store.changes_after(last - 4)
+    assert err.value.oldest == last - 3

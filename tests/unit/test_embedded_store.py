@@ -4,7 +4,11 @@ that row, so a corrected record names a new subject instead of gaining a second 
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import pandas as pd
+import pytest
 
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.port import LoadInfo
@@ -195,4 +199,26 @@ def test_loads_refresh_the_planner_statistics_once_they_changed_a_tenth_of_the_s
     assert uid_stat() == "7 1"
     firms(1090, 20)  # 11 %
     assert uid_stat() != "7 1"
+
+
+def test_a_connection_of_a_thread_that_ended_is_closed_when_another_thread_opens_one(tmp_path):
+    """A loader's prefetch thread (one per file) leaves its connection, and that
+    connection's page cache, behind: it is closed, not kept until the store closes."""
+    store = EmbeddedStore(str(tmp_path / "store"))
+    opened = []
+
+    def read():
+        opened.append(store._con())
+        store.count_nodes()
+
+    for _ in range(3):  # one thread after another, as a load's files are prefetched
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join()
+    assert len(store._connections._all) == 2  # the main thread's and the last thread's
+    for con in opened[:-1]:
+        with pytest.raises(sqlite3.ProgrammingError):  # closed
+            con.execute("SELECT 1")
+    opened[-1].execute("SELECT 1")
+    store.count_nodes()  # this thread's connection is untouched
     store.close()

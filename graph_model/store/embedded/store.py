@@ -50,10 +50,10 @@ from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.patchlog import Patch, PatchLog
 from graph_model.store.embedded.topology import NoRoom, Topology
-from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes
+from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, trim_changes
 from graph_model.store.port import (
     UNDO, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo, Neighbourhood, Node,
-    NodeBatch, NoneOf, Store, StoreError, UndoRefused, UndoResult, Writer, changes_kept,
+    NodeBatch, NoneOf, Store, StoreError, UndoRefused, UndoResult, Writer,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -164,6 +164,14 @@ class EmbeddedStore(Store):
         con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
         background = False  # the log of this commit is copied by self._checkpoint
         handed = None  # a rebuilt topology and its cache file, renamed into place at COMMIT
+        if load is not None:
+            # A load begins once the log of the large commit before it is copied into the
+            # database: SQLite writes a log from its start again only if this transaction's
+            # snapshot began with all of it copied.  Else the log grows by every file of a
+            # load (at Yangtze scale to more than the database's size), its pages crowd the
+            # OS's cache out of the indexes a load updates, and they are read back from disk
+            # to be copied.
+            self._checkpoint.wait()
         try:
             begin(con, self.db_path)
             seq = None
@@ -229,11 +237,7 @@ class EmbeddedStore(Store):
 
     def _trim_changes(self) -> None:
         """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
-        con = self._con()
-        cut = con.execute(sql.LAST_CHANGE).fetchone()[0] - changes_kept()
-        if cut > int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0]):
-            con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
-            con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
+        trim_changes(self._con())
 
     def changes_after(self, after: int, limit: int = 1000, *,
                       nodes: bool = False) -> list[Change]:

@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 from graph_model.schema import schema
 from graph_model.store.embedded import jsontext
-from graph_model.store.embedded.sql import LINKS, LOG_GONE, chunks, merge_sql
+from graph_model.store.embedded.sql import LAST_CHANGE, LINKS, LOG_GONE, chunks, merge_sql
 from graph_model.store.port import (
-    DELETE, WRITE, LoadInfo, MissingNodeError, NodeBatch, StoreError, Writer, node_batch,
+    DELETE, WRITE, LoadInfo, MissingNodeError, NodeBatch, StoreError, Writer, changes_kept,
+    node_batch,
 )
 from graph_model.strindex import StringIndex, hashes
 
@@ -26,6 +27,16 @@ STAGE_PARAMS = 32_000  # bound parameters per staging statement (SQLite allows 3
 #: A transaction touching more uids than this is recorded as touching anything ("*"): a
 #: full load changes most answers anyway, and its change rows would cost a second index.
 CHANGES_CAP = 100_000
+#: Change-log entries a transaction writes between trims of the log (see trim_changes)
+TRIM_EVERY = 100_000
+
+
+def trim_changes(con: sqlite3.Connection) -> None:
+    """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
+    cut = con.execute(LAST_CHANGE).fetchone()[0] - changes_kept()
+    if cut > int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0]):
+        con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
+        con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
 
 
 def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
@@ -110,6 +121,7 @@ class EmbeddedWriter(Writer):
         self.seq = seq
         self.wrote = False
         self.rows = 0  # rows written (nodes, edges, links)
+        self._logged = 0  # change-log entries written since the log was last trimmed
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
         self.graph_removed = False  # nodes or edges deleted: the topology is rebuilt, not patched
@@ -159,6 +171,14 @@ class EmbeddedWriter(Writer):
         # The change log: each node once per write, in uid order (as the Neo4j store).
         con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT DISTINCT ?, ?, ?, "
                     "CAST(uid AS TEXT) FROM _nodes_in ORDER BY 4", (self.at, self.load_id, WRITE))
+        self._logged += len(batch)
+        if self._logged >= min(TRIM_EVERY, changes_kept()):
+            # Trimmed as it grows rather than at commit only: the entries a large load
+            # would trim then (a file of millions of rows, most of its own) go while their
+            # pages are in the cache, and the pages they free take the next entries.
+            # The log ends as a trim at commit leaves it.
+            trim_changes(con)
+            self._logged = 0
         self.wrote = True
         self.rows += len(batch)
         return len(batch)
