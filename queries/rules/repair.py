@@ -338,7 +338,7 @@ def _penalty_node(store: Store, decision_no) -> Node:
     uid = f"Penalty:{decision_no.strip()}"
     node = store.get_nodes([uid]).get(uid)
     if node is None:
-        raise InvalidInput(f"decision_no: no penalty {decision_no!r} in the store")
+        raise InvalidInput(message("error.repair.no_penalty", value=repr(decision_no)))
     return node
 
 
@@ -552,7 +552,7 @@ def repair_eligible(store: Store, region: str, as_of, after: str | None = None,
     region = check_region(region)
     limit = check_limit(limit)
     if after is not None and not isinstance(after, str):
-        raise InvalidInput(f"after: expected a penalty id, got {after!r}")
+        raise InvalidInput(message("error.repair.after", value=repr(after)))
     jur = jurisdictions(store)
     dates = _eligible_dates(day, cat)
     codes = sorted(inside(region))

@@ -86,7 +86,7 @@ def score(store: Store, subject: str, scheme: str, as_of, bids_won: int = 0, *,
     """
     day = parse_as_of(as_of)
     if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
-        raise InvalidInput(f"bids_won must be a whole number of bids, not {bids_won!r}")
+        raise InvalidInput(message("error.scoring.bids_won", value=repr(bids_won)))
     node = check_subject(store, subject)
     sch = _catalogue(catalogue).version_for(scheme, node.props.get("region_code"), day)
     check_scored(sch, node)
@@ -127,8 +127,8 @@ def score_history(store: Store, subject: str, scheme: str, start, end, step_mont
             continue
         days.append(day)
         if len(days) > MAX_HISTORY_POINTS:
-            raise InvalidInput(f"a history of more than {MAX_HISTORY_POINTS} points: choose a "
-                               f"shorter period or a longer step")
+            raise InvalidInput(message("error.scoring.history_points",
+                                       maximum=str(MAX_HISTORY_POINTS)))
     if not days:
         return []
     # a history shows what counted on each day, never the expired entries
@@ -157,7 +157,7 @@ def lock_queue(store: Store, lock: str, as_of, *, catalogue: SchemeSet | None = 
     """The ships waiting at ``lock`` on ``as_of`` in the order they pass, with the places
     their stars let them buy (#13, :mod:`queries.scoring.incentives`)."""
     if not isinstance(lock, str) or not lock.strip():
-        raise InvalidInput("lock: the name of a lock is required")
+        raise InvalidInput(message("error.scoring.lock_required"))
     day = parse_as_of(as_of)
     cat = _catalogue(catalogue)
     sch = lock_scheme(cat, lock.strip())

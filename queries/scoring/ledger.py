@@ -292,7 +292,8 @@ def entries_of(scheme: Scheme, ctx: Context, subject: str, day: dt.date) -> list
                 try:
                     points = float(p.get("points"))
                 except (TypeError, ValueError):
-                    raise InvalidInput(f"{node.uid}: points {p.get('points')!r} is not a number") from None
+                    raise InvalidInput(message("error.scoring.points", uid=node.uid,
+                                               value=repr(p.get("points")))) from None
                 e = _entry(ind, node, about, day, ctx, points,
                            shares.get(ind.per, 1) if ind else 1)
                 if e is not None:
@@ -412,7 +413,7 @@ def score_subject(store: Store, scheme: Scheme, subject: str, as_of, bids_won: i
     """:func:`ledger` of one subject, its records read from ``store``."""
     day = parse_as_of(as_of)
     if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
-        raise InvalidInput(f"bids_won must be a whole number of bids, not {bids_won!r}")
+        raise InvalidInput(message("error.scoring.bids_won", value=repr(bids_won)))
     node = check_subject(store, subject)
     check_scored(scheme, node)
     return ledger(scheme, gather(store, scheme, [node.uid], day), node.uid, day, bids_won)

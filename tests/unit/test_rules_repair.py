@@ -175,7 +175,7 @@ def test_pages_add_up_over_decided_and_home_penalties(store):
     assert seen == [(f"罚{i}号", ("DECIDING", "HOME")[i % 2]) for i in range(6)]
 
 
-def test_the_state_of_one_penalty_tells_when_it_stops_counting(store):
+def test_the_state_of_one_penalty_tells_when_it_stops_counting(store, english):
     penalties(store)
     s = penalty_state(store, "已修1号", "2023-10-19")
     assert (s.state, s.counts, str(s.effect_until)) == ("repairable", True, "2023-10-20")
