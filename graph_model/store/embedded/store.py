@@ -251,12 +251,11 @@ class EmbeddedStore(Store):
         trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
-        if not nodes:
-            return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None)
-                    for pos, at, load_id, op, uid, about, gone in rows]
+        # (node: the label and props columns, when asked for and the node exists)
         return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None,
-                       Node(uid, label, json.loads(props)) if props is not None else None)
-                for pos, at, load_id, op, uid, about, gone, label, props in rows]
+                       Node(uid, node[0], json.loads(node[1])) if node and node[1] is not None
+                       else None)
+                for pos, at, load_id, op, uid, about, gone, *node in rows]
 
     def last_change(self) -> int:
         return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
