@@ -37,7 +37,7 @@ from queries.rules.jurisdiction import check_subject
 from queries.rules.rulefile import months_after
 from queries.scoring.incentives import LockQueue, QueuedShip, lock_queue as _lock_queue, lock_scheme
 from queries.scoring.ledger import (
-    DimensionScore, Entry, GradeRule, ScoreResult, check_scored, gather, ledger,
+    DimensionScore, Entry, GradeRule, ScoreResult, check_bids_won, check_scored, gather, ledger,
 )
 from queries.scoring.run import RunResult, run_scheme as _run_scheme
 from queries.scoring.schemes import Scheme, SchemeSet, schemes
@@ -85,8 +85,7 @@ def score(store: Store, subject: str, scheme: str, as_of, bids_won: int = 0, *,
         or a day before the scheme is in force.
     """
     day = parse_as_of(as_of)
-    if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
-        raise InvalidInput(message("error.scoring.bids_won", value=repr(bids_won)))
+    check_bids_won(bids_won)
     node = check_subject(store, subject)
     sch = _catalogue(catalogue).version_for(scheme, node.props.get("region_code"), day)
     check_scored(sch, node)

@@ -408,15 +408,21 @@ def check_scored(scheme: Scheme, node: Node) -> None:
                                    uid=node.uid))
 
 
+def check_bids_won(bids_won) -> int:
+    """``bids_won`` (#11's quota: bids won) as a whole number of 0 or more, or InvalidInput."""
+    if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
+        raise InvalidInput(message("error.scoring.bids_won", value=repr(bids_won)))
+    return bids_won
+
+
 def score_subject(store: Store, scheme: Scheme, subject: str, as_of, bids_won: int = 0
                   ) -> ScoreResult:
     """:func:`ledger` of one subject, its records read from ``store``."""
     day = parse_as_of(as_of)
-    if not isinstance(bids_won, int) or isinstance(bids_won, bool) or bids_won < 0:
-        raise InvalidInput(message("error.scoring.bids_won", value=repr(bids_won)))
+    check_bids_won(bids_won)
     node = check_subject(store, subject)
     check_scored(scheme, node)
     return ledger(scheme, gather(store, scheme, [node.uid], day), node.uid, day, bids_won)
 
 
-__all__ += ["check_scored", "score_subject", "entries_of"]
+__all__ += ["check_scored", "check_bids_won", "score_subject", "entries_of"]
