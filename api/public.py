@@ -138,8 +138,9 @@ def mount_public(app: FastAPI, store, settings) -> None:
         if limit.allow(client):
             return None
         log.warning("public page rate limit: %s refused", client)
-        return Response("too many requests\n", status_code=429,
-                        headers={"retry-after": "1", "content-type": "text/plain"})
+        return Response(i18n.message("public.too_many", _language(request)) + "\n",
+                        status_code=429, headers={"retry-after": "1",
+                                                  "content-type": "text/plain; charset=utf-8"})
 
     @app.get("/p/{code}", include_in_schema=False)
     async def lookup(code: str, request: Request) -> Response:
@@ -148,12 +149,12 @@ def mount_public(app: FastAPI, store, settings) -> None:
             return refused
         day = dt.date.today()
         as_json, lang = _wants_json(request), _language(request)
-        key = (store.version(), day, code, as_json, None if as_json else lang)
+        key = (store.version(), day, code, as_json, lang)
         found = cache.get(key)
         if found is None:
             v = await run_in_threadpool(public_view, store, code, settings.secret, day)
             if v is None:
-                found = (404, {"error": "no such firm"} if as_json else
+                found = (404, {"error": i18n.message("public.not_found", lang)} if as_json else
                          f"<h1>{html.escape(i18n.message('public.not_found_title', lang))}"
                          f"</h1><p>{html.escape(i18n.message('public.not_found', lang))}</p>")
             else:

@@ -97,14 +97,25 @@ def test_credit_report_verify_and_the_public_pages(api):
     missing = httpx.get(f"{base}/p/{lookup_code('91320211MA1Y4E9K0X', SECRET)}", timeout=10)
     assert wrong_tag.status_code == bare.status_code == missing.status_code == 404
     assert wrong_tag.text == bare.text == missing.text
+    # as JSON too: one answer, in the reader's language (Chinese unless asked otherwise)
+    as_json = [httpx.get(f"{base}/p/{c}", headers={"accept": "application/json", **h}, timeout=10)
+               for c in ("91320506MA1MKT3P0P", lookup_code("91320211MA1Y4E9K0X", SECRET))
+               for h in ({}, {"accept-language": "en"})]
+    assert [r.status_code for r in as_json] == [404] * 4
+    assert as_json[0].json() == as_json[2].json() == {"error": "查询码无效或企业不存在。"}
+    assert as_json[1].json() == as_json[3].json() == {
+        "error": "The code is not valid, or there is no such firm."}
 
 
 def test_the_public_pages_are_rate_limited_per_client(api):
     code = lookup_code("91320411250183647M", SECRET)
     with httpx.Client(timeout=10) as client:
-        answers = [client.get(f"{api['base']}/p/{code}").status_code for _ in range(200)]
+        got = [client.get(f"{api['base']}/p/{code}") for _ in range(200)]
+    answers = [r.status_code for r in got]
     # the default, 20 a second in bursts of 40: 200 requests within a few seconds meet 429
     assert answers[:30] == [200] * 30 and 429 in answers
+    refused = next(r for r in got if r.status_code == 429)
+    assert refused.text == "请求过于频繁，请一秒后再试。\n" and refused.headers["retry-after"] == "1"
     # the bucket: a client's burst, then its rate; another client is not held back
     limit = RateLimit(10)
     assert all(limit.allow("a", now=0.0) for _ in range(20)) and not limit.allow("a", now=0.0)
