@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph_model.errors import UserError
+from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.sqlite import ThreadConnections
 from queries.access.audit import AuditRecord
@@ -120,8 +121,7 @@ def state_dir(settings: Settings) -> Path:
     if settings.state_dir:
         return Path(settings.state_dir)
     if "://" in settings.store:
-        raise AccessError("CREDITKB_STATE_DIR is not set: with a Neo4j store, API keys and the "
-                          "audit log need a directory of their own (set CREDITKB_STATE_DIR)")
+        raise AccessError(message("access.error.state_dir_unset"))
     return Path(settings.store)
 
 
@@ -140,12 +140,13 @@ class AccessStore:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise AccessError(f"cannot create the state directory {str(self.directory)!r}: "
-                              f"{exc.strerror}") from None
+            raise AccessError(message("access.error.state_dir", path=repr(str(self.directory)),
+                                      reason=str(exc.strerror))) from None
         self.path = self.directory / FILE
         self._connections = ThreadConnections(
             self.path, 30, _setup_connection,
-            lambda exc: AccessError(f"cannot open the access state {str(self.path)!r}: {exc}"))
+            lambda exc: AccessError(message("access.error.open", path=repr(str(self.path)),
+                                            reason=str(exc))))
         con = self._con()
         con.executescript(DDL)
         _add_missing_columns(con, "audit", {"transport": "TEXT NOT NULL DEFAULT 'http'",
@@ -172,17 +173,16 @@ class AccessStore:
 
         agency = (agency or "").strip()
         if not agency:
-            raise AccessError("a key needs the name of its agency (--agency)")
+            raise AccessError(message("access.error.agency"))
         if role not in ROLES:
-            raise AccessError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            raise AccessError(message("access.error.role", roles=", ".join(ROLES), role=repr(role)))
         region = (region or "").strip()
         if not (len(region) == 6 and region.isdigit() and regions.is_known(region)):
-            raise AccessError(f"region {region!r} is not a known six-digit division code (GB/T 2260)")
+            raise AccessError(message("access.error.region", region=repr(region)))
         if (role == "subject") != bool(subject):
-            raise AccessError("a subject key names its subject (--subject), and only it")
+            raise AccessError(message("access.error.subject_only"))
         if subject and subject.partition(":")[0] != "Enterprise":
-            raise AccessError(f"a subject key is a firm's own: --subject Enterprise:<USCC>, "
-                              f"not {subject!r}")
+            raise AccessError(message("access.error.subject_firm", subject=repr(subject)))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey("key_" + secrets.token_hex(6), agency, region, role, now(), None, note,
                      subject)
@@ -198,7 +198,7 @@ class AccessStore:
         with con:
             row = con.execute("SELECT revoked_at FROM keys WHERE key_id = ?", (key_id,)).fetchone()
             if row is None:
-                raise AccessError(f"no key {key_id!r} (see: creditkb keys list)")
+                raise AccessError(message("access.error.no_key", key=repr(key_id)))
             if row[0] is None:
                 con.execute("UPDATE keys SET revoked_at = ? WHERE key_id = ?", (now(), key_id))
         return self.get_key(key_id)

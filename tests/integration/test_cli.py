@@ -71,6 +71,13 @@ def test_keys_are_created_listed_revoked_and_only_their_hash_is_kept(tmp_path):
     assert bad.returncode == 1 and "999999" in bad.stderr and len(bad.stderr.splitlines()) == 1
     missing = run("keys", "revoke", "key_nope", *store, cwd=tmp_path)
     assert missing.returncode == 1 and "no key 'key_nope'" in missing.stderr
+    # in Chinese when LANG says so
+    zh = {"LANG": "zh_CN.UTF-8"}
+    missing = run("keys", "revoke", "key_nope", *store, cwd=tmp_path, env=zh)
+    assert missing.returncode == 1 and "无密钥 'key_nope'" in missing.stderr
+    bad = run("keys", "create", "--agency", "x", "--region", "999999", "--role", "regulator",
+              *store, cwd=tmp_path, env=zh)
+    assert bad.returncode == 1 and "地区 '999999' 不是已知的六位行政区划代码" in bad.stderr
     assert run("audit", *store, cwd=tmp_path).stdout.strip() == "no audit entries"
 
 
