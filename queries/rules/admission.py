@@ -40,7 +40,7 @@ from typing import Mapping, Sequence
 
 from graph_model.i18n import message
 from graph_model.schema import schema
-from graph_model.store.port import Node, Store
+from graph_model.store.port import Between, Node, Store
 from queries.dates import InvalidInput, parse_as_of
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.events import EventRules, event_rules, events_of
@@ -358,16 +358,17 @@ def _candidates(store: Store, lst: AdmissionList, region: str, day: dt.date) -> 
     need = lst.candidates_from
     if need is not None:
         # Only a subject with enough such records can qualify (#18: 12 calls in the year);
-        # the days of the window are asked for by name, so the store reads no older record.
+        # the window is a span of days the store filters on, read at once (``find_every``:
+        # a keyset loop would match the port's 700,000 calls again for every page).
         since = _since(day, need.months)
-        where = {p: [v for v in vs if not p.endswith("region") or within(v, region)]
-                 for p, vs in (need.where or {}).items()}
-        if since is not None:
-            where[need.date] = [(since + dt.timedelta(days=i)).isoformat()
-                                for i in range(1, (day - since).days + 1)]
+        where: dict = {p: [v for v in vs if not p.endswith("region") or within(v, region)]
+                       for p, vs in (need.where or {}).items()}
         if all(where.values()):
+            if since is not None:
+                where[need.date] = Between((since + dt.timedelta(days=1)).isoformat(),
+                                           day.isoformat())
             counts: dict[str, int] = {}
-            for n in store.iter_nodes(need.record, where, page=5000):
+            for n in store.find_every(need.record, where):
                 if _in_window(record_date(n, need.date), since, day):
                     subject = n.props["subject_uid"]
                     counts[subject] = counts.get(subject, 0) + 1
