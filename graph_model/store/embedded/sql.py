@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from graph_model.schema import schema
 
@@ -110,6 +110,45 @@ DDL += (f"CREATE INDEX IF NOT EXISTS nodes_{LINKS['ABOUT']}_point_entries ON nod
         f"WHERE label = 'PointEntry';\n")
 #: GLOB of a date stored as ISO text (port.ISO_DAY)
 ISO_DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+
+
+def record_tests_sql(tests: Mapping[str, Sequence | None]) -> tuple[str, list]:
+    """The WHERE terms (on records ``r``) and their parameters of
+    ``Store.records_matching``'s checked ``tests`` (a label's list of ``port.RecordMatch``, or
+    None: all its records): ``r.label IN (...)`` first, so each subject's records of those
+    labels are a range of the ABOUT index, then each label's tests.  A term leaves a
+    record out only where ``RecordMatch.keeps`` does: on a JSON string, a whole number or
+    a non-empty value as the type test says."""
+    args: list = []
+    cases = []
+    for label, alts in tests.items():
+        if alts is None:
+            continue
+        ors = []
+        for t in alts:  # (port.record_tests checked them: the names are the schema's)
+            terms = []
+            for prop in t.absent:
+                v = f"json_extract(r.props, '$.{prop}')"
+                terms.append(f"({v} IS NULL OR {v} = '')")
+            for prop, values in t.where.items():
+                terms.append(f"(json_type(r.props, '$.{prop}') IS NOT 'text' OR "
+                             f"json_extract(r.props, '$.{prop}') IN ({','.join('?' * len(values))}))")
+                args += values
+            for prop, words in t.contains.items():
+                v = f"json_extract(r.props, '$.{prop}')"
+                terms.append(f"(json_type(r.props, '$.{prop}') IS NOT 'text' OR "
+                             + " OR ".join([f"instr({v}, ?) > 0"] * len(words)) + ")")
+                args += words
+            for prop, low in t.at_least.items():
+                terms.append(f"(json_type(r.props, '$.{prop}') IS NOT 'integer' OR "
+                             f"CAST(json_extract(r.props, '$.{prop}') AS REAL) >= ?)")
+                args.append(low)
+            ors.append("(" + (" AND ".join(terms) or "1") + ")")
+        cases.append(f" WHEN '{label}' THEN ({' OR '.join(ors) or '0'})")
+    text = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in tests) + ")"
+    if cases:
+        text += " AND CASE r.label" + "".join(cases) + " ELSE 1 END"
+    return text, args
 
 
 # Per connection: while a load's transaction runs, _load holds its sequence number and
