@@ -20,26 +20,32 @@ TESTS = {"MonitoringAlarm": ALARMS, "Accident": DEADLY, "Penalty": None,
          "Inspection": []}
 
 
+#: alarm_no, kind, outcome, whether ALARMS keeps it
+ALARM_ROWS = [
+    ("A01", "超速", "转立案", True),      # a case
+    ("A02", "超速", "已处置", False),     # handled, not offline: no indicator takes it
+    ("A03", "不在线", "已处置", True),    # offline
+    ("A04", "疲劳驾驶", "误报", False),
+    ("A05", "超速", None, True),          # not handled
+    ("A06", "超速", "", True),            # an empty outcome is not handled either
+    ("A07", "超速", 3, True),             # not text: the caller judges
+    ("A08", "超速", True, True),
+    ("A09", 5, "已处置", True),           # a kind that is not text
+    ("A10", "超速", 2.5, True),
+    ("A11", "超速", ["转立案"], True),  # a list is not text either
+    ("A12", "超速", "[转立案]", False),  # but text that looks like one is
+]
+
+
 def seed(store) -> str:
     g = GraphBuilder(store)
     g.firm("F")
     g.firm("G")
     v = g.vehicle("苏E00001", owner=FIRM)
-    for no, kind, outcome, kept in [
-        ("A01", "超速", "转立案", True),      # a case
-        ("A02", "超速", "已处置", False),     # handled, not offline: no indicator takes it
-        ("A03", "不在线", "已处置", True),    # offline
-        ("A04", "疲劳驾驶", "误报", False),
-        ("A05", "超速", None, True),          # not handled
-        ("A06", "超速", "", True),            # an empty outcome is not handled either
-        ("A07", "超速", 3, True),             # not text: the caller judges
-        ("A08", "超速", True, True),
-        ("A09", 5, "已处置", True),           # a kind that is not text
-        ("A10", "超速", 2.5, True),
-    ]:
+    for no, kind, outcome, _ in ALARM_ROWS:
         g.alarm(no, v, "2024-05-01 10:00:00", kind=kind, outcome=outcome)
     for no, deaths, injuries in [("C1", 0, 0), ("C2", 2, 0), ("C3", 0, 1), ("C4", "3", 0),
-                                 ("C5", 1.5, 0), ("C6", True, 0), ("C7", None, 0)]:
+                                 ("C5", 1.5, 0), ("C6", True, 0), ("C7", None, 0), ("C8", False, 0)]:
         g.accident(no, v, "2024-05-01", deaths=deaths, injuries=injuries)
     g.penalty("P1", v, "2024-05-01", "轻微")
     g.penalty("P2", FIRM, "2024-05-01", "一般")
@@ -60,8 +66,9 @@ def test_the_records_a_match_may_take_and_every_record_of_a_label_mapped_to_none
     asked = [v, FIRM, OTHER, "Enterprise:nobody"]
     got = store.records_matching(asked, TESTS)
     assert keys(got) == {
-        v: sorted(["A01", "A03", "A05", "A06", "A07", "A08", "A09", "A10",
-                   "C2", "C3", "C4", "C5", "C6", "C7", f"重点监管|{v}|320500|2024-05-01", "P1"]),
+        v: sorted([*(no for no, *_, kept in ALARM_ROWS if kept),
+                   "C2", "C3", "C4", "C5", "C6", "C7", "C8", f"重点监管|{v}|320500|2024-05-01",
+                   "P1"]),
         FIRM: ["P2"]}
     assert [n.uid for n in got[v]] == sorted(n.uid for n in got[v])
     assert all(n.props == store.get_nodes([n.uid])[n.uid].props for n in got[v])

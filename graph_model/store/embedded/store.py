@@ -711,17 +711,18 @@ class EmbeddedStore(Store):
         tests = record_tests(tests)
         if not tests:
             return {}
-        # SQLite judges each record on its JSON text; only the rows kept are decoded
-        where, args = sql.record_tests_sql(tests)
+        # SQLite judges each record on its JSON text, or for a label of sql.ABOUT_FILTERS
+        # on that index alone, and only the rows kept are read whole and decoded
         out: dict[str, list[Node]] = {}
         with gc_paused():
-            for part in sql.chunks(list(dict.fromkeys(uids))):
-                for subj, uid, label, props in self._con().execute(
-                    f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
-                    f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
-                    f"WHERE d.uid IN ({','.join('?' * len(part))}){where}", [*part, *args]
-                ):
-                    out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+            for source, where, args in sql.record_reads(tests):
+                for part in sql.chunks(list(dict.fromkeys(uids))):
+                    for subj, uid, label, props in self._con().execute(
+                        f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d JOIN {source} "
+                        f"ON r.{sql.LINKS['ABOUT']} = d.nid "
+                        f"WHERE d.uid IN ({','.join('?' * len(part))}){where}", [*part, *args]
+                    ):
+                        out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
