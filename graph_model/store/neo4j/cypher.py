@@ -9,7 +9,8 @@ Each builder returns a :class:`Statement` and is cached, so the adapter and
 very same text: the checked list cannot drift from what is sent.
 
 The statements keep to Cypher that Neo4j 5 (from 5.6, for ``COUNT {}`` and
-``COLLECT {}``) and Cypher 25 both accept; the offline check parses them as both.
+``COLLECT {}``; from 5.9 for the type predicates of :func:`records_matching`) and Cypher 25
+both accept; the offline check parses them as both.
 
 Besides the schema's names, the statements use the store's own bookkeeping names
 (:data:`BOOKKEEPING`: the common label, the load records and their journal, see
