@@ -51,7 +51,7 @@ from queries.feed import (
     PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility,
     subjects_visibility, withdrawn_list_entries,
 )
-from queries.rules.jurisdiction import agreements_covering
+from queries.rules.jurisdiction import Agreement, Jurisdictions, agreements_covering
 from queries.rules.watchlist import list_basis
 
 log = logging.getLogger(__name__)
@@ -326,12 +326,23 @@ def _start(ctx: RequestContext, operation: str) -> None:
     ctx.audit.operations.append(operation)
 
 
-def _entry_change(ctx: RequestContext, region: str, item: FeedItem) -> WatchlistChange | None:
+def _entry_changes(ctx: RequestContext, region: str, items: list[FeedItem]
+                   ) -> list[WatchlistChange]:
+    """The list entries' changes the regulator of ``region`` sees (those shared with it),
+    the agreements covering it read once for them all (a load's list entries come
+    thousands a page)."""
+    agreements, day = agreements_covering(ctx.store, [region]), dt.date.today()
+    jur = ctx.services.jurisdictions()
+    return [change for item in items
+            if (change := _entry_change(region, item, agreements, day, jur)) is not None]
+
+
+def _entry_change(region: str, item: FeedItem, agreements: tuple[Agreement, ...],
+                  day: dt.date, jur: Jurisdictions) -> WatchlistChange | None:
     """A list entry's change as the regulator of ``region`` sees it (None: not shared)."""
     p = item.node.props
-    seen = list_basis(p.get("agency_region"), p.get("list_kind"), region,
-                      agreements_covering(ctx.store, [region]), dt.date.today(),
-                      agency=p.get("agency"), jur=ctx.services.jurisdictions())
+    seen = list_basis(p.get("agency_region"), p.get("list_kind"), region, agreements, day,
+                      agency=p.get("agency"), jur=jur)
     if seen is None:
         return None
     removed = item.removed or bool(p.get("removed_on"))
@@ -394,12 +405,11 @@ class Subscription:
         async for page in follow(ctx, "watchlistChanges", after, WATCH_KINDS):
             ctx.fresh()
             withdrawn = await blocking(withdrawn_list_entries, ctx.store, page.items)
-            for item in sorted([i for i in page.items if i.label == "ListEntry"] + withdrawn,
-                               key=lambda i: i.pos):
-                change = await blocking(_entry_change, ctx, region, item)
-                if change is not None:
-                    ctx.audit.operations.append("watchlistChanges")
-                    yield change
+            entries = sorted([i for i in page.items if i.label == "ListEntry"] + withdrawn,
+                             key=lambda i: i.pos)
+            for change in await blocking(_entry_changes, ctx, region, entries):
+                ctx.audit.operations.append("watchlistChanges")
+                yield change
 
     @strawberry.subscription(description="Records of `kinds` (default: every record kind) "
                                          "written or removed about subjects the key sees from "
