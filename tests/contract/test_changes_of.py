@@ -10,19 +10,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from graph_model.store.port import DELETE, WRITE, ChangesRead, ChangesTrimmed, LoadInfo, Store
-
-FIRM = "91320505MA1MXXXXXX"
-
-
-def load(load_id: str) -> LoadInfo:
-    return LoadInfo(load_id, f"{load_id}.csv", "penalties", "2024-05-01T00:00:00+00:00",
-                    agency="苏州市交通运输局")
-
-
-def firms(*keys: str) -> pd.DataFrame:
-    return pd.DataFrame({"uscc": list(keys), "name": [f"{k}公司" for k in keys],
-                         "region_code": "320505", "_row": range(2, 2 + len(keys))})
+from graph_model.store.port import DELETE, WRITE, ChangesRead, ChangesTrimmed, Store
+from tests.contract.test_change_log import FIRM, firms, load
 
 
 def penalties(*numbers: str, subject: str = FIRM) -> pd.DataFrame:
