@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from typing import Annotated, AsyncGenerator, Awaitable, Callable, Hashable, Union
@@ -50,7 +51,7 @@ from queries.feed import (
     PAGE, RECORD_LABELS, FeedItem, check_kinds, feed_items, gone_visibility,
     subjects_visibility, withdrawn_list_entries,
 )
-from queries.rules.jurisdiction import agreements_covering
+from queries.rules.jurisdiction import Agreement, Jurisdictions, agreements_covering
 from queries.rules.watchlist import list_basis
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,22 @@ PAGES_KEPT = 32
 REVOKED = {"change": "REVOKED"}
 #: the event a subscription is sent when the change log grew: it reads on from its position
 WAKE = "wake"
+#: the record kinds ``watchlistChanges`` hears of: list entries, and the objections that
+#: withdrew or corrected one (:func:`queries.feed.withdrawn_list_entries`)
+WATCH_KINDS = ("ListEntry", "Objection")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A stretch of the change log as a process's subscriptions read it: the positions
+    after ``after`` up to ``last`` (every entry in it examined), the ``changes`` of the
+    kinds they want among them (and of nodes that went, whatever their label: what a
+    removed record's subject was), and the records those wrote or removed."""
+
+    after: int
+    last: int
+    changes: list[Change]
+    items: list[FeedItem]
 
 
 class FeedPositionExpired(ApiError):
@@ -85,32 +102,42 @@ class EventHub:
     def __init__(self, access: AccessStore, store: Store | None = None):
         self.access = access
         self.store = store
-        #: each subscription's queue, and the id of the key it was opened with
-        self.queues: weakref.WeakKeyDictionary[asyncio.Queue, str] = weakref.WeakKeyDictionary()
+        #: each subscription's queue, the id of the key it was opened with, and the record
+        #: kinds it wants
+        self.queues: weakref.WeakKeyDictionary[asyncio.Queue, tuple[str, tuple[str, ...]]] = \
+            weakref.WeakKeyDictionary()
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self.last = 0
         self._revoked_check = now()
-        #: the pages of the log read lately, by position: the subscriptions of a process
-        #: reading the same stretch share one read (they differ only in what they may see)
-        self._pages: OrderedDict[int, asyncio.Future] = OrderedDict()
+        #: the pages of the log read lately, by position and the kinds read: the
+        #: subscriptions of a process reading the same stretch share one read (they differ
+        #: only in what they may see)
+        self._pages: OrderedDict[tuple[int, tuple[str, ...]], asyncio.Future] = OrderedDict()
         #: what the subscriptions of one scope may hear of a page, by (position, scope):
         #: judged once for all of them (see :meth:`visible`)
         self._seen: OrderedDict[tuple, asyncio.Future] = OrderedDict()
 
-    async def page(self, after: int) -> tuple[list[Change], list[FeedItem]]:
-        """The change-log entries after ``after`` (a page), and the records they wrote or
-        removed (every record kind), read once for all this process's subscriptions."""
-        task = self._pages.get(after)
+    def kinds(self) -> tuple[str, ...]:
+        """The record kinds this process's subscriptions want, all of them: what it reads
+        of the change log (the entries of other labels, a load's monitoring alarms to a
+        dashboard of penalties, are skipped in the store, their nodes never decoded)."""
+        return tuple(sorted({k for _, kinds in list(self.queues.values()) for k in kinds}))
+
+    async def page(self, after: int) -> Page:
+        """The page of the change log after ``after`` for the kinds this process's
+        subscriptions want (:meth:`kinds`), read once for all of them."""
+        key = (after, self.kinds())
+        task = self._pages.get(key)
         if task is None or (task.done() and task.exception() is not None):
-            task = asyncio.ensure_future(blocking(_read_page, self.store, after))
-            self._pages[after] = task
+            task = asyncio.ensure_future(blocking(_read_page, self.store, *key))
+            self._pages[key] = task
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
-        changes, items = await asyncio.shield(task)
-        if not changes and self._pages.get(after) is task:
-            del self._pages[after]  # nothing yet: the next look must read again
-        return changes, items
+        page = await asyncio.shield(task)
+        if page.last == after and self._pages.get(key) is task:
+            del self._pages[key]  # nothing yet: the next look must read again
+        return page
 
     async def visible(self, page: tuple[int, int], scope: Hashable,
                       judge: Callable[[], Awaitable[list[FeedItem]]]) -> list[FeedItem]:
@@ -135,12 +162,12 @@ class EventHub:
             if loop is not None and loop.is_running():
                 loop.call_soon_threadsafe(self._wake.set)
 
-    async def subscribe(self, key_id: str) -> asyncio.Queue:
+    async def subscribe(self, key_id: str, kinds: tuple[str, ...]) -> asyncio.Queue:
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run())
         queue: asyncio.Queue = asyncio.Queue()
-        self.queues[queue] = key_id
+        self.queues[queue] = (key_id, kinds)
         return queue
 
     async def _revocations(self) -> None:
@@ -148,7 +175,7 @@ class EventHub:
         checked = now()
         revoked = {k for k, _ in await blocking(self.access.revoked_since, self._revoked_check)}
         self._revoked_check = checked
-        for q, key_id in list(self.queues.items()):
+        for q, (key_id, _) in list(self.queues.items()):
             if key_id in revoked:
                 q.put_nowait(REVOKED)
 
@@ -178,9 +205,9 @@ class EventHub:
             self._task.cancel()
 
 
-def _read_page(store: Store, after: int) -> tuple[list[Change], list[FeedItem]]:
-    changes = store.changes_after(after, PAGE, nodes=True)
-    return changes, feed_items(changes, RECORD_LABELS)
+def _read_page(store: Store, after: int, kinds: tuple[str, ...]) -> Page:
+    read = store.changes_of(after, kinds, PAGE, gone=True, nodes=True)
+    return Page(after, read.last, read.changes, feed_items(read.changes, kinds))
 
 
 def parse_position(after: str | None) -> int | None:
@@ -192,14 +219,14 @@ def parse_position(after: str | None) -> int | None:
     return int(after)
 
 
-async def follow(ctx: RequestContext, operation: str, after: str | None
-                 ) -> AsyncGenerator[tuple[list[Change], list[FeedItem]], None]:
-    """The change-log entries after ``after`` (default: the last one now) and the records
-    they wrote or removed (:meth:`EventHub.page`), a page at a time, as they are
-    committed; the key checked before each page (revoked: the connection closes, see
-    the module docstring)."""
+async def follow(ctx: RequestContext, operation: str, after: str | None,
+                 kinds: tuple[str, ...]) -> AsyncGenerator[Page, None]:
+    """The pages of the change log after ``after`` (default: the last position now) that
+    hold records of ``kinds`` written or removed (:meth:`EventHub.page`: its items may
+    hold other kinds too), as they are committed; the key checked before each page
+    (revoked: the connection closes, see the module docstring)."""
     pos = parse_position(after)
-    queue = await ctx.hub.subscribe(ctx.key.key_id)  # before reading the position: no gap
+    queue = await ctx.hub.subscribe(ctx.key.key_id, kinds)  # before the position: no gap
     if pos is None:
         pos = await blocking(ctx.store.last_change)
     event = WAKE
@@ -210,14 +237,15 @@ async def follow(ctx: RequestContext, operation: str, after: str | None
             raise Unauthenticated(message("feed.error.key_revoked"))
         while True:
             try:
-                changes, items = await ctx.hub.page(pos)
+                page = await ctx.hub.page(pos)
             except ChangesTrimmed as exc:
                 raise FeedPositionExpired(message("feed.error.position_expired", after=str(exc.after),
                                                  oldest=str(exc.oldest))) from None
-            if not changes:
+            if page.last == pos:
                 break
-            pos = changes[-1].pos
-            yield changes, items
+            pos = page.last  # past the entries of other kinds too
+            if page.items:
+                yield page
         event = await queue.get()
 
 
@@ -298,12 +326,23 @@ def _start(ctx: RequestContext, operation: str) -> None:
     ctx.audit.operations.append(operation)
 
 
-def _entry_change(ctx: RequestContext, region: str, item: FeedItem) -> WatchlistChange | None:
+def _entry_changes(ctx: RequestContext, region: str, items: list[FeedItem]
+                   ) -> list[WatchlistChange]:
+    """The list entries' changes the regulator of ``region`` sees (those shared with it),
+    the agreements covering it read once for them all (a load's list entries come
+    thousands a page)."""
+    agreements, day = agreements_covering(ctx.store, [region]), dt.date.today()
+    jur = ctx.services.jurisdictions()
+    return [change for item in items
+            if (change := _entry_change(region, item, agreements, day, jur)) is not None]
+
+
+def _entry_change(region: str, item: FeedItem, agreements: tuple[Agreement, ...],
+                  day: dt.date, jur: Jurisdictions) -> WatchlistChange | None:
     """A list entry's change as the regulator of ``region`` sees it (None: not shared)."""
     p = item.node.props
-    seen = list_basis(p.get("agency_region"), p.get("list_kind"), region,
-                      agreements_covering(ctx.store, [region]), dt.date.today(),
-                      agency=p.get("agency"), jur=ctx.services.jurisdictions())
+    seen = list_basis(p.get("agency_region"), p.get("list_kind"), region, agreements, day,
+                      agency=p.get("agency"), jur=jur)
     if seen is None:
         return None
     removed = item.removed or bool(p.get("removed_on"))
@@ -363,15 +402,14 @@ class Subscription:
         region = ctx.check_region(region)
         parse_position(after)
         await ctx.record()  # the subscription starts (each event it sends: api.audit)
-        async for changes, items in follow(ctx, "watchlistChanges", after):
+        async for page in follow(ctx, "watchlistChanges", after, WATCH_KINDS):
             ctx.fresh()
-            withdrawn = await blocking(withdrawn_list_entries, ctx.store, items)
-            for item in sorted([i for i in items if i.label == "ListEntry"] + withdrawn,
-                               key=lambda i: i.pos):
-                change = await blocking(_entry_change, ctx, region, item)
-                if change is not None:
-                    ctx.audit.operations.append("watchlistChanges")
-                    yield change
+            withdrawn = await blocking(withdrawn_list_entries, ctx.store, page.items)
+            entries = sorted([i for i in page.items if i.label == "ListEntry"] + withdrawn,
+                             key=lambda i: i.pos)
+            for change in await blocking(_entry_changes, ctx, region, entries):
+                ctx.audit.operations.append("watchlistChanges")
+                yield change
 
     @strawberry.subscription(description="Records of `kinds` (default: every record kind) "
                                          "written or removed about subjects the key sees from "
@@ -398,16 +436,16 @@ class Subscription:
         # all that decides what a subscription may hear (Scope: the key's region, agency,
         # role and firm; the region asked; the day) and what it asked for
         scope = (key.region, key.agency, key.role, key.subject, region, kinds)
-        async for changes, items in follow(ctx, "recordChanges", after):
+        async for page in follow(ctx, "recordChanges", after, kinds):
             ctx.fresh()
-            items = [i for i in items if i.label in kinds]
-            seen = await ctx.hub.visible((changes[0].pos, changes[-1].pos), (*scope, ctx.today),
-                                         partial(_visible, ctx, region, items, changes))
+            items = [i for i in page.items if i.label in kinds]
+            seen = await ctx.hub.visible((page.after, page.last), (*scope, ctx.today),
+                                         partial(_visible, ctx, region, items, page.changes))
             if not seen:
                 continue
             ctx.audit.operations.append("recordChanges")
             ctx.audit.read.update(item.subject or item.node.uid for item in seen)
-            yield RecordChanges(position=str(changes[-1].pos), changes=[RecordChange(
+            yield RecordChanges(position=str(page.last), changes=[RecordChange(
                 position=str(item.pos), at=item.at, kind=item.label, region=region,
                 change=RecordChangeKind.REMOVED if item.removed else RecordChangeKind.WRITTEN,
                 subject_id=strawberry.ID(item.subject) if item.subject else None,

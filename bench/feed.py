@@ -12,14 +12,28 @@ followup  ``commitments_due`` and ``repair_reminders`` of a province on an exist
           floors of the layout before the indexes (every commitment of the province, every
           penalty about its subjects), which no longer measure what the answers read.
 latency   a ``creditkb serve`` process over a new store, WebSocket subscribers of
-          ``recordChanges`` (a provincial regulator's key), and ``creditkb load`` of a
-          generated data set in another process.  A watcher in this process polls the
-          store every 5 ms for the change log's last position, so each commit has the
-          time it became visible; a delivery's latency is its arrival minus that time.
-          Figures: per commit, the first delivery of its entries (what a dashboard
-          notices); per entry, every delivery (big files are delivered a page at a time);
-          floor: this process reading the same entries straight from the store
-          (``changes_after``) once they are visible.
+          ``recordChanges`` (a provincial regulator's key) and one of ``watchlistChanges``,
+          and ``creditkb load`` of a generated data set in another process.  A watcher in
+          this process polls the store every 5 ms for the change log's last position, so
+          each commit has the time it became visible; a delivery's latency is its arrival
+          minus that time.  Figures:
+          - the load's own entries: per commit, the first delivery of its entries (what
+            a dashboard notices); per entry, every delivery (a file is one transaction,
+            delivered a page at a time);
+          - probes, what a regulator sees of a small write while the load runs: every
+            ``--probe-every`` seconds one ``addListEntry`` through the API (about a firm
+            loaded first, for the purpose), timed from its commit to its arrival at the
+            ``watchlistChanges`` subscriber and at each ``recordChanges`` subscriber (an
+            API write waits for the load's transaction to commit, then comes after its
+            entries in the log);
+          - floors, this process reading straight from the store once a commit is
+            visible: every entry (``changes_after``, no node); and, in position order,
+            only the entries of the kinds the subscriptions want, each node's JSON
+            decoded (a bare SQL read) -- the least any reader of those kinds does: the
+            per-commit floor of the figures above, and for a probe the time this reader
+            took to reach it;
+          - throughputs: entries per second this floor read, and each subscriber received
+            while it had a backlog: what the scale-1 estimate divides by.
 
 Run as a script (not ``-m``), so that ``followup`` can use the code of another checkout
 (``PYTHONPATH=/path/to/checkout``) on a store that checkout wrote, without opening it
@@ -197,11 +211,21 @@ class Watcher(threading.Thread):
         return out
 
 
-async def subscriber(port: int, token: str, arrivals: list, done: asyncio.Event) -> None:
+#: the kinds the recordChanges subscribers ask for, and the kinds watchlistChanges reads
+RECORD_KINDS = ("Penalty", "ListEntry", "Evaluation", "Commitment", "Inspection", "Accident")
+WATCH_KINDS = ("ListEntry", "Objection")
+RECORDS = ("subscription { recordChanges(kinds: [%s]) { changes { position kind subjectId } } }"
+           % ", ".join(f'"{k}"' for k in RECORD_KINDS))
+WATCH = "subscription { watchlistChanges { position entry { id } } }"
+PROBE = ("mutation($s: ID!, $on: Date!) { addListEntry(input: {subjectId: $s, listKind: "
+         "\"重点关注\", listedOn: $on, reason: \"bench probe\"}) { id } }")
+
+
+async def subscriber(port: int, token: str, query: str, arrivals: list, errors: list,
+                     done: asyncio.Event) -> None:
+    """Arrivals: (received at, position, kind or entry id, subject id) of each change."""
     import websockets
 
-    query = ("subscription { recordChanges(kinds: [\"Penalty\", \"ListEntry\", \"Evaluation\", "
-             "\"Commitment\", \"Inspection\", \"Accident\"]) { changes { position } } }")
     async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", max_size=None,
                                   subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init",
@@ -213,10 +237,60 @@ async def subscriber(port: int, token: str, arrivals: list, done: asyncio.Event)
                 msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
             except asyncio.TimeoutError:
                 continue
-            if msg["type"] == "next":
-                now = time.time()
-                arrivals.extend((now, int(c["position"]))
-                                for c in msg["payload"]["data"]["recordChanges"]["changes"])
+            if msg["type"] == "next" and msg["payload"].get("errors"):
+                errors.append(msg["payload"]["errors"])
+            elif msg["type"] == "next":
+                now, data = time.time(), msg["payload"]["data"]
+                if "recordChanges" in data:
+                    arrivals.extend((now, int(c["position"]), c["kind"], c["subjectId"])
+                                    for c in data["recordChanges"]["changes"])
+                else:
+                    c = data["watchlistChanges"]
+                    arrivals.append((now, int(c["position"]), c["entry"]["id"], None))
+            elif msg["type"] in ("error", "complete"):
+                errors.append(msg.get("payload"))
+                return
+
+
+async def prober(port: int, token: str, firm: str, every: float, probes: list,
+                 load) -> None:
+    """One addListEntry every ``every`` seconds while the load runs: (sent, answered,
+    entry id or None, error)."""
+    import httpx
+
+    async with httpx.AsyncClient(timeout=600) as client:
+        i = 0
+        while load.returncode is None:
+            day = (dt.date(2001, 1, 1) + dt.timedelta(days=i)).isoformat()
+            sent = time.time()
+            try:
+                r = await client.post(f"http://127.0.0.1:{port}/graphql",
+                                      json={"query": PROBE, "variables": {"s": firm, "on": day}},
+                                      headers={"Authorization": f"Bearer {token}"})
+                body = r.json()
+                entry = (body.get("data") or {}).get("addListEntry")
+                probes.append((sent, time.time(), entry and entry["id"], body.get("errors")))
+            except Exception as exc:  # noqa: BLE001 -- a failed probe is counted, not fatal
+                probes.append((sent, time.time(), None, repr(exc)))
+            i += 1
+            await asyncio.sleep(max(0.0, sent + every - time.time()))
+
+
+def probe_firm(data: Path, work: Path) -> tuple[Path, str]:
+    """A Jiangsu firm of the data set that no list entry names, in a file of its own (loaded
+    first, so probes can name it before the load writes the rest)."""
+    import csv
+
+    with open(data / "list_entries.csv", encoding="utf-8") as f:
+        listed = {row[2] for row in csv.reader(f)}
+    with open(data / "enterprises.csv", encoding="utf-8") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        row = next(r for r in rows if r[3].startswith("32") and r[0] not in listed)
+    path = work / "probe_enterprise.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, row])
+    return path, row[0]
 
 
 def latency(args) -> None:
@@ -230,8 +304,11 @@ def latency(args) -> None:
     subprocess.run([*cli, "generate", "--scale", str(args.scale), "--out", str(data)], env=env,
                    check=True, stdout=subprocess.DEVNULL)
     line(f"generate scale {args.scale}", time.perf_counter() - t, "s")
-    # the reference data first (regions, agreements), so the server and keys can start
+    # the reference data first (regions, agreements), so the server and keys can start,
+    # and the firm the probes are about
     first = [data / n for n in ("jurisdictions.csv", "agreements.csv") if (data / n).exists()]
+    probe_file, firm = probe_firm(data, work)
+    first.append(probe_file)
     subprocess.run([*cli, "load", *map(str, first), "--store", str(store)], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     out = subprocess.run([*cli, "keys", "create", "--agency", "江苏省交通运输厅", "--region",
@@ -247,12 +324,19 @@ def latency(args) -> None:
         _wait_health(port)
         watcher.start()
         arrivals: list[list] = [[] for _ in range(args.subscribers)]
+        watched: list = []
+        errors: list[list] = [[] for _ in range(args.subscribers + 1)]
         floor_reads: list[float] = []
+        kind_floor = KindFloor(store, watcher, sorted(set(RECORD_KINDS) | set(WATCH_KINDS)))
+        probes: list = []
 
         async def scenario() -> float:
             done = asyncio.Event()
-            subs = [asyncio.create_task(subscriber(port, token, arrivals[i], done))
+            subs = [asyncio.create_task(subscriber(port, token, RECORDS, arrivals[i], errors[i],
+                                                   done))
                     for i in range(args.subscribers)]
+            subs.append(asyncio.create_task(subscriber(port, token, WATCH, watched, errors[-1],
+                                                       done)))
             await asyncio.sleep(2.0)
             started = time.perf_counter()
             rest = [str(p) for p in sorted(data.glob("*.csv")) if p not in first]
@@ -260,9 +344,12 @@ def latency(args) -> None:
                 *cli, "load", *rest, "--store", str(store), "--max-bad", "1", env=env,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             floor_task = asyncio.create_task(_floor(store, watcher, floor_reads, load))
+            kind_task = asyncio.create_task(kind_floor.run(load))
+            probe_task = asyncio.create_task(prober(port, token, firm, args.probe_every, probes,
+                                                    load))
             await load.wait()
             took = time.perf_counter() - started
-            await floor_task
+            await asyncio.gather(floor_task, kind_task, probe_task)
             await asyncio.sleep(args.drain)
             done.set()
             await asyncio.gather(*subs, return_exceptions=True)
@@ -271,20 +358,34 @@ def latency(args) -> None:
         took = asyncio.run(scenario())
         line(f"load of scale {args.scale} beside the subscribers", took, "s")
         commits = watcher.commits()
-        entries = [(recv, pos) for a in arrivals for recv, pos in a]
+        entries = [(recv, pos) for a in arrivals for recv, pos, *_ in a]
         per_entry = [recv - v for recv, pos in entries
                      if (v := watcher.visible_at(pos)) is not None]
         per_commit = []
         for a in arrivals:
             for at, lo, hi in commits:
-                got = [recv for recv, pos in a if lo <= pos <= hi]
+                got = [recv for recv, pos, *_ in a if lo <= pos <= hi]
                 if got:
                     per_commit.append(min(got) - at)
         print(f"# {len(commits)} commits, {len(entries):,} deliveries to {args.subscribers} "
-              f"subscribers, {sum(hi - lo + 1 for _, lo, hi in commits):,} change-log entries")
+              f"subscribers, {sum(hi - lo + 1 for _, lo, hi in commits):,} change-log entries, "
+              f"{kind_floor.rows:,} of them of the kinds wanted")
+        print(f"# errors sent to the subscribers: {[len(e) for e in errors]} "
+              f"{[str(e[0])[:160] for e in errors if e][:2]}")
         if floor_reads:
             line("floor: change log read in-process after commit, p95", pct(floor_reads, .95), "s")
-        fl = pct(floor_reads, .95) if floor_reads else None
+        if kind_floor.reads:
+            line("floor: the wanted kinds' entries and nodes read after commit, p95",
+                 pct(kind_floor.reads, .95), "s")
+            line("floor: wanted entries read per second", kind_floor.rows / kind_floor.busy,
+                 "entries/s")
+        fl = pct(kind_floor.reads, .95) if kind_floor.reads else None
+        for i, a in enumerate(arrivals):
+            if len(a) > 1 and commits:  # while it had a backlog: from the first commit to its last arrival
+                span = max(recv for recv, *_ in a) - commits[0][0]
+                line(f"subscriber {i}: entries received per second over the load", len(a) / span,
+                     "entries/s")
+        _probes(probes, arrivals, watched, watcher, kind_floor, "ListEntry:", f"Enterprise:{firm}")
         if per_commit:
             line("feed latency per commit (first delivery), p50", pct(per_commit, .5), "s")
             line("feed latency per commit (first delivery), p95", pct(per_commit, .95), "s", fl)
@@ -298,6 +399,97 @@ def latency(args) -> None:
         server.wait(30)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _probes(probes: list, arrivals: list[list], watched: list, watcher: Watcher,
+            floor: "KindFloor", entry_prefix: str, subject: str) -> None:
+    """Each probe's latency from its commit to its arrival at the watchlistChanges
+    subscriber and at each recordChanges subscriber, beside the kind floor's time to reach
+    it."""
+    ids = {entry for _, _, entry, _ in probes if entry}
+    answered = [done - sent for sent, done, entry, _ in probes if entry]
+    print(f"# probes: {len(probes)} sent, {len(ids)} committed, "
+          f"{len(probes) - len(ids)} failed {[str(e)[:120] for *_, e in probes if e][:2]}")
+    if answered:
+        line("probe: addListEntry answered (waits for the load's commit), p95",
+             pct(answered, .95), "s")
+    at_watch = {pos: recv for recv, pos, entry, _ in watched if entry in ids}
+    positions = sorted(at_watch) or sorted({pos for a in arrivals for _, pos, kind, subj in a
+                                            if kind == "ListEntry" and subj == subject})
+    visible = {pos: watcher.visible_at(pos) for pos in positions}
+    floors = [f - visible[p] for p in positions
+              if visible[p] is not None and (f := floor.reached_at(p)) is not None]
+    fl = pct(floors, .95) if floors else None
+    if floors:
+        line(f"floor: kind reader reaching a probe after its commit, p95 ({len(floors)})",
+             fl, "s")
+    lat = [at_watch[p] - visible[p] for p in positions if p in at_watch and visible[p]]
+    print(f"# probes heard: watchlistChanges {len(lat)} of {len(positions)}")
+    if lat:
+        line("probe at watchlistChanges, p50", pct(lat, .5), "s")
+        line("probe at watchlistChanges, p95", pct(lat, .95), "s", fl)
+        line("probe at watchlistChanges, max", max(lat), "s")
+    got = {p: [] for p in positions}
+    for a in arrivals:
+        seen = {pos: recv for recv, pos, *_ in a if pos in got}
+        for p, recv in seen.items():
+            if visible[p]:
+                got[p].append(recv - visible[p])
+    lat = [x for xs in got.values() for x in xs]
+    print(f"# probes heard: recordChanges {len(lat)} of {len(positions) * len(arrivals)}")
+    if lat:
+        line("probe at recordChanges, p50", pct(lat, .5), "s")
+        line("probe at recordChanges, p95", pct(lat, .95), "s", fl)
+        line("probe at recordChanges, max", max(lat), "s")
+
+
+class KindFloor:
+    """Reads, in position order, the entries of ``kinds`` of each commit once it is visible,
+    with their nodes' JSON decoded (a bare SQL read, the same on any checkout): the least a
+    reader of those kinds does.  ``reads``: per look, its end minus the visible time of the
+    last commit it covered; ``reached``: (time, position) each look got to."""
+
+    def __init__(self, store: Path, watcher: Watcher, kinds: list[str]):
+        self.db, self.watcher, self.kinds = str(store / "graph.sqlite3"), watcher, kinds
+        self.reads: list[float] = []
+        self.reached: list[tuple[float, int]] = []
+        self.rows, self.busy = 0, 0.0
+
+    def reached_at(self, pos: int) -> float | None:
+        return next((at for at, last in self.reached if last >= pos), None)
+
+    def _read(self, con, after: int, hi: int) -> int:
+        marks = ",".join("?" * len(self.kinds))
+        n = 0
+        for lo in range(after, hi, 100_000):
+            for (props,) in con.execute(
+                    "SELECT n.props FROM changes c LEFT JOIN nodes n ON n.uid = c.uid "
+                    f"WHERE c.pos > ? AND c.pos <= ? AND substr(c.uid, 1, instr(c.uid, ':') - 1) "
+                    f"IN ({marks})", (lo, min(hi, lo + 100_000), *self.kinds)):
+                if props is not None:
+                    json.loads(props)
+                n += 1
+        return n
+
+    async def run(self, load) -> None:
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, isolation_level=None,
+                              check_same_thread=False)
+        pos = await asyncio.to_thread(
+            lambda: con.execute("SELECT coalesce(max(pos), 0) FROM changes").fetchone()[0])
+        seen = self.watcher.seen
+        try:
+            while load.returncode is None or seen and seen[-1][1] > pos:
+                if seen and seen[-1][1] > pos:
+                    at, last = seen[-1]
+                    t = time.perf_counter()
+                    self.rows += await asyncio.to_thread(self._read, con, pos, last)
+                    self.busy += time.perf_counter() - t
+                    pos = last
+                    self.reads.append(time.time() - at)
+                    self.reached.append((time.time(), pos))
+                await asyncio.sleep(0.005)
+        finally:
+            con.close()
 
 
 async def _floor(store: Path, watcher: Watcher, reads: list, load) -> None:
@@ -361,6 +553,8 @@ def main(argv=None) -> int:
     lat.add_argument("--workers", type=int, default=2)
     lat.add_argument("--drain", type=float, default=10.0,
                      help="seconds the subscribers listen on after the load")
+    lat.add_argument("--probe-every", type=float, default=3.0,
+                     help="seconds between the probes' addListEntry writes during the load")
     lat.add_argument("--keep", action="store_true")
     args = ap.parse_args(argv)
     print(f"# bench/feed.py {args.phase}, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "

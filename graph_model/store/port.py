@@ -230,6 +230,21 @@ class Change:
 
 
 @dataclass(frozen=True)
+class ChangesRead:
+    """What :meth:`Store.changes_of` read: the entries of the labels asked for, and the last
+    position it examined (every entry up to it that is not in ``changes`` is of another
+    label), where the reader goes on from."""
+
+    changes: list[Change]
+    last: int
+
+
+#: positions :meth:`Store.changes_of` examines per call at most (the entries it skips
+#: cost a look at their uid each, no node read)
+CHANGES_SCAN = 100_000
+
+
+@dataclass(frozen=True)
 class Between:
     """A ``where`` value of :meth:`Store.find_nodes`: a property from ``lo`` to ``hi``, both
     included.  The bounds are two ISO dates or other strings, or two numbers; a property
@@ -576,6 +591,42 @@ class Store(abc.ABC):
         ChangesTrimmed
             When entries after ``after`` were trimmed away (the caller missed them).
         """
+
+    def changes_of(self, after: int, labels: Sequence[str], limit: int = 1000, *,
+                   gone: bool = False, scan: int = CHANGES_SCAN,
+                   nodes: bool = False) -> ChangesRead:
+        """The entries of the change log after position ``after`` whose node has one of
+        ``labels`` (its uid starts with the label and a colon), up to ``limit`` of them, in
+        position order; with ``gone``, also every entry of a node that went (``Change.gone``
+        set: deleted, or created and taken back by undo), whatever its label.  At most
+        ``scan`` positions are examined; ``ChangesRead.last`` is the last one examined
+        (``after`` when there is nothing after it yet).  A reader that goes on from
+        ``last`` misses no entry it asked for, and never reads the nodes of the entries it
+        did not: a feed that wants penalties does not decode a load's monitoring alarms.
+        ``nodes`` as for :meth:`changes_after`.
+
+        This is the reference: it filters :meth:`changes_after`; the adapters filter in
+        the store.
+
+        Raises
+        ------
+        ChangesTrimmed
+            When entries after ``after`` were trimmed away (the caller missed them).
+        """
+        prefixes = tuple(f"{label}:" for label in labels)
+        out: list[Change] = []
+        last = after
+        while last - after < scan:
+            read = self.changes_after(last, min(scan - (last - after), 10_000), nodes=nodes)
+            for c in read:
+                if c.uid.startswith(prefixes) or (gone and c.gone is not None):
+                    out.append(c)
+                    if len(out) == limit:
+                        return ChangesRead(out, c.pos)
+                last = c.pos
+            if not read:
+                break
+        return ChangesRead(out, last)
 
     @abc.abstractmethod
     def last_change(self) -> int:

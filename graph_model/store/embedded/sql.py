@@ -363,4 +363,12 @@ CHANGES_AFTER = ("SELECT c.pos, c.at, c.load_id, c.op, c.uid, coalesce(c.about, 
                  "%s FROM changes c LEFT JOIN nodes n ON c.gone IS NULL AND n.uid = c.uid "
                  f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} "
                  "WHERE c.pos > ? ORDER BY c.pos LIMIT ?")
+#: the same, of positions up to a bound, of given labels (the uid's part before its colon;
+#: %(labels)s: that many marks) and, when :gone is set, of any node that went; the rows
+#: of other labels are skipped on the changes row alone, their nodes never joined
+CHANGES_OF = ("SELECT c.pos, c.at, c.load_id, c.op, c.uid, coalesce(c.about, a.uid), c.gone "
+              "%(node)s FROM changes c LEFT JOIN nodes n ON c.gone IS NULL AND n.uid = c.uid "
+              f"LEFT JOIN nodes a ON a.nid = n.{ABOUT_COL} "
+              "WHERE c.pos > :after AND c.pos <= :hi AND (substr(c.uid, 1, instr(c.uid, ':') - 1) "
+              "IN (%(labels)s) OR (:gone AND c.gone IS NOT NULL)) ORDER BY c.pos LIMIT :limit")
 LAST_CHANGE = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"

@@ -52,9 +52,9 @@ from graph_model.store.embedded.patchlog import Patch, PatchLog
 from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, trim_changes
 from graph_model.store.port import (
-    UNDO, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo, Neighbourhood, Node,
-    NodeBatch, NoneOf, RecordMatch, Store, StoreError, UndoRefused, UndoResult, Writer,
-    record_tests,
+    CHANGES_SCAN, UNDO, Between, Change, ChangesRead, ChangesTrimmed, Direction, Edge,
+    LoadInfo, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
+    UndoRefused, UndoResult, Writer, record_tests,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -80,6 +80,15 @@ PATCHES_KEPT = 64
 #: reach this share of the store (its largest node id then): see _analyze_if_drifted.
 ANALYZE_SHARE = 0.1
 TOUCHED_KEPT = 256  # generations whose touched uids are kept for changed_since
+
+
+def _changes(rows: Iterable[tuple]) -> list[Change]:
+    """Change-log rows (sql.CHANGES_AFTER, CHANGES_OF) as entries; a row's node is its
+    label and props columns, when asked for and the node exists."""
+    return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None,
+                   Node(uid, node[0], json.loads(node[1])) if node and node[1] is not None
+                   else None)
+            for pos, at, load_id, op, uid, about, gone, *node in rows]
 
 
 def _now() -> str:
@@ -252,11 +261,26 @@ class EmbeddedStore(Store):
         trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
-        # (node: the label and props columns, when asked for and the node exists)
-        return [Change(pos, at, load_id, op, uid, about, json.loads(gone) if gone else None,
-                       Node(uid, node[0], json.loads(node[1])) if node and node[1] is not None
-                       else None)
-                for pos, at, load_id, op, uid, about, gone, *node in rows]
+        return _changes(rows)
+
+    def changes_of(self, after: int, labels: Sequence[str], limit: int = 1000, *,
+                   gone: bool = False, scan: int = CHANGES_SCAN,
+                   nodes: bool = False) -> ChangesRead:
+        con = self._con()
+        # Every position up to the last committed one is committed (one writer at a time
+        # takes positions as it commits), so the bound read first leaves no gap behind.
+        hi = min(int(after) + int(scan), con.execute(sql.LAST_CHANGE).fetchone()[0])
+        marks = ",".join(f":l{i}" for i in range(len(labels))) or "NULL"
+        rows = con.execute(sql.CHANGES_OF % {"node": ", n.label, n.props" if nodes else "",
+                                             "labels": marks},
+                           {"after": int(after), "hi": hi, "gone": int(bool(gone)),
+                            "limit": int(limit), **{f"l{i}": lab for i, lab in enumerate(labels)}}
+                           ).fetchall()
+        trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
+        if trimmed > after:  # (after the read, as in changes_after)
+            raise ChangesTrimmed(after, trimmed)
+        last = rows[-1][0] if len(rows) == limit else max(int(after), hi)
+        return ChangesRead(_changes(rows), last)
 
     def last_change(self) -> int:
         return self._con().execute(sql.LAST_CHANGE).fetchone()[0]

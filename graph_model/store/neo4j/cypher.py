@@ -388,6 +388,24 @@ def changes_after() -> Statement:
 
 
 @cache
+def changes_of() -> Statement:
+    """Up to ``$limit`` entries after ``$after`` and up to ``$hi`` whose uid starts with
+    one of ``$prefixes`` ("<Label>:"), or, when ``$gone``, of a node that went; a record's
+    subject as in :func:`changes_after`."""
+    return _stmt(
+        "changes_of",
+        f"MATCH (c:{_CHANGE}) WHERE c.pos > $after AND c.pos <= $hi "
+        f"AND (any(p IN $prefixes WHERE c.uid STARTS WITH p) OR ($gone AND c.gone IS NOT NULL)) "
+        f"WITH c ORDER BY c.pos LIMIT $limit "
+        f"OPTIONAL MATCH (n:{_label(None)} {{uid: c.uid}})-[:{ident(ABOUT)}]->(s) "
+        f"WHERE c.gone IS NULL "
+        f"RETURN c.pos AS pos, c.at AS at, c.load_id AS load_id, c.op AS op, c.uid AS uid, "
+        f"coalesce(c.about, s.uid) AS about, c.gone AS gone ORDER BY pos",
+        "after", "hi", "prefixes", "gone", "limit",
+    )
+
+
+@cache
 def change_log() -> Statement:
     """The last position and the last one trimmed away (no row before the first entry)."""
     return _stmt("change_log", f"MATCH {_LOG} RETURN l.last AS last, l.trimmed AS trimmed")

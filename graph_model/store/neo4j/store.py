@@ -78,9 +78,10 @@ from graph_model.settings import Settings
 from graph_model.store.neo4j import cypher
 from graph_model.store.neo4j.cypher import Statement
 from graph_model.store.port import (
-    DELETE, UNDO, WRITE, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo,
-    MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
-    UndoRefused, UndoResult, Writer, changes_kept, node_batch, record_tests,
+    CHANGES_SCAN, DELETE, UNDO, WRITE, Between, Change, ChangesRead, ChangesTrimmed,
+    Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf,
+    RecordMatch, Store, StoreError, UndoRefused, UndoResult, Writer, changes_kept, node_batch,
+    record_tests,
 )
 from graph_model.schema import schema
 
@@ -698,10 +699,35 @@ class Neo4jStore(Store):
         rows, trimmed = self._read("change log", work)
         if trimmed > after:
             raise ChangesTrimmed(after, trimmed)
-        if nodes:
-            now = self.get_nodes([c.uid for c in rows if c.gone is None])
-            rows = [replace(c, node=now.get(c.uid)) if c.gone is None else c for c in rows]
-        return rows
+        return self._with_nodes(rows) if nodes else rows
+
+    def changes_of(self, after: int, labels: Sequence[str], limit: int = 1000, *,
+                   gone: bool = False, scan: int = CHANGES_SCAN,
+                   nodes: bool = False) -> ChangesRead:
+        stmt, log = cypher.changes_of(), cypher.change_log()
+
+        def work(tx: ManagedTransaction):
+            # every position up to the last committed one is committed (the ChangeLog
+            # node's lock is held to commit), so the bound read first leaves no gap behind
+            state = _run(tx, log).single()
+            hi = min(int(after) + int(scan), (state["last"] if state else None) or 0)
+            rows = [Change(r["pos"], r["at"], r["load_id"], r["op"], r["uid"], r["about"],
+                           json.loads(r["gone"]) if r["gone"] else None)
+                    for r in _run(tx, stmt, after=int(after), hi=hi, limit=int(limit),
+                                  prefixes=[f"{label}:" for label in labels], gone=bool(gone))]
+            state = _run(tx, log).single()  # after the read: see EmbeddedStore.changes_after
+            return rows, hi, (state["trimmed"] if state else None) or 0
+
+        rows, hi, trimmed = self._read("change log", work)
+        if trimmed > after:
+            raise ChangesTrimmed(after, trimmed)
+        last = rows[-1].pos if len(rows) == limit else max(int(after), hi)
+        return ChangesRead(self._with_nodes(rows) if nodes else rows, last)
+
+    def _with_nodes(self, rows: list[Change]) -> list[Change]:
+        """``rows`` with the node of each entry whose node exists (``nodes=True``)."""
+        now = self.get_nodes([c.uid for c in rows if c.gone is None])
+        return [replace(c, node=now.get(c.uid)) if c.gone is None else c for c in rows]
 
     def last_change(self) -> int:
         row = self._read("change log", lambda tx: _run(tx, cypher.change_log()).single())
