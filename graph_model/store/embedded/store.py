@@ -572,6 +572,21 @@ class EmbeddedStore(Store):
             out.update(json.loads(found))
         return out
 
+    def node_props(self, uids: Iterable[str], props: Sequence[str]) -> dict[str, dict[str, Any]]:
+        # SQLite picks the properties out of each node's JSON (``->`` keeps a value's JSON
+        # type, true stays true) and one row of JSON comes back (see existing): no node's
+        # whole props are decoded in Python.
+        picks = ", ".join("?, props -> ?" for _ in props)
+        names = [v for p in props for v in (p, f'$."{p}"')]
+        out: dict[str, dict[str, Any]] = {}
+        for part in sql.chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            [found] = self._con().execute(
+                f"SELECT json_group_object(uid, json_object({picks})) FROM nodes "
+                f"WHERE uid IN ({marks})", [*names, *part]).fetchone()
+            out.update(json.loads(found))
+        return out
+
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         out = {}
         for part in sql.chunks(list(dict.fromkeys(uids))):
