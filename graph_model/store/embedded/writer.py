@@ -169,8 +169,13 @@ class EmbeddedWriter(Writer):
             (label,),
         )
         # The change log: each node once per write, in uid order (as the Neo4j store).
-        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT DISTINCT ?, ?, ?, "
-                    "CAST(uid AS TEXT) FROM _nodes_in ORDER BY 4", (self.at, self.load_id, WRITE))
+        # Staged in uid order, a uid's repeats are neighbours: the last of each run is
+        # kept, in staging order, with no sort of the batch (DISTINCT ... ORDER BY uid was
+        # 6 % of a load's writing thread).
+        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT ?, ?, ?, CAST(i.uid AS TEXT) "
+                    "FROM _nodes_in i WHERE NOT EXISTS (SELECT 1 FROM _nodes_in j WHERE "
+                    "j.rowid = i.rowid + 1 AND j.uid = i.uid) ORDER BY i.rowid",
+                    (self.at, self.load_id, WRITE))
         self._logged += len(batch)
         if self._logged >= min(TRIM_EVERY, changes_kept()):
             # Trimmed as it grows rather than at commit only: the entries a large load
