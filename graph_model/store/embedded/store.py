@@ -64,7 +64,9 @@ PATCH_FILE = "topology-patches.log"
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
-WRITE_CACHE_KIB = 2 * 1024 * 1024
+# (3 GiB: at Yangtze scale a load's indexes are several GB; with ended threads' read
+# connections closed, a load's peak leaves room for it under its 8 GiB target)
+WRITE_CACHE_KIB = 3 * 1024 * 1024
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
 BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
 # A transaction adding at most this share of the graph's edges (or nodes), or this many,
