@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Generator, Iterable, Mapping
 
 import pandas as pd
 
@@ -193,15 +195,26 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     summary = FileSummary(path, item.kind, item.load_id, headers=file_headers(
         kind, item.table.headers, item.table.raw_headers,
         item.profile.columns if item.profile else None))
-    state = QualityState()
     info = LoadInfo(load_id=item.load_id, file=path, kind=item.kind, started_at=started,
                     agency=agency)
     rejects: list[pd.DataFrame] = []
     try:
+        # The first chunk is prepared, and the second begun, before the transaction
+        # waits to begin (the store may first finish copying the last file's log: see
+        # EmbeddedStore.transaction).  Should another commit come in between, they are
+        # prepared again inside it: every chunk is checked against the store as the
+        # load's transaction finds it, as when all were prepared inside.
+        version = store.version()  # (None: a store that cannot tell; prepared inside then)
+        state, prepared, first = _prepare(store, item, kind, secret, checks or Checks()) \
+            if version is not None else (None, None, None)
         # The load is recorded with its counts when it commits: they are known only then.
-        with store.transaction(info) as tx:
-            for read, kept, bad, (nodes, edges) in prefetch(
-                    _prepared(store, item, kind, secret, state, checks or Checks())):
+        with _closing_last(lambda: prepared), store.transaction(info) as tx:
+            if prepared is None or store.version() != version:
+                if prepared is not None:
+                    prepared.close()
+                state, prepared, first = _prepare(store, item, kind, secret, checks or Checks())
+            for read, kept, bad, (nodes, edges) in itertools.chain(
+                    [first] if first is not None else [], prepared):
                 rejects.extend(bad)
                 summary.rows_read += read
                 summary.rows_loaded += kept
@@ -231,6 +244,24 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
     except StoreError as exc:  # disk full, I/O error: say which file it stopped
         raise LoadError(path, f"nothing of this file was loaded: {exc}") from exc
     return summary
+
+
+def _prepare(store: Store, item: Planned, kind: Kind, secret: str, checks: Checks):
+    """A file's quality state, its chunks prepared one ahead (see :func:`_prepared`), and
+    the first chunk (None: none), asked for now."""
+    state = QualityState()
+    chunks = prefetch(_prepared(store, item, kind, secret, state, checks))
+    return state, chunks, next(chunks, None)  # (a chunk is a tuple, never None)
+
+
+@contextmanager
+def _closing_last(current: Callable[[], Generator | None]):
+    """Closes the generator ``current()`` gives when the block ends (it may change)."""
+    try:
+        yield
+    finally:
+        if (last := current()) is not None:
+            last.close()
 
 
 def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: QualityState,

@@ -72,8 +72,5 @@ def with_subject_regions(store: Store, kind: Kind, df: pd.DataFrame) -> pd.DataF
             or SUBJECT_UID not in df.columns or df.empty):
         return df
     uids = df[SUBJECT_UID].dropna().unique().tolist()
-    home: dict[str, str | None] = {}
-    for i in range(0, len(uids), 50_000):
-        for uid, node in store.get_nodes(uids[i:i + 50_000]).items():
-            home[uid] = node.props.get("region_code")
+    home = {uid: p["region_code"] for uid, p in store.node_props(uids, ["region_code"]).items()}
     return df.assign(subject_region=df[SUBJECT_UID].map(home).astype("string"))

@@ -463,6 +463,14 @@ class Store(abc.ABC):
         reading properties)."""
         return set(self.get_nodes(uids))
 
+    def node_props(self, uids: Iterable[str], props: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """For each of ``uids`` that names a node: its properties ``props``, each None when
+        it has none.  For a loader or a rule that needs a few properties of many nodes (a
+        subject's region, a penalty's dates): adapters may answer without reading whole
+        nodes."""
+        return {uid: {p: node.props.get(p) for p in props}
+                for uid, node in self.get_nodes(uids).items()}
+
     @abc.abstractmethod
     def neighbours(
         self,

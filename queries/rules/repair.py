@@ -230,8 +230,14 @@ class PenaltyState:
         return self.maximum_end
 
 
+#: The properties of a Penalty node :func:`penalty_ref` reads
+PENALTY_REF_PROPS = ("decision_no", "subject_uid", "violation", "severity", "status",
+                     "decision_date", "agency", "agency_region", "subject_region")
+
+
 def penalty_ref(node: Node, cat: RepairCatalogue) -> PenaltyRef:
-    """A Penalty node as :class:`PenaltyRef` (dates checked)."""
+    """A Penalty node as :class:`PenaltyRef` (dates checked); only its
+    :data:`PENALTY_REF_PROPS` are read."""
     p = node.props
     return PenaltyRef(node.uid, p.get("decision_no") or node.key, p.get("subject_uid"),
                       p.get("violation"), cat.severity_of(p.get("severity")),
@@ -386,8 +392,11 @@ def check_repairs(store: Store, rows: Sequence[Mapping[str, Any]],
     """
     cat = catalogue or repair_catalogue()
     numbers = sorted({str(r.get("decision_no")).strip() for r in rows if r.get("decision_no")})
-    found = store.get_nodes([f"Penalty:{n}" for n in numbers]) if numbers else {}
-    refs = {n.key: penalty_ref(n, cat) for n in found.values()}
+    # only what penalty_ref reads: a load checks every row of a repairs file
+    found = store.node_props([f"Penalty:{n}" for n in numbers], PENALTY_REF_PROPS) \
+        if numbers else {}
+    refs = {uid.partition(":")[2]: penalty_ref(Node(uid, "Penalty", props), cat)
+            for uid, props in found.items()}
     out = []
     for row in rows:
         ref = refs.get(str(row.get("decision_no") or "").strip())

@@ -353,6 +353,25 @@ def _penalties(tx, subjects, agency="Agency:320500|苏州市交通运输局", as
                                                "dst": agency, "_row": 2}))
 
 
+def test_a_prepared_batch_links_to_its_targets_as_they_are_when_it_is_written(store):
+    """A loader prepares a chunk while another commits (Store.prepare_nodes): a target
+    deleted since is refused, and one deleted and written anew is linked as it is now."""
+    seed(store)
+    frame = pd.DataFrame({"decision_no": ["P1", "P2"],
+                          "ABOUT": [f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"]})
+    both, first = store.prepare_nodes("Penalty", frame), store.prepare_nodes("Penalty", frame[:1])
+    with store.transaction() as tx:
+        tx.delete_nodes([f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"])
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", firms((FIRM_A, "甲公司", "320505", "0512-1")))
+    with pytest.raises(MissingNodeError), store.transaction() as tx:  # FIRM_B is gone
+        tx.upsert_nodes("Penalty", both)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", first)
+    about = store.records_about([f"Enterprise:{FIRM_A}"])[f"Enterprise:{FIRM_A}"]
+    assert [n.uid for n in about] == ["Penalty:P1"]
+
+
 @pytest.mark.parametrize("as_columns", [False, True], ids=["edges", "columns"])
 def test_records_count_their_subject_and_agency_links_as_relationships(store, as_columns):
     seed(store)

@@ -451,3 +451,43 @@ def test_the_summary_counts_a_records_subject_and_agency_as_relationships(tmp_pa
     # two penalties and their agency; ABOUT and ISSUED_BY of each, and the agency's LOCATED_IN
     assert (summary.nodes_written, summary.edges_written) == (3, 5)
     assert (store.count_edges("ABOUT"), store.count_edges("ISSUED_BY")) == (2, 2)
+
+
+def test_a_files_first_chunk_is_prepared_before_its_transaction_waits_to_begin(tmp_path, store,
+                                                                             monkeypatch):
+    """The store may make a load wait before it begins (the embedded store finishes
+    copying the last large commit's log first): the first chunk is read, checked and
+    encoded before then, and the file loads as it would otherwise."""
+    steps = []
+    prepare, transaction = store.prepare_nodes, store.transaction
+    monkeypatch.setattr(store, "prepare_nodes",
+                        lambda *a, **k: steps.append("prepare") or prepare(*a, **k))
+    monkeypatch.setattr(store, "transaction",
+                        lambda load=None: steps.append(load and "begin") or transaction(load))
+    [summary] = load_paths(store, [write(tmp_path, "firms.csv", FIRMS)], SECRET)
+    assert steps.index("prepare") < steps.index("begin")
+    assert summary.rows_loaded == 3 and firm(store, FIRM_B).props["name"] == "无锡乙物流有限责任公司"
+
+
+def test_a_commit_before_the_files_transaction_begins_is_seen_by_every_chunk(tmp_path, store,
+                                                                             monkeypatch):
+    """A commit that comes after the first chunk was prepared and before the load's
+    transaction begins (an API write, say) is seen as if every chunk were prepared inside
+    it: here a firm written then is no longer an unknown subject."""
+    load_paths(store, [write(tmp_path, "firms.csv", FIRMS.split(f"{FIRM_B},")[0])], SECRET)
+    transaction = store.transaction
+
+    def commit_first(load=None):
+        if load is not None and load.kind == "penalties":
+            monkeypatch.setattr(store, "transaction", transaction)
+            write_rows(store, SECRET, "enterprises",
+                       [{"uscc": FIRM_C, "name": "常州乙物流有限公司", "region_code": "320412"}],
+                       agency=None, source="api")
+        return transaction(load)
+
+    monkeypatch.setattr(store, "transaction", commit_first)
+    text = PENALTY_HEAD + f"常交罚〔2024〕1号,企业,{FIRM_C},超载,2024-01-02,常州市交通运输局,320400,一般,有效\n"
+    [pen] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET)
+    assert (pen.rows_loaded, pen.rows_rejected) == (1, 0)
+    [penalty] = store.find_nodes("Penalty")
+    assert penalty.props["subject_region"] == "320412"

@@ -26,6 +26,7 @@ loader can share one store, and writing records (a list entry, a repair) costs n
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -50,7 +51,7 @@ from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.patchlog import Patch, PatchLog
 from graph_model.store.embedded.topology import NoRoom, Topology
-from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, trim_changes
+from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids_of, trim_changes
 from graph_model.store.port import (
     CHANGES_SCAN, UNDO, Between, Change, ChangesRead, ChangesTrimmed, Direction, Edge,
     LoadInfo, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
@@ -65,7 +66,9 @@ PATCH_FILE = "topology-patches.log"
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
-WRITE_CACHE_KIB = 2 * 1024 * 1024
+# (3 GiB: at Yangtze scale a load's indexes are several GB; with ended threads' read
+# connections closed, a load's peak leaves room for it under its 8 GiB target)
+WRITE_CACHE_KIB = 3 * 1024 * 1024
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, kept for small writes (an API's, say)
 BACKGROUND_CHECKPOINT_ROWS = 10_000  # a transaction writing more: checkpointed in the background
 # A transaction adding at most this share of the graph's edges (or nodes), or this many,
@@ -165,8 +168,31 @@ class EmbeddedStore(Store):
     def prepare_nodes(self, label: str, frame: pd.DataFrame,
                       load_id: str | None = None) -> NodeBatch:
         """Checks, the uids in order and the JSON props: a load's pandas and Arrow work, done
-        here so that a loader's other thread does it while this one writes."""
-        return encode_nodes(label, frame, load_id)
+        here so that a loader's other thread does it while this one writes.  The nids of
+        link targets most rows name alone are looked up here too, with the generation they
+        were read at: the writer uses them when its transaction began at that generation
+        (no commit came between, so none can be gone) and looks up only the rest (shared
+        targets, and nodes its own transaction writes)."""
+        batch = encode_nodes(label, frame, load_id)
+        rows = batch.encoded
+        # Only targets most rows name alone (a payment's penalty): the writer looks each
+        # target up once per transaction, so targets many rows share (their subjects,
+        # agencies) would be looked up again here for every chunk.
+        links = {t: f for t, f in rows.links.items() if 2 * len(f[1]) >= len(rows.uids)}
+        con = self._con()
+        if not links or con.in_transaction:
+            return batch
+        con.execute("BEGIN")  # one snapshot for the generation and every lookup
+        try:
+            gen = int(con.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            known = {}
+            for rel_type, (_, distinct, _) in links.items():
+                got = nids_of(con, distinct.tolist())
+                known[rel_type] = np.array([got.get(u, 0) for u in distinct.tolist()],
+                                           dtype=np.int64)
+        finally:
+            con.execute("COMMIT")
+        return dataclasses.replace(batch, encoded=dataclasses.replace(rows, known=(gen, known)))
 
     @contextmanager
     def transaction(self, load: LoadInfo | None = None) -> Iterator[Writer]:
@@ -594,6 +620,21 @@ class EmbeddedStore(Store):
             # chunk's subjects from its worker thread while the writer thread runs.
             [found] = self._con().execute(
                 f"SELECT json_group_array(uid) FROM nodes WHERE uid IN ({marks})", part).fetchone()
+            out.update(json.loads(found))
+        return out
+
+    def node_props(self, uids: Iterable[str], props: Sequence[str]) -> dict[str, dict[str, Any]]:
+        # SQLite picks the properties out of each node's JSON (``->`` keeps a value's JSON
+        # type, true stays true) and one row of JSON comes back (see existing): no node's
+        # whole props are decoded in Python.
+        picks = ", ".join("?, props -> ?" for _ in props)
+        names = [v for p in props for v in (p, f'$."{p}"')]
+        out: dict[str, dict[str, Any]] = {}
+        for part in sql.chunks(list(dict.fromkeys(uids))):
+            marks = ",".join("?" * len(part))
+            [found] = self._con().execute(
+                f"SELECT json_group_object(uid, json_object({picks})) FROM nodes "
+                f"WHERE uid IN ({marks})", [*names, *part]).fetchone()
             out.update(json.loads(found))
         return out
 
