@@ -287,9 +287,12 @@ def probe_firm(data: Path, work: Path) -> tuple[Path, str]:
         rows = csv.reader(f)
         header = next(rows)
         row = next(r for r in rows if r[3].startswith("32") and r[0] not in listed)
+    import pandas as pd
+
+    from graph_model.csv_safety import to_csv
+
     path = work / "probe_enterprise.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([header, row])
+    to_csv(pd.DataFrame([row], columns=header), path, index=False)
     return path, row[0]
 
 
