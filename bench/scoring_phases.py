@@ -51,12 +51,13 @@ def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> l
     return out
 
 
-def _needed_sql(scheme, source: str, valid_on: bool) -> tuple[str, list]:
+def _needed_sql(scheme, source: str, valid_on: bool, labels: bool = True) -> tuple[str, list]:
     """The bare SQL of the rows the scorer reads about some subjects: the scheme's other
     labels, and its point entries up to the day (for a run: also valid on it), through the
     point-entry index as ``Store.point_entries_about`` reads them, the dates compared as
     ISO text as the store does.  ``source`` names the subjects' records ``r`` (``FROM ...
-    WHERE ...``); the statement takes its parameters twice, then the returned ones."""
+    WHERE ...``); the statement takes its parameters twice, then the returned ones (once
+    without ``labels``: the point entries alone)."""
     others = ",".join(f"'{x}'" for x in scheme.labels() if x != "PointEntry")
     names = list(scheme.entry_schemes)
     vt, oc = "json_extract(r.props, '$.valid_to')", "json_extract(r.props, '$.occurred_on')"
@@ -66,7 +67,26 @@ def _needed_sql(scheme, source: str, valid_on: bool) -> tuple[str, list]:
             f"UNION ALL SELECT r.uid, r.label, r.props {source} AND r.label = 'PointEntry' AND "
             f"json_extract(r.props, '$.scheme') IN ({','.join('?' * len(names))}){dated} AND "
             f"({oc} IS NULL OR {oc} NOT GLOB '{ISO_DAY_GLOB}' OR substr({oc}, 1, 10) <= ?)")
+    if not labels:
+        text = text[text.index("UNION ALL ") + len("UNION ALL "):]
     return text, names + ([AS_OF] if valid_on else []) + [AS_OF]
+
+
+def _filtered_rows(con, scheme, groups) -> list:
+    """The rows of the other labels the scorer reads about ``groups`` (what each uid is to
+    the subject: its uids), each group's records its scheme's filter keeps, read as
+    ``Store.records_matching`` reads them (sql.record_reads)."""
+    from graph_model.store.embedded import sql
+    from graph_model.store.port import record_tests
+
+    rows = []
+    for how, uids in groups.items():
+        marks = ",".join("?" * len(uids))
+        for source, where, args in sql.record_reads(record_tests(scheme.record_tests(how))):
+            rows += con.execute(f"SELECT r.uid, r.label, r.props FROM nodes d JOIN {source} "
+                                f"ON r.about = d.nid WHERE d.uid IN ({marks}){where}",
+                                [*uids, *args]).fetchall()
+    return rows
 
 
 def score_single(store_path: str, queries: str) -> None:
@@ -83,7 +103,7 @@ def score_single(store_path: str, queries: str) -> None:
     store = EmbeddedStore(store_path)
     con = _db(store_path)
     out: dict[str, float] = {}
-    all_times, all_floor, all_needed = [], [], []
+    all_times, all_floor, all_needed, all_kept = [], [], [], []
     entries = []
     for code, label in (("zj_inland_vessel", "Vessel"), ("gx_lock_points", "Vessel"),
                         ("sc_portrait", "Enterprise")):
@@ -91,7 +111,7 @@ def score_single(store_path: str, queries: str) -> None:
         subjects = _scored_subjects(store_path, s.scheme, label, n)
         labels = ",".join(f"'{x}'" for x in s.labels())
         score(store, subjects[0], code, "2024-12-31")  # warm the caches (scheme, regions)
-        times, floor, needed = [], [], []
+        times, floor, needed, kept = [], [], [], []
         for uid in subjects:
             t = time.perf_counter()
             r = score(store, uid, code, "2024-12-31")
@@ -100,9 +120,12 @@ def score_single(store_path: str, queries: str) -> None:
             # the floor reads the same rows: the subject's, and its fleet's for a portrait
             # (which vehicles and drivers, found before the clock starts)
             uids = [uid]
+            groups = {frozenset({"self"}): [uid]}
             if s.is_portrait:
                 vehicles, drivers = _fleet(store, [uid], dt.date(2024, 12, 31))
                 uids += vehicles[uid] + drivers[uid]
+                groups.update({frozenset({"vehicles"}): vehicles[uid],
+                               frozenset({"drivers"}): drivers[uid]})
             marks = ",".join("?" * len(uids))
             t = time.perf_counter()
             rows = con.execute(
@@ -117,16 +140,27 @@ def score_single(store_path: str, queries: str) -> None:
             rows = con.execute(text, [*uids, *uids, *args]).fetchall()
             [json.loads(p) for _, _, p in rows]
             needed.append(time.perf_counter() - t)
+            # and the rows it reads now: those its scheme's filter keeps, and its point entries
+            text, args = _needed_sql(s, f"FROM nodes d JOIN nodes r ON r.about = d.nid WHERE "
+                                        f"d.uid IN ({marks})", valid_on=False, labels=False)
+            t = time.perf_counter()
+            rows = _filtered_rows(con, s, {k: v for k, v in groups.items() if v})
+            rows += con.execute(text, [*uids, *args]).fetchall()
+            [json.loads(p) for _, _, p in rows]
+            kept.append(time.perf_counter() - t)
         out[f"{code}_p50_ms"], out[f"{code}_p95_ms"] = _percentiles(times)
         out[f"{code}_needed_p50_ms"], out[f"{code}_needed_p95_ms"] = _percentiles(needed)
         out[f"{code}_floor_p50_ms"], out[f"{code}_floor_p95_ms"] = _percentiles(floor)
+        out[f"{code}_kept_p50_ms"], out[f"{code}_kept_p95_ms"] = _percentiles(kept)
         out[f"{code}_subjects"] = len(subjects)
         all_times += times
         all_floor += floor
         all_needed += needed
+        all_kept += kept
     out["all_p50_ms"], out["all_p95_ms"] = _percentiles(all_times)
     out["floor_p50_ms"], out["floor_p95_ms"] = _percentiles(all_floor)
     out["needed_p50_ms"], out["needed_p95_ms"] = _percentiles(all_needed)
+    out["kept_p50_ms"], out["kept_p95_ms"] = _percentiles(all_kept)
     out["entries_mean"] = sum(entries) / max(1, len(entries))
     store.close()
     emit(**out)

@@ -98,6 +98,81 @@ def entry_may_count(props: Mapping[str, Any], occurred_by: dt.date | None,
     return not (valid_on is not None and valid_to is not None and valid_to < valid_on.isoformat())
 
 
+@dataclass(frozen=True)
+class RecordMatch:
+    """A test of a record's properties that a store can judge without building the record
+    (:meth:`Store.records_matching`): it *keeps* a record unless one of its terms surely
+    fails on the value stored, a value of a type the store compares as Python does:
+
+    * ``where``: a property holding text (a JSON string) none of its values;
+    * ``contains``: a property holding text that contains none of its words;
+    * ``at_least``: a property holding a whole number (not a boolean) below its bound
+      (compared as ``float(value)``);
+    * ``absent``: a property holding a value other than null or the empty text.
+
+    A missing property, or one holding another type (a number for ``where``, text for
+    ``at_least``), fails no term: the record is kept for the caller to judge.  So a
+    caller's own test that fails on no record these terms keep loses nothing to the
+    store's filter (a scorer's indicator match, queries.scoring.schemes.Match)."""
+
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    contains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    at_least: Mapping[str, float] = field(default_factory=dict)
+    absent: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in ("where", "contains"):
+            object.__setattr__(self, name, {str(p): tuple(str(v) for v in vs)
+                                            for p, vs in getattr(self, name).items()})
+        object.__setattr__(self, "at_least", {str(p): float(v) for p, v in self.at_least.items()})
+        object.__setattr__(self, "absent", tuple(str(p) for p in self.absent))
+
+    def props(self) -> set[str]:
+        """Every property a term reads."""
+        return {*self.where, *self.contains, *self.at_least, *self.absent}
+
+    def keeps(self, props: Mapping[str, Any]) -> bool:
+        """The reference of every adapter's filter (see the class docstring)."""
+        for prop in self.absent:
+            if props.get(prop) not in (None, ""):
+                return False
+        for prop, values in self.where.items():
+            value = props.get(prop)
+            if isinstance(value, str) and value not in values:
+                return False
+        for prop, words in self.contains.items():
+            value = props.get(prop)
+            if isinstance(value, str) and not any(w in value for w in words):
+                return False
+        for prop, low in self.at_least.items():
+            value = props.get(prop)
+            if type(value) is int and float(value) < low:
+                return False
+        return True
+
+
+def record_tests(tests: Mapping[str, Sequence[RecordMatch] | None]
+                 ) -> dict[str, tuple[RecordMatch, ...] | None]:
+    """``tests`` of :meth:`Store.records_matching` checked, each label's as a tuple (or
+    None), the labels with no test left out: a ValueError for a label the schema lacks or
+    a property its label lacks (so a name in a statement is always the schema's)."""
+    from graph_model.schema import schema
+
+    out = {}
+    for label, alts in tests.items():
+        props = schema().label(label).properties
+        if alts is not None:
+            alts = tuple(alts)
+            if not alts:
+                continue
+            for t in alts:
+                unknown = sorted(t.props() - set(props))
+                if unknown:
+                    raise ValueError(f"{label} has no property {unknown[0]!r}")
+        out[label] = alts
+    return out
+
+
 #: entries of the change log a store keeps (the oldest are trimmed as new ones come):
 #: ``CREDITKB_CHANGES_KEPT``, a local default sized for a day of partner exports
 CHANGES_KEPT_DEFAULT = 2_000_000
@@ -433,6 +508,29 @@ class Store(abc.ABC):
         for subject, nodes in self.records_about(uids, [POINT_ENTRY]).items():
             mine = [n for n in nodes if n.props.get("scheme") in wanted
                     and entry_may_count(n.props, occurred_by, valid_on)]
+            if mine:
+                out[subject] = sorted(mine, key=lambda n: n.uid)
+        return out
+
+    def records_matching(self, uids: Iterable[str],
+                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         ) -> dict[str, list[Node]]:
+        """The records about each subject of the labels in ``tests``, by subject uid, each
+        subject's in uid order (subjects without one left out): of a label mapped to None
+        every record, else those that at least one of its :class:`RecordMatch` keeps (an
+        empty list: none).  A scorer reads through it the records an indicator may count,
+        and never decodes the many that none can (issue 17: most of a firm's vehicles'
+        monitoring alarms).
+
+        This is the reference: it filters :meth:`records_about`; the adapters filter in
+        the store, so the records left out are never decoded."""
+        wanted = record_tests(tests)
+        if not wanted:
+            return {}
+        out: dict[str, list[Node]] = {}
+        for subject, nodes in self.records_about(uids, sorted(wanted)).items():
+            mine = [n for n in nodes if wanted[n.label] is None
+                    or any(t.keeps(n.props) for t in wanted[n.label])]
             if mine:
                 out[subject] = sorted(mine, key=lambda n: n.uid)
         return out

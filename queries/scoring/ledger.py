@@ -156,15 +156,28 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     fleet = any(i.over != "self" for i in scheme.indicators)
     firms = [s for s in subjects if s.startswith("Enterprise:")] if fleet else []
     vehicles, drivers = _fleet(store, firms, day) if firms else ({}, {})
-    wanted = list(dict.fromkeys(list(subjects) + [u for v in vehicles.values() for u in v] +
-                                [u for d in drivers.values() for u in d]))
-    labels = list(scheme.labels())
+    roles: dict[str, set[str]] = {}
+    for how, uids in (("self", subjects), ("vehicles", [u for v in vehicles.values() for u in v]),
+                      ("drivers", [u for d in drivers.values() for u in d])):
+        for u in uids:
+            roles.setdefault(u, set()).add(how)
+    wanted = list(roles)
     # A veto reading point entries would see every scheme's: then they are read as records.
-    filtered = "PointEntry" in labels and not any(v.match.record == "PointEntry"
-                                                  for v in scheme.vetoes)
-    if filtered:
-        labels.remove("PointEntry")
-    about = store.records_about(wanted, labels) if labels else {}
+    filtered = "PointEntry" in scheme.labels() and not any(v.match.record == "PointEntry"
+                                                           for v in scheme.vetoes)
+    # Each uid's records that an indicator (or for the subject itself, a veto, a review or
+    # a start commitment) may take as what the uid is to the subject: the store leaves the
+    # others out (most of a fleet's monitoring alarms), and the ledger matches the rest.
+    groups: dict[frozenset, list[str]] = {}
+    for u, how in roles.items():
+        groups.setdefault(frozenset(how), []).append(u)
+    about: dict[str, list[Node]] = {}
+    for how, uids in groups.items():
+        tests = scheme.record_tests(how)
+        if not filtered and "PointEntry" in scheme.labels():
+            tests["PointEntry"] = None
+        if tests:
+            about.update(store.records_matching(uids, tests))
     if filtered:
         entries = store.point_entries_about(wanted, scheme.entry_schemes, occurred_by=day,
                                             valid_on=(first or day) if counting_only else None)

@@ -46,6 +46,7 @@ from typing import Any, Iterable, Mapping
 from graph_model import yamlfile
 from graph_model.i18n import message
 from graph_model.schema import schema
+from graph_model.store.port import RecordMatch
 from queries.dates import InvalidInput
 from queries.rules.basis import Basis, parse_basis
 from queries.rules.rulefile import DataFileError, as_str_list, require
@@ -85,6 +86,16 @@ class Match:
     contains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     at_least: Mapping[str, float] = field(default_factory=dict)
     absent: tuple[str, ...] = ()  # properties that must be empty (an alarm not handled)
+
+    def is_empty(self) -> bool:
+        """True when it takes every record of its label."""
+        return not (self.where or self.contains or self.at_least or self.absent)
+
+    def record_match(self) -> RecordMatch:
+        """The store's filter of this match (``Store.records_matching``): it keeps every
+        record :meth:`matches` takes (a value :meth:`matches` compares as ``str()`` or
+        ``float()`` the store judges only as text or a whole number, and keeps otherwise)."""
+        return RecordMatch(self.where, self.contains, self.at_least, self.absent)
 
     def matches(self, props: Mapping[str, Any]) -> bool:
         for prop in self.absent:
@@ -280,6 +291,38 @@ class Scheme:
         if self.commitment_kinds:
             out.add("Commitment")
         return tuple(sorted(out))
+
+    def record_tests(self, relations: Iterable[str]) -> dict[str, tuple[RecordMatch, ...] | None]:
+        """What the scheme reads of a subject's records (``Store.records_matching``'s
+        ``tests``), when its records count for the scored subject as each of
+        ``relations`` (``self``, ``vehicles``, ``drivers``): by label, the store's filter
+        of every indicator's match that reads them (an indicator ``over`` the fleet reads
+        them as any of the three), and for ``self`` also the vetoes', the commitments
+        that set the start (#1) and every review (None: every record of the label).
+        Point entries are not among them (``Store.point_entries_about``)."""
+        rel = set(relations)
+        found: dict[str, list[Match] | None] = {}
+
+        def add(label: str, match: Match | None) -> None:
+            if found.get(label, ()) is None:
+                return
+            if match is None or match.is_empty():
+                found[label] = None
+            else:
+                found.setdefault(label, []).append(match)
+
+        for i in self.indicators:
+            if i.match.record != "PointEntry" and (i.over in rel or i.over == "fleet"):
+                add(i.match.record, i.match)
+        if "self" in rel:
+            for v in self.vetoes:
+                add(v.match.record, v.match)
+            if self.evaluators:
+                add("Review", None)
+            if self.commitment_kinds:
+                add("Commitment", Match("Commitment", {"kind": self.commitment_kinds}))
+        return {label: None if ms is None else tuple(m.record_match() for m in ms)
+                for label, ms in found.items()}
 
     def scores_entry(self, props: Mapping[str, Any]) -> bool:
         """True when a point entry belongs to this scheme (by the name its file gives)."""

@@ -10,6 +10,7 @@ import threading
 import pandas as pd
 import pytest
 
+from graph_model.store.embedded import sql
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.port import LoadInfo
 
@@ -245,4 +246,36 @@ def test_a_connection_of_a_thread_that_ended_is_closed_when_another_thread_opens
             con.execute("SELECT 1")
     opened[-1].execute("SELECT 1")
     store.count_nodes()  # this thread's connection is untouched
+    store.close()
+
+
+def test_a_vehicles_alarms_are_judged_on_the_about_filter_index_an_old_store_gets_on_open(tmp_path):
+    """Store.records_matching judges monitoring alarms on their (about, outcome, kind)
+    index (sql.ABOUT_FILTERS): a store written before it gets the index when opened."""
+    from graph_model.store.port import RecordMatch
+
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    outcomes = ["已处置"] * 7 + ["转立案", None, "误报"]
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E12345"], "region_code": "320500"}))
+        tx.upsert_nodes("MonitoringAlarm", pd.DataFrame({
+            "alarm_no": [f"GJ{i:03d}" for i in range(300)], "kind": "超速",
+            "outcome": [outcomes[i % 10] for i in range(300)],
+            "occurred_at": "2024-05-01 08:00:00", "ABOUT": "Vehicle:苏E12345"}))
+    store.close()
+    con = sqlite3.connect(f"{path}/graph.sqlite3")
+    con.execute("DROP INDEX nodes_about_MonitoringAlarm")  # as a store written before it
+    con.commit()
+    con.close()
+    store = EmbeddedStore(path)
+    tests = {"MonitoringAlarm": [RecordMatch(absent=("outcome",)),
+                                 RecordMatch(where={"outcome": ["转立案"]})]}
+    found = store.records_matching(["Vehicle:苏E12345"], tests)["Vehicle:苏E12345"]
+    assert len(found) == 60 and {n.props.get("outcome") for n in found} == {None, "转立案"}
+    [(source, where, args)] = sql.record_reads(tests)
+    plan = " ".join(row[3] for row in store._con().execute(
+        f"EXPLAIN QUERY PLAN SELECT r.props FROM nodes d JOIN {source} ON r.about = d.nid "
+        f"WHERE d.uid IN ('Vehicle:苏E12345'){where}", args))
+    assert "USING INDEX nodes_about_MonitoringAlarm (about=?)" in plan, plan
     store.close()

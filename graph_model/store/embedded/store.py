@@ -54,7 +54,8 @@ from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids_of, trim_changes
 from graph_model.store.port import (
     UNDO, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo, Neighbourhood, Node,
-    NodeBatch, NoneOf, Store, StoreError, UndoRefused, UndoResult, Writer,
+    NodeBatch, NoneOf, RecordMatch, Store, StoreError, UndoRefused, UndoResult, Writer,
+    record_tests,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -756,6 +757,28 @@ class EmbeddedStore(Store):
                     f"AND r.label = 'PointEntry'{where}", [*part, *args]
                 ):
                     out.setdefault(subj, []).append(Node(uid, "PointEntry", json.loads(props)))
+            for nodes in out.values():
+                nodes.sort(key=attrgetter("uid"))
+        return out
+
+    def records_matching(self, uids: Iterable[str],
+                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         ) -> dict[str, list[Node]]:
+        tests = record_tests(tests)
+        if not tests:
+            return {}
+        # SQLite judges each record on its JSON text, or for a label of sql.ABOUT_FILTERS
+        # on that index alone, and only the rows kept are read whole and decoded
+        out: dict[str, list[Node]] = {}
+        with gc_paused():
+            for source, where, args in sql.record_reads(tests):
+                for part in sql.chunks(list(dict.fromkeys(uids))):
+                    for subj, uid, label, props in self._con().execute(
+                        f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d JOIN {source} "
+                        f"ON r.{sql.LINKS['ABOUT']} = d.nid "
+                        f"WHERE d.uid IN ({','.join('?' * len(part))}){where}", [*part, *args]
+                    ):
+                        out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out

@@ -9,7 +9,8 @@ Each builder returns a :class:`Statement` and is cached, so the adapter and
 very same text: the checked list cannot drift from what is sent.
 
 The statements keep to Cypher that Neo4j 5 (from 5.6, for ``COUNT {}`` and
-``COLLECT {}``) and Cypher 25 both accept; the offline check parses them as both.
+``COLLECT {}``; from 5.9 for the type predicates of :func:`records_matching`) and Cypher 25
+both accept; the offline check parses them as both.
 
 Besides the schema's names, the statements use the store's own bookkeeping names
 (:data:`BOOKKEEPING`: the common label, the load records and their journal, see
@@ -781,6 +782,33 @@ def point_entries_about() -> Statement:
     )
 
 
+@cache
+def records_matching() -> Statement:
+    """The records about each of ``$uids`` that ``$tests`` keeps
+    (:meth:`graph_model.store.port.Store.records_matching`): one map per label read,
+    ``{label, all, alts}``, ``all`` for every record of the label, else ``alts``, one map
+    per ``RecordMatch`` of its terms: ``absent`` (property names), ``where`` and
+    ``contains`` (``{prop, values}``), ``at_least`` (``{prop, low}``).  A term leaves a
+    record out only on a value of the type it names (a string, an integer) or, for
+    ``absent``, on a value other than the empty string; so the type predicates
+    (``IS :: STRING``, from Neo4j 5.9)."""
+    return _stmt(
+        "records_matching",
+        f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-(rec) "
+        f"WITH uid, rec, [t IN $tests WHERE t.label IN labels(rec)] AS mine "
+        f"WHERE any(t IN mine WHERE t.all OR any(a IN t.alts WHERE "
+        f"all(p IN a.absent WHERE rec[p] IS NULL OR rec[p] = '') "
+        f"AND all(w IN a.where WHERE NOT (rec[w.prop] IS :: STRING NOT NULL) "
+        f"OR rec[w.prop] IN w.values) "
+        f"AND all(c IN a.contains WHERE NOT (rec[c.prop] IS :: STRING NOT NULL) "
+        f"OR any(x IN c.values WHERE rec[c.prop] CONTAINS x)) "
+        f"AND all(n IN a.at_least WHERE NOT (rec[n.prop] IS :: INTEGER NOT NULL) "
+        f"OR toFloatOrNull(rec[n.prop]) >= n.low))) "
+        f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
+        "uids", "tests",
+    )
+
+
 def find_leads(label: str) -> list[str | None]:
     """The lead predicates :func:`find_nodes` can be built with for ``label``.
 
@@ -846,7 +874,7 @@ def all_statements() -> list[Statement]:
     out += [*(merge_links(t) for t in links), *(link_targets(t) for t in links),
             *(restore_links(t) for t in links)]
     out += [delete_nodes(), delete_all(), get_nodes(), records_about(), record_facets(),
-            point_entries_about()]
+            point_entries_about(), records_matching()]
     out += [next_load_seq(), load_status(), record_load(), loads(), journal_nodes(),
             *(journal_edges(t) for t in s.relationships), journal_add(), later_loads(),
             journal_changed(), restore_nodes(), restore_edges(), delete_created_edges(),

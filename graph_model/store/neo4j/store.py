@@ -79,8 +79,8 @@ from graph_model.store.neo4j import cypher
 from graph_model.store.neo4j.cypher import Statement
 from graph_model.store.port import (
     DELETE, UNDO, WRITE, Between, Change, ChangesTrimmed, Direction, Edge, LoadInfo,
-    MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf, Store, StoreError, UndoRefused,
-    UndoResult, Writer, changes_kept, node_batch,
+    MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
+    UndoRefused, UndoResult, Writer, changes_kept, node_batch, record_tests,
 )
 from graph_model.schema import schema
 
@@ -823,6 +823,31 @@ class Neo4jStore(Store):
             return out
 
         return self._read("point_entries_about", work)
+
+    def records_matching(self, uids: Iterable[str],
+                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         ) -> dict[str, list[Node]]:
+        wanted = record_tests(tests)
+        if not wanted:
+            return {}
+        params = []
+        for lab, alts in wanted.items():
+            params.append({"label": lab, "all": alts is None, "alts": [
+                {"absent": list(t.absent),
+                 "where": [{"prop": p, "values": list(v)} for p, v in t.where.items()],
+                 "contains": [{"prop": p, "values": list(v)} for p, v in t.contains.items()],
+                 "at_least": [{"prop": p, "low": v} for p, v in t.at_least.items()]}
+                for t in alts or ()]})
+        uids, stmt = list(dict.fromkeys(uids)), cypher.records_matching()
+
+        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
+            out: dict[str, list[Node]] = {}
+            for part in _chunks(uids):
+                for r in _run(tx, stmt, uids=list(part), tests=params):
+                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
+            return out
+
+        return self._read("records_matching", work)
 
     def find_nodes(
         self,
