@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,12 +101,16 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_id_of(path: Path, kind: str) -> str:
-    """Same bytes and kind, same load: what makes reloading a file a no-op."""
+def load_id_of(path: Path, kind: str, data: bytes | None = None) -> str:
+    """Same bytes and kind, same load: what makes reloading a file a no-op.  ``data``:
+    the file's bytes, when already read."""
     digest = hashlib.sha256(kind.encode())
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    if data is not None:
+        digest.update(data)
+    else:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
 
 
@@ -113,18 +118,35 @@ def plan(paths: Iterable[str | Path], kind: str | None = None,
          profile: str | None = None) -> list[Planned]:
     """Read every file and decide its kind and profile, subjects first."""
     chosen = find_profile(profile) if profile else None
-    planned = []
-    for path in discover(paths):
-        table = Table(path)
-        prof = chosen or matching_profile(table.headers)
-        headers = [prof.columns.get(h, h) for h in table.headers] if prof else table.headers
-        k = kind or (prof.kind if prof else None) or guess_kind(headers)
-        if k is None:
-            raise LoadError(str(path), "cannot tell which kind of file this is from its headers; "
-                                       f"name it with --kind ({', '.join(KIND_ORDER)})")
-        if k not in kinds():
-            raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
-        planned.append(Planned(path, k, table, load_id_of(path, k), prof))
+    found, ids = [], []
+    # A file's load id is the digest of the bytes its headers were read from (not read
+    # again), taken in a thread while the next file is read (both release the GIL): at
+    # Yangtze scale (2.5 GB) seconds before the first file loads.  At most one file's
+    # bytes wait for their digest.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-digest") as pool:
+        try:
+            for path in discover(paths):
+                table = Table(path, keep_bytes=True)
+                prof = chosen or matching_profile(table.headers)
+                headers = [prof.columns.get(h, h) for h in table.headers] if prof else table.headers
+                k = kind or (prof.kind if prof else None) or guess_kind(headers)
+                if k is None:
+                    raise LoadError(str(path), "cannot tell which kind of file this is from its "
+                                               f"headers; name it with --kind ({', '.join(KIND_ORDER)})")
+                if k not in kinds():
+                    raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
+                raw, table.raw = table.raw, None
+                if ids:
+                    ids[-1].result()
+                found.append((path, k, table, prof))
+                ids.append(pool.submit(load_id_of, path, k, raw))
+                del raw
+        except BaseException:
+            for digest in ids:  # an earlier file's error first, as when read one by one
+                digest.result()
+            raise
+        planned = [Planned(path, k, table, digest.result(), prof)
+                   for (path, k, table, prof), digest in zip(found, ids)]
     planned.sort(key=lambda t: KIND_ORDER.index(t.kind))
     return planned
 
@@ -247,11 +269,18 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
 
 
 def _prepare(store: Store, item: Planned, kind: Kind, secret: str, checks: Checks):
-    """A file's quality state, its chunks prepared one ahead (see :func:`_prepared`), and
-    the first chunk (None: none), asked for now."""
+    """A file's quality state, its chunks prepared one ahead (:data:`WAIT_AHEAD` while
+    the first is written; see :func:`_prepared`), and the first chunk (None: none),
+    asked for now."""
     state = QualityState()
-    chunks = prefetch(_prepared(store, item, kind, secret, state, checks))
+    chunks = prefetch(_prepared(store, item, kind, secret, state, checks), WAIT_AHEAD)
     return state, chunks, next(chunks, None)  # (a chunk is a tuple, never None)
+
+
+#: Chunks of a file prepared ahead while its transaction waits to begin (the store may
+#: first copy the log of the large file before: at Yangtze scale seconds): one more than
+#: once it runs, which costs the memory of one more prepared chunk only then.
+WAIT_AHEAD = 2
 
 
 @contextmanager

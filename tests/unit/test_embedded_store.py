@@ -76,6 +76,30 @@ def test_a_large_commit_leaves_copying_its_log_to_the_background_thread(tmp_path
     assert reader.execute("SELECT count(*) FROM nodes WHERE label = 'Penalty'").fetchone()[0] == 20_000
 
 
+def test_only_a_large_file_waits_for_the_log_before_it_to_be_copied(tmp_path, monkeypatch):
+    """A load begins once the log is copied (so SQLite writes it from its start again)
+    only when its file is large; a small file's load, or an API's write, begins at once."""
+    from graph_model.store.embedded import store as embedded
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    waits = []
+    monkeypatch.setattr(store._checkpoint, "wait", lambda: waits.append(1))
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_bytes(b"x" * 100)
+    large.write_bytes(b"x" * 200)
+    monkeypatch.setattr(embedded, "FRESH_LOG_BYTES", 200)
+    for n, (path, waited) in enumerate([(small, []), (tmp_path / "api", []), (large, [1])]):
+        info = LoadInfo(load_id=f"L{n}", file=str(path), kind="enterprises",
+                        started_at="2026-11-25T10:00:00+00:00")
+        with store.transaction(info) as tx:
+            tx.upsert_nodes("Enterprise", pd.DataFrame({"uscc": [(FIRM_A, FIRM_B, FIRM_A)[n][11:]],
+                                                        "region_code": "320500"}))
+        assert waits == waited, path
+    monkeypatch.undo()
+    assert store.count_nodes("Enterprise") == 2
+    store.close()
+
+
 def test_a_store_made_before_a_new_link_gets_its_column_and_keeps_its_journal(tmp_path):
     """A store written before fine payments (no ``pays`` column) is opened, loaded into and
     undone as a new one: the column is added empty, the old journal still restores."""

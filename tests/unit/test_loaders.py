@@ -106,6 +106,29 @@ def test_unreadable_files_are_refused_with_a_clear_message(tmp_path, store, cont
     assert str(p) in str(err.value)
 
 
+def test_a_files_load_id_is_the_digest_of_its_bytes_and_kind_whatever_its_format(tmp_path):
+    """plan() digests the bytes it read a file's headers from (in a thread): the same id
+    as reading the file again, so a file loaded before is still known."""
+    from loaders.load import load_id_of, plan
+
+    wb = openpyxl.Workbook()
+    wb.active.append(PENALTY_HEAD.strip().split(","))
+    wb.active.append(["苏交罚〔2024〕1号", "企业", FIRM_A, "超载", "2024-03-05", "苏州市交通运输局",
+                      "320500", "一般", "有效"])
+    wb.save(tmp_path / "p.xlsx")
+    paths = [write(tmp_path, "a.csv", "\ufeff" + FIRMS), write(tmp_path, "b.csv", FIRMS, "gb18030"),
+             tmp_path / "p.xlsx"]
+    planned = plan(paths)
+    assert [(p.path.name, p.kind) for p in planned] == [
+        ("a.csv", "enterprises"), ("b.csv", "enterprises"), ("p.xlsx", "penalties")]
+    assert [p.load_id for p in planned] == [load_id_of(p.path, p.kind) for p in planned]
+    assert planned[0].table.raw is None  # the bytes are not kept
+    assert len({p.load_id for p in planned}) == 3
+    with pytest.raises(LoadError, match="cannot tell which kind") as err:
+        plan([paths[0], write(tmp_path, "c.csv", "甲,乙\n1,2\n")])
+    assert "c.csv" in str(err.value)
+
+
 def test_a_profile_maps_an_agency_layout_without_code(tmp_path, store):
     load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
     wuxi = ("案件编号,当事人类型,当事人证件号码,当事人名称,案由,处罚种类,罚没金额（元）,决定日期,执法机构,执法机构区划,信用影响,案件状态\n"

@@ -48,3 +48,44 @@ def test_the_gil_is_handed_over_sooner_only_while_both_threads_run():
         for _ in prefetch(iter([1, "x"])):
             int("x")
     assert sys.getswitchinterval() == before
+
+
+def test_while_the_first_item_is_handled_more_are_prepared_then_one_at_a_time():
+    """A load's transaction may wait for the store before it writes the first chunk: that
+    wait prepares ``first_ahead`` chunks; once writing, one waits (the memory bound)."""
+    import time
+
+    started = []
+    third = threading.Event()
+
+    def chunks():
+        for i in range(6):
+            started.append(i)
+            if i == 2:
+                third.set()
+            yield i
+
+    items = prefetch(chunks(), first_ahead=2)
+    assert next(items) == 0
+    assert third.wait(5)  # items 1 and 2 are prepared before the caller asks again
+    time.sleep(0.2)
+    assert started == [0, 1, 2]
+    assert next(items) == 1 and next(items) == 2
+    time.sleep(0.2)
+    assert started == [0, 1, 2, 3]  # no further than one ahead now
+    assert list(items) == [3, 4, 5]
+
+
+def test_a_caller_that_stops_early_leaves_nothing_running():
+    started = []
+
+    def chunks():
+        for i in range(10):
+            started.append(i)
+            yield i
+
+    items = prefetch(chunks(), first_ahead=3)
+    assert next(items) == 0
+    items.close()
+    assert started[-1] <= 3 and not [t for t in threading.enumerate()
+                                     if t.name.startswith("creditkb-prefetch")]
