@@ -269,18 +269,11 @@ def load_table(store: Store, item: Planned, secret: str, max_bad_fraction: float
 
 
 def _prepare(store: Store, item: Planned, kind: Kind, secret: str, checks: Checks):
-    """A file's quality state, its chunks prepared one ahead (:data:`WAIT_AHEAD` while
-    the first is written; see :func:`_prepared`), and the first chunk (None: none),
-    asked for now."""
+    """A file's quality state, its chunks prepared one ahead (see :func:`_prepared`), and
+    the first chunk (None: none), asked for now."""
     state = QualityState()
-    chunks = prefetch(_prepared(store, item, kind, secret, state, checks), WAIT_AHEAD)
+    chunks = prefetch(_prepared(store, item, kind, secret, state, checks))
     return state, chunks, next(chunks, None)  # (a chunk is a tuple, never None)
-
-
-#: Chunks of a file prepared ahead while its transaction waits to begin (the store may
-#: first copy the log of the large file before: at Yangtze scale seconds): one more than
-#: once it runs, which costs the memory of one more prepared chunk only then.
-WAIT_AHEAD = 2
 
 
 @contextmanager

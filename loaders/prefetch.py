@@ -2,15 +2,13 @@
 
 A load alternates pandas work (read, validate, build a chunk) and store writes; SQLite,
 Arrow and much of pandas release the GIL, so preparing chunk n + 1 while chunk n is
-written keeps both cores busy.  At most one item waits, which bounds the memory it costs;
-until the caller asks for its second item, ``first_ahead`` may (see :func:`prefetch`).
+written keeps both cores busy.  At most one item waits, which bounds the memory it costs.
 """
 
 from __future__ import annotations
 
 import contextvars
 import sys
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator, TypeVar
 
@@ -19,11 +17,9 @@ _END = object()
 SWITCH_INTERVAL = 0.0005  # seconds (see prefetch)
 
 
-def prefetch(items: Iterable[T], first_ahead: int = 1) -> Iterator[T]:
+def prefetch(items: Iterable[T]) -> Iterator[T]:
     """Yield the items of ``items``, computing the next one while the caller handles the
-    current one, and the next ``first_ahead`` while it handles the first (a load's
-    transaction may first wait for the store to copy its log: that wait prepares more of
-    the file).  An exception raised by ``items`` is raised here, in the caller."""
+    current one.  An exception raised by ``items`` is raised here, in the caller."""
     source = iter(items)
     # A thread coming back from SQLite or Arrow (which run without the GIL) waits for the
     # other to hand the GIL over, by default after up to 5 ms; it does so thousands of
@@ -34,20 +30,12 @@ def prefetch(items: Iterable[T], first_ahead: int = 1) -> Iterator[T]:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-prefetch") as pool:
             # in the caller's context: its language (graph_model.i18n) words the rows' reasons
             context = contextvars.copy_context()
-            # (one worker: the items are computed one after another, in order)
-            pending = deque([pool.submit(context.run, next, source, _END)])
-            ahead = first_ahead
-            try:
-                while True:
-                    item = pending.popleft().result()
-                    if item is _END:
-                        return
-                    while len(pending) < ahead:
-                        pending.append(pool.submit(context.run, next, source, _END))
-                    ahead = 1
-                    yield item
-            finally:
-                for future in pending:  # not started: never will be
-                    future.cancel()
+            pending = pool.submit(context.run, next, source, _END)
+            while True:
+                item = pending.result()
+                if item is _END:
+                    return
+                pending = pool.submit(context.run, next, source, _END)
+                yield item
     finally:
         sys.setswitchinterval(interval)
