@@ -805,17 +805,23 @@ class Neo4jStore(Store):
     ) -> dict[str, list[Node]]:
         for lab in labels or ():
             schema().label(lab)
-        uids, stmt = list(dict.fromkeys(uids)), cypher.records_about()
-        wanted = list(labels) if labels else None
+        return self._records_by_subject("records_about", cypher.records_about(), uids,
+                                        labels=list(labels) if labels else None)
+
+    def _records_by_subject(self, name: str, stmt: Statement, uids: Iterable[str],
+                            **params) -> dict[str, list[Node]]:
+        """Each subject's records as ``stmt`` (a statement over ``$uids`` returning uid,
+        rec_uid and props) gives them, the subjects read a chunk at a time."""
+        uids = list(dict.fromkeys(uids))
 
         def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
             out: dict[str, list[Node]] = {}
             for part in _chunks(uids):
-                for r in _run(tx, stmt, uids=list(part), labels=wanted):
+                for r in _run(tx, stmt, uids=list(part), **params):
                     out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
             return out
 
-        return self._read("records_about", work)
+        return self._read(name, work)
 
     def record_facets(self, uids: Iterable[str], props: Sequence[str]
                       ) -> dict[str, set[tuple]]:
@@ -836,19 +842,11 @@ class Neo4jStore(Store):
         wanted = list(dict.fromkeys(str(s) for s in schemes))
         if not wanted:
             return {}
-        uids, stmt = list(dict.fromkeys(uids)), cypher.point_entries_about()
-        bounds = {"occurred_by": occurred_by.isoformat() if occurred_by is not None else None,
-                  "valid_on": valid_on.isoformat() if valid_on is not None else None}
-
-        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
-            out: dict[str, list[Node]] = {}
-            for part in _chunks(uids):
-                for r in _run(tx, stmt, uids=list(part), schemes=wanted, iso=cypher.ISO_DAY_REGEX,
-                              **bounds):
-                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
-            return out
-
-        return self._read("point_entries_about", work)
+        return self._records_by_subject(
+            "point_entries_about", cypher.point_entries_about(), uids, schemes=wanted,
+            iso=cypher.ISO_DAY_REGEX,
+            occurred_by=occurred_by.isoformat() if occurred_by is not None else None,
+            valid_on=valid_on.isoformat() if valid_on is not None else None)
 
     def records_matching(self, uids: Iterable[str],
                          tests: Mapping[str, Sequence[RecordMatch] | None]
@@ -864,16 +862,8 @@ class Neo4jStore(Store):
                  "contains": [{"prop": p, "values": list(v)} for p, v in t.contains.items()],
                  "at_least": [{"prop": p, "low": v} for p, v in t.at_least.items()]}
                 for t in alts or ()]})
-        uids, stmt = list(dict.fromkeys(uids)), cypher.records_matching()
-
-        def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
-            out: dict[str, list[Node]] = {}
-            for part in _chunks(uids):
-                for r in _run(tx, stmt, uids=list(part), tests=params):
-                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
-            return out
-
-        return self._read("records_matching", work)
+        return self._records_by_subject("records_matching", cypher.records_matching(), uids,
+                                        tests=params)
 
     def find_nodes(
         self,
