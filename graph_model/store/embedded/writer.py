@@ -83,10 +83,14 @@ def _strings(array: pa.Array) -> list[str]:
     return array.to_numpy(zero_copy_only=False).tolist()
 
 
-def _utf8(array: pa.Array) -> list[bytes]:
+def _utf8(array: pa.Array) -> list[bytearray]:
     """The UTF-8 bytes of each string: staged as blobs and cast back to text by SQLite,
-    they skip decoding into Python strings and encoding again to bind them."""
-    return array.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()
+    they skip decoding into Python strings and encoding again to bind them.  A bytearray,
+    not bytes: sqlite3 binds a bytearray (like int, float and str) directly, but passes
+    every other type through its adapter registry first (a tuple built, a dict and two
+    attribute look-ups per value), which was most of staging on the writing thread
+    (encoding runs ahead of it, in the loader's prefetch thread)."""
+    return list(map(bytearray, array.cast(pa.binary()).to_numpy(zero_copy_only=False)))
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,8 @@ class _Rows:
     """A node batch as the writer stages it, in uid order: uids, JSON props, and per link
     column the factorized targets (see _factorized)."""
 
-    uids: list[bytes]  # UTF-8 (see _utf8)
-    props: list[bytes]
+    uids: list[bytearray]  # UTF-8 (see _utf8)
+    props: list[bytearray]
     links: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     #: (generation, per link column the nid of each distinct target, 0: not found) as
     #: read before the write (see EmbeddedStore.prepare_nodes); None: not read
