@@ -50,6 +50,7 @@ from graph_model.store.embedded.lock import load_lock
 from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.patchlog import Patch, PatchLog
+from graph_model.store.embedded.pagemap import PageMap
 from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids_of, trim_changes
 from graph_model.store.port import (
@@ -66,6 +67,9 @@ PATCH_FILE = "topology-patches.log"
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
+#: a subject's records read cold cost a random page read each; from this many rows on,
+#: their pages are asked of the OS at once before SQLite reads them (0: never)
+PREFETCH_ROWS = 16
 # (3 GiB: at Yangtze scale a load's indexes are several GB; with ended threads' read
 # connections closed, a load's peak leaves room for it under its 8 GiB target)
 WRITE_CACHE_KIB = 3 * 1024 * 1024
@@ -131,6 +135,7 @@ class EmbeddedStore(Store):
         self._topology_lock = threading.Lock()
         self.last_topology_change: str | None = None  # "patched" or "rebuilt", by this process
         self._checkpoint = BackgroundCheckpoint(self.db_path)
+        self._pagemap: PageMap | None = None  # opened on first use (_read_scattered)
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
@@ -775,11 +780,11 @@ class EmbeddedStore(Store):
                 args.append(bound.isoformat())
         with gc_paused():
             for part in sql.chunks(list(dict.fromkeys(uids))):
-                for subj, uid, props in self._con().execute(
-                    f"SELECT d.uid, r.uid, r.props FROM nodes d JOIN nodes r "
-                    f"ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({','.join('?' * len(part))}) "
-                    f"AND r.label = 'PointEntry'{where}", [*part, *args]
-                ):
+                source = (f"FROM nodes d JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
+                          f"WHERE d.uid IN ({','.join('?' * len(part))}) "
+                          f"AND r.label = 'PointEntry'{where}")
+                for subj, uid, props in self._read_scattered("d.uid, r.uid, r.props", source,
+                                                             [*part, *args]):
                     out.setdefault(subj, []).append(Node(uid, "PointEntry", json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
@@ -795,17 +800,41 @@ class EmbeddedStore(Store):
         # on that index alone, and only the rows kept are read whole and decoded
         out: dict[str, list[Node]] = {}
         with gc_paused():
-            for source, where, args in sql.record_reads(tests):
+            for (source, where, args), (_, near, near_args) in zip(
+                    sql.record_reads(tests), sql.record_reads(tests, index_only=True)):
                 for part in sql.chunks(list(dict.fromkeys(uids))):
-                    for subj, uid, label, props in self._con().execute(
-                        f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d JOIN {source} "
-                        f"ON r.{sql.LINKS['ABOUT']} = d.nid "
-                        f"WHERE d.uid IN ({','.join('?' * len(part))}){where}", [*part, *args]
-                    ):
+                    rows = (f"FROM nodes d JOIN {source} ON r.{sql.LINKS['ABOUT']} = d.nid "
+                            f"WHERE d.uid IN ({','.join('?' * len(part))})")
+                    for subj, uid, label, props in self._read_scattered(
+                            "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
+                            rows + near, [*part, *near_args]):
                         out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
+
+    def _read_scattered(self, select: str, source: str, args: Sequence,
+                        near: str | None = None, near_args: Sequence = ()) -> list[tuple]:
+        """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
+        their pages first asked of the OS all at once: the records of a subject lie one to
+        a page all over the file, and SQLite reads them one after another (pagemap).  The
+        rows asked for are those ``near`` (default ``source``) picks on its index alone,
+        no row read; the answer is the second statement's, as it would be without."""
+        con = self._con()
+        if PREFETCH_ROWS:
+            nids = [n for n, in con.execute(f"SELECT r.nid {near or source}",
+                                            near_args if near else args)]
+            if len(nids) >= PREFETCH_ROWS:
+                self._pages().will_need(nids)
+        return con.execute(f"SELECT {select} {source}", args).fetchall()
+
+    def _pages(self) -> PageMap:
+        if self._pagemap is None:
+            root = self._con().execute(
+                "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'"
+            ).fetchone()[0]
+            self._pagemap = PageMap(self.db_path, root)
+        return self._pagemap
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
@@ -901,6 +930,8 @@ class EmbeddedStore(Store):
         return self._con().execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
+        if self._pagemap is not None:
+            self._pagemap.close()
         self._checkpoint.close()
         self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
         self._connections.close()
