@@ -110,7 +110,7 @@ def test_a_scattered_read_asks_for_its_rows_pages_and_answers_as_without(tmp_pat
         nids([n.uid for ns in entries.values() for n in ns]),
         nids([n.uid for ns in kept.values() for n in ns])]
     assert sum(map(len, entries.values())) == 60 and sum(map(len, kept.values())) == 30
-    assert store._pagemap.leaves(asked[0]).size > 0  # pages were found, and asked for
+    assert store._pages.leaves(asked[0]).size > 0  # pages were found, and asked for
     monkeypatch.setattr(embedded, "PREFETCH_ROWS", 0)
     asked.clear()
     assert reads() == got and asked == []  # off: the same answers, nothing asked

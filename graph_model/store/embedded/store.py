@@ -135,10 +135,11 @@ class EmbeddedStore(Store):
         self._topology_lock = threading.Lock()
         self.last_topology_change: str | None = None  # "patched" or "rebuilt", by this process
         self._checkpoint = BackgroundCheckpoint(self.db_path)
-        self._pagemap: PageMap | None = None  # opened on first use (_read_scattered)
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
+        self._pages = PageMap(self.db_path, self._con().execute(  # (reads the file when used)
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'").fetchone()[0])
 
     # -- connections -----------------------------------------------------------------
 
@@ -814,7 +815,7 @@ class EmbeddedStore(Store):
         return out
 
     def _read_scattered(self, select: str, source: str, args: Sequence,
-                        near: str | None = None, near_args: Sequence = ()) -> list[tuple]:
+                        near: str | None = None, near_args: Sequence = ()) -> sqlite3.Cursor:
         """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
         their pages first asked of the OS all at once: the records of a subject lie one to
         a page all over the file, and SQLite reads them one after another (pagemap).  The
@@ -825,16 +826,8 @@ class EmbeddedStore(Store):
             nids = [n for n, in con.execute(f"SELECT r.nid {near or source}",
                                             near_args if near else args)]
             if len(nids) >= PREFETCH_ROWS:
-                self._pages().will_need(nids)
-        return con.execute(f"SELECT {select} {source}", args).fetchall()
-
-    def _pages(self) -> PageMap:
-        if self._pagemap is None:
-            root = self._con().execute(
-                "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'"
-            ).fetchone()[0]
-            self._pagemap = PageMap(self.db_path, root)
-        return self._pagemap
+                self._pages.will_need(nids)
+        return con.execute(f"SELECT {select} {source}", args)
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
@@ -930,8 +923,7 @@ class EmbeddedStore(Store):
         return self._con().execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
-        if self._pagemap is not None:
-            self._pagemap.close()
+        self._pages.close()
         self._checkpoint.close()
         self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
         self._connections.close()
