@@ -49,6 +49,8 @@ def test_each_rows_leaf_page_is_the_one_sqlite_keeps_it_on(db):
     truth = leaf_of_each_row(con, "nodes")
     root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'nodes'").fetchone()[0]
     pages = PageMap(path, root)
+    assert list(pages.leaves([1])) == []  # no map yet: it is being made
+    pages.wait()
     # three levels at least (root, inner, leaves): the map is read through an inner level
     assert con.execute("SELECT max(length(path) - length(replace(path, '/', ''))) - 1 "
                        "FROM dbstat WHERE name = 'nodes'").fetchone()[0] >= 2
@@ -65,9 +67,13 @@ def test_a_file_without_the_pages_gives_no_hints_and_no_error(tmp_path):
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA wal_autocheckpoint=0")
     con.execute("CREATE TABLE nodes(nid INTEGER PRIMARY KEY, props TEXT)")
-    con.executemany("INSERT INTO nodes VALUES (?, ?)", [(i, "z" * 300) for i in range(1, 2000)])
+    with con:
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO nodes VALUES (?, ?)", [(i, "z" * 300) for i in range(1, 2000)])
     root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'nodes'").fetchone()[0]
     pages = PageMap(path, root)  # every page is still in the write-ahead log
+    pages.leaves([1])
+    pages.wait()
     assert list(pages.leaves(range(1, 2000))) == []
     assert pages.will_need([5, 6, 7]) == 0
     pages.close()
@@ -104,6 +110,9 @@ def test_a_scattered_read_asks_for_its_rows_pages_and_answers_as_without(tmp_pat
         return sorted(r for r, in store._con().execute(
             f"SELECT nid FROM nodes WHERE uid IN ({','.join('?' * len(found))})", found))
 
+    reads()
+    store._pages.wait()  # the map, made in its thread on first use
+    asked.clear()
     got = reads()
     entries, kept = got
     assert [sorted(a) for a in asked] == [

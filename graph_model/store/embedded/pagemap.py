@@ -36,14 +36,20 @@ _TOP = np.int64(1) << 62  # above every row id: the bound of the right-most page
 
 class PageMap:
     """The leaf pages of the rows of one table (its root page ``root``) of the SQLite
-    file ``path``; :meth:`will_need` asks the OS to read them."""
+    file ``path``; :meth:`will_need` asks the OS to read them.
+
+    The map is made in a thread of its own (about a second on the scale-1 store), first
+    when it is first used and again when the file has changed; meanwhile reads go on
+    with the map there was (none at first), so no read waits for it."""
 
     def __init__(self, path: str, root: int):
         self.path, self.root = path, root
         self._lock = threading.Lock()
-        self._fd: int | None = None
-        self._stamp: tuple | None = None
+        self._fd: int | None = None  # for the hints
+        self._stamp: tuple | None = None  # the file the map was made of (or is being)
         self._made = 0.0
+        self._maker: threading.Thread | None = None
+        self._opened = 0  # counts close(): a map made before it is not kept
         self._page_size = 4096
         self._bounds = np.zeros(0, dtype=np.int64)  # each leaf's last row id, ascending
         self._leaves = np.zeros(0, dtype=np.uint32)
@@ -52,17 +58,28 @@ class PageMap:
         with self._lock:
             if self._fd is not None:
                 os.close(self._fd)
-            self._fd, self._stamp = None, None
-            self._bounds = self._leaves = np.zeros(0, dtype=np.int64)
+            self._fd, self._stamp, maker, self._maker = None, None, self._maker, None
+            self._opened += 1
+            self._bounds, self._leaves = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+        if maker is not None:
+            maker.join()
+
+    def wait(self) -> None:
+        """Wait for the map being made, if one is (for tests)."""
+        maker = self._maker
+        if maker is not None:
+            maker.join()
 
     def leaves(self, rowids: Iterable[int]) -> np.ndarray:
-        """The leaf pages the rows ``rowids`` are on, as far as the file says."""
+        """The leaf pages the rows ``rowids`` are on, as far as the map says (none while
+        the first map is being made)."""
         with self._lock:
             self._refresh()
-            if not len(self._leaves):
-                return self._leaves
-            at = np.searchsorted(self._bounds, np.fromiter(rowids, dtype=np.int64), "left")
-            return np.unique(self._leaves[np.minimum(at, len(self._leaves) - 1)])
+            bounds, leaves = self._bounds, self._leaves
+        if not len(leaves):
+            return leaves
+        at = np.searchsorted(bounds, np.fromiter(rowids, dtype=np.int64), "left")
+        return np.unique(leaves[np.minimum(at, len(leaves) - 1)])
 
     def will_need(self, rowids: Iterable[int]) -> int:
         """Ask the OS to read the leaf pages of ``rowids`` (it queues the reads and
@@ -70,105 +87,123 @@ class PageMap:
         pages = self.leaves(rowids)
         with self._lock:
             if self._fd is not None:
-                self._ask(pages.tolist())
+                _ask(self._fd, self._page_size, pages.tolist())
         return len(pages)
 
-    # -- the map ---------------------------------------------------------------------
-
     def _refresh(self) -> None:
+        """Start making the map if there is none, or the file changed since it was made
+        (at most every REMAP_SECONDS), and none is being made."""
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY)
         st = os.fstat(self._fd)
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-        if stamp == self._stamp or (self._stamp is not None
-                                    and time.monotonic() - self._made < REMAP_SECONDS):
+        if stamp == self._stamp or self._maker is not None or (
+                self._stamp is not None and time.monotonic() - self._made < REMAP_SECONDS):
             return
         self._stamp, self._made = stamp, time.monotonic()
-        size = int.from_bytes(os.pread(self._fd, 2, 16), "big")
-        self._page_size = 65536 if size == 1 else size
+        self._maker = threading.Thread(target=self._make, args=(self._opened,), daemon=True,
+                                       name="creditkb-pagemap")
+        self._maker.start()
+
+    def _make(self, opened: int) -> None:
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
         try:
-            self._bounds, self._leaves = self._map()
-        except (ValueError, IndexError):  # a page not (yet) in the file, or torn: no hints
-            self._bounds = self._leaves = np.zeros(0, dtype=np.int64)
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            fd, made, size = None, empty, 4096
+        if fd is not None:
+            try:
+                size = int.from_bytes(os.pread(fd, 2, 16), "big")
+                size = 65536 if size == 1 else size
+                made = _map(fd, size, self.root)
+            except (OSError, ValueError, IndexError):  # a page not (yet) in the file, or torn
+                made = empty
+            finally:
+                os.close(fd)
+        with self._lock:
+            if opened == self._opened:
+                (self._bounds, self._leaves), self._page_size = made, size
+                self._maker = None
 
-    def _ask(self, pages: list[int]) -> None:
-        for p in pages:
-            os.posix_fadvise(self._fd, (p - 1) * self._page_size, self._page_size,
-                             os.POSIX_FADV_WILLNEED)
 
-    def _read(self, pages: np.ndarray) -> np.ndarray:
-        """The pages, one row each (asked for together first)."""
-        if len(pages) > 1:
-            self._ask(pages.tolist())
-        ps = self._page_size
-        data = b"".join(os.pread(self._fd, ps, (int(p) - 1) * ps) for p in pages)
-        if len(data) != ps * len(pages):
-            raise ValueError("a page past the end of the file (still in the write-ahead log)")
-        return np.frombuffer(data, dtype=np.uint8).reshape(len(pages), ps)
+def _ask(fd: int, page_size: int, pages: list[int]) -> None:
+    for p in pages:
+        os.posix_fadvise(fd, (p - 1) * page_size, page_size, os.POSIX_FADV_WILLNEED)
 
-    def _map(self) -> tuple[np.ndarray, np.ndarray]:
-        """(each leaf's last row id, its page), read level by level from the root (the
-        depth first, down the left-most pages: every leaf is as deep)."""
-        empty = np.zeros(0, dtype=np.int64)
-        depth, page = 0, self.root
-        while True:
-            buf = self._read(np.array([page]))
-            head = 100 if page == 1 else 0  # page 1 starts with the file header
-            if buf[0, head] == TABLE_LEAF:
-                break
-            if buf[0, head] != TABLE_INTERIOR or depth > 20:
-                return empty, empty  # not a table's B-tree, or torn by a write: no hints
-            depth += 1
-            cell = int.from_bytes(bytes(buf[0, head + 12:head + 14]), "big")
-            page = int.from_bytes(bytes(buf[0, cell:cell + 4]), "big")
-        pages, bounds = np.array([self.root], dtype=np.int64), np.array([_TOP])
-        for _ in range(depth):
-            buf = self._read(pages)
-            head = np.where(pages == 1, 100, 0)
-            if not (buf[np.arange(len(pages)), head] == TABLE_INTERIOR).all():
-                return empty, empty
-            pages, bounds = self._children(buf, head, bounds)
-        return bounds, pages.astype(np.uint32)  # (SQLite numbers pages below 2**32)
 
-    @staticmethod
-    def _children(buf: np.ndarray, head: np.ndarray, bounds: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-        """The children of inner pages ``buf`` (in row order) and each child's bound: a
-        page's cell i is (child, key), the child holding rows up to the key; its right-most
-        child holds the rest, up to the page's own bound."""
-        n_pages, ps = buf.shape
-        rows = np.arange(n_pages)
-        flat = buf.ravel()
+def _read(fd: int, ps: int, pages: np.ndarray) -> np.ndarray:
+    """The pages, one row each (asked for together first)."""
+    if len(pages) > 1:
+        _ask(fd, ps, pages.tolist())
+    data = b"".join(os.pread(fd, ps, (int(p) - 1) * ps) for p in pages)
+    if len(data) != ps * len(pages):
+        raise ValueError("a page past the end of the file (still in the write-ahead log)")
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(pages), ps)
 
-        def be(at: np.ndarray, width: int) -> np.ndarray:  # big-endian numbers at flat offsets
-            out = np.zeros(len(at), dtype=np.int64)
-            for i in range(width):
-                out = (out << 8) | flat[at + i]
-            return out
 
-        n = be(rows * ps + head + 3, 2)
-        right = be(rows * ps + head + 8, 4)
-        page_of = np.repeat(rows, n)
-        first = np.cumsum(n) - n
-        j = np.arange(int(n.sum())) - np.repeat(first, n)
-        base = page_of * ps
-        cell = be(base + head[page_of] + 12 + 2 * j, 2)
-        child = be(base + cell, 4)
-        # the key: a varint, 7 bits a byte, the high bit set on all but its last byte
-        key = np.zeros(len(cell), dtype=np.int64)
-        more = np.ones(len(cell), dtype=bool)
-        end = base + ps - 1
-        for i in range(9):
-            b = flat[np.minimum(base + cell + 4 + i, end)].astype(np.int64)
-            key = np.where(more, (key << 7) | (b & 0x7F), key)
-            more &= b >= 0x80
-            if not more.any():
-                break
-        # each page's cells, then its right-most child
-        at = np.arange(len(cell)) + np.repeat(rows, n)
-        last = first + n + rows
-        kids = np.empty(len(cell) + n_pages, dtype=np.int64)
-        upper = np.empty(len(cell) + n_pages, dtype=np.int64)
-        kids[at], upper[at] = child, key
-        kids[last], upper[last] = right, bounds
-        return kids, upper
+def _map(fd: int, ps: int, root: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each leaf's last row id, its page), read level by level from the root (the
+    depth first, down the left-most pages: every leaf is as deep)."""
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+    depth, page = 0, root
+    while True:
+        buf = _read(fd, ps, np.array([page]))
+        head = 100 if page == 1 else 0  # page 1 starts with the file header
+        if buf[0, head] == TABLE_LEAF:
+            break
+        if buf[0, head] != TABLE_INTERIOR or depth > 20:
+            return empty  # not a table's B-tree, or torn by a write: no hints
+        depth += 1
+        cell = int.from_bytes(bytes(buf[0, head + 12:head + 14]), "big")
+        page = int.from_bytes(bytes(buf[0, cell:cell + 4]), "big")
+    pages, bounds = np.array([root], dtype=np.int64), np.array([_TOP])
+    for _ in range(depth):
+        buf = _read(fd, ps, pages)
+        head = np.where(pages == 1, 100, 0)
+        if not (buf[np.arange(len(pages)), head] == TABLE_INTERIOR).all():
+            return empty
+        pages, bounds = _children(buf, head, bounds)
+    return bounds, pages.astype(np.uint32)  # (SQLite numbers pages below 2**32)
+
+
+def _children(buf: np.ndarray, head: np.ndarray, bounds: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The children of inner pages ``buf`` (in row order) and each child's bound: a
+    page's cell i is (child, key), the child holding rows up to the key; its right-most
+    child holds the rest, up to the page's own bound."""
+    n_pages, ps = buf.shape
+    rows = np.arange(n_pages)
+    flat = buf.ravel()
+
+    def be(at: np.ndarray, width: int) -> np.ndarray:  # big-endian numbers at flat offsets
+        out = np.zeros(len(at), dtype=np.int64)
+        for i in range(width):
+            out = (out << 8) | flat[at + i]
+        return out
+
+    n = be(rows * ps + head + 3, 2)
+    right = be(rows * ps + head + 8, 4)
+    page_of = np.repeat(rows, n)
+    first = np.cumsum(n) - n
+    j = np.arange(int(n.sum())) - np.repeat(first, n)
+    base = page_of * ps
+    cell = be(base + head[page_of] + 12 + 2 * j, 2)
+    child = be(base + cell, 4)
+    # the key: a varint, 7 bits a byte, the high bit set on all but its last byte
+    key = np.zeros(len(cell), dtype=np.int64)
+    more = np.ones(len(cell), dtype=bool)
+    end = base + ps - 1
+    for i in range(9):
+        b = flat[np.minimum(base + cell + 4 + i, end)].astype(np.int64)
+        key = np.where(more, (key << 7) | (b & 0x7F), key)
+        more &= b >= 0x80
+        if not more.any():
+            break
+    # each page's cells, then its right-most child
+    at = np.arange(len(cell)) + np.repeat(rows, n)
+    last = first + n + rows
+    kids = np.empty(len(cell) + n_pages, dtype=np.int64)
+    upper = np.empty(len(cell) + n_pages, dtype=np.int64)
+    kids[at], upper[at] = child, key
+    kids[last], upper[last] = right, bounds
+    return kids, upper
