@@ -127,6 +127,8 @@ class PageMap:
 
 
 def _ask(fd: int, page_size: int, pages: list[int]) -> None:
+    if not hasattr(os, "posix_fadvise"):  # (not on every OS: then no hints)
+        return
     for p in pages:
         os.posix_fadvise(fd, (p - 1) * page_size, page_size, os.POSIX_FADV_WILLNEED)
 
