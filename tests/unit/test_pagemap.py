@@ -131,3 +131,26 @@ def test_a_scattered_read_asks_for_its_rows_pages_and_answers_as_without(tmp_pat
     monkeypatch.setattr(embedded, "PREFETCH_ROWS", 0)
     assert reads() == again
     store.close()
+
+
+def test_a_map_saved_is_used_by_the_next_process_only_while_the_file_is_as_it_was(db, tmp_path):
+    path, con = db
+    truth = leaf_of_each_row(con, "nodes")
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'nodes'").fetchone()[0]
+    keep = str(tmp_path / "pagemap.npy")
+    first = PageMap(path, root, keep=keep)
+    first.leaves([1])
+    first.wait()
+    first.close()
+    again = PageMap(path, root, keep=keep)  # another process: the saved map, at once
+    some = list(truth)[::97]
+    assert sorted(again.leaves(some)) == sorted({truth[r] for r in some})
+    assert again._maker is None
+    again.close()
+    con.execute("INSERT INTO nodes(props) VALUES ('new')")  # the file changes
+    changed = PageMap(path, root, keep=keep)
+    assert list(changed.leaves(some)) == []  # not the old map: a new one is being made
+    changed.wait()
+    truth = leaf_of_each_row(con, "nodes")
+    assert sorted(changed.leaves(some)) == sorted({truth[r] for r in some})
+    changed.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import suppress
 from typing import Iterable
 
 import numpy as np
@@ -40,10 +41,12 @@ class PageMap:
 
     The map is made in a thread of its own (about a second on the scale-1 store), first
     when it is first used and again when the file has changed; meanwhile reads go on
-    with the map there was (none at first), so no read waits for it."""
+    with the map there was (none at first), so no read waits for it.  With ``keep`` (a
+    file name), a map made is saved there, and a process that finds it made of the file
+    as it is maps it in rather than making its own."""
 
-    def __init__(self, path: str, root: int):
-        self.path, self.root = path, root
+    def __init__(self, path: str, root: int, keep: str | None = None):
+        self.path, self.root, self.keep = path, root, keep
         self._lock = threading.Lock()
         self._fd: int | None = None  # for the hints
         self._stamp: tuple | None = None  # the file the map was made of (or is being)
@@ -101,9 +104,42 @@ class PageMap:
                 self._stamp is not None and time.monotonic() - self._made < REMAP_SECONDS):
             return
         self._stamp, self._made = stamp, time.monotonic()
+        kept = self._kept(stamp)
+        if kept is not None:
+            (self._bounds, self._leaves), self._page_size = kept
+            return
         self._maker = threading.Thread(target=self._make, args=(self._opened,), daemon=True,
                                        name="creditkb-pagemap")
         self._maker.start()
+
+    def _kept(self, stamp: tuple) -> tuple | None:
+        """The saved map (its arrays mapped from the file, not read), if it was made of
+        the file as it is (``stamp``) from the same root."""
+        try:
+            saved = np.load(self.keep, mmap_mode="r") if self.keep else None
+        except (OSError, ValueError):
+            return None
+        if saved is None or saved.ndim != 2 or saved.shape[1] != 2 or len(saved) < 3:
+            return None
+        head = [int(x) for x in saved[:3].ravel()]  # the file's stamp, the root, page size, leaves
+        if head[:4] != [*stamp, self.root] or head[5] != len(saved) - 3:
+            return None
+        return (saved[3:, 0], saved[3:, 1]), head[4]
+
+    def _save(self, stamp: tuple, made: tuple, size: int) -> None:
+        """Save the map beside the store (written whole, then renamed into place)."""
+        bounds, leaves = made
+        table = np.empty((len(bounds) + 3, 2), dtype=np.int64)
+        table[:3] = np.array([*stamp, self.root, size, len(bounds)], dtype=np.int64).reshape(3, 2)
+        table[3:, 0], table[3:, 1] = bounds, leaves
+        part = f"{self.keep}.{os.getpid()}.part"
+        try:
+            with open(part, "wb") as f:
+                np.save(f, table)
+            os.replace(part, self.keep)
+        except OSError:  # a store read where it cannot be written to: no saved map
+            with suppress(OSError):
+                os.unlink(part)
 
     def _make(self, opened: int) -> None:
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
@@ -123,7 +159,11 @@ class PageMap:
         with self._lock:
             if opened == self._opened:
                 (self._bounds, self._leaves), self._page_size = made, size
-                self._maker = None
+                self._maker, stamp = None, self._stamp
+            else:
+                stamp = None
+        if stamp is not None and self.keep and len(made[0]):
+            self._save(stamp, made, size)
 
 
 def _ask(fd: int, page_size: int, pages: list[int]) -> None:

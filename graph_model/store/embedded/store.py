@@ -6,6 +6,8 @@ Layout of the store directory::
     topology-base.npz      cache of the traversal graph for the generation it names
     topology-patches.log   what the small graph-changing commits after it added
                            (graph_model.store.embedded.patchlog)
+    pagemap.npy            where the rows of nodes are in graph.sqlite3, as of the file
+                           it names (graph_model.store.embedded.pagemap)
 
 A record (a penalty, an evaluation, ...) is one row of ``nodes``: the relationships the
 schema marks ``one_per_source`` (its subject, its agency, the penalty a repair repairs)
@@ -64,6 +66,7 @@ DB_FILE = "graph.sqlite3"
 #: opens keeps one cache for each, rather than each rebuilding the other's)
 TOPOLOGY_FILE = "topology-base.npz"
 PATCH_FILE = "topology-patches.log"
+PAGE_MAP_FILE = "pagemap.npy"  # where the nodes table's leaf pages are (pagemap), saved
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
@@ -139,7 +142,8 @@ class EmbeddedStore(Store):
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
         self._pages = PageMap(self.db_path, self._con().execute(  # (reads the file when used)
-            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'").fetchone()[0])
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'").fetchone()[0],
+            keep=os.path.join(path, PAGE_MAP_FILE))
 
     # -- connections -----------------------------------------------------------------
 
