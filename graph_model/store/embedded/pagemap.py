@@ -4,12 +4,13 @@ at once before SQLite reads them one by one (issue 17).
 Rows are stored in load order, so a subject's records lie one to a page all over the
 file, and SQLite reads them one after another: read cold, each costs a random page read
 (70–110 µs on the bench machine's disk).  The same pages asked for together
-(``posix_fadvise(WILLNEED)``, which queues the reads and returns) arrive at about 8 µs a
+(``posix_fadvise(WILLNEED)``, which queues the reads and returns) arrive at 8–13 µs a
 page.  SQLite does not say where a row is, so this reads the table B-tree's inner pages
 itself (the file format is documented and stable: https://www.sqlite.org/fileformat2.html)
 into one sorted array of each leaf page's last row id: a row's leaf is then one binary
 search away.  Those pages are about 0.2 % of the table (12,000 pages, 50 MB, on the scale-1
-store of 20 million point entries); the map keeps 12 bytes a leaf page (53 MB there).
+store of 20 million point entries); the map keeps 12 bytes a leaf page (53 MB there), and
+saved (16 bytes a leaf page, 71 MB there) it is mapped in, read only where searched.
 
 Only a hint: the answer is still read by SQLite, in its own snapshot.  The inner pages are
 read from the database file, not its write-ahead log, so a row written since the last
