@@ -20,6 +20,7 @@ average is printed at each phase: the machine is shared, so say what it was.
 
     .venv/bin/python -m bench.scoring --scale 1 --point-entries 20000000 --work /tmp/b --keep
     .venv/bin/python -m bench.scoring --work /tmp/b --reuse      # measure an existing store
+    .venv/bin/python -m bench.scoring --work /tmp/b --reuse --evict  # ... every subject read cold
 """
 
 from __future__ import annotations
