@@ -20,6 +20,7 @@ average is printed at each phase: the machine is shared, so say what it was.
 
     .venv/bin/python -m bench.scoring --scale 1 --point-entries 20000000 --work /tmp/b --keep
     .venv/bin/python -m bench.scoring --work /tmp/b --reuse      # measure an existing store
+    .venv/bin/python -m bench.scoring --work /tmp/b --reuse --evict  # ... every subject read cold
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def main(argv=None) -> int:
                     help="the province runs to measure, by scheme code (comma-separated; "
                          "empty: none)")
     ap.add_argument("--no-single", action="store_true", help="skip the single scores")
+    ap.add_argument("--evict", action="store_true",
+                    help="first drop the store file's pages from the OS cache, so that every "
+                         "subject's pages are read cold (posix_fadvise DONTNEED: the file's "
+                         "pages only, for every process reading it)")
     args = ap.parse_args(argv)
     work = Path(args.work)
     data, store = work / "data", work / "store"
@@ -88,6 +93,8 @@ def main(argv=None) -> int:
         show("load: seconds (every kind)", load["seconds"], "s")
         show("load: rows", load["rows"], "rows")
         show("load: point entries, seconds", load["files"]["point_entries"][0], "s")
+    if args.evict:
+        evict(store)
     if not args.no_single:
         load_avg("score")
         single = child("score_single", str(store), str(args.queries), module="bench.scoring_phases")
@@ -136,6 +143,18 @@ def main(argv=None) -> int:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(store, ignore_errors=True)
     return 0
+
+
+def evict(store: Path) -> None:
+    """Drop the store's files from the OS page cache (dirty pages stay: none, once
+    checkpointed), so a bench of cold reads does not depend on what ran before it."""
+    for path in store.glob("graph.sqlite3*"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    print(f"# evicted {store} from the OS page cache", flush=True)
 
 
 if __name__ == "__main__":

@@ -175,11 +175,15 @@ def record_tests_sql(alts: Sequence) -> tuple[str, list]:
     return "(" + (" OR ".join(ors) or "0") + ")", args
 
 
-def record_reads(tests: Mapping[str, Sequence | None]) -> list[tuple[str, str, list]]:
+def record_reads(tests: Mapping[str, Sequence | None], index_only: bool = False
+                 ) -> list[tuple[str, str, list]]:
     """The reads of ``Store.records_matching``'s checked ``tests``: (the records ``r`` to
     read from, the WHERE terms, their parameters), one per label of :data:`ABOUT_FILTERS`
     through its index, and one for the other labels (``r.label IN (...)`` first, so each
-    subject's records of them are a range of the ABOUT index, then each label's tests)."""
+    subject's records of them are a range of the ABOUT index, then each label's tests).
+
+    With ``index_only``, the same reads with only the terms judged on their index (the
+    other labels' tests left out): the rows they may return, found without reading one."""
     reads, plain, cases, args = [], [], [], []
     for label, alts in tests.items():
         cond, more = record_tests_sql(alts) if alts is not None else ("1", [])
@@ -188,7 +192,7 @@ def record_reads(tests: Mapping[str, Sequence | None]) -> list[tuple[str, str, l
             reads.append((f"nodes r INDEXED BY {index}", f" AND r.label = '{label}' AND {cond}", more))
             continue
         plain.append(f"'{label}'")
-        if alts is not None:
+        if alts is not None and not index_only:
             cases.append(f" WHEN '{label}' THEN {cond}")
             args += more
     if plain:

@@ -6,6 +6,8 @@ Layout of the store directory::
     topology-base.npz      cache of the traversal graph for the generation it names
     topology-patches.log   what the small graph-changing commits after it added
                            (graph_model.store.embedded.patchlog)
+    pagemap.npy            where the rows of nodes are in graph.sqlite3, as of the file
+                           it names (graph_model.store.embedded.pagemap)
 
 A record (a penalty, an evaluation, ...) is one row of ``nodes``: the relationships the
 schema marks ``one_per_source`` (its subject, its agency, the penalty a repair repairs)
@@ -50,6 +52,7 @@ from graph_model.store.embedded.lock import load_lock
 from graph_model.store.embedded.sql import STORE_FORMAT
 from graph_model.store.embedded.sqlite_errors import begin, failed, store_error
 from graph_model.store.embedded.patchlog import Patch, PatchLog
+from graph_model.store.embedded.pagemap import PageMap
 from graph_model.store.embedded.topology import NoRoom, Topology
 from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids_of, trim_changes
 from graph_model.store.port import (
@@ -63,9 +66,13 @@ DB_FILE = "graph.sqlite3"
 #: opens keeps one cache for each, rather than each rebuilding the other's)
 TOPOLOGY_FILE = "topology-base.npz"
 PATCH_FILE = "topology-patches.log"
+PAGE_MAP_FILE = "pagemap.npy"  # where the nodes table's leaf pages are (pagemap), saved
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
 READ_CACHE_KIB = 256 * 1024
+#: a subject's records read cold cost a random page read each; from this many rows on,
+#: their pages are asked of the OS at once before SQLite reads them (0: never)
+PREFETCH_ROWS = 16
 # (3 GiB: at Yangtze scale a load's indexes are several GB; with ended threads' read
 # connections closed, a load's peak leaves room for it under its 8 GiB target)
 WRITE_CACHE_KIB = 3 * 1024 * 1024
@@ -134,6 +141,9 @@ class EmbeddedStore(Store):
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
+        self._pages = PageMap(self.db_path, self._con().execute(  # (reads the file when used)
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nodes'").fetchone()[0],
+            keep=os.path.join(path, PAGE_MAP_FILE))
 
     # -- connections -----------------------------------------------------------------
 
@@ -775,11 +785,11 @@ class EmbeddedStore(Store):
                 args.append(bound.isoformat())
         with gc_paused():
             for part in sql.chunks(list(dict.fromkeys(uids))):
-                for subj, uid, props in self._con().execute(
-                    f"SELECT d.uid, r.uid, r.props FROM nodes d JOIN nodes r "
-                    f"ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({','.join('?' * len(part))}) "
-                    f"AND r.label = 'PointEntry'{where}", [*part, *args]
-                ):
+                source = (f"FROM nodes d JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
+                          f"WHERE d.uid IN ({','.join('?' * len(part))}) "
+                          f"AND r.label = 'PointEntry'{where}")
+                for subj, uid, props in self._read_scattered("d.uid, r.uid, r.props", source,
+                                                             [*part, *args]):
                     out.setdefault(subj, []).append(Node(uid, "PointEntry", json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
@@ -795,17 +805,33 @@ class EmbeddedStore(Store):
         # on that index alone, and only the rows kept are read whole and decoded
         out: dict[str, list[Node]] = {}
         with gc_paused():
-            for source, where, args in sql.record_reads(tests):
+            for (source, where, args), (_, near, near_args) in zip(
+                    sql.record_reads(tests), sql.record_reads(tests, index_only=True)):
                 for part in sql.chunks(list(dict.fromkeys(uids))):
-                    for subj, uid, label, props in self._con().execute(
-                        f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d JOIN {source} "
-                        f"ON r.{sql.LINKS['ABOUT']} = d.nid "
-                        f"WHERE d.uid IN ({','.join('?' * len(part))}){where}", [*part, *args]
-                    ):
+                    rows = (f"FROM nodes d JOIN {source} ON r.{sql.LINKS['ABOUT']} = d.nid "
+                            f"WHERE d.uid IN ({','.join('?' * len(part))})")
+                    for subj, uid, label, props in self._read_scattered(
+                            "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
+                            rows + near, [*part, *near_args]):
                         out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
+
+    def _read_scattered(self, select: str, source: str, args: Sequence,
+                        near: str | None = None, near_args: Sequence = ()) -> sqlite3.Cursor:
+        """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
+        their pages first asked of the OS all at once: the records of a subject lie one to
+        a page all over the file, and SQLite reads them one after another (pagemap).  The
+        rows asked for are those ``near`` (default ``source``) picks on its index alone,
+        no row read; the answer is the second statement's, as it would be without."""
+        con = self._con()
+        if PREFETCH_ROWS:
+            nids = [n for n, in con.execute(f"SELECT r.nid {near or source}",
+                                            near_args if near else args)]
+            if len(nids) >= PREFETCH_ROWS:
+                self._pages.will_need(nids)
+        return con.execute(f"SELECT {select} {source}", args)
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
@@ -901,6 +927,7 @@ class EmbeddedStore(Store):
         return self._con().execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
+        self._pages.close()
         self._checkpoint.close()
         self._checkpoint = BackgroundCheckpoint(self.db_path)  # for a store used again
         self._connections.close()
