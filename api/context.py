@@ -26,6 +26,7 @@ import asyncio
 import contextvars
 import datetime as dt
 import functools
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ from api.errors import Forbidden, Timeout, classify, out_of_scope
 from graph_model.i18n import message
 from graph_model.settings import Settings
 from graph_model.store.port import Edge, Node, Store
+from loaders.write import IN_TRANSACTION
 from queries.access.audit import AuditTrail, audit_record
 from queries.access.state import AccessStore, ApiKey
 from queries.access.subject_keys import SUBJECT_ROLE, subject_key_vis
@@ -88,6 +90,62 @@ async def before(deadline: float | None, awaitable):
         if asyncio.iscoroutine(awaitable):
             awaitable.close()
         raise Timeout(message("error.timeout")) from None
+
+
+class _WriteTicket:
+    """Whether a write may still commit.  The request gives it up at its deadline (then
+    answers TIMEOUT), unless the write holds the store's write lock by then (claimed):
+    from there on the write finishes and its answer is awaited.  One lock decides
+    between the two, so the answer always says what happened to the write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: str | None = None
+
+    def claim(self) -> None:
+        """In the write's thread, inside its transaction (loaders.write.IN_TRANSACTION)."""
+        with self._lock:
+            if self._state == "abandoned":
+                raise Timeout(message("error.write_timeout"))
+            self._state = "claimed"
+
+    def abandon(self) -> bool:
+        """At the deadline: True when the write is given up (it will not commit)."""
+        with self._lock:
+            if self._state == "claimed":
+                return False
+            self._state = "abandoned"
+            return True
+
+
+async def writing(deadline: float | None, fn: Callable, *args, **kwargs):
+    """Run the store write ``fn`` in the API's thread pool (as :func:`blocking`) so that
+    its answer says what happened: a write still waiting for the store's write lock at
+    ``deadline`` (another process's load holds it) is given up, writes nothing, and
+    raises :class:`api.errors.Timeout`; a write holding the lock by then finishes, and its
+    result is returned.  (A write run by :func:`blocking` alone ran on after the request
+    had answered TIMEOUT, and committed when the lock came free.)"""
+    ticket = _WriteTicket()
+    token = IN_TRANSACTION.set(ticket.claim)
+    try:  # the task runs in a copy of this context: its thread sees the ticket
+        task = asyncio.ensure_future(blocking(fn, *args, **kwargs))
+    finally:
+        IN_TRANSACTION.reset(token)
+    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), left)
+    except asyncio.TimeoutError:
+        if ticket.abandon():
+            task.add_done_callback(_given_up)
+            raise Timeout(message("error.write_timeout")) from None
+        return await task
+
+
+def _given_up(task: asyncio.Future) -> None:
+    """A write given up ends with Timeout (or whatever stopped it first): retrieved, so
+    that asyncio logs nothing about it."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _sleep_until(moment: float) -> None:

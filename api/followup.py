@@ -211,7 +211,7 @@ class FollowupMutation:
                                      "load) so a second run repeats none")
     async def issue_reminders(self, info: Info, region: str | None = None,
                               as_of: dt.date | None = None) -> RepairReminders:
-        from api.context import blocking
+        from api.context import writing
         from api.errors import BadInput
         from graph_model.i18n import message
         from api.query import day_of, enter
@@ -230,9 +230,9 @@ class FollowupMutation:
                 if existing:
                     raise BadInput(message("error.reminders_meanwhile"))
 
-            written = await blocking(write_records, ctx.store, ctx.settings.secret, "reminders",
-                                     rows, agency=ctx.key.agency,
-                                     source="graphql:issueReminders", guard=new_only)
+            written = await writing(ctx.deadline, write_records, ctx.store, ctx.settings.secret,
+                                    "reminders", rows, agency=ctx.key.agency,
+                                    source="graphql:issueReminders", guard=new_only)
             ctx.audit.written.update(n.uid for n in written.nodes)
         issued = {x.candidate.penalty.uid for x in due.to_issue}
         out = _reminders_out(due)

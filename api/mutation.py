@@ -26,7 +26,7 @@ from typing import Mapping
 import strawberry
 from strawberry.types import Info
 
-from api.context import RequestContext, blocking
+from api.context import RequestContext, blocking, writing
 from api.errors import BadInput, Forbidden
 from api.followup import FollowupMutation
 from api.objections import ObjectionMutation
@@ -67,9 +67,9 @@ async def _write(ctx: RequestContext, kind_name: str, row: dict, mutation: str, 
     """Write one row as the loaders write a file's (loaders.write), as a load of its own,
     keeping the credit rules' row checks (a repair's window and mode, rule 17); its
     findings (a resident ID number masked in text) become notes of the answer."""
-    written = await blocking(write_records, ctx.store, ctx.settings.secret, kind_name, [row],
-                             agency=ctx.key.agency, source=f"graphql:{mutation}", guard=guard,
-                             rules=row_rules())
+    written = await writing(ctx.deadline, write_records, ctx.store, ctx.settings.secret,
+                            kind_name, [row], agency=ctx.key.agency,
+                            source=f"graphql:{mutation}", guard=guard, rules=row_rules())
     ctx.findings.extend(f.message for f in written.findings)
     return written.nodes
 
@@ -203,7 +203,7 @@ class Mutation(FollowupMutation, ObjectionMutation):
                                  agency=ctx.key.agency, source="graphql:removeListEntry",
                                  guard=still_mine)[0]
 
-        updated = await blocking(write)
+        updated = await writing(ctx.deadline, write)
         ctx.audit.written.update({ref, p.get("subject_uid")} - {None})
         await blocking(_publish, ctx, "REMOVED", updated)
         return record_out(updated)

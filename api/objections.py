@@ -20,7 +20,7 @@ import time
 import strawberry
 from strawberry.types import Info
 
-from api.context import RequestContext, blocking
+from api.context import RequestContext, blocking, writing
 from api.errors import BadInput, Forbidden, out_of_scope
 from api.objection_writes import NotDecidable, decide_objection, file_objection
 from api.types import RECORD_TYPES, mirror, record_out
@@ -208,12 +208,12 @@ class ObjectionMutation:
         ctx.audit.written.add(ref)  # attempted: audited also when refused
         record = await _record_for(ctx, ref, started)
         try:
-            node = await blocking(file_objection, ctx.store, ctx.settings.secret, record,
-                                  input.filed_on, grounds=input.grounds.strip(),
-                                  filed_by=input.filed_by or ("当事人" if ctx.key.role == SUBJECT_ROLE
-                                                              else ctx.key.agency),
-                                  attachments=input.attachments or (),
-                                  source="graphql:fileObjection", writer=ctx.key.agency)
+            node = await writing(ctx.deadline, file_objection, ctx.store, ctx.settings.secret,
+                                 record, input.filed_on, grounds=input.grounds.strip(),
+                                 filed_by=input.filed_by or ("当事人" if ctx.key.role == SUBJECT_ROLE
+                                                             else ctx.key.agency),
+                                 attachments=input.attachments or (),
+                                 source="graphql:fileObjection", writer=ctx.key.agency)
         except (InvalidInput, UserError) as exc:
             raise BadInput(str(exc)) from None
         ctx.audit.written.update({node.uid, record.uid})
@@ -232,10 +232,11 @@ class ObjectionMutation:
         ctx.audit.written.add(ref)
         changes = {c.field: c.value for c in input.changes or ()}
         try:
-            obj, fix = await blocking(decide_objection, ctx.store, ctx.settings.secret, ref,
-                                      input.status, input.on, agency=ctx.key.agency,
-                                      region=ctx.key.region, reason=input.reason,
-                                      changes=changes, source="graphql:decideObjection")
+            obj, fix = await writing(ctx.deadline, decide_objection, ctx.store,
+                                     ctx.settings.secret, ref, input.status, input.on,
+                                     agency=ctx.key.agency, region=ctx.key.region,
+                                     reason=input.reason, changes=changes,
+                                     source="graphql:decideObjection")
         except NotDecidable:
             await ctx.refuse(started)
             raise out_of_scope() from None

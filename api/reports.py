@@ -103,15 +103,15 @@ class ReportsQuery:
     async def credit_report(self, info: Info, subject_id: strawberry.ID,
                             region: str | None = None,
                             as_of: dt.date | None = None) -> CreditReportAnswer:
-        from api.context import blocking
+        from api.context import writing
         from api.query import day_of, enter, subject_in_region
 
         ctx = enter(info)
         uid, region = await subject_in_region(ctx, subject_id, region)
         viewer = Viewer(ctx.key.region, ctx.key.role, ctx.key.agency)
         r = await ctx.call(credit_report, ctx.store, uid, region, day_of(ctx, as_of), viewer)
-        if await blocking(issue, ctx.store, ctx.settings.secret, r, agency=ctx.key.agency,
-                          source="graphql:creditReport", today=ctx.today):
+        if await writing(ctx.deadline, issue, ctx.store, ctx.settings.secret, r,
+                         agency=ctx.key.agency, source="graphql:creditReport", today=ctx.today):
             ctx.audit.written.add(f"CreditReport:{r.number}")
         return answer_out(r)
 

@@ -13,6 +13,7 @@ transaction, and may refuse them (the API's check that a record is the writer's 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -34,6 +35,21 @@ __all__ = ["RowsRefused", "Written", "Guard", "write_rows", "write_records", "am
 #: Sees the stored nodes a write would change (by uid; those that exist) inside its
 #: transaction, and raises to refuse the write.
 Guard = Callable[[Mapping[str, Node]], None]
+
+#: Set by a caller that answers by a deadline (the API, api.context.writing): called in
+#: each write's transaction once it holds the store's write lock, before anything is
+#: written.  What it raises gives the write up, so nothing is written: a write that
+#: waited for the lock past its caller's deadline does not commit after the caller has
+#: answered TIMEOUT.
+IN_TRANSACTION: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "creditkb_in_transaction", default=None)
+
+
+def _holding_lock() -> None:
+    """Inside a write's transaction: let the caller give the write up (IN_TRANSACTION)."""
+    claim = IN_TRANSACTION.get()
+    if claim is not None:
+        claim()
 
 
 class RowsRefused(UserError):
@@ -94,6 +110,7 @@ def write_records(store: Store, secret: str, kind_name: str, rows: list[Mapping[
     uids = [f"{kind.label}:{k}" for k in written.iloc[:, 0]]
     info = _load(source, kind_name, agency, len(rows))
     with store.transaction(info) as tx:
+        _holding_lock()
         if guard is not None:
             guard(store.get_nodes(uids))  # inside the transaction: no writer comes between
         for label, frame in nodes:
@@ -128,6 +145,7 @@ def amend_records(store: Store, kind_name: str, keys: list[str], changes: Mappin
     info = _load(source, kind_name, agency, len(keys))
     uids = [f"{label}:{k}" for k in keys]
     with store.transaction(info) as tx:
+        _holding_lock()
         if guard is not None:
             guard(store.get_nodes(uids))  # inside the transaction: no writer comes between
         tx.upsert_nodes(label, frame)

@@ -168,3 +168,35 @@ def test_many_clients_past_their_deadline_all_get_timeout_never_a_stall(demo, mo
     late = [b for _, b in answers if codes(b) == ["TIMEOUT"]]
     assert len(ok) + len(late) == 60 and 8 <= len(ok) <= 24
     assert max(t for t, _ in answers) < 2.5 and took < 3.0
+
+
+def test_a_write_that_answered_timeout_is_never_made_later(tmp_path):
+    """An API write waiting for the store's write lock (another process's load holds it)
+    past its deadline answers TIMEOUT, and stays unwritten when the lock comes free: a
+    client told TIMEOUT may write again.  A write that gets the lock in time is made."""
+    import sqlite3
+
+    from tests.integration.test_api_writes import ADD
+
+    state = demo_keys(tmp_path / "store")
+    srv, api_ = serve(state, timeout=1.0)
+    uid = "ListEntry:重点监管|Vehicle:苏BD05227|320200|2026-11-02"
+    lock = sqlite3.connect(os.path.join(state["path"], "graph.sqlite3"), isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")  # as a load's transaction holds it
+        started = time.monotonic()
+        body = gql(api_, ADD, "wuxi", s="苏BD05227", kind="重点监管", on="2026-11-02")
+        assert codes(body) == ["TIMEOUT"] and time.monotonic() - started < 2.5, body
+        assert "not made" in body["errors"][0]["message"]
+        time.sleep(0.5)
+        lock.execute("ROLLBACK")  # the lock comes free while the write still waits for it
+        time.sleep(2.0)  # (SQLite's busy wait retries within this)
+        assert state["store"].get_nodes([uid]) == {}
+        body = gql(api_, ADD, "wuxi", s="苏BD05227", kind="重点监管", on="2026-11-02")
+        assert "errors" not in body, body
+        assert body["data"]["addListEntry"]["id"] == uid
+        assert set(state["store"].get_nodes([uid])) == {uid}
+    finally:
+        lock.close()
+        srv.stop()
+        state["store"].close()
