@@ -30,7 +30,8 @@ from loaders.load import Checks, RowRules, _check_chunk
 from loaders.quality import Finding, QualityState
 from loaders.validate import FIRST_DATA_ROW, validate
 
-__all__ = ["RowsRefused", "Written", "Guard", "write_rows", "write_records", "amend_records"]
+__all__ = ["RowsRefused", "Written", "Guard", "IN_TRANSACTION", "write_rows", "write_records",
+           "amend_records"]
 
 #: Sees the stored nodes a write would change (by uid; those that exist) inside its
 #: transaction, and raises to refuse the write.
