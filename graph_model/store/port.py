@@ -173,6 +173,31 @@ def record_tests(tests: Mapping[str, Sequence[RecordMatch] | None]
     return out
 
 
+def point_entry_props(props: Iterable[str] | None) -> tuple[str, ...] | None:
+    """``props`` of :meth:`Store.point_entries_about` checked: its names in order, each
+    once (None: every property), a ValueError for one ``PointEntry`` lacks (so a name in a
+    statement is always the schema's)."""
+    if props is None:
+        return None
+    if isinstance(props, str):
+        raise ValueError("props is a sequence of property names, not one name")
+    from graph_model.schema import schema
+
+    names = tuple(dict.fromkeys(props))
+    known = schema().label(POINT_ENTRY).properties
+    unknown = [p for p in names if p not in known]
+    if unknown:
+        raise ValueError(f"{POINT_ENTRY} has no property {unknown[0]!r}")
+    return names
+
+
+def only_props(node: Node, names: Sequence[str] | None) -> Node:
+    """``node`` with only the properties ``names`` (those it has), or as it is for None."""
+    if names is None:
+        return node
+    return Node(node.uid, node.label, {p: node.props[p] for p in names if p in node.props})
+
+
 #: entries of the change log a store keeps (the oldest are trimmed as new ones come):
 #: ``CREDITKB_CHANGES_KEPT``, a local default sized for a day of partner exports
 CHANGES_KEPT_DEFAULT = 2_000_000
@@ -501,11 +526,17 @@ class Store(abc.ABC):
     def point_entries_about(
         self, uids: Iterable[str], schemes: Sequence[str], *,
         occurred_by: dt.date | None = None, valid_on: dt.date | None = None,
+        props: Sequence[str] | None = None,
     ) -> dict[str, list[Node]]:
         """The point entries (``PointEntry`` records) about each subject whose ``scheme``
         is one of ``schemes`` (equal as text), by subject uid, each subject's in uid order;
         subjects without one are left out.  A scorer reads through it the entries its scheme
         can count, and never decodes those of other schemes (issue 17).
+
+        ``props`` (property names of ``PointEntry``; a ValueError for another) gives each
+        entry only those of its properties (those it has), the same entries as without:
+        a reader that asks only for what it reads lets the adapter read less (the embedded
+        one reads the properties a ledger reads from its index, never the rows).
 
         ``occurred_by`` leaves out the entries that occurred after it, ``valid_on`` those
         whose ``valid_to`` is before it.  Only a date stored as ISO text ("YYYY-MM-DD",
@@ -516,12 +547,13 @@ class Store(abc.ABC):
         This is the reference: it filters :meth:`records_about`; the adapters filter in
         the store (the embedded one in an index, so the rows it leaves out are not read).
         """
+        names = point_entry_props(props)
         wanted = {str(s) for s in schemes}
         out: dict[str, list[Node]] = {}
         if not wanted:
             return out
         for subject, nodes in self.records_about(uids, [POINT_ENTRY]).items():
-            mine = [n for n in nodes if n.props.get("scheme") in wanted
+            mine = [only_props(n, names) for n in nodes if n.props.get("scheme") in wanted
                     and entry_may_count(n.props, occurred_by, valid_on)]
             if mine:
                 out[subject] = sorted(mine, key=lambda n: n.uid)

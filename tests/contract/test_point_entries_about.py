@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graph_model.store.port import Store
+from graph_model.store.port import Node, Store
 
 FIRM = "Enterprise:91330800MA1PEXXXXX"
 SHIP = "Vessel:CN20240000001"
@@ -76,3 +76,55 @@ def test_no_scheme_or_another_schemes_entries_only(store):
     assert store.point_entries_about([FIRM, SHIP], []) == {}
     assert uids(store.point_entries_about([SHIP, FIRM], [T])) == {FIRM: ["E02"], SHIP: ["E11"]}
     assert store.point_entries_about([OTHER], [S]) == {}
+
+
+#: entry_no: properties beyond those ``seed`` gives, of the types both stores keep
+ODD = {
+    "E01": {"behaviour": "B-1", "description": '带"引号"与\\反斜杠\t', "points": -2.5},
+    "E05": {"behaviour": 7, "description": "", "supersedes": "PointEntry:E04", "objection_no": "Y1"},
+    "E06": {"behaviour": True, "description": ["一", "二"]},
+    "E07": {"description": "{不是对象}", "objection_no": False},
+    "E08": {"occurred_on": ["2025/01/05"], "valid_to": 20241230},  # read again from the row
+    "E09": {"valid_to": True},
+    "E10": {"behaviour": "B-2", "description": "行驶证\u2028过期", "points": 1e20},
+}
+#: the ledger's properties (those the embedded store reads from its index), others, one
+#: a filter compares, none
+ASKED = [("scheme", "behaviour", "description", "points", "occurred_on", "valid_to", "supersedes",
+          "objection_no"), ("points", "behaviour"), ("valid_to",), ("points", "agency_region"),
+         ("entry_no", "points", "points"), ()]
+
+
+def seed_odd(store):
+    seed(store)
+    with store.transaction() as tx:
+        for no, props in ODD.items():
+            tx.upsert_nodes("PointEntry", pd.DataFrame([{"entry_no": no, **props}]))
+
+
+@pytest.mark.parametrize("props", ASKED)
+def test_only_the_properties_asked(store, props):
+    """Each answer is the whole answer's entries with only the properties asked (those an
+    entry has), whatever their type, in both adapters and by the port's reference."""
+    seed_odd(store)
+    asked = [FIRM, SHIP, OTHER]
+    for by, on in ((None, None), (BY, ON)):
+        whole = store.point_entries_about(asked, [S, S2], occurred_by=by, valid_on=on)
+        want = {s: [Node(n.uid, n.label, {p: n.props[p] for p in props if p in n.props})
+                    for n in nodes] for s, nodes in whole.items()}
+        got = store.point_entries_about(asked, [S, S2], occurred_by=by, valid_on=on, props=props)
+        assert got == want
+        assert [[sorted(n.props.items(), key=str) for n in v] for v in got.values()] == \
+            [[sorted(n.props.items(), key=str) for n in v] for v in want.values()]
+        assert {type(v) for ns in got.values() for n in ns for v in n.props.values()} == \
+            {type(v) for ns in want.values() for n in ns for v in n.props.values()}
+        assert got == Store.point_entries_about(store, asked, [S, S2], occurred_by=by,
+                                                valid_on=on, props=props)
+    assert whole[FIRM][0].props["description"] == ODD["E01"]["description"]
+
+
+def test_a_property_point_entries_lack_is_refused(store):
+    seed(store)
+    for props in (("points", "violation"), ("points'); DROP TABLE nodes; --",), "points"):
+        with pytest.raises(ValueError):
+            store.point_entries_about([FIRM], [S], props=props)

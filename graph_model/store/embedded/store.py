@@ -58,7 +58,7 @@ from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids
 from graph_model.store.port import (
     CHANGES_SCAN, UNDO, Between, Change, ChangesRead, ChangesTrimmed, Direction, Edge,
     LoadInfo, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
-    UndoRefused, UndoResult, Writer, record_tests,
+    UndoRefused, UndoResult, Writer, only_props, point_entry_props, record_tests,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -768,7 +768,9 @@ class EmbeddedStore(Store):
 
     def point_entries_about(self, uids: Iterable[str], schemes: Sequence[str], *,
                             occurred_by: dt.date | None = None,
-                            valid_on: dt.date | None = None) -> dict[str, list[Node]]:
+                            valid_on: dt.date | None = None,
+                            props: Sequence[str] | None = None) -> dict[str, list[Node]]:
+        names = point_entry_props(props)
         wanted = list(dict.fromkeys(str(s) for s in schemes))
         out: dict[str, list[Node]] = {}
         if not wanted:
@@ -788,9 +790,10 @@ class EmbeddedStore(Store):
                 source = (f"FROM nodes d JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
                           f"WHERE d.uid IN ({','.join('?' * len(part))}) "
                           f"AND r.label = 'PointEntry'{where}")
-                for subj, uid, props in self._read_scattered("d.uid, r.uid, r.props", source,
-                                                             [*part, *args]):
-                    out.setdefault(subj, []).append(Node(uid, "PointEntry", json.loads(props)))
+                for subj, uid, text in self._read_scattered("d.uid, r.uid, r.props", source,
+                                                            [*part, *args]):
+                    out.setdefault(subj, []).append(
+                        only_props(Node(uid, "PointEntry", json.loads(text)), names))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out

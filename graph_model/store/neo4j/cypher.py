@@ -778,25 +778,28 @@ ISO_DAY_REGEX = "(?s)[0-9]{4}-[0-9]{2}-[0-9]{2}.*"
 def point_entries_about() -> Statement:
     """The point entries about each of ``$uids`` whose scheme is in ``$schemes``, leaving
     out (when ``$occurred_by`` or ``$valid_on`` is not null) those that occurred after
-    ``$occurred_by`` or are valid only to a day before ``$valid_on``, as ISO text."""
+    ``$occurred_by`` or are valid only to a day before ``$valid_on``, as ISO text: each
+    with all its properties (``props``) while ``$props`` is null, else only the values of
+    the properties ``$props`` names, in its order (``vals``; null for one it lacks)."""
     props = schema().label("PointEntry").properties
 
-    def text(prop: str) -> str:  # (toString: a number is never an ISO day; Cypher's OR
-        if prop not in props:    # may evaluate every side)
-            raise ValueError(f"PointEntry has no property {prop!r}")
-        return f"toString(rec.{ident(prop)})"
-
     def kept(prop: str, bound: str, op: str) -> str:
-        return (f"(${bound} IS NULL OR rec.{ident(prop)} IS NULL OR NOT {text(prop)} =~ $iso "
-                f"OR substring({text(prop)}, 0, 10) {op} ${bound})")
+        # (CASE: Cypher's OR may evaluate every side, and only text is an ISO day; a
+        # value of another type, a list too, is kept)
+        if prop not in props:
+            raise ValueError(f"PointEntry has no property {prop!r}")
+        value = f"rec.{ident(prop)}"
+        return (f"(${bound} IS NULL OR CASE WHEN {value} IS :: STRING NOT NULL AND {value} =~ $iso "
+                f"THEN substring({value}, 0, 10) {op} ${bound} ELSE true END)")
 
     return _stmt(
         "point_entries_about",
         f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-"
         f"(rec:{_label('PointEntry')}) WHERE rec.{ident('scheme')} IN $schemes "
         f"AND {kept('valid_to', 'valid_on', '>=')} AND {kept('occurred_on', 'occurred_by', '<=')} "
-        f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
-        "uids", "schemes", "occurred_by", "valid_on", "iso",
+        f"RETURN uid, rec.uid AS rec_uid, CASE WHEN $props IS NULL THEN properties(rec) END AS props, "
+        f"[p IN coalesce($props, []) | rec[p]] AS vals ORDER BY uid, rec_uid",
+        "uids", "schemes", "occurred_by", "valid_on", "iso", "props",
     )
 
 

@@ -81,7 +81,7 @@ from graph_model.store.port import (
     CHANGES_SCAN, DELETE, UNDO, WRITE, Between, Change, ChangesRead, ChangesTrimmed,
     Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf,
     RecordMatch, Store, StoreError, UndoRefused, UndoResult, Writer, changes_kept, node_batch,
-    record_tests,
+    point_entry_props, record_tests,
 )
 from graph_model.schema import schema
 
@@ -809,16 +809,24 @@ class Neo4jStore(Store):
                                         labels=list(labels) if labels else None)
 
     def _records_by_subject(self, name: str, stmt: Statement, uids: Iterable[str],
-                            **params) -> dict[str, list[Node]]:
+                            names: Sequence[str] | None = None, **params
+                            ) -> dict[str, list[Node]]:
         """Each subject's records as ``stmt`` (a statement over ``$uids`` returning uid,
-        rec_uid and props) gives them, the subjects read a chunk at a time."""
+        rec_uid and props) gives them, the subjects read a chunk at a time.  With
+        ``names``, the statement returns the values of those properties instead (vals,
+        null for one a record lacks: Neo4j stores no null)."""
         uids = list(dict.fromkeys(uids))
+
+        def node(r) -> Node:
+            if names is None:
+                return _node(r["rec_uid"], r["props"])
+            return _node(r["rec_uid"], {p: v for p, v in zip(names, r["vals"]) if v is not None})
 
         def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
             out: dict[str, list[Node]] = {}
             for part in _chunks(uids):
                 for r in _run(tx, stmt, uids=list(part), **params):
-                    out.setdefault(r["uid"], []).append(_node(r["rec_uid"], r["props"]))
+                    out.setdefault(r["uid"], []).append(node(r))
             return out
 
         return self._read(name, work)
@@ -838,13 +846,15 @@ class Neo4jStore(Store):
 
     def point_entries_about(self, uids: Iterable[str], schemes: Sequence[str], *,
                             occurred_by: dt.date | None = None,
-                            valid_on: dt.date | None = None) -> dict[str, list[Node]]:
+                            valid_on: dt.date | None = None,
+                            props: Sequence[str] | None = None) -> dict[str, list[Node]]:
+        names = point_entry_props(props)
         wanted = list(dict.fromkeys(str(s) for s in schemes))
         if not wanted:
             return {}
         return self._records_by_subject(
-            "point_entries_about", cypher.point_entries_about(), uids, schemes=wanted,
-            iso=cypher.ISO_DAY_REGEX,
+            "point_entries_about", cypher.point_entries_about(), uids, names, schemes=wanted,
+            iso=cypher.ISO_DAY_REGEX, props=None if names is None else list(names),
             occurred_by=occurred_by.isoformat() if occurred_by is not None else None,
             valid_on=valid_on.isoformat() if valid_on is not None else None)
 
