@@ -115,6 +115,16 @@ def _file_size(path: str) -> int:
         return 0
 
 
+def _json_value(text: str) -> Any:
+    """A property's value from its JSON text (SQLite's ``->``): a string without escapes
+    is the text between its quotes, a whole number its digits, else ``json.loads``."""
+    if text[0] == '"' and "\\" not in text:
+        return text[1:-1]
+    if text.isdigit() or (text[0] == "-" and text[1:].isdigit()):
+        return int(text)
+    return json.loads(text)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -173,6 +183,8 @@ class EmbeddedStore(Store):
             # load: a store whose schema is complete is only read here.
             if not sql.schema_complete(con):
                 sql.add_link_columns(con)  # (before DDL, which may index them)
+                for name in sql.reshaped_indexes(con):
+                    con.execute(f"DROP INDEX {name}")  # (DDL makes it again)
                 con.executescript(sql.DDL)
                 for stmt in sql.index_statements():
                     con.execute(stmt)
@@ -785,11 +797,18 @@ class EmbeddedStore(Store):
                 where += (f" AND ({c} IS NULL OR {c} NOT GLOB '{sql.ISO_DAY_GLOB}' "
                           f"OR substr({c}, 1, 10) {op} ?)")
                 args.append(bound.isoformat())
+        indexed = names is not None and set(names) <= sql.POINT_ENTRY_COLUMNS.keys() | \
+            sql.POINT_ENTRY_VALUES.keys()
         with gc_paused():
             for part in sql.chunks(list(dict.fromkeys(uids))):
                 source = (f"FROM nodes d JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
                           f"WHERE d.uid IN ({','.join('?' * len(part))}) "
                           f"AND r.label = 'PointEntry'{where}")
+                if indexed:
+                    self._point_entries_indexed(names, source.replace(
+                        "JOIN nodes r", f"JOIN nodes r INDEXED BY {sql.POINT_ENTRY_INDEX_NAME}", 1),
+                        [*part, *args], out)
+                    continue
                 for subj, uid, text in self._read_scattered("d.uid, r.uid, r.props", source,
                                                             [*part, *args]):
                     out.setdefault(subj, []).append(
@@ -797,6 +816,36 @@ class EmbeddedStore(Store):
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
+
+    def _point_entries_indexed(self, names: Sequence[str], source: str, args: Sequence,
+                               out: dict[str, list[Node]]) -> None:
+        """The point entries of ``SELECT ... <source>`` with the properties ``names``, read
+        from the nodes_about_point_entries index alone (sql.POINT_ENTRY_VALUES): each
+        statement's column spells an index column, so SQLite never reads a row.  A value
+        of the filter columns (json_extract: a JSON array's text, a number for true) that
+        is not plain text is read again from its row, rarely."""
+        picks = [(p, p in sql.POINT_ENTRY_VALUES,
+                  (sql.POINT_ENTRY_VALUES.get(p) or sql.POINT_ENTRY_COLUMNS[p]).replace("props", "r.props", 1))
+                 for p in names]
+        found: list[tuple[str, str, dict | None]] = []
+        for subj, uid, *values in self._con().execute(
+                f"SELECT d.uid, r.uid{''.join(f', {e}' for _, _, e in picks)} {source}", args):
+            props: dict | None = {}
+            for (p, as_json, _), v in zip(picks, values):
+                if v is None:
+                    continue  # absent (the store keeps no JSON null)
+                if as_json:
+                    props[p] = _json_value(v)
+                elif type(v) is str and v[:1] not in ("[", "{"):
+                    props[p] = v
+                else:
+                    props = None
+                    break
+            found.append((subj, uid, props))
+        whole = self.get_nodes([uid for _, uid, props in found if props is None])
+        for subj, uid, props in found:
+            out.setdefault(subj, []).append(Node(uid, "PointEntry", props) if props is not None
+                                            else only_props(whole[uid], names))
 
     def records_matching(self, uids: Iterable[str],
                          tests: Mapping[str, Sequence[RecordMatch] | None]
