@@ -36,8 +36,8 @@ from queries.scoring.schemes import RECORD_DATES, Indicator, Scheme
 from queries.traverse import edge_valid_on
 from queries.versions import counted_by_subject
 
-__all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "gather",
-           "ledger", "ONE_DAY"]
+__all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "ENTRY_PROPS",
+           "gather", "ledger", "ONE_DAY"]
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -142,6 +142,12 @@ def _fleet(store: Store, firms: Sequence[str], day: dt.date) -> tuple[dict, dict
     return {f: sorted(set(v)) for f, v in vehicles.items()}, drivers
 
 
+#: The properties of a point entry a ledger reads (entries_of, _entry, _end, _make; the
+#: versions' supersedes and objection_no): the store is asked for these alone.
+ENTRY_PROPS = ("scheme", "behaviour", "description", "points", "occurred_on", "valid_to",
+               "supersedes", "objection_no")
+
+
 def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
            first: dt.date | None = None, counting_only: bool = False) -> Context:
     """The records ``scheme`` reads about ``subjects`` (and their fleets, when an
@@ -180,7 +186,8 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
             about.update(store.records_matching(uids, tests))
     if filtered:
         entries = store.point_entries_about(wanted, scheme.entry_schemes, occurred_by=day,
-                                            valid_on=(first or day) if counting_only else None)
+                                            valid_on=(first or day) if counting_only else None,
+                                            props=ENTRY_PROPS)
         for subject, nodes in entries.items():
             about[subject] = sorted([*about.get(subject, ()), *nodes], key=attrgetter("uid"))
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too

@@ -12,7 +12,8 @@ import random
 
 import pytest
 
-from queries.scoring.ledger import gather, ledger
+from graph_model.store.port import Node
+from queries.scoring.ledger import ENTRY_PROPS, gather, ledger
 from queries.scoring.schemes import DERIVED_LABELS, schemes
 from tests.support.graph import GraphBuilder
 
@@ -179,3 +180,58 @@ def test_a_schemes_filter_keeps_every_record_its_indicators_match(code):
                 props = {k: v for k, v in props.items() if v is not None}
                 if match.matches(props):
                     assert alts is None or any(t.keeps(props) for t in alts), (match, how, props)
+
+
+class Seen(dict):
+    """A point entry's properties that note each one read."""
+
+    read: set = set()
+
+    def get(self, key, default=None):
+        Seen.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        Seen.read.add(key)
+        return super().__getitem__(key)
+
+
+class WholeEntries:
+    """The store, its point entries read whole whatever a reader asks for, their
+    properties noting what the ledger reads (:class:`Seen`)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def point_entries_about(self, uids, schemes, **kw):
+        kw.pop("props", None)
+        return {s: [Node(n.uid, n.label, Seen(n.props)) for n in nodes]
+                for s, nodes in self._store.point_entries_about(uids, schemes, **kw).items()}
+
+
+def test_a_ledger_asks_for_the_entry_properties_it_reads_and_reads_no_other(store):
+    """Point entries of behaviours no indicator names (their name is their description)
+    and corrected versions (supersedes, objection_no) beside the generated ones: every
+    ledger is the one read from whole entries, and reads none of their other properties."""
+    subjects = seed(store)
+    g = GraphBuilder(store)
+    for i, subject in enumerate(subjects):
+        for s in schemes():
+            old = g.record("PointEntry", f"X{i}{s.code}", subject, scheme=s.scheme, points=-3,
+                           behaviour="不在指标中", description=f"其他行为{i}", occurred_on="2024-03-01",
+                           agency_region="320500", agency="苏州局")
+            g.record("PointEntry", f"X{i}{s.code}#更正:Y{i}", subject, scheme=s.scheme, points=-1,
+                     behaviour="不在指标中", description=f"更正后{i}", occurred_on="2024-03-01",
+                     supersedes=old, objection_no=f"Y{i}", agency_region="320500", agency="苏州局")
+        g.record("Objection", f"Y{i}", subject, record=old, filed_on="2024-04-01", status="更正",
+                 closed_on="2024-05-01", agency_region="320500")
+    g.commit()
+    Seen.read = set()
+    for scheme in schemes():
+        for day in DAYS:
+            assert ledgers(store, scheme, subjects, day) == \
+                ledgers(WholeEntries(store), scheme, subjects, day), (scheme.code, day)
+    assert {"description", "supersedes", "objection_no", "points"} <= Seen.read <= set(ENTRY_PROPS)
