@@ -109,9 +109,9 @@ POINT_ENTRY_COLUMNS = {p: f"json_extract(props, '$.{p}')" for p in ("scheme", "v
 # (``->``: exact, whatever the value's type), and its uid and label: a read asking only
 # for those (Store.point_entries_about's props) is answered from the index alone, a
 # subject's entries from one or two of its pages instead of a row each all over the file
-# (the rows are never read: every column the statement asks for is in the index).  About
-# 165 bytes an entry at scale 1, 3.3 GB for 20 million (the index of the three filter
-# columns alone took 71 bytes an entry).
+# (the rows are never read: every column the statement asks for is in the index).  On the
+# scale-1 store 159 bytes an entry with its pages, 3.33 GB for 21.0 million (the index of
+# the three filter columns alone took about 71 bytes an entry).
 POINT_ENTRY_VALUES = {p: f"props -> '$.{p}'"
                       for p in ("behaviour", "points", "description", "supersedes", "objection_no")}
 POINT_ENTRY_INDEX_NAME = f"nodes_{LINKS['ABOUT']}_point_entries"
