@@ -102,13 +102,9 @@ def test_a_scattered_read_asks_for_its_rows_pages_and_answers_as_without(tmp_pat
     firms, vehicles = ["Enterprise:F1", "Enterprise:F4"], ["Vehicle:苏E00001", "Vehicle:苏E00004"]
     alarms = {"MonitoringAlarm": [RecordMatch(absent=("outcome",))]}
 
-    every = [uid for uid, in store._con().execute("SELECT uid FROM nodes WHERE label IN "
-                                                  "('PointEntry', 'Vehicle') ORDER BY nid DESC")]
-
     def reads():
         return (store.point_entries_about(firms, ["长江航运信用评价"]),
-                store.records_matching(vehicles, alarms), store.get_nodes(every),
-                store.get_nodes(every[:15]))
+                store.records_matching(vehicles, alarms))
 
     def nids(found):
         return sorted(r for r, in store._con().execute(
@@ -118,11 +114,10 @@ def test_a_scattered_read_asks_for_its_rows_pages_and_answers_as_without(tmp_pat
     store._pages.wait()  # the map, made in its thread on first use
     asked.clear()
     got = reads()
-    entries, kept, nodes, few = got
-    assert [sorted(a) for a in asked] == [  # (below 16 rows none: get_nodes of 15)
+    entries, kept = got
+    assert [sorted(a) for a in asked] == [
         nids([n.uid for ns in entries.values() for n in ns]),
-        nids([n.uid for ns in kept.values() for n in ns]), nids(every)]
-    assert sorted(nodes) == sorted(every) and sorted(few) == sorted(every[:15])
+        nids([n.uid for ns in kept.values() for n in ns])]
     assert sum(map(len, entries.values())) == 60 and sum(map(len, kept.values())) == 30
     assert store._pages.leaves(asked[0]).size > 0  # pages were found, and asked for
     monkeypatch.setattr(embedded, "PREFETCH_ROWS", 0)

@@ -678,12 +678,10 @@ class EmbeddedStore(Store):
     def get_nodes(self, uids: Iterable[str]) -> dict[str, Node]:
         out = {}
         for part in sql.chunks(list(dict.fromkeys(uids))):
-            # many nodes (a firm's drivers) lie one to a page: their pages asked for first
-            source = f"FROM nodes r WHERE r.uid IN ({','.join('?' * len(part))})"
-            rows = self._read_scattered("r.uid, r.label, r.props", source, part) \
-                if len(part) >= PREFETCH_ROWS else self._con().execute(
-                    f"SELECT r.uid, r.label, r.props {source}", part)
-            for uid, label, props in rows:
+            marks = ",".join("?" * len(part))
+            for uid, label, props in self._con().execute(
+                f"SELECT uid, label, props FROM nodes WHERE uid IN ({marks})", part
+            ):
                 out[uid] = Node(uid, label, json.loads(props))
         return out
 
