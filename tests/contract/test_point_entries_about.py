@@ -113,7 +113,8 @@ def test_only_the_properties_asked(store, props):
         want = {s: [Node(n.uid, n.label, {p: n.props[p] for p in props if p in n.props})
                     for n in nodes] for s, nodes in whole.items()}
         got = store.point_entries_about(asked, [S, S2], occurred_by=by, valid_on=on, props=props)
-        assert got == want
+        assert got == want and [[list(n.props) for n in v] for v in got.values()] == \
+            [[list(n.props) for n in v] for v in want.values()]  # in the order asked
         assert [[sorted(n.props.items(), key=str) for n in v] for v in got.values()] == \
             [[sorted(n.props.items(), key=str) for n in v] for v in want.values()]
         assert {type(v) for ns in got.values() for n in ns for v in n.props.values()} == \

@@ -105,19 +105,21 @@ DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written be
 # other schemes' entries are 28 % of a Zhejiang ship's records, and the entries valid on a
 # day 8 %.)
 POINT_ENTRY_COLUMNS = {p: f"json_extract(props, '$.{p}')" for p in ("scheme", "valid_to", "occurred_on")}
-# The same index also holds the other properties a ledger reads of an entry, as JSON text
-# (``->``: exact, whatever the value's type), and its uid and label: a read asking only
-# for those (Store.point_entries_about's props) is answered from the index alone, a
-# subject's entries from one or two of its pages instead of a row each all over the file
-# (the rows are never read: every column the statement asks for is in the index).  On the
-# scale-1 store 159 bytes an entry with its pages, 3.33 GB for 21.0 million (the index of
-# the three filter columns alone took about 71 bytes an entry).
-POINT_ENTRY_VALUES = {p: f"props -> '$.{p}'"
-                      for p in ("behaviour", "points", "description", "supersedes", "objection_no")}
+# The same index also holds the other properties a ledger reads of an entry, as one JSON
+# array (json_extract of their paths: exact whatever a value's type, null for one an entry
+# lacks; one parse of the props at a write, where a column each took five), and its uid
+# and label: a read asking only for those (Store.point_entries_about's props) is answered
+# from the index alone, a subject's entries from one or two of its pages instead of a row
+# each all over the file (the rows are never read: every column the statement asks for is
+# in the index).  On the scale-1 store about 160 bytes an entry with its pages, 3.3 GB for
+# 21.0 million (the index of the three filter columns alone took about 71 bytes an entry).
+POINT_ENTRY_VALUES = ("behaviour", "points", "description", "supersedes", "objection_no")
+POINT_ENTRY_ARRAY = ("json_extract(props, " + ", ".join(f"'$.{p}'" for p in POINT_ENTRY_VALUES)
+                     + ")")
 POINT_ENTRY_INDEX_NAME = f"nodes_{LINKS['ABOUT']}_point_entries"
 POINT_ENTRY_INDEX = (f"CREATE INDEX IF NOT EXISTS {POINT_ENTRY_INDEX_NAME} ON nodes("
                      f"{LINKS['ABOUT']}, {', '.join(POINT_ENTRY_COLUMNS.values())}, "
-                     f"{', '.join(POINT_ENTRY_VALUES.values())}, uid, label) "
+                     f"{POINT_ENTRY_ARRAY}, uid, label) "
                      f"WHERE label = 'PointEntry'")
 DDL += POINT_ENTRY_INDEX + ";\n"
 #: GLOB of a date stored as ISO text (port.ISO_DAY)

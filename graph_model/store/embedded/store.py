@@ -115,16 +115,6 @@ def _file_size(path: str) -> int:
         return 0
 
 
-def _json_value(text: str) -> Any:
-    """A property's value from its JSON text (SQLite's ``->``): a string without escapes
-    is the text between its quotes, a whole number its digits, else ``json.loads``."""
-    if text[0] == '"' and "\\" not in text:
-        return text[1:-1]
-    if text.isdigit() or (text[0] == "-" and text[1:].isdigit()):
-        return int(text)
-    return json.loads(text)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -797,8 +787,8 @@ class EmbeddedStore(Store):
                 where += (f" AND ({c} IS NULL OR {c} NOT GLOB '{sql.ISO_DAY_GLOB}' "
                           f"OR substr({c}, 1, 10) {op} ?)")
                 args.append(bound.isoformat())
-        indexed = names is not None and set(names) <= sql.POINT_ENTRY_COLUMNS.keys() | \
-            sql.POINT_ENTRY_VALUES.keys()
+        indexed = names is not None and set(names) <= {*sql.POINT_ENTRY_COLUMNS,
+                                                       *sql.POINT_ENTRY_VALUES}
         with gc_paused():
             for part in sql.chunks(list(dict.fromkeys(uids))):
                 source = (f"FROM nodes d JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid "
@@ -820,27 +810,30 @@ class EmbeddedStore(Store):
     def _point_entries_indexed(self, names: Sequence[str], source: str, args: Sequence,
                                out: dict[str, list[Node]]) -> None:
         """The point entries of ``SELECT ... <source>`` with the properties ``names``, read
-        from the nodes_about_point_entries index alone (sql.POINT_ENTRY_VALUES): each
+        from the nodes_about_point_entries index alone (sql.POINT_ENTRY_ARRAY): each
         statement's column spells an index column, so SQLite never reads a row.  A value
         of the filter columns (json_extract: a JSON array's text, a number for true) that
         is not plain text is read again from its row, rarely."""
-        picks = [(p, p in sql.POINT_ENTRY_VALUES,
-                  (sql.POINT_ENTRY_VALUES.get(p) or sql.POINT_ENTRY_COLUMNS[p]).replace("props", "r.props", 1))
-                 for p in names]
+        filters = [(p, sql.POINT_ENTRY_COLUMNS[p].replace("props", "r.props", 1))
+                   for p in names if p in sql.POINT_ENTRY_COLUMNS]
+        values = [(i, p) for i, p in enumerate(sql.POINT_ENTRY_VALUES) if p in names]
+        cols = "".join(f", {e}" for _, e in filters)
+        if values:
+            cols += ", " + sql.POINT_ENTRY_ARRAY.replace("props", "r.props", 1)
         found: list[tuple[str, str, dict | None]] = []
-        for subj, uid, *values in self._con().execute(
-                f"SELECT d.uid, r.uid{''.join(f', {e}' for _, _, e in picks)} {source}", args):
+        for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
             props: dict | None = {}
-            for (p, as_json, _), v in zip(picks, values):
+            for (p, _), v in zip(filters, got):
                 if v is None:
                     continue  # absent (the store keeps no JSON null)
-                if as_json:
-                    props[p] = _json_value(v)
-                elif type(v) is str and v[:1] not in ("[", "{"):
-                    props[p] = v
-                else:
+                if type(v) is not str or v[:1] in ("[", "{"):
                     props = None
                     break
+                props[p] = v
+            if props is not None and values:
+                array = json.loads(got[-1])
+                props.update((p, array[i]) for i, p in values if array[i] is not None)
+                props = {p: props[p] for p in names if p in props}  # (in the order asked)
             found.append((subj, uid, props))
         whole = self.get_nodes([uid for _, uid, props in found if props is None])
         for subj, uid, props in found:
