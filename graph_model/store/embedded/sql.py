@@ -111,7 +111,7 @@ POINT_ENTRY_COLUMNS = {p: f"json_extract(props, '$.{p}')" for p in ("scheme", "v
 # and label: a read asking only for those (Store.point_entries_about's props) is answered
 # from the index alone, a subject's entries from one or two of its pages instead of a row
 # each all over the file (the rows are never read: every column the statement asks for is
-# in the index).  On the scale-1 store about 160 bytes an entry with its pages, 3.3 GB for
+# in the index).  On the scale-1 store 170 bytes an entry with its pages, 3.56 GB for
 # 21.0 million (the index of the three filter columns alone took about 71 bytes an entry).
 POINT_ENTRY_VALUES = ("behaviour", "points", "description", "supersedes", "objection_no")
 POINT_ENTRY_ARRAY = ("json_extract(props, " + ", ".join(f"'$.{p}'" for p in POINT_ENTRY_VALUES)
