@@ -340,3 +340,45 @@ def test_only_a_label_of_about_filters_fills_the_about_index_filter_columns(tmp_
         f"WHERE about IS NOT NULL ORDER BY label").fetchall()
     assert rows == [("Inspection", None, None), ("MonitoringAlarm", "转立案", "超速")]
     store.close()
+
+
+def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_path):
+    """Penalty.subject_region has no index of its own: the compound index (subject_region,
+    decision_date, severity) it leads serves it (sql.index_statements), and a store
+    written with the old index loses it when opened, with the same answers."""
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    with store.transaction() as tx:
+        # (other labels' rows too, as in a store: else the uid range of the label is the
+        # whole table, and SQLite reads that rather than any index)
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": [f"苏E{i:05d}" for i in range(30000)],
+                                                 "region_code": "320500"}))
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(3000)],
+            "decision_date": [f"2024-01-{1 + i % 20:02}" for i in range(3000)],
+            "agency_region": "320500",
+            "subject_region": [f"3205{i % 30:02}" for i in range(3000)]}))
+    store.close()
+    con = sqlite3.connect(f"{path}/graph.sqlite3")  # as a store written before
+    con.execute("CREATE INDEX nodes_Penalty_subject_region ON nodes("
+                "json_extract(props, '$.subject_region')) WHERE label = 'Penalty'")
+    con.commit()
+    con.close()
+    store = EmbeddedStore(path)
+    con = store._con()
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "nodes_Penalty_subject_region" not in names
+    assert "nodes_Penalty_subject_region_decision_date_severity" in names
+    con.execute("ANALYZE")
+    found: list = []
+    reads = _reads_of(con, lambda: found.extend(
+        store.find_every("Penalty", {"subject_region": ["320507"]})
+        + store.find_nodes("Penalty", {"subject_region": ["320505"],
+                                       "decision_date": ["2024-01-06", "2024-01-16"]})))
+    assert [n.key for n in found] == (
+        sorted(f"苏交罚〔2024〕{i}号" for i in range(7, 3000, 30))
+        + sorted(f"苏交罚〔2024〕{i}号" for i in range(5, 3000, 30) if i % 20 in (5, 15))[:100])
+    for query in reads:
+        plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "nodes_Penalty_subject_region_decision_date_severity" in plan, (query, plan)
+    store.close()

@@ -245,16 +245,24 @@ END;
 def index_statements() -> list[str]:
     """Partial expression indexes for the properties the schema marks ``index: true``, and
     for its compound indexes (``indexes`` of a label).  A store written before an index
-    was declared gets it when it is next opened (EmbeddedStore.ensure_schema)."""
-    out = []
+    was declared gets it when it is next opened (EmbeddedStore.ensure_schema).
+
+    A property whose label has a compound index led by it gets no index of its own: SQLite
+    seeks the compound's first column as it would that index, and each record loaded
+    would otherwise parse its JSON and update a B-tree once more for it (a penalty's
+    ``subject_region``).  A store written with that index loses it when next opened."""
+    out, gone = [], []
     for label in schema().labels.values():
+        led = {props[0] for props in label.indexes}
         for props in [(p,) for p in label.indexed()] + list(label.indexes):
+            name = f"nodes_{label.name}_{'_'.join(props)}"
+            if len(props) == 1 and props[0] in led:
+                gone.append(f"DROP INDEX IF EXISTS {name}")
+                continue
             columns = ", ".join(prop_sql(p) for p in props)
-            out.append(
-                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{'_'.join(props)} "
-                f"ON nodes({columns}) WHERE label = '{label.name}'"
-            )
-    return out
+            out.append(f"CREATE INDEX IF NOT EXISTS {name} ON nodes({columns}) "
+                       f"WHERE label = '{label.name}'")
+    return out + gone
 
 
 def missing_link_columns(con: sqlite3.Connection) -> list[str]:
