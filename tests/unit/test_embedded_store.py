@@ -151,7 +151,7 @@ def test_a_subjects_records_of_some_labels_are_sought_in_the_about_index(tmp_pat
     plan = " ".join(row[3] for row in con.execute(
         "EXPLAIN QUERY PLAN SELECT r.uid FROM nodes d JOIN nodes r ON r.about = d.nid "
         "WHERE d.uid IN ('Vehicle:苏E12345') AND r.label IN ('Penalty')"))
-    assert "nodes_about_label (about=? AND label=?)" in plan, plan
+    assert "nodes_about_records (about=? AND label=?)" in plan, plan
     assert len(store.records_about(["Vehicle:苏E12345"])["Vehicle:苏E12345"]) == 501
     store.close()
 
@@ -249,9 +249,32 @@ def test_a_connection_of_a_thread_that_ended_is_closed_when_another_thread_opens
     store.close()
 
 
-def test_a_vehicles_alarms_are_judged_on_the_about_filter_index_an_old_store_gets_on_open(tmp_path):
-    """Store.records_matching judges monitoring alarms on their (about, outcome, kind)
-    index (sql.ABOUT_FILTERS): a store written before it gets the index when opened."""
+#: the two indexes nodes_about_records replaced, as stores written before it have them
+OLD_ABOUT_INDEXES = (
+    "CREATE INDEX nodes_about_label ON nodes(about, label) WHERE about IS NOT NULL",
+    "CREATE INDEX nodes_about_MonitoringAlarm ON nodes(about, json_extract(props, '$.outcome'), "
+    "json_extract(props, '$.kind')) WHERE label = 'MonitoringAlarm'")
+
+
+def _reads_of(con: sqlite3.Connection, call) -> list[str]:
+    """The SELECTs on ``con`` while ``call()`` runs (the store's reads, its row-id reads
+    before scattered reads too)."""
+    seen: list[str] = []
+    con.set_trace_callback(seen.append)
+    try:
+        call()
+    finally:
+        con.set_trace_callback(None)
+    return [q for q in seen if q.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_vehicles_alarms_are_judged_on_the_about_index_an_old_store_gets_on_open(tmp_path):
+    """Store.records_matching judges monitoring alarms on the ABOUT index, whose columns
+    hold their outcome and kind (sql.ABOUT_FILTERS), and records_about seeks a subject's
+    labels in it: every read of either, the row ids read before a scattered read too, uses
+    that one index, and the alarms' properties are read from it, not from their JSON.  A
+    store written before it (with the two indexes it replaced) gets it, and loses those,
+    when opened."""
     from graph_model.store.port import RecordMatch
 
     path = str(tmp_path / "s")
@@ -263,19 +286,99 @@ def test_a_vehicles_alarms_are_judged_on_the_about_filter_index_an_old_store_get
             "alarm_no": [f"GJ{i:03d}" for i in range(300)], "kind": "超速",
             "outcome": [outcomes[i % 10] for i in range(300)],
             "occurred_at": "2024-05-01 08:00:00", "ABOUT": "Vehicle:苏E12345"}))
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": ["苏交罚〔2024〕1号"], "decision_date": ["2024-01-02"],
+            "agency_region": ["320500"], "ABOUT": ["Vehicle:苏E12345"]}))
     store.close()
     con = sqlite3.connect(f"{path}/graph.sqlite3")
-    con.execute("DROP INDEX nodes_about_MonitoringAlarm")  # as a store written before it
+    con.execute("DROP INDEX nodes_about_records")  # as a store written before it
+    for ddl in OLD_ABOUT_INDEXES:
+        con.execute(ddl)
     con.commit()
     con.close()
     store = EmbeddedStore(path)
+    con = store._con()
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "nodes_about_records" in names
+    assert not names & {"nodes_about_label", "nodes_about_MonitoringAlarm"}
+    con.execute("ANALYZE")
     tests = {"MonitoringAlarm": [RecordMatch(absent=("outcome",)),
-                                 RecordMatch(where={"outcome": ["转立案"]})]}
-    found = store.records_matching(["Vehicle:苏E12345"], tests)["Vehicle:苏E12345"]
-    assert len(found) == 60 and {n.props.get("outcome") for n in found} == {None, "转立案"}
-    [(source, where, args)] = sql.record_reads(tests)
-    plan = " ".join(row[3] for row in store._con().execute(
-        f"EXPLAIN QUERY PLAN SELECT r.props FROM nodes d JOIN {source} ON r.about = d.nid "
-        f"WHERE d.uid IN ('Vehicle:苏E12345'){where}", args))
-    assert "USING INDEX nodes_about_MonitoringAlarm (about=?)" in plan, plan
+                                 RecordMatch(where={"outcome": ["转立案"]})],
+             "Penalty": None}
+    found: dict = {}
+    reads = _reads_of(con, lambda: found.update(
+        store.records_matching(["Vehicle:苏E12345"], tests)))
+    alarms = [n for n in found["Vehicle:苏E12345"] if n.label == "MonitoringAlarm"]
+    assert len(alarms) == 60 and {n.props.get("outcome") for n in alarms} == {None, "转立案"}
+    assert [n.label for n in found["Vehicle:苏E12345"]].count("Penalty") == 1
+    reads += _reads_of(con, lambda: store.records_about(["Vehicle:苏E12345"], ["Penalty"]))
+    assert len(reads) == 5  # row ids and rows of the alarms, of the penalty; records_about
+    for query in reads:
+        plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "nodes_about_records (about=? AND label=?)" in plan, (query, plan)
+        program = [row[5] for row in con.execute(f"EXPLAIN {query}") if row[1] == "Function"]
+        assert not any("json_extract" in str(p) for p in program), (query, program)
+    store.close()
+
+
+def test_only_a_label_of_about_filters_fills_the_about_index_filter_columns(tmp_path):
+    """Records of other labels hold NULL there (no JSON parsed for them), an alarm its
+    outcome and kind as its JSON has them."""
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E12345"], "region_code": "320500"}))
+        tx.upsert_nodes("MonitoringAlarm", pd.DataFrame({
+            "alarm_no": ["GJ1"], "kind": "超速", "outcome": "转立案",
+            "occurred_at": "2024-05-01 08:00:00", "ABOUT": "Vehicle:苏E12345"}))
+        tx.upsert_nodes("Inspection", pd.DataFrame({  # (a kind of its own)
+            "inspection_no": ["JC1"], "inspected_on": ["2024-01-02"], "kind": ["路检路查"],
+            "result": ["合格"], "agency_region": ["320500"], "ABOUT": ["Vehicle:苏E12345"]}))
+    columns = [sql.about_filter_sql(lab, p) for lab, props in sql.ABOUT_FILTERS.items()
+               for p in props]
+    rows = store._con().execute(
+        f"SELECT label, {', '.join(columns)} FROM nodes INDEXED BY nodes_about_records "
+        f"WHERE about IS NOT NULL ORDER BY label").fetchall()
+    assert rows == [("Inspection", None, None), ("MonitoringAlarm", "转立案", "超速")]
+    store.close()
+
+
+def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_path):
+    """Penalty.subject_region has no index of its own: the compound index (subject_region,
+    decision_date, severity) it leads serves it (sql.index_statements), and a store
+    written with the old index loses it when opened, with the same answers."""
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    with store.transaction() as tx:
+        # (other labels' rows too, as in a store: else the uid range of the label is the
+        # whole table, and SQLite reads that rather than any index)
+        tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": [f"苏E{i:05d}" for i in range(30000)],
+                                                 "region_code": "320500"}))
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(3000)],
+            "decision_date": [f"2024-01-{1 + i % 20:02}" for i in range(3000)],
+            "agency_region": "320500",
+            "subject_region": [f"3205{i % 30:02}" for i in range(3000)]}))
+    store.close()
+    con = sqlite3.connect(f"{path}/graph.sqlite3")  # as a store written before
+    con.execute("CREATE INDEX nodes_Penalty_subject_region ON nodes("
+                "json_extract(props, '$.subject_region')) WHERE label = 'Penalty'")
+    con.commit()
+    con.close()
+    store = EmbeddedStore(path)
+    con = store._con()
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "nodes_Penalty_subject_region" not in names
+    assert "nodes_Penalty_subject_region_decision_date_severity" in names
+    con.execute("ANALYZE")
+    found: list = []
+    reads = _reads_of(con, lambda: found.extend(
+        store.find_every("Penalty", {"subject_region": ["320507"]})
+        + store.find_nodes("Penalty", {"subject_region": ["320505"],
+                                       "decision_date": ["2024-01-06", "2024-01-16"]})))
+    assert [n.key for n in found] == (
+        sorted(f"苏交罚〔2024〕{i}号" for i in range(7, 3000, 30))
+        + sorted(f"苏交罚〔2024〕{i}号" for i in range(5, 3000, 30) if i % 20 in (5, 15))[:100])
+    for query in reads:
+        plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "nodes_Penalty_subject_region_decision_date_severity" in plan, (query, plan)
     store.close()

@@ -89,14 +89,10 @@ CREATE TABLE IF NOT EXISTS changes(
 );
 """ % {"format": STORE_FORMAT,
        "links": "".join(f",\n    {c} INTEGER REFERENCES nodes(nid)" for c in LINKS.values())}
-# Only records_about follows a link backwards (a subject's records: ABOUT), by label too:
-# the index holds the label, so a subject's penalties are found without reading its
-# thousands of monitoring alarms.  The other links are read from their record; undo and
-# delete, which look for rows linking to given nodes, scan for them rather than have every
-# record of a load write two more index entries.
-INDEXED_LINKS = ("ABOUT",)
-DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS[t]}_label ON nodes({LINKS[t]}, label) "
-               f"WHERE {LINKS[t]} IS NOT NULL;\n" for t in INDEXED_LINKS)
+# Only ABOUT is followed backwards (a subject's records), through one index made below
+# (ABOUT_INDEX).  The other links are read from their record; undo and delete, which look
+# for rows linking to given nodes, scan for them rather than have every record of a load
+# write two more index entries.
 DDL += "".join(f"DROP INDEX IF EXISTS nodes_{c};\n"  # kept by stores written before
                for c in LINKS.values())
 # A subject's point entries by scheme and dates (Store.point_entries_about): a scorer reads
@@ -132,28 +128,48 @@ def prop_sql(prop: str) -> str:
 
 
 # A subject's records of a label that a scorer filters by a few properties
-# (Store.records_matching): an index of ABOUT and those properties, so SQLite judges each
-# record on the index and reads the row only of one it keeps.  Monitoring alarms: a firm's
-# vehicles have thousands, and #15's portrait takes only those not handled, turned into a
-# case or offline (21 % at scale 1, where a top-5 % firm's vehicles have up to 10,000).
+# (Store.records_matching): those properties are columns of the ABOUT index, so SQLite
+# judges each record on the index and reads the row only of one it keeps.  Monitoring
+# alarms: a firm's vehicles have thousands, and #15's portrait takes only those not
+# handled, turned into a case or offline (21 % at scale 1, where a top-5 % firm's vehicles
+# have up to 10,000).
 ABOUT_FILTERS = {"MonitoringAlarm": ("outcome", "kind")}
-DDL += "".join(f"CREATE INDEX IF NOT EXISTS nodes_{LINKS['ABOUT']}_{label} ON nodes("
-               f"{LINKS['ABOUT']}, {', '.join(prop_sql(p) for p in props)}) "
-               f"WHERE label = '{label}';\n" for label, props in ABOUT_FILTERS.items())
+
+
+def about_filter_sql(label: str, prop: str, table: str = "") -> str:
+    """A filtered property (:data:`ABOUT_FILTERS`) as the ABOUT index spells it, and a query
+    must spell it alike: NULL for other labels' records, so that they parse no JSON."""
+    t = f"{table}." if table else ""
+    return f"CASE WHEN {t}label = '{label}' THEN json_extract({t}props, '$.{prop}') END"
+
+
+# The ABOUT index: a subject's records by label (records_about seeks (subject, label), so a
+# vehicle's penalties are found without reading its thousands of alarms), then the
+# filtered properties of ABOUT_FILTERS.  One index, not one for the labels and another for
+# the filters: each alarm loaded then updates one randomly placed B-tree, not two.
+# (Its name is new: a store written before gets it, and loses the two, when next opened.)
+ABOUT_INDEX = f"nodes_{LINKS['ABOUT']}_records"
+DDL += (f"CREATE INDEX IF NOT EXISTS {ABOUT_INDEX} ON nodes({LINKS['ABOUT']}, label"
+        + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_FILTERS.items()
+                  for p in props)
+        + f") WHERE {LINKS['ABOUT']} IS NOT NULL;\n")
+DDL += "".join(f"DROP INDEX IF EXISTS nodes_{LINKS['ABOUT']}_{old};\n"  # the two it replaces
+               for old in ("label", *ABOUT_FILTERS))
 
 
 def about_filter_index(label: str) -> str | None:
-    """The index of ABOUT and a label's filtered properties (:data:`ABOUT_FILTERS`)."""
-    return f"nodes_{LINKS['ABOUT']}_{label}" if label in ABOUT_FILTERS else None
+    """The index that holds a label's filtered properties (:data:`ABOUT_FILTERS`)."""
+    return ABOUT_INDEX if label in ABOUT_FILTERS else None
 
 
-def record_tests_sql(alts: Sequence) -> tuple[str, list]:
+def record_tests_sql(alts: Sequence, label: str | None = None) -> tuple[str, list]:
     """The WHERE condition (on records ``r``) and its parameters of one label's checked
     tests of ``Store.records_matching`` (its ``port.RecordMatch`` list: one must keep a
     record).  A term leaves a record out only where ``RecordMatch.keeps`` does.
 
-    Each term reads a property only as ``json_extract(r.props, '$.<prop>')``, as an index
-    of it spells it, so SQLite judges a record on the index (:data:`ABOUT_FILTERS`).  That
+    Each term reads a property only as ``json_extract(r.props, '$.<prop>')``, or for a
+    ``label`` of :data:`ABOUT_FILTERS` as the ABOUT index spells it (about_filter_sql, the
+    same value for a record of that label), so SQLite judges a record on the index.  That
     value is text for a JSON string and also for an array or object (their JSON text,
     which starts with ``[`` or ``{``); true and false are 1 and 0.  Only for text starting
     so, or a whole number below an ``at_least`` bound, is the row read (``json_type``) to
@@ -164,6 +180,8 @@ def record_tests_sql(alts: Sequence) -> tuple[str, list]:
         terms = []
 
         def value(prop: str) -> str:
+            if prop in ABOUT_FILTERS.get(label, ()):
+                return about_filter_sql(label, prop, "r")
             return f"json_extract(r.props, '$.{prop}')"
 
         def not_text(prop: str) -> str:
@@ -200,7 +218,7 @@ def record_reads(tests: Mapping[str, Sequence | None], index_only: bool = False
     other labels' tests left out): the rows they may return, found without reading one."""
     reads, plain, cases, args = [], [], [], []
     for label, alts in tests.items():
-        cond, more = record_tests_sql(alts) if alts is not None else ("1", [])
+        cond, more = record_tests_sql(alts, label) if alts is not None else ("1", [])
         index = about_filter_index(label)
         if index is not None:
             reads.append((f"nodes r INDEXED BY {index}", f" AND r.label = '{label}' AND {cond}", more))
@@ -241,16 +259,24 @@ END;
 def index_statements() -> list[str]:
     """Partial expression indexes for the properties the schema marks ``index: true``, and
     for its compound indexes (``indexes`` of a label).  A store written before an index
-    was declared gets it when it is next opened (EmbeddedStore.ensure_schema)."""
-    out = []
+    was declared gets it when it is next opened (EmbeddedStore.ensure_schema).
+
+    A property whose label has a compound index led by it gets no index of its own: SQLite
+    seeks the compound's first column as it would that index, and each record loaded
+    would otherwise parse its JSON and update a B-tree once more for it (a penalty's
+    ``subject_region``).  A store written with that index loses it when next opened."""
+    out, gone = [], []
     for label in schema().labels.values():
+        led = {props[0] for props in label.indexes}
         for props in [(p,) for p in label.indexed()] + list(label.indexes):
+            name = f"nodes_{label.name}_{'_'.join(props)}"
+            if len(props) == 1 and props[0] in led:
+                gone.append(f"DROP INDEX IF EXISTS {name}")
+                continue
             columns = ", ".join(prop_sql(p) for p in props)
-            out.append(
-                f"CREATE INDEX IF NOT EXISTS nodes_{label.name}_{'_'.join(props)} "
-                f"ON nodes({columns}) WHERE label = '{label.name}'"
-            )
-    return out
+            out.append(f"CREATE INDEX IF NOT EXISTS {name} ON nodes({columns}) "
+                       f"WHERE label = '{label.name}'")
+    return out + gone
 
 
 def missing_link_columns(con: sqlite3.Connection) -> list[str]:

@@ -729,7 +729,7 @@ class EmbeddedStore(Store):
             schema().label(lab)
         label_sql = ""
         if labels:
-            # the labels are the second column of the ABOUT index (sql.INDEXED_LINKS): each
+            # the labels are the second column of the ABOUT index (sql.ABOUT_INDEX): each
             # subject's records of those labels are a range of it, and SQLite seeks them
             # rather than walk a label's partial indexes (all its records)
             label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
