@@ -284,8 +284,12 @@ def _check_ric_or_code(cells: pd.Series, col: Column, problems: _Problems) -> pd
     written inside it masked.  An id of the number's form that is neither a valid number
     nor a valid USCC (an all-digit one has that form) is refused: it may be a person's."""
     people, canonical = resident_ids(cells)
-    out = mask_ric_text(cells)[0].astype("string")
-    out[people.to_numpy()] = canonical[people]
+    # A valid number is kept as its canonical form: only the other ids are scanned for a
+    # number written inside them (a column of evaluators' numbers is mostly people).
+    out = canonical.copy()
+    others = ~people.to_numpy(dtype=bool)
+    if others.any():
+        out[others] = mask_ric_text(cells[others])[0].astype("string").to_numpy()
     form = pd.Series(_ric_form(cells), index=cells.index) & ~people
     if form.any():
         _, firm = REGISTRY["uscc"].check_series(cells[form])

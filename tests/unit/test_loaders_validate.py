@@ -10,7 +10,7 @@ import pytest
 
 from graph_model.dates import DatePolicy
 from loaders.kinds import Column
-from loaders.validate import _check_date, _check_list, _Problems
+from loaders.validate import FIRST_DATA_ROW, _check_date, _check_list, _Problems
 
 NOT_A_DATE = "not a date (YYYY-MM-DD)"
 CSV_NUMBER = NOT_A_DATE + ": a CSV file's numbers are not read as Excel day numbers"
@@ -136,3 +136,32 @@ def test_integer_cells_are_counts(cell, count):
     assert len(problems.report()) == rejected
     if rejected:
         assert problems.report()["reason"].iloc[0] == "not a whole number from 0 (a count)"
+
+
+def test_ric_or_code_cells_keep_a_number_canonical_and_mask_one_inside_other_ids():
+    """An id that is a valid resident ID number becomes its canonical form (the builder
+    keeps only its hash); any other id is kept as written, with a number written inside
+    it masked; an id of the number's form that is neither number nor USCC is refused."""
+    from loaders.validate import _check_ric_or_code
+    from tests.support.files import FIRM2, rid
+
+    person = rid("32050219900101123")
+    grouped = f"{person[:6]} {person[6:14]}-{person[14:].lower()}"
+    inside = f"学员{person}号"
+    digits = "913202141358742660"  # a USCC of digits only: the form of an ID number
+    mistyped = person[:-1] + ("0" if person[-1] != "0" else "1")
+
+    def check(values):
+        cells = pd.Series(values, dtype="string", name="evaluator")
+        problems = _Problems("f.csv", pd.DataFrame({"evaluator": cells}))
+        out = _check_ric_or_code(cells, Column("evaluator", "评价人", type="ric_or_code"),
+                                 problems)
+        return [None if pd.isna(v) else v for v in out], problems.report()
+
+    out, report = check([person, grouped, inside, FIRM2, digits, None, mistyped])
+    assert out[:6] == [person, person.upper(), f"学员{person[:6]}********{person[-4:]}号",
+                       FIRM2, digits, None]
+    assert out[6] == mistyped and report["row"].tolist() == [6 + FIRST_DATA_ROW]
+    assert "neither a valid USCC nor a valid resident ID number" in report["reason"].iloc[0]
+    out, report = check([person, grouped])  # every id a person's: nothing to scan
+    assert out == [person, person.upper()] and report.empty
