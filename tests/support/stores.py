@@ -62,3 +62,15 @@ def another_adapter(store: Store, settings: Settings) -> Store:
         return EmbeddedStore(store.location)
     assert isinstance(store, Neo4jStore)
     return Neo4jStore(os.environ["NEO4J_URI"], settings)
+
+
+def selects_sent(con, call) -> list[str]:
+    """The SELECT statements an embedded store's SQLite connection ``con`` runs while
+    ``call()`` runs (its row-id reads before scattered reads too), as SQLite traces them."""
+    seen: list[str] = []
+    con.set_trace_callback(seen.append)
+    try:
+        call()
+    finally:
+        con.set_trace_callback(None)
+    return [q for q in seen if q.lstrip().upper().startswith("SELECT")]

@@ -13,6 +13,7 @@ import pytest
 from graph_model.store.embedded import sql
 from graph_model.store.embedded.store import EmbeddedStore
 from graph_model.store.port import LoadInfo
+from tests.support.stores import selects_sent
 
 FIRM_A, FIRM_B = "Enterprise:91320505MA1MXXXXXX", "Enterprise:91320200MA1MYYYYYY"
 
@@ -256,18 +257,6 @@ OLD_ABOUT_INDEXES = (
     "json_extract(props, '$.kind')) WHERE label = 'MonitoringAlarm'")
 
 
-def _reads_of(con: sqlite3.Connection, call) -> list[str]:
-    """The SELECTs on ``con`` while ``call()`` runs (the store's reads, its row-id reads
-    before scattered reads too)."""
-    seen: list[str] = []
-    con.set_trace_callback(seen.append)
-    try:
-        call()
-    finally:
-        con.set_trace_callback(None)
-    return [q for q in seen if q.lstrip().upper().startswith("SELECT")]
-
-
 def test_a_vehicles_alarms_are_judged_on_the_about_index_an_old_store_gets_on_open(tmp_path):
     """Store.records_matching judges monitoring alarms on the ABOUT index, whose columns
     hold their outcome and kind (sql.ABOUT_FILTERS), and records_about seeks a subject's
@@ -306,12 +295,12 @@ def test_a_vehicles_alarms_are_judged_on_the_about_index_an_old_store_gets_on_op
                                  RecordMatch(where={"outcome": ["转立案"]})],
              "Penalty": None}
     found: dict = {}
-    reads = _reads_of(con, lambda: found.update(
+    reads = selects_sent(con, lambda: found.update(
         store.records_matching(["Vehicle:苏E12345"], tests)))
     alarms = [n for n in found["Vehicle:苏E12345"] if n.label == "MonitoringAlarm"]
     assert len(alarms) == 60 and {n.props.get("outcome") for n in alarms} == {None, "转立案"}
     assert [n.label for n in found["Vehicle:苏E12345"]].count("Penalty") == 1
-    reads += _reads_of(con, lambda: store.records_about(["Vehicle:苏E12345"], ["Penalty"]))
+    reads += selects_sent(con, lambda: store.records_about(["Vehicle:苏E12345"], ["Penalty"]))
     assert len(reads) == 5  # row ids and rows of the alarms, of the penalty; records_about
     for query in reads:
         plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
@@ -371,7 +360,7 @@ def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_
     assert "nodes_Penalty_subject_region_decision_date_severity" in names
     con.execute("ANALYZE")
     found: list = []
-    reads = _reads_of(con, lambda: found.extend(
+    reads = selects_sent(con, lambda: found.extend(
         store.find_every("Penalty", {"subject_region": ["320507"]})
         + store.find_nodes("Penalty", {"subject_region": ["320505"],
                                        "decision_date": ["2024-01-06", "2024-01-16"]})))

@@ -13,6 +13,7 @@ import pytest
 from graph_model.store.embedded import sql
 from graph_model.store.embedded.store import EmbeddedStore
 from tests.contract.test_point_entries_about import BY, FIRM, S, S2, SHIP, seed_odd
+from tests.support.stores import selects_sent
 
 #: every property the index holds (a ledger's)
 ENTRY_PROPS = (*sql.POINT_ENTRY_COLUMNS, *sql.POINT_ENTRY_VALUES)
@@ -23,14 +24,8 @@ OLD_INDEX = ("CREATE INDEX nodes_about_point_entries ON nodes(about, json_extrac
 
 def statements(store: EmbeddedStore, read) -> list[str]:
     """The statements ``read()`` sends that read point entries."""
-    sent: list[str] = []
-    con = store._con()
-    con.set_trace_callback(sent.append)
-    try:
-        read()
-    finally:
-        con.set_trace_callback(None)
-    return [s for s in sent if "'PointEntry'" in s and s.startswith("SELECT d.uid")]
+    return [s for s in selects_sent(store._con(), read)
+            if "'PointEntry'" in s and s.startswith("SELECT d.uid")]
 
 
 def reads_rows(con: sqlite3.Connection, statement: str) -> bool:
