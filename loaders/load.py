@@ -31,7 +31,8 @@ from loaders.free_text import mask_free_text
 from loaders.kinds import Kind, guess_kind, kinds
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
-from loaders.quality import Finding, QualityState
+from loaders.quality import QUALITY_READS, Finding, QualityState
+from loaders.reads import shared_reads
 from loaders.read import Table, map_headers
 from loaders.rejects import file_headers, protect
 from loaders.resolve import resolve_names, with_subject_regions
@@ -155,6 +156,9 @@ def plan(paths: Iterable[str | Path], kind: str | None = None,
 #: store and the rows (exchange-format columns) and returns, per row, the (column, reason)
 #: pairs it breaks.  The credit rules give them (queries.rules.repair.row_rules: a repair
 #: before the minimum publication period or of the wrong mode); the loaders apply them.
+#: A rule may carry ``reads`` ({label: properties}): what it reads with ``node_props`` of
+#: the nodes of those labels its rows name; a load reads them once per chunk for all its
+#: checks (loaders.reads).
 RowRules = Mapping[str, Callable[[Store, list[dict]], list[list[tuple[str, str]]]]]
 
 
@@ -326,11 +330,26 @@ def _check_chunk(store, path, kind, chunk, secret, state, excel=False, checks=No
     checked = validate(path, frame, kind, excel=excel)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
-    df, bad2 = _drop_dangling(store, path, kind, df, secret)
+    checks = checks or Checks()
+    reads = _shared_reads(store, kind, df, secret, checks)
+    df, bad2 = _drop_dangling(reads, path, kind, df, secret)
     df = with_subject_regions(store, kind, df)
-    df, bad3 = state.check(store, path, kind, df, secret, bad2)
-    df, bad4 = _row_rules(store, path, kind, df, checks or Checks(), state)
+    df, bad3 = state.check(reads, path, kind, df, secret, bad2)
+    df, bad4 = _row_rules(reads, path, kind, df, checks, state)
     return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3, bad4)]
+
+
+def _shared_reads(store: Store, kind: Kind, df: pd.DataFrame, secret: str, checks: Checks) -> Store:
+    """The store the chunk's checks read: the nodes its rows name whose properties its
+    row rule reads (the rule's ``reads``, see :data:`RowRules`) are read once, with what
+    the quality checks read of them too (loaders.reads)."""
+    rule = checks.rules.get(kind.name)
+    wanted = getattr(rule, "reads", None)
+    if not wanted or df.empty:
+        return store
+    reads = {label: (*props, *QUALITY_READS.get(label, ())) for label, props in wanted.items()}
+    return shared_reads(store, [r for r in references(kind.name, df, secret)
+                                if r[0] != "subject_id"], reads)
 
 
 def _row_rules(store: Store, path: str, kind: Kind, df: pd.DataFrame, checks: Checks,

@@ -16,6 +16,9 @@ from loaders.build import subject_uids
 from loaders.kinds import Kind
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS
 
+#: What the checks below read of the nodes a file's rows name, by label (for
+#: loaders.reads): a repair's penalty's status (revoked or not).
+QUALITY_READS = {"Penalty": ("status",)}
 PENALTY_CONTENT = ["subject_id", "violation", "decision_date", "agency_region", "fine",
                    "penalty_type", "severity", "status"]
 
@@ -170,12 +173,11 @@ class QualityState:
                       "{n} revoked penalt(y/ies) still referenced by a credit repair")
 
     def _repairs_of_revoked(self, store: Store, df: pd.DataFrame) -> None:
-        numbers = df["decision_no"].unique().tolist()
-        revoked = store.find_nodes("Penalty", {"decision_no": numbers, "status": "撤销"},
-                                   limit=len(numbers))
+        numbers = df["decision_no"].dropna().unique().tolist()
+        status = store.node_props([f"Penalty:{n}" for n in numbers], QUALITY_READS["Penalty"])
+        revoked = [uid.partition(":")[2] for uid, p in status.items() if p["status"] == "撤销"]
         if not revoked:
             return
-        hit = df.index[df["decision_no"].isin([n.key for n in revoked]).to_numpy(dtype=bool)] \
-            + FIRST_DATA_ROW
+        hit = df.index[df["decision_no"].isin(revoked).to_numpy(dtype=bool)] + FIRST_DATA_ROW
         if len(hit):
             self.note("revoked_referenced", hit, "{n} repair(s) of a revoked penalty")

@@ -411,6 +411,10 @@ def check_repairs(store: Store, rows: Sequence[Mapping[str, Any]],
     return out
 
 
+#: what check_repairs reads of the penalties its rows name (see loaders.load.RowRules)
+check_repairs.reads = {"Penalty": PENALTY_REF_PROPS}
+
+
 def _text(value) -> str | None:
     return None if value is None or value != value or str(value).strip() == "" else str(value).strip()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Generic, Iterator, Mapping, TypeVar
@@ -120,6 +121,7 @@ def as_ratio(value, where: str, field: str) -> float:
     return float(value)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a load asks it twice per repair row, of a few thousand days
 def months_after(day: dt.date, months: int) -> dt.date:
     """``day`` plus whole calendar months; the 31st becomes the month's last day.
 

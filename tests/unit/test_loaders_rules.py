@@ -64,6 +64,35 @@ def test_kept_leniently_a_breaking_repair_is_a_finding_and_never_counts(tmp_path
     assert penalty_state(store, "苏交罚1号", "2024-06-01").state == "repaired"
 
 
+def test_with_the_rules_a_repairs_penalties_are_read_once_for_every_check(tmp_path, store, english,
+                                                                          monkeypatch):
+    """The dangling check, the revoked-penalty finding and the repair rules read a chunk's
+    penalties once between them (loaders.reads), and still each say what they said."""
+    revoked = ("处罚决定书文号,对象类型,对象代码,违法行为,处罚决定日期,处罚机关,处罚机关区划代码,状态\n"
+               f"苏交罚3号,企业,{FIRM},车辆超载,2023-01-02,苏州市交通运输局,320500,撤销\n")
+    load_paths(store, [write(tmp_path, "p2.csv", revoked)], SECRET)
+    asked = []
+    for name in ("existing", "node_props", "find_nodes"):
+        def spy(*args, _real=getattr(store, name), _name=name, **kw):
+            uids = list(args[0]) if _name != "find_nodes" else args
+            asked.append((_name, [u for u in uids if str(u).startswith("Penalty:")]))
+            return _real(uids, *args[1:], **kw) if _name != "find_nodes" else _real(*args, **kw)
+        monkeypatch.setattr(store, name, spy)
+    repairs = REPAIRS + "苏交罚3号,承诺,2024-06-01,\n" + "苏交罚9号,承诺,2024-06-01,\n"
+    [s] = load_paths(store, [write(tmp_path, "r.csv", repairs)], SECRET, max_bad_fraction=1,
+                     checks=Checks(row_rules()))
+    got = [(r.row, r.column) for r in s.rejects.itertuples()]
+    assert got == [(2, "repaired_on"), (3, "evidence"), (3, "mode"), (4, "evidence"),
+                   (8, "decision_no")]
+    assert "unknown Penalty" in s.rejects.iloc[-1]["reason"]
+    assert [(f.kind, f.rows) for f in s.findings] == [("unknown_subject", (8,)),
+                                                      ("revoked_referenced", (7,))]
+    assert (s.rows_loaded, s.rows_rejected) == (3, 4)
+    penalty_reads = [(name, uids) for name, uids in asked if uids]
+    assert penalty_reads == [("node_props", ["Penalty:苏交罚1号", "Penalty:苏交罚3号",
+                                             "Penalty:苏交罚9号", "Penalty:锡交罚2号"])]
+
+
 def test_a_written_repair_is_checked_like_a_loaded_one(store, english):
     row = {"decision_no": "苏交罚1号", "mode": "承诺", "repaired_on": "2024-03-01",
            "agency": "苏州市交通运输局", "agency_region": "320500"}
