@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import itertools
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generator, Iterable, Mapping
@@ -28,7 +28,7 @@ from graph_model.regions import regions, successors
 from loaders.build import build, references, with_subject_uids
 from loaders.errors import FileRefused, LoadError
 from loaders.free_text import mask_free_text
-from loaders.kinds import Kind, guess_kind, kinds
+from loaders.kinds import SUBJECT_KINDS, Kind, guess_kind, kinds
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import QUALITY_READS, Finding, QualityState
@@ -193,19 +193,30 @@ def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: 
     ensure_regions(store)
     done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []
-    for item in plan(paths, kind, profile):
-        if item.load_id in done:
-            prev = done[item.load_id]
-            summary = FileSummary(str(item.path), item.kind, item.load_id, skipped=(
-                f"already loaded as load {item.load_id} ({prev.file}, {prev.started_at})"))
-        else:
-            summary = load_table(store, item, secret, max_bad_fraction,
-                                 agency=agency or (item.profile.agency if item.profile else None),
-                                 checks=checks)
-            summary.profile = item.profile.name if item.profile else None
-        summaries.append(summary)
-        if on_file:
-            on_file(summary)
+    with ExitStack() as subjects:
+        deferring = False
+        for item in plan(paths, kind, profile):
+            # The subject files (first in the plan) each add much of the traversal graph:
+            # it is handed over to readers once, after the last of them, before any
+            # records are loaded (Store.topology_deferred).
+            subject = kinds()[item.kind].label in SUBJECT_KINDS.values()
+            if subject and not deferring:
+                subjects.enter_context(store.topology_deferred())
+            elif deferring and not subject:
+                subjects.close()
+            deferring = subject
+            if item.load_id in done:
+                prev = done[item.load_id]
+                summary = FileSummary(str(item.path), item.kind, item.load_id, skipped=(
+                    f"already loaded as load {item.load_id} ({prev.file}, {prev.started_at})"))
+            else:
+                summary = load_table(store, item, secret, max_bad_fraction,
+                                     agency=agency or (item.profile.agency if item.profile else None),
+                                     checks=checks)
+                summary.profile = item.profile.name if item.profile else None
+            summaries.append(summary)
+            if on_file:
+                on_file(summary)
     return summaries
 
 

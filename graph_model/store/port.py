@@ -708,6 +708,16 @@ class Store(abc.ABC):
         (Neo4j) may hold nothing here."""
         return nullcontext()
 
+    def topology_deferred(self) -> AbstractContextManager[None]:
+        """Inside the block, a commit that changes the traversal graph may leave handing
+        its traversal structures over to readers until the block ends, when the store
+        hands over those of the last one.  Every commit is visible to readers as before;
+        only a cache they would otherwise load may lag, and they then build it
+        themselves.  A loader wraps files that each change much of the graph (a fresh
+        load's subjects): one hand-over, not one per file.  A store that keeps no such
+        cache (Neo4j) does nothing here."""
+        return nullcontext()
+
     @abc.abstractmethod
     def count_nodes(self, label: str | None = None) -> int: ...
 

@@ -89,6 +89,24 @@ def test_neighbours_follow_direction_and_types(store):
     assert (edge.src, edge.dst) == ("Person:p1", f"Enterprise:{FIRM_B}")
 
 
+def test_commits_inside_a_deferred_topology_block_are_traversed_at_once(store):
+    """``topology_deferred`` may delay only a cache: every traversal, inside the block and
+    after it, sees every commit."""
+    with store.topology_deferred():
+        seed(store, n_vehicles=2)
+        with store.transaction() as tx:
+            tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E00009"]}))
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"],
+                                                  "dst": ["Vehicle:苏E00009"]}))
+        assert {e.dst for e in store.neighbours([f"Enterprise:{FIRM_A}"],
+                                                rel_types=["OWNS"]).edges} == {"Vehicle:苏E00009"}
+        with store.transaction() as tx:
+            tx.upsert_edges("OWNS", pd.DataFrame({"src": [f"Enterprise:{FIRM_A}"],
+                                                  "dst": ["Vehicle:苏E00000"]}))
+    hood = store.neighbours(["Vehicle:苏E00000"], rel_types=["OWNS"], direction="in")
+    assert {e.src for e in hood.edges} == {f"Enterprise:{FIRM_A}", f"Enterprise:{FIRM_B}"}
+
+
 def test_neighbours_come_in_one_order_on_every_store(store):
     """By asked node, then type (as asked, else schema order), then far-end uid; an edge
     between two asked nodes once: queries explain the first path they find."""

@@ -15,7 +15,7 @@ import pytest
 
 from graph_model.store.embedded.store import EmbeddedStore
 from loaders.errors import LoadError
-from loaders.load import load_paths
+from loaders.load import ensure_regions, load_paths
 from loaders.write import RowsRefused, amend_records, write_rows
 from tests.support.files import code, rid
 
@@ -348,6 +348,38 @@ def test_a_repair_of_a_revoked_penalty_is_a_finding(tmp_path, store):
 
 
 # -- big files and crashes -----------------------------------------------------------
+
+def test_a_runs_subject_files_hand_the_topology_over_once_before_its_records(tmp_path, store,
+                                                                            monkeypatch):
+    """Each subject file adds much of the traversal graph: its topology is built once,
+    after the last of them and before the records (Store.topology_deferred), not once per
+    file; every traversal answers as before."""
+    from graph_model.store.embedded import store as store_module
+    from tests.unit.test_topology_log import counting_builds
+    from tests.unit.test_topology_patch import traversals
+    ensure_regions(store)
+    monkeypatch.setattr(store_module, "PATCH_MIN", 0)  # each file as large as a fresh load's
+    monkeypatch.setattr(store_module, "PATCH_SHARE", 0)
+    built = counting_builds(store, monkeypatch)
+    vehicles = "车牌号码,车辆类型,所在地区划代码,所属企业统一社会信用代码\n" + "".join(
+        f"苏E{i:05d},货车,320505,{FIRM_A}\n" for i in range(40))
+    at = {}
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS), write(tmp_path, "v.csv", vehicles),
+                       write(tmp_path, "p.csv", PENALTY_HEAD + penalty_row("苏交罚1号"))], SECRET,
+               on_file=lambda s: at.setdefault(s.kind, store.topology_generation()))
+    # (the penalties file, after the block, hands its own over as before)
+    assert at["enterprises"] < at["vehicles"] and built[0] == at["vehicles"]
+    assert at["enterprises"] not in built
+    assert {e.dst for e in store.neighbours([f"Enterprise:{FIRM_A}"], rel_types=["OWNS"]).edges} \
+        == {f"Vehicle:苏E{i:05d}" for i in range(40)}
+    uids = [n.uid for label in ("Enterprise", "Vehicle", "Person") for n in store.iter_nodes(label)]
+    fresh = EmbeddedStore(store.location)
+    try:
+        fresh._topology = fresh._build_topology(fresh.topology_generation(), save=False)
+        assert traversals(store, uids) == traversals(fresh, uids)
+    finally:
+        fresh.close()
+
 
 def vehicle_rows(n: int, bad_last: bool) -> str:
     letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -19,6 +19,7 @@ import pytest
 from graph_model.store.embedded import store as store_module
 from graph_model.store.embedded.patchlog import Patch, PatchLog
 from graph_model.store.embedded.store import PATCH_FILE, TOPOLOGY_FILE, EmbeddedStore
+from graph_model.store.embedded.topology import Topology
 from tests.unit.test_topology_patch import traversals
 
 FIRM = "91320506MA1MKT3P0P"
@@ -210,4 +211,65 @@ def test_the_log_is_folded_into_a_new_base_when_it_grows(path, monkeypatch):
     log = PatchLog(os.path.join(path, PATCH_FILE))
     assert log.chain(gen, gen + 1) is not None and log.chain(0, gen + 1) is None
     monkeypatch.undo()
+    assert reopened(path, monkeypatch) == rebuilt(path)
+
+
+
+def counting_builds(store: EmbeddedStore, monkeypatch) -> list[int]:
+    """The generations ``store`` rebuilds its topology at, from now on."""
+    built, real = [], store._build_topology
+    def build(gen, *args, **kwargs):
+        built.append(gen)
+        return real(gen, *args, **kwargs)
+    monkeypatch.setattr(store, "_build_topology", build)
+    return built
+
+
+def test_commits_inside_topology_deferred_leave_one_rebuild_to_the_blocks_end(tmp_path,
+                                                                               monkeypatch):
+    """A fresh load's subject files each add most of the graph (here: any commit is too
+    large to patch): inside the block their commits write no cache (a process opening the
+    store meanwhile builds its own and answers as SQLite does); at its end the topology of
+    the last commit is built once and cached, and a store opened afterwards reads it."""
+    monkeypatch.setattr(store_module, "PATCH_MIN", 0)
+    monkeypatch.setattr(store_module, "PATCH_SHARE", 0)
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    add(store, ["苏E00005"])
+    base = Path(path, TOPOLOGY_FILE)
+    before = base.read_bytes()
+    built = counting_builds(store, monkeypatch)
+    with store.topology_deferred():
+        for i in range(3):
+            add(store, [f"苏E{i}{j:04d}" for j in range(30)], OTHER if i % 2 else FIRM)
+            assert store.last_topology_change == "deferred"
+        assert base.read_bytes() == before and built == []
+        assert reopened(str(tmp_path / "s")) == rebuilt(path)  # (another process: its own)
+        base.write_bytes(before)  # (as if that process had not cached it)
+    assert built == [store.topology_generation()]
+    assert Topology.peek(str(base)).generation == store.topology_generation()
+    assert traversals(store, uids(store)) == rebuilt(path)
+    add(store, ["苏E99999"])  # after the block: as before
+    assert store.last_topology_change == "rebuilt"
+    store.close()
+    assert reopened(path, monkeypatch) == rebuilt(path)
+
+
+def test_inside_the_block_a_small_commit_still_patches_and_a_readers_cache_is_kept(tmp_path,
+                                                                                  monkeypatch):
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    add(store, [f"苏E{i:05d}" for i in range(0, 400, 2)])
+    built = counting_builds(store, monkeypatch)
+    with store.topology_deferred():
+        add(store, ["苏E00001"])  # a daily file's few subjects: a patch, as outside
+        assert store.last_topology_change == "patched"
+        monkeypatch.setattr(store_module, "PATCH_MIN", 0)
+        monkeypatch.setattr(store_module, "PATCH_SHARE", 0)
+        add(store, ["苏E00003"])
+        assert store.last_topology_change == "deferred"
+        assert reopened(path) == rebuilt(path)  # another process builds and caches it
+    assert built == []  # (the block's end found the reader's cache current)
+    assert Topology.peek(str(Path(path, TOPOLOGY_FILE))).generation == store.topology_generation()
+    store.close()
     assert reopened(path, monkeypatch) == rebuilt(path)

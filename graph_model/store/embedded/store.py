@@ -136,8 +136,10 @@ class EmbeddedStore(Store):
             lambda exc: store_error(exc, self.db_path, "opening"))
         self._topology: Topology | None = None
         self._topology_lock = threading.Lock()
-        self.last_topology_change: str | None = None  # "patched" or "rebuilt", by this process
+        self.last_topology_change: str | None = None  # "patched", "rebuilt" or "deferred", by this process
         self._checkpoint = BackgroundCheckpoint(self.db_path)
+        self._deferring = 0  # nested topology_deferred blocks open (the loader's thread)
+        self._deferred = False  # a commit in them left its topology to their end
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
@@ -278,6 +280,42 @@ class EmbeddedStore(Store):
             if background:
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
                 self._checkpoint.request()
+
+    @contextmanager
+    def topology_deferred(self) -> Iterator[None]:
+        """See :meth:`Store.topology_deferred`.  A fresh load's subject files each add a
+        large share of the graph, so each would rebuild the topology and write its cache
+        inside its transaction (seconds at Yangtze scale).  Inside the block a commit
+        still appends a patch when it can (a daily file's few subjects); one that would
+        rebuild leaves it to the block's end (and so does every commit after it, which
+        the patch log no longer reaches), where it is rebuilt once, outside any
+        transaction, unless a reader has cached it meanwhile.  A crash before then leaves
+        an older cache, which readers never use for a newer generation."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+            if not self._deferring and self._deferred:
+                self._deferred = False
+                with suppress(sqlite3.Error, OSError):  # (readers rebuild it, as they would)
+                    self._hand_over_deferred()
+
+    def _hand_over_deferred(self) -> None:
+        con = self._con()
+        con.execute("BEGIN")  # one snapshot for the generation and the rebuild's reads
+        try:
+            gen = self.topology_generation()
+            base = Topology.peek(self.topology_path)
+            if base is not None and base.generation <= gen and \
+                    self._patches.chain(base.generation, gen) is not None:
+                return  # (a reader already built it)
+            topo = self._build_topology(gen)
+            with self._topology_lock:
+                if self._topology is None or self._topology.generation < topo.generation:
+                    self._topology = topo
+        finally:
+            con.execute("COMMIT")
 
     def _analyze_if_drifted(self, rows: int) -> None:
         """Inside a load: refresh the planner's statistics once the rows loaded since the
@@ -506,6 +544,10 @@ class EmbeddedStore(Store):
         traversals waiting)."""
         gen = self.topology_generation()
         patched = not writer.graph_removed and self._patch(gen)
+        if not patched and self._deferring:  # (see topology_deferred)
+            self._deferred = True
+            self.last_topology_change = "deferred"
+            return None
         self.last_topology_change = "patched" if patched else "rebuilt"
         if patched:
             return None
