@@ -52,9 +52,16 @@ _NUMBER18 = f"{_D}(?:{_SEP}{_D}){{16}}{_SEP}{_X}"
 _RIC_IN_TEXT = re.compile(
     f"(?P<label>{_LABEL})?{_EDGE_BEFORE}(?P<n18>{_NUMBER18}){_EDGE_AFTER}"
     f"|(?P<label15>{_LABEL}){_EDGE_BEFORE}(?P<n15>{_D}{{15}}){_EDGE_AFTER}")
-#: What every candidate contains: a cheap first pass over a column (a pattern RE2 reads
-#: as Python does).
-_CANDIDATE = re.compile(f"{_D}(?:{_SEP}{_D}){{14}}")
+#: A character that may not touch a number (the class _EDGE_BEFORE and _EDGE_AFTER refuse).
+_NOT_CODE = "[^0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+#: What every match of _RIC_IN_TEXT contains: a cheap first pass over a column, in a pattern
+#: RE2 reads as Python does.  RE2 has no look-around, so the edges are spelled as a
+#: character that may not touch a number, or the text's start or end; the first-generation
+#: form is 15 digits so edged after (its label not asked for).  A code longer than a
+#: number (a receipt's ``360100-20190102-0000000``, a bank account) is not a candidate:
+#: every cell of such a column went through Python's regular expression, one by one.
+_CANDIDATE = re.compile(f"(?:^|{_NOT_CODE}){_NUMBER18}(?:$|{_NOT_CODE})"
+                        f"|{_D}{{15}}(?:$|{_NOT_CODE})")
 
 
 def _missing(value) -> bool:

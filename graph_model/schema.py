@@ -48,6 +48,8 @@ class Label:
     properties: Mapping[str, Property]
     #: compound indexes: property tuples, leading property first (``indexes`` in the file)
     indexes: tuple[tuple[str, ...], ...] = ()
+    #: properties whose index a store made before drops (``retired_indexes`` in the file)
+    retired_indexes: tuple[str, ...] = ()
 
     @property
     def is_subject(self) -> bool:
@@ -166,6 +168,14 @@ def _compound_indexes(raw, props: Mapping[str, Property], where: str) -> tuple[t
     return tuple(out)
 
 
+def _retired_indexes(raw, props: Mapping[str, Property], where: str) -> tuple[str, ...]:
+    for i, name in enumerate(raw or []):
+        if name not in props or props[name].index:
+            raise SchemaError(f"{where}.retired_indexes[{i}]: a retired index names a property "
+                              f"of the label that is not indexed")
+    return tuple(raw or ())
+
+
 def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
     """Build and check a :class:`Schema` from the parsed YAML document."""
     known = VALUE_TYPES | identifier_types
@@ -185,6 +195,7 @@ def parse_schema(doc: Mapping, identifier_types: frozenset[str]) -> Schema:
             doc=spec.get("doc", ""),
             properties=props,
             indexes=_compound_indexes(spec.get("indexes"), props, name),
+            retired_indexes=_retired_indexes(spec.get("retired_indexes"), props, name),
         )
     rels = {}
     for name, spec in doc["relationships"].items():

@@ -29,6 +29,7 @@ from loaders.build import build, references, with_subject_uids
 from loaders.errors import FileRefused, LoadError
 from loaders.free_text import mask_free_text
 from loaders.kinds import SUBJECT_KINDS, Kind, guess_kind, kinds
+from loaders.lookups import SubjectLookups, subject_props
 from loaders.prefetch import prefetch
 from loaders.profiles import Profile, find_profile, matching_profile
 from loaders.quality import QUALITY_READS, Finding, QualityState
@@ -310,9 +311,10 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     The node frames come prepared for the store (``Store.prepare_nodes``), which is the
     larger part of a write's work that needs no transaction."""
     path = str(item.path)
+    subjects = SubjectLookups(store, subject_props(kind.label))  # read once for all chunks
     for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
         df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel,
-                               checks=checks)
+                               checks=checks, subjects=subjects)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)
@@ -334,17 +336,20 @@ def _first_cut(chunks):
             yield chunk
 
 
-def _check_chunk(store, path, kind, chunk, secret, state, excel=False, checks=None):
+def _check_chunk(store, path, kind, chunk, secret, state, excel=False, checks=None,
+                 subjects: SubjectLookups | None = None):
     """Validate and resolve one chunk (``excel``: read from a workbook): (rows to write,
-    list of rejects frames, with no resident ID number in clear)."""
+    list of rejects frames, with no resident ID number in clear).  ``subjects``: what the
+    file's earlier chunks read of the subjects they name."""
+    subjects = subjects or SubjectLookups(store, subject_props(kind.label))
     frame = mask_free_text(kind, map_headers(Path(path), chunk, kind), state)
     checked = validate(path, frame, kind, excel=excel)
     df, bad1 = resolve_names(store, path, kind, checked.frame)
     df = with_subject_uids(df, secret)
     checks = checks or Checks()
     reads = _shared_reads(store, kind, df, secret, checks)
-    df, bad2 = _drop_dangling(reads, path, kind, df, secret)
-    df = with_subject_regions(store, kind, df)
+    df, bad2 = _drop_dangling(reads, path, kind, df, secret, subjects)
+    df = with_subject_regions(subjects, kind, df)
     df, bad3 = state.check(reads, path, kind, df, secret, bad2)
     df, bad4 = _row_rules(reads, path, kind, df, checks, state)
     return df, [protect(b, kind) for b in (checked.rejects, bad1, bad2, bad3, bad4)]
@@ -409,15 +414,22 @@ def reject_rows(path: str, rows: pd.Series, column: str, values: pd.Series,
                          "value": values.astype("string").to_numpy(), "reason": reasons})
 
 
-def _drop_dangling(store: Store, path: str, kind: Kind, df: pd.DataFrame, secret: str):
+def _drop_dangling(store: Store, path: str, kind: Kind, df: pd.DataFrame, secret: str,
+                   subjects: SubjectLookups):
     """Rows naming a node that is not in the store are rejected (no kind refers to nodes
-    its own file creates, so the store is the only place to look)."""
+    its own file creates, so the store is the only place to look; the rows' subjects are
+    looked up through ``subjects``)."""
     refs = references(kind.name, df, secret)
     if not refs:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
     named = pd.concat([r for _, r in refs])
     wanted = named.dropna().unique()
-    known = store.existing(wanted.tolist())
+    known: set[str] = set()
+    for is_subject in (True, False):
+        part = [r for col, r in refs if (col == "subject_id") == is_subject]
+        if part:
+            asked = pd.concat(part).dropna().unique().tolist()
+            known |= (subjects if is_subject else store).existing(asked)
     if len(known) == len(wanted) and not named.hasnans:  # the usual case: nothing missing
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
     parts = []

@@ -11,6 +11,7 @@ from graph_model.store.port import Store
 from graph_model.names import normalise_names
 from loaders.build import SUBJECT_UID
 from loaders.kinds import Kind
+from loaders.lookups import SubjectLookups
 from loaders.validate import FIRST_DATA_ROW, REJECT_COLUMNS
 
 LOOKUP_CHUNK = 500
@@ -63,14 +64,13 @@ def resolve_names(store: Store, path: str, kind: Kind, df: pd.DataFrame):
     return df.drop(index=list(bad)), rejects
 
 
-def with_subject_regions(store: Store, kind: Kind, df: pd.DataFrame) -> pd.DataFrame:
+def with_subject_regions(subjects: SubjectLookups, kind: Kind, df: pd.DataFrame) -> pd.DataFrame:
     """Records whose label keeps ``subject_region`` (penalties) get the region where their
-    subject is registered, read from the stored subject: its home regulator sees the
-    record too (DOMAIN.md rule 18).  Rows naming a subject not in the store are gone by
-    now (rejected as dangling)."""
+    subject is registered, read from the stored subject (through ``subjects``, made with
+    :func:`loaders.lookups.subject_props`): its home regulator sees the record too
+    (DOMAIN.md rule 18).  Rows naming a subject not in the store are gone by now (rejected
+    as dangling)."""
     if ("subject_region" not in schema().label(kind.label).properties
             or SUBJECT_UID not in df.columns or df.empty):
         return df
-    uids = df[SUBJECT_UID].dropna().unique().tolist()
-    home = {uid: p["region_code"] for uid, p in store.node_props(uids, ["region_code"]).items()}
-    return df.assign(subject_region=df[SUBJECT_UID].map(home).astype("string"))
+    return df.assign(subject_region=subjects.values(df[SUBJECT_UID], "region_code"))

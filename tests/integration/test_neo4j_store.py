@@ -224,6 +224,18 @@ def test_ensure_schema_is_idempotent_and_derived_from_the_schema(store):
 
 
 @pytest.mark.neo4j
+def test_a_retired_index_is_dropped_from_a_database_made_with_it(store):
+    with store._session("WRITE") as session:
+        session.run("CREATE INDEX `creditkb_Penalty_supersedes` IF NOT EXISTS "
+                    "FOR (n:Penalty) ON (n.supersedes)").consume()
+        session.run("CALL db.awaitIndexes(60)").consume()  # (only online ones are listed)
+    assert any(o[1] == "creditkb_Penalty_supersedes" for o in _schema_objects(store))
+    store.ensure_schema()
+    assert not any(o[1] == "creditkb_Penalty_supersedes" for o in _schema_objects(store))
+    assert _expected_schema_objects() <= _schema_objects(store)
+
+
+@pytest.mark.neo4j
 def test_the_first_write_creates_the_schema_on_a_bare_database(store, settings):
     # A database nobody has set up yet (dropping a constraint drops its index too).
     for what, show in (("CONSTRAINT", "SHOW CONSTRAINTS"), ("INDEX", "SHOW INDEXES")):

@@ -331,6 +331,36 @@ def test_only_a_label_of_about_filters_fills_the_about_index_filter_columns(tmp_
     store.close()
 
 
+def _index_as_before(path: str, prop: str) -> None:
+    """Give the closed store at ``path`` a penalty property's index, as a store written
+    before it was dropped has."""
+    con = sqlite3.connect(f"{path}/graph.sqlite3")
+    con.execute(f"CREATE INDEX nodes_Penalty_{prop} ON nodes("
+                f"json_extract(props, '$.{prop}')) WHERE label = 'Penalty'")
+    con.commit()
+    con.close()
+
+
+def test_a_store_made_with_a_retired_index_loses_it_when_opened(tmp_path):
+    """Penalty.supersedes' index served no read: a store written with it drops it when
+    next opened (sql.retired_index_statements), and reads by the property still answer."""
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": ["苏交罚〔2024〕1号", "苏交罚〔2024〕1号#更正:Y1"],
+            "decision_date": "2024-01-02", "agency_region": "320500",
+            "supersedes": [None, "Penalty:苏交罚〔2024〕1号"], "objection_no": [None, "Y1"]}))
+    store.close()
+    _index_as_before(path, "supersedes")
+    store = EmbeddedStore(path)
+    names = {r[0] for r in store._con().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "nodes_Penalty_supersedes" not in names and "nodes_Penalty_decision_date" in names
+    [found] = store.find_nodes("Penalty", {"supersedes": ["Penalty:苏交罚〔2024〕1号"]})
+    assert found.key == "苏交罚〔2024〕1号#更正:Y1"
+    store.close()
+
+
 def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_path):
     """Penalty.subject_region has no index of its own: the compound index (subject_region,
     decision_date, severity) it leads serves it (sql.index_statements), and a store
@@ -348,11 +378,7 @@ def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_
             "agency_region": "320500",
             "subject_region": [f"3205{i % 30:02}" for i in range(3000)]}))
     store.close()
-    con = sqlite3.connect(f"{path}/graph.sqlite3")  # as a store written before
-    con.execute("CREATE INDEX nodes_Penalty_subject_region ON nodes("
-                "json_extract(props, '$.subject_region')) WHERE label = 'Penalty'")
-    con.commit()
-    con.close()
+    _index_as_before(path, "subject_region")
     store = EmbeddedStore(path)
     con = store._con()
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

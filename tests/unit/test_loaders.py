@@ -483,6 +483,33 @@ def test_a_file_loaded_in_several_chunks_is_still_one_load(tmp_path, store, monk
     assert store.count_nodes("Penalty") == 5
 
 
+def test_a_files_chunks_ask_the_store_about_each_subject_once(tmp_path, store, monkeypatch):
+    """Chunks naming the same subjects read each one once a file (whether it is stored and
+    its region), and every chunk gets the answers a read of its own would give: regions
+    kept, a subject not stored rejected in each row naming it."""
+    import loaders.read
+
+    monkeypatch.setattr(loaders.read, "CHUNK_ROWS", 2)
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS.split(f"{FIRM_C},")[0])], SECRET)
+    asked = []
+    for name in ("node_props", "existing"):
+        monkeypatch.setattr(store, name, lambda uids, *a, _read=getattr(store, name): (
+            asked.extend(uids := list(uids)) or _read(uids, *a)))
+    subjects = [FIRM_A, FIRM_B, FIRM_C, FIRM_A, FIRM_B, FIRM_A, FIRM_C]
+    text = PENALTY_HEAD + "".join(
+        f"苏交罚〔2024〕{i}号,企业,{s},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        for i, s in enumerate(subjects, 1))
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    subject_reads = sorted(u for u in asked if u.startswith("Enterprise:"))
+    assert subject_reads == sorted(f"Enterprise:{f}" for f in (FIRM_A, FIRM_B, FIRM_C))
+    assert (s.rows_loaded, s.rows_rejected) == (5, 2)
+    assert s.rejects["row"].tolist() == [4, 8]
+    assert set(s.rejects["reason"]) == {"unknown Enterprise (not loaded before)"}
+    regions = {p.props["decision_no"]: p.props["subject_region"] for p in store.find_nodes("Penalty")}
+    assert regions == {f"苏交罚〔2024〕{i}号": {FIRM_A: "320505", FIRM_B: "320211"}[s]
+                       for i, s in enumerate(subjects, 1) if s != FIRM_C}
+
+
 def test_relationship_dates_in_the_file_become_validity_on_the_edges(tmp_path, store):
     load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
     vessels = ("船舶识别号,船名,船舶所有人统一社会信用代码,所有起始日期,所有终止日期,船籍港区划代码\n"

@@ -101,6 +101,29 @@ def test_a_compound_index_names_two_or_more_properties_of_its_label(bad):
         parse_schema(doc, frozenset(REGISTRY))
 
 
+def test_a_retired_index_is_dropped_and_never_made_on_either_store():
+    from graph_model.store.embedded.sql import retired_index_statements
+    from graph_model.store.neo4j import cypher
+
+    penalty = schema().label("Penalty")
+    assert "supersedes" in penalty.retired_indexes and "supersedes" not in penalty.indexed()
+    assert not any(" nodes_Penalty_supersedes " in s for s in index_statements())
+    assert "DROP INDEX IF EXISTS nodes_Penalty_supersedes" in retired_index_statements()
+    texts = [s.text for s in cypher.schema_statements()]
+    assert "DROP INDEX `creditkb_Penalty_supersedes` IF EXISTS" in texts
+    assert not any("creditkb_Penalty_supersedes` IF NOT EXISTS" in t for t in texts)
+    # the other labels' version links keep theirs
+    assert "supersedes" in schema().label("Evaluation").indexed()
+
+
+@pytest.mark.parametrize("bad", ["no_such_property", "decision_date"])
+def test_a_retired_index_names_a_property_of_its_label_that_is_not_indexed(bad):
+    doc = yaml.safe_load(open("graph_model/schema.yaml", encoding="utf-8"))
+    doc["labels"]["Penalty"]["retired_indexes"] = [bad]
+    with pytest.raises(SchemaError, match=r"Penalty.retired_indexes\[0\]"):
+        parse_schema(doc, frozenset(REGISTRY))
+
+
 def test_value_sets_are_written_once_in_the_schema_and_read_by_the_loaders():
     from graph_model.enums import ListKind, SubjectKind
 

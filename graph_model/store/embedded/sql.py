@@ -279,6 +279,13 @@ def index_statements() -> list[str]:
     return out + gone
 
 
+def retired_index_statements() -> list[str]:
+    """The indexes of properties the schema retired (``retired_indexes`` of a label),
+    dropped from a store made with them when it is next opened."""
+    return [f"DROP INDEX IF EXISTS nodes_{label.name}_{prop}"
+            for label in schema().labels.values() for prop in label.retired_indexes]
+
+
 def missing_link_columns(con: sqlite3.Connection) -> list[str]:
     """Link columns (:data:`LINKS`) the ``nodes`` table of a store lacks: a store made
     before the schema gave records another ``one_per_source`` relationship (a fine
@@ -315,7 +322,7 @@ def schema_complete(con: sqlite3.Connection) -> bool:
     nothing to write."""
     if missing_link_columns(con) or reshaped_indexes(con):
         return False
-    script = DDL + "\n".join(index_statements())
+    script = DDL + "\n".join(index_statements() + retired_index_statements())
     wanted = set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", script))
     dropped = set(re.findall(r"DROP INDEX IF EXISTS (\w+)", script))
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}

@@ -178,7 +178,7 @@ class EmbeddedStore(Store):
                 for name in sql.reshaped_indexes(con):
                     con.execute(f"DROP INDEX {name}")  # (DDL makes it again)
                 con.executescript(sql.DDL)
-                for stmt in sql.index_statements():
+                for stmt in sql.index_statements() + sql.retired_index_statements():
                     con.execute(stmt)
             con.executescript(sql.JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:

@@ -179,6 +179,16 @@ def compound_index(label: str, props: tuple[str, ...]) -> Statement:
     return _range_index("compound_index", label, props)
 
 
+@cache
+def retired_index(label: str, prop: str) -> Statement:
+    """Dropping the index of a property the schema retired (``retired_indexes`` of a
+    label), from a database made with it."""
+    if prop not in schema().label(label).retired_indexes:
+        raise ValueError(f"{label} retires no index on {prop!r}")
+    return _stmt(f"retired_index:{label}.{prop}",
+                 f"DROP INDEX {ident(f'{PREFIX}_{label}_{prop}')} IF EXISTS")
+
+
 def _range_index(kind: str, label: str, props: tuple[str, ...]) -> Statement:
     return _stmt(
         f"{kind}:{label}.{'.'.join(props)}",
@@ -234,6 +244,7 @@ def schema_statements() -> list[Statement]:
         out.append(uid_constraint(label.name))
         out.extend(property_index(label.name, prop) for prop in label.indexed())
         out.extend(compound_index(label.name, props) for props in label.indexes)
+        out.extend(retired_index(label.name, prop) for prop in label.retired_indexes)
     out += [bookkeeping_constraint(*pair) for pair in BOOKKEEPING_UNIQUE]
     out += [bookkeeping_index(*pair) for pair in BOOKKEEPING_INDEXED]
     return out
