@@ -77,9 +77,9 @@ def _filtered_rows(con, scheme, groups) -> list:
     columns, as the store reads them there: (uid, label, props text or None)."""
     from graph_model.store.embedded import sql
     from graph_model.store.port import record_tests
-    from queries.scoring.ledger import record_props
+    from queries.scoring.ledger import asked_props
 
-    asked = record_props(scheme)
+    asked = asked_props(scheme)
     rows = []
     for how, uids in groups.items():
         marks = ",".join("?" * len(uids))

@@ -37,7 +37,7 @@ from queries.traverse import edge_valid_on
 from queries.versions import counted_by_subject
 
 __all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "ENTRY_PROPS",
-           "ASKED_LABELS", "record_props", "gather", "ledger", "ONE_DAY"]
+           "ASKED_LABELS", "asked_props", "gather", "ledger", "ONE_DAY"]
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -148,7 +148,7 @@ ENTRY_PROPS = ("scheme", "behaviour", "description", "points", "occurred_on", "v
                "supersedes", "objection_no")
 
 
-#: The record labels a ledger asks only for what it reads of (record_props): a monitoring
+#: The record labels a ledger asks only for what it reads of (asked_props): a monitoring
 #: alarm's date and what the scheme's matches test.  An alarm is read by no other part of
 #: a ledger (no version, objection, repair or description of one is read: alarms are not
 #: contestable, and only an indicator or a veto takes one).  The embedded store then reads
@@ -156,7 +156,7 @@ ENTRY_PROPS = ("scheme", "behaviour", "description", "points", "occurred_on", "v
 ASKED_LABELS = ("MonitoringAlarm",)
 
 
-def record_props(scheme: Scheme) -> dict[str, tuple[str, ...]]:
+def asked_props(scheme: Scheme) -> dict[str, tuple[str, ...]]:
     """The properties a ledger of ``scheme`` reads of a record of each of
     :data:`ASKED_LABELS` (``Store.records_matching``'s ``props``): its date and every
     property an indicator's or veto's match of its label tests."""
@@ -200,7 +200,7 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     for u, how in roles.items():
         groups.setdefault(frozenset(how), []).append(u)
     about: dict[str, list[Node]] = {}
-    props = record_props(scheme)
+    props = asked_props(scheme)
     for how, uids in groups.items():
         tests = scheme.record_tests(how)
         if not filtered and "PointEntry" in scheme.labels():

@@ -13,7 +13,7 @@ import random
 import pytest
 
 from graph_model.store.port import Node
-from queries.scoring.ledger import ENTRY_PROPS, gather, ledger, record_props
+from queries.scoring.ledger import ENTRY_PROPS, asked_props, gather, ledger
 from queries.scoring.schemes import DERIVED_LABELS, schemes
 from tests.support.graph import GraphBuilder
 
@@ -269,12 +269,12 @@ class WholeAlarms:
 
 def test_a_ledger_asks_for_the_alarm_properties_it_reads_and_reads_no_other(store):
     """Every ledger equals the one read from whole alarms, and reads of an alarm only
-    what record_props asks the store for (its date and what the matches test)."""
+    what asked_props asks the store for (its date and what the matches test)."""
     subjects = seed(store)
     AlarmSeen.read = set()
     asked = set()
     for scheme in schemes():
-        asked |= set(record_props(scheme)["MonitoringAlarm"])
+        asked |= set(asked_props(scheme)["MonitoringAlarm"])
         for day in DAYS:
             assert ledgers(store, scheme, subjects, day) == \
                 ledgers(WholeAlarms(store), scheme, subjects, day), (scheme.code, day)
