@@ -188,11 +188,11 @@ class Seen(dict):
     read: set = set()
 
     def get(self, key, default=None):
-        Seen.read.add(key)
+        type(self).read.add(key)
         return super().get(key, default)
 
     def __getitem__(self, key):
-        Seen.read.add(key)
+        type(self).read.add(key)
         return super().__getitem__(key)
 
 
@@ -237,18 +237,10 @@ def test_a_ledger_asks_for_the_entry_properties_it_reads_and_reads_no_other(stor
     assert {"description", "supersedes", "objection_no", "points"} <= Seen.read <= set(ENTRY_PROPS)
 
 
-class AlarmSeen(dict):
+class AlarmSeen(Seen):
     """An alarm's properties that note each one read."""
 
     read: set = set()
-
-    def get(self, key, default=None):
-        AlarmSeen.read.add(key)
-        return super().get(key, default)
-
-    def __getitem__(self, key):
-        AlarmSeen.read.add(key)
-        return super().__getitem__(key)
 
 
 class WholeAlarms:

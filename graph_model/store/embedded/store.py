@@ -107,6 +107,20 @@ def _changes(rows: Iterable[tuple]) -> list[Change]:
             for pos, at, load_id, op, uid, about, gone, *node in rows]
 
 
+def _plain_values(names: Sequence[str], values: Sequence) -> dict[str, str] | None:
+    """The properties ``names`` of a record as an index holds them (json_extract's values,
+    in that order), those it lacks left out; None when one is not plain text (a JSON
+    array's or object's text, a number for true): then only its row tells its value."""
+    out = {}
+    for p, v in zip(names, values):
+        if v is None:
+            continue  # absent (the store keeps no JSON null)
+        if type(v) is not str or v[:1] in ("[", "{"):
+            return None
+        out[p] = v
+    return out
+
+
 def _file_size(path: str) -> int:
     """Bytes of the file a load reads (0: none on disk, as for an API's writes)."""
     try:
@@ -822,14 +836,7 @@ class EmbeddedStore(Store):
             cols += ", " + sql.POINT_ENTRY_ARRAY.replace("props", "r.props", 1)
         found: list[tuple[str, str, dict | None]] = []
         for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
-            props: dict | None = {}
-            for (p, _), v in zip(filters, got):
-                if v is None:
-                    continue  # absent (the store keeps no JSON null)
-                if type(v) is not str or v[:1] in ("[", "{"):
-                    props = None
-                    break
-                props[p] = v
+            props = _plain_values([p for p, _ in filters], got)
             if props is not None and values:
                 array = json.loads(got[-1])
                 props.update((p, array[i]) for i, p in values if array[i] is not None)
@@ -896,15 +903,7 @@ class EmbeddedStore(Store):
                     f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
                     f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
                     f"AND {cond}", [*part, *args]):
-                values: dict | None = {}
-                for p, v in zip(held, got):
-                    if v is None:
-                        continue  # absent (the store keeps no JSON null)
-                    if type(v) is not str or v[:1] in ("[", "{"):
-                        values = None
-                        break
-                    values[p] = v
-                found.append((subj, prefix + key, values))
+                found.append((subj, prefix + key, _plain_values(held, got)))
         whole = self.get_nodes([uid for _, uid, values in found if values is None])
         for subj, uid, values in found:
             if values is not None:
