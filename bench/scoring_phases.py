@@ -84,9 +84,8 @@ def _filtered_rows(con, scheme, groups) -> list:
     for how, uids in groups.items():
         marks = ",".join("?" * len(uids))
         tests = record_tests(scheme.record_tests(how))
-        held = {label for label, alts in tests.items() if label in sql.ABOUT_VALUES
-                and {*asked.get(label, [None]), *(p for t in alts or () for p in t.props())}
-                <= set(sql.about_held(label))}
+        held = {label for label, alts in tests.items()
+                if sql.about_answers(label, asked.get(label), alts)}
         for source, where, args in sql.record_reads(
                 {label: alts for label, alts in tests.items() if label not in held}):
             rows += con.execute(f"SELECT r.uid, r.label, r.props FROM nodes d JOIN {source} "

@@ -163,6 +163,14 @@ def about_held(label: str) -> tuple[str, ...]:
     return (*ABOUT_FILTERS.get(label, ()), *ABOUT_VALUES.get(label, ()))
 
 
+def about_answers(label: str, names: Sequence[str] | None, alts: Sequence | None) -> bool:
+    """Whether the ABOUT index alone answers a read of ``label``'s records asking for the
+    properties ``names`` (None: all) and testing ``alts`` (``port.RecordMatch``)."""
+    held = set(about_held(label))
+    return (label in ABOUT_VALUES and names is not None
+            and {*names, *(p for t in alts or () for p in t.props())} <= held)
+
+
 # The ABOUT index: a subject's records by label (records_about seeks (subject, label), so a
 # vehicle's penalties are found without reading its thousands of alarms), then the
 # filtered properties of ABOUT_FILTERS, then ABOUT_VALUES' and the key.  One index, not one

@@ -859,10 +859,8 @@ class EmbeddedStore(Store):
         # (sql.about_held: a ledger's alarms) is read from the index alone; of the others
         # SQLite judges each record on its JSON text, or for a label of sql.ABOUT_FILTERS
         # on that index, and only the rows kept are read whole and decoded
-        held = {label for label, alts in tests.items() if names.get(label) is not None
-                and label in sql.ABOUT_VALUES
-                and {*names[label], *(p for t in alts or () for p in t.props())}
-                <= set(sql.about_held(label))}
+        held = {label for label, alts in tests.items()
+                if sql.about_answers(label, names.get(label), alts)}
         rest = {label: alts for label, alts in tests.items() if label not in held}
         uids = list(dict.fromkeys(uids))
         out: dict[str, list[Node]] = {}
