@@ -12,8 +12,10 @@ entries of #6, #13, #15, #16 and #19), loaded into an embedded store, then
 Each figure has a second floor: the bare read of only the rows the scorer needs (its
 scheme's point entries up to the day, for a run only those valid on it, as
 ``Store.point_entries_about`` reads them through its index, and the other labels' records);
-and a single score a third: those point entries and only the other records its scheme's
-filter keeps (as ``Store.records_matching`` reads them, per what each uid is to the subject).
+and a single score a third: what it reads, as the store reads it for a ledger: those point
+entries and only the other records its scheme's filter keeps (as ``Store.records_matching``
+reads them, per what each uid is to the subject), each from its index alone where the
+ledger's read is answered there (a point entry's, a fleet's alarms': no row read).
 
 Each phase runs in its own process and reports its peak memory (max RSS).  The load
 average is printed at each phase: the machine is shared, so say what it was.

@@ -51,13 +51,12 @@ def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> l
     return out
 
 
-def _needed_sql(scheme, source: str, valid_on: bool, labels: bool = True) -> tuple[str, list]:
+def _needed_sql(scheme, source: str, valid_on: bool) -> tuple[str, list]:
     """The bare SQL of the rows the scorer reads about some subjects: the scheme's other
     labels, and its point entries up to the day (for a run: also valid on it), through the
     point-entry index as ``Store.point_entries_about`` reads them, the dates compared as
     ISO text as the store does.  ``source`` names the subjects' records ``r`` (``FROM ...
-    WHERE ...``); the statement takes its parameters twice, then the returned ones (once
-    without ``labels``: the point entries alone)."""
+    WHERE ...``); the statement takes its parameters twice, then the returned ones."""
     others = ",".join(f"'{x}'" for x in scheme.labels() if x != "PointEntry")
     names = list(scheme.entry_schemes)
     vt, oc = "json_extract(r.props, '$.valid_to')", "json_extract(r.props, '$.occurred_on')"
@@ -67,26 +66,58 @@ def _needed_sql(scheme, source: str, valid_on: bool, labels: bool = True) -> tup
             f"UNION ALL SELECT r.uid, r.label, r.props {source} AND r.label = 'PointEntry' AND "
             f"json_extract(r.props, '$.scheme') IN ({','.join('?' * len(names))}){dated} AND "
             f"({oc} IS NULL OR {oc} NOT GLOB '{ISO_DAY_GLOB}' OR substr({oc}, 1, 10) <= ?)")
-    if not labels:
-        text = text[text.index("UNION ALL ") + len("UNION ALL "):]
     return text, names + ([AS_OF] if valid_on else []) + [AS_OF]
 
 
 def _filtered_rows(con, scheme, groups) -> list:
     """The rows of the other labels the scorer reads about ``groups`` (what each uid is to
     the subject: its uids), each group's records its scheme's filter keeps, read as
-    ``Store.records_matching`` reads them (sql.record_reads)."""
+    ``Store.records_matching`` reads them (sql.record_reads); of a label whose records the
+    ledger asks only for what the ABOUT index holds (a fleet's alarms), only the index's
+    columns, as the store reads them there: (uid, label, props text or None)."""
     from graph_model.store.embedded import sql
     from graph_model.store.port import record_tests
+    from queries.scoring.ledger import asked_props
 
+    asked = asked_props(scheme)
     rows = []
     for how, uids in groups.items():
         marks = ",".join("?" * len(uids))
-        for source, where, args in sql.record_reads(record_tests(scheme.record_tests(how))):
+        tests = record_tests(scheme.record_tests(how))
+        held = {label for label, alts in tests.items()
+                if sql.about_answers(label, asked.get(label), alts)}
+        for source, where, args in sql.record_reads(
+                {label: alts for label, alts in tests.items() if label not in held}):
             rows += con.execute(f"SELECT r.uid, r.label, r.props FROM nodes d JOIN {source} "
                                 f"ON r.about = d.nid WHERE d.uid IN ({marks}){where}",
                                 [*uids, *args]).fetchall()
+        for label in held:
+            cond, args = sql.record_tests_sql(tests[label], label, rows=False) \
+                if tests[label] is not None else ("1", [])
+            cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in sql.about_held(label))
+            rows += [(key, label, None) for key, *_ in con.execute(
+                f"SELECT {sql.about_key_sql(label, 'r')}{cols} FROM nodes d JOIN nodes r "
+                f"INDEXED BY {sql.ABOUT_INDEX} ON r.about = d.nid WHERE d.uid IN ({marks}) "
+                f"AND r.label = '{label}' AND {cond}", [*uids, *args])]
     return rows
+
+
+def _entries_indexed(con, scheme, uids) -> list:
+    """A subject's point entries of its scheme up to the day, read as the ledger reads them
+    (``Store.point_entries_about`` with its ``props``): the point-entry index's columns
+    alone, the array of values as (uid, label, its JSON text)."""
+    from graph_model.store.embedded import sql
+
+    cols = [e.replace("props", "r.props", 1) for e in sql.POINT_ENTRY_COLUMNS.values()]
+    scheme_col, occurred = cols[0], cols[2]
+    names = list(scheme.entry_schemes)
+    return [(uid, "PointEntry", array) for uid, *_, array in con.execute(
+        f"SELECT r.uid, {', '.join(cols)}, {sql.POINT_ENTRY_ARRAY.replace('props', 'r.props', 1)} "
+        f"FROM nodes d JOIN nodes r INDEXED BY {sql.POINT_ENTRY_INDEX_NAME} ON r.about = d.nid "
+        f"WHERE d.uid IN ({','.join('?' * len(uids))}) AND r.label = 'PointEntry' AND "
+        f"{scheme_col} IN ({','.join('?' * len(names))}) AND ({occurred} IS NULL OR "
+        f"{occurred} NOT GLOB '{sql.ISO_DAY_GLOB}' OR substr({occurred}, 1, 10) <= ?)",
+        [*uids, *names, AS_OF])]
 
 
 def score_single(store_path: str, queries: str) -> None:
@@ -140,13 +171,12 @@ def score_single(store_path: str, queries: str) -> None:
             rows = con.execute(text, [*uids, *uids, *args]).fetchall()
             [json.loads(p) for _, _, p in rows]
             needed.append(time.perf_counter() - t)
-            # and the rows it reads now: those its scheme's filter keeps, and its point entries
-            text, args = _needed_sql(s, f"FROM nodes d JOIN nodes r ON r.about = d.nid WHERE "
-                                        f"d.uid IN ({marks})", valid_on=False, labels=False)
+            # and what it reads now: the records its scheme's filter keeps (a fleet's alarms
+            # from the ABOUT index alone), and its point entries from their index alone
             t = time.perf_counter()
             rows = _filtered_rows(con, s, {k: v for k, v in groups.items() if v})
-            rows += con.execute(text, [*uids, *args]).fetchall()
-            [json.loads(p) for _, _, p in rows]
+            rows += _entries_indexed(con, s, uids)
+            [json.loads(p) for _, _, p in rows if p is not None]
             kept.append(time.perf_counter() - t)
         out[f"{code}_p50_ms"], out[f"{code}_p95_ms"] = _percentiles(times)
         out[f"{code}_needed_p50_ms"], out[f"{code}_needed_p95_ms"] = _percentiles(needed)

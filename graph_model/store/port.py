@@ -173,22 +173,35 @@ def record_tests(tests: Mapping[str, Sequence[RecordMatch] | None]
     return out
 
 
+def record_props(props: Mapping[str, Iterable[str] | None] | None
+                 ) -> dict[str, tuple[str, ...] | None]:
+    """``props`` of :meth:`Store.records_matching` checked: by label, its names in order,
+    each once (None, or a label not named: every property), a ValueError for a label the
+    schema lacks or a name its label lacks (so a name in a statement is always the
+    schema's)."""
+    from graph_model.schema import schema
+
+    out: dict[str, tuple[str, ...] | None] = {}
+    for label, names in (props or {}).items():
+        known = schema().label(label).properties
+        if names is None:
+            out[label] = None
+            continue
+        if isinstance(names, str):
+            raise ValueError("props is a sequence of property names, not one name")
+        names = tuple(dict.fromkeys(names))
+        unknown = [p for p in names if p not in known]
+        if unknown:
+            raise ValueError(f"{label} has no property {unknown[0]!r}")
+        out[label] = names
+    return out
+
+
 def point_entry_props(props: Iterable[str] | None) -> tuple[str, ...] | None:
     """``props`` of :meth:`Store.point_entries_about` checked: its names in order, each
     once (None: every property), a ValueError for one ``PointEntry`` lacks (so a name in a
     statement is always the schema's)."""
-    if props is None:
-        return None
-    if isinstance(props, str):
-        raise ValueError("props is a sequence of property names, not one name")
-    from graph_model.schema import schema
-
-    names = tuple(dict.fromkeys(props))
-    known = schema().label(POINT_ENTRY).properties
-    unknown = [p for p in names if p not in known]
-    if unknown:
-        raise ValueError(f"{POINT_ENTRY} has no property {unknown[0]!r}")
-    return names
+    return record_props({POINT_ENTRY: props})[POINT_ENTRY]
 
 
 def only_props(node: Node, names: Sequence[str] | None) -> Node:
@@ -560,7 +573,8 @@ class Store(abc.ABC):
         return out
 
     def records_matching(self, uids: Iterable[str],
-                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         tests: Mapping[str, Sequence[RecordMatch] | None],
+                         props: Mapping[str, Sequence[str] | None] | None = None
                          ) -> dict[str, list[Node]]:
         """The records about each subject of the labels in ``tests``, by subject uid, each
         subject's in uid order (subjects without one left out): of a label mapped to None
@@ -569,14 +583,21 @@ class Store(abc.ABC):
         and never decodes the many that none can (issue 17: most of a firm's vehicles'
         monitoring alarms).
 
+        ``props`` (by label, property names of that label; a ValueError for another)
+        gives each record of a label named only those of its properties (those it has),
+        the same records as without; a label not named, or named with None, keeps every
+        property.  A reader that asks only for what it reads lets the adapter read less
+        (the embedded one reads an alarm's from the ABOUT index, never its row).
+
         This is the reference: it filters :meth:`records_about`; the adapters filter in
         the store, so the records left out are never decoded."""
         wanted = record_tests(tests)
+        names = record_props(props)
         if not wanted:
             return {}
         out: dict[str, list[Node]] = {}
         for subject, nodes in self.records_about(uids, sorted(wanted)).items():
-            mine = [n for n in nodes if wanted[n.label] is None
+            mine = [only_props(n, names.get(n.label)) for n in nodes if wanted[n.label] is None
                     or any(t.keeps(n.props) for t in wanted[n.label])]
             if mine:
                 out[subject] = sorted(mine, key=lambda n: n.uid)

@@ -37,7 +37,7 @@ from queries.traverse import edge_valid_on
 from queries.versions import counted_by_subject
 
 __all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "ENTRY_PROPS",
-           "gather", "ledger", "ONE_DAY"]
+           "ASKED_LABELS", "asked_props", "gather", "ledger", "ONE_DAY"]
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -148,6 +148,28 @@ ENTRY_PROPS = ("scheme", "behaviour", "description", "points", "occurred_on", "v
                "supersedes", "objection_no")
 
 
+#: The record labels a ledger asks only for what it reads of (asked_props): a monitoring
+#: alarm's date and what the scheme's matches test.  An alarm is read by no other part of
+#: a ledger (no version, objection, repair or description of one is read: alarms are not
+#: contestable, and only an indicator or a veto takes one).  The embedded store then reads
+#: a fleet's alarms from its ABOUT index, never their rows.
+ASKED_LABELS = ("MonitoringAlarm",)
+
+
+def asked_props(scheme: Scheme) -> dict[str, tuple[str, ...]]:
+    """The properties a ledger of ``scheme`` reads of a record of each of
+    :data:`ASKED_LABELS` (``Store.records_matching``'s ``props``): its date and every
+    property an indicator's or veto's match of its label tests."""
+    out: dict[str, tuple[str, ...]] = {}
+    for label in ASKED_LABELS:
+        names = [RECORD_DATES[label]]
+        for m in [i.match for i in scheme.indicators] + [v.match for v in scheme.vetoes]:
+            if m.record == label:
+                names += sorted(m.record_match().props())
+        out[label] = tuple(dict.fromkeys(names))
+    return out
+
+
 def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
            first: dt.date | None = None, counting_only: bool = False) -> Context:
     """The records ``scheme`` reads about ``subjects`` (and their fleets, when an
@@ -178,12 +200,13 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     for u, how in roles.items():
         groups.setdefault(frozenset(how), []).append(u)
     about: dict[str, list[Node]] = {}
+    props = asked_props(scheme)
     for how, uids in groups.items():
         tests = scheme.record_tests(how)
         if not filtered and "PointEntry" in scheme.labels():
             tests["PointEntry"] = None
         if tests:
-            about.update(store.records_matching(uids, tests))
+            about.update(store.records_matching(uids, tests, props))
     if filtered:
         entries = store.point_entries_about(wanted, scheme.entry_schemes, occurred_by=day,
                                             valid_on=(first or day) if counting_only else None,

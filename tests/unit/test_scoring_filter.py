@@ -13,7 +13,7 @@ import random
 import pytest
 
 from graph_model.store.port import Node
-from queries.scoring.ledger import ENTRY_PROPS, gather, ledger
+from queries.scoring.ledger import ENTRY_PROPS, asked_props, gather, ledger
 from queries.scoring.schemes import DERIVED_LABELS, schemes
 from tests.support.graph import GraphBuilder
 
@@ -48,7 +48,7 @@ class Unfiltered:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def records_matching(self, uids, tests):
+    def records_matching(self, uids, tests, props=None):  # (every property: all a ledger reads)
         labels = [lab for lab in READ if lab != "PointEntry" or "PointEntry" in tests]
         return self._store.records_about(uids, labels)
 
@@ -60,8 +60,8 @@ class Lossy(Unfiltered):
         super().__init__(store)
         self._lost = lost
 
-    def records_matching(self, uids, tests):
-        found = self._store.records_matching(uids, tests)
+    def records_matching(self, uids, tests, props=None):
+        found = self._store.records_matching(uids, tests, props)
         return {s: [n for n in nodes if not self._lost(n)] for s, nodes in found.items()}
 
 
@@ -188,11 +188,11 @@ class Seen(dict):
     read: set = set()
 
     def get(self, key, default=None):
-        Seen.read.add(key)
+        type(self).read.add(key)
         return super().get(key, default)
 
     def __getitem__(self, key):
-        Seen.read.add(key)
+        type(self).read.add(key)
         return super().__getitem__(key)
 
 
@@ -235,3 +235,40 @@ def test_a_ledger_asks_for_the_entry_properties_it_reads_and_reads_no_other(stor
             assert ledgers(store, scheme, subjects, day) == \
                 ledgers(WholeEntries(store), scheme, subjects, day), (scheme.code, day)
     assert {"description", "supersedes", "objection_no", "points"} <= Seen.read <= set(ENTRY_PROPS)
+
+
+class AlarmSeen(Seen):
+    """An alarm's properties that note each one read."""
+
+    read: set = set()
+
+
+class WholeAlarms:
+    """The store, its monitoring alarms read whole whatever a reader asks for, their
+    properties noting what the ledger reads (:class:`AlarmSeen`)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def records_matching(self, uids, tests, props=None):
+        return {s: [Node(n.uid, n.label, AlarmSeen(n.props)) if n.label == "MonitoringAlarm" else n
+                    for n in nodes]
+                for s, nodes in self._store.records_matching(uids, tests).items()}
+
+
+def test_a_ledger_asks_for_the_alarm_properties_it_reads_and_reads_no_other(store):
+    """Every ledger equals the one read from whole alarms, and reads of an alarm only
+    what asked_props asks the store for (its date and what the matches test)."""
+    subjects = seed(store)
+    AlarmSeen.read = set()
+    asked = set()
+    for scheme in schemes():
+        asked |= set(asked_props(scheme)["MonitoringAlarm"])
+        for day in DAYS:
+            assert ledgers(store, scheme, subjects, day) == \
+                ledgers(WholeAlarms(store), scheme, subjects, day), (scheme.code, day)
+    assert {"occurred_at", "outcome", "kind"} <= AlarmSeen.read <= asked
+    AlarmSeen.read = set()

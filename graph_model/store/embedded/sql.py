@@ -143,16 +143,49 @@ def about_filter_sql(label: str, prop: str, table: str = "") -> str:
     return f"CASE WHEN {t}label = '{label}' THEN json_extract({t}props, '$.{prop}') END"
 
 
+# The other properties a reader of such a label's records asks for (a ledger reads an
+# alarm's date), held in the ABOUT index after the filtered ones, and the record's key (its
+# uid after "<label>:"): Store.records_matching asking only for those reads a subject's
+# alarms from the index alone, from a few of its pages instead of a row each all over the
+# file (a heavy portrait's firm's vehicles have thousands).
+ABOUT_VALUES = {"MonitoringAlarm": ("occurred_at",)}
+
+
+def about_key_sql(label: str, table: str = "") -> str:
+    """A record's key (its uid after ``<label>:``) as the ABOUT index spells it, for a
+    label of :data:`ABOUT_VALUES`; NULL for other labels' records."""
+    t = f"{table}." if table else ""
+    return f"CASE WHEN {t}label = '{label}' THEN substr({t}uid, {len(label) + 2}) END"
+
+
+def about_held(label: str) -> tuple[str, ...]:
+    """The properties of ``label``'s records the ABOUT index holds (filtered, then values)."""
+    return (*ABOUT_FILTERS.get(label, ()), *ABOUT_VALUES.get(label, ()))
+
+
+def about_answers(label: str, names: Sequence[str] | None, alts: Sequence | None) -> bool:
+    """Whether the ABOUT index alone answers a read of ``label``'s records asking for the
+    properties ``names`` (None: all) and testing ``alts`` (``port.RecordMatch``)."""
+    held = set(about_held(label))
+    return (label in ABOUT_VALUES and names is not None
+            and {*names, *(p for t in alts or () for p in t.props())} <= held)
+
+
 # The ABOUT index: a subject's records by label (records_about seeks (subject, label), so a
 # vehicle's penalties are found without reading its thousands of alarms), then the
-# filtered properties of ABOUT_FILTERS.  One index, not one for the labels and another for
-# the filters: each alarm loaded then updates one randomly placed B-tree, not two.
-# (Its name is new: a store written before gets it, and loses the two, when next opened.)
+# filtered properties of ABOUT_FILTERS, then ABOUT_VALUES' and the key.  One index, not one
+# for the labels and another for the filters: each alarm loaded then updates one randomly
+# placed B-tree, not two.  (Its name is new: a store written before gets it, and loses the
+# two, when next opened; one written with fewer columns gets it anew: RESHAPED.)
 ABOUT_INDEX = f"nodes_{LINKS['ABOUT']}_records"
-DDL += (f"CREATE INDEX IF NOT EXISTS {ABOUT_INDEX} ON nodes({LINKS['ABOUT']}, label"
-        + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_FILTERS.items()
-                  for p in props)
-        + f") WHERE {LINKS['ABOUT']} IS NOT NULL;\n")
+ABOUT_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {ABOUT_INDEX} ON nodes({LINKS['ABOUT']}, label"
+                   + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_FILTERS.items()
+                             for p in props)
+                   + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_VALUES.items()
+                             for p in props)
+                   + "".join(f", {about_key_sql(label)}" for label in ABOUT_VALUES)
+                   + f") WHERE {LINKS['ABOUT']} IS NOT NULL")
+DDL += ABOUT_INDEX_SQL + ";\n"
 DDL += "".join(f"DROP INDEX IF EXISTS nodes_{LINKS['ABOUT']}_{old};\n"  # the two it replaces
                for old in ("label", *ABOUT_FILTERS))
 
@@ -162,7 +195,8 @@ def about_filter_index(label: str) -> str | None:
     return ABOUT_INDEX if label in ABOUT_FILTERS else None
 
 
-def record_tests_sql(alts: Sequence, label: str | None = None) -> tuple[str, list]:
+def record_tests_sql(alts: Sequence, label: str | None = None, rows: bool = True
+                     ) -> tuple[str, list]:
     """The WHERE condition (on records ``r``) and its parameters of one label's checked
     tests of ``Store.records_matching`` (its ``port.RecordMatch`` list: one must keep a
     record).  A term leaves a record out only where ``RecordMatch.keeps`` does.
@@ -173,21 +207,25 @@ def record_tests_sql(alts: Sequence, label: str | None = None) -> tuple[str, lis
     value is text for a JSON string and also for an array or object (their JSON text,
     which starts with ``[`` or ``{``); true and false are 1 and 0.  Only for text starting
     so, or a whole number below an ``at_least`` bound, is the row read (``json_type``) to
-    tell them apart."""
+    tell them apart.
+
+    Without ``rows``, those terms keep every such record instead (no row read, a record
+    of ``label`` judged on the index alone when its terms read only what the index holds,
+    :func:`about_held`): the caller judges a kept record whose value is not plain text."""
     args: list = []
     ors = []
     for t in alts:  # (port.record_tests checked them: the names are the schema's)
         terms = []
 
         def value(prop: str) -> str:
-            if prop in ABOUT_FILTERS.get(label, ()):
+            if prop in about_held(label):
                 return about_filter_sql(label, prop, "r")
             return f"json_extract(r.props, '$.{prop}')"
 
         def not_text(prop: str) -> str:
             v = value(prop)
-            return (f"typeof({v}) <> 'text' OR (substr({v}, 1, 1) IN ('[', '{{') AND "
-                    f"json_type(r.props, '$.{prop}') IS NOT 'text')")
+            row = f" AND json_type(r.props, '$.{prop}') IS NOT 'text'" if rows else ""
+            return f"typeof({v}) <> 'text' OR (substr({v}, 1, 1) IN ('[', '{{'){row})"
 
         for prop in t.absent:
             terms.append(f"({value(prop)} IS NULL OR {value(prop)} = '')")
@@ -200,8 +238,9 @@ def record_tests_sql(alts: Sequence, label: str | None = None) -> tuple[str, lis
             args += words
         for prop, low in t.at_least.items():
             v = value(prop)
-            terms.append(f"(typeof({v}) <> 'integer' OR CAST({v} AS REAL) >= ? OR "
-                         f"json_type(r.props, '$.{prop}') IS NOT 'integer')")
+            row = (f"json_type(r.props, '$.{prop}') IS NOT 'integer'" if rows
+                   else f"{v} IN (0, 1)")  # (true and false are 1 and 0)
+            terms.append(f"(typeof({v}) <> 'integer' OR CAST({v} AS REAL) >= ? OR {row})")
             args.append(low)
         ors.append("(" + (" AND ".join(terms) or "1") + ")")
     return "(" + (" OR ".join(ors) or "0") + ")", args
@@ -302,7 +341,7 @@ def add_link_columns(con: sqlite3.Connection) -> None:
 #: Indexes whose columns changed after stores were written with them: a store's index of
 #: that name made otherwise is dropped and made anew when the store is next opened
 #: (EmbeddedStore.ensure_schema).  Code of before opens a store made anew as it is.
-RESHAPED = {POINT_ENTRY_INDEX_NAME: POINT_ENTRY_INDEX}
+RESHAPED = {POINT_ENTRY_INDEX_NAME: POINT_ENTRY_INDEX, ABOUT_INDEX: ABOUT_INDEX_SQL}
 
 
 def reshaped_indexes(con: sqlite3.Connection) -> list[str]:

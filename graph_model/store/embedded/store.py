@@ -58,7 +58,7 @@ from graph_model.store.embedded.writer import EmbeddedWriter, encode_nodes, nids
 from graph_model.store.port import (
     CHANGES_SCAN, UNDO, Between, Change, ChangesRead, ChangesTrimmed, Direction, Edge,
     LoadInfo, Neighbourhood, Node, NodeBatch, NoneOf, RecordMatch, Store, StoreError,
-    UndoRefused, UndoResult, Writer, only_props, point_entry_props, record_tests,
+    UndoRefused, UndoResult, Writer, only_props, point_entry_props, record_props, record_tests,
 )
 
 DB_FILE = "graph.sqlite3"
@@ -105,6 +105,20 @@ def _changes(rows: Iterable[tuple]) -> list[Change]:
                    Node(uid, node[0], json.loads(node[1])) if node and node[1] is not None
                    else None)
             for pos, at, load_id, op, uid, about, gone, *node in rows]
+
+
+def _plain_values(names: Sequence[str], values: Sequence) -> dict[str, str] | None:
+    """The properties ``names`` of a record as an index holds them (json_extract's values,
+    in that order), those it lacks left out; None when one is not plain text (a JSON
+    array's or object's text, a number for true): then only its row tells its value."""
+    out = {}
+    for p, v in zip(names, values):
+        if v is None:
+            continue  # absent (the store keeps no JSON null)
+        if type(v) is not str or v[:1] in ("[", "{"):
+            return None
+        out[p] = v
+    return out
 
 
 def _file_size(path: str) -> int:
@@ -864,14 +878,7 @@ class EmbeddedStore(Store):
             cols += ", " + sql.POINT_ENTRY_ARRAY.replace("props", "r.props", 1)
         found: list[tuple[str, str, dict | None]] = []
         for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
-            props: dict | None = {}
-            for (p, _), v in zip(filters, got):
-                if v is None:
-                    continue  # absent (the store keeps no JSON null)
-                if type(v) is not str or v[:1] in ("[", "{"):
-                    props = None
-                    break
-                props[p] = v
+            props = _plain_values([p for p, _ in filters], got)
             if props is not None and values:
                 array = json.loads(got[-1])
                 props.update((p, array[i]) for i, p in values if array[i] is not None)
@@ -883,27 +890,69 @@ class EmbeddedStore(Store):
                                             else only_props(whole[uid], names))
 
     def records_matching(self, uids: Iterable[str],
-                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         tests: Mapping[str, Sequence[RecordMatch] | None],
+                         props: Mapping[str, Sequence[str] | None] | None = None
                          ) -> dict[str, list[Node]]:
         tests = record_tests(tests)
+        names = record_props(props)
         if not tests:
             return {}
+        # A label whose records the ABOUT index holds all that is asked and tested of
+        # (sql.about_held: a ledger's alarms) is read from the index alone; of the others
         # SQLite judges each record on its JSON text, or for a label of sql.ABOUT_FILTERS
-        # on that index alone, and only the rows kept are read whole and decoded
+        # on that index, and only the rows kept are read whole and decoded
+        held = {label for label, alts in tests.items()
+                if sql.about_answers(label, names.get(label), alts)}
+        rest = {label: alts for label, alts in tests.items() if label not in held}
+        uids = list(dict.fromkeys(uids))
         out: dict[str, list[Node]] = {}
         with gc_paused():
+            for label in held:
+                self._records_indexed(uids, label, tests[label], names[label], out)
             for (source, where, args), (_, near, near_args) in zip(
-                    sql.record_reads(tests), sql.record_reads(tests, index_only=True)):
-                for part in sql.chunks(list(dict.fromkeys(uids))):
+                    sql.record_reads(rest), sql.record_reads(rest, index_only=True)):
+                for part in sql.chunks(uids):
                     rows = (f"FROM nodes d JOIN {source} ON r.{sql.LINKS['ABOUT']} = d.nid "
                             f"WHERE d.uid IN ({','.join('?' * len(part))})")
-                    for subj, uid, label, props in self._read_scattered(
+                    for subj, uid, label, text in self._read_scattered(
                             "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
                             rows + near, [*part, *near_args]):
-                        out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+                        out.setdefault(subj, []).append(
+                            only_props(Node(uid, label, json.loads(text)), names.get(label)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
+
+    def _records_indexed(self, uids: Sequence[str], label: str,
+                         alts: Sequence[RecordMatch] | None, names: Sequence[str],
+                         out: dict[str, list[Node]]) -> None:
+        """The records of ``label`` about ``uids`` that ``alts`` keeps, with the properties
+        ``names``, read from the ABOUT index alone (sql.about_held: each column the
+        statement reads spells an index column, so SQLite never reads a row).  A record
+        with a held value that is not plain text (json_extract: a JSON array's text, a
+        number for true) is judged and read again from its row, rarely."""
+        held = sql.about_held(label)
+        cond, args = sql.record_tests_sql(alts, label, rows=False) if alts is not None \
+            else ("1", [])
+        cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in held)
+        prefix = f"{label}:"
+        found: list[tuple[str, str, dict | None]] = []
+        for part in sql.chunks(uids):
+            for subj, key, *got in self._con().execute(
+                    f"SELECT d.uid, {sql.about_key_sql(label, 'r')}{cols} FROM nodes d "
+                    f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
+                    f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
+                    f"AND {cond}", [*part, *args]):
+                found.append((subj, prefix + key, _plain_values(held, got)))
+        whole = self.get_nodes([uid for _, uid, values in found if values is None])
+        for subj, uid, values in found:
+            if values is not None:
+                node = Node(uid, label, {p: values[p] for p in names if p in values})
+            elif alts is None or any(t.keeps(whole[uid].props) for t in alts):
+                node = only_props(whole[uid], names)
+            else:
+                continue
+            out.setdefault(subj, []).append(node)
 
     def _read_scattered(self, select: str, source: str, args: Sequence,
                         near: str | None = None, near_args: Sequence = ()) -> sqlite3.Cursor:

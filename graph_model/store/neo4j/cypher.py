@@ -820,10 +820,11 @@ def records_matching() -> Statement:
     (:meth:`graph_model.store.port.Store.records_matching`): one map per label read,
     ``{label, all, alts}``, ``all`` for every record of the label, else ``alts``, one map
     per ``RecordMatch`` of its terms: ``absent`` (property names), ``where`` and
-    ``contains`` (``{prop, values}``), ``at_least`` (``{prop, low}``).  A term leaves a
-    record out only on a value of the type it names (a string, an integer) or, for
-    ``absent``, on a value other than the empty string; so the type predicates
-    (``IS :: STRING``, from Neo4j 5.9)."""
+    ``contains`` (``{prop, values}``), ``at_least`` (``{prop, low}``); and ``props``, the
+    names of the properties returned (their values ``vals``, in the order of ``names``;
+    null: every property, ``props``).  A term leaves a record out only on a value of the
+    type it names (a string, an integer) or, for ``absent``, on a value other than the
+    empty string; so the type predicates (``IS :: STRING``, from Neo4j 5.9)."""
     return _stmt(
         "records_matching",
         f"UNWIND $uids AS uid MATCH (s:{_label(None)} {{uid: uid}})<-[:{_rel(ABOUT)}]-(rec) "
@@ -836,7 +837,9 @@ def records_matching() -> Statement:
         f"OR any(x IN c.values WHERE rec[c.prop] CONTAINS x)) "
         f"AND all(n IN a.at_least WHERE NOT (rec[n.prop] IS :: INTEGER NOT NULL) "
         f"OR toFloatOrNull(rec[n.prop]) >= n.low))) "
-        f"RETURN uid, rec.uid AS rec_uid, properties(rec) AS props ORDER BY uid, rec_uid",
+        f"WITH uid, rec, mine[0].props AS names "
+        f"RETURN uid, rec.uid AS rec_uid, CASE WHEN names IS NULL THEN properties(rec) END AS props, "
+        f"names, [p IN coalesce(names, []) | rec[p]] AS vals ORDER BY uid, rec_uid",
         "uids", "tests",
     )
 

@@ -81,7 +81,7 @@ from graph_model.store.port import (
     CHANGES_SCAN, DELETE, UNDO, WRITE, Between, Change, ChangesRead, ChangesTrimmed,
     Direction, Edge, LoadInfo, MissingNodeError, Neighbourhood, Node, NodeBatch, NoneOf,
     RecordMatch, Store, StoreError, UndoRefused, UndoResult, Writer, changes_kept, node_batch,
-    point_entry_props, record_tests,
+    point_entry_props, record_props, record_tests,
 )
 from graph_model.schema import schema
 
@@ -814,13 +814,15 @@ class Neo4jStore(Store):
         """Each subject's records as ``stmt`` (a statement over ``$uids`` returning uid,
         rec_uid and props) gives them, the subjects read a chunk at a time.  With
         ``names``, the statement returns the values of those properties instead (vals,
-        null for one a record lacks: Neo4j stores no null)."""
+        null for one a record lacks: Neo4j stores no null); a statement that returns null
+        props without ``names`` names them itself (``names``, a record's label's)."""
         uids = list(dict.fromkeys(uids))
 
         def node(r) -> Node:
-            if names is None:
+            if names is None and r["props"] is not None:
                 return _node(r["rec_uid"], r["props"])
-            return _node(r["rec_uid"], {p: v for p, v in zip(names, r["vals"]) if v is not None})
+            asked = names if names is not None else r["names"]
+            return _node(r["rec_uid"], {p: v for p, v in zip(asked, r["vals"]) if v is not None})
 
         def work(tx: ManagedTransaction) -> dict[str, list[Node]]:
             out: dict[str, list[Node]] = {}
@@ -859,14 +861,18 @@ class Neo4jStore(Store):
             valid_on=valid_on.isoformat() if valid_on is not None else None)
 
     def records_matching(self, uids: Iterable[str],
-                         tests: Mapping[str, Sequence[RecordMatch] | None]
+                         tests: Mapping[str, Sequence[RecordMatch] | None],
+                         props: Mapping[str, Sequence[str] | None] | None = None
                          ) -> dict[str, list[Node]]:
         wanted = record_tests(tests)
+        names = record_props(props)
         if not wanted:
             return {}
         params = []
         for lab, alts in wanted.items():
-            params.append({"label": lab, "all": alts is None, "alts": [
+            asked = names.get(lab)
+            params.append({"label": lab, "all": alts is None,
+                           "props": None if asked is None else list(asked), "alts": [
                 {"absent": list(t.absent),
                  "where": [{"prop": p, "values": list(v)} for p, v in t.where.items()],
                  "contains": [{"prop": p, "values": list(v)} for p, v in t.contains.items()],
