@@ -15,8 +15,7 @@ from queries.feed import VISIBILITY_PROPS, subjects_visibility
 from queries.rules.jurisdiction import agreements_covering, jurisdictions
 from queries.rules.scales import scales
 from tests.support.api import SECRET
-from tests.support.demo import load_demo
-from tests.support.stores import KINDS, neo4j_settings, open_empty
+from tests.support.demo import demo_fixture
 
 DAY = dt.date(2026, 6, 1)
 #: (agency, region) of keys: a city, its partner city, another province's city, a
@@ -27,12 +26,7 @@ KEYS = [("苏州市交通运输局", "320500"), ("无锡市交通运输局", "32
 MISSING = "Enterprise:91350100MA0000000X"
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def demo(request, tmp_path_factory):
-    path = tmp_path_factory.mktemp("feedvis") / "store"
-    store = load_demo(open_empty(request.param, path, neo4j_settings(str(path), SECRET)), SECRET)
-    yield store
-    store.close()
+demo = demo_fixture("feedvis", SECRET)
 
 
 def subjects(store) -> list[str]:

@@ -7,19 +7,13 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import SECRET
-from tests.support.demo import load_demo
-from tests.support.stores import KINDS, neo4j_settings, open_empty
+from tests.support.demo import demo_fixture
 
 MISSING = "Enterprise:91350100MA0000000X"
 LABELS = ("Enterprise", "Vehicle", "Penalty", "Region", "Agency")
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def demo(request, tmp_path_factory):
-    path = tmp_path_factory.mktemp("nodeprops") / "store"
-    store = load_demo(open_empty(request.param, path, neo4j_settings(str(path), SECRET)), SECRET)
-    yield store
-    store.close()
+demo = demo_fixture("nodeprops", SECRET)
 
 
 @pytest.mark.parametrize("props", [["region_code"], ["fine", "decision_date", "severity", "name"],

@@ -4,23 +4,15 @@ read of it), and get, on every adapter, exactly the answers the store gives."""
 
 from __future__ import annotations
 
-import pytest
-
 from loaders.reads import SharedReads
 from queries.rules.repair import PENALTY_REF_PROPS
 from tests.support.api import SECRET
-from tests.support.demo import load_demo
-from tests.support.stores import KINDS, neo4j_settings, open_empty
+from tests.support.demo import demo_fixture
 
 MISSING = "Penalty:不存在〔2024〕1号"
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def demo(request, tmp_path_factory):
-    path = tmp_path_factory.mktemp("sharedreads") / "store"
-    store = load_demo(open_empty(request.param, path, neo4j_settings(str(path), SECRET)), SECRET)
-    yield store
-    store.close()
+demo = demo_fixture("sharedreads", SECRET)
 
 
 class Counting:
