@@ -108,11 +108,11 @@ def _entries_indexed(con, scheme, uids) -> list:
     alone, the array of values as (uid, label, its JSON text)."""
     from graph_model.store.embedded import sql
 
-    cols = [e.replace("props", "r.props", 1) for e in sql.POINT_ENTRY_COLUMNS.values()]
-    scheme_col, occurred = cols[0], cols[2]
+    col = {p: sql.point_entry_sql(e, "r") for p, e in sql.POINT_ENTRY_COLUMNS.items()}
+    scheme_col, occurred = col["scheme"], col["occurred_on"]
     names = list(scheme.entry_schemes)
     return [(uid, "PointEntry", array) for uid, *_, array in con.execute(
-        f"SELECT r.uid, {', '.join(cols)}, {sql.POINT_ENTRY_ARRAY.replace('props', 'r.props', 1)} "
+        f"SELECT r.uid, {', '.join(col.values())}, {sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, 'r')} "
         f"FROM nodes d JOIN nodes r INDEXED BY {sql.POINT_ENTRY_INDEX_NAME} ON r.about = d.nid "
         f"WHERE d.uid IN ({','.join('?' * len(uids))}) AND r.label = 'PointEntry' AND "
         f"{scheme_col} IN ({','.join('?' * len(names))}) AND ({occurred} IS NULL OR "

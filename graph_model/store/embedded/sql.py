@@ -118,6 +118,16 @@ POINT_ENTRY_INDEX = (f"CREATE INDEX IF NOT EXISTS {POINT_ENTRY_INDEX_NAME} ON no
                      f"{POINT_ENTRY_ARRAY}, uid, label) "
                      f"WHERE label = 'PointEntry'")
 DDL += POINT_ENTRY_INDEX + ";\n"
+
+
+def point_entry_sql(expr: str, table: str) -> str:
+    """An expression of the point-entry index (a :data:`POINT_ENTRY_COLUMNS` value or
+    :data:`POINT_ENTRY_ARRAY`) on the records ``table`` of a query, spelled as SQLite must
+    see it to match the index (the index's own text names ``props`` bare, and must stay
+    byte-identical: :data:`RESHAPED` compares it)."""
+    return expr.replace("props", f"{table}.props", 1)
+
+
 #: GLOB of a date stored as ISO text (port.ISO_DAY)
 ISO_DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
 

@@ -835,7 +835,7 @@ class EmbeddedStore(Store):
             return out
         # Every term reads a column of the nodes_about_point_entries index, so SQLite
         # judges an entry there and reads the row only of one it returns.
-        col = {p: e.replace("props", "r.props") for p, e in sql.POINT_ENTRY_COLUMNS.items()}
+        col = {p: sql.point_entry_sql(e, "r") for p, e in sql.POINT_ENTRY_COLUMNS.items()}
         where, args = f" AND {col['scheme']} IN ({','.join('?' * len(wanted))})", list(wanted)
         for name, bound, op in (("valid_to", valid_on, ">="), ("occurred_on", occurred_by, "<=")):
             if bound is not None:
@@ -870,12 +870,12 @@ class EmbeddedStore(Store):
         statement's column spells an index column, so SQLite never reads a row.  A value
         of the filter columns (json_extract: a JSON array's text, a number for true) that
         is not plain text is read again from its row, rarely."""
-        filters = [(p, sql.POINT_ENTRY_COLUMNS[p].replace("props", "r.props", 1))
+        filters = [(p, sql.point_entry_sql(sql.POINT_ENTRY_COLUMNS[p], "r"))
                    for p in names if p in sql.POINT_ENTRY_COLUMNS]
         values = [(i, p) for i, p in enumerate(sql.POINT_ENTRY_VALUES) if p in names]
         cols = "".join(f", {e}" for _, e in filters)
         if values:
-            cols += ", " + sql.POINT_ENTRY_ARRAY.replace("props", "r.props", 1)
+            cols += ", " + sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, "r")
         found: list[tuple[str, str, dict | None]] = []
         for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
             props = _plain_values([p for p, _ in filters], got)
