@@ -246,41 +246,22 @@ def penalty_ref(node: Node, cat: RepairCatalogue) -> PenaltyRef:
 
 
 def _repairs_by_decision(store: Store, decision_nos: Sequence[str]) -> dict[str, list[RepairRef]]:
-    """The repairs of each decision number.
-
-    A Repair's key is ``<decision number>|<repaired_on>`` (graph_model/schema.yaml), so a
-    decision's repairs are the uids right after ``Repair:<decision number>|``: a keyset
-    lookup per decision.  (Filtering ``find_nodes`` on one ``decision_no`` instead walks
-    every Repair in the embedded store: ~90 ms a call at a tenth of Yangtze scale.  Given
-    thousands at once, SQLite seeks each in the decision_no index.)
+    """The repairs of each decision number: one read per few thousand decisions through
+    the decision_no index (a province's reminders ask for ~10^5, a score for a dozen),
+    keeping those whose key (``<decision number>|<repaired_on>``, graph_model/schema.yaml)
+    names the decision.  Only the repairs found are read: a keyset lookup of each
+    decision's uids read the rows of the next repairs too, other decisions' (a page of
+    them for each penalty that had none, its rows all over the file when read cold).
+    (Without a sort for a page, SQLite seeks even one decision in the index.)
     """
     out: dict[str, list[RepairRef]] = {}
-
-    def add(dno: str, n: Node) -> None:
-        out.setdefault(dno, []).append(RepairRef(
-            n.uid, record_date(n, "repaired_on"), n.props.get("mode"), n.props.get("agency"),
-            n.props.get("agency_region"), n.props.get("evidence")))
-
-    if len(decision_nos) > MANY_DECISIONS:
-        # Many: a read per few thousand through the decision_no index (a province's
-        # reminders ask for ~10^5), keeping the repairs the keyset lookup would find.
-        for n in find_by_values(store, "Repair", "decision_no", decision_nos):
-            dno = n.props["decision_no"]
-            if n.uid.startswith(f"Repair:{dno}|"):
-                add(dno, n)
-        return _by_repair_day(out)
-    for dno in decision_nos:
-        prefix = f"Repair:{dno}|"
-        for n in store.iter_nodes("Repair", after=prefix, page=4):
-            if not n.uid.startswith(prefix):
-                break
-            if n.props.get("decision_no", dno) == dno:
-                add(dno, n)
+    for n in find_by_values(store, "Repair", "decision_no", decision_nos):
+        dno = n.props["decision_no"]
+        if n.uid.startswith(f"Repair:{dno}|"):
+            out.setdefault(dno, []).append(RepairRef(
+                n.uid, record_date(n, "repaired_on"), n.props.get("mode"), n.props.get("agency"),
+                n.props.get("agency_region"), n.props.get("evidence")))
     return _by_repair_day(out)
-
-
-#: more decision numbers than this have their repairs read in batches (see above)
-MANY_DECISIONS = 200
 
 
 def _by_repair_day(out: dict[str, list[RepairRef]]) -> dict[str, list[RepairRef]]:

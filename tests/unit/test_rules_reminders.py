@@ -98,7 +98,7 @@ def eligible_at_home(store, region, day):
 
 
 def test_home_repairable_reads_only_the_publication_windows_and_answers_as_repair_eligible(
-        store, monkeypatch):
+        store):
     # penalties of both severities and none (the default), revoked ones, repairs that count
     # and repairs that break rule 17, subjects at home in Suzhou's city, its counties, Wuxi
     # and Hangzhou; days at month ends, where the windows' month arithmetic clamps
@@ -118,7 +118,6 @@ def test_home_repairable_reads_only_the_publication_windows_and_answers_as_repai
             g.repair(no, (decided + dt.timedelta(days=rng.randrange(30, 600))).isoformat(),
                      mode=rng.choice(["承诺", "闭环"]), evidence=rng.choice([None, "整改报告"]))
     g.commit()
-    monkeypatch.setattr(repair, "MANY_DECISIONS", 7)  # the batched read of repairs as well
     sizes = []
     for day in ["2022-02-28", "2022-03-31", "2023-02-28", "2024-02-29", "2024-08-31", "2025-06-01"]:
         for region in (SUZHOU, KUNSHAN, WUXI, JIANGSU):
@@ -126,7 +125,11 @@ def test_home_repairable_reads_only_the_publication_windows_and_answers_as_repai
             assert got == eligible_at_home(store, region, day), (region, day)
             sizes.append(len(got))
     assert min(sizes) > 0 and max(sizes) > 20
-    with_repairs = repair._repairs_by_decision(store, [f"罚{n:04d}" for n in range(300)])
-    monkeypatch.setattr(repair, "MANY_DECISIONS", 1000)  # one keyset lookup per decision
-    assert with_repairs == repair._repairs_by_decision(store, [f"罚{n:04d}" for n in range(300)])
+    numbers = [f"罚{n:04d}" for n in range(300)]
+    with_repairs = repair._repairs_by_decision(store, numbers)
+    # a decision's repairs are those whose key names it (the uids after "Repair:<no>|")
+    keyed = {no: [n.uid for n in store.iter_nodes("Repair", after=f"Repair:{no}|", page=4)
+                  if n.uid.startswith(f"Repair:{no}|")] for no in numbers}
+    assert {no: sorted(r.uid for r in reps) for no, reps in with_repairs.items()} == \
+        {no: sorted(uids) for no, uids in keyed.items() if uids}
     assert len(with_repairs) > 50
