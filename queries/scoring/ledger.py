@@ -20,6 +20,7 @@ of them winning.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
@@ -40,6 +41,11 @@ __all__ = ["Entry", "GradeRule", "DimensionScore", "ScoreResult", "Context", "EN
            "ASKED_LABELS", "asked_props", "gather", "ledger", "ONE_DAY"]
 
 ONE_DAY = dt.timedelta(days=1)
+#: A gather's reads run at once in a pool of this many threads (each with its own
+#: connection to an embedded store), each group's uids in up to READ_PARTS parts of
+#: PART_UIDS or more.
+READ_THREADS, READ_PARTS, PART_UIDS = 8, 4, 8
+_READS = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="creditkb-ledger")
 
 
 @dataclass(frozen=True)
@@ -199,19 +205,27 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     groups: dict[frozenset, list[str]] = {}
     for u, how in roles.items():
         groups.setdefault(frozenset(how), []).append(u)
-    about: dict[str, list[Node]] = {}
     props = asked_props(scheme)
+    # The reads below are independent, and read cold each waits on a page at a time (a
+    # fleet's: an index seek or two per vehicle): run at once, in parts of a few uids,
+    # their waits overlap.  Each part is about other uids, so their answers merge as one.
+    reads = []
     for how, uids in groups.items():
         tests = scheme.record_tests(how)
         if not filtered and "PointEntry" in scheme.labels():
             tests["PointEntry"] = None
         if tests:
-            about.update(store.records_matching(uids, tests, props))
-    if filtered:
-        entries = store.point_entries_about(wanted, scheme.entry_schemes, occurred_by=day,
-                                            valid_on=(first or day) if counting_only else None,
-                                            props=ENTRY_PROPS)
-        for subject, nodes in entries.items():
+            reads += [_READS.submit(store.records_matching, part, tests, props)
+                      for part in _parts(uids)]
+    entries = [_READS.submit(store.point_entries_about, part, scheme.entry_schemes,
+                             occurred_by=day, valid_on=(first or day) if counting_only else None,
+                             props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
+    wait([*reads, *entries])  # (all ended, also when one failed: none reads on after)
+    about: dict[str, list[Node]] = {}
+    for read in reads:
+        about.update(read.result())
+    for read in entries:
+        for subject, nodes in read.result().items():
             about[subject] = sorted([*about.get(subject, ()), *nodes], key=attrgetter("uid"))
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
     records = counted_by_subject(store, about, day)
@@ -219,6 +233,13 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = penalty_states(store, penalties, day) if penalties else {}
     return Context(records, vehicles, drivers, states)
+
+
+def _parts(uids: Sequence[str]) -> list[Sequence[str]]:
+    """``uids`` in at most :data:`READ_PARTS` parts of :data:`PART_UIDS` or more, read at
+    once (gather)."""
+    size = max(PART_UIDS, -(-len(uids) // READ_PARTS))
+    return [uids[i:i + size] for i in range(0, len(uids), size)]
 
 
 def _may_count(scheme: Scheme, node: Node, first: dt.date) -> bool:

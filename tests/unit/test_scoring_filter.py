@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 
 import pytest
 
@@ -140,6 +141,18 @@ def test_every_ledger_is_the_one_read_from_every_record(store):
         for day in DAYS:
             assert ledgers(store, scheme, subjects, day) == \
                 ledgers(Unfiltered(store), scheme, subjects, day), (scheme.code, day)
+
+
+def test_a_ledger_read_a_uid_a_part_at_once_is_the_one_read_in_one_part(store, monkeypatch):
+    subjects = seed(store)
+    module = sys.modules[gather.__module__]  # (the package's ``ledger`` is the function)
+
+    def read(parts, size):
+        monkeypatch.setattr(module, "READ_PARTS", parts)
+        monkeypatch.setattr(module, "PART_UIDS", size)
+        return {(s.code, d): ledgers(store, s, subjects, d) for s in schemes() for d in DAYS}
+
+    assert read(10 ** 6, 1) == read(1, 10 ** 6)
 
 
 def test_the_filter_drops_records_and_the_comparison_sees_a_matching_one_lost(store):
