@@ -227,12 +227,19 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     for read in entries:
         for subject, nodes in read.result().items():
             about[subject] = sorted([*about.get(subject, ()), *nodes], key=attrgetter("uid"))
-    # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
-    records = counted_by_subject(store, about, day)
-    penalties = [n for recs in records.values() for n in recs
+    # The repairs of the penalties that may count are read while the versions are: of
+    # every such record, as some version may not count on ``day`` (a state is by uid, and
+    # a ledger reads only those of the versions that count).
+    penalties = [n for recs in about.values() for n in recs
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
-    states = penalty_states(store, penalties, day) if penalties else {}
-    return Context(records, vehicles, drivers, states)
+    states = _READS.submit(penalty_states, store, penalties, day) if penalties else None
+    # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
+    try:
+        records = counted_by_subject(store, about, day)
+    finally:
+        if states is not None:
+            wait([states])
+    return Context(records, vehicles, drivers, states.result() if states is not None else {})
 
 
 def _parts(uids: Sequence[str]) -> list[Sequence[str]]:
