@@ -20,7 +20,8 @@ of them winning.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor, wait
+import contextvars
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
@@ -215,9 +216,9 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
         if not filtered and "PointEntry" in scheme.labels():
             tests["PointEntry"] = None
         if tests:
-            reads += [_READS.submit(store.records_matching, part, tests, props)
+            reads += [_read(store.records_matching, part, tests, props)
                       for part in _parts(uids)]
-    entries = [_READS.submit(store.point_entries_about, part, scheme.entry_schemes,
+    entries = [_read(store.point_entries_about, part, scheme.entry_schemes,
                              occurred_by=day, valid_on=(first or day) if counting_only else None,
                              props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
     wait([*reads, *entries])  # (all ended, also when one failed: none reads on after)
@@ -232,7 +233,7 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     # a ledger reads only those of the versions that count).
     penalties = [n for recs in about.values() for n in recs
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
-    states = _READS.submit(penalty_states, store, penalties, day) if penalties else None
+    states = _read(penalty_states, store, penalties, day) if penalties else None
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
     try:
         records = counted_by_subject(store, about, day)
@@ -240,6 +241,12 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
         if states is not None:
             wait([states])
     return Context(records, vehicles, drivers, states.result() if states is not None else {})
+
+
+def _read(fn, *args, **kwargs) -> Future:
+    """``fn(*args, **kwargs)`` in the pool of gather's reads, in the caller's context: its
+    language (graph_model.i18n) words what the read says (a refused repair's reasons)."""
+    return _READS.submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def _parts(uids: Sequence[str]) -> list[Sequence[str]]:

@@ -197,3 +197,23 @@ def test_bad_input_is_a_clear_error(store, english):
         repair_eligible(store, "32050", "2023-09-12")
     with pytest.raises(InvalidInput, match="limit"):
         repair_eligible(store, SUZHOU, "2023-09-12", limit=10_001)
+
+
+def test_a_ledgers_penalty_states_give_their_reasons_in_the_callers_language(store):
+    """A score reads its penalties' repair states on another thread than the request's
+    (queries.scoring.ledger.gather): their refused repairs' reasons are still in the
+    request's language."""
+    from graph_model.i18n import use_language
+    from queries.scoring.ledger import gather
+    from queries.scoring.schemes import schemes
+
+    penalties(store)
+    g = GraphBuilder(store)
+    g.repair("严重1号", "2024-01-01", mode="承诺")  # too early, and not a closed loop
+    g.commit()
+    scheme = schemes().get("sc_portrait")
+    for lang, words in (("en", "minimum publication period"), ("zh-CN", "最短公示期")):
+        with use_language(lang):
+            ctx = gather(store, scheme, ["Enterprise:F"], D(2024, 6, 1))
+        [refused] = ctx.penalties["Penalty:严重1号"].refused
+        assert words in refused.reasons[0], (lang, refused.reasons)
