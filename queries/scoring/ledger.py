@@ -19,8 +19,8 @@ of them winning.
 
 from __future__ import annotations
 
-import datetime as dt
 import contextvars
+import datetime as dt
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -219,8 +219,8 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
             reads += [_read(store.records_matching, part, tests, props)
                       for part in _parts(uids)]
     entries = [_read(store.point_entries_about, part, scheme.entry_schemes,
-                             occurred_by=day, valid_on=(first or day) if counting_only else None,
-                             props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
+                     occurred_by=day, valid_on=(first or day) if counting_only else None,
+                     props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
     wait([*reads, *entries])  # (all ended, also when one failed: none reads on after)
     about: dict[str, list[Node]] = {}
     for read in reads:
