@@ -375,7 +375,7 @@ def _row_rules(store: Store, path: str, kind: Kind, df: pd.DataFrame, checks: Ch
     rule = checks.rules.get(kind.name)
     if rule is None or df.empty:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
-    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    rows = _records(df)
     broken = [(i, col, reason) for i, found in zip(df.index, rule(store, rows))
               for col, reason in found]
     if not broken:
@@ -392,6 +392,16 @@ def _row_rules(store: Store, path: str, kind: Kind, df: pd.DataFrame, checks: Ch
         "value": [_cell(df, i, c) for i, c, _ in broken],
         "reason": [r for _, _, r in broken]})
     return df.drop(index=sorted(set(at))), rejects
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """The rows of ``df`` as dicts by column, a missing value None: what
+    ``df.astype(object).where(df.notna(), None).to_dict("records")`` gives, built a column
+    at a time (to_dict boxes each value in Python: 6 % of a repairs load's preparing
+    thread)."""
+    columns = [s.astype(object).where(s.notna(), None).tolist() for _, s in df.items()]
+    names = df.columns.tolist()
+    return [dict(zip(names, values)) for values in zip(*columns)]
 
 
 def _cell(df: pd.DataFrame, row, column: str) -> str | None:

@@ -10,6 +10,7 @@ one; a check asking for more, or for other nodes, reads the store as before.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Iterable, Mapping, Sequence
 
 from graph_model.store.port import Store
@@ -34,9 +35,9 @@ class SharedReads:
         return getattr(self._store, name)
 
     def existing(self, uids: Iterable[str]) -> set[str]:
-        uids = list(uids)
-        rest = [u for u in uids if u not in self._asked]
-        found = {u for u in uids if u in self._found}
+        uids = set(uids)
+        rest = uids - self._asked
+        found = uids & self._found.keys()
         return found | self._store.existing(rest) if rest else found
 
     def node_props(self, uids: Iterable[str], props: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -46,11 +47,14 @@ class SharedReads:
         found = self._found
         if tuple(props) == self._order:  # as read: copied whole
             out = {u: dict(found[u]) for u in uids if u in found}
-        else:
-            out = {u: {p: found[u][p] for p in props} for u in uids if u in found}
-        rest = [u for u in uids if u not in self._asked]
-        if rest:
-            out.update(self._store.node_props(rest, props))
+        elif len(props) == 1:  # (the revoked-penalty check's status)
+            [p] = props
+            out = {u: {p: found[u][p]} for u in uids if u in found}
+        else:  # (not a comprehension a node: each is a call)
+            pick = itemgetter(*props)
+            out = {u: dict(zip(props, pick(found[u]))) for u in uids if u in found}
+        if not self._asked.issuperset(uids):
+            out.update(self._store.node_props([u for u in uids if u not in self._asked], props))
         return out
 
 
