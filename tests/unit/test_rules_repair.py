@@ -33,6 +33,28 @@ def test_the_violation_decides_commitment_or_closed_loop(english):
     assert cat.mode_for("某种新的违法行为") == ("闭环", "not in the catalogue: closed loop unless shown unnecessary")
 
 
+def test_the_mode_of_a_violation_is_the_same_however_often_and_in_whichever_language_asked():
+    """A catalogue remembers which rule each violation text matched (a repairs load asks
+    for every row): asked again, in another language, or after more texts than it keeps,
+    it answers as when first asked."""
+    from graph_model.i18n import use_language
+    from queries.rules.repair import RULES_REMEMBERED
+
+    cat = repair_catalogue()
+    texts = ["驾驶员疲劳驾驶", "未按规定配备船员", "某种新的违法行为"]
+    first = {}
+    for lang in ("en", "zh"):
+        with use_language(lang):
+            first[lang] = [cat.mode_for(t) for t in texts]
+    assert first["en"][2] != first["zh"][2]  # not catalogued: the reason in each language
+    for i in range(RULES_REMEMBERED + 1):
+        cat.mode_for(f"另一种违法行为{i}")
+    for lang in ("zh", "en"):
+        with use_language(lang):
+            assert [cat.mode_for(t) for t in texts] == first[lang] == [
+                cat.mode_for(t) for t in texts]
+
+
 def penalties(store):
     g = GraphBuilder(store)
     g.firm("F", WUZHONG)
