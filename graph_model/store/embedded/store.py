@@ -107,18 +107,14 @@ def _changes(rows: Iterable[tuple]) -> list[Change]:
             for pos, at, load_id, op, uid, about, gone, *node in rows]
 
 
-def _plain_values(names: Sequence[str], values: Sequence) -> dict[str, str] | None:
-    """The properties ``names`` of a record as an index holds them (json_extract's values,
-    in that order), those it lacks left out; None when one is not plain text (a JSON
-    array's or object's text, a number for true): then only its row tells its value."""
-    out = {}
-    for p, v in zip(names, values):
-        if v is None:
-            continue  # absent (the store keeps no JSON null)
-        if type(v) is not str or v[:1] in ("[", "{"):
-            return None
-        out[p] = v
-    return out
+def _plain_text(values: Sequence) -> bool:
+    """Whether each of ``values`` (an index's json_extract columns) is plain text or absent
+    (the store keeps no JSON null): a JSON array's or object's text, or a number for true,
+    is not, and only its row tells its value."""
+    for v in values:
+        if v is not None and (type(v) is not str or v[:1] in ("[", "{")):
+            return False
+    return True
 
 
 def _file_size(path: str) -> int:
@@ -876,14 +872,20 @@ class EmbeddedStore(Store):
         cols = "".join(f", {e}" for _, e in filters)
         if values:
             cols += ", " + sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, "r")
+        # Where each name asked is in a row's columns (a filter column, or after them the
+        # array's item), in the order asked: a ledger reads thousands of rows.
+        held = [p for p, _ in filters]
+        first = len(held)
+        spots = [(p, held.index(p) if p in held else first + sql.POINT_ENTRY_VALUES.index(p))
+                 for p in names]
         found: list[tuple[str, str, dict | None]] = []
         for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
-            props = _plain_values([p for p, _ in filters], got)
-            if props is not None and values:
-                array = json.loads(got[-1])
-                props.update((p, array[i]) for i, p in values if array[i] is not None)
-                props = {p: props[p] for p in names if p in props}  # (in the order asked)
-            found.append((subj, uid, props))
+            if not _plain_text(got[:first]):
+                found.append((subj, uid, None))
+                continue
+            if values:
+                got[first:] = json.loads(got[first])
+            found.append((subj, uid, {p: got[i] for p, i in spots if got[i] is not None}))
         whole = self.get_nodes([uid for _, uid, props in found if props is None])
         for subj, uid, props in found:
             out.setdefault(subj, []).append(Node(uid, "PointEntry", props) if props is not None
@@ -936,6 +938,7 @@ class EmbeddedStore(Store):
             else ("1", [])
         cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in held)
         prefix = f"{label}:"
+        spots = [(p, held.index(p)) for p in names if p in held]  # (in the order asked)
         found: list[tuple[str, str, dict | None]] = []
         for part in sql.chunks(uids):
             for subj, key, *got in self._con().execute(
@@ -943,11 +946,13 @@ class EmbeddedStore(Store):
                     f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
                     f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
                     f"AND {cond}", [*part, *args]):
-                found.append((subj, prefix + key, _plain_values(held, got)))
+                values = {p: got[i] for p, i in spots if got[i] is not None} \
+                    if _plain_text(got) else None
+                found.append((subj, prefix + key, values))
         whole = self.get_nodes([uid for _, uid, values in found if values is None])
         for subj, uid, values in found:
             if values is not None:
-                node = Node(uid, label, {p: values[p] for p in names if p in values})
+                node = Node(uid, label, values)
             elif alts is None or any(t.keeps(whole[uid].props) for t in alts):
                 node = only_props(whole[uid], names)
             else:
