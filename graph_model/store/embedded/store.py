@@ -879,12 +879,12 @@ class EmbeddedStore(Store):
         spots = [(p, held.index(p) if p in held else first + sql.POINT_ENTRY_VALUES.index(p))
                  for p in names]
         found: list[tuple[str, str, dict | None]] = []
-        for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
+        for subj, uid, *got in self._rows(f"d.uid, r.uid{cols}", source, args):
             if not _plain_text(got[:first]):
                 found.append((subj, uid, None))
                 continue
-            if values:
-                got[first:] = json.loads(got[first])
+            if values:  # (the index's text; parsed already were SQLite to compute it)
+                got[first:] = json.loads(got[first]) if type(got[first]) is str else got[first]
             found.append((subj, uid, {p: got[i] for p, i in spots if got[i] is not None}))
         whole = self.get_nodes([uid for _, uid, props in found if props is None])
         for subj, uid, props in found:
@@ -941,8 +941,9 @@ class EmbeddedStore(Store):
         spots = [(p, held.index(p)) for p in names if p in held]  # (in the order asked)
         found: list[tuple[str, str, dict | None]] = []
         for part in sql.chunks(uids):
-            for subj, key, *got in self._con().execute(
-                    f"SELECT d.uid, {sql.about_key_sql(label, 'r')}{cols} FROM nodes d "
+            for subj, key, *got in self._rows(
+                    f"d.uid, {sql.about_key_sql(label, 'r')}{cols}",
+                    f"FROM nodes d "
                     f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
                     f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
                     f"AND {cond}", [*part, *args]):
@@ -959,8 +960,23 @@ class EmbeddedStore(Store):
                 continue
             out.setdefault(subj, []).append(node)
 
+    def _rows(self, select: str, source: str, args: Sequence) -> list[list]:
+        """The rows of ``SELECT <select> <source>`` (``FROM ... WHERE ...``), each a list,
+        from one step of SQLite: as one JSON array of them.  Row by row, the sqlite3
+        module lets go of the GIL at each step and waits to take it back, and with
+        gather's reads running at once in threads (queries.scoring.ledger) every row of a
+        fleet's thousands then waits its turn; read so, SQLite's work runs beside theirs.
+
+        The values are exact: a stored value comes back as the same text, whole number or
+        null (a real is rendered as SQLite's JSON does, and is read only to be told apart
+        from text: see _plain_text); a value of a JSON function's (json_extract's array
+        or object) may come back parsed, a list or dict, never text."""
+        (text,) = self._con().execute(f"SELECT json_group_array(json_array({select})) {source}",
+                                      args).fetchone()
+        return json.loads(text)
+
     def _read_scattered(self, select: str, source: str, args: Sequence,
-                        near: str | None = None, near_args: Sequence = ()) -> sqlite3.Cursor:
+                        near: str | None = None, near_args: Sequence = ()) -> list[list]:
         """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
         their pages first asked of the OS all at once: the records of a subject lie one to
         a page all over the file, and SQLite reads them one after another (pagemap).  The
@@ -972,7 +988,7 @@ class EmbeddedStore(Store):
                                             near_args if near else args)]
             if len(nids) >= PREFETCH_ROWS:
                 self._pages.will_need(nids)
-        return con.execute(f"SELECT {select} {source}", args)
+        return self._rows(select, source, args)
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
