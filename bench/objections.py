@@ -59,7 +59,7 @@ def timing(store_path: str, queries: str, modes: str, rounds: str) -> None:
     setups = {
         "floor": lambda: setattr(jurisdiction, "counted_by_subject", lambda st, found, day: found),
         "none_found": lambda: (setattr(jurisdiction, "counted_by_subject", real_counted),
-                               setattr(versions, "objections_about", lambda st, records: {})),
+                               setattr(versions, "objections_about", lambda st, records, *how: {})),
         "layer": lambda: (setattr(jurisdiction, "counted_by_subject", real_counted),
                           setattr(versions, "objections_about", real_lookup)),
     }

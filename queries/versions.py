@@ -45,7 +45,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from graph_model.i18n import message
 from graph_model.store.port import Node, Store
@@ -70,6 +71,12 @@ SUCCEEDED = (CORRECTED, WITHDRAWN)
 #: objection's row instead: 14-23 ms cold for a portrait whose fleet's records name that
 #: many, 0.2-1 ms seeking.  (Unsorted it still sought 1,000, not 5,000.)
 _NAMES_PER_READ = 500
+#: Names per read at least, when a caller asks for its reads in parts (objections_about).
+_PART_NAMES = 64
+
+#: ``reads(fn, groups)``: ``fn`` of each group, the answers in the groups' order (``map``,
+#: or the same run at once in a pool of threads).
+Reads = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
 
 
 def stored_day(value) -> dt.date | None:
@@ -107,10 +114,16 @@ def _succeeded_by(objection: Node, day: dt.date) -> bool:
     return status in SUCCEEDED and closed is not None and closed <= day
 
 
-def objections_about(store: Store, records: Iterable[Node]) -> dict[str, list[Node]]:
+def objections_about(store: Store, records: Iterable[Node], reads: Reads = map,
+                     parts: int = 1) -> dict[str, list[Node]]:
     """The objections contesting each record (by record uid) among ``records`` of the
     contestable labels: an objection names its record by key (as the agency names it) or
-    by uid, in its indexed ``record`` property."""
+    by uid, in its indexed ``record`` property.
+
+    The names are read in reads of at most :data:`_NAMES_PER_READ`, and in ``parts``
+    reads or more (of :data:`_PART_NAMES` or more each) when there are that many:
+    ``reads(fn, groups)`` reads them, ``fn`` of each group, the answers in their order
+    (default: one after another; a caller may run them at once)."""
     names: dict[str, str] = {}
     for n in records:
         if n.label in CONTESTABLE:
@@ -118,10 +131,13 @@ def objections_about(store: Store, records: Iterable[Node]) -> dict[str, list[No
             names[n.uid] = n.uid
     out: dict[str, list[Node]] = defaultdict(list)
     wanted = sorted(names)
-    for i in range(0, len(wanted), _NAMES_PER_READ):
-        for obj in store.find_every("Objection", {"record": wanted[i:i + _NAMES_PER_READ]}):
+    size = min(_NAMES_PER_READ, max(_PART_NAMES, -(-len(wanted) // max(1, parts))))
+    for found in reads(lambda group: store.find_every("Objection", {"record": group}),
+                       [wanted[i:i + size] for i in range(0, len(wanted), size)]):
+        for obj in found:
             out[names[str(obj.props.get("record"))]].append(obj)
-    return dict(out)
+    # (by uid: a record's objections named by key and by uid may come in two reads or one)
+    return {uid: sorted(objs, key=attrgetter("uid")) for uid, objs in out.items()}
 
 
 def in_force(records: Sequence[Node], objections: Mapping[str, Sequence[Node]],
@@ -165,28 +181,31 @@ def _decisions(store: Store, records: Iterable[Node]) -> dict[str, Node]:
     return {n.key: n for n in store.get_nodes(f"Objection:{no}" for no in numbers).values()}
 
 
-def counted(store: Store, records: Sequence[Node], as_of) -> list[Node]:
+def counted(store: Store, records: Sequence[Node], as_of, reads: Reads = map,
+            parts: int = 1) -> list[Node]:
     """The versions among ``records`` that count on ``as_of``, in their order, those under
     an open objection flagged (``under_objection_since``, ``under_objection``), corrected
     versions with ``version_from``; records of labels no objection contests pass as they
-    are.  One indexed read of the objections, one of the decisions behind corrections."""
+    are.  Indexed reads of the objections (``reads`` and ``parts``: see
+    :func:`objections_about`), one of the decisions behind corrections."""
     day = parse_as_of(as_of)
     records = list(records)
     contestable = [n for n in records if n.label in CONTESTABLE]
     if not contestable:
         return records
-    kept = {n.uid: n for n in in_force(contestable, objections_about(store, contestable),
+    kept = {n.uid: n for n in in_force(contestable,
+                                       objections_about(store, contestable, reads, parts),
                                        _decisions(store, contestable), day)}
     return [kept[n.uid] if n.label in CONTESTABLE else n for n in records
             if n.label not in CONTESTABLE or n.uid in kept]
 
 
-def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], as_of
-                       ) -> dict[str, list[Node]]:
+def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], as_of,
+                       reads: Reads = map, parts: int = 1) -> dict[str, list[Node]]:
     """:func:`counted` for records grouped by subject, in one pass; subjects left with no
     record are dropped."""
     flat = [n for nodes in by_subject.values() for n in nodes]
-    kept = {n.uid: n for n in counted(store, flat, as_of)}
+    kept = {n.uid: n for n in counted(store, flat, as_of, reads, parts)}
     out = {}
     for subject, nodes in by_subject.items():
         mine = [kept[n.uid] for n in nodes if n.uid in kept]

@@ -234,9 +234,10 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     penalties = [n for recs in about.values() for n in recs
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = _read(penalty_states, store, penalties, day) if penalties else None
-    # the versions of ``day`` (rule 21): a ledger over earlier days reads them too
+    # the versions of ``day`` (rule 21): a ledger over earlier days reads them too; their
+    # objections (a seek a name, a fleet's thousands) in parts at once, as the reads above
     try:
-        records = counted_by_subject(store, about, day)
+        records = counted_by_subject(store, about, day, _read_all, READ_PARTS)
     finally:
         if states is not None:
             wait([states])
@@ -247,6 +248,14 @@ def _read(fn, *args, **kwargs) -> Future:
     """``fn(*args, **kwargs)`` in the pool of gather's reads, in the caller's context: its
     language (graph_model.i18n) words what the read says (a refused repair's reasons)."""
     return _READS.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+def _read_all(fn, groups: Sequence) -> list:
+    """``fn`` of each of ``groups`` at once in the pool of gather's reads, the answers in
+    their order (all ended first, also when one failed)."""
+    reads = [_read(fn, group) for group in groups]
+    wait(reads)
+    return [read.result() for read in reads]
 
 
 def _parts(uids: Sequence[str]) -> list[Sequence[str]]:

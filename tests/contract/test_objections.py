@@ -126,6 +126,27 @@ def test_undoing_a_correction_takes_the_new_version_back(store):
     assert g.grade == "C" and str(g.evaluation.under_objection_since) == "2026-05-02"
 
 
+def test_objections_read_in_parts_at_once_are_those_of_one_read(store, monkeypatch):
+    """A ledger reads its records' objections in parts at once (a fleet's records name
+    thousands): the same objections of each record, and versions counted, as one read."""
+    import queries.versions as versions
+    from queries.scoring.ledger import _read_all
+
+    _story(store)
+    ev = f"Evaluation:{F}|{ROAD5}|{CHANGZHOU}|2026-04-01"
+    _file(store, ev, "2026-05-02", "YY-4")
+    _file(store, ENTRY, "2025-07-01", "YY-5")
+    _decide(store, "YY-5", "维持", "2025-08-01")
+    _file(store, ENTRY, "2025-09-01", "YY-6")
+    records = list(store.get_nodes([ev, ENTRY, A, F]).values())
+    one = versions.objections_about(store, records)
+    assert sorted(one) == sorted([ev, ENTRY]) and len(one[ENTRY]) == 2
+    monkeypatch.setattr(versions, "_PART_NAMES", 1)  # a read a name
+    assert versions.objections_about(store, records, _read_all, 4) == one
+    for day in ("2025-08-15", "2025-09-15", "2026-05-15"):
+        assert counted(store, records, day, _read_all, 4) == counted(store, records, day)
+
+
 def _notified(store, subject, listed_on, notice_until):
     g = GraphBuilder(store)
     uid = g.listed(subject, "严重失信", SUZHOU, listed_on)

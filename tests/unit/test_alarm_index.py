@@ -14,7 +14,7 @@ from graph_model.store.port import RecordMatch
 from tests.contract.test_records_matching import ALARMS
 from tests.contract.test_records_matching_props import seed_odd
 from tests.support.stores import selects_sent
-from tests.unit.test_point_entry_index import reads_rows
+from tests.unit.test_point_entry_index import READS, reads_rows
 
 #: the ABOUT index of before (main a81927e): the alarms' filter columns only
 OLD_INDEX = ("CREATE INDEX nodes_about_records ON nodes(about, label, "
@@ -27,7 +27,7 @@ DATE = {"MonitoringAlarm": ("occurred_at",)}
 def statements(store: EmbeddedStore, read) -> list[str]:
     """The statements ``read()`` sends that read alarms."""
     return [s for s in selects_sent(store._con(), read)
-            if "'MonitoringAlarm'" in s and s.startswith("SELECT d.uid")]
+            if "'MonitoringAlarm'" in s and s.startswith(READS)]
 
 
 @pytest.fixture

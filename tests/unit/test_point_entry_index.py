@@ -22,10 +22,14 @@ OLD_INDEX = ("CREATE INDEX nodes_about_point_entries ON nodes(about, json_extrac
              "WHERE label = 'PointEntry'")
 
 
+#: how the store's reads of records begin (a row each, or all rows as one JSON array)
+READS = ("SELECT d.uid", "SELECT json_group_array(json_array(d.uid")
+
+
 def statements(store: EmbeddedStore, read) -> list[str]:
     """The statements ``read()`` sends that read point entries."""
     return [s for s in selects_sent(store._con(), read)
-            if "'PointEntry'" in s and s.startswith("SELECT d.uid")]
+            if "'PointEntry'" in s and s.startswith(READS)]
 
 
 def reads_rows(con: sqlite3.Connection, statement: str) -> bool:

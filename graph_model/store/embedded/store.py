@@ -107,18 +107,14 @@ def _changes(rows: Iterable[tuple]) -> list[Change]:
             for pos, at, load_id, op, uid, about, gone, *node in rows]
 
 
-def _plain_values(names: Sequence[str], values: Sequence) -> dict[str, str] | None:
-    """The properties ``names`` of a record as an index holds them (json_extract's values,
-    in that order), those it lacks left out; None when one is not plain text (a JSON
-    array's or object's text, a number for true): then only its row tells its value."""
-    out = {}
-    for p, v in zip(names, values):
-        if v is None:
-            continue  # absent (the store keeps no JSON null)
-        if type(v) is not str or v[:1] in ("[", "{"):
-            return None
-        out[p] = v
-    return out
+def _plain_text(values: Sequence) -> bool:
+    """Whether each of ``values`` (an index's json_extract columns) is plain text or absent
+    (the store keeps no JSON null): a JSON array's or object's text, or a number for true,
+    is not, and only its row tells its value."""
+    for v in values:
+        if v is not None and (type(v) is not str or v[:1] in ("[", "{")):
+            return False
+    return True
 
 
 def _file_size(path: str) -> int:
@@ -876,14 +872,20 @@ class EmbeddedStore(Store):
         cols = "".join(f", {e}" for _, e in filters)
         if values:
             cols += ", " + sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, "r")
+        # Where each name asked is in a row's columns (a filter column, or after them the
+        # array's item), in the order asked: a ledger reads thousands of rows.
+        held = [p for p, _ in filters]
+        first = len(held)
+        spots = [(p, held.index(p) if p in held else first + sql.POINT_ENTRY_VALUES.index(p))
+                 for p in names]
         found: list[tuple[str, str, dict | None]] = []
-        for subj, uid, *got in self._con().execute(f"SELECT d.uid, r.uid{cols} {source}", args):
-            props = _plain_values([p for p, _ in filters], got)
-            if props is not None and values:
-                array = json.loads(got[-1])
-                props.update((p, array[i]) for i, p in values if array[i] is not None)
-                props = {p: props[p] for p in names if p in props}  # (in the order asked)
-            found.append((subj, uid, props))
+        for subj, uid, *got in self._rows(f"d.uid, r.uid{cols}", source, args):
+            if not _plain_text(got[:first]):
+                found.append((subj, uid, None))
+                continue
+            if values:  # (the index's text; parsed already were SQLite to compute it)
+                got[first:] = json.loads(got[first]) if type(got[first]) is str else got[first]
+            found.append((subj, uid, {p: got[i] for p, i in spots if got[i] is not None}))
         whole = self.get_nodes([uid for _, uid, props in found if props is None])
         for subj, uid, props in found:
             out.setdefault(subj, []).append(Node(uid, "PointEntry", props) if props is not None
@@ -936,26 +938,45 @@ class EmbeddedStore(Store):
             else ("1", [])
         cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in held)
         prefix = f"{label}:"
+        spots = [(p, held.index(p)) for p in names if p in held]  # (in the order asked)
         found: list[tuple[str, str, dict | None]] = []
         for part in sql.chunks(uids):
-            for subj, key, *got in self._con().execute(
-                    f"SELECT d.uid, {sql.about_key_sql(label, 'r')}{cols} FROM nodes d "
+            for subj, key, *got in self._rows(
+                    f"d.uid, {sql.about_key_sql(label, 'r')}{cols}",
+                    f"FROM nodes d "
                     f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
                     f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
                     f"AND {cond}", [*part, *args]):
-                found.append((subj, prefix + key, _plain_values(held, got)))
+                values = {p: got[i] for p, i in spots if got[i] is not None} \
+                    if _plain_text(got) else None
+                found.append((subj, prefix + key, values))
         whole = self.get_nodes([uid for _, uid, values in found if values is None])
         for subj, uid, values in found:
             if values is not None:
-                node = Node(uid, label, {p: values[p] for p in names if p in values})
+                node = Node(uid, label, values)
             elif alts is None or any(t.keeps(whole[uid].props) for t in alts):
                 node = only_props(whole[uid], names)
             else:
                 continue
             out.setdefault(subj, []).append(node)
 
+    def _rows(self, select: str, source: str, args: Sequence) -> list[list]:
+        """The rows of ``SELECT <select> <source>`` (``FROM ... WHERE ...``), each a list,
+        from one step of SQLite: as one JSON array of them.  Row by row, the sqlite3
+        module lets go of the GIL at each step and waits to take it back, and with
+        gather's reads running at once in threads (queries.scoring.ledger) every row of a
+        fleet's thousands then waits its turn; read so, SQLite's work runs beside theirs.
+
+        The values are exact: a stored value comes back as the same text, whole number or
+        null (a real is rendered as SQLite's JSON does, and is read only to be told apart
+        from text: see _plain_text); a value of a JSON function's (json_extract's array
+        or object) may come back parsed, a list or dict, never text."""
+        (text,) = self._con().execute(f"SELECT json_group_array(json_array({select})) {source}",
+                                      args).fetchone()
+        return json.loads(text)
+
     def _read_scattered(self, select: str, source: str, args: Sequence,
-                        near: str | None = None, near_args: Sequence = ()) -> sqlite3.Cursor:
+                        near: str | None = None, near_args: Sequence = ()) -> list[list]:
         """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
         their pages first asked of the OS all at once: the records of a subject lie one to
         a page all over the file, and SQLite reads them one after another (pagemap).  The
@@ -967,7 +988,7 @@ class EmbeddedStore(Store):
                                             near_args if near else args)]
             if len(nids) >= PREFETCH_ROWS:
                 self._pages.will_need(nids)
-        return con.execute(f"SELECT {select} {source}", args)
+        return self._rows(select, source, args)
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
