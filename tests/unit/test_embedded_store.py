@@ -12,7 +12,7 @@ import pytest
 
 from graph_model.store.embedded import sql
 from graph_model.store.embedded.store import EmbeddedStore
-from graph_model.store.port import LoadInfo
+from graph_model.store.port import ChangesTrimmed, LoadInfo
 from tests.support.stores import selects_sent
 
 FIRM_A, FIRM_B = "Enterprise:91320505MA1MXXXXXX", "Enterprise:91320200MA1MYYYYYY"
@@ -396,4 +396,38 @@ def test_a_penalty_subject_region_is_sought_in_the_compound_index_led_by_it(tmp_
     for query in reads:
         plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
         assert "nodes_Penalty_subject_region_decision_date_severity" in plan, (query, plan)
+    store.close()
+
+
+def test_a_load_past_what_the_log_keeps_reads_and_ends_as_if_every_entry_were_written(
+        tmp_path, monkeypatch):
+    # New nodes' entries wait to be written (a large file's first ones would be trimmed
+    # before its commit): a read inside the transaction, a batch of known nodes between
+    # and the commit's trim must all see the positions as if each entry were written.
+    monkeypatch.setenv("CREDITKB_CHANGES_KEPT", "4")
+    store = EmbeddedStore(str(tmp_path / "s"))
+    firms = lambda *keys: pd.DataFrame({"uscc": list(keys), "region_code": "320500"})  # noqa: E731
+    with store.transaction() as tx:
+        tx.upsert_nodes("Enterprise", firms("A0"))
+    info = LoadInfo(load_id="L1", file="L1.csv", kind="enterprises",
+                    started_at="2026-11-25T10:00:00+00:00")
+    with store.transaction(info) as tx:
+        tx.upsert_nodes("Enterprise", firms("B1", "B2", "B3"))  # new
+        assert store.last_change() == 4
+        assert [(c.pos, c.uid) for c in store.changes_after(0)] == [
+            (1, "Enterprise:A0"), (2, "Enterprise:B1"), (3, "Enterprise:B2"), (4, "Enterprise:B3")]
+        tx.upsert_nodes("Enterprise", firms("C1", "C2"))  # new
+        tx.upsert_nodes("Enterprise", firms("A0", "D1"))  # one known
+        tx.upsert_nodes("Enterprise", firms("E1", "E2"))  # new
+        assert [(c.pos, c.uid) for c in store.changes_after(6)] == [
+            (7, "Enterprise:A0"), (8, "Enterprise:D1"), (9, "Enterprise:E1"), (10, "Enterprise:E2")]
+    assert store.last_change() == 10
+    assert [c.pos for c in store.changes_after(6)] == [7, 8, 9, 10]
+    with pytest.raises(ChangesTrimmed):
+        store.changes_after(5)
+    con = sqlite3.connect(str(tmp_path / "s" / "graph.sqlite3"))
+    assert con.execute("SELECT pos FROM changes ORDER BY pos").fetchall() == [(7,), (8,), (9,), (10,)]
+    assert con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone() == (10,)
+    assert con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone() == ("6",)
+    con.close()
     store.close()

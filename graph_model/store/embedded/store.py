@@ -150,6 +150,7 @@ class EmbeddedStore(Store):
         self._checkpoint = BackgroundCheckpoint(self.db_path)
         self._deferring = 0  # nested topology_deferred blocks open (the loader's thread)
         self._deferred = False  # a commit in them left its topology to their end
+        self._writing = threading.local()  # .writer: the transaction open on this thread
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
@@ -253,6 +254,7 @@ class EmbeddedStore(Store):
             if load is not None:
                 seq = self._record_load(load)
             writer = EmbeddedWriter(con, load.load_id if load else None, seq, _now())
+            self._writing.writer = writer
             yield writer
             if seq is not None:
                 con.execute("UPDATE loads SET nid_lo = ?, eid_lo = ?, "
@@ -260,7 +262,7 @@ class EmbeddedStore(Store):
                             "eid_hi = (SELECT coalesce(max(eid), 0) FROM edges) WHERE seq = ?",
                             (writer.max_nid, writer.max_eid, seq))
             if writer.wrote:
-                self._trim_changes()
+                writer.end_log()
                 self._bump_generation(topology=writer.graph_changed)
                 self._record_touched(writer.touched_uids())
                 if writer.graph_changed:
@@ -282,6 +284,7 @@ class EmbeddedStore(Store):
         except BaseException as exc:
             raise failed(con, exc, self.db_path, "writing")
         finally:
+            self._writing.writer = None
             if handed is not None:  # not committed: nobody may read it
                 with suppress(OSError):
                     os.unlink(handed[1])
@@ -350,9 +353,18 @@ class EmbeddedStore(Store):
         """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
         trim_changes(self._con())
 
+    def _log_con(self) -> sqlite3.Connection:
+        """The connection to read the change log with: inside a transaction on this
+        thread, its entries not yet written (see EmbeddedWriter._log_new) are written
+        first, so the read sees every entry the transaction made, as it would have."""
+        writer = getattr(self._writing, "writer", None)
+        if writer is not None:
+            writer.write_log()
+        return self._con()
+
     def changes_after(self, after: int, limit: int = 1000, *,
                       nodes: bool = False) -> list[Change]:
-        con = self._con()
+        con = self._log_con()
         # the node is the row the entry's subject is read through: its label and props
         # come with it (one lookup, not a second get_nodes)
         rows = con.execute(sql.CHANGES_AFTER % (", n.label, n.props" if nodes else ""),
@@ -367,7 +379,7 @@ class EmbeddedStore(Store):
     def changes_of(self, after: int, labels: Sequence[str], limit: int = 1000, *,
                    gone: bool = False, scan: int = CHANGES_SCAN,
                    nodes: bool = False) -> ChangesRead:
-        con = self._con()
+        con = self._log_con()
         # Every position up to the last committed one is committed (one writer at a time
         # takes positions as it commits), so the bound read first leaves no gap behind.
         hi = min(int(after) + int(scan), con.execute(sql.LAST_CHANGE).fetchone()[0])
@@ -384,7 +396,7 @@ class EmbeddedStore(Store):
         return ChangesRead(_changes(rows), last)
 
     def last_change(self) -> int:
-        return self._con().execute(sql.LAST_CHANGE).fetchone()[0]
+        return self._log_con().execute(sql.LAST_CHANGE).fetchone()[0]
 
     def _bump_generation(self, topology: bool) -> None:
         keys = "'generation', 'topology'" if topology else "'generation'"

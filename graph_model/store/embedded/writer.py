@@ -31,12 +31,24 @@ CHANGES_CAP = 100_000
 TRIM_EVERY = 100_000
 
 
-def trim_changes(con: sqlite3.Connection) -> None:
-    """Inside a write: drop the change-log entries past the :func:`changes_kept` newest."""
-    cut = con.execute(LAST_CHANGE).fetchone()[0] - changes_kept()
-    if cut > int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0]):
+def trim_changes(con: sqlite3.Connection, last: int | None = None) -> int:
+    """Inside a write: drop the change-log entries past the :func:`changes_kept` newest
+    of those up to ``last`` (None: the last written), and return the last position
+    trimmed away."""
+    if last is None:
+        last = con.execute(LAST_CHANGE).fetchone()[0]
+    cut = last - changes_kept()
+    trimmed = int(con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone()[0])
+    if cut > trimmed:
         con.execute("DELETE FROM changes WHERE pos <= ?", (cut,))
         con.execute("UPDATE meta SET v = ? WHERE k = 'changes_trimmed'", (str(cut),))
+    return max(cut, trimmed)
+
+
+#: the nid the next node inserted gets, less one (nodes is AUTOINCREMENT; an upsert's
+#: row that finds its uid takes a nid too, left unused)
+NEXT_NID = ("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'nodes'), 0), "
+            "coalesce((SELECT max(nid) FROM nodes), 0))")
 
 
 def _stage(con: sqlite3.Connection, table: str, columns: Sequence[str], *values: Sequence) -> None:
@@ -142,6 +154,10 @@ class EmbeddedWriter(Writer):
         self.wrote = False
         self.rows = 0  # rows written (nodes, edges, links)
         self._logged = 0  # change-log entries written since the log was last trimmed
+        #: change-log entries not yet in the table (see _log_new): [first position, lo, hi]
+        #: per run of new nodes, their entries the nodes with lo < nid <= hi in nid order
+        self._unwritten: list[list[int]] = []
+        self._last = 0  # while there are: the last position handed out
         self._forget_targets()
         self.graph_changed = False  # edges of the traversal graph written or deleted
         self.graph_removed = False  # nodes or edges deleted: the topology is rebuilt, not patched
@@ -185,6 +201,7 @@ class EmbeddedWriter(Writer):
         # 0 stages "no link", and a row without one keeps the stored link.
         new_links = "".join(f", nullif(i.{c}, 0)" for c in cols)
         keep = "".join(f", {c} = coalesce(excluded.{c}, nodes.{c})" for c in cols)
+        lo = con.execute(NEXT_NID).fetchone()[0]
         # Staged in uid order (see encode_nodes), and read back in that order.
         con.execute(
             f"INSERT INTO nodes(uid, label, props{''.join(', ' + c for c in cols)}) "
@@ -193,25 +210,90 @@ class EmbeddedWriter(Writer):
             f"ON CONFLICT(uid) DO UPDATE SET props = {merge_sql('nodes')}{keep}",
             (label,),
         )
-        # The change log: each node once per write, in uid order (as the Neo4j store).
-        # Staged in uid order, a uid's repeats are neighbours: the last of each run is
-        # kept, in staging order, with no sort of the batch (DISTINCT ... ORDER BY uid was
-        # 6 % of a load's writing thread).
-        con.execute("INSERT INTO changes(at, load_id, op, uid) SELECT ?, ?, ?, CAST(i.uid AS TEXT) "
-                    "FROM _nodes_in i WHERE NOT EXISTS (SELECT 1 FROM _nodes_in j WHERE "
-                    "j.rowid = i.rowid + 1 AND j.uid = i.uid) ORDER BY i.rowid",
-                    (self.at, self.load_id, WRITE))
+        if con.execute("SELECT count(*) FROM nodes WHERE nid > ?", (lo,)).fetchone()[0] == len(batch):
+            self._log_new(lo, lo + len(batch))  # every row a new node, given the next nid
+        else:
+            if self._unwritten:  # these entries take the positions after theirs
+                self._set_sequence(self._last)
+            # The change log: each node once per write, in uid order (as the Neo4j
+            # store).  Staged in uid order, a uid's repeats are neighbours: the last of
+            # each run is kept, in staging order, with no sort of the batch (DISTINCT ...
+            # ORDER BY uid was 6 % of a load's writing thread).
+            logged = con.execute(
+                "INSERT INTO changes(at, load_id, op, uid) SELECT ?, ?, ?, CAST(i.uid AS TEXT) "
+                "FROM _nodes_in i WHERE NOT EXISTS (SELECT 1 FROM _nodes_in j WHERE "
+                "j.rowid = i.rowid + 1 AND j.uid = i.uid) ORDER BY i.rowid",
+                (self.at, self.load_id, WRITE)).rowcount
+            self._last += logged
         self._logged += len(batch)
         if self._logged >= min(TRIM_EVERY, changes_kept()):
             # Trimmed as it grows rather than at commit only: the entries a large load
             # would trim then (a file of millions of rows, most of its own) go while their
             # pages are in the cache, and the pages they free take the next entries.
             # The log ends as a trim at commit leaves it.
-            trim_changes(con)
+            self._trim_log()
             self._logged = 0
         self.wrote = True
         self.rows += len(batch)
         return len(batch)
+
+    def _log_new(self, lo: int, hi: int) -> None:
+        """Log the write of the new nodes ``lo < nid <= hi`` (inserted in uid order) at the
+        next positions, without writing their entries yet: a file of more rows than the
+        log keeps (at scale 1 the alarms': 10.5 M) would otherwise write millions of
+        entries only to trim them again before its commit, where no reader sees them.
+        The nodes hold what the entries need, so nothing is kept but the range; the
+        entries left when the transaction ends, or anything reads or writes the log
+        before, are written then (:meth:`write_log`)."""
+        last = self._last_position()
+        run = self._unwritten[-1] if self._unwritten else None
+        if run is not None and run[2] == lo and run[0] + lo - run[1] - 1 == last:
+            run[2] = hi  # the run before goes on: the next nodes, at the next positions
+        else:
+            self._unwritten.append([last + 1, lo, hi])
+        self._last = last + hi - lo
+
+    def _last_position(self) -> int:
+        """The last change-log position handed out, to an entry written or not."""
+        return self._last if self._unwritten else self.con.execute(LAST_CHANGE).fetchone()[0]
+
+    def _set_sequence(self, last: int) -> None:
+        """Make ``last`` the change log's last position handed out."""
+        if not self.con.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'changes'",
+                                (last,)).rowcount:
+            self.con.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('changes', ?)", (last,))
+
+    def _trim_log(self) -> None:
+        """trim_changes as if every entry were written: the entries not yet written that
+        it would trim are forgotten."""
+        cut = trim_changes(self.con, self._last_position())
+        while self._unwritten:
+            first, lo, hi = run = self._unwritten[0]
+            if first + hi - lo - 1 <= cut:  # the whole run
+                self._unwritten.pop(0)
+                continue
+            if first <= cut:
+                run[:2] = cut + 1, lo + cut + 1 - first
+            break
+
+    def end_log(self) -> None:
+        """At commit: trim the log, then write the entries not yet written that it keeps."""
+        self._trim_log()
+        self.write_log()
+
+    def write_log(self) -> None:
+        """Write the change-log entries not yet written (see _log_new), at the positions
+        they were given, and end the AUTOINCREMENT sequence at the last position handed
+        out: as if every entry had been written with its batch."""
+        if not self._unwritten:
+            return
+        for first, lo, hi in self._unwritten:
+            self.con.execute("INSERT INTO changes(pos, at, load_id, op, uid) "
+                             "SELECT ? + nid, ?, ?, ?, uid FROM nodes "
+                             "WHERE nid > ? AND nid <= ? ORDER BY nid",
+                             (first - 1 - lo, self.at, self.load_id, WRITE, lo, hi))
+        self._set_sequence(self._last)
+        self._unwritten = []
 
     def _touch(self, always: list[str], rows: int, uids) -> None:
         """Add to what this transaction touched: ``always``, and ``uids()`` (of ``rows``
@@ -342,6 +424,7 @@ class EmbeddedWriter(Writer):
 
     def delete_nodes(self, uids: Sequence[str]) -> int:
         self._refuse_in_load("delete_nodes")
+        self.write_log()  # (its entries come before these, of nodes that may go)
         self._forget_targets()
         self.generation = None  # targets looked up before may be gone
         n = 0
@@ -369,6 +452,7 @@ class EmbeddedWriter(Writer):
 
     def delete_all(self) -> None:
         self._refuse_in_load("delete_all")
+        self.write_log()  # (the sequence takes their positions)
         self._forget_targets()
         self.generation = None
         for table in ("edges", "nodes", "journal", "loads", "changes"):
