@@ -310,13 +310,31 @@ def _end(ind: Indicator | None, node: Node, since: dt.date) -> tuple[dt.date | N
     return None, ""
 
 
+#: The labels whose entries stop counting for a reason of their own record (a penalty's
+#: repair, revocation or publication end, a list entry's removal) or count from a date of
+#: their own rule (a commitment's): every other entry's span hangs on its dates alone.
+_OWN_ENDS = ("Penalty", "ListEntry", "Commitment")
+_ODD = object()  # (_span: a date to read as _date and _end do, with their errors)
+
+
 def _entry(ind: Indicator | None, node: Node, about: str, day: dt.date, ctx: Context,
            points: float, share: int) -> Entry | None:
+    label = node.label
+    if label not in _OWN_ENDS:
+        # A ledger has thousands of these, and their dates repeat: each span once (_span)
+        p = node.props
+        when = p.get(RECORD_DATES.get(label))
+        end = p.get("valid_to") if label == "PointEntry" else None
+        if type(when) is str and (not end or type(end) is str):
+            span = _span(when[:10], end or None, ind.validity_months if ind is not None else 0,
+                         day)
+            if span is not _ODD:
+                return None if span is None else _make(ind, node, about, points, share, *span)
     since = _date(node)
     if since is None or since > day:
         return None  # not yet recorded on the day asked
     until, why = _end(ind, node, since)
-    if node.label == "Penalty":
+    if label == "Penalty":
         if node.props.get("status") == "撤销":
             return _make(ind, node, about, points, share, since, until, False, "revoked (撤销)")
         state = ctx.penalties.get(node.uid)
@@ -325,14 +343,46 @@ def _entry(ind: Indicator | None, node: Node, about: str, day: dt.date, ctx: Con
                 until, why = state.repair.repaired_on, f"repaired ({state.repair.mode or ''})"
             if until is None or state.maximum_end < until:
                 until, why = state.maximum_end, "publication ended"
-    elif node.label == "ListEntry" and node.props.get("removed_on"):
+    elif label == "ListEntry" and node.props.get("removed_on"):
         removed = parse_date(node.props["removed_on"], f"{node.uid} removed_on")
         if until is None or removed < until:
             until, why = removed, "removed from the list"
     counts = until is None or day < until
-    reason = (f"counts from {since}" + (f" until {until - ONE_DAY}" if until else "")) if counts \
-        else f"{why} on {until}"
-    return _make(ind, node, about, points, share, since, until, counts, reason)
+    return _make(ind, node, about, points, share, since, until, counts,
+                 _reason(since, until, counts, why))
+
+
+@lru_cache(maxsize=1 << 16)
+def _span(when: str, end: str | None, months: int | None, day: dt.date) -> tuple | None:
+    """(since, until, counts, reason) of an entry of a label not of :data:`_OWN_ENDS`,
+    dated ``when`` (its first ten characters), ending the day after ``end`` (a point
+    entry's ``valid_to``) or else ``months`` after ``when``, on ``day``: what _date, _end
+    and _entry give it.  None: not yet recorded on ``day``; _ODD: a date those read
+    otherwise (or refuse)."""
+    if when == "":
+        return None
+    since = _day(when)
+    if since is None:
+        return _ODD
+    if since > day:
+        return None
+    if end:
+        last = _day(end)
+        if last is None:
+            return _ODD
+        until, why = last + ONE_DAY, "expired"
+    elif months:
+        until, why = months_after(since, months), "expired"
+    else:
+        until, why = None, ""
+    counts = until is None or day < until
+    return since, until, counts, _reason(since, until, counts, why)
+
+
+def _reason(since: dt.date, until: dt.date | None, counts: bool, why: str) -> str:
+    if counts:
+        return f"counts from {since}" + (f" until {until - ONE_DAY}" if until else "")
+    return f"{why} on {until}"
 
 
 def _make(ind, node, about, points, share, since, until, counts, reason) -> Entry:
