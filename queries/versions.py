@@ -148,9 +148,12 @@ def in_force(records: Sequence[Node], objections: Mapping[str, Sequence[Node]],
     out = []
     for n in records:
         mine = objections.get(n.uid, ())
+        p = n.props
+        if not mine and n.label != "ListEntry" and not (p.get("supersedes") and p.get("objection_no")):
+            out.append(n)  # nearly every record: none contests it, nor does it correct one
+            continue
         if any(_succeeded_by(o, day) for o in mine):
             continue  # corrected or withdrawn from its decision on
-        p = n.props
         props = None
         if p.get("supersedes") and p.get("objection_no"):
             made = decisions.get(str(p["objection_no"]))
