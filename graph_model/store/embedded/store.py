@@ -117,6 +117,12 @@ def _plain_text(values: Sequence) -> bool:
     return True
 
 
+def _decoded(rows: Sequence[Sequence], column: int) -> list:
+    """The JSON texts in ``column`` of ``rows``, decoded, in their order: in one decode,
+    not a ``json.loads`` a row (a ledger's read has thousands)."""
+    return json.loads(f"[{','.join([row[column] for row in rows])}]") if rows else []
+
+
 def _file_size(path: str) -> int:
     """Bytes of the file a load reads (0: none on disk, as for an API's writes)."""
     try:
@@ -891,12 +897,16 @@ class EmbeddedStore(Store):
         spots = [(p, held.index(p) if p in held else first + sql.POINT_ENTRY_VALUES.index(p))
                  for p in names]
         found: list[tuple[str, str, dict | None]] = []
-        for subj, uid, *got in self._rows(f"d.uid, r.uid{cols}", source, args):
+        rows = self._rows(f"d.uid, r.uid{cols}", source, args)
+        if values:  # (the index's text; parsed already were SQLite to compute it)
+            parsed = iter(_decoded([row for row in rows if type(row[2 + first]) is str],
+                                   2 + first))
+        for subj, uid, *got in rows:
+            if values:
+                got[first:] = next(parsed) if type(got[first]) is str else got[first]
             if not _plain_text(got[:first]):
                 found.append((subj, uid, None))
                 continue
-            if values:  # (the index's text; parsed already were SQLite to compute it)
-                got[first:] = json.loads(got[first]) if type(got[first]) is str else got[first]
             found.append((subj, uid, {p: got[i] for p, i in spots if got[i] is not None}))
         whole = self.get_nodes([uid for _, uid, props in found if props is None])
         for subj, uid, props in found:
@@ -928,11 +938,13 @@ class EmbeddedStore(Store):
                 for part in sql.chunks(uids):
                     rows = (f"FROM nodes d JOIN {source} ON r.{sql.LINKS['ABOUT']} = d.nid "
                             f"WHERE d.uid IN ({','.join('?' * len(part))})")
-                    for subj, uid, label, text in self._read_scattered(
-                            "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
-                            rows + near, [*part, *near_args]):
+                    found = self._read_scattered(
+                        "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
+                        rows + near, [*part, *near_args])
+                    # (every row's properties in one decode, as _point_entries_indexed's)
+                    for (subj, uid, label, _), decoded in zip(found, _decoded(found, 3)):
                         out.setdefault(subj, []).append(
-                            only_props(Node(uid, label, json.loads(text)), names.get(label)))
+                            only_props(Node(uid, label, decoded), names.get(label)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
