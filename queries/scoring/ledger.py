@@ -23,9 +23,9 @@ import contextvars
 import datetime as dt
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import attrgetter
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from graph_model.i18n import message
 from graph_model.store.port import Node, Store
@@ -216,17 +216,17 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
         if not filtered and "PointEntry" in scheme.labels():
             tests["PointEntry"] = None
         if tests:
-            reads += [_read(store.records_matching, part, tests, props)
+            reads += [partial(store.records_matching, part, tests, props)
                       for part in _parts(uids)]
-    entries = [_read(store.point_entries_about, part, scheme.entry_schemes,
-                     occurred_by=day, valid_on=(first or day) if counting_only else None,
-                     props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
-    wait([*reads, *entries])  # (all ended, also when one failed: none reads on after)
+    entries = [partial(store.point_entries_about, part, scheme.entry_schemes,
+                       occurred_by=day, valid_on=(first or day) if counting_only else None,
+                       props=ENTRY_PROPS) for part in _parts(wanted)] if filtered else []
+    answers = _at_once([*reads, *entries])
     about: dict[str, list[Node]] = {}
-    for read in reads:
-        about.update(read.result())
-    for read in entries:
-        for subject, nodes in read.result().items():
+    for found in answers[:len(reads)]:
+        about.update(found)
+    for found in answers[len(reads):]:
+        for subject, nodes in found.items():
             about[subject] = sorted([*about.get(subject, ()), *nodes], key=attrgetter("uid"))
     # The repairs of the penalties that may count are read while the versions are: of
     # every such record, as some version may not count on ``day`` (a state is by uid, and
@@ -251,11 +251,24 @@ def _read(fn, *args, **kwargs) -> Future:
 
 
 def _read_all(fn, groups: Sequence) -> list:
-    """``fn`` of each of ``groups`` at once in the pool of gather's reads, the answers in
-    their order (all ended first, also when one failed)."""
-    reads = [_read(fn, group) for group in groups]
-    wait(reads)
-    return [read.result() for read in reads]
+    """``fn`` of each of ``groups`` at once (:func:`_at_once`), the answers in their
+    order."""
+    return _at_once([partial(fn, group) for group in groups])
+
+
+def _at_once(calls: Sequence[Callable[[], Any]]) -> list:
+    """Each of ``calls`` at once, the answers in their order (all ended first, also when
+    one failed: none reads on after): all but the last in the pool of gather's reads
+    (:func:`_read`), the last in the caller's thread, which would only wait for them.
+    Warm, each read handed to the pool costs more than many a read itself."""
+    if not calls:
+        return []
+    reads = [_read(call) for call in calls[:-1]]
+    try:
+        last = calls[-1]()
+    finally:
+        wait(reads)
+    return [read.result() for read in reads] + [last]
 
 
 def _parts(uids: Sequence[str]) -> list[Sequence[str]]:
