@@ -638,6 +638,15 @@ class Store(abc.ABC):
                 return
             after = nodes[-1].uid
 
+    def text_values(self, label: str, prop: str) -> frozenset[str]:
+        """Every text value of ``prop`` among the nodes of ``label`` (a number, list or
+        the like left out): what a reader keeps to skip the look-ups of names no node
+        holds (the objections' ``record``: :func:`queries.versions.objections_about`).
+        This is the reference: it reads every node; the embedded store reads the values
+        alone."""
+        return frozenset(v for n in self.iter_nodes(label)
+                         if isinstance(v := n.props.get(prop), str))
+
     @abc.abstractmethod
     def changes_after(self, after: int, limit: int = 1000, *,
                       nodes: bool = False) -> list[Change]:

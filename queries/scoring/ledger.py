@@ -235,9 +235,10 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
                  if n.label == "Penalty" and _may_count(scheme, n, first or day)]
     states = _read(penalty_states, store, penalties, day) if penalties else None
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too; their
-    # objections (a seek a name, a fleet's thousands) in parts at once, as the reads above
+    # objections (a seek a name, a fleet's thousands) in parts at once, as the reads above,
+    # and once this process keeps the names objections give, only of those
     try:
-        records = counted_by_subject(store, about, day, _read_all, READ_PARTS)
+        records = counted_by_subject(store, about, day, _read_all, READ_PARTS, contested=True)
     finally:
         if states is not None:
             wait([states])

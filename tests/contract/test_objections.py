@@ -147,6 +147,40 @@ def test_objections_read_in_parts_at_once_are_those_of_one_read(store, monkeypat
         assert counted(store, records, day, _read_all, 4) == counted(store, records, day)
 
 
+def test_the_text_values_of_a_property_are_those_its_nodes_hold(store):
+    _story(store)
+    _file(store, ENTRY, "2025-07-01", "YY-8")
+    _file(store, f"Evaluation:{F}|{ROAD5}|{CHANGZHOU}|2026-04-01", "2026-05-02", "YY-9")
+    held = {n.props["record"] for n in store.find_every("Objection")}
+    assert len(held) == 2 and store.text_values("Objection", "record") == held
+    assert store.text_values("Objection", "no_such_property") == frozenset()
+    assert store.text_values("Penalty", "decision_no") == frozenset()  # no penalty
+
+
+def test_versions_counted_with_the_names_kept_see_objections_written_after(store, monkeypatch):
+    """A ledger's versions are counted with ``contested``: once this process keeps the
+    names objections give (here at once), only those are sought.  An objection filed, and
+    then decided, after they were kept is seen by the next answer, as without them."""
+    import queries.versions as versions
+
+    monkeypatch.setattr(versions, "_KEEP_AFTER", 0)
+    _story(store)
+    records = [store.get_nodes([ENTRY])[ENTRY], store.get_nodes([A])[A]]
+
+    def both(day):
+        kept = counted(store, records, day, contested=True)
+        assert kept == counted(store, records, day)
+        return kept
+
+    assert [n.uid for n in both("2026-03-10")] == [ENTRY, A]
+    assert versions._KEPT[store].names == frozenset()  # kept: no objection yet
+    _file(store, ENTRY, "2026-03-02", "YY-7")
+    assert both("2026-03-10")[0].props["under_objection"] == "Objection:YY-7"
+    _decide(store, "YY-7", "撤销", "2026-03-20")
+    assert [n.uid for n in both("2026-03-19")] == [ENTRY, A]
+    assert [n.uid for n in both("2026-03-20")] == [A]
+
+
 def _notified(store, subject, listed_on, notice_until):
     g = GraphBuilder(store)
     uid = g.listed(subject, "严重失信", SUZHOU, listed_on)

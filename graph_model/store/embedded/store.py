@@ -1050,6 +1050,15 @@ class EmbeddedStore(Store):
         with gc_paused():
             return sorted(self.find_nodes(label, where, limit=-1), key=attrgetter("uid"))
 
+    def text_values(self, label: str, prop: str) -> frozenset[str]:
+        lab = schema().label(label)  # (a schema name, spelled into the SQL: see _find)
+        # one row of JSON (see existing): no node's whole props decoded in Python
+        [found] = self._con().execute(
+            f"SELECT json_group_array(json_extract(props, :path)) FROM nodes "
+            f"WHERE label = '{lab.name}' AND json_type(props, :path) = 'text'",
+            {"path": f'$."{prop}"'}).fetchone()
+        return frozenset(json.loads(found))
+
     def _find(self, label: str, wanted: Mapping[str, list], after: str | None, limit: int,
               uids: Sequence[str] | None = None) -> list[Node]:
         # The label is spelled into the SQL (it is a schema name, checked by find_nodes) so
