@@ -643,7 +643,7 @@ class Store(abc.ABC):
         the like left out): what a reader keeps to skip the look-ups of names no node
         holds (the objections' ``record``: :func:`queries.versions.objections_about`).
         This is the reference: it reads every node; the embedded store reads the values
-        alone."""
+        alone, and Neo4j those of an indexed property."""
         return frozenset(v for n in self.iter_nodes(label)
                          if isinstance(v := n.props.get(prop), str))
 

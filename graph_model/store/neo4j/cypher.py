@@ -881,6 +881,20 @@ def find_nodes(label: str, lead: str | None) -> Statement:
 
 
 @cache
+def text_values(label: str, prop: str) -> Statement:
+    """Every text value of an indexed property among the nodes of ``label``
+    (``Store.text_values``): the values alone, through the property's index, not each
+    node's properties (the objections' ``record``: thousands of nodes)."""
+    if prop not in schema().label(label).indexed():
+        raise ValueError(f"{label}: {prop!r} is not an indexed property")
+    return _stmt(
+        f"text_values:{label}:{prop}",
+        f"MATCH (n:{_label(label)}) WHERE n.{ident(prop)} IS :: STRING NOT NULL "
+        f"RETURN collect(DISTINCT n.{ident(prop)}) AS values",
+    )
+
+
+@cache
 def count_nodes(label: str | None) -> Statement:
     """Nodes of one label, or all creditkb nodes (a count-store lookup either way)."""
     return _stmt(
@@ -919,6 +933,7 @@ def all_statements() -> list[Statement]:
             journal_created_nodes()]
     out += [neighbours(d, capped) for d in DIRECTIONS for capped in (True, False)]
     out += [find_nodes(lab, lead) for lab in s.labels for lead in find_leads(lab)]
+    out += [text_values(lab, p) for lab in s.labels for p in s.label(lab).indexed()]
     out += [count_nodes(None), *(count_nodes(lab) for lab in s.labels)]
     out += [count_edges(None), *(count_edges(t) for t in s.relationships)]
     return out

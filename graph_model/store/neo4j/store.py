@@ -929,6 +929,13 @@ class Neo4jStore(Store):
             return "uid"
         return next((p for p in schema().label(label).indexed() if p in where), None)
 
+    def text_values(self, label: str, prop: str) -> frozenset[str]:
+        if prop not in schema().label(label).indexed():  # (no statement: every node read)
+            return super().text_values(label, prop)
+        stmt = cypher.text_values(label, prop)
+        return frozenset(self._read("text_values",
+                                    lambda tx: _run(tx, stmt).single()["values"]))
+
     def count_nodes(self, label: str | None = None) -> int:
         stmt = cypher.count_nodes(label)
         return self._read("count_nodes", lambda tx: _run(tx, stmt).single()["count"])
