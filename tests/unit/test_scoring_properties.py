@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -13,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from graph_model.store.port import Node
 from queries.rules.rulefile import DataFileError
 from queries.scoring.ledger import Context, ledger
-from queries.scoring.schemes import parse_scheme, schemes
+from queries.scoring.schemes import RECORD_DATES, parse_scheme, schemes
 
 SCHEMES = sorted(s.code for s in schemes())
 DAY0 = dt.date(2024, 1, 1)
@@ -126,3 +127,39 @@ def test_a_last_band_with_a_minimum_is_refused():
     doc = {**MINIMAL, "bands": [{"grade": "A", "min_score": 10}, {"grade": "B", "min_score": 0}]}
     with pytest.raises(DataFileError, match="t.yaml: bands\\[1\\] \\(B\\): the last band holds every score"):
         parse_scheme(doc, "t.yaml", scale_check=False)
+
+
+# An entry's span by its dates alone (ledger._span, cached) is a fast path beside
+# _date/_end: for every label it serves it must give what they give, errors included.
+_DATES = st.one_of(st.none(), st.just(""), st.sampled_from(["2024-02-30", "soon", "2024-1-5"]),
+                   st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31)).map(dt.date.isoformat),
+                   st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31)).map(
+                       lambda d: d.isoformat() + "T08:30:00"),
+                   st.integers(0, 20240101))
+_LEDGER = sys.modules[Context.__module__]  # (queries.scoring's ledger() hides the module)
+_FAST_LABELS = sorted(set(RECORD_DATES) - set(_LEDGER._OWN_ENDS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(label=st.sampled_from(_FAST_LABELS), when=_DATES, end=_DATES,
+       months=st.sampled_from([None, 0, 6, 12, 36]), no_indicator=st.booleans(),
+       day=st.dates(dt.date(2023, 6, 1), dt.date(2026, 6, 1)))
+def test_an_entry_dated_by_its_dates_alone_is_what_the_general_path_makes(
+        label, when, end, months, no_indicator, day):
+    from dataclasses import replace
+
+    lg = _LEDGER
+    base = next(i for s in schemes() for i in s.indicators)
+    ind = None if no_indicator else replace(base, validity_months=months)
+    props = {RECORD_DATES[label]: when, "valid_to": end, "description": "x"}
+    node = Node(f"{label}:1", label, {k: v for k, v in props.items() if v is not None})
+
+    def made(own_ends):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(lg, "_OWN_ENDS", own_ends)
+            try:
+                return lg._entry(ind, node, "Vessel:V", day, Context({}), 10.0, 1)
+            except Exception as exc:  # the same refusal, by type and message
+                return type(exc), str(exc)
+
+    assert made(lg._OWN_ENDS) == made((*lg._OWN_ENDS, label))
