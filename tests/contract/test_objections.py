@@ -173,12 +173,55 @@ def test_versions_counted_with_the_names_kept_see_objections_written_after(store
         return kept
 
     assert [n.uid for n in both("2026-03-10")] == [ENTRY, A]
+    _names_read(versions, store)
     assert versions._KEPT[store].names == frozenset()  # kept: no objection yet
     _file(store, ENTRY, "2026-03-02", "YY-7")
     assert both("2026-03-10")[0].props["under_objection"] == "Objection:YY-7"
     _decide(store, "YY-7", "撤销", "2026-03-20")
     assert [n.uid for n in both("2026-03-19")] == [ENTRY, A]
     assert [n.uid for n in both("2026-03-20")] == [A]
+
+
+def _names_read(versions, store):
+    """Wait for the thread reading the objection names of ``store``, if one runs."""
+    reader = versions._KEPT[store].reader
+    if reader is not None:
+        reader.join(30)
+
+
+def test_no_answer_waits_while_the_objection_names_are_read(store, monkeypatch):
+    """The answer that reaches the number of names sought after which they are kept
+    does not read them itself (0.25 s at scale 1): a thread does, and answers seek
+    every name meanwhile, as before; once read, the names are used."""
+    import threading
+
+    import queries.versions as versions
+
+    monkeypatch.setattr(versions, "_KEEP_AFTER", 0)
+    _story(store)
+    _file(store, ENTRY, "2026-03-02", "YY-7")
+    records = [store.get_nodes([ENTRY])[ENTRY], store.get_nodes([A])[A]]
+    expected = counted(store, records, "2026-03-10")
+    read_names, started, opened, finished = store.text_values, *(threading.Event() for _ in "sof")
+
+    def held_back(label, prop):
+        started.set()
+        opened.wait(30)
+        try:
+            return read_names(label, prop)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(store, "text_values", held_back)
+    assert counted(store, records, "2026-03-10", contested=True) == expected
+    assert started.wait(30) and not finished.is_set()  # answered while the names are read
+    assert versions._KEPT[store].names is None
+    assert counted(store, records, "2026-03-10", contested=True) == expected
+    opened.set()
+    _names_read(versions, store)
+    assert versions._KEPT[store].names == {ENTRY.partition(":")[2]}  # (by key)
+    assert counted(store, records, "2026-03-10", contested=True) == expected
+    assert expected[0].props["under_objection"] == "Objection:YY-7"
 
 
 def _notified(store, subject, listed_on, notice_until):
