@@ -1,10 +1,12 @@
-"""The embedded store's ABOUT index holds what a ledger reads of a monitoring alarm (issue
-17): ``Store.records_matching`` asking an alarm only for properties the index holds
-(``sql.about_held``) and testing only those is answered from the index alone, no row of
-``nodes`` read, as the rows answer it; asking for another property reads the rows; a store
-written with the index of before gets the new one when it is next opened."""
+"""The embedded store's alarms' side table (sql.SIDE_TABLE) holds what a ledger reads of a
+monitoring alarm (issue 17): ``Store.records_matching`` asking an alarm only for
+properties it holds (``sql.about_held``) and testing only those is answered from it alone,
+no row of ``nodes`` read, as the rows answer it; asking for another property reads the
+rows; a store written with an ABOUT index of before gets the new one when next opened."""
 
 from __future__ import annotations
+
+import sqlite3
 
 import pytest
 
@@ -14,7 +16,7 @@ from graph_model.store.port import RecordMatch
 from tests.contract.test_records_matching import ALARMS
 from tests.contract.test_records_matching_props import seed_odd
 from tests.support.stores import selects_sent
-from tests.unit.test_point_entry_index import READS, reads_rows
+from tests.unit.test_point_entry_index import READS
 
 #: the ABOUT index of before (main a81927e): the alarms' filter columns only
 OLD_INDEX = ("CREATE INDEX nodes_about_records ON nodes(about, label, "
@@ -27,7 +29,16 @@ DATE = {"MonitoringAlarm": ("occurred_at",)}
 def statements(store: EmbeddedStore, read) -> list[str]:
     """The statements ``read()`` sends that read alarms."""
     return [s for s in selects_sent(store._con(), read)
-            if "'MonitoringAlarm'" in s and s.startswith(READS)]
+            if sql.SIDE_TABLE in s and s.startswith(READS)]
+
+
+def reads_rows(con: sqlite3.Connection, statement: str) -> bool:
+    """Whether the statement's program reads a row of ``nodes``: a column or row id of a
+    cursor on the table (the subjects ``d`` are read from the uid index alone)."""
+    table = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'nodes'").fetchone()[0]
+    program = con.execute(f"EXPLAIN {statement}").fetchall()
+    cursors = {c for _, op, c, root, *_ in program if op == "OpenRead" and root == table}
+    return any(op in ("Column", "Rowid") and c in cursors for _, op, c, *_ in program)
 
 
 @pytest.fixture
@@ -53,7 +64,7 @@ def test_an_alarm_read_of_what_the_index_holds_reads_no_row(stored):
             [v], {"MonitoringAlarm": tests}, props))
         assert sent and all(reads_rows(con, s) == rows for s in sent), (tests, props, sent)
     plan = [row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {sent[0]}")]
-    assert "SEARCH r USING INDEX nodes_about_records (about=? AND label=?)" in plan
+    assert f"SEARCH s USING PRIMARY KEY (about=?)" in plan
 
 
 def test_a_store_with_the_index_of_before_gets_the_new_one_when_opened(tmp_path):
@@ -75,13 +86,16 @@ def test_a_store_with_the_index_of_before_gets_the_new_one_when_opened(tmp_path)
     s.close()
 
 
-def test_only_alarms_fill_the_value_and_key_columns(stored):
-    """Records of other labels hold NULL there (no JSON parsed, no text copied for them)."""
+def test_only_alarms_have_side_rows_and_the_about_index_holds_the_others(stored):
+    """An alarm's side row holds its date and key; no record of another label has one, and
+    the ABOUT index holds no alarm."""
     store, _ = stored
-    cols = [sql.about_filter_sql(lab, p) for lab, props in sql.ABOUT_VALUES.items() for p in props]
-    cols += [sql.about_key_sql(lab) for lab in sql.ABOUT_VALUES]
-    rows = store._con().execute(
-        f"SELECT label, {', '.join(cols)} FROM nodes INDEXED BY nodes_about_records "
-        f"WHERE about IS NOT NULL AND uid IN ('MonitoringAlarm:A01', 'Penalty:P1')").fetchall()
-    assert sorted(rows) == [("MonitoringAlarm", "2024-05-01 10:00:00", "A01"),
-                            ("Penalty", None, None)]
+    con = store._con()
+    rows = con.execute(
+        f"SELECT n.label, s.occurred_at, s.key FROM {sql.SIDE_TABLE} s JOIN nodes n "
+        f"ON n.nid = s.nid WHERE n.uid IN ('MonitoringAlarm:A01', 'Penalty:P1')").fetchall()
+    assert rows == [("MonitoringAlarm", "2024-05-01 10:00:00", "A01")]
+    labels = {r[0] for r in con.execute(
+        f"SELECT label FROM nodes INDEXED BY {sql.ABOUT_INDEX} WHERE about IS NOT NULL "
+        f"AND {sql.NOT_SIDE}")}
+    assert "Penalty" in labels and "MonitoringAlarm" not in labels

@@ -149,9 +149,9 @@ def test_a_subjects_records_of_some_labels_are_sought_in_the_about_index(tmp_pat
     con.execute("ANALYZE")
     about = store.records_about(["Vehicle:苏E12345"], ["Penalty"])
     assert [n.uid for n in about["Vehicle:苏E12345"]] == ["Penalty:苏交罚〔2024〕1号"]
-    plan = " ".join(row[3] for row in con.execute(
-        "EXPLAIN QUERY PLAN SELECT r.uid FROM nodes d JOIN nodes r ON r.about = d.nid "
-        "WHERE d.uid IN ('Vehicle:苏E12345') AND r.label IN ('Penalty')"))
+    reads = selects_sent(con, lambda: store.records_about(["Vehicle:苏E12345"], ["Penalty"]))
+    assert len(reads) == 1 and "about_alarms" not in reads[0]
+    plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {reads[0]}"))
     assert "nodes_about_records (about=? AND label=?)" in plan, plan
     assert len(store.records_about(["Vehicle:苏E12345"])["Vehicle:苏E12345"]) == 501
     store.close()
@@ -257,13 +257,13 @@ OLD_ABOUT_INDEXES = (
     "json_extract(props, '$.kind')) WHERE label = 'MonitoringAlarm'")
 
 
-def test_a_vehicles_alarms_are_judged_on_the_about_index_an_old_store_gets_on_open(tmp_path):
-    """Store.records_matching judges monitoring alarms on the ABOUT index, whose columns
-    hold their outcome and kind (sql.ABOUT_FILTERS), and records_about seeks a subject's
-    labels in it: every read of either, the row ids read before a scattered read too, uses
-    that one index, and the alarms' properties are read from it, not from their JSON.  A
-    store written before it (with the two indexes it replaced) gets it, and loses those,
-    when opened."""
+def test_a_vehicles_alarms_are_judged_on_their_side_rows_an_old_store_gets_on_open(tmp_path):
+    """Store.records_matching judges monitoring alarms on their side rows, which hold their
+    outcome and kind (sql.ABOUT_FILTERS), and records_about seeks a subject's other labels
+    in the ABOUT index: every read of either, the row ids read before a scattered read
+    too, seeks the side table or that index, and the alarms' properties are read from the
+    side rows, not from their JSON.  A store written with the two indexes the ABOUT index
+    replaced gets it, and loses those, when opened."""
     from graph_model.store.port import RecordMatch
 
     path = str(tmp_path / "s")
@@ -304,15 +304,16 @@ def test_a_vehicles_alarms_are_judged_on_the_about_index_an_old_store_gets_on_op
     assert len(reads) == 5  # row ids and rows of the alarms, of the penalty; records_about
     for query in reads:
         plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
-        assert "nodes_about_records (about=? AND label=?)" in plan, (query, plan)
+        assert ("nodes_about_records (about=? AND label=?)" in plan
+                or "SEARCH s USING PRIMARY KEY (about=?)" in plan), (query, plan)
         program = [row[5] for row in con.execute(f"EXPLAIN {query}") if row[1] == "Function"]
         assert not any("json_extract" in str(p) for p in program), (query, program)
     store.close()
 
 
-def test_only_a_label_of_about_filters_fills_the_about_index_filter_columns(tmp_path):
-    """Records of other labels hold NULL there (no JSON parsed for them), an alarm its
-    outcome and kind as its JSON has them."""
+def test_only_a_label_of_about_filters_has_side_rows(tmp_path):
+    """An alarm's side row holds its outcome and kind as its JSON has them; a record of
+    another label has none."""
     store = EmbeddedStore(str(tmp_path / "s"))
     with store.transaction() as tx:
         tx.upsert_nodes("Vehicle", pd.DataFrame({"plate": ["苏E12345"], "region_code": "320500"}))
@@ -322,12 +323,11 @@ def test_only_a_label_of_about_filters_fills_the_about_index_filter_columns(tmp_
         tx.upsert_nodes("Inspection", pd.DataFrame({  # (a kind of its own)
             "inspection_no": ["JC1"], "inspected_on": ["2024-01-02"], "kind": ["路检路查"],
             "result": ["合格"], "agency_region": ["320500"], "ABOUT": ["Vehicle:苏E12345"]}))
-    columns = [sql.about_filter_sql(lab, p) for lab, props in sql.ABOUT_FILTERS.items()
-               for p in props]
+    columns = [f"s.{p}" for props in sql.ABOUT_FILTERS.values() for p in props]
     rows = store._con().execute(
-        f"SELECT label, {', '.join(columns)} FROM nodes INDEXED BY nodes_about_records "
-        f"WHERE about IS NOT NULL ORDER BY label").fetchall()
-    assert rows == [("Inspection", None, None), ("MonitoringAlarm", "转立案", "超速")]
+        f"SELECT n.label, {', '.join(columns)} FROM nodes n JOIN {sql.SIDE_TABLE} s "
+        f"ON s.nid = n.nid ORDER BY n.label").fetchall()
+    assert rows == [("MonitoringAlarm", "转立案", "超速")]
     store.close()
 
 

@@ -2,7 +2,8 @@
 indexes the schema asks for, and the longer statements of writes and undo.
 
 A record's ``one_per_source`` relationships (its subject, its agency, the penalty a
-repair repairs) are columns of its ``nodes`` row (see :data:`LINKS`).  Properties are JSON
+repair repairs) are columns of its ``nodes`` row (see :data:`LINKS`); a monitoring alarm's
+subject is also a row of its side table (:data:`SIDE_TABLE`).  Properties are JSON
 text.  ``meta`` holds the store format and the ``generation`` and ``topology`` counters.
 """
 
@@ -14,7 +15,10 @@ from typing import Iterator, Mapping, Sequence
 
 from graph_model.schema import schema
 
-STORE_FORMAT = "3"
+#: "4": monitoring alarms' subject links are in the side table about_alarms, not the ABOUT
+#: index (a store of "3" is moved there when opened: EmbeddedStore.ensure_schema)
+STORE_FORMAT = "4"
+FORMATS_MIGRATED = ("3",)
 CHUNK = 10_000  # bound parameters per statement stay far below SQLite's 32,766
 
 # Relationships a source node has at most one of (a record's ABOUT, ISSUED_BY, REPAIRS)
@@ -138,90 +142,120 @@ def prop_sql(prop: str) -> str:
 
 
 # A subject's records of a label that a scorer filters by a few properties
-# (Store.records_matching): those properties are columns of the ABOUT index, so SQLite
-# judges each record on the index and reads the row only of one it keeps.  Monitoring
+# (Store.records_matching): those properties are columns of the label's side table (below),
+# so SQLite judges each record there and reads the row only of one it keeps.  Monitoring
 # alarms: a firm's vehicles have thousands, and #15's portrait takes only those not
 # handled, turned into a case or offline (21 % at scale 1, where a top-5 % firm's vehicles
 # have up to 10,000).
 ABOUT_FILTERS = {"MonitoringAlarm": ("outcome", "kind")}
-
-
-def about_filter_sql(label: str, prop: str, table: str = "") -> str:
-    """A filtered property (:data:`ABOUT_FILTERS`) as the ABOUT index spells it, and a query
-    must spell it alike: NULL for other labels' records, so that they parse no JSON."""
-    t = f"{table}." if table else ""
-    return f"CASE WHEN {t}label = '{label}' THEN json_extract({t}props, '$.{prop}') END"
-
-
 # The other properties a reader of such a label's records asks for (a ledger reads an
-# alarm's date), held in the ABOUT index after the filtered ones, and the record's key (its
-# uid after "<label>:"): Store.records_matching asking only for those reads a subject's
-# alarms from the index alone, from a few of its pages instead of a row each all over the
-# file (a heavy portrait's firm's vehicles have thousands).
+# alarm's date), held after the filtered ones, and the record's key (its uid after
+# "<label>:"): Store.records_matching asking only for those reads a subject's alarms from
+# the side table alone, from a few of its pages instead of a row each all over the file.
 ABOUT_VALUES = {"MonitoringAlarm": ("occurred_at",)}
 
 
-def about_key_sql(label: str, table: str = "") -> str:
-    """A record's key (its uid after ``<label>:``) as the ABOUT index spells it, for a
-    label of :data:`ABOUT_VALUES`; NULL for other labels' records."""
-    t = f"{table}." if table else ""
-    return f"CASE WHEN {t}label = '{label}' THEN substr({t}uid, {len(label) + 2}) END"
-
-
 def about_held(label: str) -> tuple[str, ...]:
-    """The properties of ``label``'s records the ABOUT index holds (filtered, then values)."""
+    """The properties of ``label``'s records its side table holds (filtered, then values)."""
     return (*ABOUT_FILTERS.get(label, ()), *ABOUT_VALUES.get(label, ()))
 
 
 def about_answers(label: str, names: Sequence[str] | None, alts: Sequence | None) -> bool:
-    """Whether the ABOUT index alone answers a read of ``label``'s records asking for the
+    """Whether the side table alone answers a read of ``label``'s records asking for the
     properties ``names`` (None: all) and testing ``alts`` (``port.RecordMatch``)."""
     held = set(about_held(label))
     return (label in ABOUT_VALUES and names is not None
             and {*names, *(p for t in alts or () for p in t.props())} <= held)
 
 
-# The ABOUT index: a subject's records by label (records_about seeks (subject, label), so a
-# vehicle's penalties are found without reading its thousands of alarms), then the
-# filtered properties of ABOUT_FILTERS, then ABOUT_VALUES' and the key.  One index, not one
-# for the labels and another for the filters: each alarm loaded then updates one randomly
-# placed B-tree, not two.  (Its name is new: a store written before gets it, and loses the
-# two, when next opened; one written with fewer columns gets it anew: RESHAPED.)
+# Monitoring alarms' subject links are not in the ABOUT index but in a WITHOUT ROWID side
+# table of their own, keyed (subject, nid), with the held properties and the key: at
+# scale 1 there are 10.5 M alarms, hundreds per subject, and a load's inline index entry
+# for each landed on a random page of a large B-tree (11-15 us a row, about half the
+# alarms file's writing).  A load's new alarms are put there in key order instead, from
+# the rows just written, every FILL_EVERY alarms and before its commit (writer.fill_side):
+# 5-6 us a row.  The table holds exactly what the index held for them: one row per alarm
+# with a subject, its values as json_extract reads them from the props.
+SIDE_LABEL = "MonitoringAlarm"
+SIDE_TABLE = "about_alarms"
+assert set(ABOUT_FILTERS) == set(ABOUT_VALUES) == {SIDE_LABEL}  # (one side table)
+SIDE_HELD = about_held(SIDE_LABEL)
+SIDE_COLUMNS = ("about", "nid", *SIDE_HELD, "key")
+# (A PRIMARY KEY column of a WITHOUT ROWID table may not be NULL: the held values, which
+# an alarm may lack, are not in the key.)
+SIDE_TABLE_SQL = (f"CREATE TABLE IF NOT EXISTS {SIDE_TABLE}(\n    about INTEGER NOT NULL,\n"
+                  f"    nid INTEGER NOT NULL,\n" + "".join(f"    {c},\n" for c in (*SIDE_HELD, "key"))
+                  + "    PRIMARY KEY(about, nid)\n) WITHOUT ROWID")
+DDL += SIDE_TABLE_SQL + ";\n"
+#: a read's term that keeps the side label's records out (see ABOUT_INDEX)
+NOT_SIDE = f"label <> '{SIDE_LABEL}'"
+
+
+def side_values(row: str) -> str:
+    """The side table's columns (SIDE_COLUMNS) of the nodes row ``row`` (a table alias, or
+    a trigger's ``new``)."""
+    return ", ".join([f"{row}.{LINKS['ABOUT']}", f"{row}.nid",
+                      *(f"json_extract({row}.props, '$.{p}')" for p in SIDE_HELD),
+                      f"substr({row}.uid, {len(SIDE_LABEL) + 2})"])
+
+
+#: the side rows of the alarms with nid > ? (a load's, written since the last fill), in
+#: key order: the table's new rows are read in nid order (pages just written) and the side
+#: table's pages are each written once, in order
+SIDE_FILL = (f"INSERT INTO {SIDE_TABLE}({', '.join(SIDE_COLUMNS)}) SELECT {side_values('n')} "
+             f"FROM nodes n WHERE n.nid > ? AND n.label = '{SIDE_LABEL}' "
+             f"AND n.{LINKS['ABOUT']} IS NOT NULL ORDER BY 1, 2")
+
+
+def side_gone(where: str) -> str:
+    """The statement deleting the side rows of the nodes ``n`` that ``where`` picks
+    (before they go)."""
+    return (f"DELETE FROM {SIDE_TABLE} WHERE (about, nid) IN (SELECT n.{LINKS['ABOUT']}, n.nid "
+            f"FROM nodes n WHERE ({where}) AND n.label = '{SIDE_LABEL}' "
+            f"AND n.{LINKS['ABOUT']} IS NOT NULL)")
+
+
+# The ABOUT index: a subject's records of the other labels, by label (records_about seeks
+# (subject, label), so a vehicle's penalties are found without reading anything of its
+# alarms).  Partial: SQLite uses it only for a query whose WHERE says NOT_SIDE literally
+# (``label IN (...)`` does not imply it), so every reader of it does.  (A store written
+# with the alarms in it, and their columns, gets it anew: RESHAPED, at the move of
+# EmbeddedStore._move_to_side.)
 ABOUT_INDEX = f"nodes_{LINKS['ABOUT']}_records"
-ABOUT_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {ABOUT_INDEX} ON nodes({LINKS['ABOUT']}, label"
-                   + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_FILTERS.items()
-                             for p in props)
-                   + "".join(f", {about_filter_sql(label, p)}" for label, props in ABOUT_VALUES.items()
-                             for p in props)
-                   + "".join(f", {about_key_sql(label)}" for label in ABOUT_VALUES)
-                   + f") WHERE {LINKS['ABOUT']} IS NOT NULL")
+ABOUT_INDEX_SQL = (f"CREATE INDEX IF NOT EXISTS {ABOUT_INDEX} ON nodes({LINKS['ABOUT']}, label) "
+                   f"WHERE {LINKS['ABOUT']} IS NOT NULL AND {NOT_SIDE}")
 DDL += ABOUT_INDEX_SQL + ";\n"
-DDL += "".join(f"DROP INDEX IF EXISTS nodes_{LINKS['ABOUT']}_{old};\n"  # the two it replaces
+DDL += "".join(f"DROP INDEX IF EXISTS nodes_{LINKS['ABOUT']}_{old};\n"  # two it replaced
                for old in ("label", *ABOUT_FILTERS))
 
 
-def about_filter_index(label: str) -> str | None:
-    """The index that holds a label's filtered properties (:data:`ABOUT_FILTERS`)."""
-    return ABOUT_INDEX if label in ABOUT_FILTERS else None
+def unlink_about(cond: str) -> list[str]:
+    """The statements that set to NULL the ABOUT link of the records ``cond`` picks (a
+    condition on their ``about`` and ``nid`` only): the other labels' found through the
+    ABOUT index, the side label's through their side rows (the trigger _side_nodes then
+    drops those)."""
+    a = LINKS["ABOUT"]
+    return [f"UPDATE nodes SET {a} = NULL WHERE {cond} AND {NOT_SIDE}",
+            f"UPDATE nodes SET {a} = NULL WHERE nid IN (SELECT nid FROM {SIDE_TABLE} WHERE {cond})"]
 
 
 def record_tests_sql(alts: Sequence, label: str | None = None, rows: bool = True
                      ) -> tuple[str, list]:
-    """The WHERE condition (on records ``r``) and its parameters of one label's checked
-    tests of ``Store.records_matching`` (its ``port.RecordMatch`` list: one must keep a
-    record).  A term leaves a record out only where ``RecordMatch.keeps`` does.
+    """The WHERE condition (on records ``r``, and for :data:`SIDE_LABEL` its side row
+    ``s``) and its parameters of one label's checked tests of ``Store.records_matching``
+    (its ``port.RecordMatch`` list: one must keep a record).  A term leaves a record out
+    only where ``RecordMatch.keeps`` does.
 
-    Each term reads a property only as ``json_extract(r.props, '$.<prop>')``, or for a
-    ``label`` of :data:`ABOUT_FILTERS` as the ABOUT index spells it (about_filter_sql, the
-    same value for a record of that label), so SQLite judges a record on the index.  That
-    value is text for a JSON string and also for an array or object (their JSON text,
-    which starts with ``[`` or ``{``); true and false are 1 and 0.  Only for text starting
-    so, or a whole number below an ``at_least`` bound, is the row read (``json_type``) to
-    tell them apart.
+    Each term reads a property only as ``json_extract(r.props, '$.<prop>')``, or one the
+    side table holds (:func:`about_held`) as its column ``s.<prop>`` (the same value), so
+    SQLite judges a record on the side row.  That value is text for a JSON string and
+    also for an array or object (their JSON text, which starts with ``[`` or ``{``); true
+    and false are 1 and 0.  Only for text starting so, or a whole number below an
+    ``at_least`` bound, is the row read (``json_type``) to tell them apart.
 
     Without ``rows``, those terms keep every such record instead (no row read, a record
-    of ``label`` judged on the index alone when its terms read only what the index holds,
-    :func:`about_held`): the caller judges a kept record whose value is not plain text."""
+    of ``label`` judged on its side row alone when its terms read only what that holds):
+    the caller judges a kept record whose value is not plain text."""
     args: list = []
     ors = []
     for t in alts:  # (port.record_tests checked them: the names are the schema's)
@@ -229,7 +263,7 @@ def record_tests_sql(alts: Sequence, label: str | None = None, rows: bool = True
 
         def value(prop: str) -> str:
             if prop in about_held(label):
-                return about_filter_sql(label, prop, "r")
+                return f"s.{prop}"
             return f"json_extract(r.props, '$.{prop}')"
 
         def not_text(prop: str) -> str:
@@ -256,31 +290,46 @@ def record_tests_sql(alts: Sequence, label: str | None = None, rows: bool = True
     return "(" + (" OR ".join(ors) or "0") + ")", args
 
 
-def record_reads(tests: Mapping[str, Sequence | None], index_only: bool = False
-                 ) -> list[tuple[str, str, list]]:
-    """The reads of ``Store.records_matching``'s checked ``tests``: (the records ``r`` to
-    read from, the WHERE terms, their parameters), one per label of :data:`ABOUT_FILTERS`
-    through its index, and one for the other labels (``r.label IN (...)`` first, so each
-    subject's records of them are a range of the ABOUT index, then each label's tests).
+#: the records ``r`` of the side label about subjects ``d``, through their side rows ``s``
+SIDE_JOIN = f"{SIDE_TABLE} s ON s.about = d.nid JOIN nodes r ON r.nid = s.nid"
+#: the records ``r`` of the other labels about subjects ``d`` (add NOT_SIDE's term)
+ABOUT_JOIN = f"nodes r ON r.{LINKS['ABOUT']} = d.nid"
 
-    With ``index_only``, the same reads with only the terms judged on their index (the
-    other labels' tests left out): the rows they may return, found without reading one."""
+
+def record_reads(tests: Mapping[str, Sequence | None], index_only: bool = False
+                 ) -> list[tuple[str, str, list, str]]:
+    """The reads of ``Store.records_matching``'s checked ``tests``: (what to join to the
+    subjects ``d``, the WHERE terms, their parameters, the records' nid column), one for
+    :data:`SIDE_LABEL` through its side table, and one for the other labels through the
+    ABOUT index (``r.label IN (...)`` first, so each subject's records of them are a
+    range of it, then each label's tests).
+
+    With ``index_only``, the same reads with only the terms judged on their index or side
+    row (the other labels' tests left out), no row joined: the rows they may return,
+    found without reading one."""
     reads, plain, cases, args = [], [], [], []
     for label, alts in tests.items():
-        cond, more = record_tests_sql(alts, label) if alts is not None else ("1", [])
-        index = about_filter_index(label)
-        if index is not None:
-            reads.append((f"nodes r INDEXED BY {index}", f" AND r.label = '{label}' AND {cond}", more))
+        if label == SIDE_LABEL:
+            # (terms on the side row alone where every property tested is held there)
+            near, more = record_tests_sql(alts, label, rows=False) if alts is not None and \
+                {p for t in alts for p in t.props()} <= set(SIDE_HELD) else ("1", [])
+            if index_only:
+                reads.append((f"{SIDE_TABLE} s ON s.about = d.nid", f" AND {near}", more, "s.nid"))
+                continue
+            # (the side row's terms first, alone: SQLite judges them before it reads the row)
+            cond, rest = record_tests_sql(alts, label) if alts is not None else ("1", [])
+            reads.append((SIDE_JOIN, f" AND {near} AND {cond}", [*more, *rest], "r.nid"))
             continue
         plain.append(f"'{label}'")
         if alts is not None and not index_only:
+            cond, more = record_tests_sql(alts, label)
             cases.append(f" WHEN '{label}' THEN {cond}")
             args += more
     if plain:
-        where = f" AND r.label IN ({','.join(plain)})"
+        where = f" AND r.{NOT_SIDE} AND r.label IN ({','.join(plain)})"
         if cases:
             where += " AND CASE r.label" + "".join(cases) + " ELSE 1 END"
-        reads.append(("nodes r", where, args))
+        reads.append((ABOUT_JOIN, where, args, "r.nid"))
     return reads
 
 
@@ -289,6 +338,16 @@ def record_reads(tests: Mapping[str, Sequence | None], index_only: bool = False
 # props (and links) in the journal, once per load (NOT EXISTS, because the upsert that
 # fires a trigger imposes its own conflict handling on it).  Outside loads _load is empty
 # and nothing fires.
+#
+# _side: while a transaction runs, the largest nid whose side row (SIDE_TABLE) is in
+# place; a row above it is one the transaction inserted, put there by the writer's next
+# fill (writer.fill_side) as it is then.  An update of a side-label row at or below it
+# (an upsert of a stored alarm, a subject moved, an undo restoring it, a subject deleted)
+# replaces its side row; outside transactions _side is empty and every update does.
+# (Temp, as _load: a permanent trigger cannot see the mark, and a mark in meta would be
+# written by every transaction.  Deletes of nodes remove their side rows explicitly
+# (side_gone): a delete trigger would cost a call per row and stop DELETE FROM nodes
+# being a truncation.)
 JOURNAL_TRIGGERS = """
 CREATE TEMP TABLE IF NOT EXISTS _load(seq INTEGER, max_nid INTEGER, max_eid INTEGER);
 CREATE TEMP TRIGGER IF NOT EXISTS _journal_nodes BEFORE UPDATE ON main.nodes
@@ -302,7 +361,17 @@ WHEN old.eid <= (SELECT max_eid FROM _load) BEGIN
     INSERT INTO journal(seq, kind, id, old) SELECT l.seq, 'e', old.eid, old.props FROM _load l
     WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.seq = l.seq AND j.kind = 'e' AND j.id = old.eid);
 END;
-""" % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values())}
+CREATE TEMP TABLE IF NOT EXISTS _side(filled INTEGER);
+CREATE TEMP TRIGGER IF NOT EXISTS _side_nodes AFTER UPDATE OF uid, label, props, %(about)s
+ON main.nodes WHEN (old.label = '%(side)s' OR new.label = '%(side)s')
+AND old.nid <= coalesce((SELECT filled FROM _side), old.nid) BEGIN
+    DELETE FROM %(table)s WHERE about = old.%(about)s AND nid = old.nid;
+    INSERT INTO %(table)s(%(columns)s) SELECT %(new)s
+    WHERE new.label = '%(side)s' AND new.%(about)s IS NOT NULL;
+END;
+""" % {"old_links": ", ".join(f"old.{c}" for c in LINKS.values()), "about": LINKS["ABOUT"],
+       "side": SIDE_LABEL, "table": SIDE_TABLE, "columns": ", ".join(SIDE_COLUMNS),
+       "new": side_values("new")}
 
 
 def index_statements() -> list[str]:

@@ -184,7 +184,9 @@ class EmbeddedStore(Store):
         try:
             fmt = con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone() \
                 if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
-            if fmt is not None and fmt[0] != STORE_FORMAT:
+            if fmt is not None and fmt[0] in sql.FORMATS_MIGRATED:
+                self._move_to_side(con)
+            elif fmt is not None and fmt[0] != STORE_FORMAT:
                 raise StoreError(f"{self.db_path!r} was written by another version of creditkb "
                                  f"(store format {fmt[0]}, this one reads {STORE_FORMAT}); load "
                                  f"its files into a new store")
@@ -200,6 +202,29 @@ class EmbeddedStore(Store):
             con.executescript(sql.JOURNAL_TRIGGERS)
         except sqlite3.DatabaseError as exc:
             raise store_error(exc, self.db_path, "opening") from None
+
+    def _move_to_side(self, con: sqlite3.Connection) -> None:
+        """A store of format "3" made this one's: its alarms' subject links put in their side
+        table (sql.SIDE_TABLE) in key order, the ABOUT index made anew without them, the
+        format raised (code of before refuses it: it would not keep the side table).  One
+        transaction: a crash leaves the store as it was, moved again at the next open.  At
+        scale 1 a fill of about a minute and the index's rebuild."""
+        begin(con, self.db_path)
+        try:
+            (fmt,) = con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone()
+            if fmt in sql.FORMATS_MIGRATED:  # (else another process moved it meanwhile)
+                con.execute(sql.SIDE_TABLE_SQL)
+                con.execute(f"DELETE FROM {sql.SIDE_TABLE}")
+                con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+                con.execute(sql.SIDE_FILL, (0,))
+                con.execute(f"DROP INDEX IF EXISTS {sql.ABOUT_INDEX}")
+                con.execute(sql.ABOUT_INDEX_SQL)
+                con.execute("UPDATE meta SET v = ? WHERE k = 'format'", (STORE_FORMAT,))
+            con.execute("COMMIT")
+        except BaseException as exc:
+            raise failed(con, exc, self.db_path, "moving alarms to their side table in")
+        finally:
+            con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
 
     def generation(self) -> int:
         """How many commits changed the store (``meta.generation``)."""
@@ -295,6 +320,7 @@ class EmbeddedStore(Store):
                 with suppress(OSError):
                     os.unlink(handed[1])
             con.execute("DELETE FROM _load")  # disarm the journal triggers
+            con.execute("DELETE FROM _side")  # (every row's side row is in place)
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             if background:
                 con.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
@@ -366,6 +392,15 @@ class EmbeddedStore(Store):
         writer = getattr(self._writing, "writer", None)
         if writer is not None:
             writer.write_log()
+        return self._con()
+
+    def _side_con(self) -> sqlite3.Connection:
+        """The connection to read the side table (sql.SIDE_TABLE) with: inside a
+        transaction on this thread, the side rows not yet filled are filled first (see
+        EmbeddedWriter.fill_side), so the read sees every row the transaction wrote."""
+        writer = getattr(self._writing, "writer", None)
+        if writer is not None:
+            writer.fill_side()
         return self._con()
 
     def changes_after(self, after: int, limit: int = 1000, *,
@@ -511,8 +546,11 @@ class EmbeddedStore(Store):
         con.execute("DELETE FROM edges WHERE (src > :nlo AND src <= :nhi) OR "
                     "(dst > :nlo AND dst <= :nhi)", ids)
         for col in sql.LINKS.values():
-            con.execute(f"UPDATE nodes SET {col} = NULL WHERE {col} > :nlo AND {col} <= :nhi "
-                        f"AND NOT (nid > :nlo AND nid <= :nhi)", ids)
+            cond = f"{col} > :nlo AND {col} <= :nhi AND NOT (nid > :nlo AND nid <= :nhi)"
+            for stmt in sql.unlink_about(cond) if col == sql.LINKS["ABOUT"] else \
+                    [f"UPDATE nodes SET {col} = NULL WHERE {cond}"]:
+                con.execute(stmt, ids)
+        con.execute(sql.side_gone("n.nid > :nlo AND n.nid <= :nhi"), ids)
         counts["n_deleted"] = con.execute("DELETE FROM nodes WHERE nid > :nlo AND nid <= :nhi",
                                           ids).rowcount
         con.execute("DELETE FROM journal WHERE seq = ?", (seq,))
@@ -797,28 +835,42 @@ class EmbeddedStore(Store):
                       labels: Sequence[str] | None = None) -> dict[str, list[Node]]:
         for lab in labels or ():
             schema().label(lab)
-        label_sql = ""
-        if labels:
-            # the labels are the second column of the ABOUT index (sql.ABOUT_INDEX): each
-            # subject's records of those labels are a range of it, and SQLite seeks them
-            # rather than walk a label's partial indexes (all its records)
-            label_sql = " AND r.label IN (" + ",".join(f"'{lab}'" for lab in labels) + ")"
         out: dict[str, list[Node]] = {}
         with gc_paused():  # a subject's records, or a batch's, are many dicts kept at once
             for part in sql.chunks(list(dict.fromkeys(uids))):
                 marks = ",".join("?" * len(part))
-                for subj, uid, label, props in self._con().execute(
-                    f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d "
-                    f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks}){label_sql}",
-                    part
-                ):
-                    out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
+                for join, where in self._about_reads(labels):
+                    for subj, uid, label, props in self._side_con().execute(
+                        f"SELECT d.uid, r.uid, r.label, r.props FROM nodes d CROSS JOIN {join} "
+                        f"WHERE d.uid IN ({marks}){where}", part
+                    ):
+                        out.setdefault(subj, []).append(Node(uid, label, json.loads(props)))
             # Each subject's records in uid order, sorted here: an ORDER BY had SQLite copy
             # every row, its properties too, through a temporary B-tree.  (UTF-8's byte
             # order, SQLite's, is the code point order Python compares strings in.)
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
+
+    @staticmethod
+    def _about_reads(labels: Sequence[str] | None) -> list[tuple[str, str]]:
+        """(what to join to the subjects ``d``, the WHERE terms) of the reads of their
+        records ``r`` of ``labels`` (None: all): the side label's through its side table,
+        the others' through the ABOUT index (sql.ABOUT_INDEX; NOT_SIDE said, so SQLite
+        uses it).  The labels are its second column: each subject's records of those
+        labels are a range of it, and SQLite seeks them rather than walk a label's partial
+        indexes (all its records)."""
+        labels = labels or None  # (none named: all, as before)
+        others = None if labels is None else [lab for lab in labels if lab != sql.SIDE_LABEL]
+        reads = []
+        if others is None or others:
+            where = f" AND r.{sql.NOT_SIDE}"
+            if others:
+                where += " AND r.label IN (" + ",".join(f"'{lab}'" for lab in others) + ")"
+            reads.append((sql.ABOUT_JOIN, where))
+        if labels is None or sql.SIDE_LABEL in labels:
+            reads.append((sql.SIDE_JOIN, ""))
+        return reads
 
     def record_facets(self, uids: Iterable[str], props: Sequence[str]
                       ) -> dict[str, set[tuple]]:
@@ -830,12 +882,12 @@ class EmbeddedStore(Store):
         out: dict[str, set[tuple]] = {}
         for part in sql.chunks(list(dict.fromkeys(uids))):
             marks = ",".join("?" * len(part))
-            for subj, *facet in self._con().execute(
-                f"SELECT DISTINCT d.uid, r.label{picks} FROM nodes d "
-                f"JOIN nodes r ON r.{sql.LINKS['ABOUT']} = d.nid WHERE d.uid IN ({marks})",
-                [*paths, *part]
-            ):
-                out.setdefault(subj, set()).add(tuple(facet))
+            for join, where in self._about_reads(None):
+                for subj, *facet in self._side_con().execute(
+                    f"SELECT DISTINCT d.uid, r.label{picks} FROM nodes d CROSS JOIN {join} "
+                    f"WHERE d.uid IN ({marks}){where}", [*paths, *part]
+                ):
+                    out.setdefault(subj, set()).add(tuple(facet))
         return out
 
     def point_entries_about(self, uids: Iterable[str], schemes: Sequence[str], *,
@@ -921,10 +973,10 @@ class EmbeddedStore(Store):
         names = record_props(props)
         if not tests:
             return {}
-        # A label whose records the ABOUT index holds all that is asked and tested of
-        # (sql.about_held: a ledger's alarms) is read from the index alone; of the others
-        # SQLite judges each record on its JSON text, or for a label of sql.ABOUT_FILTERS
-        # on that index, and only the rows kept are read whole and decoded
+        # A label whose records the side table holds all that is asked and tested of
+        # (sql.about_held: a ledger's alarms) is read from the side table alone; of the
+        # others SQLite judges each record on its JSON text, or for the side label on its
+        # side row, and only the rows kept are read whole and decoded
         held = {label for label, alts in tests.items()
                 if sql.about_answers(label, names.get(label), alts)}
         rest = {label: alts for label, alts in tests.items() if label not in held}
@@ -933,14 +985,16 @@ class EmbeddedStore(Store):
         with gc_paused():
             for label in held:
                 self._records_indexed(uids, label, tests[label], names[label], out)
-            for (source, where, args), (_, near, near_args) in zip(
+            con = self._side_con()
+            for (join, where, args, _), (near_join, near, near_args, nid) in zip(
                     sql.record_reads(rest), sql.record_reads(rest, index_only=True)):
                 for part in sql.chunks(uids):
-                    rows = (f"FROM nodes d JOIN {source} ON r.{sql.LINKS['ABOUT']} = d.nid "
-                            f"WHERE d.uid IN ({','.join('?' * len(part))})")
+                    subjects = f"WHERE d.uid IN ({','.join('?' * len(part))})"
                     found = self._read_scattered(
-                        "d.uid, r.uid, r.label, r.props", rows + where, [*part, *args],
-                        rows + near, [*part, *near_args])
+                        "d.uid, r.uid, r.label, r.props",
+                        f"FROM nodes d CROSS JOIN {join} {subjects}{where}", [*part, *args],
+                        f"FROM nodes d CROSS JOIN {near_join} {subjects}{near}", [*part, *near_args],
+                        near_nid=nid, con=con)
                     # (every row's properties in one decode, as _point_entries_indexed's)
                     for (subj, uid, label, _), decoded in zip(found, _decoded(found, 3)):
                         out.setdefault(subj, []).append(
@@ -952,25 +1006,25 @@ class EmbeddedStore(Store):
     def _records_indexed(self, uids: Sequence[str], label: str,
                          alts: Sequence[RecordMatch] | None, names: Sequence[str],
                          out: dict[str, list[Node]]) -> None:
-        """The records of ``label`` about ``uids`` that ``alts`` keeps, with the properties
-        ``names``, read from the ABOUT index alone (sql.about_held: each column the
-        statement reads spells an index column, so SQLite never reads a row).  A record
-        with a held value that is not plain text (json_extract: a JSON array's text, a
-        number for true) is judged and read again from its row, rarely."""
+        """The records of ``label`` (the side label) about ``uids`` that ``alts`` keeps,
+        with the properties ``names``, read from the side table alone (sql.about_held: no
+        row is read).  A record with a held value that is not plain text (json_extract: a
+        JSON array's text, a number for true) is judged and read again from its row,
+        rarely."""
         held = sql.about_held(label)
         cond, args = sql.record_tests_sql(alts, label, rows=False) if alts is not None \
             else ("1", [])
-        cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in held)
+        cols = "".join(f", s.{p}" for p in held)
         prefix = f"{label}:"
         spots = [(p, held.index(p)) for p in names if p in held]  # (in the order asked)
         found: list[tuple[str, str, dict | None]] = []
+        con = self._side_con()
         for part in sql.chunks(uids):
             for subj, key, *got in self._rows(
-                    f"d.uid, {sql.about_key_sql(label, 'r')}{cols}",
-                    f"FROM nodes d "
-                    f"JOIN nodes r INDEXED BY {sql.ABOUT_INDEX} ON r.{sql.LINKS['ABOUT']} = d.nid "
-                    f"WHERE d.uid IN ({','.join('?' * len(part))}) AND r.label = '{label}' "
-                    f"AND {cond}", [*part, *args]):
+                    f"d.uid, s.key{cols}",
+                    f"FROM nodes d CROSS JOIN {sql.SIDE_TABLE} s ON s.about = d.nid "
+                    f"WHERE d.uid IN ({','.join('?' * len(part))}) AND {cond}",
+                    [*part, *args], con):
                 values = {p: got[i] for p, i in spots if got[i] is not None} \
                     if _plain_text(got) else None
                 found.append((subj, prefix + key, values))
@@ -984,7 +1038,8 @@ class EmbeddedStore(Store):
                 continue
             out.setdefault(subj, []).append(node)
 
-    def _rows(self, select: str, source: str, args: Sequence) -> list[list]:
+    def _rows(self, select: str, source: str, args: Sequence,
+              con: sqlite3.Connection | None = None) -> list[list]:
         """The rows of ``SELECT <select> <source>`` (``FROM ... WHERE ...``), each a list,
         from one step of SQLite: as one JSON array of them.  Row by row, the sqlite3
         module lets go of the GIL at each step and waits to take it back, and with
@@ -995,24 +1050,27 @@ class EmbeddedStore(Store):
         null (a real is rendered as SQLite's JSON does, and is read only to be told apart
         from text: see _plain_text); a value of a JSON function's (json_extract's array
         or object) may come back parsed, a list or dict, never text."""
-        (text,) = self._con().execute(f"SELECT json_group_array(json_array({select})) {source}",
-                                      args).fetchone()
+        (text,) = (con or self._con()).execute(
+            f"SELECT json_group_array(json_array({select})) {source}", args).fetchone()
         return json.loads(text)
 
     def _read_scattered(self, select: str, source: str, args: Sequence,
-                        near: str | None = None, near_args: Sequence = ()) -> list[list]:
+                        near: str | None = None, near_args: Sequence = (),
+                        near_nid: str = "r.nid", con: sqlite3.Connection | None = None
+                        ) -> list[list]:
         """The rows of ``SELECT <select> <source>`` (records ``r``, ``FROM ... WHERE ...``),
         their pages first asked of the OS all at once: the records of a subject lie one to
         a page all over the file, and SQLite reads them one after another (pagemap).  The
         rows asked for are those ``near`` (default ``source``) picks on its index alone,
-        no row read; the answer is the second statement's, as it would be without."""
-        con = self._con()
+        no row read (their nid ``near_nid``); the answer is the second statement's, as it
+        would be without."""
+        con = con or self._con()
         if PREFETCH_ROWS:
-            nids = [n for n, in con.execute(f"SELECT r.nid {near or source}",
+            nids = [n for n, in con.execute(f"SELECT {near_nid} {near or source}",
                                             near_args if near else args)]
             if len(nids) >= PREFETCH_ROWS:
                 self._pages.will_need(nids)
-        return self._rows(select, source, args)
+        return self._rows(select, source, args, con)
 
     def find_nodes(self, label: str, where: Mapping[str, Any] | None = None,
                    after: str | None = None, limit: int = 100) -> list[Node]:
@@ -1108,6 +1166,10 @@ class EmbeddedStore(Store):
             links = sum(self.count_edges(t) for t in sql.LINKS)
             return con.execute("SELECT count(*) FROM edges").fetchone()[0] + links
         schema().rel(rel_type)
+        if rel_type == "ABOUT":  # (the ABOUT index's entries, and the side rows)
+            return self._side_con().execute(
+                f"SELECT (SELECT count(*) FROM nodes WHERE {sql.LINKS['ABOUT']} IS NOT NULL "
+                f"AND {sql.NOT_SIDE}) + (SELECT count(*) FROM {sql.SIDE_TABLE})").fetchone()[0]
         if rel_type in sql.LINKS:
             col = sql.LINKS[rel_type]
             return con.execute(f"SELECT count(*) FROM nodes WHERE {col} IS NOT NULL").fetchone()[0]
