@@ -51,22 +51,48 @@ def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> l
     return out
 
 
-def _needed_sql(scheme, source: str, valid_on: bool) -> tuple[str, list]:
+#: the records ``r`` about subjects named by uid (``d``) or by nid, each (``FROM ... WHERE
+#: ...``) for the other labels (through the ABOUT index) and for the alarms (their side
+#: table), taking the uids or nids as parameters
+BY_UID = ("FROM nodes d CROSS JOIN nodes r ON r.about = d.nid WHERE d.uid IN ({marks})",
+          "FROM nodes d CROSS JOIN about_alarms s ON s.about = d.nid JOIN nodes r ON r.nid = s.nid "
+          "WHERE d.uid IN ({marks})")
+BY_NID = ("FROM nodes r WHERE r.about IN ({marks})",
+          "FROM about_alarms s JOIN nodes r ON r.nid = s.nid WHERE s.about IN ({marks})")
+
+
+def _records_sql(sources: tuple[str, str], labels: list[str], marks: str) -> tuple[str, int]:
+    """The bare SQL of the records of ``labels`` about some subjects (``sources``: BY_UID or
+    BY_NID), as the store reads them, and how many times it takes the subjects."""
+    from graph_model.store.embedded import sql
+
+    plain, side = (x.format(marks=marks) for x in sources)
+    others = ",".join(f"'{x}'" for x in labels if x != sql.SIDE_LABEL)
+    parts = [f"SELECT r.uid, r.label, r.props {plain} AND r.{sql.NOT_SIDE} "
+             f"AND r.label IN ({others or 'NULL'})"]
+    if sql.SIDE_LABEL in labels:
+        parts.append(f"SELECT r.uid, r.label, r.props {side}")
+    return " UNION ALL ".join(parts), len(parts)
+
+
+def _needed_sql(scheme, sources: tuple[str, str], marks: str, valid_on: bool
+                ) -> tuple[str, int, list]:
     """The bare SQL of the rows the scorer reads about some subjects: the scheme's other
     labels, and its point entries up to the day (for a run: also valid on it), through the
     point-entry index as ``Store.point_entries_about`` reads them, the dates compared as
-    ISO text as the store does.  ``source`` names the subjects' records ``r`` (``FROM ...
-    WHERE ...``); the statement takes its parameters twice, then the returned ones."""
-    others = ",".join(f"'{x}'" for x in scheme.labels() if x != "PointEntry")
+    ISO text as the store does.  ``sources`` names the subjects' records (see
+    _records_sql); the statement takes its subjects the returned number of times, then
+    the returned parameters."""
+    text, times = _records_sql(sources, [x for x in scheme.labels() if x != "PointEntry"], marks)
+    source = sources[0].format(marks=marks)
     names = list(scheme.entry_schemes)
     vt, oc = "json_extract(r.props, '$.valid_to')", "json_extract(r.props, '$.occurred_on')"
     dated = (f" AND ({vt} IS NULL OR {vt} NOT GLOB '{ISO_DAY_GLOB}' OR substr({vt}, 1, 10) >= ?)"
              if valid_on else "")
-    text = (f"SELECT r.uid, r.label, r.props {source} AND r.label IN ({others or 'NULL'}) "
-            f"UNION ALL SELECT r.uid, r.label, r.props {source} AND r.label = 'PointEntry' AND "
-            f"json_extract(r.props, '$.scheme') IN ({','.join('?' * len(names))}){dated} AND "
-            f"({oc} IS NULL OR {oc} NOT GLOB '{ISO_DAY_GLOB}' OR substr({oc}, 1, 10) <= ?)")
-    return text, names + ([AS_OF] if valid_on else []) + [AS_OF]
+    text += (f" UNION ALL SELECT r.uid, r.label, r.props {source} AND r.label = 'PointEntry' AND "
+             f"json_extract(r.props, '$.scheme') IN ({','.join('?' * len(names))}){dated} AND "
+             f"({oc} IS NULL OR {oc} NOT GLOB '{ISO_DAY_GLOB}' OR substr({oc}, 1, 10) <= ?)")
+    return text, times + 1, names + ([AS_OF] if valid_on else []) + [AS_OF]
 
 
 def _filtered_rows(con, scheme, groups) -> list:
@@ -86,19 +112,17 @@ def _filtered_rows(con, scheme, groups) -> list:
         tests = record_tests(scheme.record_tests(how))
         held = {label for label, alts in tests.items()
                 if sql.about_answers(label, asked.get(label), alts)}
-        for source, where, args in sql.record_reads(
+        for join, where, args, _ in sql.record_reads(
                 {label: alts for label, alts in tests.items() if label not in held}):
-            rows += con.execute(f"SELECT r.uid, r.label, r.props FROM nodes d JOIN {source} "
-                                f"ON r.about = d.nid WHERE d.uid IN ({marks}){where}",
-                                [*uids, *args]).fetchall()
+            rows += con.execute(f"SELECT r.uid, r.label, r.props FROM nodes d CROSS JOIN {join} "
+                                f"WHERE d.uid IN ({marks}){where}", [*uids, *args]).fetchall()
         for label in held:
             cond, args = sql.record_tests_sql(tests[label], label, rows=False) \
                 if tests[label] is not None else ("1", [])
-            cols = "".join(f", {sql.about_filter_sql(label, p, 'r')}" for p in sql.about_held(label))
+            cols = "".join(f", s.{p}" for p in sql.about_held(label))
             rows += [(key, label, None) for key, *_ in con.execute(
-                f"SELECT {sql.about_key_sql(label, 'r')}{cols} FROM nodes d JOIN nodes r "
-                f"INDEXED BY {sql.ABOUT_INDEX} ON r.about = d.nid WHERE d.uid IN ({marks}) "
-                f"AND r.label = '{label}' AND {cond}", [*uids, *args])]
+                f"SELECT s.key{cols} FROM nodes d CROSS JOIN {sql.SIDE_TABLE} s "
+                f"ON s.about = d.nid WHERE d.uid IN ({marks}) AND {cond}", [*uids, *args])]
     return rows
 
 
@@ -140,7 +164,6 @@ def score_single(store_path: str, queries: str) -> None:
                         ("sc_portrait", "Enterprise")):
         s = schemes().get(code)
         subjects = _scored_subjects(store_path, s.scheme, label, n)
-        labels = ",".join(f"'{x}'" for x in s.labels())
         score(store, subjects[0], code, "2024-12-31")  # warm the caches (scheme, regions)
         times, floor, needed, kept = [], [], [], []
         for uid in subjects:
@@ -159,16 +182,14 @@ def score_single(store_path: str, queries: str) -> None:
                                frozenset({"drivers"}): drivers[uid]})
             marks = ",".join("?" * len(uids))
             t = time.perf_counter()
-            rows = con.execute(
-                f"SELECT r.uid, r.label, r.props FROM nodes d JOIN nodes r ON r.about = d.nid "
-                f"WHERE d.uid IN ({marks}) AND r.label IN ({labels})", uids).fetchall()
+            text, times = _records_sql(BY_UID, list(s.labels()), marks)
+            rows = con.execute(text, uids * times).fetchall()
             [json.loads(p) for _, _, p in rows]
             floor.append(time.perf_counter() - t)
             # and the rows it needs: its scheme's point entries up to the day
-            text, args = _needed_sql(s, f"FROM nodes d JOIN nodes r ON r.about = d.nid WHERE "
-                                        f"d.uid IN ({marks})", valid_on=False)
+            text, times, args = _needed_sql(s, BY_UID, marks, valid_on=False)
             t = time.perf_counter()
-            rows = con.execute(text, [*uids, *uids, *args]).fetchall()
+            rows = con.execute(text, [*uids * times, *args]).fetchall()
             [json.loads(p) for _, _, p in rows]
             needed.append(time.perf_counter() - t)
             # and what it reads now: the records its scheme's filter keeps (a fleet's alarms
@@ -241,7 +262,6 @@ def floor_run(store_path: str, code: str, region: str) -> None:
     prefix = region.rstrip("0")
     codes = [c for c in table["code"] if str(c).startswith(prefix[:2])]
     con = _db(store_path)
-    labels = ",".join(f"'{x}'" for x in s.labels())
     fleet: list[int] = []
     if s.is_portrait:
         store = EmbeddedStore(store_path)
@@ -268,16 +288,15 @@ def floor_run(store_path: str, code: str, region: str) -> None:
         nids += fleet if label == "Enterprise" else []
         for i in range(0, len(nids), 500):
             part = nids[i:i + 500]
-            for _, p in con.execute(
-                    f"SELECT r.uid, r.props FROM nodes r WHERE r.about IN "
-                    f"({','.join('?' * len(part))}) AND r.label IN ({labels})", part):
+            marks = ",".join("?" * len(part))
+            text, times = _records_sql(BY_NID, list(s.labels()), marks)
+            for _, _, p in con.execute(text, part * times):
                 json.loads(p)
                 records += 1
             # and the rows a run needs: its scheme's point entries valid on the day
-            text, args = _needed_sql(s, f"FROM nodes r WHERE r.about IN ({','.join('?' * len(part))})",
-                                     valid_on=True)
+            text, times, args = _needed_sql(s, BY_NID, marks, valid_on=True)
             began = time.perf_counter()
-            for _, _, p in con.execute(text, [*part, *part, *args]):
+            for _, _, p in con.execute(text, [*part * times, *args]):
                 json.loads(p)
                 needed += 1
             needed_seconds += time.perf_counter() - began
