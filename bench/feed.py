@@ -140,8 +140,11 @@ def followup(args) -> None:
         """every penalty about the region's subjects, with its subject (before the index)"""
         n = 0
         for props, subject in con.execute(
+                # (label <> 'MonitoringAlarm': the partial ABOUT index's own term, or
+                # SQLite would not use it: sql.NOT_SIDE)
                 "SELECT p.props, s.props FROM nodes s JOIN nodes p ON p.about = s.nid "
-                "AND p.label = 'Penalty' WHERE s.label IN ('Enterprise', 'Vehicle', 'Vessel', "
+                "AND p.label = 'Penalty' AND p.label <> 'MonitoringAlarm' "
+                "WHERE s.label IN ('Enterprise', 'Vehicle', 'Vessel', "
                 "'Person') AND json_extract(s.props, '$.region_code') LIKE ?", (prefix + "%",)):
             json.loads(props), json.loads(subject)
             n += 1
