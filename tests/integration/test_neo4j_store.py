@@ -225,13 +225,16 @@ def test_ensure_schema_is_idempotent_and_derived_from_the_schema(store):
 
 @pytest.mark.neo4j
 def test_a_retired_index_is_dropped_from_a_database_made_with_it(store):
+    versioned = ["Penalty", "Evaluation", "ListEntry", "Commitment", "PointEntry"]
+    retired = {f"creditkb_{label}_supersedes" for label in versioned}
     with store._session("WRITE") as session:
-        session.run("CREATE INDEX `creditkb_Penalty_supersedes` IF NOT EXISTS "
-                    "FOR (n:Penalty) ON (n.supersedes)").consume()
+        for label in versioned:
+            session.run(f"CREATE INDEX `creditkb_{label}_supersedes` IF NOT EXISTS "
+                        f"FOR (n:{label}) ON (n.supersedes)").consume()
         session.run("CALL db.awaitIndexes(60)").consume()  # (only online ones are listed)
-    assert any(o[1] == "creditkb_Penalty_supersedes" for o in _schema_objects(store))
+    assert retired <= {o[1] for o in _schema_objects(store)}
     store.ensure_schema()
-    assert not any(o[1] == "creditkb_Penalty_supersedes" for o in _schema_objects(store))
+    assert not retired & {o[1] for o in _schema_objects(store)}
     assert _expected_schema_objects() <= _schema_objects(store)
 
 

@@ -331,12 +331,12 @@ def test_only_a_label_of_about_filters_has_side_rows(tmp_path):
     store.close()
 
 
-def _index_as_before(path: str, prop: str) -> None:
-    """Give the closed store at ``path`` a penalty property's index, as a store written
-    before it was dropped has."""
+def _index_as_before(path: str, prop: str, label: str = "Penalty") -> None:
+    """Give the closed store at ``path`` a property's index, as a store written before it
+    was dropped has."""
     con = sqlite3.connect(f"{path}/graph.sqlite3")
-    con.execute(f"CREATE INDEX nodes_Penalty_{prop} ON nodes("
-                f"json_extract(props, '$.{prop}')) WHERE label = 'Penalty'")
+    con.execute(f"CREATE INDEX nodes_{label}_{prop} ON nodes("
+                f"json_extract(props, '$.{prop}')) WHERE label = '{label}'")
     con.commit()
     con.close()
 
@@ -358,6 +358,30 @@ def test_a_store_made_with_a_retired_index_loses_it_when_opened(tmp_path):
     assert "nodes_Penalty_supersedes" not in names and "nodes_Penalty_decision_date" in names
     [found] = store.find_nodes("Penalty", {"supersedes": ["Penalty:苏交罚〔2024〕1号"]})
     assert found.key == "苏交罚〔2024〕1号#更正:Y1"
+    store.close()
+
+
+def test_a_store_made_with_the_records_version_indexes_loses_them_when_opened(tmp_path):
+    """No read filters evaluations, list entries, commitments or point entries on
+    supersedes either: a store written with those indexes drops them when next opened,
+    keeps the labels' other indexes, and a read by the property still answers."""
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    with store.transaction() as tx:
+        tx.upsert_nodes("Evaluation", pd.DataFrame({
+            "evaluation_key": ["E", "E#更正:Y1"], "subject_uid": "Enterprise:X", "scheme": "JS",
+            "grade": ["C", "B"], "agency_region": "320500", "valid_from": "2024-01-02",
+            "supersedes": [None, "Evaluation:E"], "objection_no": [None, "Y1"]}))
+    store.close()
+    versioned = ["Evaluation", "ListEntry", "Commitment", "PointEntry"]
+    for label in versioned:
+        _index_as_before(path, "supersedes", label)
+    store = EmbeddedStore(path)
+    names = {r[0] for r in store._con().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not names & {f"nodes_{label}_supersedes" for label in versioned}
+    assert {"nodes_Evaluation_scheme", "nodes_ListEntry_listed_on"} <= names
+    [found] = store.find_nodes("Evaluation", {"supersedes": ["Evaluation:E"]})
+    assert found.key == "E#更正:Y1" and found.props["grade"] == "B"
     store.close()
 
 
