@@ -510,6 +510,28 @@ def test_a_files_chunks_ask_the_store_about_each_subject_once(tmp_path, store, m
                        for i, s in enumerate(subjects, 1) if s != FIRM_C}
 
 
+def test_each_reference_not_stored_is_rejected_naming_its_column(tmp_path, store):
+    """A row naming a node not stored is rejected, whichever of its reference columns
+    names it (the subject's, or one of the others, looked up together), and only such a
+    row: a practitioner's employer, a plate they drive or a ship they serve on."""
+    load_paths(store, [write(tmp_path, "e.csv", FIRMS)], SECRET)
+    load_paths(store, [write(tmp_path, "v.csv", "".join(VEHICLES.splitlines(True)[:2]))], SECRET)
+    people = [rid(f"32050520010101{i:03d}") for i in range(1, 5)]
+    text = ("身份证号,姓名,所属企业统一社会信用代码,驾驶车辆,服务船舶\n"
+            f"{people[0]},甲,{FIRM_A},苏E12345,\n"          # everything stored
+            f"{people[1]},乙,{FIRM_A},苏E12345;苏E99999,\n"  # a plate not stored
+            f"{people[2]},丙,{FIRM_B},,CN12345678901\n"      # a ship not stored
+            f"{people[3]},丁,{code('91320505MA1MQ7X16')},,\n")  # an employer not stored
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=1)
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (4, 1, 3)
+    got = sorted(zip(s.rejects["row"], s.rejects["column"], s.rejects["reason"]))
+    assert got == [(3, "plates", "unknown Vehicle (not loaded before)"),
+                   (4, "vessel_ids", "unknown Vessel (not loaded before)"),
+                   (5, "employer_uscc", "unknown Enterprise (not loaded before)")]
+    names = {p.props.get("name") for p in store.find_nodes("Person")}
+    assert "甲" in names and not names & {"乙", "丙", "丁"}
+
+
 def test_relationship_dates_in_the_file_become_validity_on_the_edges(tmp_path, store):
     load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
     vessels = ("船舶识别号,船名,船舶所有人统一社会信用代码,所有起始日期,所有终止日期,船籍港区划代码\n"
