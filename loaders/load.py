@@ -22,6 +22,7 @@ from typing import Callable, Generator, Iterable, Mapping
 
 import pandas as pd
 
+from graph_model.gcpause import gc_paused
 from graph_model.store.port import LoadInfo, Store, StoreError
 from graph_model.store.secret import bind_secret
 from graph_model.regions import regions, successors
@@ -313,8 +314,12 @@ def _prepared(store: Store, item: Planned, kind: Kind, secret: str, state: Quali
     path = str(item.path)
     subjects = SubjectLookups(store, subject_props(kind.label))  # read once for all chunks
     for chunk in _first_cut(item.table.chunks(columns=item.profile.columns if item.profile else None)):
-        df, bad = _check_chunk(store, path, kind, chunk, secret, state, excel=item.table.excel,
-                               checks=checks, subjects=subjects)
+        # A chunk's checks keep a dict or more a row until they end (a repair's penalty, its
+        # row for the rules): the collector walked them again and again (repairs at scale 1:
+        # 3,470 collections, 1.6 s of the preparing thread's 13 s).
+        with gc_paused():
+            df, bad = _check_chunk(store, path, kind, chunk, secret, state,
+                                   excel=item.table.excel, checks=checks, subjects=subjects)
         nodes, edges = build(kind, df, secret).merged()
         batches = [store.prepare_nodes(label, nf, item.load_id) for label, nf in nodes]
         yield len(chunk), len(df), [b for b in bad if len(b)], (batches, edges)

@@ -510,6 +510,29 @@ def test_a_files_chunks_ask_the_store_about_each_subject_once(tmp_path, store, m
                        for i, s in enumerate(subjects, 1) if s != FIRM_C}
 
 
+def test_a_chunks_checks_run_with_the_collector_paused(tmp_path, store):
+    """The checks of a chunk (its row rules among them) run with Python's cyclic garbage
+    collector off, and it is on again once the load is done: the rows they keep are not
+    walked by collection after collection."""
+    import gc
+
+    from loaders.load import Checks
+
+    seen = []
+
+    def rule(_store, rows):
+        seen.append(gc.isenabled())
+        return [[] for _ in rows]
+
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+    assert gc.isenabled()
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET,
+                     checks=Checks({"penalties": rule}))
+    assert s.rows_loaded == 1 and seen == [False]
+    assert gc.isenabled()
+
+
 def test_each_reference_not_stored_is_rejected_naming_its_column(tmp_path, store):
     """A row naming a node not stored is rejected, whichever of its reference columns
     names it (the subject's, or one of the others, looked up together), and only such a
