@@ -182,14 +182,14 @@ def score_single(store_path: str, queries: str) -> None:
                                frozenset({"drivers"}): drivers[uid]})
             marks = ",".join("?" * len(uids))
             t = time.perf_counter()
-            text, times = _records_sql(BY_UID, list(s.labels()), marks)
-            rows = con.execute(text, uids * times).fetchall()
+            text, reps = _records_sql(BY_UID, list(s.labels()), marks)
+            rows = con.execute(text, uids * reps).fetchall()
             [json.loads(p) for _, _, p in rows]
             floor.append(time.perf_counter() - t)
             # and the rows it needs: its scheme's point entries up to the day
-            text, times, args = _needed_sql(s, BY_UID, marks, valid_on=False)
+            text, reps, args = _needed_sql(s, BY_UID, marks, valid_on=False)
             t = time.perf_counter()
-            rows = con.execute(text, [*uids * times, *args]).fetchall()
+            rows = con.execute(text, [*uids * reps, *args]).fetchall()
             [json.loads(p) for _, _, p in rows]
             needed.append(time.perf_counter() - t)
             # and what it reads now: the records its scheme's filter keeps (a fleet's alarms
@@ -289,14 +289,14 @@ def floor_run(store_path: str, code: str, region: str) -> None:
         for i in range(0, len(nids), 500):
             part = nids[i:i + 500]
             marks = ",".join("?" * len(part))
-            text, times = _records_sql(BY_NID, list(s.labels()), marks)
-            for _, _, p in con.execute(text, part * times):
+            text, reps = _records_sql(BY_NID, list(s.labels()), marks)
+            for _, _, p in con.execute(text, part * reps):
                 json.loads(p)
                 records += 1
             # and the rows a run needs: its scheme's point entries valid on the day
-            text, times, args = _needed_sql(s, BY_NID, marks, valid_on=True)
+            text, reps, args = _needed_sql(s, BY_NID, marks, valid_on=True)
             began = time.perf_counter()
-            for _, _, p in con.execute(text, [*part * times, *args]):
+            for _, _, p in con.execute(text, [*part * reps, *args]):
                 json.loads(p)
                 needed += 1
             needed_seconds += time.perf_counter() - began
