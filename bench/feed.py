@@ -77,6 +77,7 @@ def pct(values: list[float], q: float) -> float:
 # -- followup ---------------------------------------------------------------------------
 
 def followup(args) -> None:
+    from graph_model.store.embedded.sql import NOT_SIDE
     from graph_model.store.embedded.store import EmbeddedStore
     from queries.rules.commitments import commitments_due
     from queries.rules.jurisdiction import inside
@@ -140,10 +141,9 @@ def followup(args) -> None:
         """every penalty about the region's subjects, with its subject (before the index)"""
         n = 0
         for props, subject in con.execute(
-                # (label <> 'MonitoringAlarm': the partial ABOUT index's own term, or
-                # SQLite would not use it: sql.NOT_SIDE)
+                # (NOT_SIDE: the partial ABOUT index's own term, or SQLite would not use it)
                 "SELECT p.props, s.props FROM nodes s JOIN nodes p ON p.about = s.nid "
-                "AND p.label = 'Penalty' AND p.label <> 'MonitoringAlarm' "
+                f"AND p.label = 'Penalty' AND p.{NOT_SIDE} "
                 "WHERE s.label IN ('Enterprise', 'Vehicle', 'Vessel', "
                 "'Person') AND json_extract(s.props, '$.region_code') LIKE ?", (prefix + "%",)):
             json.loads(props), json.loads(subject)

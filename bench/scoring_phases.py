@@ -51,22 +51,29 @@ def _scored_subjects(store_path: str, scheme_name: str, label: str, n: int) -> l
     return out
 
 
-#: the records ``r`` about subjects named by uid (``d``) or by nid, each (``FROM ... WHERE
-#: ...``) for the other labels (through the ABOUT index) and for the alarms (their side
-#: table), taking the uids or nids as parameters
-BY_UID = ("FROM nodes d CROSS JOIN nodes r ON r.about = d.nid WHERE d.uid IN ({marks})",
-          "FROM nodes d CROSS JOIN about_alarms s ON s.about = d.nid JOIN nodes r ON r.nid = s.nid "
-          "WHERE d.uid IN ({marks})")
-BY_NID = ("FROM nodes r WHERE r.about IN ({marks})",
-          "FROM about_alarms s JOIN nodes r ON r.nid = s.nid WHERE s.about IN ({marks})")
+#: how _sources names the subjects: by uid (``d``) or by nid
+BY_UID, BY_NID = "uid", "nid"
 
 
-def _records_sql(sources: tuple[str, str], labels: list[str], marks: str) -> tuple[str, int]:
-    """The bare SQL of the records of ``labels`` about some subjects (``sources``: BY_UID or
-    BY_NID), as the store reads them, and how many times it takes the subjects."""
+def _sources(by: str) -> tuple[str, str]:
+    """The records ``r`` about subjects named ``by`` uid (``d``) or nid, each (``FROM ...
+    WHERE ...``, taking the uids or nids as ``{marks}``) for the other labels (through the
+    ABOUT index) and for the alarms (their side table), as the store joins them."""
     from graph_model.store.embedded import sql
 
-    plain, side = (x.format(marks=marks) for x in sources)
+    if by == BY_UID:
+        return (f"FROM nodes d CROSS JOIN {sql.ABOUT_JOIN} WHERE d.uid IN ({{marks}})",
+                f"FROM nodes d CROSS JOIN {sql.SIDE_JOIN} WHERE d.uid IN ({{marks}})")
+    return (f"FROM nodes r WHERE r.{sql.LINKS['ABOUT']} IN ({{marks}})",
+            f"FROM {sql.SIDE_TABLE} s JOIN nodes r ON r.nid = s.nid WHERE s.about IN ({{marks}})")
+
+
+def _records_sql(by: str, labels: list[str], marks: str) -> tuple[str, int]:
+    """The bare SQL of the records of ``labels`` about some subjects (named ``by``: BY_UID
+    or BY_NID), as the store reads them, and how many times it takes the subjects."""
+    from graph_model.store.embedded import sql
+
+    plain, side = (x.format(marks=marks) for x in _sources(by))
     others = ",".join(f"'{x}'" for x in labels if x != sql.SIDE_LABEL)
     parts = [f"SELECT r.uid, r.label, r.props {plain} AND r.{sql.NOT_SIDE} "
              f"AND r.label IN ({others or 'NULL'})"]
@@ -75,16 +82,16 @@ def _records_sql(sources: tuple[str, str], labels: list[str], marks: str) -> tup
     return " UNION ALL ".join(parts), len(parts)
 
 
-def _needed_sql(scheme, sources: tuple[str, str], marks: str, valid_on: bool
+def _needed_sql(scheme, by: str, marks: str, valid_on: bool
                 ) -> tuple[str, int, list]:
     """The bare SQL of the rows the scorer reads about some subjects: the scheme's other
     labels, and its point entries up to the day (for a run: also valid on it), through the
     point-entry index as ``Store.point_entries_about`` reads them, the dates compared as
-    ISO text as the store does.  ``sources`` names the subjects' records (see
-    _records_sql); the statement takes its subjects the returned number of times, then
-    the returned parameters."""
-    text, times = _records_sql(sources, [x for x in scheme.labels() if x != "PointEntry"], marks)
-    source = sources[0].format(marks=marks)
+    ISO text as the store does.  ``by`` names the subjects (see _records_sql); the
+    statement takes its subjects the returned number of times, then the returned
+    parameters."""
+    text, reps = _records_sql(by, [x for x in scheme.labels() if x != "PointEntry"], marks)
+    source = _sources(by)[0].format(marks=marks)
     names = list(scheme.entry_schemes)
     vt, oc = "json_extract(r.props, '$.valid_to')", "json_extract(r.props, '$.occurred_on')"
     dated = (f" AND ({vt} IS NULL OR {vt} NOT GLOB '{ISO_DAY_GLOB}' OR substr({vt}, 1, 10) >= ?)"
@@ -92,7 +99,7 @@ def _needed_sql(scheme, sources: tuple[str, str], marks: str, valid_on: bool
     text += (f" UNION ALL SELECT r.uid, r.label, r.props {source} AND r.label = 'PointEntry' AND "
              f"json_extract(r.props, '$.scheme') IN ({','.join('?' * len(names))}){dated} AND "
              f"({oc} IS NULL OR {oc} NOT GLOB '{ISO_DAY_GLOB}' OR substr({oc}, 1, 10) <= ?)")
-    return text, times + 1, names + ([AS_OF] if valid_on else []) + [AS_OF]
+    return text, reps + 1, names + ([AS_OF] if valid_on else []) + [AS_OF]
 
 
 def _filtered_rows(con, scheme, groups) -> list:
