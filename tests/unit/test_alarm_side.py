@@ -6,6 +6,7 @@ scans."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import pandas as pd
@@ -125,9 +126,18 @@ def format_3_store(tmp_path, monkeypatch) -> tuple[str, Model, tuple]:
     return path, m, want
 
 
-def test_a_format_3_store_is_moved_when_opened_with_the_same_answers(tmp_path, monkeypatch):
+def test_a_format_3_store_is_moved_when_opened_with_the_same_answers(tmp_path, monkeypatch, caplog):
     path, m, want = format_3_store(tmp_path, monkeypatch)
-    store = EmbeddedStore(path)
+    with caplog.at_level(logging.WARNING, logger="graph_model.store.embedded.store"):
+        store = EmbeddedStore(path)
+    # The move takes minutes at scale 1: the user is told it is happening, and when done.
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2 and "moving the store from format 3 to" in said[0] \
+        and f"moved to format {sql.STORE_FORMAT} in" in said[1], said
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="graph_model.store.embedded.store"):
+        EmbeddedStore(path).close()  # moved already: nothing to say
+    assert not caplog.records
     con = store._con()
     assert con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone() == (sql.STORE_FORMAT,)
     assert sql.schema_complete(con) and not sql.reshaped_indexes(con)

@@ -31,12 +31,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import sqlite3
 import tempfile
 from dataclasses import asdict
 from operator import attrgetter
 import threading
+import time
 from contextlib import contextmanager, suppress
 from typing import Any, Hashable, Iterable, Iterator, Mapping, Sequence
 
@@ -66,6 +68,7 @@ DB_FILE = "graph.sqlite3"
 #: opens keeps one cache for each, rather than each rebuilding the other's)
 TOPOLOGY_FILE = "topology-base.npz"
 PATCH_FILE = "topology-patches.log"
+_log = logging.getLogger(__name__)
 PAGE_MAP_FILE = "pagemap.npy"  # where the nodes table's leaf pages are (pagemap), saved
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
@@ -213,6 +216,12 @@ class EmbeddedStore(Store):
         try:
             (fmt,) = con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone()
             if fmt in sql.FORMATS_MIGRATED:  # (else another process moved it meanwhile)
+                # A warning, so that a command with no logging set up says it too: the
+                # user sees why the first open of a large store takes minutes.
+                _log.warning("%s: moving the store from format %s to %s (once; minutes "
+                             "for millions of alarms, holding the write lock)",
+                             self.db_path, fmt, STORE_FORMAT)
+                started = time.monotonic()
                 con.execute(sql.SIDE_TABLE_SQL)
                 con.execute(f"DELETE FROM {sql.SIDE_TABLE}")
                 con.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
@@ -220,7 +229,11 @@ class EmbeddedStore(Store):
                 con.execute(f"DROP INDEX IF EXISTS {sql.ABOUT_INDEX}")
                 con.execute(sql.ABOUT_INDEX_SQL)
                 con.execute("UPDATE meta SET v = ? WHERE k = 'format'", (STORE_FORMAT,))
-            con.execute("COMMIT")
+                con.execute("COMMIT")
+                _log.warning("%s: moved to format %s in %.0f s", self.db_path, STORE_FORMAT,
+                             time.monotonic() - started)
+            else:
+                con.execute("COMMIT")
         except BaseException as exc:
             raise failed(con, exc, self.db_path, "moving alarms to their side table in")
         finally:
