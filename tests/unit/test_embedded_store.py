@@ -455,3 +455,46 @@ def test_a_load_past_what_the_log_keeps_reads_and_ends_as_if_every_entry_were_wr
     assert con.execute("SELECT v FROM meta WHERE k = 'changes_trimmed'").fetchone() == ("6",)
     con.close()
     store.close()
+
+
+def test_the_nids_existing_found_are_not_looked_up_again_by_the_preparation_after_it(
+        tmp_path, monkeypatch):
+    """A loader asks existing() of a chunk's payments' penalties, then prepares the chunk:
+    the penalties' nids found then are used (read at the same generation), not looked up
+    again; after a commit in between they are looked up again, and a penalty deleted then
+    is refused, not linked."""
+    from graph_model.store.embedded import store as embedded
+
+    store = EmbeddedStore(str(tmp_path / "s"))
+    with store.transaction() as tx:
+        tx.upsert_nodes("Penalty", pd.DataFrame({
+            "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(3)],
+            "decision_date": "2024-01-02", "agency_region": "320500"}))
+    penalties = [f"Penalty:苏交罚〔2024〕{i}号" for i in range(3)]
+    nids = dict(store._con().execute(
+        "SELECT uid, nid FROM nodes WHERE label = 'Penalty'").fetchall())
+    payments = pd.DataFrame({"payment_key": [f"{i}|2024-02-01" for i in range(3)],
+                             "decision_no": [f"苏交罚〔2024〕{i}号" for i in range(3)],
+                             "paid_on": "2024-02-01", "amount": 200.0, "PAYS": penalties})
+    asked = []
+    real = embedded.nids_of
+    monkeypatch.setattr(embedded, "nids_of", lambda con, uids: asked.append(list(uids)) or real(con, uids))
+
+    assert store.existing(penalties + ["Penalty:none"]) == set(penalties)
+    asked.clear()
+    batch = store.prepare_nodes("FinePayment", payments)
+    gen, known = batch.encoded.known
+    assert asked == [] and sorted(known["PAYS"].tolist()) == sorted(nids[u] for u in penalties)
+
+    store.existing(penalties)
+    with store.transaction() as tx:  # a commit: what existing found may be gone
+        tx.delete_nodes([penalties[2]])
+    asked.clear()
+    batch = store.prepare_nodes("FinePayment", payments)
+    assert asked == [penalties] and sorted(batch.encoded.known[1]["PAYS"].tolist()) == sorted(
+        [0, nids[penalties[0]], nids[penalties[1]]])
+    from graph_model.store.port import MissingNodeError
+    with pytest.raises(MissingNodeError, match="2号"), store.transaction() as tx:
+        tx.upsert_nodes("FinePayment", batch)
+    assert store.count_nodes("FinePayment") == 0
+    store.close()

@@ -98,6 +98,8 @@ PATCHES_KEPT = 64
 #: A load refreshes the planner's statistics when the rows loaded since the last refresh
 #: reach this share of the store (its largest node id then): see _analyze_if_drifted.
 ANALYZE_SHARE = 0.1
+#: uids whose nids existing keeps for prepare_nodes (a chunk's references and its own uids)
+FOUND_KEPT = 500_000
 TOUCHED_KEPT = 256  # generations whose touched uids are kept for changed_since
 
 
@@ -160,6 +162,7 @@ class EmbeddedStore(Store):
         self._deferring = 0  # nested topology_deferred blocks open (the loader's thread)
         self._deferred = False  # a commit in them left its topology to their end
         self._writing = threading.local()  # .writer: the transaction open on this thread
+        self._found = threading.local()  # .nids: (generation, {uid: nid}) existing found
         self._graph_types = schema().graph_rel_types()
         self._type_code = {t: i for i, t in enumerate(self._graph_types)}
         self.ensure_schema()
@@ -263,15 +266,19 @@ class EmbeddedStore(Store):
         # agencies) would be looked up again here for every chunk.
         links = {t: f for t, f in rows.links.items() if 2 * len(f[1]) >= len(rows.uids)}
         con = self._con()
+        found = self._found.__dict__.pop("nids", (None, {}))  # (see existing)
         if not links or con.in_transaction:
             return batch
         con.execute("BEGIN")  # one snapshot for the generation and every lookup
         try:
             gen = int(con.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            seen = found[1] if found[0] == gen else {}  # none can be gone since
             known = {}
             for rel_type, (_, distinct, _) in links.items():
-                got = nids_of(con, distinct.tolist())
-                known[rel_type] = np.array([got.get(u, 0) for u in distinct.tolist()],
+                want = distinct.tolist()
+                rest = [u for u in want if u not in seen]
+                got = nids_of(con, rest) if rest else {}
+                known[rel_type] = np.array([seen.get(u) or got.get(u, 0) for u in want],
                                            dtype=np.int64)
         finally:
             con.execute("COMMIT")
@@ -761,15 +768,26 @@ class EmbeddedStore(Store):
         return out
 
     def existing(self, uids: Iterable[str]) -> set[str]:
-        out: set[str] = set()
-        for part in sql.chunks(list(dict.fromkeys(uids))):
-            marks = ",".join("?" * len(part))
-            # One row of JSON, not a row per uid (see _stage): a loader asks this of every
-            # chunk's subjects from its worker thread while the writer thread runs.
-            [found] = self._con().execute(
-                f"SELECT json_group_array(uid) FROM nodes WHERE uid IN ({marks})", part).fetchone()
-            out.update(json.loads(found))
-        return out
+        # The nids come back too (nids_of: one row of JSON, not a row per uid, see _stage)
+        # and are kept for this thread's next prepare_nodes, with the generation they were
+        # read at: a loader's thread asks this of a chunk's references (a fine payment's
+        # penalty) just before it prepares the chunk, which would look them up again.
+        con = self._con()
+        asked = list(dict.fromkeys(uids))
+        if con.in_transaction:  # (its own writes count: nothing kept)
+            return set(nids_of(con, asked))
+        con.execute("BEGIN")  # one snapshot for the generation and the lookups
+        try:
+            gen = int(con.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            got = nids_of(con, asked)
+        finally:
+            con.execute("COMMIT")
+        kept_gen, kept = self._found.__dict__.get("nids", (None, None))
+        if kept_gen != gen or len(kept) + len(got) > FOUND_KEPT:
+            kept = {}
+            self._found.nids = (gen, kept)
+        kept.update(got)
+        return set(got)
 
     def node_props(self, uids: Iterable[str], props: Sequence[str]) -> dict[str, dict[str, Any]]:
         # SQLite picks the properties out of each node's JSON (``->`` keeps a value's JSON
