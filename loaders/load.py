@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +71,12 @@ class Planned:
     path: Path
     kind: str
     table: Table
-    load_id: str
+    digest: Future  # of the load id (see plan)
     profile: Profile | None = None
+
+    @property
+    def load_id(self) -> str:
+        return self.digest.result()
 
 
 def ensure_regions(store: Store) -> int:
@@ -104,54 +108,49 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_id_of(path: Path, kind: str, data: bytes | None = None) -> str:
-    """Same bytes and kind, same load: what makes reloading a file a no-op.  ``data``:
-    the file's bytes, when already read."""
+def load_id_of(path: Path, kind: str) -> str:
+    """Same bytes and kind, same load: what makes reloading a file a no-op."""
     digest = hashlib.sha256(kind.encode())
-    if data is not None:
-        digest.update(data)
-    else:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()[:16]
 
 
 def plan(paths: Iterable[str | Path], kind: str | None = None,
          profile: str | None = None) -> list[Planned]:
-    """Read every file and decide its kind and profile, subjects first."""
+    """Read every file and decide its kind and profile, subjects first.  A file that
+    cannot be read as a table is refused here, before any file loads."""
     chosen = find_profile(profile) if profile else None
-    found, ids = [], []
-    # A file's load id is the digest of the bytes its headers were read from (not read
-    # again), taken in a thread while the next file is read (both release the GIL): at
-    # Yangtze scale (2.5 GB) seconds before the first file loads.  At most one file's
-    # bytes wait for their digest.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-digest") as pool:
-        try:
-            for path in discover(paths):
-                table = Table(path, keep_bytes=True)
-                prof = chosen or matching_profile(table.headers)
-                headers = [prof.columns.get(h, h) for h in table.headers] if prof else table.headers
-                k = kind or (prof.kind if prof else None) or guess_kind(headers)
-                if k is None:
-                    raise LoadError(str(path), "cannot tell which kind of file this is from its "
-                                               f"headers; name it with --kind ({', '.join(KIND_ORDER)})")
-                if k not in kinds():
-                    raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
-                raw, table.raw = table.raw, None
-                if ids:
-                    ids[-1].result()
-                found.append((path, k, table, prof))
-                ids.append(pool.submit(load_id_of, path, k, raw))
-                del raw
-        except BaseException:
-            for digest in ids:  # an earlier file's error first, as when read one by one
-                digest.result()
-            raise
-        planned = [Planned(path, k, table, digest.result(), prof)
-                   for (path, k, table, prof), digest in zip(found, ids)]
-    planned.sort(key=lambda t: KIND_ORDER.index(t.kind))
-    return planned
+    found = []
+    for path in discover(paths):
+        table = Table(path)
+        prof = chosen or matching_profile(table.headers)
+        headers = [prof.columns.get(h, h) for h in table.headers] if prof else table.headers
+        k = kind or (prof.kind if prof else None) or guess_kind(headers)
+        if k is None:
+            raise LoadError(str(path), "cannot tell which kind of file this is from its "
+                                       f"headers; name it with --kind ({', '.join(KIND_ORDER)})")
+        if k not in kinds():
+            raise LoadError(str(path), f"unknown kind {k!r}; one of {', '.join(KIND_ORDER)}")
+        found.append((path, k, table, prof))
+    found.sort(key=lambda t: KIND_ORDER.index(t[1]))
+    # A file's load id (the digest of its bytes) is needed only when its turn comes: taken
+    # in a thread, in load order, while the files before it load, not before the first
+    # (at Yangtze scale 2.5 GB: 2-3 s of hashing).  The thread ends after the last.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditkb-digest")
+    try:
+        return [Planned(path, k, table, pool.submit(_digest, path, k), prof)
+                for path, k, table, prof in found]
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _digest(path: Path, kind: str) -> str:
+    try:
+        return load_id_of(path, kind)
+    except OSError as exc:  # gone or changed since it was planned
+        raise LoadError(str(path), f"cannot be read again: {exc.strerror}") from None
 
 
 #: Rules a file kind's rows must keep beyond their column checks, by kind: each takes the
@@ -195,9 +194,10 @@ def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: 
     ensure_regions(store)
     done = {info.load_id: info for info in store.loads() if info.status == "committed"}
     summaries = []
-    with ExitStack() as subjects:
+    planned = plan(paths, kind, profile)
+    with ExitStack() as subjects, _cancelling(planned):
         deferring = False
-        for item in plan(paths, kind, profile):
+        for item in planned:
             # The subject files (first in the plan) each add much of the traversal graph:
             # it is handed over to readers once, after the last of them, before any
             # records are loaded (Store.topology_deferred).
@@ -220,6 +220,16 @@ def _load_planned(store: Store, paths: Iterable[str | Path], secret: str, kind: 
             if on_file:
                 on_file(summary)
     return summaries
+
+
+@contextmanager
+def _cancelling(planned: list[Planned]):
+    """The digests not begun are dropped when the load ends (a file refused: the rest)."""
+    try:
+        yield
+    finally:
+        for item in planned:
+            item.digest.cancel()
 
 
 class _Rollback(Exception):

@@ -42,11 +42,8 @@ class Table:
     """One export file: its headers now, its rows in chunks later (each chunk indexed by
     the row's position in the file, so row numbers stay true across chunks)."""
 
-    def __init__(self, path: Path, keep_bytes: bool = False):
+    def __init__(self, path: Path):
         self.path = Path(path)
-        #: with ``keep_bytes``, the file's bytes as read for its headers (None: a workbook),
-        #: for the caller to take (and drop) rather than read the file again
-        self.raw: bytes | None = None
         if not self.path.exists():
             raise LoadError(str(path), "no such file")
         if self.path.stat().st_size == 0:
@@ -54,18 +51,15 @@ class Table:
         self.excel = self.path.suffix.lower() in (".xlsx", ".xlsm")
         self._frame = _read_excel(self.path) if self.excel else None
         columns = self._frame.columns if self._frame is not None else \
-            self._csv(self._utf8(keep_bytes), nrows=0).columns
+            self._csv(self._utf8(), nrows=0).columns
         self.headers = [_norm(c) for c in columns]
         #: the headers as the file writes them, for messages to its sender
         self.raw_headers = [str(c).strip().lstrip("\ufeff") for c in columns]
 
-    def _utf8(self, keep_bytes: bool = False) -> bytes:
+    def _utf8(self) -> bytes:
         """The file's text (see :func:`decode`) as UTF-8 bytes, refused when blank.
-        pandas parses these bytes exactly as it would parse the text.  ``keep_bytes``:
-        the bytes read are kept as :attr:`raw`."""
+        pandas parses these bytes exactly as it would parse the text."""
         raw = self.path.read_bytes()
-        if keep_bytes:
-            self.raw = raw
         body = raw[len(BOM):] if raw.startswith(BOM) else raw
         if _valid_utf8(body):  # decode() would read it as UTF-8: no need to build the text
             if _blank_utf8(body):

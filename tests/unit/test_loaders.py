@@ -107,9 +107,11 @@ def test_unreadable_files_are_refused_with_a_clear_message(tmp_path, store, cont
 
 
 def test_a_files_load_id_is_the_digest_of_its_bytes_and_kind_whatever_its_format(tmp_path):
-    """plan() digests the bytes it read a file's headers from (in a thread): the same id
-    as reading the file again, so a file loaded before is still known."""
-    from loaders.load import load_id_of, plan
+    """plan() has each file digested (in a thread): the same id as reading the file
+    again, so a file loaded before is still known."""
+    import hashlib
+
+    from loaders.load import plan
 
     wb = openpyxl.Workbook()
     wb.active.append(PENALTY_HEAD.strip().split(","))
@@ -121,12 +123,73 @@ def test_a_files_load_id_is_the_digest_of_its_bytes_and_kind_whatever_its_format
     planned = plan(paths)
     assert [(p.path.name, p.kind) for p in planned] == [
         ("a.csv", "enterprises"), ("b.csv", "enterprises"), ("p.xlsx", "penalties")]
-    assert [p.load_id for p in planned] == [load_id_of(p.path, p.kind) for p in planned]
-    assert planned[0].table.raw is None  # the bytes are not kept
+    assert [p.load_id for p in planned] == [
+        hashlib.sha256(p.kind.encode() + p.path.read_bytes()).hexdigest()[:16] for p in planned]
     assert len({p.load_id for p in planned}) == 3
     with pytest.raises(LoadError, match="cannot tell which kind") as err:
         plan([paths[0], write(tmp_path, "c.csv", "甲,乙\n1,2\n")])
     assert "c.csv" in str(err.value)
+
+
+ONE_PENALTY = f"苏交罚〔2024〕1号,企业,{FIRM_A},超载,2024-03-05,苏州市交通运输局,320500,一般,有效\n"
+
+
+def test_the_plan_does_not_wait_for_the_digests_which_come_in_load_order(tmp_path, monkeypatch):
+    """The load ids are taken in a thread while the files before them load: plan() returns
+    with every file read and checked, its digests still to come, the first file's first."""
+    import threading
+
+    import loaders.load as load_module
+
+    go, order = threading.Event(), []
+    real = load_module.load_id_of
+
+    def slow(path, kind):
+        assert go.wait(10)
+        order.append(path.name)
+        return real(path, kind)
+
+    monkeypatch.setattr(load_module, "load_id_of", slow)
+    penalties = write(tmp_path, "a.csv", PENALTY_HEAD + ONE_PENALTY)
+    firms = write(tmp_path, "b.csv", FIRMS)
+    planned = load_module.plan([penalties, firms])
+    assert [p.path.name for p in planned] == ["b.csv", "a.csv"]
+    assert not any(p.digest.done() for p in planned)
+    go.set()
+    assert [p.load_id for p in planned] == [real(firms, "enterprises"), real(penalties, "penalties")]
+    assert order == ["b.csv", "a.csv"]
+
+
+def test_a_file_gone_before_its_turn_is_refused_naming_it_after_the_files_before_it(tmp_path, store,
+                                                                                    monkeypatch):
+    import threading
+
+    import loaders.load as load_module
+
+    firms = write(tmp_path, "b.csv", FIRMS)
+    penalties = write(tmp_path, "a.csv", PENALTY_HEAD + ONE_PENALTY)
+    go, real = threading.Event(), load_module.load_id_of
+
+    def after_the_plan(path, kind):  # the penalties' digest waits until the file is gone
+        if path == penalties:
+            assert go.wait(10)
+        return real(path, kind)
+
+    monkeypatch.setattr(load_module, "load_id_of", after_the_plan)
+    real_plan = load_module.plan
+
+    def plan_then_delete(*args, **kwargs):
+        planned = real_plan(*args, **kwargs)
+        penalties.unlink()
+        go.set()
+        return planned
+
+    monkeypatch.setattr(load_module, "plan", plan_then_delete)
+    done = []
+    with pytest.raises(LoadError, match="cannot be read again") as err:
+        load_paths(store, [firms, penalties], SECRET, on_file=done.append)
+    assert str(penalties) in str(err.value)
+    assert [s.kind for s in done] == ["enterprises"] and store.count_nodes("Enterprise") > 0
 
 
 def test_a_profile_maps_an_agency_layout_without_code(tmp_path, store):
