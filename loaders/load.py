@@ -149,7 +149,7 @@ def plan(paths: Iterable[str | Path], kind: str | None = None,
 def _digest(path: Path, kind: str) -> str:
     try:
         return load_id_of(path, kind)
-    except OSError as exc:  # gone or changed since it was planned
+    except OSError as exc:  # gone or unreadable since it was planned
         raise LoadError(str(path), f"cannot be read again: {exc.strerror}") from None
 
 

@@ -63,12 +63,12 @@ from graph_model.store.port import (
     UndoRefused, UndoResult, Writer, only_props, point_entry_props, record_props, record_tests,
 )
 
+_log = logging.getLogger(__name__)
 DB_FILE = "graph.sqlite3"
 #: (not "topology.npz", the name of the format-2 cache: a store that older code also
 #: opens keeps one cache for each, rather than each rebuilding the other's)
 TOPOLOGY_FILE = "topology-base.npz"
 PATCH_FILE = "topology-patches.log"
-_log = logging.getLogger(__name__)
 PAGE_MAP_FILE = "pagemap.npy"  # where the nodes table's leaf pages are (pagemap), saved
 # Page caches: a write transaction updates indexes at random places (uids are not in
 # insertion order), so a load gets a large cache while it runs; readers get a modest one.
@@ -215,6 +215,7 @@ class EmbeddedStore(Store):
         format raised (code of before refuses it: it would not keep the side table).  One
         transaction: a crash leaves the store as it was, moved again at the next open.  At
         scale 1 a fill of about a minute and the index's rebuild."""
+        started = None  # (when this process moved it)
         begin(con, self.db_path)
         try:
             (fmt,) = con.execute("SELECT v FROM meta WHERE k = 'format'").fetchone()
@@ -232,15 +233,14 @@ class EmbeddedStore(Store):
                 con.execute(f"DROP INDEX IF EXISTS {sql.ABOUT_INDEX}")
                 con.execute(sql.ABOUT_INDEX_SQL)
                 con.execute("UPDATE meta SET v = ? WHERE k = 'format'", (STORE_FORMAT,))
-                con.execute("COMMIT")
-                _log.warning("%s: moved to format %s in %.0f s", self.db_path, STORE_FORMAT,
-                             time.monotonic() - started)
-            else:
-                con.execute("COMMIT")
+            con.execute("COMMIT")
         except BaseException as exc:
             raise failed(con, exc, self.db_path, "moving alarms to their side table in")
         finally:
             con.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        if started is not None:
+            _log.warning("%s: moved to format %s in %.0f s", self.db_path, STORE_FORMAT,
+                         time.monotonic() - started)
 
     def generation(self) -> int:
         """How many commits changed the store (``meta.generation``)."""
@@ -271,7 +271,7 @@ class EmbeddedStore(Store):
             return batch
         con.execute("BEGIN")  # one snapshot for the generation and every lookup
         try:
-            gen = int(con.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            gen = self.generation()  # (this thread's connection: the same snapshot)
             seen = found[1] if found[0] == gen else {}  # none can be gone since
             known = {}
             for rel_type, (_, distinct, _) in links.items():
@@ -778,7 +778,7 @@ class EmbeddedStore(Store):
             return set(nids_of(con, asked))
         con.execute("BEGIN")  # one snapshot for the generation and the lookups
         try:
-            gen = int(con.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()[0])
+            gen = self.generation()
             got = nids_of(con, asked)
         finally:
             con.execute("COMMIT")
