@@ -108,19 +108,28 @@ class RepairCatalogue:
                  evidence: str | None) -> list[tuple[str, str]]:
         """What a repair of ``penalty`` on ``repaired_on`` by ``mode`` (with ``evidence``)
         breaks of rule 17, as (column, reason) pairs; none when it may count."""
-        out = []
         lo, _ = self.window(penalty.severity, penalty.decision_date)
+        return self._breaches(penalty.severity, penalty.decision_date, penalty.violation, lo,
+                              self.mode_for(penalty.violation), repaired_on, mode, evidence)
+
+    def _breaches(self, severity: str, decided: dt.date, violation: str | None,
+                  lo: dt.date, need: tuple[str, str], repaired_on: dt.date, mode: str | None,
+                  evidence: str | None) -> list[tuple[str, str]]:
+        """:meth:`breaches` given the penalty's minimum end ``lo`` and ``need`` (its
+        :meth:`mode_for`), which :func:`check_repairs` works out once for the many rows
+        that share them; the reasons are worded only for a row that breaks the rule."""
+        out = []
         if repaired_on < lo:
-            months = self.periods[penalty.severity][0]
+            months = self.periods[severity][0]
             out.append(("repaired_on", message(
                 "repair.reason.too_early", minimum_end=lo, months=str(months),
-                severity=penalty.severity, decided=penalty.decision_date)))
-        need, why = self.mode_for(penalty.violation)
+                severity=severity, decided=decided)))
+        need, why = need
         closed = self.closed_loop_mode()
         if need == closed and mode != closed:
             out.append(("mode", message(
                 "repair.reason.closed_loop" if mode else "repair.reason.closed_loop_no_mode",
-                violation=penalty.violation or message("repair.reason.the_violation"),
+                violation=violation or message("repair.reason.the_violation"),
                 closed=closed, why=why, mode=mode)))
         if (mode == closed or need == closed) and not (evidence or "").strip():
             out.append(("evidence", message("repair.reason.evidence", closed=closed)))
@@ -397,20 +406,58 @@ def check_repairs(store: Store, rows: Sequence[Mapping[str, Any]],
     # only what the rule reads: a load checks every row of a repairs file
     found = store.node_props([f"Penalty:{n}" for n in numbers], CHECKED_PROPS) \
         if numbers else {}
-    refs = {uid.partition(":")[2]: penalty_ref(Node(uid, "Penalty", props), cat)
-            for uid, props in found.items()}
+    # A load checks 10^5 repairs of as many penalties, but of a few thousand decision days
+    # and a few dozen violation texts: each penalty's severity and dates, each violation's
+    # mode and each repair day are worked out once (checked as penalty_ref checks them).
+    memo: dict[tuple, Any] = {}
+    refs = {}
+    for uid, props in found.items():
+        sev, decided = props.get("severity"), props.get("decision_date")
+        severity, decided, lo = _once(memo, ("window", type(sev), sev, type(decided), decided),
+                                      lambda: _window(cat, Node(uid, "Penalty", props)))
+        violation = props.get("violation")
+        need = _once(memo, ("mode", type(violation), violation),
+                     lambda: cat.mode_for(violation))
+        refs[uid.partition(":")[2]] = (severity, decided, lo, violation, need)
     out = []
     for row in rows:
         ref = refs.get(str(row.get("decision_no") or "").strip())
-        try:
-            day = parse_optional_date(row.get("repaired_on"), "repaired_on")
-        except InvalidInput:
-            day = None
+        value = row.get("repaired_on")
+        day = _once(memo, ("day", type(value), value), lambda: _repair_day(value))
         if ref is None or day is None:
             out.append([])
             continue
-        out.append(cat.breaches(ref, day, _text(row.get("mode")), _text(row.get("evidence"))))
+        severity, decided, lo, violation, need = ref
+        out.append(cat._breaches(severity, decided, violation, lo, need, day,
+                                 _text(row.get("mode")), _text(row.get("evidence"))))
     return out
+
+
+def _once(memo: dict[tuple, Any], key: tuple, work: Callable[[], Any]) -> Any:
+    """``work()``, done once per ``key`` (its values with their types: 1 is not True;
+    unhashable ones each time)."""
+    try:
+        return memo[key]
+    except KeyError:
+        out = memo[key] = work()
+        return out
+    except TypeError:
+        return work()
+
+
+def _window(cat: RepairCatalogue, node: Node) -> tuple[str, dt.date, dt.date]:
+    """A penalty's severity, decision date and end of its minimum period (checked and
+    in the order :func:`penalty_ref` checks them)."""
+    severity = cat.severity_of(node.props.get("severity"))
+    decided = record_date(node, "decision_date")
+    return severity, decided, cat.window(severity, decided)[0]
+
+
+def _repair_day(value) -> dt.date | None:
+    try:
+        return parse_optional_date(value, "repaired_on")
+    except InvalidInput:  # the loader's own checks reject it
+        return None
 
 
 #: what check_repairs reads of the penalties its rows name (see loaders.load.RowRules)

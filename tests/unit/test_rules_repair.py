@@ -122,6 +122,26 @@ def test_a_repair_counts_only_after_the_minimum_period_and_in_its_mode(store, en
     assert "calls for a closed-loop repair" in reasons[1][1]
 
 
+def test_rows_checked_together_get_what_each_gets_checked_alone(store, english):
+    """A load checks a chunk's repairs in one call, which works out each penalty's window,
+    each violation's mode and each repair day once: every row still gets its own reasons,
+    as when it is checked alone (rule 17)."""
+    penalties(store)
+    g = GraphBuilder(store)
+    g.penalty("严重2号", "Enterprise:F", "2023-07-01", "严重", violation="车辆超速行驶")
+    g.penalty("一般2号", "Enterprise:F", "2023-06-12", "一般", violation="未按规定配备船员")
+    g.commit()
+    rows = [{"decision_no": no, "repaired_on": day, "mode": mode, "evidence": ev}
+            for no in ("一般1号", "严重1号", "严重2号", "一般2号", "无此文号")
+            for day in ("2023-09-11", "2023-09-12", D(2023, 9, 12), "2024-06-12", "2024-07-01",
+                        "不是日期", None, ["2024-07-01"])
+            for mode, ev in (("承诺", None), ("闭环", " "), ("闭环", "证明"), (None, None))]
+    alone = [check_repairs(store, [row])[0] for row in rows]
+    assert check_repairs(store, rows) == alone
+    assert {c for found in alone for c, _ in found} == {"repaired_on", "mode", "evidence"}
+    assert len({r for found in alone for c, r in found if c == "repaired_on"}) == 3  # windows
+
+
 def test_a_stored_repair_that_breaks_the_rules_never_counts(store):
     penalties(store)
     g = GraphBuilder(store)
