@@ -159,7 +159,7 @@ def _digest(path: Path, kind: str) -> str:
 #: before the minimum publication period or of the wrong mode); the loaders apply them.
 #: A rule may carry ``reads`` ({label: properties}): what it reads with ``node_props`` of
 #: the nodes of those labels its rows name; a load reads them once per chunk for all its
-#: checks (loaders.reads).
+#: checks (loaders.reads).  It may carry ``columns``: the only columns its rows need hold.
 RowRules = Mapping[str, Callable[[Store, list[dict]], list[list[tuple[str, str]]]]]
 
 
@@ -390,7 +390,8 @@ def _row_rules(store: Store, path: str, kind: Kind, df: pd.DataFrame, checks: Ch
     rule = checks.rules.get(kind.name)
     if rule is None or df.empty:
         return df, pd.DataFrame(columns=REJECT_COLUMNS)
-    rows = _records(df)
+    columns = getattr(rule, "columns", None)  # (only what it reads: see RowRules)
+    rows = _records(df if columns is None else df[[c for c in columns if c in df.columns]])
     broken = [(i, col, reason) for i, found in zip(df.index, rule(store, rows))
               for col, reason in found]
     if not broken:

@@ -462,6 +462,8 @@ def _repair_day(value) -> dt.date | None:
 
 #: what check_repairs reads of the penalties its rows name (see loaders.load.RowRules)
 check_repairs.reads = {"Penalty": CHECKED_PROPS}
+#: the columns of a row it reads (a load gives it only these)
+check_repairs.columns = ("decision_no", "repaired_on", "mode", "evidence")
 
 
 def _text(value) -> str | None:

@@ -596,6 +596,31 @@ def test_a_chunks_checks_run_with_the_collector_paused(tmp_path, store):
     assert gc.isenabled()
 
 
+def test_a_rule_naming_its_columns_gets_rows_of_those_columns_and_its_rejects_name_them(
+        tmp_path, store):
+    """A row rule that says which columns it reads (``columns``) gets each row with just
+    those (the others are not boxed for it), and what it finds is rejected as before."""
+    from loaders.load import Checks
+
+    seen = []
+
+    def rule(_store, rows):
+        seen.extend(rows)
+        return [[("violation", "too fast")] if r["violation"] == "超速" else [] for r in rows]
+
+    rule.columns = ("decision_no", "violation", "not_a_column")
+    load_paths(store, [write(tmp_path, "f.csv", FIRMS)], SECRET)
+    text = PENALTY_HEAD + "".join(
+        f"苏交罚〔2024〕{i}号,企业,{FIRM_A},{v},2024-01-02,苏州市交通运输局,320500,一般,有效\n"
+        for i, v in enumerate(["超载", "超速", "超载"], 1))
+    [s] = load_paths(store, [write(tmp_path, "p.csv", text)], SECRET, max_bad_fraction=0.5,
+                     checks=Checks({"penalties": rule}))
+    assert seen == [{"decision_no": f"苏交罚〔2024〕{i}号", "violation": v}
+                    for i, v in enumerate(["超载", "超速", "超载"], 1)]
+    assert s.rows_loaded == 2
+    assert s.rejects[["row", "column", "reason"]].values.tolist() == [[3, "violation", "too fast"]]
+
+
 def test_each_reference_not_stored_is_rejected_naming_its_column(tmp_path, store):
     """A row naming a node not stored is rejected, whichever of its reference columns
     names it (the subject's, or one of the others, looked up together), and only such a
