@@ -66,6 +66,21 @@ def test_a_patched_topology_answers_as_a_rebuilt_one(tmp_path_factory, graph):
         store.close()
 
 
+def test_an_edge_ending_at_a_node_not_ranked_gives_it_a_place_of_rank_zero():
+    """Built, every edge end has a place, found among the ranked ids; an end that is not
+    ranked (no stored graph node lists it) gets a place of its own, ranked 0."""
+    src, dst = np.array([7, 3, 7]), np.array([3, 5, 9])  # 9 is not ranked
+    topo = Topology.build(1, src, dst, np.zeros(3, dtype=np.int8), np.array([1, 2, 3]),
+                          np.array([5, 7, 3]), 9)
+    assert topo.nids.tolist() == [3, 5, 7, 9]
+    assert topo.rank.tolist() == [2 * RANK_STEP, 0, RANK_STEP, 0]
+    assert [far for _, far, _, _ in topo.hop(7, "out", None, None)[0]] == [9, 3]  # by rank
+    ranked = Topology.build(1, src[:2], dst[:2], np.zeros(2, dtype=np.int8), np.array([1, 2]),
+                            np.array([5, 7, 3]), 7)
+    assert ranked.nids.tolist() == [3, 5, 7] and ranked.rank.tolist() == [
+        2 * RANK_STEP, 0, RANK_STEP]
+
+
 def test_new_nodes_take_ranks_between_their_neighbours_and_a_full_gap_rebuilds():
     # nodes 0..2 ranked in uid order 0, 2, 1; node 3 comes between nids 0 and 2
     topo = Topology.build(1, np.array([0]), np.array([1]), np.array([0], dtype=np.int8),

@@ -164,11 +164,20 @@ class Topology:
               eids: np.ndarray, ranked_nids: np.ndarray, max_nid: int) -> "Topology":
         """``ranked_nids`` lists the graph's node ids in uid order."""
         ranked_nids = np.asarray(ranked_nids, dtype=np.int64)
-        nids = np.union1d(ranked_nids, np.concatenate([src, dst]).astype(np.int64))
-        rank = np.zeros(len(nids), dtype=np.int64)  # (an unranked end: 0, as ever)
+        ends = np.concatenate([src, dst]).astype(np.int64)
+        # Every edge of a store's graph ends at a ranked node: the places are then the
+        # ranked ids sorted, and each end is found among them once (a union of the ends,
+        # 2 per edge, hashed them all: 0.85 s of 3.5 at scale 1's subject files).
+        nids = np.sort(ranked_nids)  # (ids of distinct uids: distinct)
+        try:
+            at = _dense(nids, ends)
+        except NoRoom:  # an end not ranked: a place of its own, rank 0 (as ever)
+            nids = np.union1d(nids, ends)
+            at = _dense(nids, ends)
+        rank = np.zeros(len(nids), dtype=np.int64)
         rank[np.searchsorted(nids, ranked_nids)] = \
             np.arange(len(ranked_nids), dtype=np.int64) * RANK_STEP
-        s, d, n = _dense(nids, src), _dense(nids, dst), len(nids)
+        s, d, n = at[:len(src)], at[len(src):], len(nids)
         return cls(
             generation,
             _adjacency(s, d, types, eids, rank, n),
