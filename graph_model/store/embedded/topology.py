@@ -167,7 +167,7 @@ class Topology:
         ends = np.concatenate([src, dst]).astype(np.int64)
         # Every edge of a store's graph ends at a ranked node: the places are then the
         # ranked ids sorted, and each end is found among them once (a union of the ends,
-        # 2 per edge, hashed them all: 0.85 s of 3.5 at scale 1's subject files).
+        # 2 per edge, hashed them all: most of build()'s time at scale 1).
         nids = np.sort(ranked_nids)  # (ids of distinct uids: distinct)
         try:
             at = _dense(nids, ends)
