@@ -126,8 +126,10 @@ def test_rows_checked_together_get_what_each_gets_checked_alone(store, english):
     """A load checks a chunk's repairs in one call, which works out each penalty's window,
     each violation's mode and each repair day once: every row still gets its own reasons,
     as when it is checked alone (rule 17)."""
-    penalties(store)
     g = GraphBuilder(store)
+    g.firm("F", WUZHONG)
+    g.penalty("一般1号", "Enterprise:F", "2023-06-12", "一般", violation="车辆超速行驶")
+    g.penalty("严重1号", "Enterprise:F", "2023-06-12", "严重", violation="未按规定配备船员")
     g.penalty("严重2号", "Enterprise:F", "2023-07-01", "严重", violation="车辆超速行驶")
     g.penalty("一般2号", "Enterprise:F", "2023-06-12", "一般", violation="未按规定配备船员")
     g.commit()
