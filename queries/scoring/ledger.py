@@ -351,8 +351,13 @@ def _entry(ind: Indicator | None, node: Node, about: str, day: dt.date, ctx: Con
         if type(when) is str and (not end or type(end) is str):
             span = _span(when[:10], end or None, ind.validity_months if ind is not None else 0,
                          day)
+            if span is None:
+                return None
             if span is not _ODD:
-                return None if span is None else _make(ind, node, about, points, share, *span)
+                if ind is None:
+                    return _make(ind, node, about, points, share, *span)
+                return Entry(node.uid, label, about, ind.code, ind.name, ind.category,
+                             _shared(points, share), *span)
     since = _date(node)
     if since is None or since > day:
         return None  # not yet recorded on the day asked
@@ -411,8 +416,15 @@ def _reason(since: dt.date, until: dt.date | None, counts: bool, why: str) -> st
 def _make(ind, node, about, points, share, since, until, counts, reason) -> Entry:
     name = ind.name if ind else str(node.props.get("description") or node.props.get("behaviour") or "")
     return Entry(node.uid, node.label, about, ind.code if ind else "", name,
-                 ind.category if ind else "", round(points / max(1, share), 4), since, until,
+                 ind.category if ind else "", _shared(points, share), since, until,
                  counts, reason)
+
+
+@lru_cache(maxsize=1 << 12)
+def _shared(points: float, share: int) -> float:
+    """``points`` shared out over ``share`` vehicles or drivers (a ledger's few values:
+    round() of a float costs more than the lookup)."""
+    return round(points / max(1, share), 4)
 
 
 def _relation(scheme: Scheme, ctx: Context, subject: str) -> dict[str, str]:
@@ -438,16 +450,22 @@ def entries_of(scheme: Scheme, ctx: Context, subject: str, day: dt.date) -> list
     for ind in scheme.indicators:
         if ind.match.record != "PointEntry":
             by_record.setdefault(ind.match.record, []).append(ind)
+    # A fleet's records repeat a few values of what decides their indicators (a point
+    # entry's scheme and behaviour, an alarm's kind and outcome, a penalty's severity):
+    # each combination is decided once a ledger (_Taking, _entry_indicator).
+    takers: dict[tuple[str, str], _Taking] = {}
+    decided: dict[tuple, Any] = {}
     for about, how in _relation(scheme, ctx, subject).items():
         for node in ctx.records.get(about, ()):
             p = node.props
             if node.label == "PointEntry":
-                if not scheme.scores_entry(p):
-                    continue
-                ind = scheme.indicator(str(p.get("behaviour") or ""))
-                if ind is None and how != "self":
-                    continue
-                if ind is not None and not _over_ok(ind, how):
+                key = (how, p.get("scheme"), p.get("behaviour"))
+                ind = decided.get(key, _UNDECIDED)
+                if ind is _UNDECIDED:
+                    ind = _entry_indicator(scheme, p, how)
+                    if type(key[1]) is str and (key[2] is None or type(key[2]) is str):
+                        decided[key] = ind  # (other values: as they come, str() may differ)
+                if ind is _SKIP:
                     continue
                 try:
                     points = float(p.get("points"))
@@ -459,13 +477,61 @@ def entries_of(scheme: Scheme, ctx: Context, subject: str, day: dt.date) -> list
                 if e is not None:
                     out.append(e)
                 continue
-            for ind in by_record.get(node.label, ()):
-                if _over_ok(ind, how) and ind.match.matches(p):
-                    e = _entry(ind, node, about, day, ctx, ind.points,
-                               shares.get(ind.per, 1) if ind.per else 1)
-                    if e is not None:
-                        out.append(e)
+            taking = takers.get((node.label, how))
+            if taking is None:
+                taking = takers[node.label, how] = _Taking(
+                    [i for i in by_record.get(node.label, ()) if _over_ok(i, how)])
+            for ind in taking(p):
+                e = _entry(ind, node, about, day, ctx, ind.points,
+                           shares.get(ind.per, 1) if ind.per else 1)
+                if e is not None:
+                    out.append(e)
     return out
+
+
+_UNDECIDED, _SKIP = object(), object()
+
+
+def _entry_indicator(scheme: Scheme, props, how: str) -> Indicator | None | object:
+    """The indicator a point entry of ``props`` counts under for the subject it is
+    ``how`` to; None: its own behaviour, for the subject itself; _SKIP: none."""
+    if not scheme.scores_entry(props):
+        return _SKIP
+    ind = scheme.indicator(str(props.get("behaviour") or ""))
+    if ind is None and how != "self":
+        return _SKIP
+    if ind is not None and not _over_ok(ind, how):
+        return _SKIP
+    return ind
+
+
+class _Taking:
+    """The indicators (of one label, over one relation) that take a record, by the values
+    of the properties their matches test: each combination of values matched once.
+    Values are kept only when all are text or absent, whose equality is what matches
+    compares (1 == 1.0, but str() tells them apart)."""
+
+    __slots__ = ("inds", "props", "seen")
+
+    def __init__(self, inds: Sequence[Indicator]) -> None:
+        self.inds = tuple(inds)
+        self.props = tuple(sorted({p for i in inds for p in i.match.tested()}))
+        self.seen: dict[tuple, tuple[Indicator, ...]] = {}
+
+    def __call__(self, props) -> tuple[Indicator, ...]:
+        if not self.inds:
+            return ()
+        key = tuple([props.get(p) for p in self.props])
+        try:
+            return self.seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # (a value that cannot be a key)
+            return tuple(i for i in self.inds if i.match.matches(props))
+        found = tuple(i for i in self.inds if i.match.matches(props))
+        if all(v is None or type(v) is str for v in key):
+            self.seen[key] = found
+        return found
 
 
 def _reviews(scheme: Scheme, nodes: Iterable[Node], day: dt.date):
@@ -497,13 +563,17 @@ def _start(scheme: Scheme, nodes: Iterable[Node], day: dt.date) -> tuple[float |
     return scheme.start_points, "start", None
 
 
+_ORDER = attrgetter("since", "record", "indicator")
+
+
 def ledger(scheme: Scheme, ctx: Context, subject: str, day: dt.date, bids_won: int = 0
            ) -> ScoreResult:
     """The score of ``subject`` from the records in ``ctx`` (see the module docstring)."""
     own = ctx.records.get(subject, [])
-    all_entries = entries_of(scheme, ctx, subject, day)
-    counted = sorted((e for e in all_entries if e.counts), key=lambda e: (e.since, e.record, e.indicator))
-    expired = sorted((e for e in all_entries if not e.counts), key=lambda e: (e.since, e.record, e.indicator))
+    # (one sort: each part keeps its order, as a sort of it alone gives)
+    all_entries = sorted(entries_of(scheme, ctx, subject, day), key=_ORDER)
+    counted = [e for e in all_entries if e.counts]
+    expired = [e for e in all_entries if not e.counts]
     rules: list[GradeRule] = []
     evaluated = None
     if scheme.evaluators is not None:

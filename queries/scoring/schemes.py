@@ -97,6 +97,11 @@ class Match:
         ``float()`` the store judges only as text or a whole number, and keeps otherwise)."""
         return RecordMatch(self.where, self.contains, self.at_least, self.absent)
 
+    def tested(self) -> tuple[str, ...]:
+        """The properties :meth:`matches` reads: it answers alike for records alike in
+        these."""
+        return (*self.absent, *self.where, *self.contains, *self.at_least)
+
     def matches(self, props: Mapping[str, Any]) -> bool:
         for prop in self.absent:
             if props.get(prop) not in (None, ""):
