@@ -48,7 +48,7 @@ import logging
 import threading
 import weakref
 from collections import defaultdict
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from graph_model.i18n import message
@@ -280,17 +280,23 @@ def counted(store: Store, records: Sequence[Node], as_of, reads: Reads = map,
     versions with ``version_from``; records of labels no objection contests pass as they
     are.  Indexed reads of the objections (``reads``, ``parts`` and ``contested``: see
     :func:`objections_about`), one of the decisions behind corrections."""
-    day = parse_as_of(as_of)
-    records = list(records)
+    return _counted(store, list(records), parse_as_of(as_of), reads, parts, contested)[0]
+
+
+def _counted(store: Store, records: list[Node], day: dt.date, reads: Reads, parts: int,
+             contested: bool) -> tuple[list[Node], bool]:
+    """:func:`counted`'s versions, and whether they are ``records`` as they are (nearly
+    always: no record is contested, listed or corrected)."""
     contestable = [n for n in records if n.label in CONTESTABLE]
     if not contestable:
-        return records
-    kept = {n.uid: n for n in in_force(contestable,
-                                       objections_about(store, contestable, reads, parts,
-                                                        contested),
-                                       _decisions(store, contestable), day)}
+        return records, True
+    forced = in_force(contestable, objections_about(store, contestable, reads, parts, contested),
+                      _decisions(store, contestable), day)
+    if len(forced) == len(contestable) and all(map(is_, forced, contestable)):
+        return records, True
+    kept = {n.uid: n for n in forced}
     return [kept[n.uid] if n.label in CONTESTABLE else n for n in records
-            if n.label not in CONTESTABLE or n.uid in kept]
+            if n.label not in CONTESTABLE or n.uid in kept], False
 
 
 def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], as_of,
@@ -299,7 +305,10 @@ def counted_by_subject(store: Store, by_subject: Mapping[str, Sequence[Node]], a
     """:func:`counted` for records grouped by subject, in one pass; subjects left with no
     record are dropped."""
     flat = [n for nodes in by_subject.values() for n in nodes]
-    kept = {n.uid: n for n in counted(store, flat, as_of, reads, parts, contested)}
+    found, unchanged = _counted(store, flat, parse_as_of(as_of), reads, parts, contested)
+    if unchanged:
+        return {subject: list(nodes) for subject, nodes in by_subject.items() if nodes}
+    kept = {n.uid: n for n in found}
     out = {}
     for subject, nodes in by_subject.items():
         mine = [kept[n.uid] for n in nodes if n.uid in kept]
