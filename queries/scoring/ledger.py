@@ -240,8 +240,9 @@ def gather(store: Store, scheme: Scheme, subjects: Sequence[str], day: dt.date,
     # The repairs of the penalties that may count are read while the versions are: of
     # every such record, as some version may not count on ``day`` (a state is by uid, and
     # a ledger reads only those of the versions that count).
+    taking = _Taking([i for i in scheme.indicators if i.match.record == "Penalty"])
     penalties = [n for recs in about.values() for n in recs
-                 if n.label == "Penalty" and _may_count(scheme, n, first or day)]
+                 if n.label == "Penalty" and _may_count(taking, n, first or day)]
     states = _read(penalty_states, store, penalties, day) if penalties else None
     # the versions of ``day`` (rule 21): a ledger over earlier days reads them too; their
     # objections (a seek a name, a fleet's thousands) in parts at once, as the reads above,
@@ -288,18 +289,16 @@ def _parts(uids: Sequence[str]) -> list[Sequence[str]]:
     return [uids[i:i + size] for i in range(0, len(uids), size)]
 
 
-def _may_count(scheme: Scheme, node: Node, first: dt.date) -> bool:
+def _may_count(taking: _Taking, node: Node, first: dt.date) -> bool:
     """Whether an indicator could count the penalty ``node`` on ``first`` or later: it
-    matches one whose validity from the decision reaches past ``first``.  (Revoked ones
-    need no repair; their status says so.)"""
+    matches one of ``taking`` (the scheme's indicators of penalties) whose validity from
+    the decision reaches past ``first``.  (Revoked ones need no repair; their status says
+    so.)"""
     if node.props.get("status") == "撤销":
         return False
     since = _date(node)
-    for ind in scheme.indicators:
-        if ind.match.record == "Penalty" and ind.match.matches(node.props) and since is not None \
-                and months_after(since, ind.validity_months) > first:
-            return True
-    return False
+    return since is not None and any(months_after(since, ind.validity_months) > first
+                                     for ind in taking(node.props))
 
 
 @lru_cache(maxsize=1 << 16)
