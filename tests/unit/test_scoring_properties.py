@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from graph_model.store.port import Node
 from queries.rules.rulefile import DataFileError
 from queries.scoring.ledger import Context, ledger
-from queries.scoring.schemes import RECORD_DATES, parse_scheme, schemes
+from queries.scoring.schemes import RECORD_DATES, Match, parse_scheme, schemes
 
 SCHEMES = sorted(s.code for s in schemes())
 DAY0 = dt.date(2024, 1, 1)
@@ -163,3 +163,39 @@ def test_an_entry_dated_by_its_dates_alone_is_what_the_general_path_makes(
                 return type(exc), str(exc)
 
     assert made(lg._OWN_ENDS) == made((*lg._OWN_ENDS, label))
+
+
+# A ledger decides an indicator's match once per combination of the values it tests
+# (ledger._Taking): it must take what matching each record takes, whatever came before
+# (1, 1.0, True and "1" are equal or alike as keys, but not to matches' str()).
+_VALUES = st.one_of(st.none(), st.sampled_from(["", "1", "1.0", "True", "严重", "一般", "不在线",
+                                                "转立案", "处理", "x 严重 y"]),
+                    st.sampled_from([1, 1.0, True, 0, 2, 0.5, -1]), st.lists(st.just("严重"), max_size=2))
+_MATCHES = st.builds(
+    lambda where, contains, at_least, absent: Match("Penalty", where, contains, at_least, absent),
+    st.dictionaries(st.sampled_from(["severity", "kind"]),
+                    st.lists(st.sampled_from(["1", "1.0", "True", "严重", "一般"]), min_size=1,
+                             max_size=2).map(tuple), max_size=2),
+    st.dictionaries(st.sampled_from(["severity", "outcome"]),
+                    st.lists(st.sampled_from(["严重", "1", "处理"]), min_size=1, max_size=2).map(tuple),
+                    max_size=1),
+    st.dictionaries(st.sampled_from(["deaths", "severity"]), st.sampled_from([0.5, 1, 2]), max_size=1),
+    st.lists(st.sampled_from(["outcome", "kind"]), max_size=1).map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(matches=st.lists(_MATCHES, min_size=0, max_size=4),
+       records=st.lists(st.dictionaries(st.sampled_from(["severity", "kind", "outcome", "deaths"]),
+                                        _VALUES, max_size=4), min_size=1, max_size=12))
+def test_an_indicators_match_decided_once_per_values_is_what_matching_each_record_takes(
+        matches, records):
+    from dataclasses import replace
+
+    base = next(i for s in schemes() for i in s.indicators)
+    inds = [replace(base, code=f"I{n}", match=m) for n, m in enumerate(matches)]
+    taking = _LEDGER._Taking(inds)
+    for props in records:
+        # each record, then its twins: its numbers as their equal others (1, 1.0, True)
+        for twin in (props, *({k: t(v) if type(v) in (int, float, bool) else v
+                               for k, v in props.items()} for t in (int, float, bool))):
+            assert list(taking(twin)) == [i for i in inds if i.match.matches(twin)]
