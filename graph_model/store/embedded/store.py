@@ -122,12 +122,6 @@ def _plain_text(values: Sequence) -> bool:
     return True
 
 
-def _decoded(rows: Sequence[Sequence], column: int) -> list:
-    """The JSON texts in ``column`` of ``rows``, decoded, in their order: in one decode,
-    not a ``json.loads`` a row (a ledger's read has thousands)."""
-    return json.loads(f"[{','.join([row[column] for row in rows])}]") if rows else []
-
-
 def _file_size(path: str) -> int:
     """Bytes of the file a load reads (0: none on disk, as for an API's writes)."""
     try:
@@ -971,8 +965,8 @@ class EmbeddedStore(Store):
                    for p in names if p in sql.POINT_ENTRY_COLUMNS]
         values = [(i, p) for i, p in enumerate(sql.POINT_ENTRY_VALUES) if p in names]
         cols = "".join(f", {e}" for _, e in filters)
-        if values:
-            cols += ", " + sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, "r")
+        if values:  # (the index's JSON text put in the rows' JSON as it is: decoded with them)
+            cols += f", json({sql.point_entry_sql(sql.POINT_ENTRY_ARRAY, 'r')})"
         # Where each name asked is in a row's columns (a filter column, or after them the
         # array's item), in the order asked: a ledger reads thousands of rows.
         held = [p for p, _ in filters]
@@ -980,13 +974,9 @@ class EmbeddedStore(Store):
         spots = [(p, held.index(p) if p in held else first + sql.POINT_ENTRY_VALUES.index(p))
                  for p in names]
         found: list[tuple[str, str, dict | None]] = []
-        rows = self._rows(f"d.uid, r.uid{cols}", source, args)
-        if values:  # (the index's text; parsed already were SQLite to compute it)
-            parsed = iter(_decoded([row for row in rows if type(row[2 + first]) is str],
-                                   2 + first))
-        for subj, uid, *got in rows:
+        for subj, uid, *got in self._rows(f"d.uid, r.uid{cols}", source, args):
             if values:
-                got[first:] = next(parsed) if type(got[first]) is str else got[first]
+                got[first:] = got[first]
             if not _plain_text(got[:first]):
                 found.append((subj, uid, None))
                 continue
@@ -1021,15 +1011,17 @@ class EmbeddedStore(Store):
                     sql.record_reads(rest), sql.record_reads(rest, index_only=True)):
                 for part in sql.chunks(uids):
                     subjects = f"WHERE d.uid IN ({','.join('?' * len(part))})"
-                    found = self._read_scattered(
-                        "d.uid, r.uid, r.label, r.props",
-                        f"FROM nodes d CROSS JOIN {join} {subjects}{where}", [*part, *args],
-                        f"FROM nodes d CROSS JOIN {near_join} {subjects}{near}", [*part, *near_args],
-                        near_nid=nid, con=con)
-                    # (every row's properties in one decode, as _point_entries_indexed's)
-                    for (subj, uid, label, _), decoded in zip(found, _decoded(found, 3)):
+                    # (each record's JSON put in the rows' JSON as it is, json(): one
+                    # decode makes every row's dict, where as text it was escaped into a
+                    # string and decoded twice.  SQLite takes every record's JSON: each
+                    # record label's has a json_extract index, which refuses any other.)
+                    for subj, uid, label, props in self._read_scattered(
+                            "d.uid, r.uid, r.label, json(r.props)",
+                            f"FROM nodes d CROSS JOIN {join} {subjects}{where}", [*part, *args],
+                            f"FROM nodes d CROSS JOIN {near_join} {subjects}{near}",
+                            [*part, *near_args], near_nid=nid, con=con):
                         out.setdefault(subj, []).append(
-                            only_props(Node(uid, label, decoded), names.get(label)))
+                            only_props(Node(uid, label, props), names.get(label)))
             for nodes in out.values():
                 nodes.sort(key=attrgetter("uid"))
         return out
