@@ -498,3 +498,34 @@ def test_the_nids_existing_found_are_not_looked_up_again_by_the_preparation_afte
         tx.upsert_nodes("FinePayment", batch)
     assert store.count_nodes("FinePayment") == 0
     store.close()
+
+
+def test_an_indexed_propertys_text_values_are_read_from_its_index(tmp_path):
+    """text_values of an indexed property reads its index, not every node's row (at scale
+    1 the objections' names: 5.4 MiB read cold instead of 92.5), and still keeps every
+    text and only texts: one that starts as an array's or object's JSON does is kept, an
+    array, a number or true is not."""
+    path = str(tmp_path / "s")
+    store = EmbeddedStore(path)
+    records = ["甲1", "[乙]", "{丙}", "丁", "戊", "己", "庚"]
+    with store.transaction() as tx:
+        tx.upsert_nodes("Objection", pd.DataFrame({
+            "objection_no": [f"YY-{i}" for i in range(len(records))], "record": records,
+            "subject_uid": "Vehicle:苏E12345", "filed_on": "2025-01-02",
+            "agency_region": "320500"}))
+    con = sqlite3.connect(f"{path}/graph.sqlite3")
+    for no, value in (("YY-4", '["戊"]'), ("YY-5", "7"), ("YY-6", "true")):
+        con.execute("UPDATE nodes SET props = json_set(props, '$.record', json(?)) WHERE uid = ?",
+                    (value, f"Objection:{no}"))
+    con.commit()
+    con.close()
+    con = store._con()
+    found: list = []
+    reads = selects_sent(con, lambda: found.append(store.text_values("Objection", "record")))
+    assert found == [frozenset({"甲1", "[乙]", "{丙}", "丁"})]
+    [query] = [q for q in reads if "json_group_array" in q]
+    plan = " ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {query}"))
+    assert "USING INDEX nodes_Objection_record " in plan + " ", plan
+    con.execute("DROP INDEX nodes_Objection_record")  # (a store without it: every row read)
+    assert store.text_values("Objection", "record") == found[0]
+    store.close()

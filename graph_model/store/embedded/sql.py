@@ -397,6 +397,16 @@ def index_statements() -> list[str]:
     return out + gone
 
 
+def prop_index(label: str, prop: str) -> str | None:
+    """The name of the index of :func:`index_statements` whose first column is ``prop`` of
+    ``label``'s nodes (its own, or a compound one it leads), if there is one."""
+    lab = schema().label(label)
+    for props in lab.indexes:
+        if props[0] == prop:
+            return f"nodes_{lab.name}_{'_'.join(props)}"
+    return f"nodes_{lab.name}_{prop}" if prop in lab.indexed() else None
+
+
 def retired_index_statements() -> list[str]:
     """The indexes of properties the schema retired (``retired_indexes`` of a label),
     dropped from a store made with them when it is next opened."""

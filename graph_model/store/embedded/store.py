@@ -1133,11 +1133,23 @@ class EmbeddedStore(Store):
 
     def text_values(self, label: str, prop: str) -> frozenset[str]:
         lab = schema().label(label)  # (a schema name, spelled into the SQL: see _find)
-        # one row of JSON (see existing): no node's whole props decoded in Python
-        [found] = self._con().execute(
-            f"SELECT json_group_array(json_extract(props, :path)) FROM nodes "
-            f"WHERE label = '{lab.name}' AND json_type(props, :path) = 'text'",
-            {"path": f'$."{prop}"'}).fetchone()
+        con = self._con()
+        # one row of JSON (see existing): no node's whole props decoded in Python.  An
+        # indexed property's values are read from its index, a row only for a text that
+        # starts as an array's or object's JSON does (json_extract gives their text too):
+        # at scale 1 the objections' names, 5.4 MiB read cold instead of every row's 92.5
+        index = sql.prop_index(lab.name, prop)
+        if index is not None and con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (index,)
+        ).fetchone():
+            value = sql.prop_sql(prop)  # (as the index spells it)
+            query = (f"SELECT json_group_array({value}) FROM nodes INDEXED BY {index} "
+                     f"WHERE label = '{lab.name}' AND typeof({value}) = 'text' AND "
+                     f"(substr({value}, 1, 1) NOT IN ('[', '{{') OR json_type(props, :path) = 'text')")
+        else:
+            query = (f"SELECT json_group_array(json_extract(props, :path)) FROM nodes "
+                     f"WHERE label = '{lab.name}' AND json_type(props, :path) = 'text'")
+        [found] = con.execute(query, {"path": f'$."{prop}"'}).fetchone()
         return frozenset(json.loads(found))
 
     def _find(self, label: str, wanted: Mapping[str, list], after: str | None, limit: int,
