@@ -387,7 +387,7 @@ def index_statements() -> list[str]:
     for label in schema().labels.values():
         led = {props[0] for props in label.indexes}
         for props in [(p,) for p in label.indexed()] + list(label.indexes):
-            name = f"nodes_{label.name}_{'_'.join(props)}"
+            name = prop_index_name(label.name, props)
             if len(props) == 1 and props[0] in led:
                 gone.append(f"DROP INDEX IF EXISTS {name}")
                 continue
@@ -403,14 +403,20 @@ def prop_index(label: str, prop: str) -> str | None:
     lab = schema().label(label)
     for props in lab.indexes:
         if props[0] == prop:
-            return f"nodes_{lab.name}_{'_'.join(props)}"
-    return f"nodes_{lab.name}_{prop}" if prop in lab.indexed() else None
+            return prop_index_name(lab.name, props)
+    return prop_index_name(lab.name, (prop,)) if prop in lab.indexed() else None
+
+
+def prop_index_name(label: str, props: Sequence[str]) -> str:
+    """The name of the index of ``props`` (one property, or a compound's) of ``label``'s
+    nodes: what :func:`index_statements` creates and the readers name."""
+    return f"nodes_{label}_{'_'.join(props)}"
 
 
 def retired_index_statements() -> list[str]:
     """The indexes of properties the schema retired (``retired_indexes`` of a label),
     dropped from a store made with them when it is next opened."""
-    return [f"DROP INDEX IF EXISTS nodes_{label.name}_{prop}"
+    return [f"DROP INDEX IF EXISTS {prop_index_name(label.name, (prop,))}"
             for label in schema().labels.values() for prop in label.retired_indexes]
 
 
